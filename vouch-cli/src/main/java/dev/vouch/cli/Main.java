@@ -1,0 +1,44 @@
+package dev.vouch.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code vouch} command line. Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 error.
+ */
+@Command(
+    name = "vouch",
+    mixinStandardHelpOptions = true,
+    version = "vouch 0.1.0",
+    description = "Remote attestation and trusted compute.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit code; used by tests without exiting the JVM. */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+          ex.getCommandLine().usage(ex.getCommandLine().getErr());
+          return ExitCodes.BAD_INPUT;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          c.getErr().println("internal error: " + ex);
+          return ExitCodes.INTERNAL;
+        });
+    return cl.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

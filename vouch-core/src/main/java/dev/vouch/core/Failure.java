@@ -1,0 +1,63 @@
+package dev.vouch.core;
+
+/**
+ * The closed vocabulary of verification failures. Each constant's name is a stable error code: it
+ * appears in CLI JSON output, HTTP problem documents and attestation results, so constants are only
+ * ever added, never renamed.
+ */
+public enum Failure {
+  /** The input ended before a structure it announces was complete. */
+  TRUNCATED("input ends before the structure is complete"),
+  /** A field holds a value the format does not allow (bad magic, unknown tag, trailing bytes). */
+  MALFORMED("structure is malformed"),
+  /** An algorithm, scheme or version that this verifier does not accept. */
+  UNSUPPORTED("algorithm, scheme or version is not supported"),
+  /** A signature does not verify over the signed bytes with the given key. */
+  SIGNATURE_INVALID("signature does not verify"),
+  /** The signing key does not match the key the verifier was told to expect. */
+  KEY_MISMATCH("signing key is not the expected key"),
+  /** The freshness nonce in the evidence differs from the one the verifier issued. */
+  NONCE_MISMATCH("nonce differs from the expected nonce"),
+  /** Report data binding (hash of nonce and key) differs from what was expected. */
+  REPORT_DATA_MISMATCH("report data differs from the expected value"),
+  /** The quoted PCR digest does not match the PCR values supplied with the quote. */
+  PCR_DIGEST_MISMATCH("PCR digest does not match the supplied PCR values"),
+  /** PCR values needed for a check are missing from the evidence. */
+  PCR_VALUES_MISSING("PCR values needed for the check are missing"),
+  /** Replaying an event log does not reproduce the quoted or reported registers. */
+  EVENT_LOG_MISMATCH("event log replay does not match the quoted registers"),
+  /** An entry's recorded template/event hash differs from the hash of its data. */
+  TEMPLATE_HASH_MISMATCH("an entry's recorded hash differs from the hash of its data"),
+  /** A certificate chain does not lead to a trusted anchor. */
+  CHAIN_UNTRUSTED("certificate chain does not lead to a trusted anchor"),
+  /** A certificate or collateral item is outside its validity window. */
+  CERT_EXPIRED("certificate is outside its validity window"),
+  /** A certificate is listed on a revocation list. */
+  CERT_REVOKED("certificate is revoked"),
+  /** Collateral needed for verification was not supplied. */
+  COLLATERAL_MISSING("required collateral is missing"),
+  /** Collateral is outside its validity window. */
+  COLLATERAL_EXPIRED("collateral is outside its validity window"),
+  /** The platform's TCB level is out of date or revoked. */
+  TCB_OUT_OF_DATE("TCB level is out of date"),
+  /** The TEE runs with debugging enabled. */
+  DEBUG_ENABLED("TEE runs with debug enabled"),
+  /** A policy denied the evidence. */
+  POLICY_DENIED("policy denied the evidence");
+
+  private final String description;
+
+  Failure(String description) {
+    this.description = description;
+  }
+
+  /** The stable machine-readable code, identical to {@link #name()}. */
+  public String code() {
+    return name();
+  }
+
+  /** A short human description of the failure class (not of the particular instance). */
+  public String description() {
+    return description;
+  }
+}
