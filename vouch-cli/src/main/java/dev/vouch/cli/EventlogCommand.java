@@ -1,0 +1,226 @@
+package dev.vouch.cli;
+
+import dev.vouch.core.VerificationException;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.PcrValues;
+import dev.vouch.evidence.tpm.eventlog.SecureBootState;
+import dev.vouch.evidence.tpm.eventlog.TcgEvent;
+import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.evidence.tpm.ima.ImaEntry;
+import dev.vouch.evidence.tpm.ima.ImaFormat;
+import dev.vouch.evidence.tpm.ima.ImaLog;
+import dev.vouch.evidence.tpm.ima.ImaReplay;
+import dev.vouch.evidence.tpm.ima.ImaReplayMode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vouch eventlog replay|show}: offline tools for measured-boot and IMA logs. */
+@Command(
+    name = "eventlog",
+    description = "Replay or decode a TCG firmware event log or a Linux IMA list.",
+    subcommands = {EventlogCommand.Replay.class, EventlogCommand.Show.class})
+final class EventlogCommand implements Runnable {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The log formats the CLI reads; {@code auto} looks at the content. */
+  enum Format {
+    tcg,
+    ima,
+    ccel,
+    auto
+  }
+
+  /** Options shared by both verbs. */
+  static final class Common {
+    @Parameters(index = "0", paramLabel = "FILE", description = "the log file")
+    Path file;
+
+    @Option(
+        names = "--format",
+        defaultValue = "auto",
+        description = "tcg (binary_bios_measurements), ima (ascii or binary), or auto (default)")
+    Format format;
+
+    @Option(names = "--json", description = "print one JSON document")
+    boolean json;
+
+    Format resolve(byte[] bytes) throws CliIo.BadInput {
+      if (format == Format.ccel) {
+        throw new CliIo.BadInput("--format ccel (TDX CCEL) is not supported by this version");
+      }
+      if (format != Format.auto) {
+        return format;
+      }
+      return ImaFormat.looksAscii(bytes) || ImaFormat.looksBinary(bytes) ? Format.ima : Format.tcg;
+    }
+  }
+
+  @Command(name = "replay", description = "Replay a log to register values per bank.")
+  static final class Replay implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin Common common;
+
+    @Option(
+        names = "--bank",
+        split = ",",
+        description = "IMA banks to replay (default sha1,sha256): sha1, sha256, sha384, sha512")
+    List<String> banks = List.of("sha1", "sha256");
+
+    @Option(
+        names = "--ima-mode",
+        defaultValue = "per-bank",
+        description =
+            "per-bank (kernels >= 5.x hash the template per bank) or old-kernel (SHA-1 padded)")
+    String imaMode;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try {
+        byte[] bytes = CliIo.read(common.file, "log");
+        Format f = common.resolve(bytes);
+        PcrValues pcrs;
+        int events;
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (f == Format.ima) {
+          ImaReplay.Result r = ImaReplay.replay(bytes, imaBanks(banks), imaMode(imaMode));
+          pcrs = r.pcrs();
+          events = r.entries();
+          extra.put("violations", r.violations());
+          extra.put("template_hash", r.templateHashAlg().shortName());
+        } else {
+          TcgEventLog log = TcgEventLog.parse(bytes);
+          pcrs = log.replay();
+          events = log.events().size();
+          extra.put("format", log.format().name().toLowerCase(Locale.ROOT));
+          extra.put("startup_locality", log.startupLocality());
+          extra.put("secure_boot", secureBoot(log.secureBoot()));
+        }
+        if (common.json) {
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("banks", pcrs.toHexMap());
+          doc.put("events", events);
+          doc.putAll(extra);
+          CliIo.printJson(out, doc);
+        } else {
+          out.printf("%s log, %d %s%n", f, events, f == Format.ima ? "entries" : "events");
+          extra.forEach((k, v) -> out.printf("%s: %s%n", k, v));
+          pcrs.toHexMap()
+              .forEach((bank, regs) -> regs.forEach((i, v) -> out.printf("%s %2s %s%n", bank, i, v)));
+        }
+        return ExitCodes.OK;
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      } catch (VerificationException e) {
+        return Outputs.failure(out, err, common.json, e);
+      }
+    }
+  }
+
+  @Command(name = "show", description = "Decode every event of a log.")
+  static final class Show implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin Common common;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try {
+        byte[] bytes = CliIo.read(common.file, "log");
+        Format f = common.resolve(bytes);
+        List<Map<String, Object>> events = new ArrayList<>();
+        if (f == Format.ima) {
+          ImaLog log = ImaLog.parse(bytes);
+          int i = 0;
+          for (ImaEntry e : log.entries()) {
+            events.add(describe(i++, e));
+          }
+        } else {
+          for (TcgEvent e : TcgEventLog.parse(bytes).events()) {
+            events.add(e.describe());
+          }
+        }
+        if (common.json) {
+          CliIo.printJson(out, Map.of("format", f.name(), "events", events));
+        } else {
+          for (Map<String, Object> e : events) {
+            out.println(e);
+          }
+        }
+        return ExitCodes.OK;
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      } catch (VerificationException e) {
+        return Outputs.failure(out, err, common.json, e);
+      }
+    }
+  }
+
+  static Map<String, Object> describe(int index, ImaEntry e) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("index", index);
+    m.put("pcr", e.pcr());
+    m.put("template", e.templateName());
+    m.put("template_hash", dev.vouch.core.bytes.Hex.encode(e.templateHash()));
+    e.fileDigest()
+        .ifPresent(
+            d -> m.put("file_digest", d.algorithm() + ":" + dev.vouch.core.bytes.Hex.encode(d.value())));
+    m.put("file", e.fileName());
+    if (e.hasSignature()) {
+      m.put("signature", dev.vouch.core.bytes.Hex.encode(e.signature()));
+    }
+    if (e.buffer().length > 0) {
+      m.put("buffer", dev.vouch.core.bytes.Hex.encode(e.buffer()));
+    }
+    m.put("violation", e.violation());
+    return m;
+  }
+
+  static Map<String, Object> secureBoot(SecureBootState s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("enabled", s.secureBootEnabled().map(Object.class::cast).orElse("unknown"));
+    m.put("pk", s.pkPresent());
+    m.put("kek", s.kekPresent());
+    m.put("db", s.dbPresent());
+    m.put("dbx", s.dbxPresent());
+    return m;
+  }
+
+  static Set<HashAlg> imaBanks(List<String> names) throws CliIo.BadInput {
+    Set<HashAlg> out = EnumSet.noneOf(HashAlg.class);
+    for (String n : names) {
+      out.add(HashAlg.fromName(n).orElseThrow(() -> new CliIo.BadInput("unknown bank " + n)));
+    }
+    return out;
+  }
+
+  static ImaReplayMode imaMode(String s) throws CliIo.BadInput {
+    return switch (s) {
+      case "per-bank" -> ImaReplayMode.PER_BANK;
+      case "old-kernel" -> ImaReplayMode.OLD_KERNEL;
+      default -> throw new CliIo.BadInput("--ima-mode must be per-bank or old-kernel");
+    };
+  }
+}
