@@ -21,6 +21,12 @@ final class EventDecoder {
   private static final String STARTUP_LOCALITY = "StartupLocality";
   private static final String SPEC_ID_PREFIX = "Spec ID Event";
 
+  /** Size of the fixed {@code EFI_PARTITION_TABLE_HEADER}. */
+  private static final int GPT_HEADER_SIZE = 92;
+
+  /** The part of an {@code EFI_PARTITION_ENTRY} that is defined (later bytes are reserved). */
+  private static final int GPT_ENTRY_SIZE = 128;
+
   private EventDecoder() {}
 
   static TcgEvent decode(EventHeader h) {
@@ -212,12 +218,6 @@ final class EventDecoder {
     byte[] tagData = r.sized32();
     return new EventTagEvent(h, id, tagData);
   }
-
-  /** Size of the fixed {@code EFI_PARTITION_TABLE_HEADER}. */
-  private static final int GPT_HEADER_SIZE = 92;
-
-  /** The part of an {@code EFI_PARTITION_ENTRY} that is defined (later bytes are reserved). */
-  private static final int GPT_ENTRY_SIZE = 128;
 
   private static TcgEvent gpt(EventHeader h) throws VerificationException {
     ByteReader r = ByteReader.littleEndian(h.dataRef());

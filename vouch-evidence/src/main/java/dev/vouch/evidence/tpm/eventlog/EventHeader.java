@@ -1,6 +1,7 @@
 package dev.vouch.evidence.tpm.eventlog;
 
 import dev.vouch.core.crypto.HashAlg;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -121,12 +122,12 @@ public final class EventHeader {
         || offset != h.offset
         || pcr != h.pcr
         || type != h.type
-        || !java.util.Arrays.equals(data, h.data)
+        || !Arrays.equals(data, h.data)
         || !digests.keySet().equals(h.digests.keySet())) {
       return false;
     }
     for (var e : digests.entrySet()) {
-      if (!java.util.Arrays.equals(e.getValue(), h.digests.get(e.getKey()))) {
+      if (!Arrays.equals(e.getValue(), h.digests.get(e.getKey()))) {
         return false;
       }
     }
@@ -135,7 +136,7 @@ public final class EventHeader {
 
   @Override
   public int hashCode() {
-    return Objects.hash(index, offset, pcr, type, java.util.Arrays.hashCode(data));
+    return Objects.hash(index, offset, pcr, type, Arrays.hashCode(data));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.vouch.evidence.tpm.eventlog;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -46,7 +47,7 @@ public record SecureBootState(
     boolean db = false;
     boolean dbx = false;
     boolean sawSecureBoot = false;
-    List<EfiVariableEvent> authorities = new java.util.ArrayList<>();
+    List<EfiVariableEvent> authorities = new ArrayList<>();
     for (TcgEvent e : events) {
       if (!(e instanceof EfiVariableEvent v)) {
         continue;

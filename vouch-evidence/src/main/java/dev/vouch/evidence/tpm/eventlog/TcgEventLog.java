@@ -24,7 +24,11 @@ import java.util.Optional;
  * PCR above 23 or with digests that disagree with the Spec ID event fails with {@link
  * Failure#MALFORMED}; but event data that does not decode as its type says becomes an {@link
  * OpaqueEvent}. Parsing stops at an entry header that is all zero or starts with {@code
- * 0xFFFFFFFF}: the unused tail of a fixed-size log buffer.
+ * 0xFFFFFFFF}: the unused tail of a fixed-size log buffer (so an entry for PCR 0 of the unused type
+ * {@code EV_PREBOOT_CERT} cannot be told from padding and ends the log).
+ *
+ * <p>TDX CCEL logs share the crypto-agile layout (SHA-384, MR index 1..4 for RTMR 0..3), so this
+ * parser frames them too and {@link #replay()} yields their RTMRs under those indexes.
  */
 public final class TcgEventLog {
   /** PCRs 0..23 of a PC Client TPM. */

@@ -128,6 +128,39 @@ class RealEventLogsTest {
     assertThat(log.replay().indexes(HashAlg.SHA256)).containsAll(range(0, 7));
   }
 
+  /**
+   * TDX CCEL logs share the crypto-agile layout (SHA-384, MR index 1..4 for RTMR 0..3), so the same
+   * framing reads them and the same replay gives the RTMRs, which start at zero.
+   */
+  @Test
+  void tdxCcelLogsFrameAndReplayToTheirRtmrs() throws VerificationException {
+    Path tdx = ResearchData.vectors("tdx");
+    JsonNode expected = json(tdx.resolve("expected.json"));
+    int checked = 0;
+    for (var it = expected.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      JsonNode e = expected.get(name);
+      if (!name.startsWith("trustee-ccel/")) {
+        continue;
+      }
+      TcgEventLog log = TcgEventLog.parse(read(tdx.resolve(name)));
+      assertThat(log.events()).as(name).hasSize(e.get("events").asInt());
+      assertThat(log.banks()).containsExactly(HashAlg.SHA384);
+      JsonNode rtmrs =
+          e.has("expected_rtmr0_3_from_source")
+              ? e.get("expected_rtmr0_3_from_source")
+              : e.get("replayed_rtmr0_3");
+      for (int i = 0; i < 4; i++) {
+        byte[] value = log.replay().get(HashAlg.SHA384, i + 1).orElse(new byte[48]);
+        assertThat(dev.vouch.core.bytes.Hex.encode(value))
+            .as("%s RTMR%d", name, i)
+            .isEqualTo(rtmrs.get(i).asText());
+      }
+      checked++;
+    }
+    assertThat(checked).isEqualTo(6);
+  }
+
   private static List<Integer> range(int from, int to) {
     return IntStream.rangeClosed(from, to).boxed().toList();
   }
