@@ -7,7 +7,6 @@ import dev.vouch.evidence.tpm.eventlog.SecureBootState;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.ima.ImaEntry;
-import dev.vouch.evidence.tpm.ima.ImaFormat;
 import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.evidence.tpm.ima.ImaReplay;
 import dev.vouch.evidence.tpm.ima.ImaReplayMode;
@@ -69,7 +68,7 @@ final class EventlogCommand implements Runnable {
       if (format != Format.auto) {
         return format;
       }
-      return ImaFormat.looksAscii(bytes) || ImaFormat.looksBinary(bytes) ? Format.ima : Format.tcg;
+      return ImaLog.looksLikeImaList(bytes) ? Format.ima : Format.tcg;
     }
   }
 
@@ -125,7 +124,8 @@ final class EventlogCommand implements Runnable {
           out.printf("%s log, %d %s%n", f, events, f == Format.ima ? "entries" : "events");
           extra.forEach((k, v) -> out.printf("%s: %s%n", k, v));
           pcrs.toHexMap()
-              .forEach((bank, regs) -> regs.forEach((i, v) -> out.printf("%s %2s %s%n", bank, i, v)));
+              .forEach(
+                  (bank, regs) -> regs.forEach((i, v) -> out.printf("%s %2s %s%n", bank, i, v)));
         }
         return ExitCodes.OK;
       } catch (CliIo.BadInput e) {
@@ -186,7 +186,10 @@ final class EventlogCommand implements Runnable {
     m.put("template_hash", dev.vouch.core.bytes.Hex.encode(e.templateHash()));
     e.fileDigest()
         .ifPresent(
-            d -> m.put("file_digest", d.algorithm() + ":" + dev.vouch.core.bytes.Hex.encode(d.value())));
+            d ->
+                m.put(
+                    "file_digest",
+                    d.algorithm() + ":" + dev.vouch.core.bytes.Hex.encode(d.value())));
     m.put("file", e.fileName());
     if (e.hasSignature()) {
       m.put("signature", dev.vouch.core.bytes.Hex.encode(e.signature()));

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "vouch 0.1.0",
     description = "Remote attestation and trusted compute.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {EventlogCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

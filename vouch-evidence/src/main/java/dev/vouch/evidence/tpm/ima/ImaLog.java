@@ -55,6 +55,22 @@ public final class ImaLog {
     this.mismatches = List.copyOf(mismatches);
   }
 
+  /**
+   * True when {@code bytes} look like an IMA list (ASCII, or binary with a plausible template name
+   * in its first entry) rather than a firmware event log, for tools that detect the format.
+   */
+  public static boolean looksLikeImaList(byte[] bytes) {
+    if (ImaFormat.looksAscii(bytes)) {
+      return true;
+    }
+    try {
+      ImaFormat.detectBinaryTemplateHash(bytes);
+      return true;
+    } catch (VerificationException e) {
+      return false;
+    }
+  }
+
   /** Parses either export, recognized by its first bytes; template hashes are enforced. */
   public static ImaLog parse(byte[] list) throws VerificationException {
     return parse(list, HashCheck.ENFORCE);
