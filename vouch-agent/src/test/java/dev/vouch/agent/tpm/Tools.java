@@ -88,6 +88,36 @@ final class Tools {
   }
 
   /**
+   * PCR values in tpm2-tools' "serialized" form, which tpm2_checkquote reads for any number of PCRs
+   * (its "-F values" reader fails above eight): the TPML_PCR_SELECTION and TPML_DIGEST C structs
+   * dumped little-endian (16 selection slots of 8 bytes; digest groups of 8 slots of 66 bytes).
+   */
+  static byte[] serializedPcrs(PcrSelection selection, List<byte[]> values) {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(4 + 16 * 8 + 4 + ((values.size() + 7) / 8) * (4 + 8 * 66))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putInt(1);
+    byte[] map = selection.bitmap();
+    b.putShort((short) selection.bank().tpmId()).put((byte) map.length);
+    b.put(java.util.Arrays.copyOf(map, 4)).put((byte) 0);
+    b.position(4 + 16 * 8);
+    int groups = (values.size() + 7) / 8;
+    b.putInt(groups);
+    for (int g = 0; g < groups; g++) {
+      int start = b.position();
+      int n = Math.min(8, values.size() - g * 8);
+      b.putInt(n);
+      for (int i = 0; i < n; i++) {
+        byte[] v = values.get(g * 8 + i);
+        b.position(start + 4 + i * 66);
+        b.putShort((short) v.length).put(v);
+      }
+      b.position(start + 4 + 8 * 66);
+    }
+    return b.array();
+  }
+
+  /**
    * The tpm2-tools credential file: magic BADCC0DE, version 1, TPM2B_ID_OBJECT,
    * TPM2B_ENCRYPTED_SECRET.
    */
