@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real swtpm (TPM 2.0 simulator) on 127.0.0.1 for tests. The TPM is manufactured once per JVM
- * with {@code swtpm_setup} (EK certificates, platform certificate), and every instance starts from
- * a copy of that state on its own free ports. Stopped by PID in {@link #close()}.
+ * with {@code swtpm_setup} (EK certificates, platform certificate, PCR banks SHA-1, SHA-256 and
+ * SHA-384), and every instance starts from a copy of that state on its own free ports. Stopped by
+ * PID in {@link #close()}.
  *
  * <p>When swtpm is not installed the test is skipped, or fails under {@code
  * -Dvouch.require.tools=true} (bin/test).
@@ -84,6 +85,10 @@ final class Swtpm implements AutoCloseable {
               "--tpm2",
               "--create-ek-cert",
               "--create-platform-cert",
+              // three banks, as on real TPMs with SHA-1 and SHA-256 (+384): multi-bank PCR code
+              // runs
+              "--pcr-banks",
+              "sha1,sha256,sha384",
               "--tpmstate",
               dir.toString(),
               "--config",

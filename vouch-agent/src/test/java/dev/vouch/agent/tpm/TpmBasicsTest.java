@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.PcrValues;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,39 +41,56 @@ class TpmBasicsTest extends SwtpmTest {
   }
 
   @Test
-  void pcrBanksListOnlyTheAllocatedSha256Bank() throws Exception {
+  void pcrBanksListTheThreeAllocatedBanks() throws Exception {
     List<PcrSelection> banks = tpm.pcrBanks();
-    assertThat(banks).hasSize(1);
-    assertThat(banks.getFirst().bank()).isEqualTo(HashAlg.SHA256);
-    assertThat(banks.getFirst().pcrs()).hasSize(24);
+    assertThat(banks)
+        .extracting(PcrSelection::bank)
+        .containsExactly(HashAlg.SHA1, HashAlg.SHA256, HashAlg.SHA384);
+    assertThat(banks).allSatisfy(b -> assertThat(b.pcrs()).hasSize(24));
   }
 
   @Test
-  void pcrExtendGivesWhatJavaComputesAndReadSpansSeveralRounds() throws Exception {
-    PcrSelection all = PcrSelection.range(HashAlg.SHA256, 0, 23);
-    PcrValues before = tpm.pcrRead(List.of(all));
-    // 24 registers: a TPM returns at most 8 per call, so this needed three rounds
-    assertThat(before.indexes(HashAlg.SHA256)).hasSize(24);
-    assertThat(before.get(HashAlg.SHA256, 0).orElseThrow()).isEqualTo(new byte[32]);
+  void pcrExtendOfSeveralBanksGivesWhatJavaComputesAndReadSpansSeveralRounds() throws Exception {
+    List<PcrSelection> all = tpm.pcrBanks();
+    PcrValues before = tpm.pcrRead(all);
+    // 72 registers: a TPM returns at most 8 per call, so this took at least nine rounds
+    for (HashAlg bank : List.of(HashAlg.SHA1, HashAlg.SHA256, HashAlg.SHA384)) {
+      assertThat(before.indexes(bank)).hasSize(24);
+      assertThat(before.get(bank, 0).orElseThrow()).isEqualTo(new byte[bank.size()]);
+    }
 
-    byte[] measurement = HashAlg.SHA256.digest("agent-binary-v1".getBytes(StandardCharsets.UTF_8));
-    tpm.pcrExtend(16, Map.of(HashAlg.SHA256, measurement));
-    tpm.pcrExtend(16, Map.of(HashAlg.SHA256, measurement));
+    byte[] data = "agent-binary-v1".getBytes(StandardCharsets.UTF_8);
+    Map<HashAlg, byte[]> digests = new EnumMap<>(HashAlg.class);
+    for (HashAlg bank : List.of(HashAlg.SHA1, HashAlg.SHA256, HashAlg.SHA384)) {
+      digests.put(bank, bank.digest(data));
+    }
+    tpm.pcrExtend(16, digests);
+    tpm.pcrExtend(16, Map.of(HashAlg.SHA256, digests.get(HashAlg.SHA256)));
 
-    byte[] expected = before.get(HashAlg.SHA256, 16).orElseThrow();
-    expected = PcrValues.extend(HashAlg.SHA256, expected, measurement);
-    expected = PcrValues.extend(HashAlg.SHA256, expected, measurement);
-    PcrValues after = tpm.pcrRead(List.of(PcrSelection.of(HashAlg.SHA256, 16, 0)));
-    assertThat(after.get(HashAlg.SHA256, 16).orElseThrow()).isEqualTo(expected);
+    PcrValues after =
+        tpm.pcrRead(
+            List.of(
+                PcrSelection.of(HashAlg.SHA256, 16, 0),
+                PcrSelection.of(HashAlg.SHA1, 16),
+                PcrSelection.of(HashAlg.SHA384, 16)));
+    for (HashAlg bank : List.of(HashAlg.SHA1, HashAlg.SHA384)) {
+      byte[] expected =
+          PcrValues.extend(bank, before.get(bank, 16).orElseThrow(), digests.get(bank));
+      assertThat(after.get(bank, 16).orElseThrow()).isEqualTo(expected);
+    }
+    byte[] sha256 = before.get(HashAlg.SHA256, 16).orElseThrow();
+    sha256 = PcrValues.extend(HashAlg.SHA256, sha256, digests.get(HashAlg.SHA256));
+    sha256 = PcrValues.extend(HashAlg.SHA256, sha256, digests.get(HashAlg.SHA256));
+    assertThat(after.get(HashAlg.SHA256, 16).orElseThrow()).isEqualTo(sha256);
     assertThat(after.get(HashAlg.SHA256, 0).orElseThrow()).isEqualTo(new byte[32]);
   }
 
   @Test
   void pcrReadOfAnUnallocatedBankFailsClearly() {
-    assertThatThrownBy(() -> tpm.pcrRead(List.of(PcrSelection.of(HashAlg.SHA1, 0))))
+    assertThatThrownBy(() -> tpm.pcrRead(List.of(PcrSelection.of(HashAlg.SHA512, 0))))
         .isInstanceOf(TpmException.class)
         .hasMessageContaining("TPM2_PCR_Read")
-        .hasMessageContaining("SHA1");
+        .hasMessageContaining("SHA512");
   }
 
   @Test
