@@ -89,9 +89,16 @@ public final class CredentialProtection {
       throw new VerificationException(
           Failure.UNSUPPORTED, "the EK is not a restricted decryption key");
     }
-    if (ek.symmetricAlg() != Alg.AES || ek.symmetricMode() != Alg.CFB) {
+    if (ek.symmetricAlg() != Alg.AES
+        || ek.symmetricMode() != Alg.CFB
+        || (ek.symmetricKeyBits() != 128
+            && ek.symmetricKeyBits() != 192
+            && ek.symmetricKeyBits() != 256)) {
       throw new VerificationException(
           Failure.UNSUPPORTED, "the EK's symmetric algorithm is not AES-CFB");
+    }
+    if (h == HashAlg.SM3_256) {
+      throw new VerificationException(Failure.UNSUPPORTED, "EK name algorithm SM3");
     }
     byte[] seed;
     byte[] encryptedSecret;

@@ -37,6 +37,8 @@ public record ResponseCode(int value) {
   // warnings (RC_WARN = 0x900)
   public static final int TPM_RC_OBJECT_MEMORY = 0x902;
   public static final int TPM_RC_SESSION_MEMORY = 0x903;
+  public static final int TPM_RC_YIELDED = 0x908;
+  public static final int TPM_RC_TESTING = 0x90A;
   public static final int TPM_RC_RETRY = 0x922;
 
   private static final Map<Integer, String[]> KNOWN =

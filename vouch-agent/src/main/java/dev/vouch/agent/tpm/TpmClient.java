@@ -94,7 +94,9 @@ public final class TpmClient implements AutoCloseable {
         return decode(cmd, responseHandles, transport.transmit(bytes));
       } catch (TpmException e) {
         boolean transientWarning =
-            e.is(ResponseCode.TPM_RC_RETRY) || e.is(0x908) || e.is(0x90A); // YIELDED, TESTING
+            e.is(ResponseCode.TPM_RC_RETRY)
+                || e.is(ResponseCode.TPM_RC_YIELDED)
+                || e.is(ResponseCode.TPM_RC_TESTING);
         if (!transientWarning || attempt >= RETRIES) {
           throw e;
         }

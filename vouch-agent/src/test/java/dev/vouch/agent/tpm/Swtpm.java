@@ -176,6 +176,21 @@ final class Swtpm implements AutoCloseable {
     return port;
   }
 
+  /**
+   * Power-cycles the simulated TPM through swtpm's control port (CMD_INIT): afterwards the TPM
+   * wants TPM2_Startup again, as after a reboot.
+   */
+  void powerCycle() throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port + 1)) {
+      s.setSoTimeout(5_000);
+      s.getOutputStream().write(new byte[] {0, 0, 0, 2, 0, 0, 0, 0});
+      byte[] result = s.getInputStream().readNBytes(4);
+      if (result.length != 4 || (result[0] | result[1] | result[2] | result[3]) != 0) {
+        fail("swtpm CMD_INIT failed");
+      }
+    }
+  }
+
   /** A client on the command port. */
   TpmClient client() throws TpmException {
     return new TpmClient(new SwtpmTcpTransport("127.0.0.1", port));

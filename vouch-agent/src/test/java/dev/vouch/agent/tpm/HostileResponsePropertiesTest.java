@@ -16,7 +16,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * Whatever a TPM (or something posing as one) answers, the client either returns a value or throws
  * {@link TpmException}: never an unchecked exception, never a huge allocation.
  */
-class HostileResponseProperties {
+class HostileResponsePropertiesTest {
   private static FakeTpm fake;
 
   @BeforeContainer
