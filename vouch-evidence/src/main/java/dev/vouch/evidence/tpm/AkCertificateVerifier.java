@@ -2,6 +2,7 @@ package dev.vouch.evidence.tpm;
 
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.Expectations;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
@@ -89,6 +90,25 @@ public final class AkCertificateVerifier {
     }
     validate(chain, date);
     return chain;
+  }
+
+  /**
+   * Verifies the AK certificate and chain a bundle carries against the bundle's AK, at {@code
+   * expected.at()}.
+   *
+   * @throws VerificationException {@link Failure#COLLATERAL_MISSING} when the bundle has no AK
+   *     certificate, else as {@link #verify(byte[], List, AkKey, Instant)}
+   */
+  public List<X509Certificate> verify(TpmEvidenceBundle bundle, Expectations expected)
+      throws VerificationException {
+    byte[] cert =
+        bundle
+            .akCert()
+            .orElseThrow(
+                () ->
+                    new VerificationException(
+                        Failure.COLLATERAL_MISSING, "the evidence carries no AK certificate"));
+    return verify(cert, bundle.akChain(), bundle.ak(), expected.at());
   }
 
   // walks issuer links by name and signature; a root ends the walk

@@ -91,4 +91,26 @@ class AkCertificateVerifierTest {
   private static Failure code(TpmQuoteVerifierTest.ThrowingRunnable r) {
     return catchThrowableOfType(VerificationException.class, r::run).failure();
   }
+
+  @Test
+  void verifiesTheCertificateOfABundleOrSaysItIsMissing() throws Exception {
+    AkCertificateVerifier v = AkCertificateVerifier.ofEncodedRoots(List.of(root));
+    TpmEvidenceBundle withCert = TpmEvidenceBundleTest.gceBundle();
+    dev.vouch.evidence.Expectations now =
+        new dev.vouch.evidence.Expectations(java.util.Optional.empty(), NOW);
+
+    assertThat(v.verify(withCert, now)).hasSize(3);
+
+    TpmEvidenceBundle without =
+        new TpmEvidenceBundle(
+            withCert.ak(),
+            java.util.Optional.empty(),
+            List.of(),
+            withCert.quotes(),
+            withCert.pcrs(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty());
+    assertThat(code(() -> v.verify(without, now))).isEqualTo(Failure.COLLATERAL_MISSING);
+  }
 }

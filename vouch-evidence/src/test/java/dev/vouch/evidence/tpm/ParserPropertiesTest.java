@@ -41,6 +41,7 @@ class ParserPropertiesTest {
           TpmSignature::parse,
           PcrSelection::parse,
           PcrFiles::fromSerialized,
+          AkKeys::parse,
           TpmEvidenceBundle::parse);
 
   private static final List<byte[]> SEEDS =
@@ -49,6 +50,8 @@ class ParserPropertiesTest {
           Vectors.bytes("swtpm/rsa-ak/quote.msg"),
           Vectors.bytes("tpm-quote/go-tpm-tools/gce-cos-85-no-nonce/quote_sha1.tpms_attest"),
           Vectors.bytes("swtpm/ecc-ak/ak.tpm2b_public"),
+          Vectors.bytes("swtpm/ecc-ak/ak.pem"),
+          Vectors.bytes("tpm-quote/go-tpm-tools/gce-cos-85-no-nonce/ak_cert.der"),
           Vectors.bytes("tpm-quote/go-tpm-tools/gce-cos-85-no-nonce/ak_pub.tpmt_public"),
           Vectors.bytes("swtpm/ecc-ak/quote.sig"),
           Vectors.bytes("swtpm/rsa-ak/quote.sig"),

@@ -99,6 +99,50 @@ class TpmQuoteVerifierTest {
   }
 
   @Test
+  void verifiesEveryGoTpmToolsAttestationInTheSharedFolder() throws Exception {
+    // reads the shared folder itself, so a nonce variant added there later is covered too
+    var root = ResearchData.vectors("tpm-quote").resolve("go-tpm-tools");
+    List<java.nio.file.Path> folders;
+    try (var list = Files.list(root)) {
+      folders = list.filter(d -> Files.isRegularFile(d.resolve("quotes.json"))).sorted().toList();
+    }
+    assertThat(folders).isNotEmpty();
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (var dir : folders) {
+      AkKey ak = AkKeys.parse(Files.readAllBytes(dir.resolve("ak_pub.tpmt_public")));
+      JsonNode index = mapper.readTree(dir.resolve("quotes.json").toFile());
+      PcrValues.Builder pcrs = PcrValues.builder();
+      index
+          .properties()
+          .forEach(
+              bank ->
+                  bank.getValue()
+                      .get("pcrs")
+                      .properties()
+                      .forEach(
+                          r ->
+                              pcrs.put(
+                                  HashAlg.fromName(bank.getKey()).orElseThrow(),
+                                  Integer.parseInt(r.getKey()),
+                                  Hex.decode(r.getValue().asText()))));
+      for (var bank : index.properties()) {
+        JsonNode q = bank.getValue();
+        byte[] nonce = Hex.decode(q.get("extraData").asText());
+        VerifiedQuote v =
+            TpmQuoteVerifier.verify(
+                Files.readAllBytes(dir.resolve(q.get("attest").asText())),
+                Files.readAllBytes(dir.resolve(q.get("signature").asText())),
+                ak,
+                pcrs.build(),
+                Expectations.withNonce(nonce));
+        assertThat(Hex.encode(v.attest().quote().orElseThrow().pcrDigest()))
+            .as("%s %s", dir.getFileName(), bank.getKey())
+            .isEqualTo(q.get("pcrDigest").asText());
+      }
+    }
+  }
+
+  @Test
   void reportsTheFactsExpectedOfEachSample() throws Exception {
     JsonNode exp = Vectors.json("tpm-quote/expected.json");
 
