@@ -131,4 +131,39 @@ class SignaturesTest {
     byte[] der = Signatures.ecdsaDerFromConcatenated(rs);
     assertThat(der).startsWith(0x30, 0x26, 0x02, 0x01, 0x05, 0x02, 0x21, 0x00, 0x80);
   }
+
+  @Test
+  void pooledVerifiersGiveCorrectAnswersUnderConcurrentUse() throws Exception {
+    byte[] rsaSig = sign("SHA256withRSA", rsa.getPrivate(), null);
+    byte[] ecSig = sign("SHA256withECDSA", ec.getPrivate(), null);
+    byte[] badEc = ecSig.clone();
+    badEc[badEc.length - 1] ^= 1;
+    java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 200; i++) {
+        boolean valid = i % 3 != 0;
+        boolean useRsa = i % 2 == 0;
+        results.add(
+            pool.submit(
+                () -> {
+                  boolean ok =
+                      useRsa
+                          ? Signatures.verify(
+                              SignatureScheme.RSA_PKCS1_SHA256,
+                              rsa.getPublic(),
+                              valid ? MESSAGE : new byte[] {9},
+                              rsaSig)
+                          : Signatures.verify(
+                              SignatureScheme.ECDSA_SHA256,
+                              ec.getPublic(),
+                              MESSAGE,
+                              valid ? ecSig : badEc);
+                  return ok == valid;
+                }));
+      }
+    }
+    for (var r : results) {
+      assertThat(r.get()).isTrue();
+    }
+  }
 }
