@@ -24,6 +24,29 @@ public final class PcrFiles {
   private PcrFiles() {}
 
   /**
+   * Reads a {@code tpm2_quote -o} file in either form for a quote with {@code selection}: the
+   * serialized form when the file has its exact size and its selection is the quote's, the values
+   * form otherwise.
+   *
+   * @throws VerificationException {@link Failure#MALFORMED} when the file fits neither form
+   */
+  public static PcrValues read(PcrSelection selection, byte[] file) throws VerificationException {
+    int groupBytes = 4 + DIGESTS_PER_GROUP * (2 + DIGEST_SLOT);
+    int header = 4 + PcrSelection.MAX_BANKS * SERIALIZED_SELECTION_SIZE + 4;
+    if (file.length >= header && (file.length - header) % groupBytes == 0) {
+      try {
+        PcrValues values = fromSerialized(file);
+        if (selection.restrict(values).equals(values)) {
+          return values;
+        }
+      } catch (VerificationException notSerialized) {
+        // fall through to the values form, whose length check is exact
+      }
+    }
+    return fromConcatenated(selection, file);
+  }
+
+  /**
    * Maps {@code tpm2_quote -F values} output (the selected register values concatenated in
    * selection order) onto the quote's selection.
    *

@@ -148,6 +148,9 @@ public record TpmEvidenceBundle(
     akCert = akCert.map(byte[]::clone);
     akChain = akChain.stream().map(byte[]::clone).toList();
     quotes = List.copyOf(quotes);
+    if (quotes.isEmpty()) {
+      throw new IllegalArgumentException("a bundle needs at least one quote");
+    }
     eventLog = eventLog.map(byte[]::clone);
     imaLog = imaLog.map(byte[]::clone);
     Objects.requireNonNull(imaLogAscii, "imaLogAscii");

@@ -52,6 +52,22 @@ public final class TpmQuoteVerifier {
   }
 
   /**
+   * Verifies a quote given exactly as tpm2-tools writes it: {@code quote.msg}, {@code quote.sig}
+   * (either form), the AK in any form {@link AkKeys#parse} reads, and the {@code -o} PCR file in
+   * either form ({@link PcrFiles#read}). This is what {@code vouch verify --tee tpm --quote ...}
+   * runs.
+   */
+  public static VerifiedQuote verifyTpm2ToolsFiles(
+      byte[] attest, byte[] signature, byte[] ak, byte[] pcrFile, Expectations expected)
+      throws VerificationException {
+    TpmAttest parsed = parseQuote(attest);
+    AkKey key = AkKeys.parse(ak);
+    TpmSignature sig = TpmSignature.decode(signature, key, HashAlg.SHA256);
+    PcrSelection selection = parsed.quote().orElseThrow().selection();
+    return verify(parsed, sig, key, PcrFiles.read(selection, pcrFile), expected);
+  }
+
+  /**
    * Parses a TPMS_ATTEST and requires a quote.
    *
    * @throws VerificationException {@link Failure#MALFORMED} for another attestation type

@@ -518,4 +518,37 @@ class TpmQuoteVerifierTest {
     assertThat(failure(() -> PcrFiles.fromConcatenated(v.selection(), shorter)).failure())
         .isEqualTo(Failure.MALFORMED);
   }
+
+  @Test
+  void verifiesTpm2ToolsFilesWithEitherPcrFileForm() throws Exception {
+    String p = "swtpm/rsa-ak/";
+    byte[] nonce = Hex.decode(Vectors.text(p + "nonce.hex"));
+    VerifiedQuote serialized =
+        TpmQuoteVerifier.verifyTpm2ToolsFiles(
+            Vectors.bytes(p + "quote.msg"),
+            Vectors.bytes(p + "quote.sig"),
+            Vectors.bytes(p + "ak.pem"),
+            Vectors.bytes(p + "pcrs.out"),
+            Expectations.withNonce(nonce));
+    VerifiedQuote values =
+        TpmQuoteVerifier.verifyTpm2ToolsFiles(
+            Vectors.bytes(p + "plain-quote.msg"),
+            Vectors.bytes(p + "plain-quote.sig"),
+            Vectors.bytes(p + "ak.tpm2b_public"),
+            Vectors.bytes(p + "plain-pcrs.values"),
+            Expectations.withNonce(Hex.decode(Vectors.text(p + "plain-nonce.hex"))));
+
+    assertThat(values.pcrs()).isEqualTo(serialized.pcrs());
+    assertThat(
+            failure(
+                    () ->
+                        TpmQuoteVerifier.verifyTpm2ToolsFiles(
+                            Vectors.bytes(p + "quote.msg"),
+                            Vectors.bytes(p + "quote.sig"),
+                            Vectors.bytes(p + "ak.pem"),
+                            new byte[100],
+                            Expectations.withNonce(nonce)))
+                .failure())
+        .isEqualTo(Failure.MALFORMED);
+  }
 }
