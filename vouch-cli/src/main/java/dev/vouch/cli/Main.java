@@ -11,7 +11,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "vouch 0.1.0",
     description = "Remote attestation and trusted compute.",
-    subcommands = {EventlogCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      EventlogCommand.class,
+      VerifyCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
