@@ -3,7 +3,9 @@ package dev.vouch.cli;
 import dev.vouch.core.Tee;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.VerifiedEvidence;
+import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.Verifiers;
 import dev.vouch.evidence.tpm.AkCertificateVerifier;
 import dev.vouch.evidence.tpm.AkKeys;
 import dev.vouch.evidence.tpm.PcrFiles;
@@ -42,7 +44,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(
       names = "--tee",
       required = true,
-      description = "evidence kind: tpm (tdx, sgx, snp, cca arrive in a later version)")
+      description = "evidence kind: tpm, tdx, sgx, snp, cca (as this version supports them)")
   String tee;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -95,7 +97,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Option(
       names = "--collateral",
-      description = "TPM: folder of trusted AK CA certificates (PEM or DER, any file names)")
+      description =
+          "folder of collateral, any file names (TPM: trusted AK CA certificates, PEM or DER)")
   Path collateral;
 
   @Option(names = "--at", description = "verification time, ISO-8601 (default: now)")
@@ -113,23 +116,35 @@ final class VerifyCommand implements Callable<Integer> {
           Tee.fromWireName(tee)
               .orElseThrow(
                   () -> new CliIo.BadInput("--tee must be one of tpm, tdx, sgx, snp, cca"));
-      if (kind != Tee.TPM) {
-        throw new CliIo.BadInput("--tee " + tee + " is not supported by this version (only tpm)");
-      }
+      List<byte[]> files = collateral == null ? List.of() : collateralFiles(collateral);
       Expectations expected =
           new Expectations(
               nonce == null ? Optional.empty() : Optional.of(CliIo.hex(nonce, "--nonce")),
-              parseTime(at));
-      TpmEvidenceVerifier verifier =
-          collateral == null
-              ? new TpmEvidenceVerifier()
-              : new TpmEvidenceVerifier(AkCertificateVerifier.ofEncodedRoots(roots(collateral)));
+              parseTime(at),
+              files);
+      EvidenceVerifier verifier;
+      if (kind == Tee.TPM) {
+        // for TPM evidence the collateral folder holds the trusted AK CA roots
+        verifier =
+            files.isEmpty()
+                ? new TpmEvidenceVerifier()
+                : new TpmEvidenceVerifier(AkCertificateVerifier.ofEncodedRoots(files));
+      } else {
+        verifier =
+            Verifiers.defaults()
+                .forTee(kind)
+                .orElseThrow(
+                    () -> new CliIo.BadInput("--tee " + tee + " is not supported by this version"));
+      }
+      if (source.evidence == null && kind != Tee.TPM) {
+        throw new CliIo.BadInput("--quote/--signature/--ak/--pcrs are for --tee tpm only");
+      }
       VerifiedEvidence v;
       try {
         v =
             source.evidence != null
                 ? verifier.verify(CliIo.read(source.evidence, "evidence"), expected)
-                : verifier.verify(bundle(source.files), expected);
+                : ((TpmEvidenceVerifier) verifier).verify(bundle(source.files), expected);
       } catch (VerificationException e) {
         if (json) {
           Map<String, Object> doc = new LinkedHashMap<>();
@@ -176,7 +191,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
   }
 
-  private static List<byte[]> roots(Path dir) throws CliIo.BadInput {
+  private static List<byte[]> collateralFiles(Path dir) throws CliIo.BadInput {
     if (!Files.isDirectory(dir)) {
       throw new CliIo.BadInput("--collateral " + dir + " is not a directory");
     }
