@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       EventlogCommand.class,
       VerifyCommand.class,
       DemoCommand.class,
+      StartupTrainingCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
