@@ -1,0 +1,8 @@
+package dev.vouch.policy;
+
+/** How one rule ended. {@link #ERROR} counts as a failure: policies fail closed. */
+public enum Outcome {
+  PASSED,
+  FAILED,
+  ERROR
+}
