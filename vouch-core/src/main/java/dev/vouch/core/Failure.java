@@ -43,7 +43,9 @@ public enum Failure {
   /** The TEE runs with debugging enabled. */
   DEBUG_ENABLED("TEE runs with debug enabled"),
   /** A policy denied the evidence. */
-  POLICY_DENIED("policy denied the evidence");
+  POLICY_DENIED("policy denied the evidence"),
+  /** An attestation result token is outside its validity window (expired or not yet valid). */
+  TOKEN_EXPIRED("attestation result token is outside its validity window");
 
   private final String description;
 
