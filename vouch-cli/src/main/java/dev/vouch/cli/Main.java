@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       EventlogCommand.class,
       VerifyCommand.class,
+      PolicyCommand.class,
       DemoCommand.class,
       StartupTrainingCommand.class,
       CommandLine.HelpCommand.class

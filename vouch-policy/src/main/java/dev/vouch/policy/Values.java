@@ -142,6 +142,27 @@ public final class Values {
     return out == null ? (Map<String, Object>) m : Collections.unmodifiableMap(out);
   }
 
+  /**
+   * The value as plain Java for JSON output: CEL's null becomes {@code null}, lists and maps are
+   * converted element by element.
+   */
+  public static Object toPlain(Object v) {
+    if (v instanceof NullValue) {
+      return null;
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new ArrayList<>(l.size());
+      l.forEach(e -> out.add(toPlain(e)));
+      return out;
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<Object, Object> out = new LinkedHashMap<>();
+      m.forEach((k, e) -> out.put(k, toPlain(e)));
+      return out;
+    }
+    return v;
+  }
+
   /** Renders a value for explanations: strings quoted, long lists shortened. */
   public static String render(Object v) {
     if (v instanceof String s) {
