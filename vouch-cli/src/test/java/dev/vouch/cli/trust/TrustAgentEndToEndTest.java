@@ -13,6 +13,8 @@ import dev.vouch.agent.tpm.TpmException;
 import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.agent.trust.HttpsAgentServer;
 import dev.vouch.agent.trust.NatsAgentService;
+import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.agent.trust.TestPki;
 import dev.vouch.agent.trust.Tls;
 import dev.vouch.agent.trust.TrustAgent;
 import dev.vouch.agent.trust.TrustAgentConfig;
@@ -586,6 +588,7 @@ class TrustAgentEndToEndTest {
   // ---------------------------------------------------------------- attestation over NATS
 
   @Test
+  @SuppressWarnings("try") // jnats Connection.close() may throw InterruptedException
   void agentAnnouncingItselfOverNatsIsAttestedAtOnce() throws Exception {
     Swtpm.requireTool("swtpm"); // same gate as the TPM tests
     try (NatsServer nats = NatsServer.start();

@@ -82,7 +82,8 @@ public final class EkTrust {
       CertPathValidator.getInstance("PKIX").validate(path, params);
     } catch (CertPathBuilderException | CertPathValidatorException e) {
       if (hasCause(e, CertificateExpiredException.class)
-          || hasCause(e, CertificateNotYetValidException.class)) {
+          || hasCause(e, CertificateNotYetValidException.class)
+          || issuerOutsideValidity(ekCertificate, at)) {
         throw new EnrollmentException(
             EnrollmentError.EK_CERT_EXPIRED,
             "a CA certificate above the EK certificate is not valid at " + at,
@@ -98,6 +99,48 @@ public final class EkTrust {
       throw new IllegalStateException("PKIX parameters", e);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK lacks PKIX", e);
+    }
+  }
+
+  /**
+   * Diagnosis after a failed build (the JDK's builder only says it found no path): walks up from
+   * the EK certificate through configured certificates that signed the one below, and reports
+   * whether one of them is outside its validity at {@code at}.
+   */
+  private boolean issuerOutsideValidity(X509Certificate ek, Instant at) {
+    List<X509Certificate> known = new java.util.ArrayList<>(intermediates);
+    for (TrustAnchor a : roots) {
+      known.add(a.getTrustedCert());
+    }
+    X509Certificate current = ek;
+    for (int depth = 0; depth < 8; depth++) {
+      X509Certificate issuer = null;
+      for (X509Certificate c : known) {
+        if (c.getSubjectX500Principal().equals(current.getIssuerX500Principal())
+            && signed(c, current)) {
+          issuer = c;
+          break;
+        }
+      }
+      if (issuer == null || issuer.equals(current)) {
+        return false;
+      }
+      try {
+        issuer.checkValidity(Date.from(at));
+      } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+        return true;
+      }
+      current = issuer;
+    }
+    return false;
+  }
+
+  private static boolean signed(X509Certificate issuer, X509Certificate subject) {
+    try {
+      subject.verify(issuer.getPublicKey());
+      return true;
+    } catch (GeneralSecurityException e) {
+      return false;
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.vouch.cli.trust;
+package dev.vouch.agent.trust;
 
 import java.math.BigInteger;
 import java.security.KeyPair;
@@ -22,10 +22,10 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A small certificate authority made with BouncyCastle for TLS and forged-chain tests. */
-final class TestPki {
+public final class TestPki {
   private static final AtomicLong SERIAL = new AtomicLong(1);
 
-  record Issued(KeyPair keys, X509Certificate certificate) {}
+  public record Issued(KeyPair keys, X509Certificate certificate) {}
 
   private final Issued ca;
 
@@ -33,7 +33,7 @@ final class TestPki {
     this.ca = ca;
   }
 
-  static TestPki create(String name) throws Exception {
+  public static TestPki create(String name) throws Exception {
     KeyPair keys = ecKeys();
     X500Name subject = new X500Name("CN=" + name);
     X509v3CertificateBuilder b = builder(subject, subject, keys.getPublic());
@@ -42,12 +42,12 @@ final class TestPki {
     return new TestPki(new Issued(keys, sign(b, keys)));
   }
 
-  X509Certificate certificate() {
+  public X509Certificate certificate() {
     return ca.certificate();
   }
 
   /** A TLS end-entity certificate for localhost / 127.0.0.1. */
-  Issued issueTls(String name) throws Exception {
+  public Issued issueTls(String name) throws Exception {
     KeyPair keys = ecKeys();
     X509v3CertificateBuilder b =
         builder(
@@ -67,7 +67,7 @@ final class TestPki {
   }
 
   /** A certificate for someone else's key, e.g. a forged EK certificate. */
-  X509Certificate issueFor(PublicKey key, String name) throws Exception {
+  public X509Certificate issueFor(PublicKey key, String name) throws Exception {
     X509v3CertificateBuilder b =
         builder(
             new X500Name(ca.certificate().getSubjectX500Principal().getName()),

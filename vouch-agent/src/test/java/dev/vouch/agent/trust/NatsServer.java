@@ -1,4 +1,4 @@
-package dev.vouch.cli.trust;
+package dev.vouch.agent.trust;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * stopped by PID in {@link #close()}. Skips (or fails under -Dvouch.require.tools=true) when
  * nats-server is not installed; Debian installs it in /usr/sbin.
  */
-final class NatsServer implements AutoCloseable {
+public final class NatsServer implements AutoCloseable {
   private final Process process;
   private final Path dir;
   private final int port;
@@ -27,7 +27,7 @@ final class NatsServer implements AutoCloseable {
     this.port = port;
   }
 
-  static NatsServer start() throws IOException {
+  public static NatsServer start() throws IOException {
     String exe =
         Files.isExecutable(Path.of("/usr/sbin/nats-server"))
             ? "/usr/sbin/nats-server"
@@ -76,7 +76,7 @@ final class NatsServer implements AutoCloseable {
     return n;
   }
 
-  String url() {
+  public String url() {
     return "nats://127.0.0.1:" + port;
   }
 
