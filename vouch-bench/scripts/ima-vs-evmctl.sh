@@ -44,7 +44,7 @@ fi
 echo "$out" | cut -c1-200 >&2
 
 # registers for evmctl: it reads PCR-00 .. PCR-10 in order, one bank per file
-pcr() { sed -n "s/.*\"$1\":{[^}]*\"10\":\"\([0-9a-f]*\)\".*/\1/p" <<<"$out"; }
+pcr() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["banks"][sys.argv[1]]["10"])' "$1" <<<"$out"; }
 for bank in sha1 sha256; do
   v=$(pcr $bank); [ -n "$v" ] || { echo "no $bank PCR 10 in the replay output" >&2; exit 1; }
   for i in $(seq 0 9); do printf 'PCR-%02d: %s\n' "$i" "$(printf '0%.0s' $(seq 1 ${#v}))"; done >"$work/pcrs-$bank"

@@ -11,7 +11,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "vouch 0.1.0",
     description = "Remote attestation and trusted compute.",
-    subcommands = {EventlogCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      EventlogCommand.class,
+      VerifyCommand.class,
+      DemoCommand.class,
+      StartupTrainingCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -22,7 +28,15 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code; used by tests without exiting the JVM. */
   public static int run(String... args) {
+    return run(
+        new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the CLI with the given output streams and returns its exit code. */
+  public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           ex.getCommandLine().getErr().println("error: " + ex.getMessage());

@@ -1,0 +1,26 @@
+package dev.vouch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+class DemoCommandTest {
+  @Test
+  void runsEveryStepAndRejectsTheTamperedEvidence() {
+    if (!LocalSwtpm.available()) {
+      if (Boolean.getBoolean("vouch.require.tools")) {
+        throw new AssertionError("swtpm is required under bin/test");
+      }
+      Assumptions.abort("swtpm not installed");
+    }
+    CliRun r = CliRun.of("demo");
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(0);
+    assertThat(r.out())
+        .contains("AK certified by Google's TPM root: true")
+        .contains("REJECTED as expected (one bit flipped in the event log): EVENT_LOG_MISMATCH")
+        .contains("IMA entries quoted: 3 (per_bank)")
+        .contains("NONCE_MISMATCH")
+        .contains("every check behaved as expected");
+  }
+}

@@ -1,0 +1,277 @@
+package dev.vouch.evidence.tpm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vouch.core.Claims;
+import dev.vouch.core.Failure;
+import dev.vouch.core.Tee;
+import dev.vouch.core.VerificationException;
+import dev.vouch.core.VerifiedEvidence;
+import dev.vouch.core.bytes.Hex;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.EvidenceVerifier;
+import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.tpm.eventlog.SecureBootState;
+import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.evidence.tpm.ima.ImaLog;
+import dev.vouch.evidence.tpm.ima.ImaReplayMode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Verifies a TPM 2.0 evidence bundle: every quote (signature, nonce, PCR digest), the AK
+ * certificate chain when roots are configured, the firmware event log against the quoted PCRs, and
+ * the IMA list against the quoted PCR 10. Produces the claims named in {@link TpmClaims}; Secure
+ * Boot and IMA claims appear only when their log reproduced the quote.
+ *
+ * <p>Accepts the Vouch bundle ({@link TpmEvidenceBundle}) and Trustee's {@code tpm} evidence
+ * ({@code {"ak_public", "tpm_quote": {"message", "signature", "pcrs"}}}). Immutable and
+ * thread-safe.
+ */
+public final class TpmEvidenceVerifier implements EvidenceVerifier {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Optional<AkCertificateVerifier> akCertificates;
+
+  /** A verifier that trusts the AK as supplied: AK trust is left to policy ({@code tpm.ak.*}). */
+  public TpmEvidenceVerifier() {
+    this.akCertificates = Optional.empty();
+  }
+
+  /**
+   * A verifier that also checks a supplied AK certificate against these roots; bundles without a
+   * certificate still verify, with {@code tpm.ak.certified=false}.
+   */
+  public TpmEvidenceVerifier(AkCertificateVerifier akCertificates) {
+    this.akCertificates = Optional.of(akCertificates);
+  }
+
+  @Override
+  public Tee tee() {
+    return Tee.TPM;
+  }
+
+  @Override
+  public VerifiedEvidence verify(byte[] evidence, Expectations expected)
+      throws VerificationException {
+    return verify(parseEvidence(evidence), expected);
+  }
+
+  /** Reads either accepted evidence format. */
+  public static TpmEvidenceBundle parseEvidence(byte[] evidence) throws VerificationException {
+    if (looksLikeTrustee(evidence)) {
+      return fromTrustee(evidence);
+    }
+    return TpmEvidenceBundle.parse(evidence);
+  }
+
+  /** Verifies a parsed bundle. */
+  public VerifiedEvidence verify(TpmEvidenceBundle bundle, Expectations expected)
+      throws VerificationException {
+    List<VerifiedQuote> quotes = TpmQuoteVerifier.verify(bundle, expected);
+    boolean certified = false;
+    if (akCertificates.isPresent() && bundle.akCert().isPresent()) {
+      akCertificates.get().verify(bundle, expected);
+      certified = true;
+    }
+    PcrValues quoted = merge(quotes);
+    VerifiedQuote first = quotes.get(0);
+    for (VerifiedQuote q : quotes) {
+      if (q.clockInfo().resetCount() != first.clockInfo().resetCount()
+          || q.clockInfo().restartCount() != first.clockInfo().restartCount()) {
+        throw new VerificationException(
+            Failure.MALFORMED, "the bundle's quotes come from different TPM boots");
+      }
+    }
+
+    Claims.Builder claims = Claims.builder();
+    bundle.ak().tpmPublic().ifPresent(p -> claims.put(TpmClaims.AK_NAME, Hex.encode(p.name())));
+    claims.put(
+        TpmClaims.AK_SPKI_SHA256,
+        Hex.encode(HashAlg.SHA256.digest(bundle.ak().publicKey().getEncoded())));
+    claims.put(TpmClaims.AK_CERTIFIED, certified);
+    claims.put(TpmClaims.EXTRA_DATA, Hex.encode(first.attest().extraData()));
+    claims.put(TpmClaims.CLOCK, first.clockInfo().clock());
+    claims.put(TpmClaims.RESET_COUNT, first.clockInfo().resetCount());
+    claims.put(TpmClaims.RESTART_COUNT, first.clockInfo().restartCount());
+    claims.put(TpmClaims.CLOCK_SAFE, first.clockInfo().safe());
+    claims.put(TpmClaims.FIRMWARE_VERSION, String.format("%016x", first.firmwareVersion()));
+    quoted
+        .toHexMap()
+        .forEach(
+            (bank, regs) ->
+                regs.forEach((i, v) -> claims.put(TpmClaims.PCR_PREFIX + bank + "." + i, v)));
+
+    claims.put(TpmClaims.EVENTLOG_VERIFIED, bundle.eventLog().isPresent());
+    if (bundle.eventLog().isPresent()) {
+      verifyEventLog(bundle.eventLog().get(), quoted, claims);
+    }
+    Optional<byte[]> ima =
+        bundle.imaLog().or(() -> bundle.imaLogAscii().map(s -> s.getBytes(StandardCharsets.UTF_8)));
+    claims.put(TpmClaims.IMA_VERIFIED, ima.isPresent());
+    if (ima.isPresent()) {
+      verifyIma(ima.get(), quoted, claims);
+    }
+    return new VerifiedEvidence(Tee.TPM, claims.build());
+  }
+
+  /**
+   * Every PCR that the log extends and the quote covers must replay exactly, in every bank both
+   * have; at least one bank must be shared, or the log proves nothing.
+   */
+  private static void verifyEventLog(byte[] bytes, PcrValues quoted, Claims.Builder claims)
+      throws VerificationException {
+    TcgEventLog log = TcgEventLog.parse(bytes);
+    PcrValues replayed = log.replay();
+    java.util.TreeSet<Long> matched = new java.util.TreeSet<>();
+    boolean sharedBank = false;
+    for (HashAlg bank : replayed.banks()) {
+      if (!quoted.banks().contains(bank)) {
+        continue;
+      }
+      for (int pcr : replayed.indexes(bank)) {
+        Optional<byte[]> q = quoted.get(bank, pcr);
+        if (q.isEmpty()) {
+          continue;
+        }
+        sharedBank = true;
+        byte[] r = replayed.get(bank, pcr).orElseThrow();
+        if (!java.util.Arrays.equals(r, q.get())) {
+          throw new VerificationException(
+              Failure.EVENT_LOG_MISMATCH,
+              bank.shortName()
+                  + " PCR "
+                  + pcr
+                  + ": the event log replays to "
+                  + Hex.encode(r)
+                  + " but the quote holds "
+                  + Hex.encode(q.get()));
+        }
+        matched.add((long) pcr);
+      }
+    }
+    if (!sharedBank) {
+      throw new VerificationException(
+          Failure.EVENT_LOG_MISMATCH,
+          "the event log's banks "
+              + log.banks()
+              + " and PCRs share no quoted register, so it proves nothing");
+    }
+    claims.put(TpmClaims.EVENTLOG_EVENTS, log.events().size());
+    claims.put(TpmClaims.EVENTLOG_PCRS, List.copyOf(matched));
+    SecureBootState sb = log.secureBoot();
+    sb.secureBootEnabled().ifPresent(v -> claims.put(TpmClaims.SECURE_BOOT, v));
+    claims.put(TpmClaims.SECURE_BOOT_PK, sb.pkPresent());
+    claims.put(TpmClaims.SECURE_BOOT_KEK, sb.kekPresent());
+    claims.put(TpmClaims.SECURE_BOOT_DB, sb.dbPresent());
+    claims.put(TpmClaims.SECURE_BOOT_DBX, sb.dbxPresent());
+  }
+
+  /**
+   * The quoted PCR 10 must equal the replay of some prefix of the list in every quoted bank; the
+   * newer per-bank extension is tried before the old SHA-1-padded one.
+   */
+  private static void verifyIma(byte[] bytes, PcrValues quoted, Claims.Builder claims)
+      throws VerificationException {
+    ImaLog log = ImaLog.parse(bytes);
+    List<HashAlg> banks = new ArrayList<>();
+    for (HashAlg b : quoted.banks()) {
+      if (quoted.get(b, ImaLog.IMA_PCR).isPresent()) {
+        banks.add(b);
+      }
+    }
+    if (banks.isEmpty()) {
+      throw new VerificationException(
+          Failure.PCR_VALUES_MISSING, "an IMA list was supplied but no quote covers PCR 10");
+    }
+    for (ImaReplayMode mode : ImaReplayMode.values()) {
+      OptionalInt prefix = OptionalInt.empty();
+      boolean all = true;
+      for (HashAlg bank : banks) {
+        OptionalInt p = log.matchQuoted(bank, quoted.get(bank, ImaLog.IMA_PCR).get(), mode);
+        if (p.isEmpty() || (prefix.isPresent() && prefix.getAsInt() != p.getAsInt())) {
+          all = false;
+          break;
+        }
+        prefix = p;
+      }
+      if (all) {
+        int n = prefix.getAsInt();
+        claims.put(TpmClaims.IMA_ENTRIES, log.size());
+        claims.put(TpmClaims.IMA_QUOTED_ENTRIES, n);
+        claims.put(TpmClaims.IMA_VIOLATIONS, log.prefix(n).violations());
+        claims.put(TpmClaims.IMA_MODE, mode.name().toLowerCase(Locale.ROOT));
+        return;
+      }
+    }
+    throw new VerificationException(
+        Failure.EVENT_LOG_MISMATCH,
+        "no prefix of the IMA list's " + log.size() + " entries reproduces the quoted PCR 10");
+  }
+
+  private static PcrValues merge(List<VerifiedQuote> quotes) {
+    PcrValues.Builder b = PcrValues.builder();
+    for (VerifiedQuote q : quotes) {
+      for (HashAlg bank : q.pcrs().banks()) {
+        for (int i : q.pcrs().indexes(bank)) {
+          b.put(bank, i, q.pcrs().get(bank, i).orElseThrow());
+        }
+      }
+    }
+    return b.build();
+  }
+
+  private static boolean looksLikeTrustee(byte[] evidence) {
+    // cheap test before a JSON parse: Trustee's format is the only one with this member
+    String head = new String(evidence, 0, Math.min(evidence.length, 4096), StandardCharsets.UTF_8);
+    return head.contains("\"tpm_quote\"");
+  }
+
+  /** Trustee's {@code tpm} evidence: SHA-256 PCRs 0..23 and a DER SPKI AK. */
+  static TpmEvidenceBundle fromTrustee(byte[] evidence) throws VerificationException {
+    try {
+      JsonNode root = JSON.readTree(evidence);
+      JsonNode quote = root.path("tpm_quote");
+      JsonNode pcrs = quote.path("pcrs");
+      if (!root.path("ak_public").isTextual()
+          || !quote.path("message").isTextual()
+          || !quote.path("signature").isTextual()
+          || !pcrs.isArray()
+          || pcrs.size() > 24) {
+        throw new VerificationException(
+            Failure.MALFORMED,
+            "Trustee TPM evidence needs ak_public, tpm_quote.message, .signature and .pcrs");
+      }
+      java.util.Base64.Decoder b64 = java.util.Base64.getMimeDecoder();
+      AkKey ak = AkKeys.parse(b64.decode(root.path("ak_public").asText()));
+      PcrValues.Builder values = PcrValues.builder();
+      for (int i = 0; i < pcrs.size(); i++) {
+        String hex = pcrs.get(i).asText();
+        if (!Hex.isHex(hex) || hex.length() != 64) {
+          throw new VerificationException(
+              Failure.MALFORMED, "Trustee TPM evidence: pcrs[" + i + "] is not 32 bytes of hex");
+        }
+        values.put(HashAlg.SHA256, i, Hex.decode(hex));
+      }
+      return new TpmEvidenceBundle(
+          ak,
+          Optional.empty(),
+          List.of(),
+          List.of(
+              new TpmEvidenceBundle.Quote(
+                  b64.decode(quote.path("message").asText()),
+                  b64.decode(quote.path("signature").asText()))),
+          values.build(),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty());
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      throw new VerificationException(
+          Failure.MALFORMED, "Trustee TPM evidence is not valid JSON/base64: " + e.getMessage());
+    }
+  }
+}
