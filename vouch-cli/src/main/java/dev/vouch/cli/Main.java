@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       EventlogCommand.class,
       VerifyCommand.class,
       DemoCommand.class,
+      AgentCommand.class,
       StartupTrainingCommand.class,
       CommandLine.HelpCommand.class
     })

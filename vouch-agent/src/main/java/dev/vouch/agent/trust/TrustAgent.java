@@ -72,7 +72,8 @@ public final class TrustAgent {
     }
     Attestation quote = null;
     PcrValues values = null;
-    // the values sent must be the ones quoted: read, quote, read again until nothing moved
+    // the values sent must be the ones quoted: read, quote, read again until nothing moved; if
+    // the registers keep moving the last values go out and the verifier reports the mismatch
     for (int attempt = 0; attempt < STABLE_READ_ATTEMPTS; attempt++) {
       PcrValues before = tpm.pcrRead(selection);
       quote = tpm.quote(ak, request.nonce(), selection);

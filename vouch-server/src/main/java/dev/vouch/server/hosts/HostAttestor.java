@@ -135,6 +135,9 @@ public final class HostAttestor {
               + ", the host enrolled "
               + Hex.encode(host.akName()));
     }
+    if (evidence.quotes().isEmpty()) {
+      throw new VerificationException(Failure.MALFORMED, "the answer carries no quote");
+    }
     Expectations expected = new Expectations(Optional.of(nonce), clock.instant());
     PcrValues.Builder quoted = PcrValues.builder();
     TpmAttest.ClockInfo clockInfo = null;
