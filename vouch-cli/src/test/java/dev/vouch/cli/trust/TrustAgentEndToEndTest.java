@@ -26,6 +26,8 @@ import dev.vouch.evidence.tpm.AkKeys;
 import dev.vouch.evidence.tpm.TpmEvidenceBundle;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.evidence.tpm.ima.ImaEntry;
+import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.evidence.tpm.protocol.QuoteRequest;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
 import dev.vouch.server.hosts.AgentChannel;
@@ -60,6 +62,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -480,6 +483,76 @@ class TrustAgentEndToEndTest {
             "-q",
             Hex.encode(nonce));
     assertThat(ok.exitCode()).as(ok.output()).isZero();
+  }
+
+  @Test
+  void imaListIsReplayedAgainstTheQuotedPcr10AndATruncatedListIsRejected() throws Exception {
+    byte[] list;
+    try (InputStream in =
+        TrustAgentEndToEndTest.class.getResourceAsStream(
+            "/vectors/ima/rust-keylime/ascii_runtime_measurements.binary_runtime_measurements")) {
+      list = in.readAllBytes();
+    }
+    ImaLog ima = ImaLog.parseBinary(list);
+    // the kernel's per-bank extends: the SHA-256 of each template, all ones for a violation
+    byte[] cur =
+        tpmB.pcrRead(List.of(PcrSelection.of(HashAlg.SHA256, 10)))
+            .get(HashAlg.SHA256, 10)
+            .orElseThrow();
+    assertThat(cur).isEqualTo(new byte[32]);
+    for (ImaEntry e : ima.entries()) {
+      byte[] d = new byte[32];
+      if (e.violation()) {
+        Arrays.fill(d, (byte) 0xff);
+      } else {
+        d = HashAlg.SHA256.digest(e.hashedBytes());
+      }
+      tpmB.pcrExtend(e.pcr(), Map.of(HashAlg.SHA256, d));
+    }
+    Path imaFile = dir.resolve("ima-b");
+    Files.write(imaFile, list);
+    TrustAgent withIma =
+        new TrustAgent(
+            new TrustAgentConfig(
+                "host-b", dir.resolve("binary_bios_measurements"), imaFile, dir.resolve("root")),
+            tpmB,
+            Enrollment.withDefaults(tpmB).ak());
+    HostAttestor attestor =
+        new HostAttestor(
+            store,
+            direct(withIma, r -> r),
+            QuotePlan.firmwareAndIma(),
+            Clock.systemUTC(),
+            new SecureRandom());
+    HostAttestation a = attestor.attest("host-b");
+    assertThat(a.imaEntriesQuoted()).hasValue(ima.size());
+    assertThat(a.eventLogVerified()).isTrue();
+
+    // an agent that hides the last measurement
+    byte[] shorter = ima.prefix(ima.size() - 1).toBinary();
+    HostAttestor hiding =
+        new HostAttestor(
+            store,
+            direct(
+                withIma,
+                r ->
+                    new QuoteResponse(
+                        r.hostId(),
+                        new TpmEvidenceBundle(
+                            r.evidence().ak(),
+                            Optional.empty(),
+                            List.of(),
+                            r.evidence().quotes(),
+                            r.evidence().pcrs(),
+                            r.evidence().eventLog(),
+                            Optional.of(shorter),
+                            Optional.empty()),
+                        r.host(),
+                        0)),
+            QuotePlan.firmwareAndIma(),
+            Clock.systemUTC(),
+            new SecureRandom());
+    assertFailure(() -> hiding.attest("host-b"), Failure.EVENT_LOG_MISMATCH);
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.vouch.evidence.tpm.protocol.HostInfo;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A host attestation that passed: the quote is fresh, signed by the host's enrolled AK, and the PCR
@@ -20,8 +21,9 @@ import java.util.Optional;
  * @param eventLogVerified true when a firmware event log was replayed and matched the quote
  * @param secureBoot the Secure Boot state the verified event log describes
  * @param host the agent's unsigned host facts
- * @param imaOffset index of the first IMA entry the agent sent
- * @param imaLog the IMA entries the agent sent (binary), unverified here
+ * @param imaEntriesQuoted when the plan asked for IMA: how many entries of {@code imaLog} the
+ *     quoted PCR 10 covers (their file digests are for policy to judge)
+ * @param imaLog the IMA list the agent sent (binary)
  */
 public record HostAttestation(
     String hostId,
@@ -32,7 +34,7 @@ public record HostAttestation(
     boolean eventLogVerified,
     Optional<SecureBootState> secureBoot,
     HostInfo host,
-    long imaOffset,
+    OptionalInt imaEntriesQuoted,
     Optional<byte[]> imaLog) {
   public HostAttestation {
     Objects.requireNonNull(hostId, "hostId");
@@ -41,6 +43,7 @@ public record HostAttestation(
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(secureBoot, "secureBoot");
     Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(imaEntriesQuoted, "imaEntriesQuoted");
     imaLog = imaLog.map(byte[]::clone);
   }
 

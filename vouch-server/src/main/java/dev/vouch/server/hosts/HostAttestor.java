@@ -14,6 +14,8 @@ import dev.vouch.evidence.tpm.TpmQuoteVerifier;
 import dev.vouch.evidence.tpm.VerifiedQuote;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.evidence.tpm.ima.ImaLog;
+import dev.vouch.evidence.tpm.ima.ImaReplayMode;
 import dev.vouch.evidence.tpm.protocol.QuoteRequest;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
 import dev.vouch.server.registrar.EnrolledHost;
@@ -25,6 +27,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.SortedSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,7 +44,10 @@ import java.util.logging.Logger;
  *       sent ({@link Failure#PCR_DIGEST_MISMATCH}), see {@link TpmQuoteVerifier};
  *   <li>the quotes cover every register asked for ({@link Failure#PCR_VALUES_MISSING});
  *   <li>when the plan asks for the event log: the log replays to the quoted value of every quoted
- *       register it extends ({@link Failure#EVENT_LOG_MISMATCH}, also when no log came).
+ *       register it extends ({@link Failure#EVENT_LOG_MISMATCH}, also when no log came);
+ *   <li>when the plan asks for IMA: the list's template hashes hold ({@link
+ *       Failure#TEMPLATE_HASH_MISMATCH}) and a prefix of it replays to the quoted PCR 10 ({@link
+ *       Failure#EVENT_LOG_MISMATCH}).
  * </ol>
  *
  * The quote's reset counter is compared with the last accepted one for the host to report reboots
@@ -175,6 +181,10 @@ public final class HostAttestor {
       requireLogMatches(parsed.replay(), pcrs);
       secureBoot = Optional.of(parsed.secureBoot());
     }
+    OptionalInt imaEntries = OptionalInt.empty();
+    if (plan.ima()) {
+      imaEntries = OptionalInt.of(requireImaMatches(response, pcrs));
+    }
     Long previous = lastResetCount.put(host.hostId(), clockInfo.resetCount());
     boolean rebooted = previous != null && previous != clockInfo.resetCount();
     return new HostAttestation(
@@ -186,8 +196,33 @@ public final class HostAttestor {
         plan.eventLog(),
         secureBoot,
         response.host(),
-        response.imaOffset(),
+        imaEntries,
         evidence.imaLog());
+  }
+
+  /**
+   * The IMA list from entry 0 must replay (per-bank, kernels since 5.1) to the quoted PCR 10 in
+   * every quoted bank; returns how many entries the quote covers (the list may have grown since).
+   */
+  private static int requireImaMatches(QuoteResponse response, PcrValues quoted)
+      throws VerificationException {
+    if (response.imaOffset() != 0) {
+      throw new VerificationException(
+          Failure.MALFORMED,
+          "asked for the IMA list from entry 0, the agent sent it from " + response.imaOffset());
+    }
+    ImaLog ima = ImaLog.parseBinary(response.evidence().imaLog().orElse(new byte[0]));
+    int covered = Integer.MAX_VALUE;
+    for (HashAlg bank : quoted.banks()) {
+      Optional<byte[]> pcr10 = quoted.get(bank, ImaLog.IMA_PCR);
+      if (pcr10.isPresent()) {
+        covered =
+            Math.min(
+                covered,
+                ima.requireQuotedPrefix(bank, ImaLog.IMA_PCR, pcr10.get(), ImaReplayMode.PER_BANK));
+      }
+    }
+    return covered;
   }
 
   /** Every quoted register the log extends must hold the log's replayed value. */
