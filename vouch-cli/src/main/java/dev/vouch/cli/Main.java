@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       VerifyCommand.class,
       PolicyCommand.class,
       DemoCommand.class,
+      AgentCommand.class,
       StartupTrainingCommand.class,
       CommandLine.HelpCommand.class
     })

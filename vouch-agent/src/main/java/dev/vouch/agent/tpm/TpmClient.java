@@ -768,6 +768,28 @@ public final class TpmClient implements AutoCloseable {
     return r.consumedSince(start);
   }
 
+  /**
+   * The TPM's clock and its reset and restart counters (TPM2_ReadClock). A reset count that grew
+   * since the last reading means the machine rebooted (or the TPM was reset) in between.
+   */
+  public ClockInfo readClock() throws TpmException {
+    TpmResponse resp = execute(command(CommandCode.READ_CLOCK), 0);
+    return parse(
+        CommandCode.READ_CLOCK,
+        resp,
+        r -> {
+          long time = r.u64();
+          long clock = r.u64();
+          long resetCount = r.u32();
+          long restartCount = r.u32();
+          int safe = r.u8();
+          if (safe > 1) {
+            throw new VerificationException(Failure.MALFORMED, "TPMI_YES_NO " + safe);
+          }
+          return new ClockInfo(time, clock, resetCount, restartCount, safe == 1);
+        });
+  }
+
   // ---------------------------------------------------------------- NV
 
   /** The public area of an NV index (TPM2_NV_ReadPublic). */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
+import dev.vouch.evidence.tpm.CredentialProtection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.CredentialProtection;
 import java.math.BigInteger;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.ECPublicKey;

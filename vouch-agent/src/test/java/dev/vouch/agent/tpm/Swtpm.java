@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Assumptions;
  * <p>When swtpm is not installed the test is skipped, or fails under {@code
  * -Dvouch.require.tools=true} (bin/test).
  */
-final class Swtpm implements AutoCloseable {
+public final class Swtpm implements AutoCloseable {
   private static Path manufactured;
 
   private final Path dir;
@@ -40,7 +40,7 @@ final class Swtpm implements AutoCloseable {
   }
 
   /** Starts a fresh swtpm from the manufactured state. */
-  static Swtpm start() {
+  public static Swtpm start() {
     requireTool("swtpm");
     requireTool("swtpm_setup");
     try {
@@ -94,10 +94,42 @@ final class Swtpm implements AutoCloseable {
               "--config",
               "/etc/swtpm_setup.conf"),
           dir.resolve("setup.log"));
+      copyLocalCa(dir.resolve("ca"));
       manufactured = dir;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
     }
     return manufactured;
+  }
+
+  /**
+   * The swtpm local CA that signed the EK certificates: its root and its issuing certificate (PEM),
+   * copied when the TPM was manufactured. Found through /etc/swtpm-localca.conf as swtpm_localca
+   * finds them.
+   */
+  public static List<Path> localCaCertificates() throws IOException {
+    Path ca = manufacturedState().resolve("ca");
+    return List.of(ca.resolve("root.pem"), ca.resolve("issuer.pem"));
+  }
+
+  private static void copyLocalCa(Path to) throws IOException {
+    Path conf = Path.of("/etc/swtpm-localca.conf");
+    String statedir = "/var/lib/swtpm-localca";
+    String issuer = null;
+    if (Files.isReadable(conf)) {
+      for (String line : Files.readAllLines(conf)) {
+        String[] kv = line.split("=", 2);
+        if (kv.length == 2 && kv[0].strip().equals("statedir")) {
+          statedir = kv[1].strip();
+        } else if (kv.length == 2 && kv[0].strip().equals("issuercert")) {
+          issuer = kv[1].strip();
+        }
+      }
+    }
+    Path issuerCert = Path.of(issuer != null ? issuer : statedir + "/issuercert.pem");
+    Path rootCert = Path.of(statedir, "swtpm-localca-rootca-cert.pem");
+    Files.createDirectories(to);
+    Files.copy(rootCert, to.resolve("root.pem"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(issuerCert, to.resolve("issuer.pem"), StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static void run(List<String> cmd, Path log) throws IOException {
@@ -116,7 +148,7 @@ final class Swtpm implements AutoCloseable {
   }
 
   /** Skips the test when {@code tool} is missing, or fails under -Dvouch.require.tools=true. */
-  static void requireTool(String tool) {
+  public static void requireTool(String tool) {
     String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
     for (String d : path.split(File.pathSeparator)) {
       if (Files.isExecutable(Path.of(d, tool))) {
@@ -172,7 +204,7 @@ final class Swtpm implements AutoCloseable {
     fail("swtpm did not open port " + port);
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
@@ -180,7 +212,7 @@ final class Swtpm implements AutoCloseable {
    * Power-cycles the simulated TPM through swtpm's control port (CMD_INIT): afterwards the TPM
    * wants TPM2_Startup again, as after a reboot.
    */
-  void powerCycle() throws IOException {
+  public void powerCycle() throws IOException {
     try (Socket s = new Socket("127.0.0.1", port + 1)) {
       s.setSoTimeout(5_000);
       s.getOutputStream().write(new byte[] {0, 0, 0, 2, 0, 0, 0, 0});
@@ -192,7 +224,7 @@ final class Swtpm implements AutoCloseable {
   }
 
   /** A client on the command port. */
-  TpmClient client() throws TpmException {
+  public TpmClient client() throws TpmException {
     return new TpmClient(new SwtpmTcpTransport("127.0.0.1", port));
   }
 
@@ -210,7 +242,7 @@ final class Swtpm implements AutoCloseable {
     deleteTree(dir);
   }
 
-  static void deleteTree(Path dir) {
+  public static void deleteTree(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);

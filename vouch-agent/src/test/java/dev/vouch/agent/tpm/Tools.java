@@ -15,13 +15,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs tpm2-tools as an independent peer and converts between its file formats and ours. */
-final class Tools {
+public final class Tools {
   private Tools() {}
 
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
   /** Runs a tool (skipping or failing the test when it is not installed). */
-  static Result run(Path workDir, String... cmd) throws IOException, InterruptedException {
+  public static Result run(Path workDir, String... cmd) throws IOException, InterruptedException {
     Swtpm.requireTool(cmd[0]);
     Path log = Files.createTempFile(workDir, "tool-", ".log");
     Process p =
@@ -38,14 +38,15 @@ final class Tools {
   }
 
   /** A public key as PEM (SubjectPublicKeyInfo), as tpm2_checkquote reads it. */
-  static String pem(PublicKey key) {
+  public static String pem(PublicKey key) {
     return "-----BEGIN PUBLIC KEY-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
         + "\n-----END PUBLIC KEY-----\n";
   }
 
   /** Verifies a TPMT_SIGNATURE (RSASSA or ECDSA with SHA-256) over {@code message} with the JDK. */
-  static boolean verify(PublicKey key, byte[] message, byte[] tpmtSignature) throws Exception {
+  public static boolean verify(PublicKey key, byte[] message, byte[] tpmtSignature)
+      throws Exception {
     ByteReader r = ByteReader.bigEndian(tpmtSignature);
     int alg = r.u16();
     int hash = r.u16();
@@ -92,7 +93,7 @@ final class Tools {
    * (its "-F values" reader fails above eight): the TPML_PCR_SELECTION and TPML_DIGEST C structs
    * dumped little-endian (16 selection slots of 8 bytes; digest groups of 8 slots of 66 bytes).
    */
-  static byte[] serializedPcrs(PcrSelection selection, List<byte[]> values) {
+  public static byte[] serializedPcrs(PcrSelection selection, List<byte[]> values) {
     java.nio.ByteBuffer b =
         java.nio.ByteBuffer.allocate(4 + 16 * 8 + 4 + ((values.size() + 7) / 8) * (4 + 8 * 66))
             .order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -121,7 +122,7 @@ final class Tools {
    * The tpm2-tools credential file: magic BADCC0DE, version 1, TPM2B_ID_OBJECT,
    * TPM2B_ENCRYPTED_SECRET.
    */
-  static List<byte[]> readCredentialFile(byte[] file) throws Exception {
+  public static List<byte[]> readCredentialFile(byte[] file) throws Exception {
     ByteReader r = ByteReader.bigEndian(file);
     if (r.u32() != 0xBADCC0DEL || r.u32() != 1) {
       throw new IllegalArgumentException("not a tpm2-tools credential file");

@@ -1,9 +1,11 @@
-package dev.vouch.agent.tpm;
+package dev.vouch.evidence.tpm;
 
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.ByteReader;
+import dev.vouch.core.crypto.Crypto;
 import dev.vouch.core.crypto.HashAlg;
+import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -11,7 +13,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECGenParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.util.Arrays;
 import javax.crypto.Cipher;
@@ -76,7 +78,7 @@ public final class CredentialProtection {
    */
   public static Credential makeCredential(byte[] ekPublic, byte[] objectName, byte[] secret)
       throws VerificationException {
-    TpmPublic ek = TpmPublic.parse(ekPublic);
+    TpmPublic ek = TpmPublic.fromTpm2b(ekPublic);
     checkName(objectName);
     HashAlg h = ek.nameAlg();
     if (secret.length == 0 || secret.length > h.size()) {
@@ -84,16 +86,21 @@ public final class CredentialProtection {
           Failure.MALFORMED,
           "credential secret of " + secret.length + " bytes; 1.." + h.size() + " allowed");
     }
-    if (!ObjectAttributes.has(
-        ek.attributes(), ObjectAttributes.RESTRICTED | ObjectAttributes.DECRYPT)) {
+    if (!ek.hasAttribute(TpmPublic.RESTRICTED) || !ek.hasAttribute(TpmPublic.DECRYPT)) {
       throw new VerificationException(
           Failure.UNSUPPORTED, "the EK is not a restricted decryption key");
     }
-    if (ek.symmetricAlg() != Alg.AES
-        || ek.symmetricMode() != Alg.CFB
-        || (ek.symmetricKeyBits() != 128
-            && ek.symmetricKeyBits() != 192
-            && ek.symmetricKeyBits() != 256)) {
+    TpmPublic.SymDef sym =
+        switch (ek.parameters()) {
+          case TpmPublic.RsaParameters p -> p.symmetric();
+          case TpmPublic.EccParameters p -> p.symmetric();
+          default ->
+              throw new VerificationException(
+                  Failure.UNSUPPORTED, "the EK is a " + ek.type() + " object, not RSA or ECC");
+        };
+    if (sym.algorithm() != TpmAlg.AES
+        || sym.mode() != TpmAlg.CFB
+        || (sym.keyBits() != 128 && sym.keyBits() != 192 && sym.keyBits() != 256)) {
       throw new VerificationException(
           Failure.UNSUPPORTED, "the EK's symmetric algorithm is not AES-CFB");
     }
@@ -102,7 +109,7 @@ public final class CredentialProtection {
     }
     byte[] seed;
     byte[] encryptedSecret;
-    if (ek.isRsa()) {
+    if (ek.parameters() instanceof TpmPublic.RsaParameters) {
       seed = random(h.size());
       encryptedSecret = rsaOaep(ek, seed);
     } else {
@@ -110,11 +117,11 @@ public final class CredentialProtection {
       seed = seedAndPoint[0];
       encryptedSecret = seedAndPoint[1];
     }
-    byte[] symKey = kdfa(h, seed, "STORAGE", objectName, new byte[0], ek.symmetricKeyBits());
-    byte[] encIdentity = aesCfb(symKey, new TpmWriter().tpm2b(secret).toByteArray());
+    byte[] symKey = kdfa(h, seed, "STORAGE", objectName, new byte[0], sym.keyBits());
+    byte[] encIdentity = aesCfb(symKey, tpm2b(secret));
     byte[] hmacKey = kdfa(h, seed, "INTEGRITY", new byte[0], new byte[0], h.size() * 8);
     byte[] outerHmac = hmac(h, hmacKey, encIdentity, objectName);
-    byte[] idObject = new TpmWriter().tpm2b(outerHmac).bytes(encIdentity).toByteArray();
+    byte[] idObject = concat(tpm2b(outerHmac), encIdentity);
     Arrays.fill(seed, (byte) 0);
     return new Credential(idObject, encryptedSecret);
   }
@@ -135,7 +142,7 @@ public final class CredentialProtection {
   }
 
   private static byte[] rsaOaep(TpmPublic ek, byte[] seed) throws VerificationException {
-    PublicKey key = ek.publicKey();
+    PublicKey key = ek.toPublicKey();
     HashAlg h = ek.nameAlg();
     try {
       Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
@@ -158,27 +165,59 @@ public final class CredentialProtection {
   /** Ephemeral ECDH with the EK; returns {seed, marshalled TPMS_ECC_POINT}. */
   private static byte[][] eccSeed(TpmPublic ek) throws VerificationException {
     HashAlg h = ek.nameAlg();
-    int size = TpmPublic.coordinateSize(ek.curve());
-    PublicKey ekKey = ek.publicKey();
+    TpmPublic.EccParameters params = (TpmPublic.EccParameters) ek.parameters();
+    EccCurve curve =
+        params
+            .curve()
+            .orElseThrow(
+                () ->
+                    new VerificationException(
+                        Failure.UNSUPPORTED, String.format("ECC curve 0x%04x", params.curveId())));
+    int size = curve.coordinateSize();
+    // toPublicKey checks that the point lies on the curve, so no invalid-curve point is used
+    PublicKey ekKey = ek.toPublicKey();
+    TpmPublic.EccPoint ekPoint = (TpmPublic.EccPoint) ek.unique();
     try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(TpmPublic.ecParameters(ek.curve()), RANDOM);
+      // BouncyCastle throughout: the EK key is a BC key, and the JDK's ECDH wants its own
+      KeyPairGenerator g = KeyPairGenerator.getInstance("EC", Crypto.bouncyCastle());
+      g.initialize(new ECGenParameterSpec(curve.stdName()), RANDOM);
       KeyPair eph = g.generateKeyPair();
-      KeyAgreement ka = KeyAgreement.getInstance("ECDH");
+      KeyAgreement ka = KeyAgreement.getInstance("ECDH", Crypto.bouncyCastle());
       ka.init(eph.getPrivate());
       ka.doPhase(ekKey, true);
       byte[] z = fixed(new BigInteger(1, ka.generateSecret()), size);
-      ECPublicKey ephPub = (ECPublicKey) eph.getPublic();
+      java.security.interfaces.ECPublicKey ephPub =
+          (java.security.interfaces.ECPublicKey) eph.getPublic();
       byte[] ephX = fixed(ephPub.getW().getAffineX(), size);
       byte[] ephY = fixed(ephPub.getW().getAffineY(), size);
-      byte[] ekX = fixed(new BigInteger(1, ek.eccX()), size);
+      byte[] ekX = fixed(new BigInteger(1, ekPoint.x()), size);
       byte[] seed = kdfe(h, z, "IDENTITY", ephX, ekX, h.size() * 8);
       Arrays.fill(z, (byte) 0);
-      byte[] point = new TpmWriter().tpm2b(ephX).tpm2b(ephY).toByteArray();
+      byte[] point = concat(tpm2b(ephX), tpm2b(ephY));
       return new byte[][] {seed, point};
     } catch (GeneralSecurityException e) {
       throw new VerificationException(Failure.UNSUPPORTED, "ECDH with the EK: " + e.getMessage());
     }
+  }
+
+  private static byte[] tpm2b(byte[] v) {
+    byte[] out = new byte[v.length + 2];
+    out[0] = (byte) (v.length >>> 8);
+    out[1] = (byte) v.length;
+    System.arraycopy(v, 0, out, 2, v.length);
+    return out;
+  }
+
+  private static byte[] be32(int v) {
+    return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
   }
 
   /** A big-endian unsigned integer padded or trimmed to exactly {@code size} bytes. */
@@ -216,11 +255,11 @@ public final class CredentialProtection {
       mac.init(new SecretKeySpec(key, mac.getAlgorithm()));
       int done = 0;
       for (int counter = 1; done < bytes; counter++) {
-        mac.update(new TpmWriter().u32(counter).toByteArray());
+        mac.update(be32(counter));
         mac.update(lbl);
         mac.update(contextU);
         mac.update(contextV);
-        mac.update(new TpmWriter().u32(bits).toByteArray());
+        mac.update(be32(bits));
         byte[] block = mac.doFinal();
         int n = Math.min(block.length, bytes - done);
         System.arraycopy(block, 0, out, done, n);
@@ -243,7 +282,7 @@ public final class CredentialProtection {
     int done = 0;
     for (int counter = 1; done < bytes; counter++) {
       var md = h.newDigest();
-      md.update(new TpmWriter().u32(counter).toByteArray());
+      md.update(be32(counter));
       md.update(z);
       md.update(lbl);
       md.update(partyU);

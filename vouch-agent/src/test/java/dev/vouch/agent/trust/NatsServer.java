@@ -1,0 +1,96 @@
+package dev.vouch.agent.trust;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.vouch.agent.tpm.Swtpm;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real nats-server with JetStream on 127.0.0.1 and a free port, storing under a temporary folder,
+ * stopped by PID in {@link #close()}. Skips (or fails under -Dvouch.require.tools=true) when
+ * nats-server is not installed; Debian installs it in /usr/sbin.
+ */
+public final class NatsServer implements AutoCloseable {
+  private final Process process;
+  private final Path dir;
+  private final int port;
+
+  private NatsServer(Process process, Path dir, int port) {
+    this.process = process;
+    this.dir = dir;
+    this.port = port;
+  }
+
+  public static NatsServer start() throws IOException {
+    String exe =
+        Files.isExecutable(Path.of("/usr/sbin/nats-server"))
+            ? "/usr/sbin/nats-server"
+            : "nats-server";
+    if (!exe.startsWith("/")) {
+      Swtpm.requireTool("nats-server");
+    }
+    Path dir = Files.createTempDirectory("vouch-nats-");
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Process p =
+        new ProcessBuilder(
+                exe,
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(port),
+                "-sd",
+                dir.resolve("store").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("nats.log").toFile())
+            .start();
+    NatsServer n = new NatsServer(p, dir, port);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        fail("nats-server exited: " + Files.readString(dir.resolve("nats.log")));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return n;
+      } catch (IOException notYet) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    n.close();
+    fail("nats-server did not open port " + port);
+    return n;
+  }
+
+  public String url() {
+    return "nats://127.0.0.1:" + port;
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    Swtpm.deleteTree(dir);
+  }
+}

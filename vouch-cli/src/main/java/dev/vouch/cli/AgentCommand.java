@@ -1,0 +1,227 @@
+package dev.vouch.cli;
+
+import dev.vouch.agent.tpm.EkTemplate;
+import dev.vouch.agent.tpm.KeyTemplate;
+import dev.vouch.agent.tpm.PersistentKey;
+import dev.vouch.agent.tpm.StartupType;
+import dev.vouch.agent.tpm.TpmClient;
+import dev.vouch.agent.tpm.TpmException;
+import dev.vouch.agent.trust.Enrollment;
+import dev.vouch.agent.trust.HttpsAgentServer;
+import dev.vouch.agent.trust.NatsAgentService;
+import dev.vouch.agent.trust.Tls;
+import dev.vouch.agent.trust.TrustAgent;
+import dev.vouch.agent.trust.TrustAgentConfig;
+import dev.vouch.evidence.tpm.protocol.HostIds;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vouch agent}: the trust agent. Opens the TPM, makes sure the attestation key exists
+ * (created under the EK and made persistent on first start), and serves quote requests over NATS
+ * (connecting outward and announcing itself) and/or HTTPS with mutual TLS until stopped.
+ */
+@Command(
+    name = "agent",
+    description = "Serve TPM quotes to verifiers over NATS and/or HTTPS with mutual TLS.")
+final class AgentCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--host-id", required = true, description = "This host's id (A-Z a-z 0-9 _ -).")
+  String hostId;
+
+  @Option(
+      names = "--tpm",
+      defaultValue = "device:/dev/tpmrm0",
+      description = "device:/dev/tpmrm0 or swtpm:HOST:PORT (default: ${DEFAULT-VALUE}).")
+  String tpm;
+
+  @Option(
+      names = "--ek",
+      defaultValue = "rsa",
+      description = "EK to bind the AK to: rsa, p256, p384.")
+  String ek;
+
+  @Option(
+      names = "--ak-handle",
+      defaultValue = "0x81010002",
+      description = "Persistent handle of the AK (default: ${DEFAULT-VALUE}).")
+  String akHandle;
+
+  @Option(names = "--event-log", description = "Firmware event log (default: the kernel's).")
+  Path eventLog = TrustAgentConfig.KERNEL_EVENT_LOG;
+
+  @Option(names = "--ima-log", description = "Binary IMA list (default: the kernel's).")
+  Path imaLog = TrustAgentConfig.KERNEL_IMA_LOG;
+
+  @ArgGroup(exclusive = false, multiplicity = "1")
+  Transports transports;
+
+  static final class Transports {
+    @Option(names = "--nats", description = "NATS server URL, e.g. nats://verifier:4222.")
+    String nats;
+
+    @ArgGroup(exclusive = false)
+    HttpsOptions https;
+  }
+
+  static final class HttpsOptions {
+    @Option(names = "--listen", required = true, description = "HTTPS address, HOST:PORT.")
+    String listen;
+
+    @Option(names = "--tls-key", required = true, description = "Agent private key, PEM.")
+    Path key;
+
+    @Option(names = "--tls-cert", required = true, description = "Agent certificate chain, PEM.")
+    Path cert;
+
+    @Option(
+        names = "--client-ca",
+        required = true,
+        description = "CA certificates verifiers' client certificates must chain to, PEM.")
+    Path clientCa;
+  }
+
+  /** Released to stop a running agent (tests); the process otherwise runs until killed. */
+  final CountDownLatch stop = new CountDownLatch(1);
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (!HostIds.isValid(hostId)) {
+      err.println("error: --host-id must be 1-128 characters of A-Z a-z 0-9 _ -");
+      return ExitCodes.BAD_INPUT;
+    }
+    if (transports.nats == null && transports.https == null) {
+      err.println("error: give --nats URL and/or --listen with its TLS options");
+      return ExitCodes.BAD_INPUT;
+    }
+    EkTemplate ekTemplate;
+    int handle;
+    try {
+      ekTemplate =
+          switch (ek) {
+            case "rsa" -> EkTemplate.RSA_2048;
+            case "p256" -> EkTemplate.ECC_NIST_P256;
+            case "p384" -> EkTemplate.ECC_NIST_P384;
+            default -> throw new IllegalArgumentException("--ek must be rsa, p256 or p384");
+          };
+      handle = Integer.parseUnsignedInt(akHandle.replaceFirst("^0[xX]", ""), 16);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    SSLContext tls = null;
+    InetSocketAddress bind = null;
+    if (transports.https != null) {
+      try {
+        tls = tls(transports.https);
+        bind = address(transports.https.listen);
+      } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+    }
+    try (TpmClient client = TpmClient.open(tpm)) {
+      client.startup(StartupType.CLEAR);
+      Enrollment enrollment = new Enrollment(client, ekTemplate, KeyTemplate.akEccP256(), handle);
+      enrollment.prepare();
+      PersistentKey ak = enrollment.ak();
+      TrustAgent agent =
+          new TrustAgent(new TrustAgentConfig(hostId, eventLog, imaLog, Path.of("/")), client, ak);
+      List<AutoCloseable> running = new ArrayList<>();
+      try {
+        if (tls != null) {
+          HttpsAgentServer server = HttpsAgentServer.start(agent, bind, tls);
+          running.add(server);
+          out.println("agent " + hostId + ": HTTPS on port " + server.port());
+        }
+        if (transports.nats != null) {
+          Connection nats = Nats.connect(transports.nats);
+          running.add(nats::close);
+          running.add(NatsAgentService.start(agent, nats));
+          out.println("agent " + hostId + ": NATS on " + NatsAgentService.quoteSubject(hostId));
+        }
+        out.flush();
+        stop.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        for (int i = running.size() - 1; i >= 0; i--) {
+          running.get(i).close();
+        }
+      }
+      return ExitCodes.OK;
+    } catch (TpmException | IOException e) {
+      err.println("error: " + e.getMessage());
+      return ExitCodes.INTERNAL;
+    }
+  }
+
+  private static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("--listen must be HOST:PORT");
+    }
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  private static SSLContext tls(HttpsOptions o) throws IOException, GeneralSecurityException {
+    return Tls.context(privateKey(o.key), certificates(o.cert), certificates(o.clientCa));
+  }
+
+  private static List<X509Certificate> certificates(Path pem)
+      throws IOException, GeneralSecurityException {
+    try (InputStream in = Files.newInputStream(pem)) {
+      List<X509Certificate> out = new ArrayList<>();
+      for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        out.add((X509Certificate) c);
+      }
+      if (out.isEmpty()) {
+        throw new GeneralSecurityException(pem + " holds no certificate");
+      }
+      return out;
+    }
+  }
+
+  private static PrivateKey privateKey(Path pem) throws IOException {
+    try (Reader r = Files.newBufferedReader(pem);
+        PEMParser p = new PEMParser(r)) {
+      Object o = p.readObject();
+      JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
+      if (o instanceof PEMKeyPair kp) {
+        return conv.getKeyPair(kp).getPrivate();
+      }
+      if (o instanceof PrivateKeyInfo info) {
+        return conv.getPrivateKey(info);
+      }
+      throw new IOException(pem + " holds no unencrypted private key");
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.vouch.evidence.tpm.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vouch.core.Failure;
+import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.tpm.TpmEvidenceBundle;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A trust agent's answer to a {@link QuoteRequest}. JSON:
+ *
+ * <pre>{@code
+ * {"host_id": "node-1", "evidence": {<TpmEvidenceBundle, version 1>}, "host": {<HostInfo>},
+ *  "ima_offset": 0}
+ * }</pre>
+ *
+ * The {@code evidence} member is exactly the document {@code vouch verify --tee tpm --evidence}
+ * reads, so a saved response can be checked offline. Nothing here is trusted for being here: the
+ * verifier checks the quote against the AK it enrolled, not the one in the bundle.
+ *
+ * @param hostId the host id the agent claims
+ * @param evidence quote, PCR values, AK and (as asked) event log and IMA entries
+ * @param host unsigned host facts
+ * @param imaOffset index of the first IMA entry in {@code evidence.imaLog()} (0 when none was sent)
+ */
+public record QuoteResponse(
+    String hostId, TpmEvidenceBundle evidence, HostInfo host, long imaOffset) {
+
+  private static final Set<String> MEMBERS = Set.of("host_id", "evidence", "host", "ima_offset");
+
+  public QuoteResponse {
+    if (!HostIds.isValid(hostId)) {
+      throw new IllegalArgumentException("invalid host id");
+    }
+    Objects.requireNonNull(evidence, "evidence");
+    Objects.requireNonNull(host, "host");
+    if (imaOffset < 0) {
+      throw new IllegalArgumentException("negative IMA offset");
+    }
+  }
+
+  public byte[] toJson() {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("host_id", hostId);
+    try {
+      o.set("evidence", Json.MAPPER.readTree(evidence.toJson()));
+    } catch (IOException e) {
+      throw new IllegalStateException("the bundle writes valid JSON", e);
+    }
+    o.set("host", host.toJsonNode());
+    o.put("ima_offset", imaOffset);
+    return Json.write(o);
+  }
+
+  /**
+   * Reads a response; the evidence is parsed as {@link TpmEvidenceBundle#parse} does.
+   *
+   * @throws VerificationException MALFORMED for bad JSON or members, and whatever the bundle parser
+   *     reports for the evidence
+   */
+  public static QuoteResponse parse(byte[] json) throws VerificationException {
+    ObjectNode o = Json.object(json, "quote response");
+    Json.onlyMembers(o, MEMBERS, "quote response");
+    String hostId = HostIds.require(Json.text(o, "host_id"));
+    JsonNode evidence = Json.required(o, "evidence");
+    if (!evidence.isObject()) {
+      throw new VerificationException(Failure.MALFORMED, "\"evidence\" must be an object");
+    }
+    TpmEvidenceBundle bundle = TpmEvidenceBundle.parse(Json.write(evidence));
+    HostInfo host = HostInfo.fromJsonNode(Json.required(o, "host"));
+    JsonNode ima = o.get("ima_offset");
+    long imaOffset = ima == null ? 0 : Json.count(ima, "ima_offset");
+    return new QuoteResponse(hostId, bundle, host, imaOffset);
+  }
+}

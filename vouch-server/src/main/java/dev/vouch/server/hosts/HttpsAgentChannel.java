@@ -1,0 +1,70 @@
+package dev.vouch.server.hosts;
+
+import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.tpm.protocol.QuoteRequest;
+import dev.vouch.evidence.tpm.protocol.QuoteResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Reaches agents over HTTPS with mutual TLS: {@code POST <agent base URL>/api/v1/quote}. The TLS
+ * context carries the verifier's client certificate and trusts only the CA of the agents' server
+ * certificates; host names are verified as usual.
+ */
+public final class HttpsAgentChannel implements AgentChannel {
+  /** Largest reply read: whole event and IMA logs fit easily. */
+  private static final int MAX_REPLY = 64 * 1024 * 1024;
+
+  private final HttpClient client;
+  private final Function<String, Optional<URI>> agentUrl;
+  private final Duration timeout;
+
+  /**
+   * @param tls client certificate and trusted agent CA
+   * @param agentUrl the base URL of a host's agent (e.g. {@code https://node-1:8443}), if known
+   * @param timeout per request
+   */
+  public HttpsAgentChannel(
+      SSLContext tls, Function<String, Optional<URI>> agentUrl, Duration timeout) {
+    this.client = HttpClient.newBuilder().sslContext(tls).connectTimeout(timeout).build();
+    this.agentUrl = Objects.requireNonNull(agentUrl, "agentUrl");
+    this.timeout = timeout;
+  }
+
+  @Override
+  public QuoteResponse quote(String hostId, QuoteRequest request)
+      throws AgentException, VerificationException, InterruptedException {
+    URI base =
+        agentUrl
+            .apply(hostId)
+            .orElseThrow(() -> new AgentException("no agent address for host " + hostId));
+    HttpRequest http =
+        HttpRequest.newBuilder(base.resolve("/api/v1/quote"))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(request.toJson()))
+            .build();
+    byte[] body;
+    try {
+      HttpResponse<java.io.InputStream> resp =
+          client.send(http, HttpResponse.BodyHandlers.ofInputStream());
+      try (java.io.InputStream in = resp.body()) {
+        body = in.readNBytes(MAX_REPLY + 1);
+      }
+      if (body.length > MAX_REPLY) {
+        throw new AgentException("agent of " + hostId + " sent more than 64 MiB");
+      }
+    } catch (IOException e) {
+      throw new AgentException("agent of " + hostId + " unreachable: " + e.getMessage(), e);
+    }
+    return Replies.read(body);
+  }
+}

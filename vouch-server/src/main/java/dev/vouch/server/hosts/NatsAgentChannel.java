@@ -1,0 +1,48 @@
+package dev.vouch.server.hosts;
+
+import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.tpm.protocol.QuoteRequest;
+import dev.vouch.evidence.tpm.protocol.QuoteResponse;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Reaches agents over NATS request/reply on {@code vouch.agent.<hostId>.quote}; the agents connect
+ * outward to the same NATS server, so hosts behind NAT can be attested.
+ */
+public final class NatsAgentChannel implements AgentChannel {
+  private final Connection nats;
+  private final Duration timeout;
+
+  public NatsAgentChannel(Connection nats, Duration timeout) {
+    this.nats = nats;
+    this.timeout = timeout;
+  }
+
+  /** The subject a host's agent answers on. */
+  public static String quoteSubject(String hostId) {
+    return "vouch.agent." + hostId + ".quote";
+  }
+
+  @Override
+  public QuoteResponse quote(String hostId, QuoteRequest request)
+      throws AgentException, VerificationException, InterruptedException {
+    Message reply;
+    try {
+      reply =
+          nats.request(quoteSubject(hostId), request.toJson())
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new AgentException("agent of " + hostId + " did not answer within " + timeout, e);
+    } catch (ExecutionException | CancellationException e) {
+      // jnats fails the future at once when no agent subscribes (no responders)
+      throw new AgentException("no agent of " + hostId + " answers on NATS: " + e.getMessage(), e);
+    }
+    return Replies.read(reply.getData());
+  }
+}

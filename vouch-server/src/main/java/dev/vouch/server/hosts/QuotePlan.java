@@ -1,0 +1,42 @@
+package dev.vouch.server.hosts;
+
+import dev.vouch.core.crypto.HashAlg;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * What the verifier asks each host for.
+ *
+ * @param pcrs registers to quote per bank
+ * @param eventLog whether to fetch and replay the firmware event log
+ * @param ima whether to fetch the IMA list (from entry 0) and replay it against PCR 10, which the
+ *     plan must then quote
+ */
+public record QuotePlan(Map<HashAlg, SortedSet<Integer>> pcrs, boolean eventLog, boolean ima) {
+  public QuotePlan {
+    pcrs = Map.copyOf(pcrs);
+    if (pcrs.isEmpty()) {
+      throw new IllegalArgumentException("a plan quotes at least one bank");
+    }
+    if (ima && pcrs.values().stream().noneMatch(r -> r.contains(10))) {
+      throw new IllegalArgumentException("checking IMA needs PCR 10 in the quote");
+    }
+  }
+
+  /** SHA-256 PCRs 0-7 (firmware, boot loader, Secure Boot) with the event log. */
+  public static QuotePlan firmware() {
+    TreeSet<Integer> regs = new TreeSet<>();
+    for (int i = 0; i <= 7; i++) {
+      regs.add(i);
+    }
+    return new QuotePlan(Map.of(HashAlg.SHA256, regs), true, false);
+  }
+
+  /** {@link #firmware()} plus PCR 10 and the IMA list. */
+  public static QuotePlan firmwareAndIma() {
+    TreeSet<Integer> regs = new TreeSet<>(firmware().pcrs().get(HashAlg.SHA256));
+    regs.add(10);
+    return new QuotePlan(Map.of(HashAlg.SHA256, regs), true, true);
+  }
+}

@@ -1,0 +1,18 @@
+package dev.vouch.server.hosts;
+
+import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.tpm.protocol.AgentProblem;
+import dev.vouch.evidence.tpm.protocol.QuoteResponse;
+
+/** Turns an agent's reply body into a response or an {@link AgentException}. */
+final class Replies {
+  private Replies() {}
+
+  static QuoteResponse read(byte[] body) throws AgentException, VerificationException {
+    if (AgentProblem.isProblem(body)) {
+      AgentProblem p = AgentProblem.parse(body);
+      throw AgentException.refused(p.code(), p.detail());
+    }
+    return QuoteResponse.parse(body);
+  }
+}
