@@ -82,6 +82,10 @@ public record SnpEvidence(SnpReport report, List<Carried> certificates) {
     }
     if (evidence.length != SnpReport.LENGTH && isHexText(evidence)) {
       String hex = new String(evidence, StandardCharsets.US_ASCII).replaceAll("\\s+", "");
+      if ((hex.length() & 1) != 0) {
+        throw new VerificationException(
+            Failure.MALFORMED, "SNP report hex text has an odd number of digits");
+      }
       return new SnpEvidence(SnpReport.parse(Hex.decode(hex)), List.of());
     }
     return new SnpEvidence(SnpReport.parse(evidence), List.of());
@@ -191,7 +195,7 @@ public record SnpEvidence(SnpReport report, List<Carried> certificates) {
         return false;
       }
     }
-    return digits > 0 && digits % 2 == 0;
+    return digits > 0;
   }
 
   /** The certificates the evidence declared as the given type (upper case, e.g. {@code VCEK}). */
