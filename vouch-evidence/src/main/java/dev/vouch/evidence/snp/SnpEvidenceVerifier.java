@@ -96,10 +96,9 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     }
     SnpCollateral collateral = collect(evidence, expected);
     List<SnpProduct> products = candidateProducts(report);
-    Chain chain = chain(report, kind, collateral, products);
     Instant at = expected.at();
+    Chain chain = chain(report, kind, collateral, products, at);
     chain.vek.requireValidAt(at);
-    chain.intermediate.requireValidAt(at);
     chain.ark.requireValidAt(at);
     checkRevocation(chain, collateral, at);
 
@@ -154,7 +153,8 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
       SnpReport report,
       SnpReport.SigningKey kind,
       SnpCollateral collateral,
-      List<SnpProduct> products)
+      List<SnpProduct> products,
+      Instant at)
       throws VerificationException {
     String wantCn = kind == SnpReport.SigningKey.VLEK ? "SEV-VLEK" : "SEV-VCEK";
     List<AmdCertificate> veks = new ArrayList<>();
@@ -209,6 +209,8 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
         try {
           inter.requireSignedBy(anchors.get().ark());
           vek.requireSignedBy(inter);
+          // of several genuine intermediates (a supplied one and the pinned one), use one valid now
+          inter.requireValidAt(at);
           return new Chain(p, vek, inter, anchors.get().ark());
         } catch (VerificationException e) {
           last = e;
