@@ -81,7 +81,7 @@ public record SnpEvidence(SnpReport report, List<Carried> certificates) {
       return fromJson(evidence);
     }
     if (evidence.length != SnpReport.LENGTH && isHexText(evidence)) {
-      String hex = new String(evidence, StandardCharsets.US_ASCII).replaceAll("\\s+", "");
+      String hex = new String(evidence, StandardCharsets.US_ASCII).replaceAll("[ \\t\\r\\n]", "");
       if ((hex.length() & 1) != 0) {
         throw new VerificationException(
             Failure.MALFORMED, "SNP report hex text has an odd number of digits");
@@ -186,12 +186,13 @@ public record SnpEvidence(SnpReport report, List<Carried> certificates) {
     return -1;
   }
 
+  /** ASCII hex digits and blanks only (as files and terminals wrap hex dumps). */
   private static boolean isHexText(byte[] b) {
     int digits = 0;
     for (byte c : b) {
-      if (Character.digit(c, 16) >= 0) {
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
         digits++;
-      } else if (!Character.isWhitespace(c)) {
+      } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
         return false;
       }
     }
