@@ -51,6 +51,7 @@ final class AmdCertificate {
   private final boolean pssSha384;
   private final Extensions extensions;
   private volatile AmdCertificate verifiedIssuer;
+  private volatile VekExtensions vekExtensions;
 
   private AmdCertificate(byte[] der, Certificate c) throws VerificationException {
     this.der = der;
@@ -170,6 +171,16 @@ final class AmdCertificate {
     }
     Extension e = extensions.getExtension(oid);
     return e == null ? Optional.empty() : Optional.of(e.getExtnValue().getOctets());
+  }
+
+  /** The AMD extensions of a VCEK or VLEK, decoded once. */
+  VekExtensions vekExtensions() throws VerificationException {
+    VekExtensions e = vekExtensions;
+    if (e == null) {
+      e = VekExtensions.of(this);
+      vekExtensions = e;
+    }
+    return e;
   }
 
   boolean isEc() {

@@ -15,6 +15,7 @@ import java.security.interfaces.ECPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -102,7 +103,7 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     chain.ark.requireValidAt(at);
     checkRevocation(chain, collateral, at);
 
-    VekExtensions ext = VekExtensions.of(chain.vek);
+    VekExtensions ext = chain.vek.vekExtensions();
     TcbVersion reported = TcbVersion.decode(report.reportedTcb(), chain.product);
     matchExtensions(report, kind, chain, ext, reported);
     requireSignature(report, chain.vek);
@@ -399,7 +400,7 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     c.put(SnpClaims.VERSION, r.version());
     c.put(SnpClaims.GUEST_SVN, r.guestSvn());
     long policy = r.policy();
-    c.put(SnpClaims.POLICY, String.format("%016x", policy));
+    c.put(SnpClaims.POLICY, hex16(policy));
     c.put(SnpClaims.POLICY_ABI_MINOR, policy & 0xff);
     c.put(SnpClaims.POLICY_ABI_MAJOR, (policy >>> 8) & 0xff);
     c.put(SnpClaims.POLICY_SMT, bit(policy, 16));
@@ -419,7 +420,7 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     tcb(c, SnpClaims.REPORTED_TCB, TcbVersion.decode(r.reportedTcb(), product));
     tcb(c, SnpClaims.COMMITTED_TCB, TcbVersion.decode(r.committedTcb(), product));
     tcb(c, SnpClaims.LAUNCH_TCB, TcbVersion.decode(r.launchTcb(), product));
-    c.put(SnpClaims.PLATFORM_INFO, String.format("%016x", r.platformInfo()));
+    c.put(SnpClaims.PLATFORM_INFO, hex16(r.platformInfo()));
     c.put(SnpClaims.PLATFORM_SMT, bit(r.platformInfo(), 0));
     c.put(SnpClaims.PLATFORM_TSME, bit(r.platformInfo(), 1));
     c.put(SnpClaims.AUTHOR_KEY_EN, r.authorKeyEnabled());
@@ -442,12 +443,14 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
               c.put(SnpClaims.CPUID_MODEL, id.model());
               c.put(SnpClaims.CPUID_STEPPING, id.stepping());
             });
-    r.launchMitVector()
-        .ifPresent(v -> c.put(SnpClaims.LAUNCH_MIT_VECTOR, String.format("%016x", v)));
-    r.currentMitVector()
-        .ifPresent(v -> c.put(SnpClaims.CURRENT_MIT_VECTOR, String.format("%016x", v)));
+    r.launchMitVector().ifPresent(v -> c.put(SnpClaims.LAUNCH_MIT_VECTOR, hex16(v)));
+    r.currentMitVector().ifPresent(v -> c.put(SnpClaims.CURRENT_MIT_VECTOR, hex16(v)));
     ext.cspId().ifPresent(id -> c.put(SnpClaims.VLEK_CSP_ID, id));
     return c.build();
+  }
+
+  private static String hex16(long v) {
+    return HexFormat.of().toHexDigits(v);
   }
 
   private static boolean bit(long v, int n) {
