@@ -78,6 +78,26 @@ class AmdRootsTest {
   }
 
   @Test
+  void theAzureVceksInTrusteesTestDataChainToTheirProducts() throws Exception {
+    Path az = ResearchData.root().resolve("trustee-data/deps/verifier/test_data/az-snp-vtpm");
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    AmdRoots roots = AmdRoots.builtIn();
+    // legacy layout: the VCEK as a PEM string (Genoa)
+    String pem = json.readTree(az.resolve("evidence-genoa.json").toFile()).path("vcek").asText();
+    AmdCertificate genoa =
+        AmdCertificate.parse(
+            Pem.blocks(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).get(0).der());
+    genoa.requireSignedBy(roots.anchors(SnpProduct.GENOA).orElseThrow().ask());
+    assertThat(genoa.serial()).isZero();
+    // format v1: base64url DER (Milan)
+    String b64 = json.readTree(az.resolve("evidence-v1.json").toFile()).path("vcek").asText();
+    AmdCertificate milan = AmdCertificate.parse(java.util.Base64.getUrlDecoder().decode(b64));
+    milan.requireSignedBy(roots.anchors(SnpProduct.MILAN).orElseThrow().ask());
+    assertThat(milan.vekExtensions().microcode()).isEqualTo(219);
+  }
+
+  @Test
   void theSharedExpectedJsonIsTheCopyTheTestsUse() throws Exception {
     Path shared = ResearchData.vectors("sev-snp").resolve("expected.json");
     assertThat(Files.readAllBytes(shared)).isEqualTo(SnpSamples.bytes("expected.json"));
