@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * SEV-SNP evidence as it arrives: an attestation report and the certificates sent with it.
@@ -197,10 +196,5 @@ public record SnpEvidence(SnpReport report, List<Carried> certificates) {
       }
     }
     return digits > 0;
-  }
-
-  /** The certificates the evidence declared as the given type (upper case, e.g. {@code VCEK}). */
-  Optional<Carried> first(String declaredType) {
-    return certificates.stream().filter(c -> c.declaredType().equals(declaredType)).findFirst();
   }
 }
