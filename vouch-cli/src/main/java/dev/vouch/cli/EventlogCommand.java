@@ -1,6 +1,7 @@
 package dev.vouch.cli;
 
 import dev.vouch.core.VerificationException;
+import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
@@ -183,19 +184,15 @@ final class EventlogCommand implements Runnable {
     m.put("index", index);
     m.put("pcr", e.pcr());
     m.put("template", e.templateName());
-    m.put("template_hash", dev.vouch.core.bytes.Hex.encode(e.templateHash()));
+    m.put("template_hash", Hex.encode(e.templateHash()));
     e.fileDigest()
-        .ifPresent(
-            d ->
-                m.put(
-                    "file_digest",
-                    d.algorithm() + ":" + dev.vouch.core.bytes.Hex.encode(d.value())));
+        .ifPresent(d -> m.put("file_digest", d.algorithm() + ":" + Hex.encode(d.value())));
     m.put("file", e.fileName());
     if (e.hasSignature()) {
-      m.put("signature", dev.vouch.core.bytes.Hex.encode(e.signature()));
+      m.put("signature", Hex.encode(e.signature()));
     }
     if (e.buffer().length > 0) {
-      m.put("buffer", dev.vouch.core.bytes.Hex.encode(e.buffer()));
+      m.put("buffer", Hex.encode(e.buffer()));
     }
     m.put("violation", e.violation());
     return m;
