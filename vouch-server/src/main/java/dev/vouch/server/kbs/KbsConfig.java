@@ -1,0 +1,73 @@
+package dev.vouch.server.kbs;
+
+import dev.vouch.core.Tee;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Settings of the key broker.
+ *
+ * @param sessionTimeout how long a session lives after {@code /auth} (Trustee's default: 5
+ *     minutes); never extended
+ * @param maxRequestBytes the largest request body accepted (attestation with evidence, or a
+ *     resource upload); larger ones get 413 before they are parsed (Trustee's default: 2 MiB)
+ * @param tees the evidence kinds this KBS accepts in {@code /auth}; {@code sample} only belongs in
+ *     test deployments
+ * @param runtimeDataHash the hash of the runtime-data binding: {@code sha384} as Trustee's guests
+ *     default to
+ * @param policyIds the attestation policies the backend appraises with; empty for its defaults
+ */
+public record KbsConfig(
+    Duration sessionTimeout,
+    int maxRequestBytes,
+    Set<Tee> tees,
+    String runtimeDataHash,
+    List<String> policyIds) {
+
+  /** The protocol version this KBS speaks; requests must name exactly it. */
+  public static final String PROTOCOL_VERSION = "0.4.0";
+
+  /** The session cookie's name. */
+  public static final String SESSION_COOKIE = "kbs-session-id";
+
+  public KbsConfig {
+    if (sessionTimeout.isNegative() || sessionTimeout.isZero()) {
+      throw new IllegalArgumentException("sessionTimeout must be positive");
+    }
+    if (maxRequestBytes < 1024) {
+      throw new IllegalArgumentException("maxRequestBytes must be at least 1024");
+    }
+    tees = tees.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tees));
+    if (!List.of("sha256", "sha384", "sha512").contains(runtimeDataHash)) {
+      throw new IllegalArgumentException("runtimeDataHash must be sha256, sha384 or sha512");
+    }
+    policyIds = List.copyOf(policyIds);
+  }
+
+  /** Trustee's defaults, every real TEE, no sample evidence. */
+  public static KbsConfig defaults() {
+    return new KbsConfig(
+        Duration.ofMinutes(5),
+        2 * 1024 * 1024,
+        EnumSet.complementOf(EnumSet.of(Tee.SAMPLE)),
+        "sha384",
+        List.of());
+  }
+
+  /** These settings with another session timeout. */
+  public KbsConfig withSessionTimeout(Duration d) {
+    return new KbsConfig(d, maxRequestBytes, tees, runtimeDataHash, policyIds);
+  }
+
+  /** These settings with another request size limit. */
+  public KbsConfig withMaxRequestBytes(int n) {
+    return new KbsConfig(sessionTimeout, n, tees, runtimeDataHash, policyIds);
+  }
+
+  /** These settings accepting these evidence kinds. */
+  public KbsConfig withTees(Set<Tee> accepted) {
+    return new KbsConfig(sessionTimeout, maxRequestBytes, accepted, runtimeDataHash, policyIds);
+  }
+}

@@ -1,0 +1,76 @@
+package dev.vouch.server.kbs;
+
+/**
+ * A refusal of the KBS, answered as Trustee's error document {@code {"type": ".../errors/<Kind>",
+ * "detail": "..."}}. The detail says what was wrong with the request; it never carries secret
+ * bytes, key material or whole evidence.
+ */
+public final class KbsError extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** Trustee's error type URI prefix; the kind's name follows it. */
+  public static final String TYPE_PREFIX = "https://github.com/confidential-containers/kbs/errors/";
+
+  /** Error kinds: Trustee's variant names, each with the status Vouch answers it with. */
+  public enum Kind {
+    /** Attestation failed, or the handshake was out of order (no, expired or used session). */
+    AttestationError(401),
+    /** The request body or a field in it is malformed or refused (weak key, unknown tee). */
+    SerdeError(400),
+    /** The request body exceeds the configured limit. */
+    PayloadTooLarge(413),
+    /** A resource path that is not three valid segments. */
+    InvalidRequestPath(400),
+    /** The resource does not exist (asked only after the policy allowed the request). */
+    ResourceNotFound(404),
+    /** No attestation token: neither an attested session nor a bearer token. */
+    TokenNotFound(401),
+    /** The bearer token or the session's token failed verification or has expired. */
+    TokenVerifierError(401),
+    /** The resource policy refused release. */
+    PolicyDeny(403),
+    /** A resource policy document that does not compile. */
+    ParsePolicyError(400),
+    /** The admin token is missing, malformed, expired or signed by no configured key. */
+    AdminAuthAccess(401),
+    /** The response could not be encrypted to the TEE key. */
+    JweError(500);
+
+    private final int status;
+
+    Kind(int status) {
+      this.status = status;
+    }
+
+    /** The HTTP status this kind is answered with. */
+    public int status() {
+      return status;
+    }
+
+    /** The {@code type} member of the error document. */
+    public String type() {
+      return TYPE_PREFIX + name();
+    }
+  }
+
+  private final Kind kind;
+
+  public KbsError(Kind kind, String detail) {
+    super(detail, null, false, false);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The HTTP status to answer with. */
+  public int status() {
+    return kind.status();
+  }
+
+  /** The {@code detail} member of the error document. */
+  public String detail() {
+    return getMessage();
+  }
+}

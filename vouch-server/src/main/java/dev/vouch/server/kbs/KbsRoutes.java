@@ -1,0 +1,168 @@
+package dev.vouch.server.kbs;
+
+import dev.vouch.server.http.RouteGroup;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+
+/**
+ * The KBS's HTTP routes under {@code /kbs/v0}, Trustee's protocol 0.4.0 field for field:
+ *
+ * <ul>
+ *   <li>{@code POST /kbs/v0/auth}: Request in, Challenge out, {@code Set-Cookie: kbs-session-id}
+ *   <li>{@code POST /kbs/v0/attest}: Attestation in (with the cookie), {@code {"token": ...}} out
+ *   <li>{@code GET /kbs/v0/resource/{repository}/{type}/{tag}}: the resource as a flattened JWE
+ *       (cookie of an attested session, or {@code Authorization: Bearer <token>})
+ *   <li>admin (Authorization: Bearer admin JWT): {@code POST}/{@code DELETE} the same path (raw
+ *       bytes in), {@code GET /kbs/v0/resource} (paths only), {@code POST}/{@code GET
+ *       /kbs/v0/resource-policy}
+ * </ul>
+ *
+ * Errors are {@code {"type": ".../errors/<Kind>", "detail": ...}} with the status of the {@link
+ * KbsError.Kind}. Handlers only decode and encode; {@link KbsService} decides.
+ */
+public final class KbsRoutes implements RouteGroup {
+  private static final String JSON = "application/json";
+  private static final String RESOURCE = "/kbs/v0/resource";
+  private static final DateTimeFormatter HTTP_DATE =
+      DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+  private final KbsService kbs;
+
+  public KbsRoutes(KbsService kbs) {
+    this.kbs = kbs;
+  }
+
+  @Override
+  public void register(JavalinConfig config) {
+    config.routes.post("/kbs/v0/auth", this::auth);
+    config.routes.post("/kbs/v0/attest", this::attest);
+    config.routes.get(RESOURCE, ctx -> json(ctx, kbs.listResources(authorization(ctx))));
+    // one wildcard route per method: the path is validated here, so ".." or a fourth segment
+    // gets a 400 from the KBS rather than a routing miss
+    config.routes.get(RESOURCE + "/<path>", this::getResource);
+    config.routes.post(
+        RESOURCE + "/<path>",
+        ctx -> {
+          ResourcePath path = ResourcePath.parse(ctx.pathParam("path"));
+          kbs.putResource(authorization(ctx), path, body(ctx));
+          ctx.status(200);
+        });
+    config.routes.delete(
+        RESOURCE + "/<path>",
+        ctx -> {
+          kbs.deleteResource(authorization(ctx), ResourcePath.parse(ctx.pathParam("path")));
+          ctx.status(200);
+        });
+    config.routes.post(
+        "/kbs/v0/resource-policy",
+        ctx -> {
+          kbs.setPolicy(authorization(ctx), body(ctx));
+          ctx.status(200);
+        });
+    config.routes.get(
+        "/kbs/v0/resource-policy", ctx -> json(ctx, kbs.getPolicy(authorization(ctx))));
+    config.routes.exception(
+        KbsError.class,
+        (e, ctx) ->
+            ctx.status(e.status())
+                .contentType(JSON)
+                .result(
+                    "{\"type\":"
+                        + quote(e.kind().type())
+                        + ",\"detail\":"
+                        + quote(e.detail())
+                        + "}"));
+  }
+
+  private void auth(Context ctx) throws KbsError {
+    KbsService.Challenge c = kbs.auth(body(ctx));
+    setCookie(ctx, c.sessionId(), c.expiresAt());
+    json(ctx, c.json());
+  }
+
+  private void attest(Context ctx) throws KbsError {
+    KbsService.Attested a =
+        kbs.attest(Optional.ofNullable(ctx.cookie(KbsConfig.SESSION_COOKIE)), body(ctx));
+    setCookie(ctx, a.sessionId(), a.expiresAt());
+    json(ctx, a.json());
+  }
+
+  private void getResource(Context ctx) throws KbsError {
+    ResourcePath path = ResourcePath.parse(ctx.pathParam("path"));
+    json(
+        ctx,
+        kbs.resource(
+            Optional.ofNullable(ctx.cookie(KbsConfig.SESSION_COOKIE)), authorization(ctx), path));
+  }
+
+  private static Optional<String> authorization(Context ctx) {
+    return Optional.ofNullable(ctx.header("Authorization"));
+  }
+
+  private static void json(Context ctx, String body) {
+    ctx.status(200).contentType(JSON).result(body);
+  }
+
+  private static void setCookie(Context ctx, String id, Instant expires) {
+    long maxAge = Math.max(0, Duration.between(Instant.now(), expires).toSeconds());
+    ctx.header(
+        "Set-Cookie",
+        KbsConfig.SESSION_COOKIE
+            + "="
+            + id
+            + "; Path=/; HttpOnly; Max-Age="
+            + maxAge
+            + "; Expires="
+            + HTTP_DATE.format(expires));
+  }
+
+  /** Reads the body up to the configured limit; larger bodies are refused without reading on. */
+  private byte[] body(Context ctx) throws KbsError {
+    int max = kbs.config().maxRequestBytes();
+    long declared = ctx.req().getContentLengthLong();
+    if (declared > max) {
+      throw tooLarge(declared, max);
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] b = in.readNBytes(max + 1);
+      if (b.length > max) {
+        throw tooLarge(b.length, max);
+      }
+      return b;
+    } catch (IOException e) {
+      throw new KbsError(KbsError.Kind.SerdeError, "cannot read the request body");
+    }
+  }
+
+  private static KbsError tooLarge(long size, int max) {
+    return new KbsError(
+        KbsError.Kind.PayloadTooLarge,
+        "request of " + size + (size > max ? "+" : "") + " bytes exceeds the limit of " + max);
+  }
+
+  private static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+}
