@@ -1,6 +1,7 @@
 package dev.vouch.evidence;
 
 import dev.vouch.core.Tee;
+import dev.vouch.evidence.cca.CcaEvidenceVerifier;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import java.util.EnumMap;
 import java.util.Map;
@@ -21,6 +22,7 @@ public final class Verifiers {
   public static Verifiers defaults() {
     Map<Tee, EvidenceVerifier> m = new EnumMap<>(Tee.class);
     register(m, new TpmEvidenceVerifier());
+    register(m, new CcaEvidenceVerifier());
     return new Verifiers(m);
   }
 
