@@ -33,7 +33,8 @@ public final class Cbor {
 
   private static final CBORFactory FACTORY =
       CBORFactory.builder()
-          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+          .streamReadConstraints(
+              StreamReadConstraints.builder().maxNestingDepth(64).maxNameLength(1024).build())
           .build();
 
   private Cbor() {}
@@ -58,6 +59,9 @@ public final class Cbor {
     } catch (JsonEOFException e) {
       throw new VerificationException(Failure.TRUNCATED, what + " ends early", e);
     } catch (IOException | RuntimeException e) {
+      if (String.valueOf(e.getMessage()).contains("end-of-input")) {
+        throw new VerificationException(Failure.TRUNCATED, what + " ends early", e);
+      }
       // Jackson reports bad UTF-8, stray break bytes and the like as parse exceptions
       throw new VerificationException(
           Failure.MALFORMED, what + " is not well-formed CBOR: " + firstLine(e), e);

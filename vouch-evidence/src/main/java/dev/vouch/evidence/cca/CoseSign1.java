@@ -108,7 +108,7 @@ public record CoseSign1(
     byte[] signature = parts.get(3).asBytes(what + " signature");
     if (signature.length != alg.signatureLength()) {
       throw new VerificationException(
-          Failure.SIGNATURE_INVALID,
+          Failure.MALFORMED,
           what
               + ": an "
               + alg
