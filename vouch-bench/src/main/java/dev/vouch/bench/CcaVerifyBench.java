@@ -12,6 +12,7 @@ import dev.vouch.evidence.cca.EcKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.Signature;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,6 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class CcaVerifyBench {
   private byte[] token;
   private CcaEvidenceVerifier verifier;
+  private List<CcaTrustAnchor> anchors;
   private Expectations expected;
 
   private Signature platformVerify;
@@ -55,7 +57,8 @@ public class CcaVerifyBench {
   @Setup
   public void setup() throws Exception {
     token = resource("cca-example-token.cbor");
-    verifier = new CcaEvidenceVerifier(CcaTrustAnchor.recognise(resource("cpak-pub.json")));
+    anchors = CcaTrustAnchor.recognise(resource("cpak-pub.json"));
+    verifier = new CcaEvidenceVerifier(anchors);
     CcaToken parsed = CcaToken.parse(token);
     CcaRealmClaims realm = CcaRealmClaims.parse(parsed.realm().payload());
     expected = new Expectations(Optional.of(realm.challenge()), java.time.Instant.now());
@@ -89,10 +92,22 @@ public class CcaVerifyBench {
     }
   }
 
-  /** Full verification: CBOR, both COSE signatures, RAK binding, nonce, claims. */
+  /**
+   * Full verification of a realm seen before (its RAK is in the verifier's cache): CBOR, both COSE
+   * signatures, RAK binding, nonce, claims. Compare with {@link #bothSignatures}.
+   */
   @Benchmark
   public Object fullVerification() throws Exception {
     return verifier.verify(token, expected);
+  }
+
+  /**
+   * Full verification of a realm first seen (a fresh verifier, so its RAK cache is empty; the IAK
+   * stays parsed once). Compare with {@link #bothSignaturesFreshRealmKey}.
+   */
+  @Benchmark
+  public Object fullVerificationNewRealm() throws Exception {
+    return new CcaEvidenceVerifier(anchors).verify(token, expected);
   }
 
   /** Parsing only (no signature): the CBOR/COSE share of the full verification. */

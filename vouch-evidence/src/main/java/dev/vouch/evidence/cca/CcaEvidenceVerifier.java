@@ -28,16 +28,20 @@ import java.util.Optional;
  * is no certificate chain above the IAK. Without any key the result is {@link
  * Failure#COLLATERAL_MISSING}. Evidence is the raw token or Trustee's {@code {"token": [bytes]}}.
  *
+ * <p>Realm keys and collateral anchors already seen by this instance are reused (bounded caches
+ * keyed by their exact bytes), so re-attesting a realm skips re-parsing its key.
+ *
  * <p>Failures: MALFORMED / TRUNCATED / UNSUPPORTED for the encoding, SIGNATURE_INVALID when a
  * signature does not verify, KEY_MISMATCH when no anchor covers the platform or the RAK is not the
- * one the platform vouched for, REPORT_DATA_MISMATCH for the realm challenge. Immutable and
- * thread-safe.
+ * one the platform vouched for, REPORT_DATA_MISMATCH for the realm challenge. Thread-safe.
  */
 public final class CcaEvidenceVerifier implements EvidenceVerifier {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int REPORT_DATA_LENGTH = 64;
 
   private final List<CcaTrustAnchor> anchors;
+  private final BoundedCache<EcKey> realmKeys = new BoundedCache<>(1024);
+  private final BoundedCache<List<CcaTrustAnchor>> collateralAnchors = new BoundedCache<>(64);
 
   /** A verifier that takes platform keys from the collateral only. */
   public CcaEvidenceVerifier() {
@@ -62,7 +66,7 @@ public final class CcaEvidenceVerifier implements EvidenceVerifier {
     verifyPlatformSignature(token.platform(), platform, anchorsFor(expected));
 
     CcaRealmClaims realm = CcaRealmClaims.parse(token.realm().payload());
-    EcKey rak = realm.realmKey();
+    EcKey rak = realmKeys.get(realm.publicKey(), k -> realm.realmKey());
     token.realm().verify(rak, "CCA realm token");
     byte[] keyHash = realm.publicKeyHash().digest(realm.publicKey());
     if (!Crypto.constantTimeEquals(keyHash, platform.challenge())) {
@@ -109,7 +113,7 @@ public final class CcaEvidenceVerifier implements EvidenceVerifier {
   private List<CcaTrustAnchor> anchorsFor(Expectations expected) throws VerificationException {
     List<CcaTrustAnchor> all = new ArrayList<>(anchors);
     for (byte[] file : expected.collateral()) {
-      all.addAll(CcaTrustAnchor.recognise(file));
+      all.addAll(collateralAnchors.get(file, CcaTrustAnchor::recognise));
     }
     return all;
   }
