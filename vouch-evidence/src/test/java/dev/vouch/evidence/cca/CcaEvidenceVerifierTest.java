@@ -333,4 +333,20 @@ class CcaEvidenceVerifierTest {
     // the realm token's claims do not parse as platform claims
     assertFails(() -> v.verify(swapped, Expectations.none()), Failure.MALFORMED);
   }
+
+  @Test
+  void aRealmKeyAlreadySeenIsStillCheckedOnEveryToken() throws Exception {
+    CcaEvidenceVerifier v =
+        new CcaEvidenceVerifier(
+            CcaTrustAnchor.recognise(CcaVectors.bytes(CcaVectors.TRUSTEE_CPAK)));
+    VerifiedEvidence first = v.verify(TRUSTEE, Expectations.none());
+    assertThat(v.verify(TRUSTEE, Expectations.none()).claims()).isEqualTo(first.claims());
+    // same RAK, realm signature broken: the cached key must not stand in for the check
+    byte[] forged = TRUSTEE.clone();
+    forged[forged.length - 1] ^= 1;
+    assertFails(() -> v.verify(forged, Expectations.none()), Failure.SIGNATURE_INVALID);
+    // the same collateral file seen twice gives the same anchors
+    Expectations e = withCollateral(Optional.empty(), CcaVectors.RMM_CPAK);
+    assertThat(v.verify(RMM, e).claims()).isEqualTo(v.verify(RMM, e).claims());
+  }
 }
