@@ -1,6 +1,7 @@
 package dev.vouch.evidence;
 
 import dev.vouch.core.Tee;
+import dev.vouch.evidence.cca.CcaEvidenceVerifier;
 import dev.vouch.evidence.snp.SnpEvidenceVerifier;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import java.util.EnumMap;
@@ -23,6 +24,7 @@ public final class Verifiers {
     Map<Tee, EvidenceVerifier> m = new EnumMap<>(Tee.class);
     register(m, new TpmEvidenceVerifier());
     register(m, new SnpEvidenceVerifier());
+    register(m, new CcaEvidenceVerifier());
     return new Verifiers(m);
   }
 
