@@ -1,6 +1,8 @@
 package dev.vouch.evidence;
 
 import dev.vouch.core.Tee;
+import dev.vouch.evidence.sgx.SgxEvidenceVerifier;
+import dev.vouch.evidence.tdx.TdxEvidenceVerifier;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import java.util.EnumMap;
 import java.util.Map;
@@ -21,6 +23,8 @@ public final class Verifiers {
   public static Verifiers defaults() {
     Map<Tee, EvidenceVerifier> m = new EnumMap<>(Tee.class);
     register(m, new TpmEvidenceVerifier());
+    register(m, new TdxEvidenceVerifier());
+    register(m, new SgxEvidenceVerifier());
     return new Verifiers(m);
   }
 
