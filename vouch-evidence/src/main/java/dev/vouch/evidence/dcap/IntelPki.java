@@ -118,7 +118,9 @@ public final class IntelPki {
       if (end < 0) {
         throw new VerificationException(Failure.MALFORMED, "PEM block " + label + " has no end");
       }
-      String body = s.substring(labelEnd + 5, end).replaceAll("\\s", "");
+      String raw = s.substring(labelEnd + 5, end);
+      // strict: only line breaks may separate base64 lines, so no byte changes unnoticed
+      String body = strict ? raw.replace("\n", "").replace("\r", "") : raw.replaceAll("\\s", "");
       try {
         byte[] der = Base64.getDecoder().decode(body);
         if (strict && !Base64.getEncoder().encodeToString(der).equals(body)) {
@@ -136,7 +138,7 @@ public final class IntelPki {
   private static boolean blank(String s, int from, int to) {
     for (int i = from; i < to; i++) {
       char c = s.charAt(i);
-      if (c != 0 && c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+      if (c != 0 && c != '\n' && c != '\r') {
         return false;
       }
     }
