@@ -155,8 +155,21 @@ public final class CcelLog {
    *     differs
    */
   public void requireMatches(TdReport report) throws VerificationException {
+    requireMatches(List.of(report.rtmr(0), report.rtmr(1), report.rtmr(2), report.rtmr(3)));
+  }
+
+  /**
+   * Requires the replay to reproduce {@code expected} RTMR0..3.
+   *
+   * @throws VerificationException {@link Failure#EVENT_LOG_MISMATCH} naming the first RTMR that
+   *     differs
+   */
+  public void requireMatches(List<byte[]> expected) throws VerificationException {
+    if (expected.size() != RTMR_COUNT) {
+      throw new IllegalArgumentException("four RTMRs expected");
+    }
     for (int i = 0; i < RTMR_COUNT; i++) {
-      if (!java.security.MessageDigest.isEqual(rtmrs.get(i), report.rtmr(i))) {
+      if (!MessageDigest.isEqual(rtmrs.get(i), expected.get(i))) {
         throw new VerificationException(
             Failure.EVENT_LOG_MISMATCH,
             "CC event log replays RTMR"
@@ -164,7 +177,7 @@ public final class CcelLog {
                 + " to "
                 + Hex.encode(rtmrs.get(i))
                 + ", the quote has "
-                + Hex.encode(report.rtmr(i)));
+                + Hex.encode(expected.get(i)));
       }
     }
   }
