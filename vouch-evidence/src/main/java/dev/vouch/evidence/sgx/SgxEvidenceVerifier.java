@@ -10,13 +10,16 @@ import dev.vouch.core.VerifiedEvidence;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.dcap.CollateralSource;
 import dev.vouch.evidence.dcap.DcapCollateral;
+import dev.vouch.evidence.dcap.DcapQuote;
 import dev.vouch.evidence.dcap.DcapQuoteVerifier;
 import dev.vouch.evidence.dcap.EnclaveReport;
 import dev.vouch.evidence.dcap.TcbEvaluation;
 import dev.vouch.evidence.dcap.VerifiedQuote;
 import java.io.IOException;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
  * Verifies Intel SGX DCAP evidence: an ECDSA quote (v3, or v4/v5 with an enclave report body), raw
@@ -27,6 +30,7 @@ import java.util.Base64;
 public final class SgxEvidenceVerifier implements EvidenceVerifier {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private final DcapQuoteVerifier quotes;
+  private final Optional<CollateralSource> source;
 
   /** Production Intel root; collateral required. */
   public SgxEvidenceVerifier() {
@@ -35,7 +39,15 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
 
   /** With a configured DCAP verifier (other root, collateral optional). */
   public SgxEvidenceVerifier(DcapQuoteVerifier quotes) {
+    this(quotes, Optional.empty());
+  }
+
+  /**
+   * With a collateral source (a PCCS) asked whenever the expectations carry no Intel collateral.
+   */
+  public SgxEvidenceVerifier(DcapQuoteVerifier quotes, Optional<CollateralSource> source) {
     this.quotes = quotes;
+    this.source = source;
   }
 
   @Override
@@ -46,14 +58,17 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
   @Override
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {
-    return verify(evidence, expected, quotes.collateral(expected.collateral()));
+    DcapCollateral supplied = quotes.collateral(expected.collateral());
+    if (supplied.isEmpty() && source.isPresent()) {
+      supplied = source.get().collateralFor(DcapQuote.parse(quoteOf(evidence)));
+    }
+    return verify(evidence, expected, supplied);
   }
 
   /** Verifies against collateral the caller parsed (or fetched) already. */
   public VerifiedEvidence verify(byte[] evidence, Expectations expected, DcapCollateral collateral)
       throws VerificationException {
-    VerifiedQuote v =
-        quotes.verify(quoteBytes(evidence), expected.nonce(), expected.at(), collateral);
+    VerifiedQuote v = quotes.verify(quoteOf(evidence), expected.nonce(), expected.at(), collateral);
     EnclaveReport e =
         v.quote()
             .enclaveReport()
@@ -64,7 +79,7 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
     return new VerifiedEvidence(Tee.SGX, claims(v, e));
   }
 
-  private static byte[] quoteBytes(byte[] evidence) throws VerificationException {
+  private static byte[] quoteOf(byte[] evidence) throws VerificationException {
     int i = 0;
     while (i < evidence.length && Character.isWhitespace(evidence[i])) {
       i++;

@@ -8,7 +8,9 @@ import dev.vouch.core.VerifiedEvidence;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.dcap.CollateralSource;
 import dev.vouch.evidence.dcap.DcapCollateral;
+import dev.vouch.evidence.dcap.DcapQuote;
 import dev.vouch.evidence.dcap.DcapQuoteVerifier;
 import dev.vouch.evidence.dcap.TcbEvaluation;
 import dev.vouch.evidence.dcap.TdReport;
@@ -25,6 +27,7 @@ import java.util.Optional;
  */
 public final class TdxEvidenceVerifier implements EvidenceVerifier {
   private final DcapQuoteVerifier quotes;
+  private final Optional<CollateralSource> source;
 
   /** Production Intel root; collateral required. */
   public TdxEvidenceVerifier() {
@@ -33,7 +36,15 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
 
   /** With a configured DCAP verifier (other root, collateral optional). */
   public TdxEvidenceVerifier(DcapQuoteVerifier quotes) {
+    this(quotes, Optional.empty());
+  }
+
+  /**
+   * With a collateral source (a PCCS) asked whenever the expectations carry no Intel collateral.
+   */
+  public TdxEvidenceVerifier(DcapQuoteVerifier quotes, Optional<CollateralSource> source) {
     this.quotes = quotes;
+    this.source = source;
   }
 
   @Override
@@ -44,7 +55,11 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
   @Override
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {
-    return verify(evidence, expected, quotes.collateral(expected.collateral()));
+    DcapCollateral supplied = quotes.collateral(expected.collateral());
+    if (supplied.isEmpty() && source.isPresent()) {
+      supplied = source.get().collateralFor(DcapQuote.parse(quoteOf(evidence)));
+    }
+    return verify(evidence, expected, supplied);
   }
 
   /** Verifies against collateral the caller parsed (or fetched) already. */
@@ -66,6 +81,10 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
       log = Optional.of(l);
     }
     return new VerifiedEvidence(Tee.TDX, claims(v, td, log));
+  }
+
+  private static byte[] quoteOf(byte[] evidence) throws VerificationException {
+    return TdxEvidence.parse(evidence).quote();
   }
 
   static Claims claims(VerifiedQuote v, TdReport td, Optional<CcelLog> log) {
