@@ -86,12 +86,11 @@ public record PckExtensions(
             for (ASN1Encodable t : ASN1Sequence.getInstance(v)) {
               ASN1Sequence tp = ASN1Sequence.getInstance(t);
               String toid = ASN1ObjectIdentifier.getInstance(tp.getObjectAt(0)).getId();
-              String suffix = toid.substring(TCB.length());
               ASN1Encodable tv = tp.getObjectAt(1);
               if (!toid.startsWith(TCB + ".")) {
                 continue;
               }
-              int n = Integer.parseInt(suffix.substring(1));
+              int n = Integer.parseInt(toid.substring(TCB.length() + 1));
               if (n >= 1 && n <= 16) {
                 comps[n - 1] = ASN1Integer.getInstance(tv).intValueExact();
               } else if (n == 17) {

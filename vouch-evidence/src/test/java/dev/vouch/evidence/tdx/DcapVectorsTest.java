@@ -124,6 +124,23 @@ class DcapVectorsTest {
     assertThat(Hex.encode(v.pck().pceId())).isEqualTo(ext.get("pceid").asText());
     assertThat(Hex.encode(v.pck().fmspc())).isEqualTo(ext.get("fmspc").asText());
     assertThat(v.pck().sgxType()).isEqualTo(ext.get("sgx_type").asInt());
+
+    boolean tdx = e.get("header").get("tee_type").asText().equals("0x81");
+    String kind = tdx ? "tdx" : "sgx";
+    VerifiedEvidence claims =
+        (tdx
+                ? new TdxEvidenceVerifier(NO_COLLATERAL_NEEDED)
+                : new SgxEvidenceVerifier(NO_COLLATERAL_NEEDED))
+            .verify(TdxVectors.bytes(sample), new Expectations(Optional.empty(), at));
+    JsonNode body = e.get("body");
+    for (var it = body.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      String claim = kind + "." + field.replaceFirst("^rtmr(\\d)$", "rtmr.$1");
+      assertThat(String.valueOf(claims.claims().get(claim)))
+          .as(claim)
+          .isEqualTo(body.get(field).asText());
+    }
+    assertThat(claims.claims().get(kind + ".tcb_status")).isNull();
   }
 
   @ParameterizedTest
@@ -176,6 +193,16 @@ class DcapVectorsTest {
         .isEqualTo(e.get("pck_cert_sgx_extensions").get("fmspc").asText());
     assertThat(v.claims().get(kind + ".report_data"))
         .isEqualTo(e.get("body").get("report_data").asText());
+    // every recorded body field is a claim with the recorded value
+    JsonNode body = e.get("body");
+    for (var it = body.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      String claim = kind + "." + field.replaceFirst("^rtmr(\\d)$", "rtmr.$1");
+      Object value = v.claims().get(claim);
+      assertThat(value).as(claim).isNotNull();
+      assertThat(String.valueOf(value)).as(claim).isEqualTo(body.get(field).asText());
+    }
+    assertThat(v.claims().get(kind + ".debug")).isEqualTo(false);
   }
 
   private static void assertFailure(
