@@ -19,6 +19,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -68,7 +69,8 @@ public final class DcapQuoteVerifier {
   }
 
   /** The PCK chain of a quote, proven to the root once and then cached. */
-  record PckChain(X509Certificate leaf, X509Certificate ca, PckExtensions extensions) {}
+  record PckChain(
+      X509Certificate leaf, X509Certificate ca, PckExtensions extensions, PublicKey leafKey) {}
 
   /** Recognises collateral files, reusing earlier parses of identical files. */
   public DcapCollateral collateral(List<byte[]> files) throws VerificationException {
@@ -100,7 +102,7 @@ public final class DcapQuoteVerifier {
 
     if (!Signatures.verify(
         SignatureScheme.ECDSA_SHA256,
-        chain.leaf().getPublicKey(),
+        chain.leafKey(),
         quote.qeReportBytes(),
         Signatures.ecdsaDerFromConcatenated(quote.qeReportSignature()))) {
       throw new VerificationException(
@@ -157,7 +159,8 @@ public final class DcapQuoteVerifier {
   private PckChain pckChain(byte[] pem) throws VerificationException {
     List<X509Certificate> certs = IntelPki.pemCertificates(pem, true);
     IntelPki.TrustedChain t = pki.verifyChain(certs, "PCK certificate chain");
-    return new PckChain(t.leaf(), t.ca().orElseThrow(), PckExtensions.of(t.leaf()));
+    return new PckChain(
+        t.leaf(), t.ca().orElseThrow(), PckExtensions.of(t.leaf()), providerKey(t.leaf()));
   }
 
   private TcbEvaluation checkCollateral(
@@ -314,6 +317,19 @@ public final class DcapQuoteVerifier {
       bounded(signatureCache).put(k, ok);
     }
     return ok;
+  }
+
+  /**
+   * The certificate's key as a BouncyCastle key: BouncyCastle converts a JDK key on every
+   * initVerify, which would cost a visible share of each verification.
+   */
+  private static PublicKey providerKey(X509Certificate cert) throws VerificationException {
+    try {
+      return KeyFactory.getInstance("EC", Crypto.bouncyCastle())
+          .generatePublic(new X509EncodedKeySpec(cert.getPublicKey().getEncoded()));
+    } catch (GeneralSecurityException e) {
+      throw new VerificationException(Failure.KEY_MISMATCH, "PCK key is not an EC key");
+    }
   }
 
   private static PublicKey attestationKey(byte[] xy) throws VerificationException {
