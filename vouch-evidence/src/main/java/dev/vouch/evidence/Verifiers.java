@@ -2,7 +2,9 @@ package dev.vouch.evidence;
 
 import dev.vouch.core.Tee;
 import dev.vouch.evidence.cca.CcaEvidenceVerifier;
+import dev.vouch.evidence.sgx.SgxEvidenceVerifier;
 import dev.vouch.evidence.snp.SnpEvidenceVerifier;
+import dev.vouch.evidence.tdx.TdxEvidenceVerifier;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import java.util.EnumMap;
 import java.util.Map;
@@ -25,6 +27,8 @@ public final class Verifiers {
     register(m, new TpmEvidenceVerifier());
     register(m, new SnpEvidenceVerifier());
     register(m, new CcaEvidenceVerifier());
+    register(m, new TdxEvidenceVerifier());
+    register(m, new SgxEvidenceVerifier());
     return new Verifiers(m);
   }
 
