@@ -68,6 +68,8 @@ class TdxVerifyCliTest {
     assertThat(r.json().get("valid").asBoolean()).isTrue();
     assertThat(r.json().get("claims").get("tdx.tcb_status").asText()).isEqualTo("UpToDate");
     assertThat(r.json().get("claims").get("tdx.advisory_ids")).isEmpty();
+    assertThat(r.json().get("tcb_status").asText()).isEqualTo("UpToDate");
+    assertThat(r.json().get("advisory_ids")).isEmpty();
   }
 
   @Test
@@ -111,6 +113,9 @@ class TdxVerifyCliTest {
     JsonNode c = r.json().get("claims");
     assertThat(c.get("sgx.tcb_status").asText()).isEqualTo("ConfigurationAndSWHardeningNeeded");
     assertThat(c.get("sgx.advisory_ids").toString())
+        .isEqualTo("[\"INTEL-SA-00289\",\"INTEL-SA-00615\"]");
+    assertThat(r.json().get("tcb_status").asText()).isEqualTo("ConfigurationAndSWHardeningNeeded");
+    assertThat(r.json().get("advisory_ids").toString())
         .isEqualTo("[\"INTEL-SA-00289\",\"INTEL-SA-00615\"]");
   }
 
