@@ -3,6 +3,7 @@ package dev.vouch.cli;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tdx.CcelLog;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
@@ -56,16 +57,15 @@ final class EventlogCommand implements Runnable {
     @Option(
         names = "--format",
         defaultValue = "auto",
-        description = "tcg (binary_bios_measurements), ima (ascii or binary), or auto (default)")
+        description =
+            "tcg (binary_bios_measurements), ima (ascii or binary), ccel (TDX CC event log),"
+                + " or auto (default)")
     Format format;
 
     @Option(names = "--json", description = "print one JSON document")
     boolean json;
 
     Format resolve(byte[] bytes) throws CliIo.BadInput {
-      if (format == Format.ccel) {
-        throw new CliIo.BadInput("--format ccel (TDX CCEL) is not supported by this version");
-      }
       if (format != Format.auto) {
         return format;
       }
@@ -101,6 +101,21 @@ final class EventlogCommand implements Runnable {
         PcrValues pcrs;
         int events;
         Map<String, Object> extra = new LinkedHashMap<>();
+        if (f == Format.ccel) {
+          // TDX: MR index 1..4 are RTMR0..3, SHA-384 from zero; printed as rtmr0..rtmr3
+          CcelLog log = CcelLog.parse(bytes);
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("banks", Map.of("sha384", log.toHexMap()));
+          doc.put("events", log.events());
+          doc.put("format", "ccel");
+          if (common.json) {
+            CliIo.printJson(out, doc);
+          } else {
+            out.printf("ccel log, %d events%n", log.events());
+            log.toHexMap().forEach((k, v) -> out.printf("sha384 %s %s%n", k, v));
+          }
+          return ExitCodes.OK;
+        }
         if (f == Format.ima) {
           ImaReplay.Result r = ImaReplay.replay(bytes, imaBanks(banks), imaMode(imaMode));
           pcrs = r.pcrs();
