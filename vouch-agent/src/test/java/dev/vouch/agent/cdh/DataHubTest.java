@@ -1,0 +1,109 @@
+package dev.vouch.agent.cdh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vouch.agent.kbs.KbsException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class DataHubTest {
+  final HttpClient http = HttpClient.newHttpClient();
+  final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+  final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId z) {
+          return this;
+        }
+
+        @Override
+        public Instant instant() {
+          return now.get();
+        }
+      };
+
+  HttpResponse<byte[]> get(DataHub hub, String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hub.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void servesResourcesFromTheCacheUntilTheTokenExpires() throws Exception {
+    AtomicInteger fetches = new AtomicInteger();
+    ResourceSource src =
+        (r, t, tag) -> {
+          fetches.incrementAndGet();
+          return new ResourceSource.Fetched(
+              (r + "/" + t + "/" + tag).getBytes(), now.get().plusSeconds(60));
+        };
+    try (DataHub hub = DataHub.start(src, 0, Duration.ofMinutes(10), clock)) {
+      HttpResponse<byte[]> r = get(hub, "/cdh/resource/default/key/luks");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(new String(r.body())).isEqualTo("default/key/luks");
+      assertThat(r.headers().firstValue("content-type")).hasValue("application/octet-stream");
+      get(hub, "/cdh/resource/default/key/luks");
+      assertThat(fetches).hasValue(1);
+      now.set(now.get().plusSeconds(61));
+      get(hub, "/cdh/resource/default/key/luks");
+      assertThat(fetches).hasValue(2);
+    }
+  }
+
+  @Test
+  void theConfiguredLifetimeCapsTheCache() throws Exception {
+    AtomicInteger fetches = new AtomicInteger();
+    ResourceSource src =
+        (r, t, tag) -> {
+          fetches.incrementAndGet();
+          return new ResourceSource.Fetched(new byte[] {1}, now.get().plusSeconds(3600));
+        };
+    try (DataHub hub = DataHub.start(src, 0, Duration.ofSeconds(5), clock)) {
+      get(hub, "/cdh/resource/a/b/c");
+      now.set(now.get().plusSeconds(6));
+      get(hub, "/cdh/resource/a/b/c");
+      assertThat(fetches).hasValue(2);
+    }
+  }
+
+  @Test
+  void refusalsAndBadPathsAreAnsweredWithTheirReason() throws Exception {
+    ResourceSource src =
+        (r, t, tag) -> {
+          throw new KbsException(
+              403,
+              "https://github.com/confidential-containers/kbs/errors/PolicyDeny",
+              "resource policy denied");
+        };
+    try (DataHub hub = DataHub.start(src, 0, Duration.ofMinutes(1), clock)) {
+      HttpResponse<byte[]> denied = get(hub, "/cdh/resource/a/b/c");
+      assertThat(denied.statusCode()).isEqualTo(403);
+      assertThat(new String(denied.body())).contains("PolicyDeny").contains("denied");
+      assertThat(get(hub, "/cdh/resource/a/../c").statusCode()).isIn(400, 404);
+      assertThat(get(hub, "/cdh/resource/a/b/c/d").statusCode()).isEqualTo(400);
+      assertThat(get(hub, "/cdh/resource/a/b/.x").statusCode()).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void listensOnLoopbackOnly() throws Exception {
+    try (DataHub hub = DataHub.start((r, t, g) -> null, 0, Duration.ofMinutes(1), clock)) {
+      assertThat(hub.port()).isPositive();
+      assertThat(hub.address().getAddress().isLoopbackAddress()).isTrue();
+    }
+  }
+}
