@@ -12,6 +12,7 @@ import com.nimbusds.jose.crypto.ECDHEncrypter;
 import com.nimbusds.jose.crypto.RSAEncrypter;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
+import dev.vouch.core.crypto.Crypto;
 
 /**
  * Encrypts a resource to a TEE key as Trustee's KBS does: a flattened JWE JSON document ({@code
@@ -32,7 +33,12 @@ public final class ResponseEncryptor {
     try {
       JWEEncrypter encrypter =
           switch (key.jwk()) {
-            case ECKey ec -> new ECDHEncrypter(ec);
+            case ECKey ec -> {
+              ECDHEncrypter e = new ECDHEncrypter(ec);
+              // BouncyCastle's ephemeral key generation and ECDH are several times the JDK's here
+              e.getJCAContext().setKeyEncryptionProvider(Crypto.bouncyCastle());
+              yield e;
+            }
             case RSAKey rsa -> new RSAEncrypter(rsa);
             default -> throw new KbsError(KbsError.Kind.JweError, "unsupported TEE key type");
           };
