@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       AgentCommand.class,
       StartupTrainingCommand.class,
+      ServerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
