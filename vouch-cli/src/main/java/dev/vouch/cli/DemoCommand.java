@@ -4,6 +4,7 @@ import dev.vouch.agent.tpm.Attestation;
 import dev.vouch.agent.tpm.EkTemplate;
 import dev.vouch.agent.tpm.KeyTemplate;
 import dev.vouch.agent.tpm.PcrSelection;
+import dev.vouch.agent.tpm.SoftwareTpm;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TpmException;
 import dev.vouch.agent.tpm.TransientKey;
@@ -102,12 +103,14 @@ final class DemoCommand implements Callable<Integer> {
   private static boolean liveSoftwareTpm(PrintWriter out) throws Exception {
     out.println();
     out.println("2. Live software TPM (swtpm) driven by Vouch's Java TPM 2.0 client");
-    if (!LocalSwtpm.available()) {
+    if (!SoftwareTpm.installed()) {
       out.println("   swtpm is not installed: skipped (apt-get install swtpm swtpm-tools)");
       return true;
     }
-    try (LocalSwtpm tpm = LocalSwtpm.start();
-        TpmClient client = TpmClient.open(tpm.spec())) {
+    java.nio.file.Path state = java.nio.file.Files.createTempDirectory("vouch-demo-tpm");
+    SoftwareTpm.manufacture(state, null);
+    try (SoftwareTpm tpm = SoftwareTpm.start(state, true);
+        TpmClient client = tpm.client()) {
       out.printf("   TPM: %s%n", client.info());
       ImaListWriter ima = new ImaListWriter(HashAlg.SHA1, false);
       SecureRandom random = new SecureRandom();

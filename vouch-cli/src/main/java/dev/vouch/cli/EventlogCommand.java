@@ -1,7 +1,9 @@
 package dev.vouch.cli;
 
 import dev.vouch.core.VerificationException;
+import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tdx.CcelLog;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
@@ -55,16 +57,15 @@ final class EventlogCommand implements Runnable {
     @Option(
         names = "--format",
         defaultValue = "auto",
-        description = "tcg (binary_bios_measurements), ima (ascii or binary), or auto (default)")
+        description =
+            "tcg (binary_bios_measurements), ima (ascii or binary), ccel (TDX CC event log),"
+                + " or auto (default)")
     Format format;
 
     @Option(names = "--json", description = "print one JSON document")
     boolean json;
 
     Format resolve(byte[] bytes) throws CliIo.BadInput {
-      if (format == Format.ccel) {
-        throw new CliIo.BadInput("--format ccel (TDX CCEL) is not supported by this version");
-      }
       if (format != Format.auto) {
         return format;
       }
@@ -100,6 +101,21 @@ final class EventlogCommand implements Runnable {
         PcrValues pcrs;
         int events;
         Map<String, Object> extra = new LinkedHashMap<>();
+        if (f == Format.ccel) {
+          // TDX: MR index 1..4 are RTMR0..3, SHA-384 from zero; printed as rtmr0..rtmr3
+          CcelLog log = CcelLog.parse(bytes);
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("banks", Map.of("sha384", log.toHexMap()));
+          doc.put("events", log.events());
+          doc.put("format", "ccel");
+          if (common.json) {
+            CliIo.printJson(out, doc);
+          } else {
+            out.printf("ccel log, %d events%n", log.events());
+            log.toHexMap().forEach((k, v) -> out.printf("sha384 %s %s%n", k, v));
+          }
+          return ExitCodes.OK;
+        }
         if (f == Format.ima) {
           ImaReplay.Result r = ImaReplay.replay(bytes, imaBanks(banks), imaMode(imaMode));
           pcrs = r.pcrs();
@@ -183,19 +199,15 @@ final class EventlogCommand implements Runnable {
     m.put("index", index);
     m.put("pcr", e.pcr());
     m.put("template", e.templateName());
-    m.put("template_hash", dev.vouch.core.bytes.Hex.encode(e.templateHash()));
+    m.put("template_hash", Hex.encode(e.templateHash()));
     e.fileDigest()
-        .ifPresent(
-            d ->
-                m.put(
-                    "file_digest",
-                    d.algorithm() + ":" + dev.vouch.core.bytes.Hex.encode(d.value())));
+        .ifPresent(d -> m.put("file_digest", d.algorithm() + ":" + Hex.encode(d.value())));
     m.put("file", e.fileName());
     if (e.hasSignature()) {
-      m.put("signature", dev.vouch.core.bytes.Hex.encode(e.signature()));
+      m.put("signature", Hex.encode(e.signature()));
     }
     if (e.buffer().length > 0) {
-      m.put("buffer", dev.vouch.core.bytes.Hex.encode(e.buffer()));
+      m.put("buffer", Hex.encode(e.buffer()));
     }
     m.put("violation", e.violation());
     return m;

@@ -41,10 +41,7 @@ import picocli.CommandLine.Spec;
 final class VerifyCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--tee",
-      required = true,
-      description = "evidence kind: tpm, tdx, sgx, snp, cca (as this version supports them)")
+  @Option(names = "--tee", required = true, description = "evidence kind: tpm, tdx, sgx, snp, cca")
   String tee;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -163,6 +160,15 @@ final class VerifyCommand implements Callable<Integer> {
         doc.put("valid", true);
         doc.put("tee", kind.wireName());
         doc.put("claims", v.claims().asMap());
+        // Intel evidence carries its TCB verdict at the top level, as the CLI contract says
+        Object status = v.claims().get(kind.wireName() + ".tcb_status");
+        if (status != null) {
+          doc.put("tcb_status", status);
+          doc.put(
+              "advisory_ids",
+              Optional.ofNullable(v.claims().get(kind.wireName() + ".advisory_ids"))
+                  .orElse(List.of()));
+        }
         doc.put("errors", List.of());
         CliIo.printJson(out, doc);
       } else {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class DemoCommandTest {
   @Test
   void runsEveryStepAndRejectsTheTamperedEvidence() {
-    if (!LocalSwtpm.available()) {
+    if (!dev.vouch.agent.tpm.SoftwareTpm.installed()) {
       if (Boolean.getBoolean("vouch.require.tools")) {
         throw new AssertionError("swtpm is required under bin/test");
       }

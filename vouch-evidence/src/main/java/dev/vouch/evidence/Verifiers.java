@@ -1,7 +1,10 @@
 package dev.vouch.evidence;
 
 import dev.vouch.core.Tee;
+import dev.vouch.evidence.cca.CcaEvidenceVerifier;
+import dev.vouch.evidence.sgx.SgxEvidenceVerifier;
 import dev.vouch.evidence.snp.SnpEvidenceVerifier;
+import dev.vouch.evidence.tdx.TdxEvidenceVerifier;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import java.util.EnumMap;
 import java.util.Map;
@@ -23,6 +26,9 @@ public final class Verifiers {
     Map<Tee, EvidenceVerifier> m = new EnumMap<>(Tee.class);
     register(m, new TpmEvidenceVerifier());
     register(m, new SnpEvidenceVerifier());
+    register(m, new CcaEvidenceVerifier());
+    register(m, new TdxEvidenceVerifier());
+    register(m, new SgxEvidenceVerifier());
     return new Verifiers(m);
   }
 

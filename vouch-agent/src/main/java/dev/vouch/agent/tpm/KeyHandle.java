@@ -1,6 +1,7 @@
 package dev.vouch.agent.tpm;
 
 import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.tpm.TpmPublic;
 
 /** A loaded TPM key the client can use as parent, signer or decryptor. */
 public sealed interface KeyHandle permits TransientKey, PersistentKey {

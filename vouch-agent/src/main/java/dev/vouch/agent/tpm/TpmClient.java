@@ -7,6 +7,7 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.ByteReader;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.PcrValues;
+import dev.vouch.evidence.tpm.TpmPublic;
 import java.io.ByteArrayOutputStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -946,14 +947,14 @@ public final class TpmClient implements AutoCloseable {
 
     SessionAuth user(KeyHandle key) throws TpmException {
       TpmPublic p = key.parsedPublic();
-      return ObjectAttributes.has(p.attributes(), ObjectAttributes.USER_WITH_AUTH)
+      return ObjectAttributes.has(p.objectAttributes(), ObjectAttributes.USER_WITH_AUTH)
           ? SessionAuth.emptyPassword()
           : policy(key, p);
     }
 
     SessionAuth admin(KeyHandle key) throws TpmException {
       TpmPublic p = key.parsedPublic();
-      return ObjectAttributes.has(p.attributes(), ObjectAttributes.ADMIN_WITH_POLICY)
+      return ObjectAttributes.has(p.objectAttributes(), ObjectAttributes.ADMIN_WITH_POLICY)
           ? policy(key, p)
           : SessionAuth.emptyPassword();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.TpmPublic;
 import java.io.ByteArrayInputStream;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -23,7 +24,7 @@ class EndorsementKeyTest extends SwtpmTest {
     X509Certificate cert = certificate(tpm.readEkCertificate(EkTemplate.RSA_2048));
     try (TransientKey ek = tpm.createEk(EkTemplate.RSA_2048)) {
       TpmPublic pub = ek.parsedPublic();
-      RSAPublicKey key = (RSAPublicKey) pub.publicKey();
+      RSAPublicKey key = (RSAPublicKey) pub.toPublicKey();
       assertThat(key.getModulus()).isEqualTo(((RSAPublicKey) cert.getPublicKey()).getModulus());
       assertThat(key.getPublicExponent())
           .isEqualTo(((RSAPublicKey) cert.getPublicKey()).getPublicExponent());
@@ -39,7 +40,7 @@ class EndorsementKeyTest extends SwtpmTest {
   void eccP384EkFromTheH3TemplateIsTheKeyInTheEkCertificate() throws Exception {
     X509Certificate cert = certificate(tpm.readEkCertificate(EkTemplate.ECC_NIST_P384));
     try (TransientKey ek = tpm.createEk(EkTemplate.ECC_NIST_P384)) {
-      ECPublicKey key = (ECPublicKey) ek.parsedPublic().publicKey();
+      ECPublicKey key = (ECPublicKey) ek.parsedPublic().toPublicKey();
       assertThat(key.getW()).isEqualTo(((ECPublicKey) cert.getPublicKey()).getW());
       assertThat(ek.parsedPublic().nameAlg()).isEqualTo(HashAlg.SHA384);
       assertThat(tpm.persistentKey(0x81010016).publicArea()).isEqualTo(ek.publicArea());
@@ -50,10 +51,10 @@ class EndorsementKeyTest extends SwtpmTest {
   void eccP256EkFromTheL2TemplateIsAP256DecryptionKeyWithTheEkPolicy() throws Exception {
     try (TransientKey ek = tpm.createEk(EkTemplate.ECC_NIST_P256)) {
       TpmPublic pub = ek.parsedPublic();
-      assertThat(((ECPublicKey) pub.publicKey()).getParams().getCurve().getField().getFieldSize())
+      assertThat(((ECPublicKey) pub.toPublicKey()).getParams().getCurve().getField().getFieldSize())
           .isEqualTo(256);
       assertThat(pub.authPolicy()).isEqualTo(KeyTemplate.EK_POLICY_A_SHA256);
-      assertThat(pub.attributes()).isEqualTo(0x000300B2);
+      assertThat(pub.objectAttributes()).isEqualTo(0x000300B2);
     }
     // swtpm certifies no P-256 EK: its certificate index does not exist
     assertThatThrownBy(() -> tpm.readEkCertificate(EkTemplate.ECC_NIST_P256))
@@ -86,7 +87,7 @@ class EndorsementKeyTest extends SwtpmTest {
     byte[] first;
     try (TransientKey srk = tpm.createPrimary(Handles.TPM_RH_OWNER, KeyTemplate.srkRsa2048())) {
       first = srk.publicArea();
-      assertThat(srk.parsedPublic().attributes() & ObjectAttributes.RESTRICTED).isNotZero();
+      assertThat(srk.parsedPublic().objectAttributes() & ObjectAttributes.RESTRICTED).isNotZero();
     }
     try (TransientKey srk = tpm.createPrimary(Handles.TPM_RH_OWNER, KeyTemplate.srkRsa2048())) {
       assertThat(srk.publicArea()).isEqualTo(first);

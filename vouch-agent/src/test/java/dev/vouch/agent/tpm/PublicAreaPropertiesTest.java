@@ -6,6 +6,7 @@ import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.CredentialProtection;
+import dev.vouch.evidence.tpm.TpmPublic;
 import java.math.BigInteger;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.ECPublicKey;
@@ -77,7 +78,7 @@ class PublicAreaPropertiesTest {
   @Example
   void syntheticEksParseAndGiveCredentialsOfTheExpectedShape() throws Exception {
     TpmPublic rsa = TpmPublic.parse(RSA_EK);
-    assertThat(rsa.isRsa()).isTrue();
+    assertThat(rsa.type()).isEqualTo(TpmPublic.Type.RSA);
     assertThat(rsa.nameAlg()).isEqualTo(HashAlg.SHA256);
     CredentialProtection.Credential c =
         CredentialProtection.makeCredential(RSA_EK, AK_NAME, new byte[32]);
@@ -126,7 +127,7 @@ class PublicAreaPropertiesTest {
   void randomBytesNeverEscapeAsUncheckedExceptions(@ForAll("anyBytes") byte[] input) {
     try {
       TpmPublic p = TpmPublic.parse(input);
-      p.publicKey();
+      p.toPublicKey();
     } catch (VerificationException e) {
       assertThat(e.failure()).isIn(PARSE_FAILURES);
     }

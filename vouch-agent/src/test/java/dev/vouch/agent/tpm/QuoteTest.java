@@ -43,7 +43,7 @@ class QuoteTest extends SwtpmTest {
   void eccAkUnderTheEkQuotesAndTpm2CheckquoteAcceptsIt() throws Exception {
     try (TransientKey ek = tpm.createEk(EkTemplate.RSA_2048);
         TransientKey ak = tpm.createAndLoad(ek, KeyTemplate.akEccP256())) {
-      assertThat(ak.parsedPublic().attributes()).isEqualTo(0x00050072);
+      assertThat(ak.parsedPublic().objectAttributes()).isEqualTo(0x00050072);
       quoteAndCheck(ak);
     }
   }
@@ -64,7 +64,7 @@ class QuoteTest extends SwtpmTest {
     assertThat(r.sized16()).isEqualTo(nonce);
 
     // the JDK verifies the signature over the attest bytes with the AK's public key
-    PublicKey akKey = ak.parsedPublic().publicKey();
+    PublicKey akKey = ak.parsedPublic().toPublicKey();
     assertThat(Tools.verify(akKey, quote.attest(), quote.signature())).isTrue();
     byte[] tampered = quote.attest();
     tampered[tampered.length - 1] ^= 1;
@@ -126,7 +126,7 @@ class QuoteTest extends SwtpmTest {
         assertThat(r.sized16()).isEqualTo(nonce);
         r.skip(17 + 8); // clockInfo, firmwareVersion
         assertThat(r.sized16()).isEqualTo(key.name());
-        assertThat(Tools.verify(ak.parsedPublic().publicKey(), cert.attest(), cert.signature()))
+        assertThat(Tools.verify(ak.parsedPublic().toPublicKey(), cert.attest(), cert.signature()))
             .isTrue();
       }
     }
@@ -143,7 +143,7 @@ class QuoteTest extends SwtpmTest {
     try {
       assertThat(tpm.persistentKey(handle).name()).isEqualTo(persistent.name());
       Attestation q = tpm.quote(persistent, new byte[] {1, 2, 3}, SELECTION);
-      assertThat(Tools.verify(persistent.parsedPublic().publicKey(), q.attest(), q.signature()))
+      assertThat(Tools.verify(persistent.parsedPublic().toPublicKey(), q.attest(), q.signature()))
           .isTrue();
     } finally {
       tpm.evict(handle);

@@ -5,15 +5,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
@@ -29,14 +24,10 @@ import org.junit.jupiter.api.Assumptions;
 public final class Swtpm implements AutoCloseable {
   private static Path manufactured;
 
-  private final Path dir;
-  private final Process process;
-  private final int port;
+  private final SoftwareTpm tpm;
 
-  private Swtpm(Path dir, Process process, int port) {
-    this.dir = dir;
-    this.process = process;
-    this.port = port;
+  private Swtpm(SoftwareTpm tpm) {
+    this.tpm = tpm;
   }
 
   /** Starts a fresh swtpm from the manufactured state. */
@@ -51,26 +42,7 @@ public final class Swtpm implements AutoCloseable {
           Files.copy(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         }
       }
-      int port = freePortPair();
-      Process p =
-          new ProcessBuilder(
-                  "swtpm",
-                  "socket",
-                  "--tpm2",
-                  "--server",
-                  "type=tcp,port=" + port + ",bindaddr=127.0.0.1",
-                  "--ctrl",
-                  "type=tcp,port=" + (port + 1) + ",bindaddr=127.0.0.1",
-                  "--tpmstate",
-                  "dir=" + dir,
-                  "--flags",
-                  "not-need-init,startup-clear")
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("swtpm.log").toFile())
-              .start();
-      Swtpm s = new Swtpm(dir, p, port);
-      s.awaitPort();
-      return s;
+      return new Swtpm(SoftwareTpm.start(dir, true));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -79,24 +51,11 @@ public final class Swtpm implements AutoCloseable {
   private static synchronized Path manufacturedState() throws IOException {
     if (manufactured == null) {
       Path dir = Files.createTempDirectory("vouch-swtpm-manufactured-");
-      run(
-          List.of(
-              "swtpm_setup",
-              "--tpm2",
-              "--create-ek-cert",
-              "--create-platform-cert",
-              // three banks, as on real TPMs with SHA-1 and SHA-256 (+384): multi-bank PCR code
-              // runs
-              "--pcr-banks",
-              "sha1,sha256,sha384",
-              "--tpmstate",
-              dir.toString(),
-              "--config",
-              "/etc/swtpm_setup.conf"),
-          dir.resolve("setup.log"));
+      // three banks, as on real TPMs with SHA-1 and SHA-256 (+384): multi-bank PCR code runs
+      SoftwareTpm.manufacture(dir, "sha1,sha256,sha384");
       copyLocalCa(dir.resolve("ca"));
       manufactured = dir;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> SoftwareTpm.deleteTree(dir)));
     }
     return manufactured;
   }
@@ -132,21 +91,6 @@ public final class Swtpm implements AutoCloseable {
     Files.copy(issuerCert, to.resolve("issuer.pem"), StandardCopyOption.REPLACE_EXISTING);
   }
 
-  private static void run(List<String> cmd, Path log) throws IOException {
-    Process p =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    try {
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        fail(cmd.get(0) + " failed: " + Files.readString(log));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      p.destroyForcibly();
-      fail("interrupted while running " + cmd.get(0));
-    }
-  }
-
   /** Skips the test when {@code tool} is missing, or fails under -Dvouch.require.tools=true. */
   public static void requireTool(String tool) {
     String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
@@ -161,51 +105,8 @@ public final class Swtpm implements AutoCloseable {
     Assumptions.abort(tool + " is not installed");
   }
 
-  private static int freePortPair() throws IOException {
-    for (int i = 0; i < 50; i++) {
-      int p;
-      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-        p = s.getLocalPort();
-      }
-      if (p < 65535 && isFree(p + 1)) {
-        return p;
-      }
-    }
-    throw new IOException("no two adjacent free ports");
-  }
-
-  private static boolean isFree(int port) {
-    try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private void awaitPort() throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        fail("swtpm exited: " + Files.readString(dir.resolve("swtpm.log")));
-      }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException notYet) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-    }
-    close();
-    fail("swtpm did not open port " + port);
-  }
-
   public int port() {
-    return port;
+    return tpm.port();
   }
 
   /**
@@ -213,42 +114,20 @@ public final class Swtpm implements AutoCloseable {
    * wants TPM2_Startup again, as after a reboot.
    */
   public void powerCycle() throws IOException {
-    try (Socket s = new Socket("127.0.0.1", port + 1)) {
-      s.setSoTimeout(5_000);
-      s.getOutputStream().write(new byte[] {0, 0, 0, 2, 0, 0, 0, 0});
-      byte[] result = s.getInputStream().readNBytes(4);
-      if (result.length != 4 || (result[0] | result[1] | result[2] | result[3]) != 0) {
-        fail("swtpm CMD_INIT failed");
-      }
-    }
+    tpm.powerCycle();
   }
 
   /** A client on the command port. */
   public TpmClient client() throws TpmException {
-    return new TpmClient(new SwtpmTcpTransport("127.0.0.1", port));
+    return tpm.client();
   }
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
-    deleteTree(dir);
+    tpm.close();
   }
 
   public static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException ignored) {
-      // temporary files; leaving them behind does not change any test outcome
-    }
+    SoftwareTpm.deleteTree(dir);
   }
 }

@@ -17,10 +17,13 @@ import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.evidence.tpm.ima.ImaReplayMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.TreeSet;
 
 /**
  * Verifies a TPM 2.0 evidence bundle: every quote (signature, nonce, PCR digest), the AK
@@ -127,7 +130,7 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
       throws VerificationException {
     TcgEventLog log = TcgEventLog.parse(bytes);
     PcrValues replayed = log.replay();
-    java.util.TreeSet<Long> matched = new java.util.TreeSet<>();
+    TreeSet<Long> matched = new TreeSet<>();
     boolean sharedBank = false;
     for (HashAlg bank : replayed.banks()) {
       if (!quoted.banks().contains(bank)) {
@@ -140,7 +143,7 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
         }
         sharedBank = true;
         byte[] r = replayed.get(bank, pcr).orElseThrow();
-        if (!java.util.Arrays.equals(r, q.get())) {
+        if (!Arrays.equals(r, q.get())) {
           throw new VerificationException(
               Failure.EVENT_LOG_MISMATCH,
               bank.shortName()
@@ -246,7 +249,7 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
             Failure.MALFORMED,
             "Trustee TPM evidence needs ak_public, tpm_quote.message, .signature and .pcrs");
       }
-      java.util.Base64.Decoder b64 = java.util.Base64.getMimeDecoder();
+      Base64.Decoder b64 = Base64.getMimeDecoder();
       AkKey ak = AkKeys.parse(b64.decode(root.path("ak_public").asText()));
       PcrValues.Builder values = PcrValues.builder();
       for (int i = 0; i < pcrs.size(); i++) {

@@ -1,0 +1,63 @@
+package dev.vouch.evidence.sgx;
+
+/**
+ * Names of the claims {@link SgxEvidenceVerifier} produces. Stable: policies and reference values
+ * refer to them. Byte fields are lower-case hex of the bytes as the enclave report holds them.
+ */
+public final class SgxClaims {
+  private SgxClaims() {}
+
+  /** Quote version: 3, 4 or 5. */
+  public static final String QUOTE_VERSION = "sgx.quote_version";
+
+  /** MRENCLAVE (32 bytes): measurement of the enclave. */
+  public static final String MR_ENCLAVE = "sgx.mr_enclave";
+
+  /** MRSIGNER (32 bytes): hash of the enclave signer's key. */
+  public static final String MR_SIGNER = "sgx.mr_signer";
+
+  /** ISVPRODID of the enclave. */
+  public static final String ISV_PROD_ID = "sgx.isv_prod_id";
+
+  /** ISVSVN of the enclave. */
+  public static final String ISV_SVN = "sgx.isv_svn";
+
+  /** ATTRIBUTES (16 bytes: flags then XFRM). */
+  public static final String ATTRIBUTES = "sgx.attributes";
+
+  /** True when ATTRIBUTES.DEBUG is set: the enclave's memory is readable. Policies decide. */
+  public static final String DEBUG = "sgx.debug";
+
+  /** MISCSELECT (4 bytes). */
+  public static final String MISC_SELECT = "sgx.misc_select";
+
+  /** CONFIGID (64 bytes). */
+  public static final String CONFIG_ID = "sgx.config_id";
+
+  /** CONFIGSVN. */
+  public static final String CONFIG_SVN = "sgx.config_svn";
+
+  /** REPORTDATA (64 bytes) chosen by the enclave: nonce or runtime-data hash. */
+  public static final String REPORT_DATA = "sgx.report_data";
+
+  /** CPUSVN in the enclave report (16 bytes). */
+  public static final String CPU_SVN = "sgx.cpu_svn";
+
+  /** FMSPC of the platform from the PCK certificate (6 bytes). */
+  public static final String FMSPC = "sgx.fmspc";
+
+  /** PCE SVN from the PCK certificate. */
+  public static final String PCE_SVN = "sgx.pce_svn";
+
+  /** Intel TCB status (UpToDate, SWHardeningNeeded, ..., OutOfDate); present with collateral. */
+  public static final String TCB_STATUS = "sgx.tcb_status";
+
+  /** Intel security advisory ids (list of strings) that apply; present with collateral. */
+  public static final String ADVISORY_IDS = "sgx.advisory_ids";
+
+  /** TCB date of the matched TCB level (ISO-8601); present with collateral. */
+  public static final String TCB_DATE = "sgx.tcb_date";
+
+  /** TCB evaluation data number of the TCB info used; present with collateral. */
+  public static final String TCB_EVALUATION_NUMBER = "sgx.tcb_evaluation_number";
+}
