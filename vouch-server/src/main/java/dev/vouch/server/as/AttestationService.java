@@ -10,6 +10,9 @@ import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
+import dev.vouch.evidence.snp.SnpClaims;
+import dev.vouch.evidence.tdx.TdxClaims;
+import dev.vouch.evidence.tpm.TpmClaims;
 import dev.vouch.policy.Appraisal;
 import dev.vouch.policy.DefaultPolicies;
 import dev.vouch.policy.Policy;
@@ -241,10 +244,10 @@ public final class AttestationService implements AttestationBackend {
               "TPM init data binding needs a 32-byte (sha256) digest, got " + digest.length);
         }
         byte[] expected = HashAlg.SHA256.digest(concat(new byte[32], digest));
-        compare(claims, "tpm.pcr.sha256.8", expected, "PCR 8");
+        compare(claims, TpmClaims.PCR_PREFIX + "sha256.8", expected, "PCR 8");
       }
-      case SNP -> compare(claims, "snp.host_data", regularize(digest, 32), "HOST_DATA");
-      case TDX -> compare(claims, "tdx.mr_config_id", regularize(digest, 48), "MRCONFIGID");
+      case SNP -> compare(claims, SnpClaims.HOST_DATA, regularize(digest, 32), "HOST_DATA");
+      case TDX -> compare(claims, TdxClaims.MR_CONFIG_ID, regularize(digest, 48), "MRCONFIGID");
       default ->
           throw new VerificationException(
               Failure.UNSUPPORTED, "init data binding is not supported for " + tee.wireName());

@@ -94,7 +94,8 @@ public final class TlsCertificates {
         Object o = p.readObject();
         JcaPEMKeyConverter kc = new JcaPEMKeyConverter();
         if (o instanceof PEMKeyPair kp) {
-          key = kc.getKeyPair(kp).getPrivate();
+          // SEC1 keys may omit the public half, so read only the private key info
+          key = kc.getPrivateKey(kp.getPrivateKeyInfo());
         } else if (o instanceof PrivateKeyInfo pki) {
           key = kc.getPrivateKey(pki);
         } else {
@@ -156,7 +157,8 @@ public final class TlsCertificates {
     Files.deleteIfExists(tmpKey);
     Files.createFile(
         tmpKey, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(tmpKey, pem(kp.getPrivate()));
+    Files.writeString(
+        tmpKey, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(kp.getPrivate(), null)));
     Files.move(tmpKey, keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Files.writeString(certFile, pem(cert));
   }
