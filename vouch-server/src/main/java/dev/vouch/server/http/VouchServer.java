@@ -424,6 +424,11 @@ public final class VouchServer implements AutoCloseable {
     return URI.create((tls ? "https" : "http") + "://" + host + ":" + port());
   }
 
+  /** The listening connectors (one: TLS, or plain HTTP when TLS is off). */
+  org.eclipse.jetty.server.Connector[] connectors() {
+    return app.jettyServer().server().getConnectors();
+  }
+
   public String adminToken() {
     return adminToken;
   }

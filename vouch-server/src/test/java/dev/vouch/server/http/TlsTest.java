@@ -44,6 +44,10 @@ class TlsTest {
     byte[] first;
     try (VouchServer s = VouchServer.start(cfg)) {
       assertThat(s.baseUri().getScheme()).isEqualTo("https");
+      // no plain listener next to the TLS one
+      org.eclipse.jetty.server.Connector[] connectors = s.connectors();
+      assertThat(connectors).hasSize(1);
+      assertThat(connectors[0].getProtocols()).contains("ssl");
       first = Files.readAllBytes(cert);
       assertThat(
               PosixFilePermissions.toString(
