@@ -12,7 +12,7 @@ import java.util.logging.Logger;
  * blocks on a receiver and never throws for a delivery problem: failures are logged and counted.
  * NATS delivery is at most once (core NATS); webhooks are retried by the {@link WebhookDispatcher}.
  */
-public final class AttestationEvents implements AutoCloseable {
+public final class AttestationEvents implements StatusPublisher, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AttestationEvents.class.getName());
 
   private final Optional<Connection> nats;
@@ -50,6 +50,7 @@ public final class AttestationEvents implements AutoCloseable {
   }
 
   /** Sends the event to NATS and queues it for the webhooks; returns at once. */
+  @Override
   public void publish(StatusChange change) {
     nats.ifPresent(
         c -> {

@@ -38,11 +38,11 @@ public final class FailureResponder {
   }
 
   private final FailurePolicy policy;
-  private final AttestationEvents events;
+  private final StatusPublisher events;
   private final Optional<NodeActions> nodes;
 
   public FailureResponder(
-      FailurePolicy policy, AttestationEvents events, Optional<NodeActions> nodes) {
+      FailurePolicy policy, StatusPublisher events, Optional<NodeActions> nodes) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.events = Objects.requireNonNull(events, "events");
     this.nodes = Objects.requireNonNull(nodes, "nodes");
