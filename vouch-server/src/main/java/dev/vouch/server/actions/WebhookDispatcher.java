@@ -74,7 +74,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         LOG.warning(
             () ->
                 "webhook "
-                    + target.url()
+                    + target.redactedUrl()
                     + ": queue full, dropped the event for host "
                     + change.hostId());
         continue;
@@ -108,7 +108,7 @@ public final class WebhookDispatcher implements AutoCloseable {
       if (code >= 200 && code < 300) {
         delivered.incrementAndGet();
         pending.release();
-        LOG.fine(() -> "webhook " + d.target().url() + ": delivered " + d.id());
+        LOG.fine(() -> "webhook " + d.target().redactedUrl() + ": delivered " + d.id());
         return;
       }
       if (code != 408 && code != 429 && code < 500) {
@@ -133,7 +133,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     retried.incrementAndGet();
     Duration wait = backoff(attempt);
     String why = problem;
-    LOG.fine(() -> "webhook " + d.target().url() + ": " + why + ", retrying in " + wait);
+    LOG.fine(() -> "webhook " + d.target().redactedUrl() + ": " + why + ", retrying in " + wait);
     try {
       scheduler.schedule(() -> attempt(d, attempt + 1), wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException closed) {
@@ -148,7 +148,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         Level.WARNING,
         () ->
             "webhook "
-                + d.target().url()
+                + d.target().redactedUrl()
                 + ": event for host "
                 + d.hostId()
                 + " not delivered: "

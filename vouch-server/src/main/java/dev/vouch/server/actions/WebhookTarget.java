@@ -26,9 +26,18 @@ public record WebhookTarget(URI url, byte[] secret) {
     return secret.clone();
   }
 
+  /** The url without user info, query or fragment, which may carry credentials: for logs. */
+  public String redactedUrl() {
+    return url.getScheme()
+        + "://"
+        + url.getHost()
+        + (url.getPort() < 0 ? "" : ":" + url.getPort())
+        + (url.getRawPath() == null ? "" : url.getRawPath());
+  }
+
   @Override
   public String toString() {
     // never the secret
-    return "WebhookTarget[" + url + "]";
+    return "WebhookTarget[" + redactedUrl() + "]";
   }
 }

@@ -214,7 +214,8 @@ class WebhookDispatcherTest {
         .isThrownBy(() -> new WebhookTarget(URI.create("http://x/"), new byte[8]));
     org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
         .isThrownBy(() -> new WebhookTarget(URI.create("ftp://x/"), SECRET));
-    assertThat(new WebhookTarget(URI.create("https://x/h"), SECRET).toString())
-        .doesNotContain("webhook-secret");
+    WebhookTarget t = new WebhookTarget(URI.create("https://ops:pw@x:8443/h?token=t1"), SECRET);
+    assertThat(t.toString()).isEqualTo("WebhookTarget[https://x:8443/h]");
+    assertThat(t.redactedUrl()).doesNotContain("pw", "t1");
   }
 }
