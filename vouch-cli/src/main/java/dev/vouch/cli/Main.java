@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       AgentCommand.class,
       StartupTrainingCommand.class,
       KbsCommand.class,
+      ServerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

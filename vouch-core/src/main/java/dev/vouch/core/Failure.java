@@ -45,7 +45,9 @@ public enum Failure {
   /** A policy denied the evidence. */
   POLICY_DENIED("policy denied the evidence"),
   /** An attestation result token is outside its validity window (expired or not yet valid). */
-  TOKEN_EXPIRED("attestation result token is outside its validity window");
+  TOKEN_EXPIRED("attestation result token is outside its validity window"),
+  /** Init data (e.g. a policy document) differs from the digest bound in the TEE's config field. */
+  INIT_DATA_MISMATCH("init data differs from the value bound in the evidence");
 
   private final String description;
 

@@ -1,0 +1,71 @@
+package dev.vouch.cli;
+
+import dev.vouch.server.config.ConfigException;
+import dev.vouch.server.config.ConfigLoader;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.VouchServer;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vouch server [--config FILE] [--data-dir DIR] [--port N]}: runs the attestation service,
+ * reference values and policies until stopped. Exit code 2 for an invalid configuration.
+ */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the Vouch server (attestation service, reference values, policies).",
+      "Configuration: YAML file, then VOUCH_* environment variables, then these flags."
+    })
+public final class ServerCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
+  Path config;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "data directory (default ./vouch-data)")
+  Path dataDir;
+
+  @Option(names = "--port", paramLabel = "N", description = "listen port (default 8443; 0 = any)")
+  Integer port;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ServerConfig cfg;
+    VouchServer server;
+    try {
+      cfg =
+          ConfigLoader.load(
+              Optional.ofNullable(config),
+              System.getenv(),
+              Optional.ofNullable(dataDir),
+              Optional.ofNullable(port));
+      server = VouchServer.start(cfg);
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    spec.commandLine().getOut().println("vouch server listening on " + server.baseUri());
+    spec.commandLine().getOut().flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "vouch-shutdown"));
+    stopped.await();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,48 @@
+package dev.vouch.server.actions;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Chooses what to do about a host's status, given the previous one.
+ *
+ * <ul>
+ *   <li>Into or staying in a failure status ({@link HostStatus#isFailure()}): publish the event and
+ *       cordon the node. Cordoning is idempotent, so a repeated failure writes nothing to the node
+ *       but still publishes; and a cordon that failed last time is tried again. Pods are evicted
+ *       (when configured) only on the transition into failure.
+ *   <li>Any other change (including recovery to VERIFIED): publish only. A node is never uncordoned
+ *       here: that takes an administrator's fresh onboarding.
+ *   <li>No change and not a failure: nothing.
+ * </ul>
+ *
+ * @param evictPods also evict the node's pods on the transition into failure
+ */
+public record FailurePolicy(boolean evictPods) {
+
+  /** One thing to do; carried out by {@link FailureResponder}. */
+  public sealed interface Action permits Publish, Cordon, Evict {}
+
+  /** Publish the status event on NATS and to webhooks. */
+  public record Publish() implements Action {}
+
+  /** Cordon the host's node with this reason. */
+  public record Cordon(String reason) implements Action {}
+
+  /** Evict the pods of the host's node. */
+  public record Evict() implements Action {}
+
+  public List<Action> decide(StatusChange change) {
+    List<Action> actions = new ArrayList<>();
+    if (change.current().isFailure()) {
+      actions.add(new Publish());
+      actions.add(new Cordon(NodeActions.reasonFor(change)));
+      if (evictPods && !change.previous().isFailure()) {
+        actions.add(new Evict());
+      }
+    } else if (change.changed()) {
+      actions.add(new Publish());
+    }
+    return List.copyOf(actions);
+  }
+}

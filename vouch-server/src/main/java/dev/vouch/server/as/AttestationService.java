@@ -1,0 +1,277 @@
+package dev.vouch.server.as;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vouch.core.Failure;
+import dev.vouch.core.Tee;
+import dev.vouch.core.VerificationException;
+import dev.vouch.core.VerifiedEvidence;
+import dev.vouch.core.bytes.Hex;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.EvidenceVerifier;
+import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.Verifiers;
+import dev.vouch.evidence.snp.SnpClaims;
+import dev.vouch.evidence.tdx.TdxClaims;
+import dev.vouch.evidence.tpm.TpmClaims;
+import dev.vouch.policy.Appraisal;
+import dev.vouch.policy.DefaultPolicies;
+import dev.vouch.policy.Policy;
+import dev.vouch.policy.PolicyEngine;
+import dev.vouch.policy.RuleResult;
+import dev.vouch.policy.ear.EarIssuer;
+import dev.vouch.policy.ear.Submod;
+import dev.vouch.policy.rvps.ReferenceValueStore;
+import dev.vouch.server.policy.PolicyStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The attestation service: evidence → verifier driver → claims → policy → signed EAR token.
+ *
+ * <p>Runtime-data binding follows Trustee: raw runtime data is used as it is, structured runtime
+ * data is hashed after RFC 8785 canonicalisation with the requested hash (default SHA-384). The
+ * result must sit in the TEE's report-data field: a TPM quote's {@code extraData} must equal its
+ * first 32 bytes (zero-padded when shorter); TDX, SGX, SNP and CCA report data must start with it
+ * and be zero after it. A mismatch is {@link Failure#REPORT_DATA_MISMATCH}.
+ *
+ * <p>Init data is bound through the TEE's configuration field: TPM PCR 8 must equal SHA-256(32 zero
+ * bytes ‖ digest) with a 32-byte digest; SNP {@code HOST_DATA} (32 bytes) and TDX {@code
+ * MRCONFIGID} (48 bytes) must equal the digest, zero-padded or truncated. A mismatch is {@link
+ * Failure#INIT_DATA_MISMATCH}; init data for other kinds is {@link Failure#UNSUPPORTED}.
+ *
+ * <p>Verification failures throw and issue no token; a policy that does not affirm still gives a
+ * signed token whose status says so (as Trustee does: gating is the relying party's job). With no
+ * policy ids, or the id {@code default}, the default policy of the evidence kind ({@code
+ * default-<kind>}, replaceable by storing a policy under that id) appraises; only the first id
+ * counts, as in Trustee. Thread-safe.
+ */
+public final class AttestationService implements AttestationBackend {
+  /** The EAR submod name of the primary evidence, as Trustee names it. */
+  public static final String SUBMOD = "cpu0";
+
+  private static final Logger LOG = LoggerFactory.getLogger(AttestationService.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern TOML_ALGORITHM =
+      Pattern.compile("(?m)^\\s*algorithm\\s*=\\s*\"([A-Za-z0-9-]+)\"");
+
+  private final Verifiers verifiers;
+  private final PolicyStore policies;
+  private final ReferenceValueStore referenceValues;
+  private final EarIssuer issuer;
+  private final Clock clock;
+
+  public AttestationService(
+      Verifiers verifiers,
+      PolicyStore policies,
+      ReferenceValueStore referenceValues,
+      EarIssuer issuer,
+      Clock clock) {
+    this.verifiers = verifiers;
+    this.policies = policies;
+    this.referenceValues = referenceValues;
+    this.issuer = issuer;
+    this.clock = clock;
+  }
+
+  /**
+   * Attests with {@link AttestationInput#initData()} read as the init data document (Trustee's
+   * TOML): its digest uses the document's {@code algorithm} (sha256, sha384 or sha512; sha256 when
+   * it names none).
+   */
+  @Override
+  public AttestationOutcome attest(AttestationInput input) throws VerificationException {
+    Optional<byte[]> digest = Optional.empty();
+    if (input.initData().isPresent()) {
+      digest = Optional.of(initDataDigest(input.initData().get()));
+    }
+    return attest(input, digest);
+  }
+
+  /** The digest of an init data document, with the hash its {@code algorithm} line names. */
+  public static byte[] initDataDigest(byte[] document) throws VerificationException {
+    Matcher m = TOML_ALGORITHM.matcher(new String(document, StandardCharsets.UTF_8));
+    String alg = m.find() ? m.group(1) : "sha256";
+    return hash(alg).digest(document);
+  }
+
+  /**
+   * Attests with the init data given as its digest (Trustee's {@code init_data_digest}), ignoring
+   * {@code input.initData()}.
+   */
+  public AttestationOutcome attest(AttestationInput input, Optional<byte[]> initDataDigest)
+      throws VerificationException {
+    long started = System.nanoTime();
+    Tee tee = input.tee();
+    EvidenceVerifier verifier =
+        verifiers
+            .forTee(tee)
+            .orElseThrow(
+                () ->
+                    new VerificationException(
+                        Failure.UNSUPPORTED,
+                        "this server has no verifier for " + tee.wireName() + " evidence"));
+    Policy policy = policy(tee, input.policyIds());
+    Optional<byte[]> reportData = reportData(input);
+    Optional<byte[]> expected = reportData.map(d -> regularize(d, bindingSize(tee, d)));
+    Instant now = clock.instant();
+    VerifiedEvidence verified;
+    try {
+      verified = verifier.verify(input.evidence(), new Expectations(expected, now));
+    } catch (VerificationException e) {
+      VerificationException out = e;
+      if (e.failure() == Failure.NONCE_MISMATCH && reportData.isPresent()) {
+        // for a service the nonce is the runtime-data binding: name it as such
+        out =
+            new VerificationException(
+                Failure.REPORT_DATA_MISMATCH, "runtime data binding: " + e.getMessage(), e);
+      }
+      LOG.info(
+          "attestation refused tee={} failure={} detail={}",
+          tee.wireName(),
+          out.failure(),
+          out.getMessage());
+      throw out;
+    }
+    Map<String, Object> claims = verified.claims().asMap();
+    if (initDataDigest.isPresent()) {
+      checkInitData(tee, claims, initDataDigest.get());
+    }
+    Map<String, Object> policyInput = new LinkedHashMap<>();
+    reportData.ifPresent(d -> policyInput.put("report_data", Hex.encode(d)));
+    initDataDigest.ifPresent(d -> policyInput.put("init_data", Hex.encode(d)));
+    structured(input).ifPresent(j -> policyInput.put("runtime_data_claims", j));
+    Appraisal appraisal =
+        PolicyEngine.evaluate(policy, claims, referenceValues.referenceMap(now), policyInput);
+
+    Map<String, Object> annotated = new LinkedHashMap<>(claims);
+    annotated.putAll(policyInput);
+    annotated.put("policy_version", policy.version());
+    annotated.put("policy_failures", appraisal.failures().stream().map(this::reason).toList());
+    Submod submod = new Submod(appraisal.status(), appraisal.trustVector(), policy.id(), annotated);
+    String token = issuer.issue(Map.of(SUBMOD, submod), null);
+    LOG.info(
+        "attestation tee={} status={} policy={} v{} failed_rules={} ms={}",
+        tee.wireName(),
+        appraisal.status().earName(),
+        policy.id(),
+        policy.version(),
+        appraisal.failures().stream().map(RuleResult::rule).toList(),
+        (System.nanoTime() - started) / 1_000_000);
+    return new AttestationOutcome(token, appraisal.status().earName(), claims);
+  }
+
+  private Map<String, Object> reason(RuleResult r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("rule", r.rule());
+    m.put("category", r.category().earName());
+    m.put("outcome", r.outcome().name().toLowerCase(Locale.ROOT));
+    m.put("explanation", r.explanation());
+    return m;
+  }
+
+  private Policy policy(Tee tee, List<String> ids) throws VerificationException {
+    String id =
+        ids.isEmpty() || ids.get(0).equals("default")
+            ? DefaultPolicies.id(tee.wireName())
+            : ids.get(0);
+    return policies
+        .resolve(id)
+        .orElseThrow(
+            () -> new VerificationException(Failure.UNSUPPORTED, "no policy with id '" + id + "'"));
+  }
+
+  private static Optional<com.fasterxml.jackson.databind.JsonNode> structured(AttestationInput in) {
+    return in.runtimeData()
+        .filter(RuntimeData.Structured.class::isInstance)
+        .map(r -> ((RuntimeData.Structured) r).json());
+  }
+
+  /** The bytes the evidence's report data must carry: raw as given, structured hashed. */
+  static Optional<byte[]> reportData(AttestationInput in) throws VerificationException {
+    if (in.runtimeData().isEmpty()) {
+      return Optional.empty();
+    }
+    return switch (in.runtimeData().get()) {
+      case RuntimeData.Raw raw -> Optional.of(raw.bytes());
+      case RuntimeData.Structured s ->
+          Optional.of(hash(in.runtimeDataHash()).digest(Jcs.canonicalize(s.json())));
+    };
+  }
+
+  private static HashAlg hash(String name) throws VerificationException {
+    return switch (name.toLowerCase(Locale.ROOT)) {
+      case "sha256" -> HashAlg.SHA256;
+      case "sha384" -> HashAlg.SHA384;
+      case "sha512" -> HashAlg.SHA512;
+      default ->
+          throw new VerificationException(
+              Failure.UNSUPPORTED, "hash algorithm " + name + " (sha256, sha384 or sha512)");
+    };
+  }
+
+  /** How many bytes of the report data the TEE's field holds. */
+  private static int bindingSize(Tee tee, byte[] data) {
+    return switch (tee) {
+      case TPM -> 32;
+      case TDX, SGX, SNP, CCA -> Math.min(64, data.length);
+      case SAMPLE -> data.length;
+    };
+  }
+
+  /** Right-pads with zeros or truncates, as Trustee's {@code regularize_data}. */
+  static byte[] regularize(byte[] data, int size) {
+    return Arrays.copyOf(data, size);
+  }
+
+  private static void checkInitData(Tee tee, Map<String, Object> claims, byte[] digest)
+      throws VerificationException {
+    switch (tee) {
+      case TPM -> {
+        if (digest.length != 32) {
+          throw new VerificationException(
+              Failure.UNSUPPORTED,
+              "TPM init data binding needs a 32-byte (sha256) digest, got " + digest.length);
+        }
+        byte[] expected = HashAlg.SHA256.digest(concat(new byte[32], digest));
+        compare(claims, TpmClaims.PCR_PREFIX + "sha256.8", expected, "PCR 8");
+      }
+      case SNP -> compare(claims, SnpClaims.HOST_DATA, regularize(digest, 32), "HOST_DATA");
+      case TDX -> compare(claims, TdxClaims.MR_CONFIG_ID, regularize(digest, 48), "MRCONFIGID");
+      default ->
+          throw new VerificationException(
+              Failure.UNSUPPORTED, "init data binding is not supported for " + tee.wireName());
+    }
+  }
+
+  private static void compare(
+      Map<String, Object> claims, String claim, byte[] expected, String what)
+      throws VerificationException {
+    Object actual = claims.get(claim);
+    if (actual == null) {
+      throw new VerificationException(
+          Failure.PCR_VALUES_MISSING, "init data: the evidence carries no " + what);
+    }
+    if (!Hex.encode(expected).equalsIgnoreCase(String.valueOf(actual))) {
+      throw new VerificationException(
+          Failure.INIT_DATA_MISMATCH,
+          "init data: " + what + " is " + actual + ", expected " + Hex.encode(expected));
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}

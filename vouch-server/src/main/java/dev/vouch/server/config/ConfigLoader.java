@@ -1,0 +1,288 @@
+package dev.vouch.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Loads {@link ServerConfig}: the YAML file (optional), then environment overrides, then validates.
+ * Every key {@code section.key} can be overridden by {@code VOUCH_SECTION_KEY} (e.g. {@code
+ * VOUCH_HTTP_PORT}, {@code VOUCH_STORAGE_JDBC_URL}, {@code VOUCH_ADMIN_TOKEN}); {@code
+ * VOUCH_DATA_DIR} sets {@code data_dir} and {@code VOUCH_KEK} supplies the key-encryption key
+ * itself. Unknown keys in the file are errors, so that a typo does not silently fall back to a
+ * default.
+ *
+ * <pre>{@code
+ * data_dir: /var/lib/vouch
+ * http:    {host: 0.0.0.0, port: 8443, max_request_bytes: 1048576}
+ * tls:     {mode: self-signed}          # or files (cert_file, key_file) or off
+ * storage: {jdbc_url: "jdbc:postgresql://db/vouch", username: vouch, password: ..., pool_size: 10,
+ *           kek_file: /etc/vouch/kek}
+ * tokens:  {algorithm: ES256, lifetime_seconds: 300, rotation_hours: 24}
+ * admin:   {token: ...}
+ * rvps:    {bundle_keys_file: /etc/vouch/rvps-keys.jwks}
+ * }</pre>
+ */
+public final class ConfigLoader {
+  /** Keys per section; the empty section holds top-level scalars. */
+  private static final Map<String, List<String>> KEYS = new LinkedHashMap<>();
+
+  static {
+    KEYS.put("", List.of("data_dir"));
+    KEYS.put("http", List.of("host", "port", "max_request_bytes"));
+    KEYS.put("tls", List.of("mode", "cert_file", "key_file"));
+    KEYS.put("storage", List.of("jdbc_url", "username", "password", "pool_size", "kek_file"));
+    KEYS.put("tokens", List.of("algorithm", "lifetime_seconds", "rotation_hours"));
+    KEYS.put("admin", List.of("token"));
+    KEYS.put("rvps", List.of("bundle_keys_file"));
+  }
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads the configuration.
+   *
+   * @param file the YAML file, or empty for defaults
+   * @param env the environment (normally {@code System.getenv()})
+   * @param dataDir the {@code --data-dir} flag, which wins over file and environment
+   * @param port the {@code --port} flag, which wins over file and environment
+   * @throws ConfigException for an unreadable file, an unknown key or an invalid value
+   */
+  public static ServerConfig load(
+      Optional<Path> file, Map<String, String> env, Optional<Path> dataDir, Optional<Integer> port)
+      throws ConfigException {
+    ObjectNode root = file.isPresent() ? read(file.get()) : JsonNodeFactory.instance.objectNode();
+    checkKeys(root);
+    applyEnvironment(root, env);
+    dataDir.ifPresent(d -> root.put("data_dir", d.toString()));
+    port.ifPresent(p -> section(root, "http").put("port", p));
+    return bind(root, Optional.ofNullable(env.get("VOUCH_KEK")));
+  }
+
+  private static ObjectNode read(Path file) throws ConfigException {
+    try {
+      String text = Files.readString(file);
+      JsonNode n = text.isBlank() ? JsonNodeFactory.instance.objectNode() : YAML.readTree(text);
+      if (n == null || n.isMissingNode() || n.isNull()) {
+        return JsonNodeFactory.instance.objectNode();
+      }
+      if (!(n instanceof ObjectNode o)) {
+        throw new ConfigException(file + ": the configuration must be a YAML mapping");
+      }
+      return o;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read configuration " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkKeys(ObjectNode root) throws ConfigException {
+    Iterator<Map.Entry<String, JsonNode>> it = root.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String k = e.getKey();
+      if (KEYS.get("").contains(k)) {
+        continue;
+      }
+      List<String> keys = KEYS.get(k);
+      if (keys == null || k.isEmpty()) {
+        throw new ConfigException("unknown configuration key '" + k + "'");
+      }
+      if (!e.getValue().isObject()) {
+        throw new ConfigException("'" + k + "' must be a mapping");
+      }
+      Iterator<String> names = e.getValue().fieldNames();
+      while (names.hasNext()) {
+        String n = names.next();
+        if (!keys.contains(n)) {
+          throw new ConfigException(
+              "unknown configuration key '" + k + "." + n + "' (known: " + keys + ")");
+        }
+      }
+    }
+  }
+
+  private static void applyEnvironment(ObjectNode root, Map<String, String> env) {
+    KEYS.forEach(
+        (section, keys) -> {
+          for (String key : keys) {
+            String var =
+                "VOUCH_"
+                    + (section.isEmpty() ? "" : section.toUpperCase(Locale.ROOT) + "_")
+                    + key.toUpperCase(Locale.ROOT);
+            String v = env.get(var);
+            if (v != null) {
+              (section.isEmpty() ? root : section(root, section)).put(key, v);
+            }
+          }
+        });
+  }
+
+  private static ObjectNode section(ObjectNode root, String name) {
+    JsonNode n = root.get(name);
+    if (n instanceof ObjectNode o) {
+      return o;
+    }
+    return root.putObject(name);
+  }
+
+  private static ServerConfig bind(ObjectNode root, Optional<String> kek) throws ConfigException {
+    Path dataDir = Path.of(text(root, "", "data_dir").orElse("vouch-data"));
+    JsonNode http = root.path("http");
+    ServerConfig.Http h =
+        new ServerConfig.Http(
+            text(http, "http", "host").orElse("0.0.0.0"),
+            (int) number(http, "http", "port", 8443, 0, 65535),
+            number(http, "http", "max_request_bytes", 1 << 20, 1024, 1L << 31));
+    JsonNode tls = root.path("tls");
+    String mode = text(tls, "tls", "mode").orElse("self-signed");
+    ServerConfig.TlsMode tlsMode =
+        switch (mode.toLowerCase(Locale.ROOT)) {
+          case "self-signed", "self_signed" -> ServerConfig.TlsMode.SELF_SIGNED;
+          case "files" -> ServerConfig.TlsMode.FILES;
+          case "off" -> ServerConfig.TlsMode.OFF;
+          default ->
+              throw new ConfigException(
+                  "tls.mode must be self-signed, files or off, not '" + mode + "'");
+        };
+    Optional<Path> cert = text(tls, "tls", "cert_file").map(Path::of);
+    Optional<Path> key = text(tls, "tls", "key_file").map(Path::of);
+    if (tlsMode == ServerConfig.TlsMode.FILES) {
+      if (cert.isEmpty() || key.isEmpty()) {
+        throw new ConfigException("tls.mode files needs tls.cert_file and tls.key_file");
+      }
+      for (Path p : List.of(cert.get(), key.get())) {
+        if (!Files.isReadable(p)) {
+          throw new ConfigException("TLS file " + p + " is not readable");
+        }
+      }
+    } else if (cert.isPresent() || key.isPresent()) {
+      throw new ConfigException("tls.cert_file and tls.key_file need tls.mode files");
+    }
+    JsonNode st = root.path("storage");
+    Optional<String> url = text(st, "storage", "jdbc_url");
+    if (url.isPresent()
+        && !url.get().startsWith("jdbc:h2:")
+        && !url.get().startsWith("jdbc:postgresql:")) {
+      throw new ConfigException(
+          "storage.jdbc_url must be a jdbc:h2: or jdbc:postgresql: URL, not '" + url.get() + "'");
+    }
+    if (kek.isPresent()) {
+      validateKek(kek.get());
+    }
+    ServerConfig.Storage storage =
+        new ServerConfig.Storage(
+            url,
+            text(st, "storage", "username"),
+            text(st, "storage", "password"),
+            (int) number(st, "storage", "pool_size", 10, 1, 500),
+            text(st, "storage", "kek_file").map(Path::of),
+            kek);
+    JsonNode tok = root.path("tokens");
+    String alg = text(tok, "tokens", "algorithm").orElse("ES256").toUpperCase(Locale.ROOT);
+    if (!alg.equals("ES256") && !alg.equals("ES384")) {
+      throw new ConfigException("tokens.algorithm must be ES256 or ES384, not '" + alg + "'");
+    }
+    Duration lifetime =
+        Duration.ofSeconds(number(tok, "tokens", "lifetime_seconds", 300, 10, 7 * 86400));
+    Duration rotation = Duration.ofHours(number(tok, "tokens", "rotation_hours", 24, 1, 24 * 365));
+    if (rotation.compareTo(lifetime) <= 0) {
+      throw new ConfigException("tokens.rotation_hours must be longer than the token lifetime");
+    }
+    Optional<String> adminToken = text(root.path("admin"), "admin", "token");
+    if (adminToken.isPresent() && adminToken.get().length() < 16) {
+      throw new ConfigException("admin.token must be at least 16 characters");
+    }
+    Optional<Path> bundleKeys = text(root.path("rvps"), "rvps", "bundle_keys_file").map(Path::of);
+    if (bundleKeys.isPresent() && !Files.isReadable(bundleKeys.get())) {
+      throw new ConfigException("rvps.bundle_keys_file " + bundleKeys.get() + " is not readable");
+    }
+    return new ServerConfig(
+        dataDir,
+        h,
+        new ServerConfig.Tls(tlsMode, cert, key),
+        storage,
+        new ServerConfig.Tokens(alg, lifetime, rotation),
+        new ServerConfig.Admin(adminToken),
+        new ServerConfig.Rvps(bundleKeys));
+  }
+
+  private static void validateKek(String b64) throws ConfigException {
+    byte[] k;
+    try {
+      k = java.util.Base64.getDecoder().decode(b64.strip());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("VOUCH_KEK is not base64");
+    }
+    if (k.length != 32) {
+      throw new ConfigException("VOUCH_KEK must be 32 bytes (AES-256), got " + k.length);
+    }
+  }
+
+  private static Optional<String> text(JsonNode section, String name, String key)
+      throws ConfigException {
+    JsonNode n = section.get(key);
+    if (n == null || n.isNull()) {
+      return Optional.empty();
+    }
+    if (!n.isValueNode()) {
+      throw new ConfigException(where(name, key) + " must be a single value");
+    }
+    String s = n.asText().strip();
+    return s.isEmpty() ? Optional.empty() : Optional.of(s);
+  }
+
+  private static long number(
+      JsonNode section, String name, String key, long dflt, long min, long max)
+      throws ConfigException {
+    Optional<String> t = text(section, name, key);
+    if (t.isEmpty()) {
+      return dflt;
+    }
+    long v;
+    try {
+      v = Long.parseLong(t.get());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          where(name, key) + " must be a whole number, not '" + t.get() + "'");
+    }
+    if (v < min || v > max) {
+      throw new ConfigException(
+          where(name, key) + " must be in " + min + ".." + max + ", not " + v);
+    }
+    return v;
+  }
+
+  private static String where(String section, String key) {
+    return section.isEmpty() ? key : section + "." + key;
+  }
+
+  /** The environment variable names this loader reads, for documentation and help text. */
+  public static List<String> environmentVariables() {
+    List<String> out = new ArrayList<>();
+    KEYS.forEach(
+        (s, keys) ->
+            keys.forEach(
+                k ->
+                    out.add(
+                        "VOUCH_"
+                            + (s.isEmpty() ? "" : s.toUpperCase(Locale.ROOT) + "_")
+                            + k.toUpperCase(Locale.ROOT))));
+    out.add("VOUCH_KEK");
+    return out;
+  }
+}

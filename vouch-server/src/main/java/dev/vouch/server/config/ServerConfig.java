@@ -1,0 +1,109 @@
+package dev.vouch.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The whole server configuration, loaded once at start by {@link ConfigLoader} (YAML file, then
+ * {@code VOUCH_*} environment variables, then command-line flags) and validated before anything
+ * starts. Every field has a default, so an empty file gives a working single-node server with TLS,
+ * an H2 database and sealed keys under the data directory.
+ *
+ * @param dataDir where the H2 database, the generated TLS certificate, the key-encryption key and
+ *     the generated admin token live ({@code data_dir}, default {@code ./vouch-data})
+ * @param http listener settings
+ * @param tls transport security
+ * @param storage database and key sealing
+ * @param tokens attestation result tokens
+ * @param admin admin API authentication
+ * @param rvps reference value ingestion
+ */
+public record ServerConfig(
+    Path dataDir, Http http, Tls tls, Storage storage, Tokens tokens, Admin admin, Rvps rvps) {
+
+  /**
+   * @param host address to bind ({@code http.host}, default {@code 0.0.0.0})
+   * @param port TCP port, 0 for any free port ({@code http.port}, default 8443)
+   * @param maxRequestBytes larger request bodies get 413 ({@code http.max_request_bytes}, default 1
+   *     MiB)
+   */
+  public record Http(String host, int port, long maxRequestBytes) {}
+
+  /** How the listener is secured. */
+  public enum TlsMode {
+    /** A self-signed certificate generated into the data dir on first start and reused. */
+    SELF_SIGNED,
+    /**
+     * The PEM certificate chain and private key named in {@code cert_file} and {@code key_file}.
+     */
+    FILES,
+    /** Plain HTTP: only when explicitly configured (tests, or behind a TLS-terminating proxy). */
+    OFF
+  }
+
+  /**
+   * @param mode {@code self-signed} (default), {@code files} or {@code off}
+   * @param certFile PEM certificate chain, leaf first (mode {@code files})
+   * @param keyFile PEM private key, PKCS#8 or PKCS#1/SEC1 (mode {@code files})
+   */
+  public record Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile) {}
+
+  /**
+   * @param jdbcUrl the database; empty means an H2 file database under the data dir ({@code
+   *     jdbc:postgresql://host/db} for PostgreSQL)
+   * @param username database user
+   * @param password database password
+   * @param poolSize connection pool size (default 10)
+   * @param kekFile file holding the base64 AES-256 key-encryption key; default {@code
+   *     <data_dir>/kek}, generated (mode 0600) on first start. {@code VOUCH_KEK} (base64) wins.
+   * @param kek the key-encryption key itself, base64, from {@code VOUCH_KEK} only (never logged)
+   */
+  public record Storage(
+      Optional<String> jdbcUrl,
+      Optional<String> username,
+      Optional<String> password,
+      int poolSize,
+      Optional<Path> kekFile,
+      Optional<String> kek) {
+
+    @Override
+    public String toString() {
+      return "Storage[jdbcUrl="
+          + jdbcUrl.orElse("(h2 under data dir)")
+          + ", username="
+          + username.orElse("")
+          + ", poolSize="
+          + poolSize
+          + "]";
+    }
+  }
+
+  /**
+   * @param algorithm {@code ES256} (default) or {@code ES384}
+   * @param lifetime token validity ({@code lifetime_seconds}, default 300)
+   * @param rotation how often the signing key is replaced ({@code rotation_hours}, default 24);
+   *     superseded keys stay in the JWKS until every token they signed has expired
+   */
+  public record Tokens(String algorithm, Duration lifetime, Duration rotation) {}
+
+  /**
+   * Admin API authentication. For now a single bearer token compared in constant time; the
+   * authentication service (AAS) with identities and roles replaces it later.
+   *
+   * @param token the bearer token; when absent one is generated into {@code <data_dir>/admin-token}
+   *     (mode 0600) on first start
+   */
+  public record Admin(Optional<String> token) {
+    @Override
+    public String toString() {
+      return "Admin[token=" + (token.isPresent() ? "(set)" : "(generated)") + "]";
+    }
+  }
+
+  /**
+   * @param bundleKeysFile a JWKS file of public keys that may sign reference value bundles; without
+   *     it every signed bundle is refused (samples are still accepted from admins)
+   */
+  public record Rvps(Optional<Path> bundleKeysFile) {}
+}

@@ -1,0 +1,59 @@
+package dev.vouch.server.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Handler;
+import java.util.List;
+
+/**
+ * Registers routes on a Javalin config and lists each in the {@link OpenApi} document in the same
+ * call, so that the document cannot miss a route added this way.
+ */
+public final class Routes {
+  private final JavalinConfig config;
+  private final OpenApi api;
+  private final AdminAuth admin;
+
+  public Routes(JavalinConfig config, OpenApi api, AdminAuth admin) {
+    this.config = config;
+    this.api = api;
+    this.admin = admin;
+  }
+
+  /** A public route. */
+  public Routes open(
+      String method,
+      String path,
+      String summary,
+      String requestType,
+      String responseType,
+      List<Integer> statuses,
+      Handler h) {
+    return add(new ApiRoute(method, path, summary, false, requestType, responseType, statuses), h);
+  }
+
+  /** A route that needs the admin token. */
+  public Routes admin(
+      String method,
+      String path,
+      String summary,
+      String requestType,
+      String responseType,
+      List<Integer> statuses,
+      Handler h) {
+    return add(
+        new ApiRoute(method, path, summary, true, requestType, responseType, statuses),
+        admin.guard(h));
+  }
+
+  private Routes add(ApiRoute r, Handler h) {
+    switch (r.method()) {
+      case "GET" -> config.routes.get(r.path(), h);
+      case "POST" -> config.routes.post(r.path(), h);
+      case "PUT" -> config.routes.put(r.path(), h);
+      case "DELETE" -> config.routes.delete(r.path(), h);
+      default -> throw new IllegalArgumentException("method " + r.method());
+    }
+    api.add(r);
+    return this;
+  }
+}

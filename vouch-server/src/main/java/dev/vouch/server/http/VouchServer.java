@@ -1,0 +1,447 @@
+package dev.vouch.server.http;
+
+import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.Verifiers;
+import dev.vouch.policy.EvaluationLimits;
+import dev.vouch.policy.PolicyCompiler;
+import dev.vouch.policy.ear.EarAlgorithm;
+import dev.vouch.policy.ear.EarIssuer;
+import dev.vouch.policy.ear.VerifierId;
+import dev.vouch.policy.rvps.BundleKeys;
+import dev.vouch.policy.rvps.ReferenceValueMessages;
+import dev.vouch.server.as.AttestationRoutes;
+import dev.vouch.server.as.AttestationService;
+import dev.vouch.server.config.ConfigException;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.policy.PolicyRoutes;
+import dev.vouch.server.policy.PolicyStore;
+import dev.vouch.server.rvps.ReferenceValueRoutes;
+import dev.vouch.server.store.Database;
+import dev.vouch.server.store.JdbcReferenceValueStore;
+import dev.vouch.server.store.JdbcSigningKeys;
+import dev.vouch.server.store.Sealer;
+import dev.vouch.server.store.StoreException;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code vouch server}: one Javalin 7 app on virtual threads hosting the attestation service, the
+ * reference value API and the policy API over one database. Start with {@link #start}; stop with
+ * {@link #close}. Further services (the KBS) plug in through {@link Extension}s that receive the
+ * shared {@link Services}.
+ */
+public final class VouchServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(VouchServer.class);
+
+  /** The build named in tokens and the OpenAPI document. */
+  public static final String VERSION = "0.1.0";
+
+  /** What the server shares with services that plug into it. */
+  public record Services(
+      ServerConfig config,
+      Database database,
+      Sealer sealer,
+      AttestationService attestation,
+      JdbcSigningKeys signingKeys,
+      PolicyStore policies,
+      JdbcReferenceValueStore referenceValues,
+      AdminAuth admin,
+      OpenApi openApi,
+      Clock clock) {}
+
+  /** Adds a service's routes to the app, given the shared services. */
+  @FunctionalInterface
+  public interface Extension {
+    RouteGroup routes(Services services);
+  }
+
+  private final Javalin app;
+  private final Services services;
+  private final ScheduledExecutorService scheduler;
+  private final String adminToken;
+  private final boolean tls;
+
+  private VouchServer(
+      Javalin app,
+      Services services,
+      ScheduledExecutorService scheduler,
+      String adminToken,
+      boolean tls) {
+    this.app = app;
+    this.services = services;
+    this.scheduler = scheduler;
+    this.adminToken = adminToken;
+    this.tls = tls;
+  }
+
+  /** Starts with the system clock and no extensions. */
+  public static VouchServer start(ServerConfig config) throws ConfigException {
+    return start(config, Clock.systemUTC(), List.of());
+  }
+
+  /**
+   * Opens the database (migrating it), loads or creates the sealed signing keys and starts
+   * listening.
+   *
+   * @throws ConfigException when the configuration cannot be put to work (unreadable files, a
+   *     database that cannot be reached, a port in use)
+   */
+  public static VouchServer start(ServerConfig config, Clock clock, List<Extension> extensions)
+      throws ConfigException {
+    Path dataDir = config.dataDir().toAbsolutePath();
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new ConfigException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
+    }
+    Sealer sealer;
+    try {
+      sealer =
+          Sealer.load(
+              config.storage().kek(), config.storage().kekFile().orElse(dataDir.resolve("kek")));
+    } catch (RuntimeException e) {
+      throw new ConfigException("key-encryption key: " + e.getMessage(), e);
+    }
+    BundleKeys bundleKeys = BundleKeys.none();
+    if (config.rvps().bundleKeysFile().isPresent()) {
+      try {
+        bundleKeys = BundleKeys.fromJwks(Files.readString(config.rvps().bundleKeysFile().get()));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new ConfigException("rvps.bundle_keys_file: " + e.getMessage(), e);
+      }
+    }
+    String adminToken = adminToken(config, dataDir);
+    Database db;
+    try {
+      db =
+          Database.open(
+              config.storage().jdbcUrl().orElse(Database.h2Url(dataDir)),
+              config.storage().username(),
+              config.storage().password(),
+              config.storage().poolSize());
+    } catch (StoreException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+    try {
+      return start(config, clock, extensions, dataDir, sealer, bundleKeys, adminToken, db);
+    } catch (ConfigException | RuntimeException e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  private static VouchServer start(
+      ServerConfig config,
+      Clock clock,
+      List<Extension> extensions,
+      Path dataDir,
+      Sealer sealer,
+      BundleKeys bundleKeys,
+      String adminToken,
+      Database db)
+      throws ConfigException {
+    ServerConfig.Tokens tok = config.tokens();
+    JdbcSigningKeys keys =
+        new JdbcSigningKeys(
+            db,
+            sealer,
+            EarAlgorithm.valueOf(tok.algorithm()),
+            tok.lifetime(),
+            tok.rotation(),
+            clock);
+    keys.rotateIfDue();
+    EarIssuer issuer =
+        new EarIssuer(
+            keys, new VerifierId("https://vouch.dev", "vouch " + VERSION), tok.lifetime(), clock);
+    PolicyStore policies = new PolicyStore(db, new PolicyCompiler(EvaluationLimits.DEFAULT), clock);
+    JdbcReferenceValueStore rvs = new JdbcReferenceValueStore(db);
+    AttestationService as =
+        new AttestationService(Verifiers.defaults(), policies, rvs, issuer, clock);
+    AdminAuth admin = new AdminAuth(adminToken);
+    OpenApi api = new OpenApi(VERSION);
+    Services services =
+        new Services(config, db, sealer, as, keys, policies, rvs, admin, api, clock);
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    List<RouteGroup> groups = new ArrayList<>();
+    groups.add(cfg -> new AttestationRoutes(as, keys).register(new Routes(cfg, api, admin)));
+    groups.add(cfg -> new PolicyRoutes(policies).register(new Routes(cfg, api, admin)));
+    groups.add(
+        cfg ->
+            new ReferenceValueRoutes(rvs, new ReferenceValueMessages(bundleKeys, clock), clock)
+                .register(new Routes(cfg, api, admin)));
+    for (Extension e : extensions) {
+      groups.add(e.routes(services));
+    }
+    boolean tls = config.tls().mode() != ServerConfig.TlsMode.OFF;
+    KeyStore keyStore =
+        switch (config.tls().mode()) {
+          case SELF_SIGNED -> TlsCertificates.selfSigned(dataDir);
+          case FILES ->
+              TlsCertificates.fromPem(
+                  config.tls().certFile().orElseThrow(), config.tls().keyFile().orElseThrow());
+          case OFF -> null;
+        };
+    long maxBody = config.http().maxRequestBytes();
+    Javalin app =
+        Javalin.create(
+            cfg -> {
+              cfg.startup.showJavalinBanner = false;
+              cfg.startup.showOldJavalinVersionWarning = false;
+              cfg.concurrency.useVirtualThreads = true;
+              cfg.http.maxRequestSize = maxBody;
+              cfg.jetty.host = config.http().host();
+              cfg.jetty.port = config.http().port();
+              if (keyStore != null) {
+                tlsConnector(cfg, keyStore, config.http().host(), config.http().port());
+              }
+              operations(cfg, db, metrics, api, maxBody);
+              for (RouteGroup g : groups) {
+                g.register(cfg);
+              }
+            });
+    try {
+      app.start();
+    } catch (RuntimeException e) {
+      throw new ConfigException(
+          "cannot listen on "
+              + config.http().host()
+              + ":"
+              + config.http().port()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vouch-key-rotation");
+              t.setDaemon(true);
+              return t;
+            });
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            keys.rotateIfDue();
+          } catch (RuntimeException e) {
+            LOG.warn("signing key rotation check failed: {}", e.toString());
+          }
+        },
+        1,
+        1,
+        TimeUnit.MINUTES);
+    VouchServer server = new VouchServer(app, services, scheduler, adminToken, tls);
+    LOG.info(
+        "vouch server listening url={} database={} tls={} data_dir={}",
+        server.baseUri(),
+        db.kind(),
+        config.tls().mode(),
+        dataDir);
+    return server;
+  }
+
+  private static void tlsConnector(JavalinConfig cfg, KeyStore ks, String host, int port) {
+    cfg.jetty.addConnector(
+        (server, httpConfig) -> {
+          SslContextFactory.Server ssl = new SslContextFactory.Server();
+          ssl.setKeyStore(ks);
+          ssl.setKeyStorePassword(new String(TlsCertificates.PASSWORD));
+          ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+          SecureRequestCustomizer src = new SecureRequestCustomizer();
+          // clients reach the server by IP or by names not on a self-signed certificate
+          src.setSniHostCheck(false);
+          httpConfig.addCustomizer(src);
+          ServerConnector c =
+              new ServerConnector(
+                  server,
+                  new SslConnectionFactory(ssl, "http/1.1"),
+                  new HttpConnectionFactory(httpConfig));
+          c.setHost(host);
+          c.setPort(port);
+          return c;
+        });
+  }
+
+  /** Health, readiness, metrics, OpenAPI, problem mapping and request timing. */
+  private static void operations(
+      JavalinConfig cfg, Database db, PrometheusMeterRegistry metrics, OpenApi api, long maxBody) {
+    cfg.routes.before(
+        ctx -> {
+          ctx.attribute("vouch.start", System.nanoTime());
+          long len = ctx.req().getContentLengthLong();
+          if (len > maxBody) {
+            throw Problem.of(
+                    413,
+                    "payload-too-large",
+                    "The request body is too large",
+                    "the body has " + len + " bytes; the limit is " + maxBody)
+                .exception();
+          }
+        });
+    cfg.routes.after(
+        ctx -> {
+          Long start = ctx.attribute("vouch.start");
+          if (start == null) {
+            return;
+          }
+          String route;
+          try {
+            io.javalin.router.Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
+            route = matched == null ? "unmatched" : matched.path;
+          } catch (RuntimeException e) {
+            route = "unmatched";
+          }
+          Timer.builder("http.server.requests")
+              .tag("method", ctx.method().name())
+              .tag("uri", route)
+              .tag("status", String.valueOf(ctx.statusCode()))
+              .register(metrics)
+              .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        });
+    cfg.routes.get("/healthz", ctx -> Json.write(ctx, 200, Map.of("status", "ok")));
+    cfg.routes.get(
+        "/readyz",
+        ctx -> {
+          boolean up = db.ping();
+          Json.write(ctx, up ? 200 : 503, Map.of("status", up ? "ready" : "database unreachable"));
+        });
+    cfg.routes.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+    cfg.routes.get("/api/v1/openapi.json", ctx -> Json.write(ctx, 200, api.document()));
+
+    cfg.routes.exception(
+        Problem.ProblemException.class, (e, ctx) -> Json.problem(ctx, e.problem()));
+    cfg.routes.exception(
+        VerificationException.class,
+        (e, ctx) -> Json.problem(ctx, Problem.verification(e.failure(), e.getMessage())));
+    cfg.routes.exception(
+        HttpResponseException.class,
+        (e, ctx) ->
+            Json.problem(
+                ctx,
+                e.getStatus() == 413
+                    ? Problem.of(
+                        413,
+                        "payload-too-large",
+                        "The request body is too large",
+                        "the limit is " + maxBody + " bytes")
+                    : Problem.of(
+                        e.getStatus(), "http-" + e.getStatus(), "HTTP error", e.getMessage())));
+    cfg.routes.exception(
+        StoreException.class,
+        (e, ctx) -> {
+          LOG.warn("database error: {}", e.getMessage());
+          Json.problem(
+              ctx,
+              Problem.of(503, "unavailable", "The database is unavailable", "try again later"));
+        });
+    cfg.routes.exception(
+        Exception.class,
+        (e, ctx) -> {
+          LOG.error("internal error on {} {}", ctx.method(), ctx.path(), e);
+          Json.problem(
+              ctx, Problem.of(500, "internal", "Internal error", "the server failed; see its log"));
+        });
+    cfg.routes.error(
+        404,
+        ctx -> {
+          if (ctx.result() == null) {
+            Json.problem(ctx, Problem.of(404, "not-found", "No such resource", ctx.path()));
+          }
+        });
+    cfg.routes.error(
+        405,
+        ctx -> {
+          if (ctx.result() == null) {
+            Json.problem(
+                ctx,
+                Problem.of(405, "method-not-allowed", "Method not allowed", ctx.method().name()));
+          }
+        });
+  }
+
+  private static String adminToken(ServerConfig config, Path dataDir) throws ConfigException {
+    if (config.admin().token().isPresent()) {
+      return config.admin().token().get();
+    }
+    Path f = dataDir.resolve("admin-token");
+    try {
+      if (!Files.exists(f)) {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        Files.createFile(
+            f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(f, Base64.getUrlEncoder().withoutPadding().encodeToString(b) + "\n");
+        LOG.info("generated an admin token in {}", f);
+      }
+      return Files.readString(f).strip();
+    } catch (IOException e) {
+      throw new ConfigException("cannot read or create the admin token " + f + ": " + e, e);
+    }
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return app.jettyServer().server().getConnectors()[0] instanceof ServerConnector c
+        ? c.getLocalPort()
+        : app.port();
+  }
+
+  /** {@code https://127.0.0.1:<port>} (or http when TLS is off). */
+  public URI baseUri() {
+    String host = services.config().http().host();
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      host = "127.0.0.1";
+    }
+    return URI.create((tls ? "https" : "http") + "://" + host + ":" + port());
+  }
+
+  /** The listening connectors (one: TLS, or plain HTTP when TLS is off). */
+  org.eclipse.jetty.server.Connector[] connectors() {
+    return app.jettyServer().server().getConnectors();
+  }
+
+  public String adminToken() {
+    return adminToken;
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    app.stop();
+    services.database().close();
+    LOG.info("vouch server stopped");
+  }
+}

@@ -1,0 +1,150 @@
+package dev.vouch.server.policy;
+
+import dev.vouch.policy.DefaultPolicies;
+import dev.vouch.policy.PolicyException;
+import dev.vouch.server.http.Json;
+import dev.vouch.server.http.Problem;
+import dev.vouch.server.http.Routes;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admin routes for appraisal policies: upload (compiled on upload; a document that does not compile
+ * is answered 400 {@code policy-invalid} with the compiler's message, rule, line and column, and
+ * nothing is stored), versions, list and delete. Uploads count from the next attestation on.
+ */
+public final class PolicyRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(PolicyRoutes.class);
+  private final PolicyStore store;
+
+  public PolicyRoutes(PolicyStore store) {
+    this.store = store;
+  }
+
+  public void register(Routes r) {
+    r.admin(
+        "PUT",
+        "/api/v1/policies/{id}",
+        "Upload a policy document (YAML) as the next version of this id",
+        "application/yaml",
+        "application/json",
+        List.of(200, 400, 401, 413),
+        this::put);
+    r.admin(
+        "GET",
+        "/api/v1/policies/{id}",
+        "All stored versions of a policy (or the built-in default)",
+        null,
+        "application/json",
+        List.of(200, 401, 404),
+        this::get);
+    r.admin(
+        "DELETE",
+        "/api/v1/policies/{id}",
+        "Delete every version of a policy",
+        null,
+        "application/json",
+        List.of(204, 401, 404),
+        this::delete);
+    r.admin(
+        "GET",
+        "/api/v1/policies",
+        "Ids of stored and built-in policies",
+        null,
+        "application/json",
+        List.of(200, 401),
+        ctx ->
+            Json.write(
+                ctx,
+                200,
+                Map.of(
+                    "policies",
+                    store.ids(),
+                    "builtin",
+                    DefaultPolicies.KINDS.stream().map(DefaultPolicies::id).toList())));
+  }
+
+  private void put(Context ctx) {
+    String id = id(ctx);
+    String source = new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8);
+    StoredPolicy p;
+    try {
+      p = store.put(id, source);
+    } catch (PolicyException e) {
+      LOG.info("policy refused id={} detail={}", id, e.getMessage());
+      Problem problem =
+          Problem.of(400, "policy-invalid", "The policy does not compile", e.getMessage())
+              .with("compiler_message", e.detail())
+              .with("line", e.line())
+              .with("column", e.column())
+              .with("document_line", e.documentLine());
+      if (e.rule().isPresent()) {
+        problem = problem.with("rule", e.rule().get());
+      }
+      throw problem.exception();
+    }
+    LOG.info("policy stored id={} version={}", p.id(), p.version());
+    Json.write(ctx, 200, summary(p));
+  }
+
+  private void get(Context ctx) {
+    String id = id(ctx);
+    List<StoredPolicy> versions = store.versions(id);
+    Map<String, Object> res = new LinkedHashMap<>();
+    res.put("id", id);
+    if (versions.isEmpty()) {
+      String kind = id.startsWith("default-") ? id.substring("default-".length()) : "";
+      if (!DefaultPolicies.KINDS.contains(kind)) {
+        throw Problem.notFound("no policy with id '" + id + "'");
+      }
+      res.put("builtin", true);
+      res.put("versions", List.of(Map.of("version", 0, "source", DefaultPolicies.source(kind))));
+    } else {
+      res.put("builtin", false);
+      res.put("latest", versions.get(versions.size() - 1).version());
+      res.put(
+          "versions",
+          versions.stream()
+              .map(
+                  v -> {
+                    Map<String, Object> m = summary(v);
+                    m.put("source", v.source());
+                    return m;
+                  })
+              .toList());
+    }
+    Json.write(ctx, 200, res);
+  }
+
+  private void delete(Context ctx) {
+    String id = id(ctx);
+    if (!store.delete(id)) {
+      throw Problem.notFound("no stored policy with id '" + id + "'");
+    }
+    LOG.info("policy deleted id={}", id);
+    ctx.status(204);
+  }
+
+  private static Map<String, Object> summary(StoredPolicy p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", p.id());
+    m.put("version", p.version());
+    m.put("created_at", p.createdAt().toString());
+    return m;
+  }
+
+  private static String id(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (!PolicyStore.ID.matcher(id).matches()) {
+      throw Problem.badRequest(
+          "bad-request",
+          "policy id must be 1-128 of A-Z a-z 0-9 _ . - starting with a letter or digit");
+    }
+    return id;
+  }
+}

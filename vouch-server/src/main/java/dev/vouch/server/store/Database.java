@@ -1,0 +1,134 @@
+package dev.vouch.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The server's database: a HikariCP pool migrated by Flyway ({@code db/migration}) on open. H2
+ * (file, under the data dir) and PostgreSQL run the same migrations and the same SQL. Thread-safe.
+ */
+public final class Database implements AutoCloseable {
+
+  /** Work done on one connection inside one transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private final HikariDataSource pool;
+  private final String url;
+
+  private Database(HikariDataSource pool, String url) {
+    this.pool = pool;
+    this.url = url;
+  }
+
+  /**
+   * The default H2 file database under a data dir. {@code WRITE_DELAY=0} writes each commit out
+   * before it returns: H2's default (500 ms) loses committed rows when the process is killed.
+   */
+  public static String h2Url(Path dataDir) {
+    return "jdbc:h2:file:"
+        + dataDir.toAbsolutePath().resolve("vouch")
+        + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+  }
+
+  /**
+   * Opens the pool and migrates the schema.
+   *
+   * @throws StoreException when the database cannot be reached or migrated
+   */
+  public static Database open(
+      String url, Optional<String> user, Optional<String> password, int poolSize) {
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(url);
+    user.ifPresent(hc::setUsername);
+    password.ifPresent(hc::setPassword);
+    hc.setMaximumPoolSize(poolSize);
+    hc.setMinimumIdle(Math.min(2, poolSize));
+    hc.setPoolName("vouch-db");
+    hc.setConnectionTimeout(5_000);
+    hc.setInitializationFailTimeout(10_000);
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(hc);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot open database " + redact(url) + ": " + e.getMessage(), e);
+    }
+    try {
+      Flyway.configure()
+          .dataSource(ds)
+          .locations("classpath:db/migration")
+          .loggers("slf4j")
+          .load()
+          .migrate();
+    } catch (RuntimeException e) {
+      ds.close();
+      throw new StoreException("cannot migrate database " + redact(url) + ": " + e.getMessage(), e);
+    }
+    return new Database(ds, url);
+  }
+
+  private static String redact(String url) {
+    // passwords may sit in the URL's query; never log them
+    int q = url.indexOf('?');
+    return q < 0 ? url : url.substring(0, q);
+  }
+
+  public DataSource dataSource() {
+    return pool;
+  }
+
+  /** {@code h2} or {@code postgresql}. */
+  public String kind() {
+    return url.startsWith("jdbc:postgresql:") ? "postgresql" : "h2";
+  }
+
+  /**
+   * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+   */
+  public <T> T transaction(Work<T> work) {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("database error: " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs a read on one connection (auto-commit). */
+  public <T> T read(Work<T> work) {
+    try (Connection c = pool.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new StoreException("database error: " + e.getMessage(), e);
+    }
+  }
+
+  /** True when a connection answers within two seconds (for {@code /readyz}). */
+  public boolean ping() {
+    try (Connection c = pool.getConnection()) {
+      return c.isValid(2);
+    } catch (SQLException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

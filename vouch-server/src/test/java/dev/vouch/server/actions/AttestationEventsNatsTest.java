@@ -1,0 +1,84 @@
+package dev.vouch.server.actions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vouch.agent.trust.NatsServer;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Subscription;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Status events reach a real nats-server on the host's subject. */
+class AttestationEventsNatsTest {
+
+  @Test
+  void aStatusChangeIsPublishedOnTheHostsSubjectAsJson() throws Exception {
+    try (NatsServer nats = NatsServer.start();
+        Connection publisher = Nats.connect(nats.url());
+        Connection listener = Nats.connect(nats.url())) {
+      Subscription sub = listener.subscribe("vouch.host.*.status");
+      listener.flush(Duration.ofSeconds(2));
+      AttestationEvents events = new AttestationEvents(Optional.of(publisher), Optional.empty());
+
+      events.publish(
+          new StatusChange(
+              "3f1c-host",
+              HostStatus.VERIFIED,
+              HostStatus.ATTESTATION_FAILED,
+              List.of("pcr 10 differs", "flavor OS not met"),
+              Optional.of("report-7"),
+              Instant.parse("2026-05-01T10:15:30.123Z")));
+      publisher.flush(Duration.ofSeconds(2));
+
+      Message m = sub.nextMessage(Duration.ofSeconds(5));
+      assertThat(m).isNotNull();
+      assertThat(m.getSubject()).isEqualTo("vouch.host.3f1c-host.status");
+      JsonNode j = new ObjectMapper().readTree(m.getData());
+      assertThat(j.get("hostId").asText()).isEqualTo("3f1c-host");
+      assertThat(j.get("previous").asText()).isEqualTo("VERIFIED");
+      assertThat(j.get("current").asText()).isEqualTo("ATTESTATION_FAILED");
+      assertThat(j.get("reasons").get(1).asText()).isEqualTo("flavor OS not met");
+      assertThat(j.get("reportId").asText()).isEqualTo("report-7");
+      assertThat(j.get("time").asText()).isEqualTo("2026-05-01T10:15:30.123Z");
+      assertThat(events.natsPublished()).isEqualTo(1);
+      assertThat(events.natsFailed()).isZero();
+    }
+  }
+
+  @Test
+  void aClosedConnectionIsCountedAndNeverThrown() throws Exception {
+    try (NatsServer nats = NatsServer.start()) {
+      Connection c = Nats.connect(nats.url());
+      c.close();
+      AttestationEvents events = new AttestationEvents(Optional.of(c), Optional.empty());
+
+      events.publish(
+          new StatusChange(
+              "h",
+              HostStatus.UNKNOWN,
+              HostStatus.VERIFIED,
+              List.of(),
+              Optional.empty(),
+              Instant.EPOCH));
+
+      assertThat(events.natsFailed()).isEqualTo(1);
+      assertThat(events.natsPublished()).isZero();
+    }
+  }
+
+  @Test
+  void hostIdsWithSubjectSyntaxAreEscapedIntoOneToken() {
+    assertThat(AttestationEvents.subjectFor("abc-123")).isEqualTo("vouch.host.abc-123.status");
+    assertThat(AttestationEvents.subjectFor("web.1 *>%"))
+        .isEqualTo("vouch.host.web%2E1%20%2A%3E%25.status");
+    assertThat(AttestationEvents.subjectFor("a.b"))
+        .isNotEqualTo(AttestationEvents.subjectFor("a%b"));
+  }
+}

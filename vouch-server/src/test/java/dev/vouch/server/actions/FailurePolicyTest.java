@@ -1,0 +1,78 @@
+package dev.vouch.server.actions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vouch.server.actions.FailurePolicy.Cordon;
+import dev.vouch.server.actions.FailurePolicy.Evict;
+import dev.vouch.server.actions.FailurePolicy.Publish;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class FailurePolicyTest {
+  static StatusChange change(HostStatus from, HostStatus to, String... reasons) {
+    return new StatusChange("h", from, to, List.of(reasons), Optional.empty(), Instant.EPOCH);
+  }
+
+  @Test
+  void aVerifiedHostThatFailsIsPublishedCordonedAndEvictedWhenConfigured() {
+    assertThat(
+            new FailurePolicy(true)
+                .decide(
+                    change(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, "pcr 10", "ima")))
+        .containsExactly(new Publish(), new Cordon("ATTESTATION_FAILED: pcr 10; ima"), new Evict());
+    assertThat(
+            new FailurePolicy(false)
+                .decide(change(HostStatus.VERIFIED, HostStatus.SECURE_BOOT_DISABLED)))
+        .containsExactly(new Publish(), new Cordon("SECURE_BOOT_DISABLED"));
+  }
+
+  @Test
+  void aRepeatedFailurePublishesAndReassertsTheCordonButDoesNotEvictAgain() {
+    assertThat(
+            new FailurePolicy(true)
+                .decide(change(HostStatus.ATTESTATION_FAILED, HostStatus.SECURE_BOOT_DISABLED)))
+        .containsExactly(new Publish(), new Cordon("SECURE_BOOT_DISABLED"));
+    assertThat(
+            new FailurePolicy(true)
+                .decide(change(HostStatus.ATTESTATION_FAILED, HostStatus.ATTESTATION_FAILED)))
+        .containsExactly(new Publish(), new Cordon("ATTESTATION_FAILED"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = HostStatus.class,
+      names = {"ATTESTATION_FAILED", "SECURE_BOOT_DISABLED", "UNKNOWN"})
+  void aRecoveryOnlyPublishesAndNeverUncordons(HostStatus from) {
+    assertThat(new FailurePolicy(true).decide(change(from, HostStatus.VERIFIED)))
+        .containsExactly(new Publish());
+  }
+
+  @Test
+  void anUnchangedHealthyStatusDoesNothing() {
+    assertThat(new FailurePolicy(true).decide(change(HostStatus.VERIFIED, HostStatus.VERIFIED)))
+        .isEmpty();
+    assertThat(new FailurePolicy(true).decide(change(HostStatus.UNKNOWN, HostStatus.UNKNOWN)))
+        .isEmpty();
+  }
+
+  @Test
+  void anUnreachableHostIsPublishedButNotCordoned() {
+    assertThat(new FailurePolicy(true).decide(change(HostStatus.VERIFIED, HostStatus.UNKNOWN)))
+        .containsExactly(new Publish());
+  }
+
+  @Test
+  void aVeryLongReasonIsBoundedForTheAnnotation() {
+    String longReason = "x".repeat(5000);
+    Cordon c =
+        (Cordon)
+            new FailurePolicy(false)
+                .decide(change(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, longReason))
+                .get(1);
+    assertThat(c.reason()).hasSize(1024).endsWith("...");
+  }
+}

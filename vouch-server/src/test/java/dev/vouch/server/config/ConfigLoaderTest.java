@@ -1,0 +1,89 @@
+package dev.vouch.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private ServerConfig load(String yaml, Map<String, String> env) throws Exception {
+    Path f = Files.writeString(dir.resolve("vouch.yaml"), yaml);
+    return ConfigLoader.load(Optional.of(f), env, Optional.empty(), Optional.empty());
+  }
+
+  @Test
+  void noFileGivesSecureDefaults() throws Exception {
+    ServerConfig c =
+        ConfigLoader.load(Optional.empty(), Map.of(), Optional.empty(), Optional.empty());
+    assertThat(c.tls().mode()).isEqualTo(ServerConfig.TlsMode.SELF_SIGNED);
+    assertThat(c.http().port()).isEqualTo(8443);
+    assertThat(c.http().maxRequestBytes()).isEqualTo(1 << 20);
+    assertThat(c.storage().jdbcUrl()).isEmpty();
+    assertThat(c.tokens().algorithm()).isEqualTo("ES256");
+    assertThat(c.tokens().lifetime()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void theEnvironmentOverridesTheFileAndFlagsOverrideBoth() throws Exception {
+    Path f =
+        Files.writeString(
+            dir.resolve("vouch.yaml"),
+            "data_dir: /from/file\nhttp:\n  port: 9000\n  host: 10.0.0.1\ntokens:\n  algorithm: ES384\n");
+    ServerConfig c =
+        ConfigLoader.load(
+            Optional.of(f),
+            Map.of("VOUCH_HTTP_PORT", "9100", "VOUCH_STORAGE_JDBC_URL", "jdbc:postgresql://db/v"),
+            Optional.of(Path.of("/from/flag")),
+            Optional.empty());
+    assertThat(c.http().port()).isEqualTo(9100);
+    assertThat(c.http().host()).isEqualTo("10.0.0.1");
+    assertThat(c.tokens().algorithm()).isEqualTo("ES384");
+    assertThat(c.storage().jdbcUrl()).contains("jdbc:postgresql://db/v");
+    assertThat(c.dataDir()).isEqualTo(Path.of("/from/flag"));
+  }
+
+  @Test
+  void aTypoInAKeyIsAnErrorNotADefault() {
+    assertThatThrownBy(() -> load("http:\n  prot: 1\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.prot");
+    assertThatThrownBy(() -> load("htp:\n  port: 1\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'htp'");
+  }
+
+  @Test
+  void invalidValuesNameTheKey() {
+    assertThatThrownBy(() -> load("http:\n  port: 70000\n", Map.of()))
+        .hasMessageContaining("http.port must be in 0..65535");
+    assertThatThrownBy(() -> load("", Map.of("VOUCH_HTTP_PORT", "eighty")))
+        .hasMessageContaining("http.port must be a whole number");
+    assertThatThrownBy(() -> load("tls:\n  mode: files\n", Map.of()))
+        .hasMessageContaining("tls.cert_file");
+    assertThatThrownBy(() -> load("storage:\n  jdbc_url: jdbc:mysql://x\n", Map.of()))
+        .hasMessageContaining("storage.jdbc_url");
+    assertThatThrownBy(() -> load("tokens:\n  algorithm: RS256\n", Map.of()))
+        .hasMessageContaining("tokens.algorithm");
+    assertThatThrownBy(() -> load("", Map.of("VOUCH_KEK", "c2hvcnQ=")))
+        .hasMessageContaining("VOUCH_KEK must be 32 bytes");
+    assertThatThrownBy(() -> load("admin:\n  token: short\n", Map.of()))
+        .hasMessageContaining("admin.token");
+  }
+
+  @Test
+  void secretsDoNotAppearInToString() throws Exception {
+    ServerConfig c =
+        load(
+            "storage:\n  password: hunter2hunter2\nadmin:\n  token: very-secret-admin-token\n",
+            Map.of());
+    assertThat(c.toString()).doesNotContain("hunter2").doesNotContain("very-secret");
+  }
+}
