@@ -335,7 +335,10 @@ public final class FlavorJson {
     if (!Hex.isHex(s)) {
       throw malformed(what + " must be hex");
     }
-    return s;
+    // one spelling, so that digests compare as strings
+    String t = s.strip();
+    return (t.startsWith("0x") || t.startsWith("0X") ? t.substring(2) : t)
+        .toLowerCase(java.util.Locale.ROOT);
   }
 
   static UUID uuid(JsonNode n, String what) throws VerificationException {
