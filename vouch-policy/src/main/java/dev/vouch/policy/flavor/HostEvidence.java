@@ -9,6 +9,7 @@ import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.TpmClaims;
 import dev.vouch.evidence.tpm.eventlog.EfiVariableEvent;
+import dev.vouch.evidence.tpm.eventlog.SecureBootState;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import java.util.ArrayList;
@@ -127,6 +128,30 @@ public record HostEvidence(
         verified,
         sb instanceof Boolean bool ? Optional.of(bool) : Optional.empty(),
         reset instanceof Number n ? OptionalLong.of(n.longValue()) : OptionalLong.empty(),
+        Optional.empty());
+  }
+
+  /**
+   * Evidence from a host attestation the server already verified (its quoted PCRs, whether the
+   * firmware log replayed, that log, the Secure Boot state the verified log shows, and the quote's
+   * reset count).
+   */
+  public static HostEvidence of(
+      HostFacts host,
+      PcrValues quoted,
+      boolean eventLogVerified,
+      Optional<TcgEventLog> verifiedLog,
+      Optional<SecureBootState> secureBoot,
+      long resetCount) {
+    return new HostEvidence(
+        host,
+        quoted,
+        eventLogVerified ? verifiedLog.map(HostEvidence::eventsOf).orElse(Map.of()) : Map.of(),
+        eventLogVerified,
+        eventLogVerified
+            ? secureBoot.flatMap(SecureBootState::secureBootEnabled)
+            : Optional.empty(),
+        OptionalLong.of(resetCount),
         Optional.empty());
   }
 
