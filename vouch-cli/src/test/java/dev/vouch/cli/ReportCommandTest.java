@@ -69,6 +69,7 @@ class ReportCommandTest {
             HostStatus.VERIFIED,
             true,
             Map.of(),
+            List.of(),
             "Attestation successful",
             CREATED,
             CREATED.plus(Duration.ofHours(24)));

@@ -9,6 +9,7 @@ import dev.vouch.policy.flavor.PartTrust;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,6 +28,7 @@ import java.util.UUID;
  * @param status the host status
  * @param overall ISecL's OVERALL
  * @param parts trust per flavor part
+ * @param flavors trust per evaluated flavor
  * @param detail a sentence for people
  * @param created when the report was made (start of validity)
  * @param expires end of validity
@@ -39,6 +41,7 @@ public record TrustReport(
     HostStatus status,
     boolean overall,
     Map<FlavorPart, PartTrust> parts,
+    List<FlavorTrust> flavors,
     String detail,
     Instant created,
     Instant expires) {
@@ -51,6 +54,7 @@ public record TrustReport(
     Map<FlavorPart, PartTrust> copy = new EnumMap<>(FlavorPart.class);
     copy.putAll(parts);
     parts = java.util.Collections.unmodifiableMap(copy);
+    flavors = List.copyOf(flavors);
     Objects.requireNonNull(detail, "detail");
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(expires, "expires");
@@ -72,9 +76,26 @@ public record TrustReport(
         trust.status(),
         trust.overall(),
         trust.parts(),
+        trust.flavors().stream()
+            .map(f -> new FlavorTrust(f.flavorId(), f.part(), f.trusted()))
+            .toList(),
         trust.detail(),
         created,
         created.plus(validity));
+  }
+
+  /**
+   * Whether one flavor matched the host.
+   *
+   * @param flavorId the flavor
+   * @param part its part
+   * @param trusted every rule of the flavor passed
+   */
+  public record FlavorTrust(UUID flavorId, FlavorPart part, boolean trusted) {
+    public FlavorTrust {
+      Objects.requireNonNull(flavorId, "flavorId");
+      Objects.requireNonNull(part, "part");
+    }
   }
 
   /** True when {@code at} lies in [created, expires]. */

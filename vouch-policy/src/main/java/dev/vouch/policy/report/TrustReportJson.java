@@ -91,6 +91,14 @@ public final class TrustReportJson {
         rules.add(writeRule(rr));
       }
     }
+    ArrayNode flavors = o.putArray("flavors");
+    for (TrustReport.FlavorTrust f : r.flavors()) {
+      flavors
+          .addObject()
+          .put("flavor_id", f.flavorId().toString())
+          .put("flavor_part", f.part().name())
+          .put("trusted", f.trusted());
+    }
     o.put("created", r.created().toString());
     o.put("expiration", r.expires().toString());
     return o;
@@ -177,6 +185,8 @@ public final class TrustReportJson {
     }
     boolean overall = ti.get("OVERALL").asBoolean();
     Map<FlavorPart, PartTrust> parts = readFlavorsTrust(ti.path("flavors_trust"));
+    List<TrustReport.FlavorTrust> flavors =
+        o.has("flavors") ? readFlavors(o.get("flavors")) : flavorsFromRules(parts);
     HostStatus status;
     if (o.has("status")) {
       try {
@@ -198,9 +208,47 @@ public final class TrustReportJson {
         status,
         overall,
         parts,
+        flavors,
         o.path("detail").asText(""),
         instant(o, "created"),
         instant(o, "expiration"));
+  }
+
+  private static List<TrustReport.FlavorTrust> readFlavors(JsonNode list)
+      throws VerificationException {
+    if (!list.isArray()) {
+      throw malformed("flavors must be an array");
+    }
+    List<TrustReport.FlavorTrust> out = new ArrayList<>();
+    for (JsonNode f : list) {
+      try {
+        out.add(
+            new TrustReport.FlavorTrust(
+                UUID.fromString(text(f, "flavor_id")),
+                FlavorPart.parse(text(f, "flavor_part")),
+                f.path("trusted").asBoolean(false)));
+      } catch (IllegalArgumentException e) {
+        throw malformed("flavor_id must be a UUID");
+      }
+    }
+    return out;
+  }
+
+  /** ISecL reports have no flavor list: a flavor is trusted when all its rules are. */
+  private static List<TrustReport.FlavorTrust> flavorsFromRules(Map<FlavorPart, PartTrust> parts) {
+    Map<UUID, TrustReport.FlavorTrust> byId = new java.util.LinkedHashMap<>();
+    for (PartTrust p : parts.values()) {
+      for (FlavorRuleResult r : p.rules()) {
+        if (r.flavorId().isEmpty()) {
+          continue;
+        }
+        UUID id = r.flavorId().get();
+        TrustReport.FlavorTrust prev = byId.get(id);
+        boolean trusted = r.trusted() && (prev == null || prev.trusted());
+        byId.put(id, new TrustReport.FlavorTrust(id, r.marker(), trusted));
+      }
+    }
+    return List.copyOf(byId.values());
   }
 
   /**

@@ -159,6 +159,32 @@ class GceFlavorFactoryTest {
   }
 
   @Test
+  void theServerPathGivesTheSameEvidenceAsTheClaimsPath() throws Exception {
+    byte[] bundle = Vectors.read("tpm/gce-cos-85-bundle.json");
+    TcgEventLog log = TcgEventLog.parse(TpmEvidenceBundle.parse(bundle).eventLog().orElseThrow());
+    HostEvidence viaServer =
+        HostEvidence.of(
+            evidence.host(),
+            evidence.pcrs(),
+            true,
+            Optional.of(log),
+            Optional.of(log.secureBoot()),
+            evidence.resetCount().getAsLong());
+    assertThat(viaServer).isEqualTo(evidence);
+    // a log the server did not replay contributes neither events nor Secure Boot
+    HostEvidence unreplayed =
+        HostEvidence.of(
+            evidence.host(),
+            evidence.pcrs(),
+            false,
+            Optional.of(log),
+            Optional.of(log.secureBoot()),
+            evidence.resetCount().getAsLong());
+    assertThat(unreplayed.events()).isEmpty();
+    assertThat(unreplayed.secureBoot()).isEmpty();
+  }
+
+  @Test
   void claimsWithoutPcrsGiveNoEvidence() {
     assertThatThrownBy(
             () ->

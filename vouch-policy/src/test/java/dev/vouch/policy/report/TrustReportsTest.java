@@ -39,6 +39,9 @@ class TrustReportsTest {
     assertThat(back.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
     assertThat(back.parts().get(FlavorPart.PLATFORM).rules().get(0).faults().get(0).name())
         .isEqualTo("PcrValueMismatchSHA256");
+    assertThat(back.flavors())
+        .containsExactly(
+            new TrustReport.FlavorTrust(new java.util.UUID(0, 1), FlavorPart.PLATFORM, false));
   }
 
   @Test
@@ -143,6 +146,8 @@ class TrustReportsTest {
     assertThat(legacy.host().osName()).isEqualTo("VMware ESXi");
     assertThat(legacy.host().tpmVersion()).isEqualTo("1.2");
     assertThat(legacy.parts().get(FlavorPart.PLATFORM).trusted()).isTrue();
+    // per-flavor trust is derived from the rules of each flavor
+    assertThat(legacy.flavors()).extracting(TrustReport.FlavorTrust::trusted).contains(true, false);
     assertThat(legacy.parts().get(FlavorPart.OS).rules())
         .flatExtracting(r -> r.faults())
         .extracting(f -> f.name())
