@@ -98,11 +98,12 @@ public final class TrustReports {
    * @param jws the compact JWS
    * @param trustedRoots the reporting CA certificates
    * @param at the time to check certificates and the report's validity at
-   * @throws VerificationException MALFORMED (not a JWS, bad certificate, bad report JSON),
-   *     UNSUPPORTED (algorithm other than ES256/ES384), CHAIN_UNTRUSTED (no {@code x5c}, or the
-   *     chain does not lead to a trusted root), CERT_EXPIRED (a certificate outside its validity at
-   *     {@code at}), SIGNATURE_INVALID (the report was changed or signed by another key),
-   *     TOKEN_EXPIRED ({@code at} is outside the report's created..expiration window)
+   * @throws VerificationException MALFORMED (not a JWS, bad certificate, bad report JSON, or not
+   *     typed {@code vouch-trust-report+jws}), UNSUPPORTED (algorithm other than ES256/ES384),
+   *     CHAIN_UNTRUSTED (no {@code x5c}, or the chain does not lead to a trusted root),
+   *     CERT_EXPIRED (a certificate outside its validity at {@code at}), SIGNATURE_INVALID (the
+   *     report was changed or signed by another key), TOKEN_EXPIRED ({@code at} is outside the
+   *     report's created..expiration window)
    */
   public static TrustReport verify(String jws, List<X509Certificate> trustedRoots, Instant at)
       throws VerificationException {
@@ -115,6 +116,12 @@ public final class TrustReports {
     JWSAlgorithm alg = parsed.getHeader().getAlgorithm();
     if (!JWSAlgorithm.ES256.equals(alg) && !JWSAlgorithm.ES384.equals(alg)) {
       throw new VerificationException(Failure.UNSUPPORTED, "report signed with " + alg);
+    }
+    // the reporting key may sign other things (tokens); only objects typed as reports are reports
+    JOSEObjectType typ = parsed.getHeader().getType();
+    if (typ == null || !TYPE.equals(typ.getType())) {
+      throw new VerificationException(
+          Failure.MALFORMED, "the JWS is not typed " + TYPE + " but " + typ);
     }
     List<Base64> x5c = parsed.getHeader().getX509CertChain();
     if (x5c == null || x5c.isEmpty()) {

@@ -132,10 +132,18 @@ class TrustReportsTest {
     // a chain without x5c
     String[] p = jws.split("\\.");
     String header =
-        Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"ES256\"}".getBytes());
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString("{\"alg\":\"ES256\",\"typ\":\"vouch-trust-report+jws\"}".getBytes());
     expect(
         () -> TrustReports.verify(header + "." + p[1] + "." + p[2], List.of(fx.root), AT),
         Failure.CHAIN_UNTRUSTED);
+    // a JWS of another type from the same key is not a report
+    String untyped =
+        Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"ES256\"}".getBytes());
+    expect(
+        () -> TrustReports.verify(untyped + "." + p[1] + "." + p[2], List.of(fx.root), AT),
+        Failure.MALFORMED);
   }
 
   @Test
