@@ -78,6 +78,11 @@ public final class FlavorSigner {
     } catch (ParseException e) {
       throw new VerificationException(Failure.MALFORMED, "bad JWS header: " + e.getMessage());
     }
+    var typ = jws.getHeader().getType();
+    if (typ == null || !TYPE.equals(typ.getType())) {
+      throw new VerificationException(
+          Failure.MALFORMED, "the flavor signature is not typed " + TYPE);
+    }
     JWSAlgorithm alg = jws.getHeader().getAlgorithm();
     if (!JWSAlgorithm.ES256.equals(alg) && !JWSAlgorithm.ES384.equals(alg)) {
       throw new VerificationException(Failure.UNSUPPORTED, "flavor signed with " + alg);
