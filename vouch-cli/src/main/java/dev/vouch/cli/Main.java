@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       EventlogCommand.class,
       VerifyCommand.class,
       PolicyCommand.class,
+      ReportCommand.class,
+      FlavorCommand.class,
       DemoCommand.class,
       AgentCommand.class,
       StartupTrainingCommand.class,

@@ -1,0 +1,388 @@
+package dev.vouch.policy.flavor;
+
+import dev.vouch.core.Failure;
+import dev.vouch.core.VerificationException;
+import dev.vouch.core.bytes.Hex;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Judges a host's verified evidence against the flavors of a group, as ISecL's verifier does: each
+ * flavor's rules give results with faults, the group's match policy per part turns them into a
+ * verdict per part, and OVERALL is true only when every judged part is trusted (and at least one
+ * was judged). Secure Boot is a base requirement on top: the host is {@link
+ * HostStatus#SECURE_BOOT_DISABLED} unless its verified event log shows Secure Boot on.
+ *
+ * <p>Event-log rules compare events by digest, as sets, like ISecL: an {@code eventlog_equals} rule
+ * faults with {@code PcrEventLogContainsUnexpectedEntries} for measured digests the flavor does not
+ * list and {@code PcrEventLogMissingExpectedEntries} for listed digests not measured, leaving out
+ * events that carry one of the rule's {@code exclude_tags} on both sides.
+ */
+public final class FlavorMatcher {
+  private final List<PublicKey> signingKeys;
+  private final boolean checkSignatures;
+
+  private FlavorMatcher(List<PublicKey> signingKeys, boolean checkSignatures) {
+    this.signingKeys = List.copyOf(signingKeys);
+    this.checkSignatures = checkSignatures;
+  }
+
+  /** A matcher that trusts flavors signed by one of these keys (rule {@code FlavorTrusted}). */
+  public static FlavorMatcher trusting(List<PublicKey> flavorSigningKeys) {
+    return new FlavorMatcher(flavorSigningKeys, true);
+  }
+
+  /**
+   * A matcher that does not check flavor signatures (ISecL's {@code
+   * fvs-skip-flavor-signature-verification}): only for flavors from a store that is itself trusted,
+   * or to compare imported ISecL flavors whose RSA signatures Vouch cannot check.
+   */
+  public static FlavorMatcher withoutSignatureChecks() {
+    return new FlavorMatcher(List.of(), false);
+  }
+
+  /**
+   * Matches a host against a group's flavors.
+   *
+   * @param group the match policies
+   * @param flavors the group's flavors, oldest first (LATEST takes the last one of a part)
+   * @param host the host's verified evidence
+   */
+  public HostTrust match(FlavorGroup group, List<SignedFlavor> flavors, HostEvidence host) {
+    Map<FlavorPart, PartTrust> parts = new EnumMap<>(FlavorPart.class);
+    List<FlavorResult> evaluated = new ArrayList<>();
+    for (FlavorPart part : FlavorPart.values()) {
+      MatchPolicy policy = group.policies().get(part);
+      if (policy == null) {
+        continue;
+      }
+      List<SignedFlavor> candidates = new ArrayList<>();
+      for (SignedFlavor f : flavors) {
+        if (f.flavor().part() == part && belongsTo(f.flavor(), host)) {
+          candidates.add(f);
+        }
+      }
+      if (candidates.isEmpty()) {
+        if (policy.required() == MatchPolicy.Required.REQUIRED) {
+          parts.put(
+              part,
+              new PartTrust(
+                  part,
+                  false,
+                  List.of(
+                      FlavorRuleResult.of(
+                          FlavorRuleResult.REQUIRED_FLAVOR_TYPE_EXISTS,
+                          part,
+                          Optional.empty(),
+                          List.of(
+                              Fault.of(
+                                  Fault.REQUIRED_FLAVOR_TYPE_MISSING,
+                                  "the group requires a " + part + " flavor and has none"))))));
+        }
+        continue;
+      }
+      if (policy.matchType() == MatchPolicy.MatchType.LATEST) {
+        candidates = List.of(candidates.get(candidates.size() - 1));
+      }
+      List<FlavorResult> results = new ArrayList<>();
+      for (SignedFlavor f : candidates) {
+        results.add(evaluate(f, host));
+      }
+      evaluated.addAll(results);
+      parts.put(part, judge(part, policy.matchType(), results));
+    }
+    boolean overall = !parts.isEmpty() && parts.values().stream().allMatch(PartTrust::trusted);
+    HostStatus status;
+    String detail;
+    if (!host.secureBoot().orElse(false)) {
+      status = HostStatus.SECURE_BOOT_DISABLED;
+      detail =
+          host.secureBoot().isPresent()
+              ? "SecureBoot Disabled"
+              : "SecureBoot not shown by a verified event log";
+    } else if (overall) {
+      status = HostStatus.VERIFIED;
+      detail = "Attestation successful";
+    } else {
+      status = HostStatus.ATTESTATION_FAILED;
+      List<String> failed =
+          parts.values().stream().filter(p -> !p.trusted()).map(p -> p.part().name()).toList();
+      detail =
+          parts.isEmpty()
+              ? "no flavor part was judged"
+              : String.join(", ", failed) + " trust verification failed";
+    }
+    return new HostTrust(status, overall, parts, evaluated, detail);
+  }
+
+  private static boolean belongsTo(Flavor f, HostEvidence host) {
+    if (f.part() != FlavorPart.HOST_UNIQUE && f.part() != FlavorPart.ASSET_TAG) {
+      return true;
+    }
+    // host-unique flavors are linked to the machine by hardware UUID
+    Optional<String> uuid = f.meta().describe("hardware_uuid");
+    return uuid.isEmpty() || uuid.get().equalsIgnoreCase(host.host().hardwareUuid());
+  }
+
+  private static PartTrust judge(
+      FlavorPart part, MatchPolicy.MatchType type, List<FlavorResult> results) {
+    List<FlavorResult> trusted = results.stream().filter(FlavorResult::trusted).toList();
+    List<FlavorRuleResult> rules = new ArrayList<>();
+    boolean ok;
+    switch (type) {
+      case ANY_OF -> {
+        ok = !trusted.isEmpty();
+        (ok ? trusted : results).forEach(r -> rules.addAll(r.rules()));
+      }
+      case ALL_OF -> {
+        ok = trusted.size() == results.size();
+        results.forEach(r -> rules.addAll(r.rules()));
+        if (!ok) {
+          List<String> missing =
+              results.stream().filter(r -> !r.trusted()).map(r -> r.flavorId().toString()).toList();
+          rules.add(
+              FlavorRuleResult.of(
+                  FlavorRuleResult.ALL_OF_FLAVORS,
+                  part,
+                  Optional.empty(),
+                  List.of(
+                      Fault.of(
+                          Fault.ALL_OF_FLAVORS_MISSING,
+                          "flavors not matched: " + String.join(", ", missing)))));
+        }
+      }
+      case LATEST -> {
+        ok = results.get(0).trusted();
+        rules.addAll(results.get(0).rules());
+      }
+      default -> throw new IllegalStateException("unknown match type " + type);
+    }
+    return new PartTrust(part, ok, rules);
+  }
+
+  /** Evaluates every rule of one flavor against the host. */
+  public FlavorResult evaluate(SignedFlavor signed, HostEvidence host) {
+    Flavor f = signed.flavor();
+    UUID id = f.meta().id();
+    FlavorPart part = f.part();
+    List<FlavorRuleResult> rules = new ArrayList<>();
+    for (PcrRule r : f.pcrs()) {
+      if (r.pcrMatches()) {
+        rules.add(pcrMatches(part, id, r, host));
+      }
+      r.eventlogEquals().ifPresent(eq -> rules.add(eventLogEquals(part, id, r, eq, host)));
+      r.eventlogIncludes().ifPresent(inc -> rules.add(eventLogIncludes(part, id, r, inc, host)));
+      if (r.eventlogEquals().isPresent() || r.eventlogIncludes().isPresent()) {
+        List<Fault> faults =
+            host.eventLogVerified()
+                ? List.of()
+                : List.of(
+                    Fault.atPcr(
+                        Fault.PCR_EVENT_LOG_INVALID,
+                        r.index(),
+                        "PCR " + r.index() + " event log was not replayed against the quote",
+                        List.of()));
+        rules.add(
+            FlavorRuleResult.ofPcr(
+                FlavorRuleResult.PCR_EVENT_LOG_INTEGRITY, part, id, r, false, faults));
+      }
+    }
+    f.ima().ifPresent(expected -> rules.add(ima(part, id, expected, host)));
+    if (f.sections().containsKey("software")) {
+      // SOFTWARE flavors describe tboot-xm measurement XML, which Vouch agents do not produce
+      rules.add(
+          FlavorRuleResult.of(
+              FlavorRuleResult.XML_MEASUREMENT_LOG_EQUALS,
+              part,
+              Optional.of(id),
+              List.of(
+                  Fault.of(
+                      Fault.SOFTWARE_MEASUREMENTS_UNSUPPORTED,
+                      "the host supplied no software measurement log"))));
+    }
+    if (checkSignatures) {
+      rules.add(
+          FlavorRuleResult.of(
+              FlavorRuleResult.FLAVOR_TRUSTED, part, Optional.of(id), signatureFaults(signed)));
+    }
+    boolean trusted = rules.stream().allMatch(FlavorRuleResult::trusted);
+    return new FlavorResult(id, part, trusted, rules);
+  }
+
+  private List<Fault> signatureFaults(SignedFlavor signed) {
+    if (signed.signature().isEmpty()) {
+      return List.of(Fault.of(Fault.FLAVOR_SIGNATURE_MISSING, "the flavor is not signed"));
+    }
+    try {
+      FlavorSigner.verify(signed, signingKeys);
+      return List.of();
+    } catch (VerificationException e) {
+      String name =
+          e.failure() == Failure.SIGNATURE_INVALID
+              ? Fault.FLAVOR_SIGNATURE_VERIFICATION_FAILED
+              : Fault.FLAVOR_SIGNATURE_NOT_TRUSTED;
+      return List.of(Fault.of(name, e.getMessage()));
+    }
+  }
+
+  private static FlavorRuleResult pcrMatches(
+      FlavorPart part, UUID id, PcrRule r, HostEvidence host) {
+    Optional<byte[]> actual = host.pcrs().get(r.bank(), r.index());
+    List<Fault> faults = new ArrayList<>();
+    if (actual.isEmpty()) {
+      faults.add(
+          Fault.atPcr(
+              Fault.PCR_VALUE_MISSING,
+              r.index(),
+              Banks.name(r.bank()) + " PCR " + r.index() + " is missing from the quote",
+              List.of()));
+    } else if (!Hex.encode(actual.get()).equalsIgnoreCase(r.measurement())) {
+      faults.add(
+          Fault.atPcr(
+              Fault.PCR_VALUE_MISMATCH + Banks.name(r.bank()),
+              r.index(),
+              Banks.name(r.bank())
+                  + " PCR "
+                  + r.index()
+                  + " is "
+                  + Hex.encode(actual.get())
+                  + ", the flavor expects "
+                  + r.measurement(),
+              List.of()));
+    }
+    return FlavorRuleResult.ofPcr(FlavorRuleResult.PCR_MATCHES_CONSTANT, part, id, r, true, faults);
+  }
+
+  private static FlavorRuleResult eventLogEquals(
+      FlavorPart part, UUID id, PcrRule r, PcrRule.EventLogEquals eq, HostEvidence host) {
+    String name =
+        eq.excludeTags().isEmpty()
+            ? FlavorRuleResult.PCR_EVENT_LOG_EQUALS
+            : FlavorRuleResult.PCR_EVENT_LOG_EQUALS_EXCLUDING;
+    Optional<List<FlavorEvent>> log = host.eventsOf(r.bank(), r.index());
+    List<Fault> faults = new ArrayList<>();
+    if (log.isEmpty()) {
+      faults.add(missingLog(r));
+    } else {
+      List<FlavorEvent> actual =
+          log.get().stream().filter(e -> !e.hasAnyTag(eq.excludeTags())).toList();
+      List<FlavorEvent> expected =
+          eq.events().stream().filter(e -> !e.hasAnyTag(eq.excludeTags())).toList();
+      List<FlavorEvent> unexpected = subtract(actual, expected);
+      List<FlavorEvent> missing = subtract(expected, actual);
+      if (!unexpected.isEmpty()) {
+        faults.add(
+            Fault.atPcr(
+                Fault.PCR_EVENT_LOG_CONTAINS_UNEXPECTED_ENTRIES,
+                r.index(),
+                "PCR " + r.index() + " event log has " + unexpected.size() + " unexpected events",
+                unexpected));
+      }
+      if (!missing.isEmpty()) {
+        faults.add(missingEntries(r, missing));
+      }
+    }
+    return FlavorRuleResult.ofPcr(name, part, id, r, false, faults);
+  }
+
+  private static FlavorRuleResult eventLogIncludes(
+      FlavorPart part, UUID id, PcrRule r, List<FlavorEvent> expected, HostEvidence host) {
+    Optional<List<FlavorEvent>> log = host.eventsOf(r.bank(), r.index());
+    List<Fault> faults = new ArrayList<>();
+    if (log.isEmpty()) {
+      faults.add(missingLog(r));
+    } else {
+      List<FlavorEvent> missing = subtract(expected, log.get());
+      if (!missing.isEmpty()) {
+        faults.add(missingEntries(r, missing));
+      }
+    }
+    return FlavorRuleResult.ofPcr(
+        FlavorRuleResult.PCR_EVENT_LOG_INCLUDES, part, id, r, false, faults);
+  }
+
+  private static Fault missingLog(PcrRule r) {
+    return Fault.atPcr(
+        Fault.PCR_EVENT_LOG_MISSING,
+        r.index(),
+        Banks.name(r.bank()) + " PCR " + r.index() + " has no event log",
+        List.of());
+  }
+
+  private static Fault missingEntries(PcrRule r, List<FlavorEvent> missing) {
+    return Fault.atPcr(
+        Fault.PCR_EVENT_LOG_MISSING_EXPECTED_ENTRIES,
+        r.index(),
+        "PCR " + r.index() + " event log lacks " + missing.size() + " expected events",
+        missing);
+  }
+
+  /** The events of {@code a} whose digest no event of {@code b} has (ISecL's Subtract). */
+  private static List<FlavorEvent> subtract(List<FlavorEvent> a, List<FlavorEvent> b) {
+    Set<String> digests = new HashSet<>();
+    b.forEach(e -> digests.add(e.measurement()));
+    return a.stream().filter(e -> !digests.contains(e.measurement())).toList();
+  }
+
+  private static FlavorRuleResult ima(
+      FlavorPart part, UUID id, List<ImaMeasurement> expected, HostEvidence host) {
+    List<Fault> faults = new ArrayList<>();
+    if (host.ima().isEmpty()) {
+      faults.add(Fault.of(Fault.IMA_EVENT_LOG_MISSING, "the host supplied no IMA measurements"));
+    } else {
+      Map<String, Set<String>> allowed = new LinkedHashMap<>();
+      expected.forEach(
+          m -> allowed.computeIfAbsent(m.file(), k -> new HashSet<>()).add(m.measurement()));
+      Map<String, Boolean> seen = new HashMap<>();
+      List<FlavorEvent> unexpected = new ArrayList<>();
+      List<FlavorEvent> mismatched = new ArrayList<>();
+      for (ImaMeasurement m : host.ima().get()) {
+        Set<String> ok = allowed.get(m.file());
+        if (ok == null) {
+          unexpected.add(imaEntry(m));
+        } else if (!ok.contains(m.measurement())) {
+          mismatched.add(imaEntry(m));
+        }
+        seen.put(m.file(), true);
+      }
+      List<FlavorEvent> missing = new ArrayList<>();
+      for (ImaMeasurement m : expected) {
+        if (!seen.containsKey(m.file())) {
+          missing.add(imaEntry(m));
+        }
+      }
+      addImaFault(
+          faults, Fault.IMA_EVENT_LOG_CONTAINS_UNEXPECTED_ENTRIES, "unexpected", unexpected);
+      addImaFault(faults, Fault.IMA_EVENT_LOG_MISMATCHED_ENTRIES, "mismatched", mismatched);
+      addImaFault(faults, Fault.IMA_EVENT_LOG_MISSING_EXPECTED_ENTRIES, "missing", missing);
+    }
+    return FlavorRuleResult.of(
+        FlavorRuleResult.IMA_EVENT_LOG_EQUALS, part, Optional.of(id), faults);
+  }
+
+  private static void addImaFault(
+      List<Fault> faults, String name, String what, List<FlavorEvent> entries) {
+    if (!entries.isEmpty()) {
+      faults.add(
+          new Fault(
+              name,
+              entries.size() + " " + what + " IMA entries",
+              java.util.OptionalInt.of(10),
+              entries));
+    }
+  }
+
+  /** IMA entries travel in faults as events of type "ima" tagged with the file path. */
+  private static FlavorEvent imaEntry(ImaMeasurement m) {
+    return new FlavorEvent(0, "ima", List.of(m.file()), m.measurement());
+  }
+}

@@ -1,0 +1,238 @@
+package dev.vouch.policy.flavor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vouch.core.Claims;
+import dev.vouch.core.Failure;
+import dev.vouch.core.VerificationException;
+import dev.vouch.core.bytes.Hex;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.PcrValues;
+import dev.vouch.evidence.tpm.TpmClaims;
+import dev.vouch.evidence.tpm.eventlog.EfiVariableEvent;
+import dev.vouch.evidence.tpm.eventlog.SecureBootState;
+import dev.vouch.evidence.tpm.eventlog.TcgEvent;
+import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/**
+ * What the verifier knows about a host after its evidence passed: quoted PCR values, the events of
+ * the replayed firmware log per bank and PCR, Secure Boot as that verified log states it, the TPM
+ * reset count (reboots) and optionally the IMA file measurements covered by the quote.
+ *
+ * @param host the unsigned host facts
+ * @param pcrs the quoted register values
+ * @param events per bank, per PCR: the events of the verified log, in log order
+ * @param eventLogVerified true when the log was replayed against the quoted PCRs
+ * @param secureBoot the {@code SecureBoot} variable from the verified log; empty when not shown
+ * @param resetCount the quote's TPM reset count
+ * @param ima IMA measurements covered by the quoted PCR 10, when collected
+ */
+public record HostEvidence(
+    HostFacts host,
+    PcrValues pcrs,
+    Map<HashAlg, Map<Integer, List<FlavorEvent>>> events,
+    boolean eventLogVerified,
+    Optional<Boolean> secureBoot,
+    OptionalLong resetCount,
+    Optional<List<ImaMeasurement>> ima) {
+
+  public HostEvidence {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(pcrs, "pcrs");
+    Map<HashAlg, Map<Integer, List<FlavorEvent>>> copy = new TreeMap<>();
+    events.forEach(
+        (bank, byPcr) -> {
+          Map<Integer, List<FlavorEvent>> inner = new TreeMap<>();
+          byPcr.forEach((i, l) -> inner.put(i, List.copyOf(l)));
+          copy.put(bank, Collections.unmodifiableMap(inner));
+        });
+    events = Collections.unmodifiableMap(copy);
+    Objects.requireNonNull(secureBoot, "secureBoot");
+    Objects.requireNonNull(resetCount, "resetCount");
+    ima = ima.map(List::copyOf);
+  }
+
+  /** The events of one PCR in one bank, or empty when the log has none for it. */
+  public Optional<List<FlavorEvent>> eventsOf(HashAlg bank, int pcr) {
+    Map<Integer, List<FlavorEvent>> byPcr = events.get(bank);
+    return byPcr == null ? Optional.empty() : Optional.ofNullable(byPcr.get(pcr));
+  }
+
+  /** The same evidence with other PCR values (tests and what-if checks). */
+  public HostEvidence withPcrs(PcrValues other) {
+    return new HostEvidence(host, other, events, eventLogVerified, secureBoot, resetCount, ima);
+  }
+
+  /** The same evidence with another reset count (a reboot). */
+  public HostEvidence withResetCount(long count) {
+    return new HostEvidence(
+        host, pcrs, events, eventLogVerified, secureBoot, OptionalLong.of(count), ima);
+  }
+
+  /** The same evidence with IMA measurements. */
+  public HostEvidence withIma(List<ImaMeasurement> measurements) {
+    return new HostEvidence(
+        host, pcrs, events, eventLogVerified, secureBoot, resetCount, Optional.of(measurements));
+  }
+
+  /**
+   * Evidence from a verified TPM attestation: the claims of {@code TpmEvidenceVerifier} (quoted
+   * PCRs, {@code tpm.reset_count}, {@code tpm.eventlog.verified}, {@code tpm.secure_boot}) and the
+   * event log that verifier replayed. Secure Boot is taken from the claims only, never from what
+   * the host says.
+   *
+   * @throws VerificationException PCR_VALUES_MISSING when the claims hold no PCR,
+   *     EVENT_LOG_MISMATCH when a log is given but the claims say none was verified
+   */
+  public static HostEvidence fromVerified(Claims claims, Optional<TcgEventLog> log, HostFacts host)
+      throws VerificationException {
+    PcrValues.Builder b = PcrValues.builder();
+    int count = 0;
+    for (var e : claims.values().entrySet()) {
+      String k = e.getKey();
+      if (!k.startsWith(TpmClaims.PCR_PREFIX)) {
+        continue;
+      }
+      String[] parts = k.substring(TpmClaims.PCR_PREFIX.length()).split("\\.");
+      if (parts.length != 2 || !parts[1].chars().allMatch(Character::isDigit)) {
+        continue;
+      }
+      Optional<HashAlg> bank = HashAlg.fromName(parts[0]);
+      if (bank.isEmpty() || !Hex.isHex(String.valueOf(e.getValue()))) {
+        continue;
+      }
+      b.put(bank.get(), Integer.parseInt(parts[1]), Hex.decode(String.valueOf(e.getValue())));
+      count++;
+    }
+    if (count == 0) {
+      throw new VerificationException(Failure.PCR_VALUES_MISSING, "the claims hold no PCR value");
+    }
+    boolean verified = Boolean.TRUE.equals(claims.get(TpmClaims.EVENTLOG_VERIFIED));
+    if (log.isPresent() && !verified) {
+      throw new VerificationException(
+          Failure.EVENT_LOG_MISMATCH, "an event log was given that the verifier did not replay");
+    }
+    Object sb = claims.get(TpmClaims.SECURE_BOOT);
+    Object reset = claims.get(TpmClaims.RESET_COUNT);
+    return new HostEvidence(
+        host,
+        b.build(),
+        log.map(HostEvidence::eventsOf).orElse(Map.of()),
+        verified,
+        sb instanceof Boolean bool ? Optional.of(bool) : Optional.empty(),
+        reset instanceof Number n ? OptionalLong.of(n.longValue()) : OptionalLong.empty(),
+        Optional.empty());
+  }
+
+  /**
+   * Evidence from a host attestation the server already verified (its quoted PCRs, whether the
+   * firmware log replayed, that log, the Secure Boot state the verified log shows, and the quote's
+   * reset count).
+   */
+  public static HostEvidence of(
+      HostFacts host,
+      PcrValues quoted,
+      boolean eventLogVerified,
+      Optional<TcgEventLog> verifiedLog,
+      Optional<SecureBootState> secureBoot,
+      long resetCount) {
+    return new HostEvidence(
+        host,
+        quoted,
+        eventLogVerified ? verifiedLog.map(HostEvidence::eventsOf).orElse(Map.of()) : Map.of(),
+        eventLogVerified,
+        eventLogVerified
+            ? secureBoot.flatMap(SecureBootState::secureBootEnabled)
+            : Optional.empty(),
+        OptionalLong.of(resetCount),
+        Optional.empty());
+  }
+
+  /** Groups a log's events by bank and PCR, tagging UEFI variable events with the variable name. */
+  public static Map<HashAlg, Map<Integer, List<FlavorEvent>>> eventsOf(TcgEventLog log) {
+    Map<HashAlg, Map<Integer, List<FlavorEvent>>> out = new TreeMap<>();
+    for (TcgEvent e : log.events()) {
+      List<String> tags = e instanceof EfiVariableEvent v ? List.of(v.name()) : List.of();
+      for (var d : e.digests().entrySet()) {
+        out.computeIfAbsent(d.getKey(), k -> new TreeMap<>())
+            .computeIfAbsent(e.pcr(), k -> new ArrayList<>())
+            .add(new FlavorEvent(e.type(), e.typeName(), tags, Hex.encode(d.getValue())));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Evidence from an ISecL host manifest ({@code host_info}, {@code pcr_manifest} with {@code
+   * sha1pcrs}/{@code sha2pcrs}/{@code sha3pcrs} and {@code pcr_event_log_map}). ISecL manifests are
+   * built by its verifier after quote checks, so the log counts as verified; Secure Boot is read
+   * from {@code host_info.hardware_features.UEFI.meta.secure_boot_enabled}, which is the host's own
+   * claim: use this for ISecL data only.
+   */
+  public static HostEvidence fromIseclManifest(byte[] json) throws VerificationException {
+    JsonNode root = FlavorJson.object(FlavorJson.tree(json), "host manifest");
+    JsonNode info = FlavorJson.object(root.get("host_info"), "host_info");
+    JsonNode pm = FlavorJson.object(root.get("pcr_manifest"), "pcr_manifest");
+    PcrValues.Builder b = PcrValues.builder();
+    for (String list : List.of("sha1pcrs", "sha2pcrs", "sha3pcrs")) {
+      JsonNode l = pm.get(list);
+      if (l == null || l.isNull()) {
+        continue;
+      }
+      for (JsonNode p : l) {
+        String idx = FlavorJson.text(p.get("index"), "pcr index");
+        int i;
+        try {
+          i = Integer.parseInt(idx.startsWith("pcr_") ? idx.substring(4) : idx);
+        } catch (NumberFormatException e) {
+          throw FlavorJson.malformed("bad PCR index " + idx);
+        }
+        b.put(
+            Banks.parse(FlavorJson.text(p.get("pcr_bank"), "pcr_bank")),
+            i,
+            Hex.decode(FlavorJson.hex(p.get("value"), "pcr value")));
+      }
+    }
+    Map<HashAlg, Map<Integer, List<FlavorEvent>>> events = new TreeMap<>();
+    JsonNode map = pm.get("pcr_event_log_map");
+    if (map != null && map.isObject()) {
+      var it = map.fields();
+      while (it.hasNext()) {
+        var bankEntry = it.next();
+        HashAlg bank = Banks.parse(bankEntry.getKey());
+        for (JsonNode entry : bankEntry.getValue()) {
+          int i = FlavorJson.object(entry.get("pcr"), "pcr").path("index").asInt(-1);
+          events
+              .computeIfAbsent(bank, k -> new TreeMap<>())
+              .put(i, FlavorJson.readEvents(entry.get("tpm_events")));
+        }
+      }
+    }
+    JsonNode sb =
+        info.path("hardware_features").path("UEFI").path("meta").path("secure_boot_enabled");
+    HostFacts facts =
+        new HostFacts(
+            info.path("host_name").asText(""),
+            info.path("hardware_uuid").asText(""),
+            info.path("os_name").asText(""),
+            info.path("os_version").asText(""),
+            info.path("bios_name").asText(""),
+            info.path("bios_version").asText(""),
+            info.path("tpm_version").asText(""));
+    return new HostEvidence(
+        facts,
+        b.build(),
+        events,
+        true,
+        sb.isBoolean() ? Optional.of(sb.asBoolean()) : Optional.empty(),
+        OptionalLong.empty(),
+        Optional.empty());
+  }
+}

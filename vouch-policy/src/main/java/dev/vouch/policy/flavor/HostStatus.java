@@ -1,0 +1,16 @@
+package dev.vouch.policy.flavor;
+
+/**
+ * A host's trust status. {@link #SECURE_BOOT_DISABLED} wins over flavor results: a host whose
+ * verified event log does not show Secure Boot on is never {@link #VERIFIED}.
+ */
+public enum HostStatus {
+  /** Every required flavor part matched and Secure Boot is on. */
+  VERIFIED,
+  /** Some flavor rule failed, or a required flavor part is missing. */
+  ATTESTATION_FAILED,
+  /** The verified event log shows Secure Boot off, or does not show it at all. */
+  SECURE_BOOT_DISABLED,
+  /** Not attested (yet), or the last attestation could not be completed. */
+  UNKNOWN
+}

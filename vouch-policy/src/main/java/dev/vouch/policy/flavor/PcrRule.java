@@ -1,0 +1,49 @@
+package dev.vouch.policy.flavor;
+
+import dev.vouch.core.crypto.HashAlg;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a flavor expects of one PCR in one bank (ISecL {@code FlavorPcrs}).
+ *
+ * @param index the register, 0..23
+ * @param bank the bank
+ * @param measurement the expected value, lower-case hex
+ * @param pcrMatches the register must equal {@code measurement} (rule {@code PcrMatchesConstant})
+ * @param eventlogEquals the register's events must be exactly these, apart from events carrying an
+ *     excluded tag (rules {@code PcrEventLogEquals} / {@code PcrEventLogEqualsExcluding})
+ * @param eventlogIncludes the register's events must include these (rule {@code
+ *     PcrEventLogIncludes}); empty when the flavor does not ask
+ */
+public record PcrRule(
+    int index,
+    HashAlg bank,
+    String measurement,
+    boolean pcrMatches,
+    Optional<EventLogEquals> eventlogEquals,
+    Optional<List<FlavorEvent>> eventlogIncludes) {
+
+  public PcrRule {
+    Objects.requireNonNull(bank, "bank");
+    measurement = measurement.toLowerCase(Locale.ROOT);
+    Objects.requireNonNull(eventlogEquals, "eventlogEquals");
+    eventlogIncludes = eventlogIncludes.map(List::copyOf);
+  }
+
+  /**
+   * The exact event list of an {@code eventlog_equals} rule.
+   *
+   * @param events the expected events
+   * @param excludeTags events carrying any of these tags are left out of the comparison on both
+   *     sides
+   */
+  public record EventLogEquals(List<FlavorEvent> events, List<String> excludeTags) {
+    public EventLogEquals {
+      events = List.copyOf(events);
+      excludeTags = List.copyOf(excludeTags);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.vouch.policy.report;
+
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.policy.flavor.HostEvidence;
+import dev.vouch.policy.flavor.HostFacts;
+import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.policy.flavor.HostTrust;
+import dev.vouch.policy.flavor.PartTrust;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The result of one host verification, as stored, shown and signed: host facts, the host status,
+ * ISecL's OVERALL trust and trust per flavor part with every rule result and fault, and the window
+ * in which the report is valid. {@link TrustReportJson} gives its JSON (ISecL's report envelope
+ * plus {@code status} and {@code detail}); {@link TrustReports} signs and verifies it.
+ *
+ * @param id the report id
+ * @param hostId the host id
+ * @param host the host facts (TPM version, OS name and version, BIOS version, ...)
+ * @param secureBoot Secure Boot as the verified event log shows it; empty when not shown
+ * @param status the host status
+ * @param overall ISecL's OVERALL
+ * @param parts trust per flavor part
+ * @param flavors trust per evaluated flavor
+ * @param detail a sentence for people
+ * @param created when the report was made (start of validity)
+ * @param expires end of validity
+ */
+public record TrustReport(
+    UUID id,
+    String hostId,
+    HostFacts host,
+    Optional<Boolean> secureBoot,
+    HostStatus status,
+    boolean overall,
+    Map<FlavorPart, PartTrust> parts,
+    List<FlavorTrust> flavors,
+    String detail,
+    Instant created,
+    Instant expires) {
+  public TrustReport {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(hostId, "hostId");
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(secureBoot, "secureBoot");
+    Objects.requireNonNull(status, "status");
+    Map<FlavorPart, PartTrust> copy = new EnumMap<>(FlavorPart.class);
+    copy.putAll(parts);
+    parts = java.util.Collections.unmodifiableMap(copy);
+    flavors = List.copyOf(flavors);
+    Objects.requireNonNull(detail, "detail");
+    Objects.requireNonNull(created, "created");
+    Objects.requireNonNull(expires, "expires");
+  }
+
+  /** A report of a match, valid from {@code created} for {@code validity}. */
+  public static TrustReport of(
+      UUID id,
+      String hostId,
+      HostEvidence evidence,
+      HostTrust trust,
+      Instant created,
+      Duration validity) {
+    return new TrustReport(
+        id,
+        hostId,
+        evidence.host(),
+        evidence.secureBoot(),
+        trust.status(),
+        trust.overall(),
+        trust.parts(),
+        trust.flavors().stream()
+            .map(f -> new FlavorTrust(f.flavorId(), f.part(), f.trusted()))
+            .toList(),
+        trust.detail(),
+        created,
+        created.plus(validity));
+  }
+
+  /**
+   * Whether one flavor matched the host.
+   *
+   * @param flavorId the flavor
+   * @param part its part
+   * @param trusted every rule of the flavor passed
+   */
+  public record FlavorTrust(UUID flavorId, FlavorPart part, boolean trusted) {
+    public FlavorTrust {
+      Objects.requireNonNull(flavorId, "flavorId");
+      Objects.requireNonNull(part, "part");
+    }
+  }
+
+  /** True when {@code at} lies in [created, expires]. */
+  public boolean validAt(Instant at) {
+    return !at.isBefore(created) && !at.isAfter(expires);
+  }
+}

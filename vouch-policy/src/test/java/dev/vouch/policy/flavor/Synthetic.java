@@ -1,0 +1,71 @@
+package dev.vouch.policy.flavor;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vouch.core.bytes.Hex;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.PcrValues;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/** Small hand-made flavors and hosts for rule and policy tests. */
+final class Synthetic {
+  static final String A = "aa".repeat(32);
+  static final String B = "bb".repeat(32);
+  static final String UUID_HOST = "11111111-2222-3333-4444-555555555555";
+  static final FlavorEvent SB =
+      new FlavorEvent(
+          0x80000001L, "EV_EFI_VARIABLE_DRIVER_CONFIG", List.of("SecureBoot"), "01".repeat(32));
+  static final FlavorEvent DB =
+      new FlavorEvent(0x80000001L, "EV_EFI_VARIABLE_DRIVER_CONFIG", List.of("db"), "02".repeat(32));
+  static final FlavorEvent SEP = new FlavorEvent(4, "EV_SEPARATOR", List.of(), "03".repeat(32));
+  static final FlavorEvent INITRD =
+      new FlavorEvent(0xd, "EV_IPL", List.of("initrd"), "04".repeat(32));
+
+  private Synthetic() {}
+
+  static HostFacts facts() {
+    return new HostFacts("h1", UUID_HOST, "Ubuntu", "24.04", "EDK II", "1.0", "2.0");
+  }
+
+  /** A host with PCR 0 = A and PCR 7 events SB, DB, SEP, Secure Boot on, reset count 5. */
+  static HostEvidence host() {
+    return new HostEvidence(
+        facts(),
+        PcrValues.builder()
+            .put(HashAlg.SHA256, 0, Hex.decode(A))
+            .put(HashAlg.SHA256, 7, Hex.decode(B))
+            .build(),
+        Map.of(HashAlg.SHA256, Map.of(7, List.of(SB, DB, SEP, INITRD))),
+        true,
+        Optional.of(true),
+        OptionalLong.of(5),
+        Optional.empty());
+  }
+
+  static Flavor flavor(FlavorPart part, long id, PcrRule... rules) {
+    ObjectNode d = JsonNodeFactory.instance.objectNode();
+    d.put("flavor_part", part.name());
+    d.put("label", "f" + id);
+    return new Flavor(
+        new FlavorMeta(new UUID(0, id), part, "f" + id, "VOUCH", d, Optional.empty()),
+        List.of(rules),
+        Optional.empty(),
+        Map.of());
+  }
+
+  static PcrRule pcr0(String value) {
+    return new PcrRule(0, HashAlg.SHA256, value, true, Optional.empty(), Optional.empty());
+  }
+
+  static SignedFlavor good(FlavorPart part, long id) {
+    return SignedFlavor.unsigned(flavor(part, id, pcr0(A)));
+  }
+
+  static SignedFlavor bad(FlavorPart part, long id) {
+    return SignedFlavor.unsigned(flavor(part, id, pcr0(B)));
+  }
+}
