@@ -12,5 +12,10 @@ public enum HostStatus {
   /** The verified event log shows Secure Boot off, or does not show it at all. */
   SECURE_BOOT_DISABLED,
   /** Not attested (yet), or the last attestation could not be completed. */
-  UNKNOWN
+  UNKNOWN;
+
+  /** True for the statuses that take a host out of service (its node is cordoned). */
+  public boolean isFailure() {
+    return this == ATTESTATION_FAILED || this == SECURE_BOOT_DISABLED;
+  }
 }

@@ -1,5 +1,6 @@
 package dev.vouch.server.actions;
 
+import dev.vouch.policy.flavor.HostStatus;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.policy.flavor.HostStatus;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;

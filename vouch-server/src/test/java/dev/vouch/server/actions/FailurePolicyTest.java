@@ -2,6 +2,7 @@ package dev.vouch.server.actions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.server.actions.FailurePolicy.Cordon;
 import dev.vouch.server.actions.FailurePolicy.Evict;
 import dev.vouch.server.actions.FailurePolicy.Publish;
