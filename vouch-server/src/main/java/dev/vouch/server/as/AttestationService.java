@@ -21,6 +21,7 @@ import dev.vouch.policy.RuleResult;
 import dev.vouch.policy.ear.EarIssuer;
 import dev.vouch.policy.ear.Submod;
 import dev.vouch.policy.rvps.ReferenceValueStore;
+import dev.vouch.server.json.Jcs;
 import dev.vouch.server.policy.PolicyStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

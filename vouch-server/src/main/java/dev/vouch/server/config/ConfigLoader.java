@@ -5,17 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.vouch.core.Tee;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Loads {@link ServerConfig}: the YAML file (optional), then environment overrides, then validates.
@@ -34,7 +37,12 @@ import java.util.Optional;
  * tokens:  {algorithm: ES256, lifetime_seconds: 300, rotation_hours: 24}
  * admin:   {token: ...}
  * rvps:    {bundle_keys_file: /etc/vouch/rvps-keys.jwks}
+ * kbs:     {enabled: true, session_ttl_seconds: 300, admin_key_files: [/etc/vouch/kbs-admin.pub],
+ *           tees: [tpm, snp, tdx], passport_jwks_file: /etc/vouch/as.jwks}
  * }</pre>
+ *
+ * Lists ({@code kbs.admin_key_files}, {@code kbs.tees}) are YAML sequences or comma-separated
+ * strings (the form environment variables take).
  */
 public final class ConfigLoader {
   /** Keys per section; the empty section holds top-level scalars. */
@@ -48,6 +56,9 @@ public final class ConfigLoader {
     KEYS.put("tokens", List.of("algorithm", "lifetime_seconds", "rotation_hours"));
     KEYS.put("admin", List.of("token"));
     KEYS.put("rvps", List.of("bundle_keys_file"));
+    KEYS.put(
+        "kbs",
+        List.of("enabled", "session_ttl_seconds", "admin_key_files", "tees", "passport_jwks_file"));
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -218,7 +229,79 @@ public final class ConfigLoader {
         storage,
         new ServerConfig.Tokens(alg, lifetime, rotation),
         new ServerConfig.Admin(adminToken),
-        new ServerConfig.Rvps(bundleKeys));
+        new ServerConfig.Rvps(bundleKeys),
+        kbs(root.path("kbs")));
+  }
+
+  private static ServerConfig.Kbs kbs(JsonNode kbs) throws ConfigException {
+    ServerConfig.Kbs d = ServerConfig.Kbs.defaults();
+    Optional<String> enabledText = text(kbs, "kbs", "enabled");
+    boolean enabled = true;
+    if (enabledText.isPresent()) {
+      enabled =
+          switch (enabledText.get().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default ->
+                throw new ConfigException(
+                    "kbs.enabled must be true or false, not '" + enabledText.get() + "'");
+          };
+    }
+    Duration ttl =
+        Duration.ofSeconds(
+            number(kbs, "kbs", "session_ttl_seconds", d.sessionTtl().toSeconds(), 10, 86400));
+    List<Path> adminKeys = new ArrayList<>();
+    for (String f : list(kbs, "kbs", "admin_key_files")) {
+      Path p = Path.of(f);
+      if (!Files.isReadable(p)) {
+        throw new ConfigException("kbs.admin_key_files: " + p + " is not readable");
+      }
+      adminKeys.add(p);
+    }
+    Set<Tee> tees = d.tees();
+    List<String> teeNames = list(kbs, "kbs", "tees");
+    if (!teeNames.isEmpty()) {
+      EnumSet<Tee> chosen = EnumSet.noneOf(Tee.class);
+      for (String n : teeNames) {
+        chosen.add(
+            Tee.fromWireName(n)
+                .orElseThrow(() -> new ConfigException("kbs.tees: unknown TEE '" + n + "'")));
+      }
+      tees = chosen;
+    }
+    Optional<Path> jwks = text(kbs, "kbs", "passport_jwks_file").map(Path::of);
+    if (jwks.isPresent() && !Files.isReadable(jwks.get())) {
+      throw new ConfigException("kbs.passport_jwks_file " + jwks.get() + " is not readable");
+    }
+    return new ServerConfig.Kbs(enabled, ttl, adminKeys, tees, jwks);
+  }
+
+  /** A YAML sequence of scalars, or one comma-separated string (as environment variables give). */
+  private static List<String> list(JsonNode section, String name, String key)
+      throws ConfigException {
+    JsonNode n = section.get(key);
+    if (n == null || n.isNull()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    if (n.isArray()) {
+      for (JsonNode e : n) {
+        if (!e.isValueNode() || e.asText().isBlank()) {
+          throw new ConfigException(where(name, key) + " must be a list of non-empty values");
+        }
+        out.add(e.asText().strip());
+      }
+      return out;
+    }
+    if (!n.isValueNode()) {
+      throw new ConfigException(where(name, key) + " must be a list or a comma-separated string");
+    }
+    for (String part : n.asText().split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.strip());
+      }
+    }
+    return out;
   }
 
   private static void validateKek(String b64) throws ConfigException {

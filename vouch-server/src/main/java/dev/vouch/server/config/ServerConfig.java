@@ -1,8 +1,12 @@
 package dev.vouch.server.config;
 
+import dev.vouch.core.Tee;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The whole server configuration, loaded once at start by {@link ConfigLoader} (YAML file, then
@@ -18,9 +22,28 @@ import java.util.Optional;
  * @param tokens attestation result tokens
  * @param admin admin API authentication
  * @param rvps reference value ingestion
+ * @param kbs the key broker
  */
 public record ServerConfig(
-    Path dataDir, Http http, Tls tls, Storage storage, Tokens tokens, Admin admin, Rvps rvps) {
+    Path dataDir,
+    Http http,
+    Tls tls,
+    Storage storage,
+    Tokens tokens,
+    Admin admin,
+    Rvps rvps,
+    Kbs kbs) {
+
+  /** A configuration with the key broker's defaults. */
+  public ServerConfig(
+      Path dataDir, Http http, Tls tls, Storage storage, Tokens tokens, Admin admin, Rvps rvps) {
+    this(dataDir, http, tls, storage, tokens, admin, rvps, Kbs.defaults());
+  }
+
+  /** This configuration with another key broker section. */
+  public ServerConfig withKbs(Kbs k) {
+    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, k);
+  }
 
   /**
    * @param host address to bind ({@code http.host}, default {@code 0.0.0.0})
@@ -106,4 +129,40 @@ public record ServerConfig(
    *     it every signed bundle is refused (samples are still accepted from admins)
    */
   public record Rvps(Optional<Path> bundleKeysFile) {}
+
+  /**
+   * The key broker (Trustee's KBS protocol under {@code /kbs/v0}), backed by this server's
+   * attestation service, its sessions, resources and resource policy in the server's database.
+   *
+   * @param enabled whether the KBS routes are served ({@code kbs.enabled}, default true)
+   * @param sessionTtl how long a handshake session lives ({@code kbs.session_ttl_seconds}, default
+   *     300)
+   * @param adminKeyFiles PEM public keys (Ed25519 or EC P-256/P-384) whose JWTs may manage
+   *     resources and the resource policy ({@code kbs.admin_key_files}); none means no KBS admin
+   * @param tees the evidence kinds {@code /kbs/v0/auth} accepts ({@code kbs.tees}, default every
+   *     real TEE; {@code sample} only for tests)
+   * @param passportJwksFile the JWKS of an attestation service whose tokens are accepted as bearer
+   *     tokens (passport mode, {@code kbs.passport_jwks_file}); absent means background-check only
+   */
+  public record Kbs(
+      boolean enabled,
+      Duration sessionTtl,
+      List<Path> adminKeyFiles,
+      Set<Tee> tees,
+      Optional<Path> passportJwksFile) {
+    public Kbs {
+      adminKeyFiles = List.copyOf(adminKeyFiles);
+      tees = tees.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tees));
+    }
+
+    /** Enabled, five-minute sessions, every real TEE, no admin keys, no passport. */
+    public static Kbs defaults() {
+      return new Kbs(
+          true,
+          Duration.ofMinutes(5),
+          List.of(),
+          EnumSet.complementOf(EnumSet.of(Tee.SAMPLE)),
+          Optional.empty());
+    }
+  }
 }

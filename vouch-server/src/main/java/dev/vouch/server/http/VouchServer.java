@@ -13,6 +13,8 @@ import dev.vouch.server.as.AttestationRoutes;
 import dev.vouch.server.as.AttestationService;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.kbs.KbsModule;
+import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.policy.PolicyRoutes;
 import dev.vouch.server.policy.PolicyStore;
 import dev.vouch.server.rvps.ReferenceValueRoutes;
@@ -39,6 +41,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,9 +55,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code vouch server}: one Javalin 7 app on virtual threads hosting the attestation service, the
- * reference value API and the policy API over one database. Start with {@link #start}; stop with
- * {@link #close}. Further services (the KBS) plug in through {@link Extension}s that receive the
- * shared {@link Services}.
+ * reference value API, the policy API and (unless {@code kbs.enabled} is false) the key broker over
+ * one database. Start with {@link #start}; stop with {@link #close}. Further services (the KBS)
+ * plug in through {@link Extension}s that receive the shared {@link Services}.
  */
 public final class VouchServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VouchServer.class);
@@ -83,6 +86,7 @@ public final class VouchServer implements AutoCloseable {
 
   private final Javalin app;
   private final Services services;
+  private final Optional<KbsService> kbs;
   private final ScheduledExecutorService scheduler;
   private final String adminToken;
   private final boolean tls;
@@ -90,11 +94,13 @@ public final class VouchServer implements AutoCloseable {
   private VouchServer(
       Javalin app,
       Services services,
+      Optional<KbsService> kbs,
       ScheduledExecutorService scheduler,
       String adminToken,
       boolean tls) {
     this.app = app;
     this.services = services;
+    this.kbs = kbs;
     this.scheduler = scheduler;
     this.adminToken = adminToken;
     this.tls = tls;
@@ -196,6 +202,9 @@ public final class VouchServer implements AutoCloseable {
         cfg ->
             new ReferenceValueRoutes(rvs, new ReferenceValueMessages(bundleKeys, clock), clock)
                 .register(new Routes(cfg, api, admin)));
+    Optional<KbsModule> kbs =
+        config.kbs().enabled() ? Optional.of(KbsModule.create(services)) : Optional.empty();
+    kbs.ifPresent(k -> groups.add(k.routes()));
     for (Extension e : extensions) {
       groups.add(e.routes(services));
     }
@@ -241,7 +250,7 @@ public final class VouchServer implements AutoCloseable {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "vouch-key-rotation");
+              Thread t = new Thread(r, "vouch-scheduler");
               t.setDaemon(true);
               return t;
             });
@@ -256,13 +265,31 @@ public final class VouchServer implements AutoCloseable {
         1,
         1,
         TimeUnit.MINUTES);
-    VouchServer server = new VouchServer(app, services, scheduler, adminToken, tls);
+    kbs.ifPresent(
+        k ->
+            scheduler.scheduleWithFixedDelay(
+                () -> {
+                  try {
+                    int n = k.service().sweepSessions();
+                    if (n > 0) {
+                      LOG.debug("swept {} expired kbs sessions", n);
+                    }
+                  } catch (RuntimeException e) {
+                    LOG.warn("kbs session sweep failed: {}", e.toString());
+                  }
+                },
+                1,
+                1,
+                TimeUnit.MINUTES));
+    VouchServer server =
+        new VouchServer(app, services, kbs.map(KbsModule::service), scheduler, adminToken, tls);
     LOG.info(
-        "vouch server listening url={} database={} tls={} data_dir={}",
+        "vouch server listening url={} database={} tls={} data_dir={} kbs={}",
         server.baseUri(),
         db.kind(),
         config.tls().mode(),
-        dataDir);
+        dataDir,
+        config.kbs().enabled());
     return server;
   }
 
@@ -435,6 +462,11 @@ public final class VouchServer implements AutoCloseable {
 
   public Services services() {
     return services;
+  }
+
+  /** The key broker, when {@code kbs.enabled}. */
+  public Optional<KbsService> kbs() {
+    return kbs;
   }
 
   @Override

@@ -65,7 +65,10 @@ public final class KbsService {
   private final ResourceStore resources;
   private final AdminAuth admin;
   private final ResponseEncryptor encryptor = new ResponseEncryptor();
-  private final AtomicReference<ResourcePolicy> policy;
+  private final ResourcePolicyStore policyStore;
+  private final ResourcePolicy defaultPolicy;
+  // the last compiled policy, reused while the stored source is unchanged
+  private final AtomicReference<ResourcePolicy> compiled;
   private final Clock clock;
   private final SecureRandom random;
 
@@ -83,13 +86,45 @@ public final class KbsService {
       ResourcePolicy policy,
       Clock clock,
       SecureRandom random) {
+    this(
+        config,
+        backend,
+        passport,
+        sessions,
+        resources,
+        admin,
+        policy,
+        ResourcePolicyStore.inMemory(),
+        clock,
+        random);
+  }
+
+  /**
+   * @param backend the attestation service for background-check mode, if any
+   * @param passport the verifier of bearer tokens for passport mode, if any
+   * @param policy the resource policy in force until an admin stores one
+   * @param policyStore where the admin's policy is kept; shared by replicas on one database
+   */
+  public KbsService(
+      KbsConfig config,
+      Optional<AttestationBackend> backend,
+      Optional<TokenVerifier> passport,
+      SessionStore sessions,
+      ResourceStore resources,
+      AdminAuth admin,
+      ResourcePolicy policy,
+      ResourcePolicyStore policyStore,
+      Clock clock,
+      SecureRandom random) {
     this.config = Objects.requireNonNull(config);
     this.backend = Objects.requireNonNull(backend);
     this.passport = Objects.requireNonNull(passport);
     this.sessions = Objects.requireNonNull(sessions);
     this.resources = Objects.requireNonNull(resources);
     this.admin = Objects.requireNonNull(admin);
-    this.policy = new AtomicReference<>(Objects.requireNonNull(policy));
+    this.defaultPolicy = Objects.requireNonNull(policy);
+    this.policyStore = Objects.requireNonNull(policyStore);
+    this.compiled = new AtomicReference<>(policy);
     this.clock = Objects.requireNonNull(clock);
     this.random = Objects.requireNonNull(random);
   }
@@ -293,7 +328,7 @@ public final class KbsService {
       throws KbsError {
     Instant now = clock.instant();
     Grant grant = grant(sessionId, authorization, now);
-    ResourcePolicy.Decision d = policy.get().decide(grant.claims(), path);
+    ResourcePolicy.Decision d = policy().decide(grant.claims(), path);
     if (!d.allowed()) {
       LOG.info(() -> "kbs " + grant.who() + ": policy denied " + path + ": " + d.reasons());
       throw new KbsError(
@@ -423,7 +458,9 @@ public final class KbsService {
     } catch (IllegalArgumentException e) {
       throw new KbsError(KbsError.Kind.SerdeError, "policy must be base64url");
     }
-    policy.set(ResourcePolicy.compile(source));
+    ResourcePolicy p = ResourcePolicy.compile(source);
+    policyStore.save(source);
+    compiled.set(p);
     LOG.info("kbs admin: resource policy replaced");
   }
 
@@ -435,7 +472,7 @@ public final class KbsService {
         "policy",
         Base64.getUrlEncoder()
             .withoutPadding()
-            .encodeToString(policy.get().source().getBytes(StandardCharsets.UTF_8)));
+            .encodeToString(policy().source().getBytes(StandardCharsets.UTF_8)));
     return write(out);
   }
 
@@ -445,6 +482,24 @@ public final class KbsService {
   }
 
   // ---- helpers ----
+
+  /**
+   * The policy in force: the stored one (which another replica may have replaced), else the
+   * default.
+   */
+  private ResourcePolicy policy() throws KbsError {
+    Optional<String> stored = policyStore.load();
+    if (stored.isEmpty()) {
+      return defaultPolicy;
+    }
+    ResourcePolicy cur = compiled.get();
+    if (cur.source().equals(stored.get())) {
+      return cur;
+    }
+    ResourcePolicy fresh = ResourcePolicy.compile(stored.get());
+    compiled.set(fresh);
+    return fresh;
+  }
 
   private void fail(Session session, Instant now) {
     sessions.transition(Session.State.ATTESTING, session.with(Session.State.FAILED), now);

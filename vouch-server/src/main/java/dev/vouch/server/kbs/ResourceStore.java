@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * The secrets the KBS releases. Writes are atomic: a reader sees the old value or the new one,
  * never a mix. Listing returns paths only, never values. The in-memory store serves tests and
- * single-process use; the JDBC store that comes with the server's persistence seals each value at
- * rest with AES-256-GCM under the server's key-encryption key.
+ * single-process use; {@link dev.vouch.server.store.JdbcResourceStore} seals each value at rest
+ * with AES-256-GCM under the server's key-encryption key.
  */
 public interface ResourceStore {
 

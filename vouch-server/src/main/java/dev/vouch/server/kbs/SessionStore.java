@@ -5,9 +5,9 @@ import java.util.Optional;
 
 /**
  * Where KBS sessions live. Replicas that share a store need no sticky routing: any replica can
- * continue a handshake another one started. The in-memory store serves a single process; the JDBC
- * store that shares sessions between replicas comes with the server's persistence and implements
- * {@link #transition} as one conditional {@code UPDATE ... WHERE state = ?}.
+ * continue a handshake another one started. The in-memory store serves a single process; {@link
+ * dev.vouch.server.store.JdbcSessionStore} shares sessions between replicas and implements {@link
+ * #transition} as one conditional {@code UPDATE ... WHERE state = ?}.
  *
  * <p>Implementations key sessions by a hash of the id, so neither a stored copy nor a lookup's
  * timing reveals live cookie values.

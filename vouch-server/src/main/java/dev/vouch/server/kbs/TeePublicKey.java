@@ -66,7 +66,13 @@ public final class TeePublicKey {
     String alg = text(node, "alg");
     String x = text(node, "x");
     String y = text(node, "y");
-    Curve curve = Curve.parse(crv);
+    Curve curve;
+    try {
+      curve = Curve.parse(crv);
+    } catch (IllegalArgumentException e) {
+      // Nimbus refuses blank names with an unchecked exception
+      throw refused("tee-pubkey curve \"" + crv + "\" is not accepted (P-256, P-384, P-521)");
+    }
     if (!CURVES.contains(curve)) {
       throw refused("tee-pubkey curve \"" + crv + "\" is not accepted (P-256, P-384, P-521)");
     }

@@ -3,9 +3,11 @@ package dev.vouch.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vouch.core.Tee;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -85,5 +87,57 @@ class ConfigLoaderTest {
             "storage:\n  password: hunter2hunter2\nadmin:\n  token: very-secret-admin-token\n",
             Map.of());
     assertThat(c.toString()).doesNotContain("hunter2").doesNotContain("very-secret");
+  }
+
+  @Test
+  void theKbsIsOnByDefaultForRealTeesOnlyWithNoAdminKeys() throws Exception {
+    ServerConfig.Kbs k =
+        ConfigLoader.load(Optional.empty(), Map.of(), Optional.empty(), Optional.empty()).kbs();
+    assertThat(k.enabled()).isTrue();
+    assertThat(k.sessionTtl()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(k.tees()).contains(Tee.TPM, Tee.SNP, Tee.TDX).doesNotContain(Tee.SAMPLE);
+    assertThat(k.adminKeyFiles()).isEmpty();
+    assertThat(k.passportJwksFile()).isEmpty();
+  }
+
+  @Test
+  void theKbsSectionReadsListsFromYamlAndCommaSeparatedFromTheEnvironment() throws Exception {
+    Path pem = Files.writeString(dir.resolve("admin.pub"), "pem");
+    Path jwks = Files.writeString(dir.resolve("as.jwks"), "{}");
+    ServerConfig.Kbs k =
+        load(
+                "kbs:\n  session_ttl_seconds: 60\n  tees: [tpm, snp]\n  admin_key_files: ["
+                    + pem
+                    + "]\n  passport_jwks_file: "
+                    + jwks
+                    + "\n",
+                Map.of())
+            .kbs();
+    assertThat(k.sessionTtl()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(k.tees()).containsExactlyInAnyOrder(Tee.TPM, Tee.SNP);
+    assertThat(k.adminKeyFiles()).containsExactly(pem);
+    assertThat(k.passportJwksFile()).contains(jwks);
+    ServerConfig.Kbs fromEnv =
+        load("", Map.of("VOUCH_KBS_TEES", "tdx, sample", "VOUCH_KBS_ENABLED", "false")).kbs();
+    assertThat(fromEnv.tees()).containsExactlyInAnyOrder(Tee.TDX, Tee.SAMPLE);
+    assertThat(fromEnv.enabled()).isFalse();
+    assertThat(List.copyOf(fromEnv.adminKeyFiles())).isEmpty();
+  }
+
+  @Test
+  void badKbsSettingsAreRefusedBeforeStart() {
+    assertThatThrownBy(() -> load("kbs:\n  tees: [tpm, nosuch]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kbs.tees: unknown TEE 'nosuch'");
+    assertThatThrownBy(() -> load("kbs:\n  enabled: maybe\n", Map.of()))
+        .hasMessageContaining("kbs.enabled must be true or false");
+    assertThatThrownBy(() -> load("kbs:\n  session_ttl_seconds: 1\n", Map.of()))
+        .hasMessageContaining("kbs.session_ttl_seconds must be in 10..86400");
+    assertThatThrownBy(() -> load("kbs:\n  admin_key_files: /no/such.pem\n", Map.of()))
+        .hasMessageContaining("kbs.admin_key_files: /no/such.pem is not readable");
+    assertThatThrownBy(() -> load("kbs:\n  passport_jwks_file: /no/such.jwks\n", Map.of()))
+        .hasMessageContaining("kbs.passport_jwks_file /no/such.jwks is not readable");
+    assertThatThrownBy(() -> load("kbs:\n  admin_keys: x\n", Map.of()))
+        .hasMessageContaining("unknown configuration key 'kbs.admin_keys'");
   }
 }

@@ -1,4 +1,4 @@
-package dev.vouch.server.kbs;
+package dev.vouch.server.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+/** The one RFC 8785 implementation, shared by the attestation service and the KBS. */
 class JcsTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -58,5 +59,18 @@ class JcsTest {
       })
   void writesNumbersAsEcmaScriptDoes(String in, String out) throws Exception {
     assertThat(canonical(in)).isEqualTo(out);
+  }
+
+  @Test
+  void numbersAndStringsInOneArrayFollowEcmascript() throws Exception {
+    assertThat(canonical("[1.0, 1e21, 0.000001, 1e-7, -0, 100, 3.25]"))
+        .isEqualTo("[1,1e+21,0.000001,1e-7,0,100,3.25]");
+    assertThat(canonical("{\"s\":\"a\\u0001\\n\\\"é\"}")).isEqualTo("{\"s\":\"a\\u0001\\n\\\"é\"}");
+  }
+
+  @Test
+  void membersOutsideTheBmpSortBySurrogatesAfterBmpCharacters() throws Exception {
+    assertThat(canonical("{\"\\u20ac\":1,\"\\ud83d\\ude00\":2,\"a\":3}"))
+        .isEqualTo("{\"a\":3,\"\u20ac\":1,\"\ud83d\ude00\":2}");
   }
 }

@@ -1,0 +1,83 @@
+package dev.vouch.server.kbs;
+
+import dev.vouch.policy.ear.EarVerifier;
+import dev.vouch.server.as.AttestationBackend;
+import dev.vouch.server.config.ConfigException;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.RouteGroup;
+import dev.vouch.server.http.VouchServer;
+import dev.vouch.server.store.JdbcResourcePolicyStore;
+import dev.vouch.server.store.JdbcResourceStore;
+import dev.vouch.server.store.JdbcSessionStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The key broker as {@code vouch server} runs it: the server's attestation service verifies the
+ * evidence, and sessions, sealed resources and the resource policy live in the server's database,
+ * so replicas on one database need no sticky routing.
+ *
+ * @param service the broker
+ * @param routes its {@code /kbs/v0} routes
+ */
+public record KbsModule(KbsService service, RouteGroup routes) {
+
+  /**
+   * Assembles the broker from the {@code kbs} configuration section and the shared services.
+   *
+   * @throws ConfigException for an admin key or passport JWKS file that cannot be read or used
+   */
+  public static KbsModule create(VouchServer.Services s) throws ConfigException {
+    ServerConfig.Kbs k = s.config().kbs();
+    KbsConfig config =
+        KbsConfig.defaults()
+            .withSessionTimeout(k.sessionTtl())
+            .withTees(k.tees())
+            .withMaxRequestBytes(
+                (int) Math.min(s.config().http().maxRequestBytes(), Integer.MAX_VALUE));
+    Optional<TokenVerifier> passport = Optional.empty();
+    if (k.passportJwksFile().isPresent()) {
+      Path f = k.passportJwksFile().get();
+      try {
+        passport =
+            Optional.of(
+                new JwksTokenVerifier(EarVerifier.fromJwks(Files.readString(f), s.clock())));
+      } catch (IOException | RuntimeException e) {
+        throw new ConfigException("kbs.passport_jwks_file " + f + ": " + e.getMessage(), e);
+      }
+    }
+    List<PublicKey> adminKeys = new ArrayList<>();
+    for (Path f : k.adminKeyFiles()) {
+      try {
+        adminKeys.add(AdminAuth.readPublicKeyPem(Files.readString(f)));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new ConfigException("kbs.admin_key_files " + f + ": " + e.getMessage(), e);
+      }
+    }
+    AdminAuth admin;
+    try {
+      admin = adminKeys.isEmpty() ? AdminAuth.denyAll() : AdminAuth.withKeys(adminKeys, s.clock());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("kbs.admin_key_files: " + e.getMessage(), e);
+    }
+    KbsService service =
+        new KbsService(
+            config,
+            Optional.<AttestationBackend>of(s.attestation()),
+            passport,
+            new JdbcSessionStore(s.database(), s.sealer()),
+            new JdbcResourceStore(s.database(), s.sealer(), s.clock()),
+            admin,
+            ResourcePolicy.defaultPolicy(),
+            new JdbcResourcePolicyStore(s.database(), s.clock()),
+            s.clock(),
+            new SecureRandom());
+    return new KbsModule(service, new KbsRoutes(service));
+  }
+}
