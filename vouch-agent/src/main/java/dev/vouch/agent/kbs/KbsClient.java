@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.vouch.core.json.Jcs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -172,7 +173,7 @@ public final class KbsClient {
     binding.set("tee-pubkey", teePubkey);
     byte[] digest;
     try {
-      digest = MessageDigest.getInstance(hash).digest(CanonicalJson.of(binding));
+      digest = MessageDigest.getInstance(hash).digest(Jcs.canonicalize(binding));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK lacks " + hash, e);
     }

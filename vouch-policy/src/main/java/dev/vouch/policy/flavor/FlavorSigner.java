@@ -10,6 +10,7 @@ import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.util.Base64URL;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
+import dev.vouch.core.json.Jcs;
 import java.security.PublicKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
@@ -39,7 +40,7 @@ public final class FlavorSigner {
     JWSObject jws =
         new JWSObject(
             new JWSHeader.Builder(alg).type(new com.nimbusds.jose.JOSEObjectType(TYPE)).build(),
-            new Payload(CanonicalJson.of(FlavorJson.write(flavor))));
+            new Payload(Jcs.canonicalize(FlavorJson.write(flavor))));
     try {
       jws.sign(new ECDSASigner(key));
     } catch (JOSEException e) {
@@ -73,7 +74,7 @@ public final class FlavorSigner {
       jws =
           new JWSObject(
               new Base64URL(parts[0]),
-              new Payload(CanonicalJson.of(FlavorJson.write(signed.flavor()))),
+              new Payload(Jcs.canonicalize(FlavorJson.write(signed.flavor()))),
               new Base64URL(parts[2]));
     } catch (ParseException e) {
       throw new VerificationException(Failure.MALFORMED, "bad JWS header: " + e.getMessage());

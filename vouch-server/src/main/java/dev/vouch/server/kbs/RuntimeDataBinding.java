@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vouch.core.Tee;
 import dev.vouch.core.crypto.HashAlg;
-import dev.vouch.server.json.Jcs;
+import dev.vouch.core.json.Jcs;
 import java.util.Arrays;
 import java.util.Locale;
 

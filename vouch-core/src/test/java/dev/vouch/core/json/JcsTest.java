@@ -1,4 +1,4 @@
-package dev.vouch.server.json;
+package dev.vouch.core.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.vouch.server.json;
+package dev.vouch.core.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * RFC 8785 JSON Canonicalization Scheme: members sorted by their UTF-16 code units, no whitespace,
- * the minimal string escapes, numbers in ECMAScript form. The attestation service and the KBS hash
- * structured runtime data over this form, so it must match Trustee's {@code
- * serde_json_canonicalizer} byte for byte.
+ * the minimal string escapes, numbers in ECMAScript form. The attestation service, the KBS, its
+ * client and flavor signatures hash structured runtime data over this form, so it must match
+ * Trustee's {@code serde_json_canonicalizer} byte for byte.
  */
 public final class Jcs {
   private Jcs() {}
