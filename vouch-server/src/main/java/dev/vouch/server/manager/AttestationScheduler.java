@@ -144,7 +144,18 @@ public final class AttestationScheduler implements AutoCloseable {
       log.warn("lease on host {} expired during attestation; result discarded", host.id());
       return false;
     }
-    c.change().ifPresent(onChange);
+    if (c.change().isPresent()) {
+      HostStatusChange change = c.change().get();
+      log.info(
+          "host {} status {} -> {} {}",
+          host.id(),
+          change.previous(),
+          change.current(),
+          change.reasons());
+      onChange.accept(change);
+    } else {
+      log.debug("host {} still {}", host.id(), outcome.status());
+    }
     return true;
   }
 

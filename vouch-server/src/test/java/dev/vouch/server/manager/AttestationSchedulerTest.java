@@ -404,4 +404,46 @@ class AttestationSchedulerTest {
       }
     }
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void theBackgroundLoopAttestsDueHostsAndWakesOnATrigger(String kind) throws Exception {
+    try (TestDatabases.Handle h = handle(kind);
+        Database db = h.open()) {
+      HostRegistry reg = new HostRegistry(db);
+      enrol(reg, 20);
+      MutableClock clock = new MutableClock(T0);
+      Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+      AttestationScheduler.Settings slowIdle =
+          new AttestationScheduler.Settings(
+              PollIntervals.hourly(), LEASE, 10, 4, Duration.ofSeconds(30));
+      try (AttestationScheduler s =
+          new AttestationScheduler(
+              reg,
+              "replica-a",
+              clock,
+              slowIdle,
+              host -> {
+                calls.computeIfAbsent(host.id(), k -> new AtomicInteger()).incrementAndGet();
+                return AttestationOutcome.of(HostStatus.VERIFIED);
+              },
+              c -> {})) {
+        s.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reg.list().stream().anyMatch(host -> host.lastAttested().isEmpty())) {
+          assertThat(System.nanoTime()).isLessThan(deadline);
+          Thread.sleep(10);
+        }
+        assertThat(calls).hasSize(20);
+        // the loop is idle for 30 s now; a trigger wakes it well before that
+        Thread.sleep(100);
+        assertThat(s.triggerNow("host-5")).isTrue();
+        while (calls.get("host-5").get() < 2) {
+          assertThat(System.nanoTime()).isLessThan(deadline);
+          Thread.sleep(10);
+        }
+        assertThat(calls.values()).filteredOn(n -> n.get() > 1).hasSize(1);
+      }
+    }
+  }
 }
