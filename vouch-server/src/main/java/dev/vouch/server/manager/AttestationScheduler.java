@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +65,8 @@ public final class AttestationScheduler implements AutoCloseable {
   private final Consumer<HostStatusChange> onChange;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final Semaphore permits;
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  private volatile Thread renewer;
   private volatile Thread loop;
   private volatile boolean stopped;
 
@@ -123,6 +127,7 @@ public final class AttestationScheduler implements AutoCloseable {
 
   private boolean attestAndRecord(Host host, Instant claimedAt) {
     AttestationOutcome outcome;
+    inFlight.add(host.id());
     try {
       outcome = worker.attest(host);
     } catch (InterruptedException e) {
@@ -135,6 +140,8 @@ public final class AttestationScheduler implements AutoCloseable {
               HostStatus.UNKNOWN,
               List.of("attestation could not be completed: " + e.getMessage()),
               Optional.empty());
+    } finally {
+      inFlight.remove(host.id());
     }
     Instant done = clock.instant();
     // the next round counts from the claim, so the interval does not drift by the attestation time
@@ -157,6 +164,17 @@ public final class AttestationScheduler implements AutoCloseable {
       log.debug("host {} still {}", host.id(), outcome.status());
     }
     return true;
+  }
+
+  /**
+   * Extends the leases of the attestations this scheduler has under way by {@code leaseDuration}
+   * from now (the background loop calls this every third of a lease).
+   *
+   * @return how many leases were extended
+   */
+  public int renewLeases() {
+    Instant now = clock.instant();
+    return registry.renew(ownerId, Set.copyOf(inFlight), now, now.plus(settings.leaseDuration()));
   }
 
   /** Makes a host due at once (its agent announced itself, or its reset count changed). */
@@ -192,6 +210,21 @@ public final class AttestationScheduler implements AutoCloseable {
                     }
                   }
                 });
+    long every = settings.leaseDuration().dividedBy(3).toNanos();
+    renewer =
+        Thread.ofVirtual()
+            .name("attestation-lease-renewer-" + ownerId)
+            .start(
+                () -> {
+                  while (!stopped) {
+                    LockSupport.parkNanos(every);
+                    try {
+                      renewLeases();
+                    } catch (RuntimeException e) {
+                      log.warn("renewing leases failed", e);
+                    }
+                  }
+                });
   }
 
   /**
@@ -204,6 +237,10 @@ public final class AttestationScheduler implements AutoCloseable {
     Thread t = loop;
     if (t != null) {
       t.interrupt();
+    }
+    Thread r = renewer;
+    if (r != null) {
+      LockSupport.unpark(r);
     }
     threads.shutdownNow();
     try {

@@ -12,6 +12,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -255,6 +256,35 @@ public final class HostRegistry {
             }
           }
           return claimed;
+        });
+  }
+
+  /**
+   * Extends {@code owner}'s live leases on {@code hostIds} to {@code until}. A lease that already
+   * ran out is not revived: another replica may hold the host by now.
+   *
+   * @return how many leases were extended
+   */
+  public int renew(String owner, Collection<String> hostIds, Instant now, Instant until) {
+    if (hostIds.isEmpty()) {
+      return 0;
+    }
+    return db.transaction(
+        c -> {
+          int renewed = 0;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE hosts SET lease_until = ? WHERE id = ? AND lease_owner = ?"
+                      + " AND lease_until >= ?")) {
+            for (String id : hostIds) {
+              setInstant(ps, 1, until);
+              ps.setString(2, id);
+              ps.setString(3, owner);
+              setInstant(ps, 4, now);
+              renewed += ps.executeUpdate();
+            }
+          }
+          return renewed;
         });
   }
 
