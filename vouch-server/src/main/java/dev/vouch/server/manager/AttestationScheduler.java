@@ -1,0 +1,252 @@
+package dev.vouch.server.manager;
+
+import dev.vouch.policy.flavor.HostStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-attests every enrolled host every poll interval of its group, and at once after {@link
+ * #triggerNow}. Each replica runs one scheduler with its own owner id over the shared {@link
+ * HostRegistry}; a host is attested only under a lease claimed in the database, so two replicas
+ * never attest one host at once, and the leases of a replica that dies run out after {@code
+ * leaseDuration} and are claimed by the others. The lease must outlast the slowest attestation: a
+ * worker still running when its lease expires may race the replica that took the host over (its
+ * result is then discarded).
+ */
+public final class AttestationScheduler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AttestationScheduler.class);
+
+  /** Tuning of one scheduler. */
+  public record Settings(
+      PollIntervals polls,
+      Duration leaseDuration,
+      int batchSize,
+      int maxConcurrency,
+      Duration idle) {
+    public Settings {
+      Objects.requireNonNull(polls, "polls");
+      if (leaseDuration.isNegative() || leaseDuration.isZero()) {
+        throw new IllegalArgumentException("lease duration must be positive");
+      }
+      if (batchSize < 1 || maxConcurrency < 1) {
+        throw new IllegalArgumentException("batch size and concurrency must be at least 1");
+      }
+    }
+
+    /** Hourly polls, 5-minute leases, batches of 100, 32 attestations at once, 1 s idle sleep. */
+    public static Settings defaults() {
+      return new Settings(
+          PollIntervals.hourly(), Duration.ofMinutes(5), 100, 32, Duration.ofSeconds(1));
+    }
+  }
+
+  private final HostRegistry registry;
+  private final String ownerId;
+  private final Clock clock;
+  private final Settings settings;
+  private final HostWorker worker;
+  private final Consumer<HostStatusChange> onChange;
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  private final Semaphore permits;
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  private volatile Thread renewer;
+  private volatile Thread loop;
+  private volatile boolean stopped;
+
+  /**
+   * @param ownerId this replica's id, unique among live replicas
+   * @param onChange told of each committed status change (e.g. the failure responder)
+   */
+  public AttestationScheduler(
+      HostRegistry registry,
+      String ownerId,
+      Clock clock,
+      Settings settings,
+      HostWorker worker,
+      Consumer<HostStatusChange> onChange) {
+    this.registry = registry;
+    this.ownerId = ownerId;
+    this.clock = clock;
+    this.settings = settings;
+    this.worker = worker;
+    this.onChange = onChange;
+    this.permits = new Semaphore(settings.maxConcurrency());
+  }
+
+  /**
+   * Claims one batch of due hosts at {@code now}, attests them (at most {@code maxConcurrency} at
+   * once) and records each outcome, releasing its lease.
+   *
+   * @return how many hosts this call attested and recorded
+   */
+  public int runOnce(Instant now) throws InterruptedException {
+    List<Host> claimed =
+        registry.claim(ownerId, now, now.plus(settings.leaseDuration()), settings.batchSize());
+    List<Future<Boolean>> running = new ArrayList<>(claimed.size());
+    for (Host host : claimed) {
+      permits.acquire();
+      running.add(
+          threads.submit(
+              () -> {
+                try {
+                  return attestAndRecord(host, now);
+                } finally {
+                  permits.release();
+                }
+              }));
+    }
+    int recorded = 0;
+    for (Future<Boolean> f : running) {
+      try {
+        if (f.get()) {
+          recorded++;
+        }
+      } catch (ExecutionException e) {
+        log.warn("recording an attestation failed; its lease will expire", e.getCause());
+      }
+    }
+    return recorded;
+  }
+
+  private boolean attestAndRecord(Host host, Instant claimedAt) {
+    AttestationOutcome outcome;
+    inFlight.add(host.id());
+    try {
+      outcome = worker.attest(host);
+    } catch (InterruptedException e) {
+      // stopping: leave the lease to expire rather than record a half-done attestation
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      outcome =
+          new AttestationOutcome(
+              HostStatus.UNKNOWN,
+              List.of("attestation could not be completed: " + e.getMessage()),
+              Optional.empty());
+    } finally {
+      inFlight.remove(host.id());
+    }
+    Instant done = clock.instant();
+    // the next round counts from the claim, so the interval does not drift by the attestation time
+    Instant nextDue = claimedAt.plus(settings.polls().forGroup(host.group()));
+    HostRegistry.Completion c = registry.complete(host.id(), ownerId, outcome, done, nextDue);
+    if (!c.leaseHeld()) {
+      log.warn("lease on host {} expired during attestation; result discarded", host.id());
+      return false;
+    }
+    if (c.change().isPresent()) {
+      HostStatusChange change = c.change().get();
+      log.info(
+          "host {} status {} -> {} {}",
+          host.id(),
+          change.previous(),
+          change.current(),
+          change.reasons());
+      onChange.accept(change);
+    } else {
+      log.debug("host {} still {}", host.id(), outcome.status());
+    }
+    return true;
+  }
+
+  /**
+   * Extends the leases of the attestations this scheduler has under way by {@code leaseDuration}
+   * from now (the background loop calls this every third of a lease).
+   *
+   * @return how many leases were extended
+   */
+  public int renewLeases() {
+    Instant now = clock.instant();
+    return registry.renew(ownerId, Set.copyOf(inFlight), now, now.plus(settings.leaseDuration()));
+  }
+
+  /** Makes a host due at once (its agent announced itself, or its reset count changed). */
+  public boolean triggerNow(String hostId) {
+    boolean found = registry.triggerNow(hostId, clock.instant());
+    Thread t = loop;
+    if (found && t != null) {
+      LockSupport.unpark(t);
+    }
+    return found;
+  }
+
+  /** Starts the background loop: a batch, then the next at once while work remains, else idle. */
+  public synchronized void start() {
+    if (loop != null) {
+      return;
+    }
+    loop =
+        Thread.ofVirtual()
+            .name("attestation-scheduler-" + ownerId)
+            .start(
+                () -> {
+                  while (!stopped) {
+                    try {
+                      if (runOnce(clock.instant()) == 0) {
+                        LockSupport.parkNanos(settings.idle().toNanos());
+                      }
+                    } catch (InterruptedException e) {
+                      return;
+                    } catch (RuntimeException e) {
+                      log.warn("scheduler round failed", e);
+                      LockSupport.parkNanos(settings.idle().toNanos());
+                    }
+                  }
+                });
+    long every = settings.leaseDuration().dividedBy(3).toNanos();
+    renewer =
+        Thread.ofVirtual()
+            .name("attestation-lease-renewer-" + ownerId)
+            .start(
+                () -> {
+                  while (!stopped) {
+                    LockSupport.parkNanos(every);
+                    try {
+                      renewLeases();
+                    } catch (RuntimeException e) {
+                      log.warn("renewing leases failed", e);
+                    }
+                  }
+                });
+  }
+
+  /**
+   * Stops the loop and interrupts running attestations; their leases are left to expire, as a
+   * crashed replica's would.
+   */
+  @Override
+  public void close() {
+    stopped = true;
+    Thread t = loop;
+    if (t != null) {
+      t.interrupt();
+    }
+    Thread r = renewer;
+    if (r != null) {
+      LockSupport.unpark(r);
+    }
+    threads.shutdownNow();
+    try {
+      threads.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

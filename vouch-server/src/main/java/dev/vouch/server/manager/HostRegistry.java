@@ -1,0 +1,391 @@
+package dev.vouch.server.manager;
+
+import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.server.store.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Enrolled hosts, their schedule and status history in the server's database (table {@code hosts},
+ * {@code host_status_history}). Replicas share one registry through the database: a host is claimed
+ * with a compare-and-set lease ({@link #claim}), which H2 and PostgreSQL both honour, so at most
+ * one live lease exists per host. Thread-safe.
+ */
+public final class HostRegistry {
+  private static final String COLUMNS =
+      "id, host_group, connection, status, last_reset_count, next_due, lease_owner, lease_until,"
+          + " last_attested, last_report_id";
+
+  private final Database db;
+
+  public HostRegistry(Database db) {
+    this.db = db;
+  }
+
+  /**
+   * Enrols a host with status {@code UNKNOWN}, due at once.
+   *
+   * @return false when a host with this id is already enrolled (it is left as it is)
+   */
+  public boolean register(String id, String group, String connection, Instant now) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM hosts WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (rs.next()) {
+                return false;
+              }
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO hosts (id, host_group, connection, status, next_due,"
+                      + " trigger_pending) VALUES (?, ?, ?, ?, ?, FALSE)")) {
+            ps.setString(1, id);
+            ps.setString(2, group);
+            ps.setString(3, connection);
+            ps.setString(4, HostStatus.UNKNOWN.name());
+            setInstant(ps, 5, now);
+            ps.executeUpdate();
+          }
+          return true;
+        });
+  }
+
+  /** The host with this id, if enrolled. */
+  public Optional<Host> get(String id) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT " + COLUMNS + " FROM hosts WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(host(rs)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  /** Every enrolled host, ordered by id. */
+  public List<Host> list() {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement("SELECT " + COLUMNS + " FROM hosts ORDER BY id");
+              ResultSet rs = ps.executeQuery()) {
+            List<Host> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(host(rs));
+            }
+            return out;
+          }
+        });
+  }
+
+  /** A host's status changes, oldest first. */
+  public List<HostStatusChange> history(String hostId) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT changed_at, previous_status, new_status, reasons FROM host_status_history"
+                      + " WHERE host_id = ? ORDER BY changed_at, id")) {
+            ps.setString(1, hostId);
+            try (ResultSet rs = ps.executeQuery()) {
+              List<HostStatusChange> out = new ArrayList<>();
+              while (rs.next()) {
+                String reasons = rs.getString("reasons");
+                out.add(
+                    new HostStatusChange(
+                        hostId,
+                        instant(rs, "changed_at"),
+                        HostStatus.valueOf(rs.getString("previous_status")),
+                        HostStatus.valueOf(rs.getString("new_status")),
+                        reasons.isEmpty() ? List.of() : Arrays.asList(reasons.split("\n"))));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  /**
+   * Makes a host due at {@code now} (an agent announced itself, or its reset count changed). When
+   * the host is being attested right now, the finishing attestation leaves it due, so the trigger
+   * is never swallowed by an attestation that started before it.
+   *
+   * @return false when no such host is enrolled
+   */
+  public boolean triggerNow(String hostId, Instant now) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE hosts SET next_due = ?, trigger_pending = TRUE WHERE id = ?")) {
+            setInstant(ps, 1, now);
+            ps.setString(2, hostId);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
+   * Records the TPM reset count an agent reported and makes the host due at once when it differs
+   * from the last one seen (the host rebooted, so its measurements may have changed).
+   *
+   * @return true when the count changed and the host was triggered
+   */
+  public boolean observeResetCount(String hostId, long resetCount, Instant now) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE hosts SET last_reset_count = ?, next_due = ?, trigger_pending = TRUE"
+                      + " WHERE id = ? AND last_reset_count IS NOT NULL AND last_reset_count <> ?")) {
+            ps.setLong(1, resetCount);
+            setInstant(ps, 2, now);
+            ps.setString(3, hostId);
+            ps.setLong(4, resetCount);
+            if (ps.executeUpdate() == 1) {
+              return true;
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE hosts SET last_reset_count = ? WHERE id = ? AND last_reset_count IS"
+                      + " NULL")) {
+            ps.setLong(1, resetCount);
+            ps.setString(2, hostId);
+            ps.executeUpdate();
+          }
+          return false;
+        });
+  }
+
+  /** How many hosts are due at {@code now} and not under a live lease. */
+  public int countClaimable(Instant now) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT COUNT(*) FROM hosts WHERE next_due <= ?"
+                      + " AND (lease_until IS NULL OR lease_until < ?)")) {
+            setInstant(ps, 1, now);
+            setInstant(ps, 2, now);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getInt(1);
+            }
+          }
+        });
+  }
+
+  /**
+   * Claims up to {@code limit} due hosts for {@code owner} until {@code leaseUntil}. Candidates are
+   * read first and each is then taken with one conditional UPDATE that succeeds only while the host
+   * is due and has no live lease; under concurrent replicas each host goes to exactly one of them
+   * (the database re-checks the condition on the row it locks), and an expired lease of a dead
+   * replica is taken over like a free one.
+   *
+   * @return the hosts now leased to {@code owner}, possibly fewer than {@code limit}
+   */
+  public List<Host> claim(String owner, Instant now, Instant leaseUntil, int limit) {
+    List<String> candidates =
+        db.read(
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT id FROM hosts WHERE next_due <= ?"
+                          + " AND (lease_until IS NULL OR lease_until < ?)"
+                          + " ORDER BY next_due, id LIMIT ?")) {
+                setInstant(ps, 1, now);
+                setInstant(ps, 2, now);
+                ps.setInt(3, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                  List<String> ids = new ArrayList<>();
+                  while (rs.next()) {
+                    ids.add(rs.getString(1));
+                  }
+                  return ids;
+                }
+              }
+            });
+    if (candidates.isEmpty()) {
+      return List.of();
+    }
+    return db.read(
+        c -> {
+          List<Host> claimed = new ArrayList<>();
+          try (PreparedStatement upd =
+                  c.prepareStatement(
+                      "UPDATE hosts SET lease_owner = ?, lease_until = ?, trigger_pending = FALSE"
+                          + " WHERE id = ? AND next_due <= ?"
+                          + " AND (lease_until IS NULL OR lease_until < ?)");
+              PreparedStatement sel =
+                  c.prepareStatement(
+                      "SELECT " + COLUMNS + " FROM hosts WHERE id = ? AND lease_owner = ?")) {
+            for (String id : candidates) {
+              upd.setString(1, owner);
+              setInstant(upd, 2, leaseUntil);
+              upd.setString(3, id);
+              setInstant(upd, 4, now);
+              setInstant(upd, 5, now);
+              if (upd.executeUpdate() != 1) {
+                continue; // another replica won this host
+              }
+              sel.setString(1, id);
+              sel.setString(2, owner);
+              try (ResultSet rs = sel.executeQuery()) {
+                if (rs.next()) {
+                  claimed.add(host(rs));
+                }
+              }
+            }
+          }
+          return claimed;
+        });
+  }
+
+  /**
+   * Extends {@code owner}'s live leases on {@code hostIds} to {@code until}. A lease that already
+   * ran out is not revived: another replica may hold the host by now.
+   *
+   * @return how many leases were extended
+   */
+  public int renew(String owner, Collection<String> hostIds, Instant now, Instant until) {
+    if (hostIds.isEmpty()) {
+      return 0;
+    }
+    return db.transaction(
+        c -> {
+          int renewed = 0;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE hosts SET lease_until = ? WHERE id = ? AND lease_owner = ?"
+                      + " AND lease_until >= ?")) {
+            for (String id : hostIds) {
+              setInstant(ps, 1, until);
+              ps.setString(2, id);
+              ps.setString(3, owner);
+              setInstant(ps, 4, now);
+              renewed += ps.executeUpdate();
+            }
+          }
+          return renewed;
+        });
+  }
+
+  /**
+   * Records the outcome of an attestation under {@code owner}'s lease and releases the lease: the
+   * status, report and time, the next due time ({@code now} again when a trigger arrived during the
+   * attestation), and a history row when the status changed, all in one transaction.
+   *
+   * @return whether the lease was still held (when it was lost, because it expired and another
+   *     replica took the host, nothing is written) and the status change, if any
+   */
+  public Completion complete(
+      String hostId, String owner, AttestationOutcome outcome, Instant now, Instant nextDue) {
+    return db.transaction(
+        c -> {
+          HostStatus previous;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT status FROM hosts WHERE id = ? AND lease_owner = ? FOR UPDATE")) {
+            ps.setString(1, hostId);
+            ps.setString(2, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                return new Completion(false, Optional.empty());
+              }
+              previous = HostStatus.valueOf(rs.getString(1));
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE hosts SET status = ?, last_attested = ?, last_report_id = ?,"
+                      + " next_due = CASE WHEN trigger_pending THEN ? ELSE ? END,"
+                      + " trigger_pending = FALSE, lease_owner = NULL, lease_until = NULL"
+                      + " WHERE id = ? AND lease_owner = ?")) {
+            ps.setString(1, outcome.status().name());
+            setInstant(ps, 2, now);
+            ps.setString(3, outcome.reportId().orElse(null));
+            setInstant(ps, 4, now);
+            setInstant(ps, 5, nextDue);
+            ps.setString(6, hostId);
+            ps.setString(7, owner);
+            ps.executeUpdate();
+          }
+          if (previous == outcome.status()) {
+            return new Completion(true, Optional.empty());
+          }
+          HostStatusChange change =
+              new HostStatusChange(hostId, now, previous, outcome.status(), outcome.reasons());
+          insertHistory(c, change);
+          return new Completion(true, Optional.of(change));
+        });
+  }
+
+  /**
+   * What {@link #complete} did.
+   *
+   * @param leaseHeld false when the lease had been lost and nothing was written
+   * @param change the status change recorded, if the status changed
+   */
+  public record Completion(boolean leaseHeld, Optional<HostStatusChange> change) {}
+
+  private static void insertHistory(Connection c, HostStatusChange change) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO host_status_history (host_id, changed_at, previous_status, new_status,"
+                + " reasons) VALUES (?, ?, ?, ?, ?)")) {
+      ps.setString(1, change.hostId());
+      setInstant(ps, 2, change.at());
+      ps.setString(3, change.previous().name());
+      ps.setString(4, change.current().name());
+      ps.setString(5, String.join("\n", change.reasons()));
+      ps.executeUpdate();
+    }
+  }
+
+  private static Host host(ResultSet rs) throws SQLException {
+    long reset = rs.getLong("last_reset_count");
+    OptionalLong resetCount = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(reset);
+    return new Host(
+        rs.getString("id"),
+        rs.getString("host_group"),
+        rs.getString("connection"),
+        HostStatus.valueOf(rs.getString("status")),
+        resetCount,
+        instant(rs, "next_due"),
+        Optional.ofNullable(rs.getString("lease_owner")),
+        Optional.ofNullable(instant(rs, "lease_until")),
+        Optional.ofNullable(instant(rs, "last_attested")),
+        Optional.ofNullable(rs.getString("last_report_id")));
+  }
+
+  private static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
+    if (t == null) {
+      ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
+    } else {
+      ps.setObject(i, OffsetDateTime.ofInstant(t, ZoneOffset.UTC));
+    }
+  }
+
+  private static Instant instant(ResultSet rs, String col) throws SQLException {
+    OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+}
