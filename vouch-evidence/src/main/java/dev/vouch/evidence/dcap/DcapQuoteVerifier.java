@@ -83,6 +83,20 @@ public final class DcapQuoteVerifier {
   }
 
   /**
+   * The collateral for {@code quote}: the caller's files when they hold Intel collateral, else what
+   * {@code source} (a PCCS) returns for the quote's platform, else none.
+   */
+  public DcapCollateral collateral(
+      List<byte[]> files, Optional<CollateralSource> source, byte[] quote)
+      throws VerificationException {
+    DcapCollateral supplied = collateral(files);
+    if (supplied.isEmpty() && source.isPresent()) {
+      return source.get().collateralFor(DcapQuote.parse(quote));
+    }
+    return supplied;
+  }
+
+  /**
    * Verifies a quote.
    *
    * @param nonce when present, the quote's 64-byte report data must start with it and be zero after

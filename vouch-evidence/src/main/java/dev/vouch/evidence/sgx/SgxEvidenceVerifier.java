@@ -12,7 +12,6 @@ import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.dcap.CollateralSource;
 import dev.vouch.evidence.dcap.DcapCollateral;
-import dev.vouch.evidence.dcap.DcapQuote;
 import dev.vouch.evidence.dcap.DcapQuoteVerifier;
 import dev.vouch.evidence.dcap.EnclaveReport;
 import dev.vouch.evidence.dcap.TcbEvaluation;
@@ -58,11 +57,8 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
   @Override
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {
-    DcapCollateral supplied = quotes.collateral(expected.collateral());
-    if (supplied.isEmpty() && source.isPresent()) {
-      supplied = source.get().collateralFor(DcapQuote.parse(quoteOf(evidence)));
-    }
-    return verify(evidence, expected, supplied);
+    return verify(
+        evidence, expected, quotes.collateral(expected.collateral(), source, quoteOf(evidence)));
   }
 
   /** Verifies against collateral the caller parsed (or fetched) already. */
