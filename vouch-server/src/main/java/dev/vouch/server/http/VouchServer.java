@@ -14,6 +14,7 @@ import dev.vouch.server.as.AttestationService;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.kbs.KbsModule;
+import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.policy.PolicyRoutes;
 import dev.vouch.server.policy.PolicyStore;
@@ -204,7 +205,11 @@ public final class VouchServer implements AutoCloseable {
                 .register(new Routes(cfg, api, admin)));
     Optional<KbsModule> kbs =
         config.kbs().enabled() ? Optional.of(KbsModule.create(services)) : Optional.empty();
-    kbs.ifPresent(k -> groups.add(k.routes()));
+    kbs.ifPresent(
+        k -> {
+          groups.add(k.routes());
+          KbsRoutes.DOCUMENTED.forEach(api::add);
+        });
     for (Extension e : extensions) {
       groups.add(e.routes(services));
     }

@@ -1,5 +1,6 @@
 package dev.vouch.server.kbs;
 
+import dev.vouch.server.http.ApiRoute;
 import dev.vouch.server.http.RouteGroup;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -32,6 +34,79 @@ public final class KbsRoutes implements RouteGroup {
   private static final String RESOURCE = "/kbs/v0/resource";
   private static final DateTimeFormatter HTTP_DATE =
       DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+  private static final String RESOURCE_PATH = RESOURCE + "/{repository}/{type}/{tag}";
+
+  /**
+   * The KBS routes as the server's OpenAPI document lists them. Their errors use Trustee's shape,
+   * and "admin" here means the KBS admin JWT, not the server's admin token.
+   */
+  public static final List<ApiRoute> DOCUMENTED =
+      List.of(
+          new ApiRoute(
+              "POST",
+              "/kbs/v0/auth",
+              "KBS handshake: Request -> Challenge (nonce); sets the kbs-session-id cookie",
+              false,
+              JSON,
+              JSON,
+              List.of(200, 400)),
+          new ApiRoute(
+              "POST",
+              "/kbs/v0/attest",
+              "KBS handshake: Attestation (TEE key and evidence bound to the nonce) -> token",
+              false,
+              JSON,
+              JSON,
+              List.of(200, 400, 401, 413)),
+          new ApiRoute(
+              "GET",
+              RESOURCE_PATH,
+              "A resource as a JWE to the TEE key (session cookie or bearer attestation token)",
+              false,
+              null,
+              JSON,
+              List.of(200, 400, 401, 403, 404)),
+          new ApiRoute(
+              "POST",
+              RESOURCE_PATH,
+              "Store a resource (KBS admin JWT)",
+              true,
+              "application/octet-stream",
+              JSON,
+              List.of(200, 400, 401)),
+          new ApiRoute(
+              "DELETE",
+              RESOURCE_PATH,
+              "Delete a resource (KBS admin JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401, 404)),
+          new ApiRoute(
+              "GET",
+              RESOURCE,
+              "List resource paths, never values (KBS admin JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "POST",
+              "/kbs/v0/resource-policy",
+              "Set the CEL resource release policy (KBS admin JWT)",
+              true,
+              "text/plain",
+              JSON,
+              List.of(200, 400, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/resource-policy",
+              "Read the resource release policy (KBS admin JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401)));
 
   private final KbsService kbs;
 

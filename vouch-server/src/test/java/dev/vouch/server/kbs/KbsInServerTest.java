@@ -75,6 +75,9 @@ class KbsInServerTest {
 
       try (VouchServer server = VouchServer.start(config, Clock.systemUTC(), List.of())) {
         assertThat(server.kbs()).isPresent();
+        assertThat(server.services().openApi().document().get("paths").toString())
+            .contains(
+                "/kbs/v0/auth", "/kbs/v0/attest", "/kbs/v0/resource/{repository}/{type}/{tag}");
         trust(server, akDigest, pcrs);
         HttpResponse<String> put =
             HttpClient.newHttpClient()
