@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.testing.Mutations;
 import java.lang.management.ManagementFactory;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -64,28 +63,12 @@ class SnpParserPropertiesTest {
 
   @Provide
   Arbitrary<byte[]> truncatedSeeds() {
-    return Arbitraries.of(SEEDS)
-        .flatMap(
-            seed ->
-                Arbitraries.integers().between(0, seed.length).map(n -> Arrays.copyOf(seed, n)));
+    return Mutations.truncations(SEEDS);
   }
 
   @Provide
   Arbitrary<byte[]> corruptedSeeds() {
-    return Arbitraries.of(SEEDS)
-        .flatMap(
-            seed ->
-                Combinators.combine(
-                        Arbitraries.integers().between(0, seed.length - 1),
-                        Arbitraries.integers().between(0, 7),
-                        Arbitraries.integers().between(0, 255))
-                    .as(
-                        (pos, bit, other) -> {
-                          byte[] b = seed.clone();
-                          b[pos] ^= (byte) (1 << bit);
-                          b[(pos * 31 + other) % b.length] = (byte) (int) other;
-                          return b;
-                        }));
+    return Mutations.corruptions(SEEDS);
   }
 
   @Property(tries = 300)

@@ -7,6 +7,7 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.dcap.DcapCollateral;
 import dev.vouch.evidence.dcap.DcapQuote;
+import dev.vouch.evidence.testing.Mutations;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.Arrays;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -66,28 +66,12 @@ class DcapPropertiesTest {
 
   @Provide
   Arbitrary<byte[]> truncatedSeeds() {
-    return Arbitraries.of(SEEDS)
-        .flatMap(
-            seed ->
-                Arbitraries.integers().between(0, seed.length).map(n -> Arrays.copyOf(seed, n)));
+    return Mutations.truncations(SEEDS);
   }
 
   @Provide
   Arbitrary<byte[]> bitFlippedSeeds() {
-    return Arbitraries.of(SEEDS)
-        .flatMap(
-            seed ->
-                Combinators.combine(
-                        Arbitraries.integers().between(0, seed.length - 1),
-                        Arbitraries.integers().between(0, 7),
-                        Arbitraries.integers().between(0, 255))
-                    .as(
-                        (pos, bit, other) -> {
-                          byte[] b = seed.clone();
-                          b[pos] ^= (byte) (1 << bit);
-                          b[(pos * 31 + other) % b.length] = (byte) (int) other;
-                          return b;
-                        }));
+    return Mutations.corruptions(SEEDS);
   }
 
   @Property(tries = 300)
