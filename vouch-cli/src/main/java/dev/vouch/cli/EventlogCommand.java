@@ -33,13 +33,7 @@ import picocli.CommandLine.Spec;
     name = "eventlog",
     description = "Replay or decode a TCG firmware event log or a Linux IMA list.",
     subcommands = {EventlogCommand.Replay.class, EventlogCommand.Show.class})
-final class EventlogCommand implements Runnable {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
+final class EventlogCommand extends CommandGroup {
 
   /** The log formats the CLI reads; {@code auto} looks at the content. */
   enum Format {

@@ -26,13 +26,7 @@ import picocli.CommandLine.Spec;
     name = "flavor",
     description = "Work with flavors (signed host baselines).",
     subcommands = {FlavorCommand.Verify.class})
-final class FlavorCommand implements Runnable {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
+final class FlavorCommand extends CommandGroup {
 
   /** Exit 0 when every flavor's signature verifies, 1 when one does not, 2 for bad input. */
   @Command(

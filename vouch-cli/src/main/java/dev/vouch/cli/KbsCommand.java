@@ -32,13 +32,7 @@ import picocli.CommandLine.Spec;
     name = "kbs",
     description = "Talk to a key broker (Trustee KBS protocol 0.4.0).",
     subcommands = {KbsCommand.GetResource.class})
-public final class KbsCommand implements Runnable {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
+public final class KbsCommand extends CommandGroup {
 
   /**
    * {@code vouch kbs get-resource --url URL REPO/TYPE/TAG}: attests with this machine's TPM (or the

@@ -24,9 +24,7 @@ import picocli.CommandLine.Command;
       ServerCommand.class,
       CommandLine.HelpCommand.class
     })
-public final class Main implements Runnable {
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+public final class Main extends CommandGroup {
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -55,10 +53,5 @@ public final class Main implements Runnable {
           return ExitCodes.INTERNAL;
         });
     return cl.execute(args);
-  }
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
   }
 }

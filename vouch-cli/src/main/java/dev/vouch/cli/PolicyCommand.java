@@ -34,13 +34,7 @@ import picocli.CommandLine.Spec;
     name = "policy",
     description = "Work with appraisal policies.",
     subcommands = {PolicyCommand.Test.class})
-final class PolicyCommand implements Runnable {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
+final class PolicyCommand extends CommandGroup {
 
   /**
    * Evaluates a policy file over a claims file. Exit 0 when the result is affirming, 1 otherwise, 2

@@ -36,15 +36,8 @@ import picocli.CommandLine.Spec;
     name = "report",
     description = "Show and verify host trust reports.",
     subcommands = {ReportCommand.Show.class, ReportCommand.Verify.class})
-final class ReportCommand implements Runnable {
+final class ReportCommand extends CommandGroup {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
 
   /** Decodes and prints a report without checking it. Exit 0, or 2 for bad input. */
   @Command(
