@@ -672,14 +672,15 @@ class TrustAgentEndToEndTest {
       try (AnnouncementListener listener =
           AnnouncementListener.start(
               serverSide,
-              attestor,
-              (ok, failure) -> {
-                if (failure != null) {
-                  outcome.completeExceptionally(failure);
-                } else {
-                  outcome.complete(ok);
-                }
-              })) {
+              a ->
+                  Thread.startVirtualThread(
+                      () -> {
+                        try {
+                          outcome.complete(attestor.attest(a.hostId()));
+                        } catch (Exception failure) {
+                          outcome.completeExceptionally(failure);
+                        }
+                      }))) {
         serverSide.flush(Duration.ofSeconds(5));
         try (NatsAgentService service = NatsAgentService.start(agentB, agentSide)) {
           HostAttestation a = outcome.get(20, TimeUnit.SECONDS);

@@ -39,6 +39,10 @@ import java.util.Set;
  * rvps:    {bundle_keys_file: /etc/vouch/rvps-keys.jwks}
  * kbs:     {enabled: true, session_ttl_seconds: 300, admin_key_files: [/etc/vouch/kbs-admin.pub],
  *           tees: [tpm, snp, tdx], passport_jwks_file: /etc/vouch/as.jwks}
+ * hosts:   {poll_seconds: 3600, group_poll_seconds: [edge=300], lease_seconds: 300,
+ *           golden_mode: tofu, nats_url: "nats://nats:4222", kubernetes: true, evict_pods: false,
+ *           node_label: vouch.dev/host-id, webhook_url: "https://hooks/vouch",
+ *           webhook_secret_file: /etc/vouch/webhook.key}
  * }</pre>
  *
  * Lists ({@code kbs.admin_key_files}, {@code kbs.tees}) are YAML sequences or comma-separated
@@ -59,6 +63,28 @@ public final class ConfigLoader {
     KEYS.put(
         "kbs",
         List.of("enabled", "session_ttl_seconds", "admin_key_files", "tees", "passport_jwks_file"));
+    KEYS.put(
+        "hosts",
+        List.of(
+            "enabled",
+            "poll_seconds",
+            "group_poll_seconds",
+            "lease_seconds",
+            "max_concurrency",
+            "golden_mode",
+            "report_validity_seconds",
+            "ima",
+            "agent_timeout_seconds",
+            "nats_url",
+            "agent_tls_cert",
+            "agent_tls_key",
+            "agent_tls_ca",
+            "kubernetes",
+            "kubernetes_url",
+            "evict_pods",
+            "node_label",
+            "webhook_url",
+            "webhook_secret_file"));
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -230,23 +256,102 @@ public final class ConfigLoader {
         new ServerConfig.Tokens(alg, lifetime, rotation),
         new ServerConfig.Admin(adminToken),
         new ServerConfig.Rvps(bundleKeys),
-        kbs(root.path("kbs")));
+        kbs(root.path("kbs")),
+        hosts(root.path("hosts")));
+  }
+
+  private static ServerConfig.Hosts hosts(JsonNode n) throws ConfigException {
+    ServerConfig.Hosts d = ServerConfig.Hosts.defaults();
+    Map<String, Duration> groups = new LinkedHashMap<>();
+    for (String g : list(n, "hosts", "group_poll_seconds")) {
+      int eq = g.indexOf('=');
+      long secs;
+      try {
+        secs = eq > 0 ? Long.parseLong(g.substring(eq + 1).strip()) : -1;
+      } catch (NumberFormatException e) {
+        secs = -1;
+      }
+      if (secs < 1 || secs > 7 * 86400) {
+        throw new ConfigException(
+            "hosts.group_poll_seconds: '" + g + "' must be group=seconds (1..604800)");
+      }
+      groups.put(g.substring(0, eq).strip(), Duration.ofSeconds(secs));
+    }
+    String mode = text(n, "hosts", "golden_mode").orElse(d.goldenMode()).toLowerCase(Locale.ROOT);
+    if (!mode.equals("tofu") && !mode.equals("strict")) {
+      throw new ConfigException("hosts.golden_mode must be tofu or strict, not '" + mode + "'");
+    }
+    List<Optional<Path>> tls = new ArrayList<>();
+    for (String k : List.of("agent_tls_cert", "agent_tls_key", "agent_tls_ca")) {
+      Optional<Path> p = text(n, "hosts", k).map(Path::of);
+      if (p.isPresent() && !Files.isReadable(p.get())) {
+        throw new ConfigException("hosts." + k + " " + p.get() + " is not readable");
+      }
+      tls.add(p);
+    }
+    long given = tls.stream().filter(Optional::isPresent).count();
+    if (given != 0 && given != 3) {
+      throw new ConfigException(
+          "hosts.agent_tls_cert, agent_tls_key and agent_tls_ca go together: give all three");
+    }
+    Optional<java.net.URI> webhook = Optional.empty();
+    Optional<String> hook = text(n, "hosts", "webhook_url");
+    if (hook.isPresent()) {
+      try {
+        java.net.URI u = new java.net.URI(hook.get());
+        if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme())) {
+          throw new java.net.URISyntaxException(hook.get(), "not http(s)");
+        }
+        webhook = Optional.of(u);
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException("hosts.webhook_url must be an http(s) URL: " + e.getMessage());
+      }
+    }
+    Optional<Path> secret = text(n, "hosts", "webhook_secret_file").map(Path::of);
+    if (webhook.isPresent() != secret.isPresent()) {
+      throw new ConfigException("hosts.webhook_url and webhook_secret_file go together");
+    }
+    if (secret.isPresent() && !Files.isReadable(secret.get())) {
+      throw new ConfigException("hosts.webhook_secret_file " + secret.get() + " is not readable");
+    }
+    return new ServerConfig.Hosts(
+        bool(n, "hosts", "enabled", d.enabled()),
+        Duration.ofSeconds(number(n, "hosts", "poll_seconds", 3600, 1, 7 * 86400)),
+        groups,
+        Duration.ofSeconds(number(n, "hosts", "lease_seconds", 300, 5, 86400)),
+        (int) number(n, "hosts", "max_concurrency", 32, 1, 10_000),
+        mode,
+        Duration.ofSeconds(number(n, "hosts", "report_validity_seconds", 86400, 60, 365 * 86400L)),
+        bool(n, "hosts", "ima", false),
+        Duration.ofSeconds(number(n, "hosts", "agent_timeout_seconds", 30, 1, 600)),
+        text(n, "hosts", "nats_url"),
+        given == 3 ? Optional.of(tls.stream().map(Optional::get).toList()) : Optional.empty(),
+        bool(n, "hosts", "kubernetes", false),
+        text(n, "hosts", "kubernetes_url"),
+        bool(n, "hosts", "evict_pods", false),
+        text(n, "hosts", "node_label"),
+        webhook,
+        secret);
+  }
+
+  private static boolean bool(JsonNode section, String name, String key, boolean dflt)
+      throws ConfigException {
+    Optional<String> t = text(section, name, key);
+    if (t.isEmpty()) {
+      return dflt;
+    }
+    return switch (t.get().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new ConfigException(
+              where(name, key) + " must be true or false, not '" + t.get() + "'");
+    };
   }
 
   private static ServerConfig.Kbs kbs(JsonNode kbs) throws ConfigException {
     ServerConfig.Kbs d = ServerConfig.Kbs.defaults();
-    Optional<String> enabledText = text(kbs, "kbs", "enabled");
-    boolean enabled = true;
-    if (enabledText.isPresent()) {
-      enabled =
-          switch (enabledText.get().toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default ->
-                throw new ConfigException(
-                    "kbs.enabled must be true or false, not '" + enabledText.get() + "'");
-          };
-    }
+    boolean enabled = bool(kbs, "kbs", "enabled", true);
     Duration ttl =
         Duration.ofSeconds(
             number(kbs, "kbs", "session_ttl_seconds", d.sessionTtl().toSeconds(), 10, 86400));

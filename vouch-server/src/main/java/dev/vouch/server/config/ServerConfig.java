@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -32,17 +33,36 @@ public record ServerConfig(
     Tokens tokens,
     Admin admin,
     Rvps rvps,
-    Kbs kbs) {
+    Kbs kbs,
+    Hosts hosts) {
 
-  /** A configuration with the key broker's defaults. */
+  /** A configuration with the key broker's and host monitoring's defaults. */
   public ServerConfig(
       Path dataDir, Http http, Tls tls, Storage storage, Tokens tokens, Admin admin, Rvps rvps) {
-    this(dataDir, http, tls, storage, tokens, admin, rvps, Kbs.defaults());
+    this(dataDir, http, tls, storage, tokens, admin, rvps, Kbs.defaults(), Hosts.defaults());
+  }
+
+  /** A configuration with host monitoring's defaults. */
+  public ServerConfig(
+      Path dataDir,
+      Http http,
+      Tls tls,
+      Storage storage,
+      Tokens tokens,
+      Admin admin,
+      Rvps rvps,
+      Kbs kbs) {
+    this(dataDir, http, tls, storage, tokens, admin, rvps, kbs, Hosts.defaults());
   }
 
   /** This configuration with another key broker section. */
   public ServerConfig withKbs(Kbs k) {
-    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, k);
+    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, k, hosts);
+  }
+
+  /** This configuration with another host monitoring section. */
+  public ServerConfig withHosts(Hosts h) {
+    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, kbs, h);
   }
 
   /**
@@ -162,6 +182,85 @@ public record ServerConfig(
           Duration.ofMinutes(5),
           List.of(),
           EnumSet.complementOf(EnumSet.of(Tee.SAMPLE)),
+          Optional.empty());
+    }
+  }
+
+  /**
+   * Continuous host monitoring ({@code hosts.*}): the attestation manager, flavors and trust
+   * reports.
+   *
+   * @param enabled whether this replica attests hosts ({@code hosts.enabled}, default true; the
+   *     host, flavor and report APIs are served either way)
+   * @param pollInterval how often each host is re-attested ({@code hosts.poll_seconds}, default
+   *     3600)
+   * @param groupPolls poll intervals of named host groups ({@code hosts.group_poll_seconds}, a list
+   *     of {@code group=seconds})
+   * @param lease how long a replica holds a host it attests ({@code hosts.lease_seconds}, default
+   *     300; must outlast the slowest attestation)
+   * @param maxConcurrency attestations at once per replica ({@code hosts.max_concurrency}, 32)
+   * @param goldenMode {@code tofu} (first measurements of each boot become golden, the default) or
+   *     {@code strict} (only administrator-approved flavors count) ({@code hosts.golden_mode})
+   * @param reportValidity how long a trust report is valid ({@code hosts.report_validity_seconds},
+   *     86400)
+   * @param ima whether to fetch and replay the IMA list against PCR 10 ({@code hosts.ima})
+   * @param agentTimeout how long to wait for an agent's answer ({@code
+   *     hosts.agent_timeout_seconds}, 30)
+   * @param natsUrl the NATS server for agents that connect over NATS, agent announcements and
+   *     status events ({@code hosts.nats_url}); absent means HTTPS agents only and no events
+   * @param agentTls PEM files of the client certificate, key and agent CA for HTTPS agents (mutual
+   *     TLS; {@code hosts.agent_tls_cert}, {@code agent_tls_key}, {@code agent_tls_ca})
+   * @param kubernetes whether failing hosts' nodes are cordoned ({@code hosts.kubernetes}, default
+   *     false; the client finds the cluster from kubeconfig or the service account)
+   * @param kubernetesUrl the API server, overriding discovery ({@code hosts.kubernetes_url})
+   * @param evictPods whether pods on a cordoned node are evicted ({@code hosts.evict_pods})
+   * @param nodeLabel the node label holding the host id; without it a node named like the host id
+   *     is its node ({@code hosts.node_label})
+   * @param webhookUrl where status changes are posted, HMAC-signed ({@code hosts.webhook_url})
+   * @param webhookSecretFile the webhook HMAC secret ({@code hosts.webhook_secret_file})
+   */
+  public record Hosts(
+      boolean enabled,
+      Duration pollInterval,
+      Map<String, Duration> groupPolls,
+      Duration lease,
+      int maxConcurrency,
+      String goldenMode,
+      Duration reportValidity,
+      boolean ima,
+      Duration agentTimeout,
+      Optional<String> natsUrl,
+      Optional<List<Path>> agentTls,
+      boolean kubernetes,
+      Optional<String> kubernetesUrl,
+      boolean evictPods,
+      Optional<String> nodeLabel,
+      Optional<java.net.URI> webhookUrl,
+      Optional<Path> webhookSecretFile) {
+    public Hosts {
+      groupPolls = Map.copyOf(groupPolls);
+      agentTls = agentTls.map(List::copyOf);
+    }
+
+    /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */
+    public static Hosts defaults() {
+      return new Hosts(
+          true,
+          Duration.ofHours(1),
+          Map.of(),
+          Duration.ofMinutes(5),
+          32,
+          "tofu",
+          Duration.ofDays(1),
+          false,
+          Duration.ofSeconds(30),
+          Optional.empty(),
+          Optional.empty(),
+          false,
+          Optional.empty(),
+          false,
+          Optional.empty(),
+          Optional.empty(),
           Optional.empty());
     }
   }

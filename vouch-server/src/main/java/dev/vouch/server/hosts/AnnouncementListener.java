@@ -4,15 +4,15 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.tpm.protocol.AgentAnnouncement;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Attests a host as soon as its agent announces itself on {@code vouch.agent.announce} (agent
- * start, typically after a reboot). Each attestation runs on its own virtual thread; the outcome
- * goes to {@code outcome} as (attestation, null) or (null, failure).
+ * Hands every agent announcement on {@code vouch.agent.announce} (agent start, typically after a
+ * reboot) to {@code onAnnounce}, which in the server makes the host due at once ({@code
+ * AttestationScheduler.triggerNow}), so that the attestation runs under the scheduler's lease like
+ * any other. Announcements are unsigned: they can only cause an attestation, never a result.
+ * Malformed ones are logged and dropped.
  */
 public final class AnnouncementListener implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AnnouncementListener.class.getName());
@@ -22,17 +22,15 @@ public final class AnnouncementListener implements AutoCloseable {
 
   private final Connection nats;
   private final Dispatcher dispatcher;
-  private final ExecutorService executor;
 
-  private AnnouncementListener(Connection nats, Dispatcher dispatcher, ExecutorService executor) {
+  private AnnouncementListener(Connection nats, Dispatcher dispatcher) {
     this.nats = nats;
     this.dispatcher = dispatcher;
-    this.executor = executor;
   }
 
+  /** Subscribes; {@code onAnnounce} runs on the NATS dispatcher thread and must not block long. */
   public static AnnouncementListener start(
-      Connection nats, HostAttestor attestor, BiConsumer<HostAttestation, Exception> outcome) {
-    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+      Connection nats, Consumer<AgentAnnouncement> onAnnounce) {
     Dispatcher d =
         nats.createDispatcher(
             msg -> {
@@ -43,25 +41,19 @@ public final class AnnouncementListener implements AutoCloseable {
                 LOG.info(() -> "ignored a malformed announcement: " + e.getMessage());
                 return;
               }
-              LOG.info(() -> "host " + a.hostId() + ": announced, attesting");
-              executor.submit(
-                  () -> {
-                    try {
-                      outcome.accept(attestor.attest(a.hostId()), null);
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    } catch (Exception e) {
-                      outcome.accept(null, e);
-                    }
-                  });
+              LOG.info(() -> "host " + a.hostId() + ": announced");
+              try {
+                onAnnounce.accept(a);
+              } catch (RuntimeException e) {
+                LOG.warning(() -> "host " + a.hostId() + ": announcement not handled: " + e);
+              }
             });
     d.subscribe(ANNOUNCE_SUBJECT);
-    return new AnnouncementListener(nats, d, executor);
+    return new AnnouncementListener(nats, d);
   }
 
   @Override
   public void close() {
     nats.closeDispatcher(dispatcher);
-    executor.shutdownNow();
   }
 }

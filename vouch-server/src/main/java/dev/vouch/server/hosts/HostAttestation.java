@@ -3,6 +3,7 @@ package dev.vouch.server.hosts;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.TpmAttest;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
+import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.protocol.HostInfo;
 import java.time.Instant;
 import java.util.Objects;
@@ -19,6 +20,7 @@ import java.util.OptionalInt;
  * @param clock the TPM clock info from the quote: reset count (reboots) and restart count
  * @param rebooted true when the reset count grew since this verifier last attested the host
  * @param eventLogVerified true when a firmware event log was replayed and matched the quote
+ * @param eventLog the firmware event log, when it was replayed and matched the quote
  * @param secureBoot the Secure Boot state the verified event log describes
  * @param host the agent's unsigned host facts
  * @param imaEntriesQuoted when the plan asked for IMA: how many entries of {@code imaLog} the
@@ -32,6 +34,7 @@ public record HostAttestation(
     TpmAttest.ClockInfo clock,
     boolean rebooted,
     boolean eventLogVerified,
+    Optional<TcgEventLog> eventLog,
     Optional<SecureBootState> secureBoot,
     HostInfo host,
     OptionalInt imaEntriesQuoted,
@@ -41,6 +44,7 @@ public record HostAttestation(
     Objects.requireNonNull(attestedAt, "attestedAt");
     Objects.requireNonNull(pcrs, "pcrs");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(eventLog, "eventLog");
     Objects.requireNonNull(secureBoot, "secureBoot");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(imaEntriesQuoted, "imaEntriesQuoted");

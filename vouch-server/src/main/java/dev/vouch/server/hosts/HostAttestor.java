@@ -169,6 +169,7 @@ public final class HostAttestor {
       }
     }
     Optional<SecureBootState> secureBoot = Optional.empty();
+    Optional<TcgEventLog> verifiedLog = Optional.empty();
     if (plan.eventLog()) {
       byte[] log =
           evidence
@@ -180,6 +181,7 @@ public final class HostAttestor {
       TcgEventLog parsed = TcgEventLog.parse(log);
       requireLogMatches(parsed.replay(), pcrs);
       secureBoot = Optional.of(parsed.secureBoot());
+      verifiedLog = Optional.of(parsed);
     }
     OptionalInt imaEntries = OptionalInt.empty();
     if (plan.ima()) {
@@ -194,6 +196,7 @@ public final class HostAttestor {
         clockInfo,
         rebooted,
         plan.eventLog(),
+        verifiedLog,
         secureBoot,
         response.host(),
         imaEntries,

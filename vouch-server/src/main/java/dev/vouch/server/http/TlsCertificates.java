@@ -46,6 +46,11 @@ public final class TlsCertificates {
   /** The in-memory key store password; the key store never leaves the process. */
   static final char[] PASSWORD = "vouch".toCharArray();
 
+  /** The password of key stores from {@link #fromPem} (they never leave the process). */
+  public static char[] keyStorePassword() {
+    return PASSWORD.clone();
+  }
+
   private TlsCertificates() {}
 
   /** Paths of the generated certificate and key under a data dir. */

@@ -16,8 +16,11 @@ import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.kbs.KbsModule;
 import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
+import dev.vouch.server.monitor.HostMonitor;
 import dev.vouch.server.policy.PolicyRoutes;
 import dev.vouch.server.policy.PolicyStore;
+import dev.vouch.server.registrar.EnrollmentStore;
+import dev.vouch.server.registrar.InMemoryEnrollmentStore;
 import dev.vouch.server.rvps.ReferenceValueRoutes;
 import dev.vouch.server.store.Database;
 import dev.vouch.server.store.JdbcReferenceValueStore;
@@ -88,6 +91,8 @@ public final class VouchServer implements AutoCloseable {
   private final Javalin app;
   private final Services services;
   private final Optional<KbsService> kbs;
+  private final HostMonitor monitor;
+  private final EnrollmentStore enrollments;
   private final ScheduledExecutorService scheduler;
   private final String adminToken;
   private final boolean tls;
@@ -96,12 +101,16 @@ public final class VouchServer implements AutoCloseable {
       Javalin app,
       Services services,
       Optional<KbsService> kbs,
+      HostMonitor monitor,
+      EnrollmentStore enrollments,
       ScheduledExecutorService scheduler,
       String adminToken,
       boolean tls) {
     this.app = app;
     this.services = services;
     this.kbs = kbs;
+    this.monitor = monitor;
+    this.enrollments = enrollments;
     this.scheduler = scheduler;
     this.adminToken = adminToken;
     this.tls = tls;
@@ -213,6 +222,10 @@ public final class VouchServer implements AutoCloseable {
     for (Extension e : extensions) {
       groups.add(e.routes(services));
     }
+    // TODO(registrar): replaced by the persistent enrollment store when the registrar lands
+    EnrollmentStore enrollments = new InMemoryEnrollmentStore();
+    HostMonitor monitor = HostMonitor.create(services, enrollments);
+    groups.add(monitor.routes().group(api, admin));
     boolean tls = config.tls().mode() != ServerConfig.TlsMode.OFF;
     KeyStore keyStore =
         switch (config.tls().mode()) {
@@ -243,6 +256,7 @@ public final class VouchServer implements AutoCloseable {
     try {
       app.start();
     } catch (RuntimeException e) {
+      monitor.close();
       throw new ConfigException(
           "cannot listen on "
               + config.http().host()
@@ -286,8 +300,17 @@ public final class VouchServer implements AutoCloseable {
                 1,
                 1,
                 TimeUnit.MINUTES));
+    monitor.start();
     VouchServer server =
-        new VouchServer(app, services, kbs.map(KbsModule::service), scheduler, adminToken, tls);
+        new VouchServer(
+            app,
+            services,
+            kbs.map(KbsModule::service),
+            monitor,
+            enrollments,
+            scheduler,
+            adminToken,
+            tls);
     LOG.info(
         "vouch server listening url={} database={} tls={} data_dir={} kbs={}",
         server.baseUri(),
@@ -474,9 +497,20 @@ public final class VouchServer implements AutoCloseable {
     return kbs;
   }
 
+  /** Continuous host monitoring: registry, flavors, reports, this replica's scheduler. */
+  public HostMonitor monitor() {
+    return monitor;
+  }
+
+  /** Where enrolled hosts' attestation keys are. */
+  public EnrollmentStore enrollments() {
+    return enrollments;
+  }
+
   @Override
   public void close() {
     scheduler.shutdownNow();
+    monitor.close();
     app.stop();
     services.database().close();
     LOG.info("vouch server stopped");

@@ -1,6 +1,7 @@
 package dev.vouch.server.manager;
 
 import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.server.actions.StatusChange;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,7 +63,7 @@ public final class AttestationScheduler implements AutoCloseable {
   private final Clock clock;
   private final Settings settings;
   private final HostWorker worker;
-  private final Consumer<HostStatusChange> onChange;
+  private final Consumer<StatusChange> onChange;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final Semaphore permits;
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -80,7 +81,7 @@ public final class AttestationScheduler implements AutoCloseable {
       Clock clock,
       Settings settings,
       HostWorker worker,
-      Consumer<HostStatusChange> onChange) {
+      Consumer<StatusChange> onChange) {
     this.registry = registry;
     this.ownerId = ownerId;
     this.clock = clock;
@@ -152,7 +153,7 @@ public final class AttestationScheduler implements AutoCloseable {
       return false;
     }
     if (c.change().isPresent()) {
-      HostStatusChange change = c.change().get();
+      StatusChange change = c.change().get();
       log.info(
           "host {} status {} -> {} {}",
           host.id(),

@@ -1,15 +1,14 @@
 package dev.vouch.server.manager;
 
 import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.server.actions.StatusChange;
 import dev.vouch.server.store.Database;
+import dev.vouch.server.store.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -58,10 +57,30 @@ public final class HostRegistry {
             ps.setString(2, group);
             ps.setString(3, connection);
             ps.setString(4, HostStatus.UNKNOWN.name());
-            setInstant(ps, 5, now);
+            Sql.setInstant(ps, 5, now);
             ps.executeUpdate();
           }
           return true;
+        });
+  }
+
+  /**
+   * Removes a host and its status history (its reports and flavors stay as records).
+   *
+   * @return false when no such host is registered
+   */
+  public boolean remove(String id) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM host_status_history WHERE host_id = ?")) {
+            ps.setString(1, id);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM hosts WHERE id = ?")) {
+            ps.setString(1, id);
+            return ps.executeUpdate() == 1;
+          }
         });
   }
 
@@ -96,25 +115,27 @@ public final class HostRegistry {
   }
 
   /** A host's status changes, oldest first. */
-  public List<HostStatusChange> history(String hostId) {
+  public List<StatusChange> history(String hostId) {
     return db.read(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT changed_at, previous_status, new_status, reasons FROM host_status_history"
+                  "SELECT changed_at, previous_status, new_status, reasons, report_id"
+                      + " FROM host_status_history"
                       + " WHERE host_id = ? ORDER BY changed_at, id")) {
             ps.setString(1, hostId);
             try (ResultSet rs = ps.executeQuery()) {
-              List<HostStatusChange> out = new ArrayList<>();
+              List<StatusChange> out = new ArrayList<>();
               while (rs.next()) {
                 String reasons = rs.getString("reasons");
                 out.add(
-                    new HostStatusChange(
+                    new StatusChange(
                         hostId,
-                        instant(rs, "changed_at"),
                         HostStatus.valueOf(rs.getString("previous_status")),
                         HostStatus.valueOf(rs.getString("new_status")),
-                        reasons.isEmpty() ? List.of() : Arrays.asList(reasons.split("\n"))));
+                        reasons.isEmpty() ? List.of() : Arrays.asList(reasons.split("\n")),
+                        Optional.ofNullable(rs.getString("report_id")),
+                        Sql.instant(rs, "changed_at")));
               }
               return out;
             }
@@ -135,7 +156,7 @@ public final class HostRegistry {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE hosts SET next_due = ?, trigger_pending = TRUE WHERE id = ?")) {
-            setInstant(ps, 1, now);
+            Sql.setInstant(ps, 1, now);
             ps.setString(2, hostId);
             return ps.executeUpdate() == 1;
           }
@@ -156,7 +177,7 @@ public final class HostRegistry {
                   "UPDATE hosts SET last_reset_count = ?, next_due = ?, trigger_pending = TRUE"
                       + " WHERE id = ? AND last_reset_count IS NOT NULL AND last_reset_count <> ?")) {
             ps.setLong(1, resetCount);
-            setInstant(ps, 2, now);
+            Sql.setInstant(ps, 2, now);
             ps.setString(3, hostId);
             ps.setLong(4, resetCount);
             if (ps.executeUpdate() == 1) {
@@ -183,8 +204,8 @@ public final class HostRegistry {
               c.prepareStatement(
                   "SELECT COUNT(*) FROM hosts WHERE next_due <= ?"
                       + " AND (lease_until IS NULL OR lease_until < ?)")) {
-            setInstant(ps, 1, now);
-            setInstant(ps, 2, now);
+            Sql.setInstant(ps, 1, now);
+            Sql.setInstant(ps, 2, now);
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getInt(1);
@@ -211,8 +232,8 @@ public final class HostRegistry {
                       "SELECT id FROM hosts WHERE next_due <= ?"
                           + " AND (lease_until IS NULL OR lease_until < ?)"
                           + " ORDER BY next_due, id LIMIT ?")) {
-                setInstant(ps, 1, now);
-                setInstant(ps, 2, now);
+                Sql.setInstant(ps, 1, now);
+                Sql.setInstant(ps, 2, now);
                 ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                   List<String> ids = new ArrayList<>();
@@ -239,10 +260,10 @@ public final class HostRegistry {
                       "SELECT " + COLUMNS + " FROM hosts WHERE id = ? AND lease_owner = ?")) {
             for (String id : candidates) {
               upd.setString(1, owner);
-              setInstant(upd, 2, leaseUntil);
+              Sql.setInstant(upd, 2, leaseUntil);
               upd.setString(3, id);
-              setInstant(upd, 4, now);
-              setInstant(upd, 5, now);
+              Sql.setInstant(upd, 4, now);
+              Sql.setInstant(upd, 5, now);
               if (upd.executeUpdate() != 1) {
                 continue; // another replica won this host
               }
@@ -277,10 +298,10 @@ public final class HostRegistry {
                   "UPDATE hosts SET lease_until = ? WHERE id = ? AND lease_owner = ?"
                       + " AND lease_until >= ?")) {
             for (String id : hostIds) {
-              setInstant(ps, 1, until);
+              Sql.setInstant(ps, 1, until);
               ps.setString(2, id);
               ps.setString(3, owner);
-              setInstant(ps, 4, now);
+              Sql.setInstant(ps, 4, now);
               renewed += ps.executeUpdate();
             }
           }
@@ -320,10 +341,10 @@ public final class HostRegistry {
                       + " trigger_pending = FALSE, lease_owner = NULL, lease_until = NULL"
                       + " WHERE id = ? AND lease_owner = ?")) {
             ps.setString(1, outcome.status().name());
-            setInstant(ps, 2, now);
+            Sql.setInstant(ps, 2, now);
             ps.setString(3, outcome.reportId().orElse(null));
-            setInstant(ps, 4, now);
-            setInstant(ps, 5, nextDue);
+            Sql.setInstant(ps, 4, now);
+            Sql.setInstant(ps, 5, nextDue);
             ps.setString(6, hostId);
             ps.setString(7, owner);
             ps.executeUpdate();
@@ -331,8 +352,9 @@ public final class HostRegistry {
           if (previous == outcome.status()) {
             return new Completion(true, Optional.empty());
           }
-          HostStatusChange change =
-              new HostStatusChange(hostId, now, previous, outcome.status(), outcome.reasons());
+          StatusChange change =
+              new StatusChange(
+                  hostId, previous, outcome.status(), outcome.reasons(), outcome.reportId(), now);
           insertHistory(c, change);
           return new Completion(true, Optional.of(change));
         });
@@ -344,18 +366,19 @@ public final class HostRegistry {
    * @param leaseHeld false when the lease had been lost and nothing was written
    * @param change the status change recorded, if the status changed
    */
-  public record Completion(boolean leaseHeld, Optional<HostStatusChange> change) {}
+  public record Completion(boolean leaseHeld, Optional<StatusChange> change) {}
 
-  private static void insertHistory(Connection c, HostStatusChange change) throws SQLException {
+  private static void insertHistory(Connection c, StatusChange change) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO host_status_history (host_id, changed_at, previous_status, new_status,"
-                + " reasons) VALUES (?, ?, ?, ?, ?)")) {
+                + " reasons, report_id) VALUES (?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, change.hostId());
-      setInstant(ps, 2, change.at());
+      Sql.setInstant(ps, 2, change.time());
       ps.setString(3, change.previous().name());
       ps.setString(4, change.current().name());
       ps.setString(5, String.join("\n", change.reasons()));
+      ps.setString(6, change.reportId().orElse(null));
       ps.executeUpdate();
     }
   }
@@ -369,23 +392,10 @@ public final class HostRegistry {
         rs.getString("connection"),
         HostStatus.valueOf(rs.getString("status")),
         resetCount,
-        instant(rs, "next_due"),
+        Sql.instant(rs, "next_due"),
         Optional.ofNullable(rs.getString("lease_owner")),
-        Optional.ofNullable(instant(rs, "lease_until")),
-        Optional.ofNullable(instant(rs, "last_attested")),
+        Optional.ofNullable(Sql.instant(rs, "lease_until")),
+        Optional.ofNullable(Sql.instant(rs, "last_attested")),
         Optional.ofNullable(rs.getString("last_report_id")));
-  }
-
-  private static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
-    if (t == null) {
-      ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
-    } else {
-      ps.setObject(i, OffsetDateTime.ofInstant(t, ZoneOffset.UTC));
-    }
-  }
-
-  private static Instant instant(ResultSet rs, String col) throws SQLException {
-    OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
-    return t == null ? null : t.toInstant();
   }
 }

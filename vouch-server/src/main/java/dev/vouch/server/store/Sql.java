@@ -9,10 +9,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
 /** Timestamp helpers that behave the same on H2 and PostgreSQL. */
-final class Sql {
+public final class Sql {
   private Sql() {}
 
-  static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
+  public static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
     if (t == null) {
       ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
     } else {
@@ -20,7 +20,7 @@ final class Sql {
     }
   }
 
-  static Instant instant(ResultSet rs, String col) throws SQLException {
+  public static Instant instant(ResultSet rs, String col) throws SQLException {
     OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
   }

@@ -3,6 +3,7 @@ package dev.vouch.server.manager;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.server.actions.StatusChange;
 import dev.vouch.server.store.Database;
 import dev.vouch.server.store.TestDatabases;
 import java.nio.file.Path;
@@ -113,7 +114,7 @@ class AttestationSchedulerTest {
       enrol(regA, HOSTS);
       MutableClock clock = new MutableClock(T0);
       Recorder rec = new Recorder();
-      List<HostStatusChange> changes = new CopyOnWriteArrayList<>();
+      List<StatusChange> changes = new CopyOnWriteArrayList<>();
       try (AttestationScheduler a =
               new AttestationScheduler(
                   regA,
@@ -178,7 +179,7 @@ class AttestationSchedulerTest {
               c -> {
                 assertThat(c.previous()).isEqualTo(HostStatus.UNKNOWN);
                 assertThat(c.current()).isEqualTo(HostStatus.VERIFIED);
-                assertThat(c.at()).isEqualTo(T0);
+                assertThat(c.time()).isEqualTo(T0);
               });
       assertThat(regB.list())
           .allSatisfy(
@@ -331,7 +332,7 @@ class AttestationSchedulerTest {
       assertThat(reg.get("fast").orElseThrow().connection()).isEqualTo("https://fast:9443");
       MutableClock clock = new MutableClock(T0);
       Map<String, HostStatus> next = new ConcurrentHashMap<>();
-      List<HostStatusChange> changes = new CopyOnWriteArrayList<>();
+      List<StatusChange> changes = new CopyOnWriteArrayList<>();
       try (AttestationScheduler s =
           new AttestationScheduler(
               reg,
@@ -366,7 +367,7 @@ class AttestationSchedulerTest {
         assertThat(s.runOnce(clock.instant())).isEqualTo(1);
       }
       assertThat(reg.history("fast"))
-          .extracting(HostStatusChange::current)
+          .extracting(StatusChange::current)
           .containsExactly(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, HostStatus.UNKNOWN);
       assertThat(reg.history("fast").get(1).reasons()).containsExactly("pcr 7 mismatch");
       assertThat(reg.history("fast").get(2).reasons())

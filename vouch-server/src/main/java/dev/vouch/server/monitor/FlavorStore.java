@@ -1,0 +1,531 @@
+package dev.vouch.server.monitor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vouch.core.VerificationException;
+import dev.vouch.policy.flavor.FlavorGroup;
+import dev.vouch.policy.flavor.FlavorJson;
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.policy.flavor.GoldenFlavors;
+import dev.vouch.policy.flavor.MatchPolicy;
+import dev.vouch.policy.flavor.SignedFlavor;
+import dev.vouch.server.store.Database;
+import dev.vouch.server.store.Sql;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/**
+ * Flavors, flavor groups and the golden-flavor audit in the server's database (tables {@code
+ * flavors}, {@code flavor_groups}, {@code golden_audit}). Every flavor stored here is signed by the
+ * server key. Thread-safe; each method is one transaction.
+ */
+public final class FlavorStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String COLUMNS =
+      "id, part, host_id, origin, approved, reset_count, created_at, retired_at, signed_json";
+
+  /** How a flavor came into the store. */
+  public enum Origin {
+    /** An administrator uploaded it (re-signed with the server key). */
+    IMPORT,
+    /** An administrator made it from a connected host's verified measurements. */
+    HOST,
+    /** Adopted automatically from the first measurements of a boot (TOFU). */
+    GOLDEN
+  }
+
+  /**
+   * A stored flavor.
+   *
+   * @param flavor the flavor and its server signature
+   * @param hostId the host it is bound to, empty for flavors any host may match
+   * @param origin how it came
+   * @param approved whether it counts in strict mode (administrator-made flavors are)
+   * @param resetCount for golden flavors: the TPM reset count of the boot they were taken from
+   * @param created when it was stored
+   * @param retired when a later boot's golden flavors replaced it
+   */
+  public record StoredFlavor(
+      SignedFlavor flavor,
+      Optional<String> hostId,
+      Origin origin,
+      boolean approved,
+      OptionalLong resetCount,
+      Instant created,
+      Optional<Instant> retired) {
+    public UUID id() {
+      return flavor.flavor().meta().id();
+    }
+  }
+
+  private final Database db;
+
+  public FlavorStore(Database db) {
+    this.db = db;
+  }
+
+  /** Stores administrator flavors (approved), bound to {@code hostId} when given. */
+  public void add(List<SignedFlavor> flavors, Optional<String> hostId, Origin origin, Instant now) {
+    db.transaction(
+        c -> {
+          for (SignedFlavor f : flavors) {
+            insert(c, f, hostId, origin, true, OptionalLong.empty(), now);
+          }
+          return null;
+        });
+  }
+
+  /** The flavor with this id (retired ones included). */
+  public Optional<StoredFlavor> get(UUID id) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT " + COLUMNS + " FROM flavors WHERE id = ?")) {
+            ps.setString(1, id.toString());
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  /**
+   * Stored flavors, oldest first.
+   *
+   * @param hostId only those bound to this host, when given
+   * @param includeRetired whether replaced golden flavors are listed too
+   */
+  public List<StoredFlavor> list(Optional<String> hostId, boolean includeRetired) {
+    String sql =
+        "SELECT "
+            + COLUMNS
+            + " FROM flavors WHERE 1 = 1"
+            + (hostId.isPresent() ? " AND host_id = ?" : "")
+            + (includeRetired ? "" : " AND retired_at IS NULL")
+            + " ORDER BY created_at, id";
+    return db.read(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (hostId.isPresent()) {
+              ps.setString(1, hostId.get());
+            }
+            return rows(ps);
+          }
+        });
+  }
+
+  /** Deletes a flavor; false when there was none. */
+  public boolean delete(UUID id) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM flavors WHERE id = ?")) {
+            ps.setString(1, id.toString());
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
+   * The flavors a host is judged by, oldest first (LATEST takes the last): flavors bound to no host
+   * and those bound to this one that are not retired; in strict mode only approved ones, in TOFU
+   * also the host's golden flavors.
+   */
+  public List<SignedFlavor> candidates(String hostId, GoldenFlavors.Mode mode) {
+    String sql =
+        "SELECT "
+            + COLUMNS
+            + " FROM flavors WHERE retired_at IS NULL AND (host_id IS NULL OR host_id = ?)"
+            + (mode == GoldenFlavors.Mode.STRICT ? " AND approved = TRUE" : "")
+            + " ORDER BY created_at, id";
+    return db.read(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, hostId);
+            return rows(ps).stream().map(StoredFlavor::flavor).toList();
+          }
+        });
+  }
+
+  /** The reset count at which the host's current golden flavors were taken; empty when none. */
+  public OptionalLong goldenResetCount(String hostId) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT MAX(reset_count) FROM flavors WHERE host_id = ? AND origin = ?"
+                      + " AND retired_at IS NULL")) {
+            ps.setString(1, hostId);
+            ps.setString(2, Origin.GOLDEN.name());
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              long v = rs.getLong(1);
+              return rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(v);
+            }
+          }
+        });
+  }
+
+  /**
+   * Records a golden-flavor decision in one transaction: for ADOPTED the host's current golden
+   * flavors are retired and {@code adopted} (signed) stored in their place; ADOPTED and REFUSED are
+   * audited (a REFUSED decision repeating the host's last audit entry is not stored again, so a
+   * strict-mode host refused every poll does not flood the audit). KEPT writes nothing.
+   */
+  public void decide(GoldenFlavors.AuditRecord audit, List<SignedFlavor> adopted) {
+    if (audit.action() == GoldenFlavors.Action.KEPT) {
+      return;
+    }
+    db.transaction(
+        c -> {
+          if (audit.action() == GoldenFlavors.Action.ADOPTED) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE flavors SET retired_at = ? WHERE host_id = ? AND origin = ?"
+                        + " AND retired_at IS NULL")) {
+              Sql.setInstant(ps, 1, audit.at());
+              ps.setString(2, audit.hostId());
+              ps.setString(3, Origin.GOLDEN.name());
+              ps.executeUpdate();
+            }
+            for (SignedFlavor f : adopted) {
+              insert(
+                  c,
+                  f,
+                  Optional.of(audit.hostId()),
+                  Origin.GOLDEN,
+                  false,
+                  OptionalLong.of(audit.resetCount()),
+                  audit.at());
+            }
+          } else if (repeatsLastAudit(c, audit)) {
+            return null;
+          }
+          insertAudit(c, audit);
+          return null;
+        });
+  }
+
+  /**
+   * Retires the host's current golden flavors (an administrator's fresh onboarding), so that in
+   * TOFU mode the next attestation's measurements become golden, and audits it.
+   *
+   * @return how many flavors were retired
+   */
+  public int retireGolden(String hostId, GoldenFlavors.Mode mode, Instant now) {
+    return db.transaction(
+        c -> {
+          int n;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE flavors SET retired_at = ? WHERE host_id = ? AND origin = ?"
+                      + " AND retired_at IS NULL")) {
+            Sql.setInstant(ps, 1, now);
+            ps.setString(2, hostId);
+            ps.setString(3, Origin.GOLDEN.name());
+            n = ps.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO golden_audit (host_id, decided_at, mode, action, reset_count,"
+                      + " previous_reset_count, flavor_ids, reason)"
+                      + " VALUES (?, ?, ?, 'RETIRED', NULL, NULL, '', ?)")) {
+            ps.setString(1, hostId);
+            Sql.setInstant(ps, 2, now);
+            ps.setString(3, mode.name());
+            ps.setString(
+                4, "administrator onboarded the host afresh: " + n + " golden flavors retired");
+            ps.executeUpdate();
+          }
+          return n;
+        });
+  }
+
+  /**
+   * One golden-flavor audit entry.
+   *
+   * @param hostId the host
+   * @param at when
+   * @param mode the mode in force
+   * @param action {@code ADOPTED}, {@code REFUSED} (see {@link GoldenFlavors.Action}) or {@code
+   *     RETIRED} (an administrator onboarded the host afresh)
+   * @param resetCount the TPM reset count of the boot decided on (empty for RETIRED)
+   * @param previousResetCount the reset count of the golden flavors before, if any
+   * @param flavorIds the flavors adopted
+   * @param reason a sentence for people
+   */
+  public record AuditEntry(
+      String hostId,
+      Instant at,
+      GoldenFlavors.Mode mode,
+      String action,
+      OptionalLong resetCount,
+      OptionalLong previousResetCount,
+      List<UUID> flavorIds,
+      String reason) {}
+
+  /** A host's golden-flavor audit, oldest first. */
+  public List<AuditEntry> audit(String hostId) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT host_id, decided_at, mode, action, reset_count, previous_reset_count,"
+                      + " flavor_ids, reason FROM golden_audit WHERE host_id = ?"
+                      + " ORDER BY decided_at, id")) {
+            ps.setString(1, hostId);
+            try (ResultSet rs = ps.executeQuery()) {
+              List<AuditEntry> out = new ArrayList<>();
+              while (rs.next()) {
+                String ids = rs.getString("flavor_ids");
+                out.add(
+                    new AuditEntry(
+                        rs.getString("host_id"),
+                        Sql.instant(rs, "decided_at"),
+                        GoldenFlavors.Mode.valueOf(rs.getString("mode")),
+                        rs.getString("action"),
+                        optionalLong(rs, "reset_count"),
+                        optionalLong(rs, "previous_reset_count"),
+                        ids.isEmpty()
+                            ? List.of()
+                            : Arrays.stream(ids.split(",")).map(UUID::fromString).toList(),
+                        rs.getString("reason")));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  private static OptionalLong optionalLong(ResultSet rs, String col) throws SQLException {
+    long v = rs.getLong(col);
+    return rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(v);
+  }
+
+  /** The group named {@code name}, if stored. */
+  public Optional<FlavorGroup> group(String name) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT policies_json FROM flavor_groups WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                return Optional.empty();
+              }
+              try {
+                return Optional.of(readGroup(name, JSON.readTree(rs.getString(1))));
+              } catch (IOException | VerificationException e) {
+                throw new SQLException("stored flavor group " + name + " does not parse", e);
+              }
+            }
+          }
+        });
+  }
+
+  /** Every stored group, by name. */
+  public List<FlavorGroup> groups() {
+    List<String> names =
+        db.read(
+            c -> {
+              try (PreparedStatement ps =
+                      c.prepareStatement("SELECT name FROM flavor_groups ORDER BY name");
+                  ResultSet rs = ps.executeQuery()) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) {
+                  out.add(rs.getString(1));
+                }
+                return out;
+              }
+            });
+    return names.stream().map(n -> group(n).orElseThrow()).toList();
+  }
+
+  /** Creates or replaces a group. */
+  public void putGroup(FlavorGroup group, Instant now) {
+    String json = writeGroup(group).toString();
+    db.transaction(
+        c -> {
+          try (PreparedStatement del =
+              c.prepareStatement("DELETE FROM flavor_groups WHERE name = ?")) {
+            del.setString(1, group.name());
+            del.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO flavor_groups (name, policies_json, updated_at) VALUES (?, ?, ?)")) {
+            ps.setString(1, group.name());
+            ps.setString(2, json);
+            Sql.setInstant(ps, 3, now);
+            ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /** Deletes a group; false when there was none. */
+  public boolean deleteGroup(String name) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM flavor_groups WHERE name = ?")) {
+            ps.setString(1, name);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
+   * A group from its JSON, {@code {"PLATFORM": {"match_type": "ANY_OF", "required": "REQUIRED"},
+   * ...}}; parts left out are not judged.
+   *
+   * @throws VerificationException MALFORMED for an unknown part, match type or requirement
+   */
+  public static FlavorGroup readGroup(String name, JsonNode policies) throws VerificationException {
+    if (policies == null || !policies.isObject() || policies.isEmpty()) {
+      throw new VerificationException(
+          dev.vouch.core.Failure.MALFORMED,
+          "a flavor group needs an object of match policies per flavor part");
+    }
+    Map<FlavorPart, MatchPolicy> out = new EnumMap<>(FlavorPart.class);
+    for (var e : policies.properties()) {
+      JsonNode p = e.getValue();
+      try {
+        out.put(
+            FlavorPart.valueOf(e.getKey()),
+            new MatchPolicy(
+                MatchPolicy.MatchType.valueOf(p.path("match_type").asText()),
+                MatchPolicy.Required.valueOf(p.path("required").asText())));
+      } catch (IllegalArgumentException ex) {
+        throw new VerificationException(
+            dev.vouch.core.Failure.MALFORMED,
+            "flavor group policy "
+                + e.getKey()
+                + ": part must be one of "
+                + Arrays.toString(FlavorPart.values())
+                + ", match_type ANY_OF|ALL_OF|LATEST, required REQUIRED|REQUIRED_IF_DEFINED");
+      }
+    }
+    return new FlavorGroup(name, out);
+  }
+
+  /** The JSON of a group's policies (as {@link #readGroup} reads it). */
+  public static ObjectNode writeGroup(FlavorGroup group) {
+    ObjectNode o = JSON.createObjectNode();
+    for (FlavorPart part : FlavorPart.values()) {
+      MatchPolicy p = group.policies().get(part);
+      if (p != null) {
+        o.putObject(part.name())
+            .put("match_type", p.matchType().name())
+            .put("required", p.required().name());
+      }
+    }
+    return o;
+  }
+
+  private static boolean repeatsLastAudit(Connection c, GoldenFlavors.AuditRecord audit)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT action, reset_count, mode FROM golden_audit WHERE host_id = ?"
+                + " ORDER BY decided_at DESC, id DESC LIMIT 1")) {
+      ps.setString(1, audit.hostId());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            && audit.action().name().equals(rs.getString("action"))
+            && audit.resetCount() == rs.getLong("reset_count")
+            && audit.mode().name().equals(rs.getString("mode"));
+      }
+    }
+  }
+
+  private static void insertAudit(Connection c, GoldenFlavors.AuditRecord a) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO golden_audit (host_id, decided_at, mode, action, reset_count,"
+                + " previous_reset_count, flavor_ids, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, a.hostId());
+      Sql.setInstant(ps, 2, a.at());
+      ps.setString(3, a.mode().name());
+      ps.setString(4, a.action().name());
+      ps.setLong(5, a.resetCount());
+      if (a.previousResetCount().isPresent()) {
+        ps.setLong(6, a.previousResetCount().getAsLong());
+      } else {
+        ps.setNull(6, Types.BIGINT);
+      }
+      ps.setString(7, String.join(",", a.flavorIds().stream().map(UUID::toString).toList()));
+      ps.setString(8, a.reason());
+      ps.executeUpdate();
+    }
+  }
+
+  private static void insert(
+      Connection c,
+      SignedFlavor f,
+      Optional<String> hostId,
+      Origin origin,
+      boolean approved,
+      OptionalLong resetCount,
+      Instant now)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO flavors (id, part, host_id, origin, approved, reset_count, created_at,"
+                + " signed_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, f.flavor().meta().id().toString());
+      ps.setString(2, f.flavor().part().name());
+      ps.setString(3, hostId.orElse(null));
+      ps.setString(4, origin.name());
+      ps.setBoolean(5, approved);
+      if (resetCount.isPresent()) {
+        ps.setLong(6, resetCount.getAsLong());
+      } else {
+        ps.setNull(6, Types.BIGINT);
+      }
+      Sql.setInstant(ps, 7, now);
+      ps.setString(8, FlavorJson.writeSigned(f).toString());
+      ps.executeUpdate();
+    }
+  }
+
+  private static List<StoredFlavor> rows(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      List<StoredFlavor> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(row(rs));
+      }
+      return out;
+    }
+  }
+
+  private static StoredFlavor row(ResultSet rs) throws SQLException {
+    SignedFlavor f;
+    try {
+      f = FlavorJson.readSigned(JSON.readTree(rs.getString("signed_json")));
+    } catch (IOException | VerificationException e) {
+      throw new SQLException("stored flavor " + rs.getString("id") + " does not parse", e);
+    }
+    return new StoredFlavor(
+        f,
+        Optional.ofNullable(rs.getString("host_id")),
+        Origin.valueOf(rs.getString("origin")),
+        rs.getBoolean("approved"),
+        optionalLong(rs, "reset_count"),
+        Sql.instant(rs, "created_at"),
+        Optional.ofNullable(Sql.instant(rs, "retired_at")));
+  }
+}

@@ -1,0 +1,352 @@
+package dev.vouch.server.monitor;
+
+import dev.vouch.policy.flavor.GoldenFlavors;
+import dev.vouch.server.actions.AttestationEvents;
+import dev.vouch.server.actions.FailurePolicy;
+import dev.vouch.server.actions.FailureResponder;
+import dev.vouch.server.actions.HostRef;
+import dev.vouch.server.actions.NodeActionSettings;
+import dev.vouch.server.actions.NodeActions;
+import dev.vouch.server.actions.StatusChange;
+import dev.vouch.server.actions.WebhookDispatcher;
+import dev.vouch.server.actions.WebhookSettings;
+import dev.vouch.server.actions.WebhookTarget;
+import dev.vouch.server.config.ConfigException;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.hosts.AgentChannel;
+import dev.vouch.server.hosts.AnnouncementListener;
+import dev.vouch.server.hosts.HostAttestor;
+import dev.vouch.server.hosts.HttpsAgentChannel;
+import dev.vouch.server.hosts.NatsAgentChannel;
+import dev.vouch.server.hosts.QuotePlan;
+import dev.vouch.server.hosts.RoutedAgentChannel;
+import dev.vouch.server.http.TlsCertificates;
+import dev.vouch.server.http.VouchServer;
+import dev.vouch.server.manager.AttestationScheduler;
+import dev.vouch.server.manager.Host;
+import dev.vouch.server.manager.HostRegistry;
+import dev.vouch.server.manager.PollIntervals;
+import dev.vouch.server.registrar.EnrollmentStore;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continuous host monitoring as {@code vouch server} runs it ({@code hosts.*} configuration): the
+ * host registry, flavors and trust reports in the server's database, the {@link HostVerifier}, the
+ * attestation scheduler of this replica, agent announcements and status events over NATS, and the
+ * failure responder that cordons Kubernetes nodes. Replicas on one database share the work through
+ * the registry's leases.
+ */
+public final class HostMonitor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HostMonitor.class);
+
+  private final HostRegistry registry;
+  private final FlavorStore flavors;
+  private final TrustReportStore reports;
+  private final ServerIdentity identity;
+  private final HostVerifier verifier;
+  private final AttestationScheduler scheduler;
+  private final FailureResponder responder;
+  private final Optional<NodeActions> nodes;
+  private final Optional<Connection> nats;
+  private final Optional<AnnouncementListener> announcements;
+  private final AttestationEvents events;
+  private final Optional<KubernetesClient> kubernetes;
+  private final boolean enabled;
+  private final java.time.Clock clock;
+
+  private HostMonitor(
+      HostRegistry registry,
+      FlavorStore flavors,
+      TrustReportStore reports,
+      ServerIdentity identity,
+      HostVerifier verifier,
+      AttestationScheduler scheduler,
+      FailureResponder responder,
+      Optional<NodeActions> nodes,
+      Optional<Connection> nats,
+      Optional<AnnouncementListener> announcements,
+      AttestationEvents events,
+      Optional<KubernetesClient> kubernetes,
+      boolean enabled,
+      java.time.Clock clock) {
+    this.registry = registry;
+    this.flavors = flavors;
+    this.reports = reports;
+    this.identity = identity;
+    this.verifier = verifier;
+    this.scheduler = scheduler;
+    this.responder = responder;
+    this.nodes = nodes;
+    this.nats = nats;
+    this.announcements = announcements;
+    this.events = events;
+    this.kubernetes = kubernetes;
+    this.enabled = enabled;
+    this.clock = clock;
+  }
+
+  /**
+   * Assembles monitoring from the {@code hosts} section; nothing runs until {@link #start}.
+   *
+   * @param enrollments where enrolled hosts' AKs are (the registrar's store)
+   * @throws ConfigException when NATS, the agent TLS files, the webhook secret or the Kubernetes
+   *     client cannot be put to work
+   */
+  public static HostMonitor create(VouchServer.Services s, EnrollmentStore enrollments)
+      throws ConfigException {
+    ServerConfig.Hosts h = s.config().hosts();
+    HostRegistry registry = new HostRegistry(s.database());
+    FlavorStore flavors = new FlavorStore(s.database());
+    TrustReportStore reports = new TrustReportStore(s.database());
+    ServerIdentity identity = ServerIdentity.loadOrCreate(s.database(), s.sealer(), s.clock());
+    Optional<Connection> nats = Optional.empty();
+    if (h.natsUrl().isPresent()) {
+      try {
+        nats =
+            Optional.of(
+                Nats.connect(
+                    new Options.Builder()
+                        .server(h.natsUrl().get())
+                        .connectionName("vouch-server")
+                        .maxReconnects(-1)
+                        .build()));
+      } catch (IOException e) {
+        throw new ConfigException("hosts.nats_url: cannot connect: " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ConfigException("interrupted while connecting to NATS", e);
+      }
+    }
+    try {
+      Optional<AgentChannel> natsChannel = nats.map(c -> new NatsAgentChannel(c, h.agentTimeout()));
+      Optional<AgentChannel> https = Optional.empty();
+      if (h.agentTls().isPresent()) {
+        SSLContext tls = agentTls(h.agentTls().get());
+        https =
+            Optional.of(
+                new HttpsAgentChannel(
+                    tls,
+                    id ->
+                        registry
+                            .get(id)
+                            .flatMap(host -> RoutedAgentChannel.httpsUrl(host.connection())),
+                    h.agentTimeout()));
+      }
+      AgentChannel channel =
+          new RoutedAgentChannel(id -> registry.get(id).map(Host::connection), natsChannel, https);
+      HostAttestor attestor =
+          new HostAttestor(
+              enrollments,
+              channel,
+              h.ima() ? QuotePlan.firmwareAndIma() : QuotePlan.firmware(),
+              s.clock(),
+              new SecureRandom());
+      GoldenFlavors.Mode mode = GoldenFlavors.Mode.valueOf(h.goldenMode().toUpperCase(Locale.ROOT));
+      HostVerifier verifier =
+          new HostVerifier(
+              attestor,
+              flavors,
+              reports,
+              identity,
+              new HostVerifier.Settings(
+                  mode,
+                  HostVerifier.Settings.defaults().goldenParts(),
+                  HostVerifier.defaultTemplate(),
+                  h.reportValidity()),
+              s.clock());
+      Optional<WebhookDispatcher> webhooks = Optional.empty();
+      if (h.webhookUrl().isPresent()) {
+        byte[] secret = Files.readAllBytes(h.webhookSecretFile().orElseThrow());
+        webhooks =
+            Optional.of(
+                new WebhookDispatcher(
+                    WebhookSettings.defaults(
+                        List.of(new WebhookTarget(h.webhookUrl().get(), secret)))));
+      }
+      AttestationEvents events = new AttestationEvents(nats, webhooks);
+      Optional<KubernetesClient> kube = Optional.empty();
+      Optional<NodeActions> nodes = Optional.empty();
+      if (h.kubernetes()) {
+        ConfigBuilder kc = new ConfigBuilder();
+        h.kubernetesUrl().ifPresent(kc::withMasterUrl);
+        kube = Optional.of(new KubernetesClientBuilder().withConfig(kc.build()).build());
+        NodeActionSettings ns = NodeActionSettings.defaults();
+        if (h.nodeLabel().isPresent()) {
+          ns = ns.withHostLabel(h.nodeLabel().get());
+        }
+        nodes = Optional.of(new NodeActions(kube.get(), ns, s.clock()));
+      }
+      FailureResponder responder =
+          new FailureResponder(new FailurePolicy(h.evictPods()), events, nodes);
+      AttestationScheduler scheduler =
+          new AttestationScheduler(
+              registry,
+              ownerId(),
+              s.clock(),
+              new AttestationScheduler.Settings(
+                  new PollIntervals(h.pollInterval(), h.groupPolls()),
+                  h.lease(),
+                  100,
+                  h.maxConcurrency(),
+                  Duration.ofSeconds(1)),
+              verifier,
+              change -> respond(responder, change));
+      Optional<AnnouncementListener> listener =
+          nats.map(c -> AnnouncementListener.start(c, a -> scheduler.triggerNow(a.hostId())));
+      return new HostMonitor(
+          registry,
+          flavors,
+          reports,
+          identity,
+          verifier,
+          scheduler,
+          responder,
+          nodes,
+          nats,
+          listener,
+          events,
+          kube,
+          h.enabled(),
+          s.clock());
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      nats.ifPresent(HostMonitor::closeQuietly);
+      throw new ConfigException("hosts: " + e.getMessage(), e);
+    }
+  }
+
+  private static void respond(FailureResponder responder, StatusChange change) {
+    FailureResponder.Response r =
+        responder.respond(change, new HostRef(change.hostId(), change.hostId()));
+    if (!r.errors().isEmpty()) {
+      LOG.warn("host {}: failure actions incomplete: {}", change.hostId(), r.errors());
+    }
+  }
+
+  private static String ownerId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "replica";
+    }
+    return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static SSLContext agentTls(List<Path> files)
+      throws GeneralSecurityException, IOException {
+    KeyStore own;
+    try {
+      own = TlsCertificates.fromPem(files.get(0), files.get(1));
+    } catch (ConfigException e) {
+      throw new GeneralSecurityException(e.getMessage(), e);
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(own, TlsCertificates.keyStorePassword());
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(files.get(2))) {
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        trust.setCertificateEntry("agent-ca-" + i++, c);
+      }
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+    return ctx;
+  }
+
+  /** Starts this replica's scheduler, unless {@code hosts.enabled} is false. */
+  public void start() {
+    if (enabled) {
+      scheduler.start();
+    }
+  }
+
+  /** The HTTP routes of hosts, flavors, flavor groups and reports. */
+  public MonitorRoutes routes() {
+    return new MonitorRoutes(this);
+  }
+
+  /** The server's clock. */
+  public java.time.Clock clock() {
+    return clock;
+  }
+
+  public HostRegistry registry() {
+    return registry;
+  }
+
+  public FlavorStore flavors() {
+    return flavors;
+  }
+
+  public TrustReportStore reports() {
+    return reports;
+  }
+
+  public ServerIdentity identity() {
+    return identity;
+  }
+
+  public HostVerifier verifier() {
+    return verifier;
+  }
+
+  public AttestationScheduler scheduler() {
+    return scheduler;
+  }
+
+  /** The Kubernetes node actions, when {@code hosts.kubernetes} is on. */
+  public Optional<NodeActions> nodes() {
+    return nodes;
+  }
+
+  FailureResponder responder() {
+    return responder;
+  }
+
+  @Override
+  public void close() {
+    scheduler.close();
+    announcements.ifPresent(AnnouncementListener::close);
+    events.close();
+    nats.ifPresent(HostMonitor::closeQuietly);
+    kubernetes.ifPresent(KubernetesClient::close);
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

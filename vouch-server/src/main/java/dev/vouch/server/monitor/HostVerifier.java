@@ -1,0 +1,304 @@
+package dev.vouch.server.monitor;
+
+import dev.vouch.core.VerificationException;
+import dev.vouch.policy.flavor.Fault;
+import dev.vouch.policy.flavor.Flavor;
+import dev.vouch.policy.flavor.FlavorFactory;
+import dev.vouch.policy.flavor.FlavorGroup;
+import dev.vouch.policy.flavor.FlavorMatcher;
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.policy.flavor.FlavorRuleResult;
+import dev.vouch.policy.flavor.FlavorSigner;
+import dev.vouch.policy.flavor.FlavorTemplate;
+import dev.vouch.policy.flavor.GoldenFlavors;
+import dev.vouch.policy.flavor.HostEvidence;
+import dev.vouch.policy.flavor.HostFacts;
+import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.policy.flavor.HostTrust;
+import dev.vouch.policy.flavor.MatchPolicy;
+import dev.vouch.policy.flavor.PartTrust;
+import dev.vouch.policy.flavor.SignedFlavor;
+import dev.vouch.policy.report.TrustReport;
+import dev.vouch.policy.report.TrustReports;
+import dev.vouch.server.hosts.AgentException;
+import dev.vouch.server.hosts.HostAttestation;
+import dev.vouch.server.hosts.HostAttestor;
+import dev.vouch.server.manager.AttestationOutcome;
+import dev.vouch.server.manager.Host;
+import dev.vouch.server.manager.HostWorker;
+import dev.vouch.server.registrar.EnrollmentException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Verifies one host end to end, as the attestation manager's {@link HostWorker}: a fresh quote and
+ * event log through {@link HostAttestor}, then golden flavors (TOFU adoption or strict refusal,
+ * audited), the flavor match under the host's flavor group (Secure Boot must be on), and a signed
+ * trust report stored with the host's history. The outcome's status is the report's status.
+ *
+ * <ul>
+ *   <li>An answer that fails a check (signature, nonce, PCR digest, event log, ...) gives {@code
+ *       ATTESTATION_FAILED} with a signed report naming the failure code.
+ *   <li>An agent that cannot be reached gives {@code UNKNOWN} and no report: nothing was measured.
+ * </ul>
+ */
+public final class HostVerifier implements HostWorker {
+  private static final Logger LOG = LoggerFactory.getLogger(HostVerifier.class);
+
+  /** The group hosts are judged by when no flavor group is named like their host group. */
+  public static final String DEFAULT_GROUP = "default";
+
+  /**
+   * How hosts are judged.
+   *
+   * @param mode TOFU (first measurements of each boot become golden) or STRICT
+   * @param goldenParts the parts adopted as golden in TOFU mode
+   * @param template the template golden flavors and flavors made from hosts follow
+   * @param reportValidity how long a trust report is valid
+   */
+  public record Settings(
+      GoldenFlavors.Mode mode,
+      Set<FlavorPart> goldenParts,
+      FlavorTemplate template,
+      Duration reportValidity) {
+    public Settings {
+      Objects.requireNonNull(mode, "mode");
+      goldenParts = Set.copyOf(goldenParts);
+      Objects.requireNonNull(template, "template");
+      if (reportValidity.isNegative() || reportValidity.isZero()) {
+        throw new IllegalArgumentException("report validity must be positive");
+      }
+    }
+
+    /** TOFU over PLATFORM and HOST_UNIQUE with the built-in template; reports valid one day. */
+    public static Settings defaults() {
+      return new Settings(
+          GoldenFlavors.Mode.TOFU,
+          EnumSet.of(FlavorPart.PLATFORM, FlavorPart.HOST_UNIQUE),
+          defaultTemplate(),
+          Duration.ofDays(1));
+    }
+
+    /** The same with another mode. */
+    public Settings withMode(GoldenFlavors.Mode other) {
+      return new Settings(other, goldenParts, template, reportValidity);
+    }
+  }
+
+  private final HostAttestor attestor;
+  private final FlavorStore flavors;
+  private final TrustReportStore reports;
+  private final ServerIdentity identity;
+  private final Settings settings;
+  private final Clock clock;
+  private final FlavorFactory factory;
+  private final GoldenFlavors golden;
+  private final FlavorMatcher matcher;
+
+  public HostVerifier(
+      HostAttestor attestor,
+      FlavorStore flavors,
+      TrustReportStore reports,
+      ServerIdentity identity,
+      Settings settings,
+      Clock clock) {
+    this.attestor = Objects.requireNonNull(attestor, "attestor");
+    this.flavors = Objects.requireNonNull(flavors, "flavors");
+    this.reports = Objects.requireNonNull(reports, "reports");
+    this.identity = Objects.requireNonNull(identity, "identity");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.factory = new FlavorFactory(UUID::randomUUID, clock);
+    this.golden =
+        new GoldenFlavors(
+            settings.mode(), factory, settings.template(), settings.goldenParts(), clock);
+    this.matcher = FlavorMatcher.trusting(List.of(identity.chain().get(0).getPublicKey()));
+  }
+
+  /** The settings in force. */
+  public Settings settings() {
+    return settings;
+  }
+
+  @Override
+  public AttestationOutcome attest(Host host) throws InterruptedException {
+    HostAttestation att;
+    try {
+      att = attestor.attest(host.id());
+    } catch (AgentException | EnrollmentException e) {
+      return new AttestationOutcome(
+          HostStatus.UNKNOWN, List.of("agent: " + e.getMessage()), Optional.empty());
+    } catch (VerificationException e) {
+      return failed(host.id(), e);
+    }
+    try {
+      HostEvidence evidence = evidence(host.id(), att);
+      GoldenFlavors.Decision d =
+          golden.decide(host.id(), evidence, flavors.goldenResetCount(host.id()));
+      flavors.decide(d.audit(), sign(d.adopted()));
+      if (d.action() != GoldenFlavors.Action.KEPT) {
+        LOG.info("host {}: golden flavors {}: {}", host.id(), d.action(), d.audit().reason());
+      }
+      FlavorGroup group = flavors.group(host.group()).orElseGet(this::groupOrDefault);
+      HostTrust trust =
+          matcher.match(group, flavors.candidates(host.id(), settings.mode()), evidence);
+      Instant now = clock.instant();
+      TrustReport report =
+          TrustReport.of(
+              UUID.randomUUID(), host.id(), evidence, trust, now, settings.reportValidity());
+      reports.add(report, TrustReports.sign(report, identity.key(), identity.chain()));
+      return new AttestationOutcome(
+          trust.status(), reasons(trust), Optional.of(report.id().toString()));
+    } catch (VerificationException e) {
+      return failed(host.id(), e);
+    }
+  }
+
+  /**
+   * Makes flavors of {@code parts} from the host's current, freshly verified measurements, signs
+   * them and stores them as administrator-approved (HOST_UNIQUE and ASSET_TAG bound to the host,
+   * other parts shared by every host). This is how a strict-mode deployment gets its flavors.
+   *
+   * @throws VerificationException when the host's answer fails verification or the template does
+   *     not apply to it
+   * @throws AgentException when the agent cannot be reached
+   */
+  public List<SignedFlavor> flavorsFromHost(String hostId, Set<FlavorPart> parts)
+      throws VerificationException, AgentException, EnrollmentException, InterruptedException {
+    HostAttestation att = attestor.attest(hostId);
+    List<SignedFlavor> made =
+        sign(factory.fromHost(evidence(hostId, att), settings.template(), parts));
+    Instant now = clock.instant();
+    List<SignedFlavor> bound = new ArrayList<>();
+    List<SignedFlavor> shared = new ArrayList<>();
+    for (SignedFlavor f : made) {
+      FlavorPart p = f.flavor().part();
+      (p == FlavorPart.HOST_UNIQUE || p == FlavorPart.ASSET_TAG ? bound : shared).add(f);
+    }
+    flavors.add(bound, Optional.of(hostId), FlavorStore.Origin.HOST, now);
+    flavors.add(shared, Optional.empty(), FlavorStore.Origin.HOST, now);
+    return made;
+  }
+
+  /** Signs flavors with the server key (imported ones are re-signed so the matcher trusts them). */
+  public List<SignedFlavor> sign(List<Flavor> unsigned) throws VerificationException {
+    List<SignedFlavor> out = new ArrayList<>(unsigned.size());
+    for (Flavor f : unsigned) {
+      out.add(FlavorSigner.sign(f, identity.key()));
+    }
+    return out;
+  }
+
+  private FlavorGroup groupOrDefault() {
+    return flavors.group(DEFAULT_GROUP).orElseGet(HostVerifier::defaultGroup);
+  }
+
+  /**
+   * The built-in group {@code default}: PLATFORM must match (ANY_OF, REQUIRED); every other part
+   * counts when the host has flavors of it (OS ANY_OF, SOFTWARE and IMA ALL_OF, HOST_UNIQUE and
+   * ASSET_TAG LATEST). ISecL's {@code automatic} also requires an OS flavor, which TPM-only hosts
+   * without an OS measurement plan never have.
+   */
+  public static FlavorGroup defaultGroup() {
+    Map<FlavorPart, MatchPolicy> p = new EnumMap<>(FlavorPart.class);
+    p.put(FlavorPart.PLATFORM, policy(MatchPolicy.MatchType.ANY_OF, true));
+    p.put(FlavorPart.OS, policy(MatchPolicy.MatchType.ANY_OF, false));
+    p.put(FlavorPart.SOFTWARE, policy(MatchPolicy.MatchType.ALL_OF, false));
+    p.put(FlavorPart.IMA, policy(MatchPolicy.MatchType.ALL_OF, false));
+    p.put(FlavorPart.HOST_UNIQUE, policy(MatchPolicy.MatchType.LATEST, false));
+    p.put(FlavorPart.ASSET_TAG, policy(MatchPolicy.MatchType.LATEST, false));
+    return new FlavorGroup(DEFAULT_GROUP, p);
+  }
+
+  private static MatchPolicy policy(MatchPolicy.MatchType type, boolean required) {
+    return new MatchPolicy(
+        type, required ? MatchPolicy.Required.REQUIRED : MatchPolicy.Required.REQUIRED_IF_DEFINED);
+  }
+
+  /** The built-in flavor template: PLATFORM = SHA-256 PCRs 0-3, 6, 7; HOST_UNIQUE = PCRs 4, 5. */
+  public static FlavorTemplate defaultTemplate() {
+    try (InputStream in =
+        HostVerifier.class.getResourceAsStream(
+            "/dev/vouch/server/monitor/default-flavor-template.json")) {
+      return FlavorTemplate.parse(in.readAllBytes(), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (VerificationException e) {
+      throw new IllegalStateException("the built-in flavor template does not parse", e);
+    }
+  }
+
+  private static HostEvidence evidence(String hostId, HostAttestation att) {
+    // the agent's facts label the report; trust comes only from the verified quote and log
+    return HostEvidence.of(
+        HostFacts.of(hostId, "", att.host()),
+        att.pcrs(),
+        att.eventLogVerified(),
+        att.eventLog(),
+        att.secureBoot(),
+        att.clock().resetCount());
+  }
+
+  /** A signed report for an answer that failed verification, so the failure has a record too. */
+  private AttestationOutcome failed(String hostId, VerificationException e) {
+    String reason = e.failure().code() + ": " + e.getMessage();
+    Instant now = clock.instant();
+    TrustReport report =
+        new TrustReport(
+            UUID.randomUUID(),
+            hostId,
+            new HostFacts(hostId, "", "", "", "", "", "2.0"),
+            Optional.empty(),
+            HostStatus.ATTESTATION_FAILED,
+            false,
+            Map.of(),
+            List.of(),
+            reason,
+            now,
+            now.plus(settings.reportValidity()));
+    Optional<String> id = Optional.empty();
+    try {
+      reports.add(report, TrustReports.sign(report, identity.key(), identity.chain()));
+      id = Optional.of(report.id().toString());
+    } catch (VerificationException signing) {
+      LOG.warn("host {}: cannot sign the failure report: {}", hostId, signing.getMessage());
+    }
+    return new AttestationOutcome(HostStatus.ATTESTATION_FAILED, List.of(reason), id);
+  }
+
+  /** One line per failed rule fault, or the trust detail when no rule says more. */
+  private static List<String> reasons(HostTrust trust) {
+    if (trust.status() == HostStatus.VERIFIED) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (PartTrust part : trust.parts().values()) {
+      for (FlavorRuleResult r : part.rules()) {
+        for (Fault f : r.faults()) {
+          out.add(part.part() + " " + f.name() + ": " + f.description());
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      out.add(trust.detail());
+    } else if (trust.status() == HostStatus.SECURE_BOOT_DISABLED) {
+      out.add(0, trust.detail());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,593 @@
+package dev.vouch.server.monitor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.tpm.protocol.HostIds;
+import dev.vouch.policy.flavor.Flavor;
+import dev.vouch.policy.flavor.FlavorGroup;
+import dev.vouch.policy.flavor.FlavorJson;
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.policy.flavor.SignedFlavor;
+import dev.vouch.server.actions.HostRef;
+import dev.vouch.server.actions.NodeActionException;
+import dev.vouch.server.actions.NodeActions;
+import dev.vouch.server.actions.StatusChange;
+import dev.vouch.server.hosts.AgentException;
+import dev.vouch.server.hosts.RoutedAgentChannel;
+import dev.vouch.server.http.Json;
+import dev.vouch.server.http.Problem;
+import dev.vouch.server.http.RouteGroup;
+import dev.vouch.server.http.Routes;
+import dev.vouch.server.manager.Host;
+import dev.vouch.server.registrar.EnrollmentException;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admin routes of continuous monitoring: hosts (list, register, show with status history and golden
+ * audit, attest now, onboard afresh, make flavors from), flavors (list, show, import, delete),
+ * flavor groups and signed trust reports. Every route but the report CA needs the admin token.
+ */
+public final class MonitorRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(MonitorRoutes.class);
+  private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+  private static final int MAX_REPORTS = 1000;
+
+  private final HostMonitor monitor;
+
+  MonitorRoutes(HostMonitor monitor) {
+    this.monitor = monitor;
+  }
+
+  /** The routes as a group the server registers. */
+  public RouteGroup group(
+      dev.vouch.server.http.OpenApi api, dev.vouch.server.http.AdminAuth admin) {
+    return (JavalinConfig cfg) -> register(new Routes(cfg, api, admin));
+  }
+
+  void register(Routes r) {
+    List<Integer> read = List.of(200, 401, 404);
+    r.admin(
+        "GET",
+        "/api/v1/hosts",
+        "Every registered host with its status",
+        null,
+        JSON,
+        List.of(200, 401),
+        this::listHosts);
+    r.admin(
+        "POST",
+        "/api/v1/hosts",
+        "Register an enrolled host for monitoring: {id, group?, connection: nats|https URL}",
+        JSON,
+        JSON,
+        List.of(201, 400, 401, 409),
+        this::addHost);
+    r.admin(
+        "GET",
+        "/api/v1/hosts/{id}",
+        "A host, its status history and golden-flavor audit",
+        null,
+        JSON,
+        read,
+        this::showHost);
+    r.admin(
+        "DELETE",
+        "/api/v1/hosts/{id}",
+        "Stop monitoring a host (reports and flavors stay)",
+        null,
+        JSON,
+        List.of(204, 401, 404),
+        this::removeHost);
+    r.admin(
+        "POST",
+        "/api/v1/hosts/{id}/attest",
+        "Attest the host now (queued for this or another replica)",
+        null,
+        JSON,
+        List.of(202, 401, 404),
+        this::attestNow);
+    r.admin(
+        "POST",
+        "/api/v1/hosts/{id}/onboard",
+        "Onboard afresh: retire golden flavors, lift the Kubernetes cordon, attest now",
+        null,
+        JSON,
+        List.of(200, 401, 404, 502),
+        this::onboard);
+    r.admin(
+        "POST",
+        "/api/v1/hosts/{id}/flavors",
+        "Make approved flavors from the host's freshly verified measurements: {parts: [...]}",
+        JSON,
+        JSON,
+        List.of(201, 400, 401, 404, 422, 502),
+        this::flavorsFromHost);
+    r.admin(
+        "GET",
+        "/api/v1/flavors",
+        "Flavors (?host=ID, ?retired=true)",
+        null,
+        JSON,
+        List.of(200, 400, 401),
+        this::listFlavors);
+    r.admin("GET", "/api/v1/flavors/{id}", "One signed flavor", null, JSON, read, this::showFlavor);
+    r.admin(
+        "POST",
+        "/api/v1/flavors",
+        "Import flavors ({flavor, signature} or an array; ?host=ID binds them), re-signed by the server",
+        JSON,
+        JSON,
+        List.of(201, 400, 401),
+        this::importFlavors);
+    r.admin(
+        "DELETE",
+        "/api/v1/flavors/{id}",
+        "Delete a flavor",
+        null,
+        JSON,
+        List.of(204, 401, 404),
+        this::deleteFlavor);
+    r.admin(
+        "GET",
+        "/api/v1/flavor-groups",
+        "Flavor groups and their match policies",
+        null,
+        JSON,
+        List.of(200, 401),
+        this::listGroups);
+    r.admin(
+        "GET",
+        "/api/v1/flavor-groups/{name}",
+        "One flavor group",
+        null,
+        JSON,
+        read,
+        this::showGroup);
+    r.admin(
+        "PUT",
+        "/api/v1/flavor-groups/{name}",
+        "Create or replace a group: {PART: {match_type, required}}; hosts of the group named alike use it",
+        JSON,
+        JSON,
+        List.of(200, 400, 401),
+        this::putGroup);
+    r.admin(
+        "DELETE",
+        "/api/v1/flavor-groups/{name}",
+        "Delete a flavor group",
+        null,
+        JSON,
+        List.of(204, 401, 404),
+        this::deleteGroup);
+    r.admin(
+        "GET",
+        "/api/v1/reports",
+        "A host's trust reports, newest first (?host=ID&limit=N)",
+        null,
+        JSON,
+        List.of(200, 400, 401),
+        this::listReports);
+    r.open(
+        "GET",
+        "/api/v1/reports/ca",
+        "The CA certificate (PEM) that trust reports and flavors chain to",
+        null,
+        "application/x-pem-file",
+        List.of(200),
+        ctx ->
+            ctx.contentType("application/x-pem-file")
+                .result(monitor.identity().caPem().getBytes(StandardCharsets.UTF_8)));
+    r.admin(
+        "GET",
+        "/api/v1/reports/{id}",
+        "One signed trust report (JWS in 'jws')",
+        null,
+        JSON,
+        read,
+        this::showReport);
+  }
+
+  private static final String JSON = "application/json";
+
+  // ------------------------------------------------------------------ hosts
+
+  private void listHosts(Context ctx) {
+    Json.write(
+        ctx,
+        200,
+        Map.of("hosts", monitor.registry().list().stream().map(MonitorRoutes::host).toList()));
+  }
+
+  private void addHost(Context ctx) {
+    JsonNode body = Json.object(ctx);
+    Json.onlyFields(body, Set.of("id", "group", "connection"), "host");
+    String id = Json.text(body, "id");
+    if (!HostIds.isValid(id)) {
+      throw Problem.badRequest(
+          "bad-request", "host id must be 1-128 characters of A-Z a-z 0-9 _ -");
+    }
+    String group = body.has("group") ? Json.text(body, "group") : "default";
+    if (!GROUP.matcher(group).matches()) {
+      throw Problem.badRequest("bad-request", "group must be 1-128 of A-Z a-z 0-9 _ . -");
+    }
+    String connection = Json.text(body, "connection");
+    if (!RoutedAgentChannel.NATS.equals(connection)
+        && RoutedAgentChannel.httpsUrl(connection).isEmpty()) {
+      throw Problem.badRequest(
+          "bad-request", "connection must be 'nats' or an https:// URL of the agent");
+    }
+    if (!monitor.registry().register(id, group, connection, monitor.clock().instant())) {
+      throw Problem.of(
+              409, "host-exists", "The host is already registered", "host '" + id + "' exists")
+          .exception();
+    }
+    LOG.info("host registered id={} group={} connection={}", id, group, connection);
+    Json.write(ctx, 201, host(monitor.registry().get(id).orElseThrow()));
+  }
+
+  private void showHost(Context ctx) {
+    Host h = host(ctx);
+    Map<String, Object> m = host(h);
+    m.put(
+        "history", monitor.registry().history(h.id()).stream().map(MonitorRoutes::change).toList());
+    m.put(
+        "golden_audit",
+        monitor.flavors().audit(h.id()).stream().map(MonitorRoutes::audit).toList());
+    Json.write(ctx, 200, m);
+  }
+
+  private void removeHost(Context ctx) {
+    String id = hostId(ctx);
+    if (!monitor.registry().remove(id)) {
+      throw Problem.notFound("no host '" + id + "'");
+    }
+    LOG.info("host removed id={}", id);
+    ctx.status(204);
+  }
+
+  private void attestNow(Context ctx) {
+    String id = hostId(ctx);
+    if (!monitor.scheduler().triggerNow(id)) {
+      throw Problem.notFound("no host '" + id + "'");
+    }
+    Json.write(ctx, 202, Map.of("id", id, "queued", true));
+  }
+
+  private void onboard(Context ctx) {
+    Host h = host(ctx);
+    int retired =
+        monitor
+            .flavors()
+            .retireGolden(h.id(), monitor.verifier().settings().mode(), monitor.clock().instant());
+    List<String> restored = new ArrayList<>();
+    if (monitor.nodes().isPresent()) {
+      NodeActions nodes = monitor.nodes().get();
+      try {
+        for (String n : nodes.nodesOf(new HostRef(h.id(), h.id()))) {
+          nodes.restore(n);
+          restored.add(n);
+        }
+      } catch (NodeActionException e) {
+        throw Problem.of(502, "kubernetes-failed", "The Kubernetes API failed", e.getMessage())
+            .exception();
+      }
+    }
+    monitor.scheduler().triggerNow(h.id());
+    LOG.info(
+        "host onboarded afresh id={} golden_retired={} nodes_restored={}",
+        h.id(),
+        retired,
+        restored);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", h.id());
+    m.put("golden_flavors_retired", retired);
+    m.put("nodes_restored", restored);
+    Json.write(ctx, 200, m);
+  }
+
+  private void flavorsFromHost(Context ctx) {
+    Host h = host(ctx);
+    JsonNode body = Json.object(ctx);
+    Json.onlyFields(body, Set.of("parts"), "request");
+    Set<FlavorPart> parts = EnumSet.noneOf(FlavorPart.class);
+    JsonNode list = body.path("parts");
+    if (!list.isArray() || list.isEmpty()) {
+      throw Problem.badRequest("bad-request", "'parts' must be a non-empty list of flavor parts");
+    }
+    for (JsonNode p : list) {
+      try {
+        parts.add(FlavorPart.valueOf(p.asText()));
+      } catch (IllegalArgumentException e) {
+        throw Problem.badRequest("bad-request", "unknown flavor part '" + p.asText() + "'");
+      }
+    }
+    List<SignedFlavor> made;
+    try {
+      made = monitor.verifier().flavorsFromHost(h.id(), parts);
+    } catch (AgentException | EnrollmentException e) {
+      throw Problem.of(502, "agent-unavailable", "The host's agent cannot be asked", e.getMessage())
+          .exception();
+    } catch (VerificationException e) {
+      throw Problem.verification(e.failure(), e.getMessage()).exception();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Problem.of(503, "unavailable", "The server is stopping", "try again").exception();
+    }
+    LOG.info("flavors made from host id={} count={}", h.id(), made.size());
+    Json.write(
+        ctx, 201, Map.of("flavors", made.stream().map(MonitorRoutes::flavorSummary).toList()));
+  }
+
+  // ---------------------------------------------------------------- flavors
+
+  private void listFlavors(Context ctx) {
+    Optional<String> host = Optional.ofNullable(ctx.queryParam("host"));
+    boolean retired = "true".equals(ctx.queryParam("retired"));
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (FlavorStore.StoredFlavor f : monitor.flavors().list(host, retired)) {
+      out.add(stored(f));
+    }
+    Json.write(ctx, 200, Map.of("flavors", out));
+  }
+
+  private void showFlavor(Context ctx) {
+    FlavorStore.StoredFlavor f =
+        monitor
+            .flavors()
+            .get(uuid(ctx.pathParam("id")))
+            .orElseThrow(() -> Problem.notFound("no flavor '" + ctx.pathParam("id") + "'"));
+    Map<String, Object> m = stored(f);
+    m.put("signed", FlavorJson.writeSigned(f.flavor()));
+    Json.write(ctx, 200, m);
+  }
+
+  private void importFlavors(Context ctx) {
+    Optional<String> host = Optional.ofNullable(ctx.queryParam("host"));
+    if (host.isPresent() && !HostIds.isValid(host.get())) {
+      throw Problem.badRequest("bad-request", "host must be a host id");
+    }
+    List<SignedFlavor> read;
+    try {
+      read = FlavorJson.readSigned(ctx.bodyAsBytes());
+    } catch (VerificationException e) {
+      throw Problem.badRequest("flavor-invalid", e.getMessage());
+    }
+    if (read.isEmpty()) {
+      throw Problem.badRequest("flavor-invalid", "no flavor in the body");
+    }
+    List<Flavor> flavors = read.stream().map(SignedFlavor::flavor).toList();
+    for (Flavor f : flavors) {
+      if (monitor.flavors().get(f.meta().id()).isPresent()) {
+        throw Problem.of(
+                409, "flavor-exists", "A flavor with this id exists", f.meta().id().toString())
+            .exception();
+      }
+    }
+    List<SignedFlavor> signed;
+    try {
+      signed = monitor.verifier().sign(flavors);
+    } catch (VerificationException e) {
+      throw Problem.badRequest("flavor-invalid", e.getMessage());
+    }
+    monitor.flavors().add(signed, host, FlavorStore.Origin.IMPORT, monitor.clock().instant());
+    LOG.info("flavors imported count={} host={}", signed.size(), host.orElse("-"));
+    Json.write(
+        ctx, 201, Map.of("flavors", signed.stream().map(MonitorRoutes::flavorSummary).toList()));
+  }
+
+  private void deleteFlavor(Context ctx) {
+    if (!monitor.flavors().delete(uuid(ctx.pathParam("id")))) {
+      throw Problem.notFound("no flavor '" + ctx.pathParam("id") + "'");
+    }
+    ctx.status(204);
+  }
+
+  // ---------------------------------------------------------- flavor groups
+
+  private void listGroups(Context ctx) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    boolean hasDefault = false;
+    for (FlavorGroup g : monitor.flavors().groups()) {
+      out.add(Map.of("name", g.name(), "policies", FlavorStore.writeGroup(g), "builtin", false));
+      hasDefault |= g.name().equals(HostVerifier.DEFAULT_GROUP);
+    }
+    if (!hasDefault) {
+      out.add(
+          Map.of(
+              "name",
+              HostVerifier.DEFAULT_GROUP,
+              "policies",
+              FlavorStore.writeGroup(HostVerifier.defaultGroup()),
+              "builtin",
+              true));
+    }
+    Json.write(ctx, 200, Map.of("groups", out));
+  }
+
+  private void showGroup(Context ctx) {
+    String name = groupName(ctx);
+    FlavorGroup g =
+        monitor
+            .flavors()
+            .group(name)
+            .or(
+                () ->
+                    name.equals(HostVerifier.DEFAULT_GROUP)
+                        ? Optional.of(HostVerifier.defaultGroup())
+                        : Optional.empty())
+            .orElseThrow(() -> Problem.notFound("no flavor group '" + name + "'"));
+    Json.write(ctx, 200, Map.of("name", g.name(), "policies", FlavorStore.writeGroup(g)));
+  }
+
+  private void putGroup(Context ctx) {
+    String name = groupName(ctx);
+    FlavorGroup g;
+    try {
+      g = FlavorStore.readGroup(name, Json.object(ctx));
+    } catch (VerificationException e) {
+      throw Problem.badRequest("flavor-group-invalid", e.getMessage());
+    }
+    monitor.flavors().putGroup(g, monitor.clock().instant());
+    LOG.info("flavor group stored name={}", name);
+    Json.write(ctx, 200, Map.of("name", g.name(), "policies", FlavorStore.writeGroup(g)));
+  }
+
+  private void deleteGroup(Context ctx) {
+    if (!monitor.flavors().deleteGroup(groupName(ctx))) {
+      throw Problem.notFound("no stored flavor group '" + ctx.pathParam("name") + "'");
+    }
+    ctx.status(204);
+  }
+
+  // ---------------------------------------------------------------- reports
+
+  private void listReports(Context ctx) {
+    String host = ctx.queryParam("host");
+    if (host == null || !HostIds.isValid(host)) {
+      throw Problem.badRequest("bad-request", "?host= must name a host id");
+    }
+    int limit = 20;
+    String l = ctx.queryParam("limit");
+    if (l != null) {
+      try {
+        limit = Integer.parseInt(l);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > MAX_REPORTS) {
+        throw Problem.badRequest("bad-request", "limit must be 1.." + MAX_REPORTS);
+      }
+    }
+    Json.write(
+        ctx,
+        200,
+        Map.of(
+            "reports",
+            monitor.reports().forHost(host, limit).stream().map(r -> report(r, false)).toList()));
+  }
+
+  private void showReport(Context ctx) {
+    TrustReportStore.StoredReport r =
+        monitor
+            .reports()
+            .get(uuid(ctx.pathParam("id")))
+            .orElseThrow(() -> Problem.notFound("no report '" + ctx.pathParam("id") + "'"));
+    Json.write(ctx, 200, report(r, true));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Host host(Context ctx) {
+    String id = hostId(ctx);
+    return monitor.registry().get(id).orElseThrow(() -> Problem.notFound("no host '" + id + "'"));
+  }
+
+  private static String hostId(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (!HostIds.isValid(id)) {
+      throw Problem.badRequest(
+          "bad-request", "host id must be 1-128 characters of A-Z a-z 0-9 _ -");
+    }
+    return id;
+  }
+
+  private static String groupName(Context ctx) {
+    String name = ctx.pathParam("name");
+    if (!GROUP.matcher(name).matches()) {
+      throw Problem.badRequest("bad-request", "group name must be 1-128 of A-Z a-z 0-9 _ . -");
+    }
+    return name;
+  }
+
+  private static UUID uuid(String text) {
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw Problem.badRequest("bad-request", "'" + text + "' is not a UUID");
+    }
+  }
+
+  private static Map<String, Object> host(Host h) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", h.id());
+    m.put("group", h.group());
+    m.put("connection", h.connection());
+    m.put("status", h.status().name());
+    m.put("next_due", h.nextDue().toString());
+    m.put("last_attested", h.lastAttested().map(Instant::toString).orElse(null));
+    m.put("last_report_id", h.lastReportId().orElse(null));
+    m.put("attesting", h.leaseOwner().orElse(null));
+    return m;
+  }
+
+  private static Map<String, Object> change(StatusChange c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("time", c.time().toString());
+    m.put("previous", c.previous().name());
+    m.put("current", c.current().name());
+    m.put("reasons", c.reasons());
+    m.put("report_id", c.reportId().orElse(null));
+    return m;
+  }
+
+  private static Map<String, Object> audit(FlavorStore.AuditEntry a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("time", a.at().toString());
+    m.put("mode", a.mode().name());
+    m.put("action", a.action());
+    m.put("reset_count", a.resetCount().isPresent() ? a.resetCount().getAsLong() : null);
+    m.put(
+        "previous_reset_count",
+        a.previousResetCount().isPresent() ? a.previousResetCount().getAsLong() : null);
+    m.put("flavor_ids", a.flavorIds().stream().map(UUID::toString).toList());
+    m.put("reason", a.reason());
+    return m;
+  }
+
+  private static Map<String, Object> flavorSummary(SignedFlavor f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", f.flavor().meta().id().toString());
+    m.put("flavor_part", f.flavor().part().name());
+    m.put("label", f.flavor().meta().label());
+    return m;
+  }
+
+  private static Map<String, Object> stored(FlavorStore.StoredFlavor f) {
+    Map<String, Object> m = flavorSummary(f.flavor());
+    m.put("host_id", f.hostId().orElse(null));
+    m.put("origin", f.origin().name());
+    m.put("approved", f.approved());
+    m.put("reset_count", f.resetCount().isPresent() ? f.resetCount().getAsLong() : null);
+    m.put("created", f.created().toString());
+    m.put("retired", f.retired().map(Instant::toString).orElse(null));
+    return m;
+  }
+
+  private static Map<String, Object> report(TrustReportStore.StoredReport r, boolean withJws) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", r.id().toString());
+    m.put("host_id", r.hostId());
+    m.put("status", r.status().name());
+    m.put("overall", r.overall());
+    m.put("created", r.created().toString());
+    m.put("expires", r.expires().toString());
+    if (withJws) {
+      m.put("jws", r.jws());
+    }
+    return m;
+  }
+}

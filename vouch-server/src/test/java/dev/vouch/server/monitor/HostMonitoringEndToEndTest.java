@@ -1,0 +1,295 @@
+package dev.vouch.server.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.server.TestServers;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.VouchServer;
+import dev.vouch.server.manager.Host;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.Signature;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Continuous monitoring end to end: real swtpm hosts with trust agents over a real nats-server, the
+ * server's scheduler, golden flavors, signed trust reports, and node cordoning against the fabric8
+ * mock API server in CRUD mode.
+ */
+@EnableKubernetesMockClient(crud = true, https = false)
+class HostMonitoringEndToEndTest {
+  private static final Duration WAIT = Duration.ofSeconds(40);
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  @TempDir Path dir;
+  private NatsServer nats;
+  private VouchServer vouch;
+  private TestServers.Client http;
+  private final List<SwtpmHost> hosts = new ArrayList<>();
+
+  @BeforeEach
+  void startNats() throws Exception {
+    nats = NatsServer.start();
+    for (String n : List.of("host-a", "host-b", "host-c")) {
+      client
+          .nodes()
+          .resource(new NodeBuilder().withNewMetadata().withName(n).endMetadata().build())
+          .create();
+    }
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (vouch != null) {
+      vouch.close();
+    }
+    for (SwtpmHost h : hosts) {
+      h.close();
+    }
+    nats.close();
+  }
+
+  private void startServer(String goldenMode) throws Exception {
+    ServerConfig.Hosts h =
+        new ServerConfig.Hosts(
+            true,
+            Duration.ofHours(1),
+            Map.of(),
+            Duration.ofSeconds(60),
+            8,
+            goldenMode,
+            Duration.ofDays(1),
+            false,
+            Duration.ofSeconds(10),
+            Optional.of(nats.url()),
+            Optional.empty(),
+            true,
+            Optional.of(server.url("/").replaceAll("/$", "")),
+            false,
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty());
+    vouch = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(h));
+    http = new TestServers.Client(vouch.baseUri());
+  }
+
+  private SwtpmHost host(String id, String log) throws Exception {
+    SwtpmHost h = SwtpmHost.start(id, log, dir, vouch.enrollments(), nats.url());
+    hosts.add(h);
+    TestServers.Reply r =
+        http.post("/api/v1/hosts", "{\"id\":\"" + id + "\",\"connection\":\"nats\"}", true);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return h;
+  }
+
+  private Host awaitStatus(String id, HostStatus status, Predicate<Host> also) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    Host h = null;
+    while (System.nanoTime() < deadline) {
+      h = vouch.monitor().registry().get(id).orElseThrow();
+      if (h.status() == status && h.lastAttested().isPresent() && also.test(h)) {
+        return h;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("host " + id + " is " + h + ", expected " + status);
+  }
+
+  private Host awaitNewReport(String id, HostStatus status, Optional<String> previousReport)
+      throws Exception {
+    return awaitStatus(id, status, h -> !h.lastReportId().equals(previousReport));
+  }
+
+  private Node node(String name) {
+    return client.nodes().withName(name).get();
+  }
+
+  private static boolean cordoned(Node n) {
+    return n.getSpec() != null
+        && Boolean.TRUE.equals(n.getSpec().getUnschedulable())
+        && n.getSpec().getTaints() != null
+        && n.getSpec().getTaints().stream()
+            .anyMatch(t -> t.getKey().equals("vouch.dev/attestation"));
+  }
+
+  private List<String> auditActions(String id) {
+    JsonNode host = http.get("/api/v1/hosts/" + id, true).json();
+    List<String> out = new ArrayList<>();
+    host.path("golden_audit").forEach(a -> out.add(a.path("action").asText()));
+    return out;
+  }
+
+  @Test
+  void tofuHostsGetGoldenFlavorsTamperingCordonsOnlyThatNodeAndAReBootBecomesGolden()
+      throws Exception {
+    startServer("tofu");
+    SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);
+    host("host-b", SwtpmHost.SECURE_BOOT_LOG);
+
+    Host verifiedA = awaitStatus("host-a", HostStatus.VERIFIED, h -> true);
+    awaitStatus("host-b", HostStatus.VERIFIED, h -> true);
+    assertThat(auditActions("host-a")).containsExactly("ADOPTED");
+    assertThat(auditActions("host-b")).containsExactly("ADOPTED");
+    JsonNode golden = http.get("/api/v1/flavors?host=host-a", true).json().path("flavors");
+    assertThat(golden).extracting(f -> f.path("origin").asText()).containsOnly("GOLDEN");
+    assertThat(golden)
+        .extracting(f -> f.path("flavor_part").asText())
+        .containsExactlyInAnyOrder("PLATFORM", "HOST_UNIQUE");
+
+    // the report is a JWS any JOSE implementation can check: here the JDK alone, no JOSE library
+    String jws =
+        http.get("/api/v1/reports/" + verifiedA.lastReportId().orElseThrow(), true)
+            .json()
+            .path("jws")
+            .asText();
+    X509Certificate ca = pem(http.get("/api/v1/reports/ca", false).body());
+    JsonNode report = verifyWithJdkOnly(jws, ca);
+    assertThat(report.toString()).contains("host-a");
+
+    // tampering on host A: one cycle later it fails, and only its node is cordoned
+    a.tamper(1);
+    assertThat(http.post("/api/v1/hosts/host-a/attest", "", true).status()).isEqualTo(202);
+    Host failed = awaitNewReport("host-a", HostStatus.ATTESTATION_FAILED, verifiedA.lastReportId());
+    assertThat(vouch.monitor().registry().history("host-a").getLast().reasons())
+        .anySatisfy(r -> assertThat(r).startsWith("EVENT_LOG_MISMATCH"));
+    awaitCordoned("host-a");
+    Node nodeA = node("host-a");
+    assertThat(nodeA.getMetadata().getAnnotations()).containsKey("vouch.dev/attestation-reason");
+    assertThat(cordoned(node("host-b"))).isFalse();
+    assertThat(vouch.monitor().registry().get("host-b").orElseThrow().status())
+        .isEqualTo(HostStatus.VERIFIED);
+
+    // reboot into changed firmware: the agent announces itself and, TOFU, the new boot is golden
+    a.rebootIntoChangedFirmware();
+    awaitNewReport("host-a", HostStatus.VERIFIED, failed.lastReportId());
+    assertThat(auditActions("host-a")).containsExactly("ADOPTED", "ADOPTED");
+    assertThat(http.get("/api/v1/flavors?host=host-a&retired=true", true).json().path("flavors"))
+        .hasSize(4);
+    // a passing attestation never lifts the cordon; a fresh onboarding does
+    assertThat(cordoned(node("host-a"))).isTrue();
+    JsonNode onboarded = http.post("/api/v1/hosts/host-a/onboard", "", true).json();
+    assertThat(onboarded.path("nodes_restored").toString()).contains("host-a");
+    assertThat(cordoned(node("host-a"))).isFalse();
+  }
+
+  @Test
+  void strictModeCountsOnlyApprovedFlavorsAndRefusesANewBootsMeasurements() throws Exception {
+    startServer("strict");
+    SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);
+    // nothing approved yet: the platform part is required and missing
+    Host first = awaitStatus("host-a", HostStatus.ATTESTATION_FAILED, h -> true);
+    assertThat(auditActions("host-a")).containsExactly("REFUSED");
+
+    TestServers.Reply made =
+        http.post(
+            "/api/v1/hosts/host-a/flavors", "{\"parts\":[\"PLATFORM\",\"HOST_UNIQUE\"]}", true);
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    http.post("/api/v1/hosts/host-a/attest", "", true);
+    Host verified = awaitNewReport("host-a", HostStatus.VERIFIED, first.lastReportId());
+
+    a.rebootIntoChangedFirmware();
+    awaitNewReport("host-a", HostStatus.ATTESTATION_FAILED, verified.lastReportId());
+    assertThat(auditActions("host-a")).containsExactly("REFUSED", "REFUSED");
+    JsonNode flavors = http.get("/api/v1/flavors?retired=true", true).json().path("flavors");
+    assertThat(flavors).extracting(f -> f.path("origin").asText()).containsOnly("HOST");
+    assertThat(vouch.monitor().registry().history("host-a").getLast().reasons())
+        .anySatisfy(r -> assertThat(r).contains("PLATFORM"));
+    awaitCordoned("host-a");
+  }
+
+  @Test
+  void aLogWhoseSecureBootVariableIsZeroGivesSecureBootDisabled() throws Exception {
+    startServer("tofu");
+    host("host-c", SwtpmHost.NO_SECURE_BOOT_LOG);
+    Host c = awaitStatus("host-c", HostStatus.SECURE_BOOT_DISABLED, h -> true);
+    JsonNode report = http.get("/api/v1/reports/" + c.lastReportId().orElseThrow(), true).json();
+    assertThat(report.path("status").asText()).isEqualTo("SECURE_BOOT_DISABLED");
+    awaitCordoned("host-c");
+  }
+
+  private void awaitCordoned(String name) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (cordoned(node(name))) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("node " + name + " was not cordoned: " + node(name));
+  }
+
+  private static X509Certificate pem(String text) throws Exception {
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(
+                new ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /** RFC 7515 compact JWS, ES256 with x5c, checked with java.security only. */
+  private static JsonNode verifyWithJdkOnly(String jws, X509Certificate ca) throws Exception {
+    String[] parts = jws.split("\\.");
+    assertThat(parts).hasSize(3);
+    Base64.Decoder url = Base64.getUrlDecoder();
+    JsonNode header = TestServers.JSON.readTree(url.decode(parts[0]));
+    assertThat(header.path("alg").asText()).isEqualTo("ES256");
+    CertificateFactory cf = CertificateFactory.getInstance("X.509");
+    List<X509Certificate> chain = new ArrayList<>();
+    header
+        .path("x5c")
+        .forEach(
+            c -> {
+              try {
+                chain.add(
+                    (X509Certificate)
+                        cf.generateCertificate(
+                            new ByteArrayInputStream(Base64.getDecoder().decode(c.asText()))));
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            });
+    PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(ca, null)));
+    params.setRevocationEnabled(false);
+    CertPathValidator.getInstance("PKIX")
+        .validate(cf.generateCertPath(chain.subList(0, chain.size() - 1)), params);
+    Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
+    s.initVerify(chain.get(0).getPublicKey());
+    s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+    assertThat(s.verify(url.decode(parts[2]))).isTrue();
+    // one flipped bit in the payload must not verify
+    byte[] payload = url.decode(parts[1]);
+    payload[payload.length / 2] ^= 1;
+    s.initVerify(chain.get(0).getPublicKey());
+    s.update(
+        (parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(payload))
+            .getBytes(StandardCharsets.US_ASCII));
+    assertThat(s.verify(url.decode(parts[2]))).isFalse();
+    return TestServers.JSON.readTree(url.decode(parts[1]));
+  }
+}

@@ -1,0 +1,187 @@
+package dev.vouch.server.monitor;
+
+import dev.vouch.agent.tpm.PersistentKey;
+import dev.vouch.agent.tpm.StartupType;
+import dev.vouch.agent.tpm.Swtpm;
+import dev.vouch.agent.tpm.TpmClient;
+import dev.vouch.agent.trust.Enrollment;
+import dev.vouch.agent.trust.NatsAgentService;
+import dev.vouch.agent.trust.TrustAgent;
+import dev.vouch.agent.trust.TrustAgentConfig;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.eventlog.TcgEvent;
+import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.server.registrar.EkTrust;
+import dev.vouch.server.registrar.EnrollmentChallenge;
+import dev.vouch.server.registrar.EnrollmentRequest;
+import dev.vouch.server.registrar.EnrollmentStore;
+import dev.vouch.server.registrar.Registrar;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A monitored test host: an swtpm whose PCRs 0-7 hold what its firmware event log says, enrolled
+ * with the server's registrar store, and a trust agent answering the verifier over NATS.
+ */
+final class SwtpmHost implements AutoCloseable {
+  static final String SECURE_BOOT_LOG =
+      "/vectors/tpm-eventlog/keylime-binary_bios_measurements-secureboot";
+  static final String NO_SECURE_BOOT_LOG = "/vectors/tpm-eventlog/ubuntu-2104-no-secure-boot.bin";
+  private static final int EV_NO_ACTION = 3;
+  private static final int EV_PLATFORM_CONFIG_FLAGS = 0x0a;
+
+  final String id;
+  final Swtpm swtpm;
+  final TpmClient tpm;
+  final Path logFile;
+  private final TrustAgent agent;
+  private final Connection nats;
+  private NatsAgentService service;
+
+  private SwtpmHost(
+      String id, Swtpm swtpm, TpmClient tpm, Path logFile, TrustAgent agent, Connection nats) {
+    this.id = id;
+    this.swtpm = swtpm;
+    this.tpm = tpm;
+    this.logFile = logFile;
+    this.agent = agent;
+    this.nats = nats;
+  }
+
+  /** Boots, enrols and starts a host whose firmware measured {@code logResource}. */
+  static SwtpmHost start(
+      String id, String logResource, Path dir, EnrollmentStore store, String natsUrl)
+      throws Exception {
+    Path root = dir.resolve(id);
+    Files.createDirectories(root.resolve("etc"));
+    Files.createDirectories(root.resolve("proc/sys/kernel"));
+    Files.writeString(
+        root.resolve("etc/os-release"), "NAME=\"Vouch Test OS\"\nVERSION_ID=\"1.0\"\n");
+    Files.writeString(root.resolve("proc/sys/kernel/osrelease"), "6.1.0-test\n");
+    Path log = root.resolve("binary_bios_measurements");
+    try (InputStream in = SwtpmHost.class.getResourceAsStream(logResource)) {
+      Files.write(log, in.readAllBytes());
+    }
+    Swtpm swtpm = Swtpm.start();
+    TpmClient tpm = swtpm.client();
+    measure(tpm, Files.readAllBytes(log));
+    Registrar registrar =
+        new Registrar(
+            ekRoots(), store, Clock.systemUTC(), Duration.ofSeconds(60), new SecureRandom());
+    PersistentKey ak = Enrollment.withDefaults(tpm).enroll(id, inProcess(registrar));
+    TrustAgent agent =
+        new TrustAgent(new TrustAgentConfig(id, log, root.resolve("no-ima"), root), tpm, ak);
+    SwtpmHost h = new SwtpmHost(id, swtpm, tpm, log, agent, Nats.connect(natsUrl));
+    h.startAgent();
+    return h;
+  }
+
+  /** Starts the agent's NATS service, which announces the host (as an agent does at boot). */
+  void startAgent() throws Exception {
+    service = NatsAgentService.start(agent, nats);
+  }
+
+  void stopAgent() {
+    if (service != null) {
+      service.close();
+      service = null;
+    }
+  }
+
+  /** Tampering: extends a value no event in the log accounts for. */
+  void tamper(int pcr) throws Exception {
+    tpm.pcrExtend(
+        pcr,
+        Map.of(HashAlg.SHA256, HashAlg.SHA256.digest("tampered".getBytes(StandardCharsets.UTF_8))));
+  }
+
+  /**
+   * Reboots into firmware that measures one more platform-configuration event into PCR 1 (a
+   * firmware setting changed): power cycle, TPM2_Startup(CLEAR), the new log measured and written
+   * where the agent reads it, and the agent restarted (it announces itself).
+   */
+  void rebootIntoChangedFirmware() throws Exception {
+    stopAgent();
+    byte[] log =
+        withPlatformConfigEvent(
+            Files.readAllBytes(logFile), "vouch test: firmware setting changed");
+    swtpm.powerCycle();
+    tpm.startup(StartupType.CLEAR);
+    measure(tpm, log);
+    Files.write(logFile, log);
+    startAgent();
+  }
+
+  /** Extends the SHA-256 digest of every measured event of PCRs 0-7, as firmware would. */
+  static void measure(TpmClient tpm, byte[] log) throws Exception {
+    for (TcgEvent e : TcgEventLog.parse(log).events()) {
+      if (e.header().type() == EV_NO_ACTION || e.header().pcr() > 7) {
+        continue;
+      }
+      tpm.pcrExtend(
+          e.header().pcr(),
+          Map.of(HashAlg.SHA256, e.header().digest(HashAlg.SHA256).orElseThrow()));
+    }
+  }
+
+  /** Appends a TCG_PCR_EVENT2 for PCR 1 with a SHA-256 digest (the log's only bank). */
+  static byte[] withPlatformConfigEvent(byte[] log, String text) {
+    byte[] data = text.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(log.length + 4 + 4 + 4 + 2 + 32 + 4 + data.length);
+    b.order(ByteOrder.LITTLE_ENDIAN);
+    b.put(log);
+    b.putInt(1).putInt(EV_PLATFORM_CONFIG_FLAGS).putInt(1).putShort((short) 0x000b);
+    b.put(HashAlg.SHA256.digest(data));
+    b.putInt(data.length).put(data);
+    return b.array();
+  }
+
+  private static EkTrust ekRoots() throws Exception {
+    List<X509Certificate> certs = new ArrayList<>();
+    for (Path p : Swtpm.localCaCertificates()) {
+      try (InputStream in = Files.newInputStream(p)) {
+        certs.add(
+            (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
+      }
+    }
+    return new EkTrust(List.of(certs.get(0)), List.of(certs.get(1)));
+  }
+
+  private static Enrollment.RegistrarClient inProcess(Registrar r) {
+    return new Enrollment.RegistrarClient() {
+      @Override
+      public Enrollment.Challenge begin(String hostId, Enrollment.Material m) throws Exception {
+        EnrollmentChallenge c =
+            r.begin(new EnrollmentRequest(hostId, m.ekPublic(), m.ekCertificate(), m.akPublic()));
+        return new Enrollment.Challenge(c.id(), c.credentialBlob(), c.encryptedSecret());
+      }
+
+      @Override
+      public void complete(String challengeId, byte[] secret) throws Exception {
+        r.complete(challengeId, secret);
+      }
+    };
+  }
+
+  @Override
+  public void close() throws Exception {
+    stopAgent();
+    nats.close();
+    tpm.close();
+    swtpm.close();
+  }
+}
