@@ -84,7 +84,8 @@ public final class ConfigLoader {
             "evict_pods",
             "node_label",
             "webhook_url",
-            "webhook_secret_file"));
+            "webhook_secret_file",
+            "flavor_template_files"));
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -331,7 +332,21 @@ public final class ConfigLoader {
         bool(n, "hosts", "evict_pods", false),
         text(n, "hosts", "node_label"),
         webhook,
-        secret);
+        secret,
+        readableFiles(n, "hosts", "flavor_template_files"));
+  }
+
+  private static List<Path> readableFiles(JsonNode section, String name, String key)
+      throws ConfigException {
+    List<Path> out = new ArrayList<>();
+    for (String f : list(section, name, key)) {
+      Path p = Path.of(f);
+      if (!Files.isReadable(p)) {
+        throw new ConfigException(where(name, key) + ": " + p + " is not readable");
+      }
+      out.add(p);
+    }
+    return out;
   }
 
   private static boolean bool(JsonNode section, String name, String key, boolean dflt)
@@ -355,14 +370,7 @@ public final class ConfigLoader {
     Duration ttl =
         Duration.ofSeconds(
             number(kbs, "kbs", "session_ttl_seconds", d.sessionTtl().toSeconds(), 10, 86400));
-    List<Path> adminKeys = new ArrayList<>();
-    for (String f : list(kbs, "kbs", "admin_key_files")) {
-      Path p = Path.of(f);
-      if (!Files.isReadable(p)) {
-        throw new ConfigException("kbs.admin_key_files: " + p + " is not readable");
-      }
-      adminKeys.add(p);
-    }
+    List<Path> adminKeys = readableFiles(kbs, "kbs", "admin_key_files");
     Set<Tee> tees = d.tees();
     List<String> teeNames = list(kbs, "kbs", "tees");
     if (!teeNames.isEmpty()) {

@@ -218,6 +218,8 @@ public record ServerConfig(
    *     is its node ({@code hosts.node_label})
    * @param webhookUrl where status changes are posted, HMAC-signed ({@code hosts.webhook_url})
    * @param webhookSecretFile the webhook HMAC secret ({@code hosts.webhook_secret_file})
+   * @param flavorTemplateFiles flavor templates (JSON, CEL conditions over host facts) tried in
+   *     order before the built-in one ({@code hosts.flavor_template_files})
    */
   public record Hosts(
       boolean enabled,
@@ -236,10 +238,12 @@ public record ServerConfig(
       boolean evictPods,
       Optional<String> nodeLabel,
       Optional<java.net.URI> webhookUrl,
-      Optional<Path> webhookSecretFile) {
+      Optional<Path> webhookSecretFile,
+      List<Path> flavorTemplateFiles) {
     public Hosts {
       groupPolls = Map.copyOf(groupPolls);
       agentTls = agentTls.map(List::copyOf);
+      flavorTemplateFiles = List.copyOf(flavorTemplateFiles);
     }
 
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */
@@ -261,7 +265,8 @@ public record ServerConfig(
           false,
           Optional.empty(),
           Optional.empty(),
-          Optional.empty());
+          Optional.empty(),
+          List.of());
     }
   }
 }

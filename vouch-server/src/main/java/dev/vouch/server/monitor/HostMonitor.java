@@ -1,5 +1,7 @@
 package dev.vouch.server.monitor;
 
+import dev.vouch.core.VerificationException;
+import dev.vouch.policy.flavor.FlavorTemplate;
 import dev.vouch.policy.flavor.GoldenFlavors;
 import dev.vouch.server.actions.AttestationEvents;
 import dev.vouch.server.actions.FailurePolicy;
@@ -176,7 +178,7 @@ public final class HostMonitor implements AutoCloseable {
               new HostVerifier.Settings(
                   mode,
                   HostVerifier.Settings.defaults().goldenParts(),
-                  HostVerifier.defaultTemplate(),
+                  templates(h.flavorTemplateFiles()),
                   h.reportValidity()),
               s.clock());
       Optional<WebhookDispatcher> webhooks = Optional.empty();
@@ -237,6 +239,20 @@ public final class HostMonitor implements AutoCloseable {
       nats.ifPresent(HostMonitor::closeQuietly);
       throw new ConfigException("hosts: " + e.getMessage(), e);
     }
+  }
+
+  /** The configured templates in order, then the built-in one as the fallback. */
+  private static List<FlavorTemplate> templates(List<Path> files) throws ConfigException {
+    List<FlavorTemplate> out = new java.util.ArrayList<>();
+    for (Path f : files) {
+      try {
+        out.add(FlavorTemplate.parse(Files.readAllBytes(f), true));
+      } catch (IOException | VerificationException e) {
+        throw new ConfigException("hosts.flavor_template_files " + f + ": " + e.getMessage(), e);
+      }
+    }
+    out.add(HostVerifier.defaultTemplate());
+    return out;
   }
 
   private static void respond(FailureResponder responder, StatusChange change) {

@@ -68,18 +68,22 @@ public final class HostVerifier implements HostWorker {
    *
    * @param mode TOFU (first measurements of each boot become golden) or STRICT
    * @param goldenParts the parts adopted as golden in TOFU mode
-   * @param template the template golden flavors and flavors made from hosts follow
+   * @param templates the templates golden flavors and flavors made from hosts follow: the first
+   *     whose conditions hold for the host's facts is used
    * @param reportValidity how long a trust report is valid
    */
   public record Settings(
       GoldenFlavors.Mode mode,
       Set<FlavorPart> goldenParts,
-      FlavorTemplate template,
+      List<FlavorTemplate> templates,
       Duration reportValidity) {
     public Settings {
       Objects.requireNonNull(mode, "mode");
       goldenParts = Set.copyOf(goldenParts);
-      Objects.requireNonNull(template, "template");
+      templates = List.copyOf(templates);
+      if (templates.isEmpty()) {
+        throw new IllegalArgumentException("at least one flavor template is needed");
+      }
       if (reportValidity.isNegative() || reportValidity.isZero()) {
         throw new IllegalArgumentException("report validity must be positive");
       }
@@ -90,13 +94,13 @@ public final class HostVerifier implements HostWorker {
       return new Settings(
           GoldenFlavors.Mode.TOFU,
           EnumSet.of(FlavorPart.PLATFORM, FlavorPart.HOST_UNIQUE),
-          defaultTemplate(),
+          List.of(defaultTemplate()),
           Duration.ofDays(1));
     }
 
     /** The same with another mode. */
     public Settings withMode(GoldenFlavors.Mode other) {
-      return new Settings(other, goldenParts, template, reportValidity);
+      return new Settings(other, goldenParts, templates, reportValidity);
     }
   }
 
@@ -107,7 +111,7 @@ public final class HostVerifier implements HostWorker {
   private final Settings settings;
   private final Clock clock;
   private final FlavorFactory factory;
-  private final GoldenFlavors golden;
+  private final Map<FlavorTemplate, GoldenFlavors> golden = new java.util.IdentityHashMap<>();
   private final FlavorMatcher matcher;
 
   public HostVerifier(
@@ -124,9 +128,9 @@ public final class HostVerifier implements HostWorker {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.factory = new FlavorFactory(UUID::randomUUID, clock);
-    this.golden =
-        new GoldenFlavors(
-            settings.mode(), factory, settings.template(), settings.goldenParts(), clock);
+    for (FlavorTemplate t : settings.templates()) {
+      golden.put(t, new GoldenFlavors(settings.mode(), factory, t, settings.goldenParts(), clock));
+    }
     this.matcher = FlavorMatcher.trusting(List.of(identity.chain().get(0).getPublicKey()));
   }
 
@@ -149,7 +153,9 @@ public final class HostVerifier implements HostWorker {
     try {
       HostEvidence evidence = evidence(host.id(), att);
       GoldenFlavors.Decision d =
-          golden.decide(host.id(), evidence, flavors.goldenResetCount(host.id()));
+          golden
+              .get(templateFor(evidence))
+              .decide(host.id(), evidence, flavors.goldenResetCount(host.id()));
       flavors.decide(d.audit(), sign(d.adopted()));
       if (d.action() != GoldenFlavors.Action.KEPT) {
         LOG.info("host {}: golden flavors {}: {}", host.id(), d.action(), d.audit().reason());
@@ -180,9 +186,8 @@ public final class HostVerifier implements HostWorker {
    */
   public List<SignedFlavor> flavorsFromHost(String hostId, Set<FlavorPart> parts)
       throws VerificationException, AgentException, EnrollmentException, InterruptedException {
-    HostAttestation att = attestor.attest(hostId);
-    List<SignedFlavor> made =
-        sign(factory.fromHost(evidence(hostId, att), settings.template(), parts));
+    HostEvidence evidence = evidence(hostId, attestor.attest(hostId));
+    List<SignedFlavor> made = sign(factory.fromHost(evidence, templateFor(evidence), parts));
     Instant now = clock.instant();
     List<SignedFlavor> bound = new ArrayList<>();
     List<SignedFlavor> shared = new ArrayList<>();
@@ -202,6 +207,18 @@ public final class HostVerifier implements HostWorker {
       out.add(FlavorSigner.sign(f, identity.key()));
     }
     return out;
+  }
+
+  /** The first template whose conditions hold for the host. */
+  private FlavorTemplate templateFor(HostEvidence evidence) throws VerificationException {
+    for (FlavorTemplate t : settings.templates()) {
+      if (t.appliesTo(evidence.host())) {
+        return t;
+      }
+    }
+    throw new VerificationException(
+        dev.vouch.core.Failure.POLICY_DENIED,
+        "no flavor template applies to host " + evidence.host().hostName());
   }
 
   private FlavorGroup groupOrDefault() {

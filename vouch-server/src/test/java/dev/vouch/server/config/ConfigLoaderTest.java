@@ -140,4 +140,57 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("kbs:\n  admin_keys: x\n", Map.of()))
         .hasMessageContaining("unknown configuration key 'kbs.admin_keys'");
   }
+
+  @Test
+  void hostMonitoringDefaultsAndSettings() throws Exception {
+    ServerConfig.Hosts d =
+        ConfigLoader.load(Optional.empty(), Map.of(), Optional.empty(), Optional.empty()).hosts();
+    assertThat(d.pollInterval()).isEqualTo(Duration.ofHours(1));
+    assertThat(d.goldenMode()).isEqualTo("tofu");
+    assertThat(d.kubernetes()).isFalse();
+    assertThat(d.natsUrl()).isEmpty();
+
+    Path template = Files.writeString(dir.resolve("t.json"), "{}");
+    ServerConfig.Hosts h =
+        load(
+                "hosts:\n  poll_seconds: 60\n  group_poll_seconds: [edge=30, lab=600]\n"
+                    + "  golden_mode: strict\n  kubernetes: true\n  evict_pods: true\n"
+                    + "  nats_url: nats://n:4222\n  flavor_template_files: ["
+                    + template
+                    + "]\n",
+                Map.of("VOUCH_HOSTS_LEASE_SECONDS", "90"))
+            .hosts();
+    assertThat(h.pollInterval()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(h.groupPolls())
+        .containsEntry("edge", Duration.ofSeconds(30))
+        .containsEntry("lab", Duration.ofMinutes(10));
+    assertThat(h.goldenMode()).isEqualTo("strict");
+    assertThat(h.lease()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(h.kubernetes()).isTrue();
+    assertThat(h.evictPods()).isTrue();
+    assertThat(h.natsUrl()).contains("nats://n:4222");
+    assertThat(h.flavorTemplateFiles()).containsExactly(template);
+  }
+
+  @Test
+  void badHostMonitoringSettingsAreErrors() {
+    assertThatThrownBy(() -> load("hosts:\n  golden_mode: sometimes\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.golden_mode");
+    assertThatThrownBy(() -> load("hosts:\n  group_poll_seconds: [edge]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("group=seconds");
+    assertThatThrownBy(() -> load("hosts:\n  poll_seconds: 0\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.poll_seconds");
+    assertThatThrownBy(() -> load("hosts:\n  agent_tls_cert: /etc/hostname\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("go together");
+    assertThatThrownBy(() -> load("hosts:\n  webhook_url: ftp://x\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.webhook_url");
+    assertThatThrownBy(() -> load("hosts:\n  kubernetes: maybe\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.kubernetes");
+  }
 }

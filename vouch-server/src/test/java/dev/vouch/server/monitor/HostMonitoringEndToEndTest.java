@@ -95,7 +95,8 @@ class HostMonitoringEndToEndTest {
             false,
             Optional.empty(),
             Optional.empty(),
-            Optional.empty());
+            Optional.empty(),
+            List.of());
     vouch = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(h));
     http = new TestServers.Client(vouch.baseUri());
   }

@@ -1,0 +1,210 @@
+package dev.vouch.server.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.PcrValues;
+import dev.vouch.policy.flavor.Flavor;
+import dev.vouch.policy.flavor.FlavorFactory;
+import dev.vouch.policy.flavor.FlavorJson;
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.policy.flavor.FlavorSigner;
+import dev.vouch.policy.flavor.HostEvidence;
+import dev.vouch.policy.flavor.HostFacts;
+import dev.vouch.server.TestServers;
+import dev.vouch.server.http.VouchServer;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The host, flavor, group and report APIs: bad input is refused with problem+json, changing
+ * nothing.
+ */
+class MonitorApiTest {
+  @TempDir Path dir;
+  private VouchServer server;
+  private TestServers.Client http;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = VouchServer.start(TestServers.plain(dir));
+    http = new TestServers.Client(server.baseUri());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private void assertProblem(TestServers.Reply r, int status, String code) {
+    assertThat(r.status()).as(r.body()).isEqualTo(status);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    assertThat(r.json().path("type").asText()).endsWith("/" + code);
+  }
+
+  @Test
+  void hostsRegisterOnceAndBadRequestsChangeNothing() {
+    assertProblem(
+        http.post("/api/v1/hosts", "{\"id\":\"h1\",\"connection\":\"nats\"}", false),
+        401,
+        "unauthorized");
+    assertProblem(http.post("/api/v1/hosts", "{not json", true), 400, "malformed-json");
+    assertProblem(
+        http.post("/api/v1/hosts", "{\"id\":\"bad id!\",\"connection\":\"nats\"}", true),
+        400,
+        "bad-request");
+    assertProblem(
+        http.post("/api/v1/hosts", "{\"id\":\"h1\",\"connection\":\"ftp://x\"}", true),
+        400,
+        "bad-request");
+    assertProblem(
+        http.post("/api/v1/hosts", "{\"id\":\"h1\",\"connection\":\"nats\",\"x\":1}", true),
+        400,
+        "bad-request");
+    assertProblem(
+        http.post(
+            "/api/v1/hosts", "{\"id\":\"h1\",\"group\":\"../x\",\"connection\":\"nats\"}", true),
+        400,
+        "bad-request");
+    assertThat(server.monitor().registry().list()).isEmpty();
+
+    TestServers.Reply ok =
+        http.post(
+            "/api/v1/hosts",
+            "{\"id\":\"h1\",\"group\":\"edge\",\"connection\":\"https://10.0.0.5:9443\"}",
+            true);
+    assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+    assertThat(ok.json().path("status").asText()).isEqualTo("UNKNOWN");
+    assertProblem(
+        http.post("/api/v1/hosts", "{\"id\":\"h1\",\"connection\":\"nats\"}", true),
+        409,
+        "host-exists");
+    assertThat(server.monitor().registry().get("h1").orElseThrow().connection())
+        .isEqualTo("https://10.0.0.5:9443");
+
+    assertThat(http.get("/api/v1/hosts", true).json().path("hosts")).hasSize(1);
+    assertProblem(http.get("/api/v1/hosts/nope", true), 404, "not-found");
+    assertProblem(http.post("/api/v1/hosts/nope/attest", "", true), 404, "not-found");
+    assertThat(http.post("/api/v1/hosts/h1/attest", "", true).status()).isEqualTo(202);
+    assertProblem(
+        http.post("/api/v1/hosts/h1/flavors", "{\"parts\":[\"BIOS\"]}", true), 400, "bad-request");
+    assertProblem(
+        http.post("/api/v1/hosts/h1/flavors", "{\"parts\":[]}", true), 400, "bad-request");
+    assertThat(http.delete("/api/v1/hosts/h1", true).status()).isEqualTo(204);
+    assertProblem(http.delete("/api/v1/hosts/h1", true), 404, "not-found");
+  }
+
+  @Test
+  void importedFlavorsAreResignedByTheServerAndDuplicatesOrGarbageAreRefused() throws Exception {
+    assertProblem(http.post("/api/v1/flavors", "{\"flavor\": 5}", true), 400, "flavor-invalid");
+    assertProblem(http.post("/api/v1/flavors", "[]", true), 400, "flavor-invalid");
+    assertThat(server.monitor().flavors().list(Optional.empty(), true)).isEmpty();
+
+    Flavor f = flavor();
+    String body =
+        new String(
+            FlavorJson.writeSigned(List.of(dev.vouch.policy.flavor.SignedFlavor.unsigned(f))),
+            StandardCharsets.UTF_8);
+    TestServers.Reply imported = http.post("/api/v1/flavors", body, true);
+    assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+    assertProblem(http.post("/api/v1/flavors", body, true), 409, "flavor-exists");
+
+    JsonNode shown = http.get("/api/v1/flavors/" + f.meta().id(), true).json();
+    assertThat(shown.path("origin").asText()).isEqualTo("IMPORT");
+    assertThat(shown.path("approved").asBoolean()).isTrue();
+    // the stored signature is the server's: it verifies with the report CA's signing certificate
+    dev.vouch.policy.flavor.SignedFlavor stored = FlavorJson.readSigned(shown.path("signed"));
+    FlavorSigner.verify(stored, List.of(server.monitor().identity().chain().get(0).getPublicKey()));
+
+    assertProblem(http.get("/api/v1/flavors/not-a-uuid", true), 400, "bad-request");
+    assertProblem(http.get("/api/v1/flavors/" + UUID.randomUUID(), true), 404, "not-found");
+    assertThat(http.delete("/api/v1/flavors/" + f.meta().id(), true).status()).isEqualTo(204);
+    assertThat(http.get("/api/v1/flavors", true).json().path("flavors")).isEmpty();
+  }
+
+  @Test
+  void flavorGroupsAreValidatedAndTheBuiltInDefaultIsListed() {
+    JsonNode groups = http.get("/api/v1/flavor-groups", true).json().path("groups");
+    assertThat(groups).extracting(g -> g.path("name").asText()).containsExactly("default");
+    assertProblem(
+        http.put(
+            "/api/v1/flavor-groups/edge",
+            "{\"PLATFORM\":{\"match_type\":\"MOST\",\"required\":\"REQUIRED\"}}",
+            true),
+        400,
+        "flavor-group-invalid");
+    assertProblem(http.put("/api/v1/flavor-groups/bad%20name", "{}", true), 400, "bad-request");
+    assertThat(server.monitor().flavors().groups()).isEmpty();
+    TestServers.Reply put =
+        http.put(
+            "/api/v1/flavor-groups/edge",
+            "{\"PLATFORM\":{\"match_type\":\"ALL_OF\",\"required\":\"REQUIRED\"}}",
+            true);
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(
+            http.get("/api/v1/flavor-groups/edge", true)
+                .json()
+                .path("policies")
+                .path("PLATFORM")
+                .path("match_type")
+                .asText())
+        .isEqualTo("ALL_OF");
+    assertThat(http.delete("/api/v1/flavor-groups/edge", true).status()).isEqualTo(204);
+    assertProblem(http.get("/api/v1/flavor-groups/edge", true), 404, "not-found");
+  }
+
+  @Test
+  void reportQueriesAreCheckedAndTheCaIsPublicAndStableAcrossRestarts() throws Exception {
+    assertProblem(http.get("/api/v1/reports", true), 400, "bad-request");
+    assertProblem(http.get("/api/v1/reports?host=h1&limit=0", true), 400, "bad-request");
+    assertProblem(http.get("/api/v1/reports?host=h1&limit=x", true), 400, "bad-request");
+    assertThat(http.get("/api/v1/reports?host=h1", true).json().path("reports")).isEmpty();
+    assertProblem(http.get("/api/v1/reports/" + UUID.randomUUID(), true), 404, "not-found");
+    assertProblem(http.get("/api/v1/reports/nope", true), 400, "bad-request");
+
+    TestServers.Reply ca = http.get("/api/v1/reports/ca", false);
+    assertThat(ca.status()).isEqualTo(200);
+    X509Certificate cert =
+        (X509Certificate)
+            CertificateFactory.getInstance("X.509")
+                .generateCertificate(
+                    new ByteArrayInputStream(ca.body().getBytes(StandardCharsets.US_ASCII)));
+    assertThat(cert.getBasicConstraints()).isGreaterThanOrEqualTo(0);
+    server.close();
+    server = VouchServer.start(TestServers.plain(dir));
+    http = new TestServers.Client(server.baseUri());
+    assertThat(http.get("/api/v1/reports/ca", false).body()).isEqualTo(ca.body());
+    assertThat(http.get("/api/v1/openapi.json", false).body())
+        .contains("/api/v1/hosts/{id}/onboard");
+  }
+
+  private static Flavor flavor() throws Exception {
+    PcrValues.Builder b = PcrValues.builder();
+    for (int i = 0; i < 8; i++) {
+      b.put(HashAlg.SHA256, i, new byte[32]);
+    }
+    HostEvidence e =
+        HostEvidence.of(
+            new HostFacts("h1", "", "", "", "", "", "2.0"),
+            b.build(),
+            false,
+            Optional.empty(),
+            Optional.empty(),
+            1);
+    return new FlavorFactory(UUID::randomUUID, java.time.Clock.systemUTC())
+        .fromHost(e, HostVerifier.defaultTemplate(), EnumSet.of(FlavorPart.PLATFORM))
+        .get(0);
+  }
+}
