@@ -1,6 +1,7 @@
 package dev.vouch.server.monitor;
 
 import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.policy.flavor.Fault;
 import dev.vouch.policy.flavor.Flavor;
 import dev.vouch.policy.flavor.FlavorFactory;
@@ -15,6 +16,7 @@ import dev.vouch.policy.flavor.HostEvidence;
 import dev.vouch.policy.flavor.HostFacts;
 import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.policy.flavor.HostTrust;
+import dev.vouch.policy.flavor.ImaMeasurement;
 import dev.vouch.policy.flavor.MatchPolicy;
 import dev.vouch.policy.flavor.PartTrust;
 import dev.vouch.policy.flavor.SignedFlavor;
@@ -260,15 +262,25 @@ public final class HostVerifier implements HostWorker {
     }
   }
 
-  private static HostEvidence evidence(String hostId, HostAttestation att) {
+  private static HostEvidence evidence(String hostId, HostAttestation att)
+      throws VerificationException {
     // the agent's facts label the report; trust comes only from the verified quote and log
-    return HostEvidence.of(
-        HostFacts.of(hostId, "", att.host()),
-        att.pcrs(),
-        att.eventLogVerified(),
-        att.eventLog(),
-        att.secureBoot(),
-        att.clock().resetCount());
+    HostEvidence e =
+        HostEvidence.of(
+            HostFacts.of(hostId, "", att.host()),
+            att.pcrs(),
+            att.eventLogVerified(),
+            att.eventLog(),
+            att.secureBoot(),
+            att.clock().resetCount());
+    if (att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
+      // only the entries the quoted PCR 10 covers count; later ones are judged next time
+      e =
+          e.withIma(
+              ImaMeasurement.fromLog(
+                  ImaLog.parseBinary(att.imaLog().get()), att.imaEntriesQuoted().getAsInt()));
+    }
+    return e;
   }
 
   /** A signed report for an answer that failed verification, so the failure has a record too. */
