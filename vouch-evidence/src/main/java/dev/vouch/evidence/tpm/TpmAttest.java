@@ -3,6 +3,7 @@ package dev.vouch.evidence.tpm;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.ByteReader;
+import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
@@ -264,6 +265,54 @@ public final class TpmAttest {
         };
     r.expectEnd("TPMS_ATTEST");
     return new TpmAttest(type, signer, extra, clock, firmware, body, copy);
+  }
+
+  /**
+   * Marshals a quote's TPMS_ATTEST exactly as TPM2_Quote lays it out, for software TPMs (simulated
+   * hosts, load generators) whose quotes must pass the same parser and verifier as real ones. The
+   * result parses back with {@link #parse} to the same fields.
+   *
+   * @param qualifiedSigner the signing key's (qualified) name, a TPM2B_NAME body
+   * @param extraData the qualifying data, normally the verifier's nonce (at most 64 bytes)
+   * @param clockInfo the TPM clock and its reset and restart counters
+   * @param firmwareVersion the vendor firmware version
+   * @param quote the PCR selection and the digest over the selected values
+   * @throws IllegalArgumentException when a sized field exceeds its TPM2B limit
+   */
+  public static byte[] encodeQuote(
+      byte[] qualifiedSigner,
+      byte[] extraData,
+      ClockInfo clockInfo,
+      long firmwareVersion,
+      QuoteInfo quote) {
+    if (extraData.length > 64) {
+      throw new IllegalArgumentException("extraData of " + extraData.length + " bytes; at most 64");
+    }
+    byte[] selection = quote.selection().encode();
+    byte[] digest = quote.pcrDigestUnsafe();
+    // magic, type, three TPM2B sizes, clockInfo (8+4+4+1) and firmwareVersion are fixed-size
+    int fixed = 4 + 2 + 3 * 2 + 17 + 8;
+    ByteBuffer b =
+        ByteBuffer.allocate(
+            fixed + qualifiedSigner.length + extraData.length + selection.length + digest.length);
+    b.putInt((int) TPM_GENERATED_VALUE).putShort((short) Type.QUOTE.tag());
+    putSized(b, qualifiedSigner);
+    putSized(b, extraData);
+    b.putLong(clockInfo.clock())
+        .putInt((int) clockInfo.resetCount())
+        .putInt((int) clockInfo.restartCount())
+        .put((byte) (clockInfo.safe() ? 1 : 0));
+    b.putLong(firmwareVersion);
+    b.put(selection);
+    putSized(b, digest);
+    return b.array();
+  }
+
+  private static void putSized(ByteBuffer b, byte[] v) {
+    if (v.length > 0xFFFF) {
+      throw new IllegalArgumentException("TPM2B of " + v.length + " bytes");
+    }
+    b.putShort((short) v.length).put(v);
   }
 
   private static ClockInfo readClock(ByteReader r) throws VerificationException {

@@ -6,6 +6,7 @@ import dev.vouch.core.bytes.ByteReader;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.core.crypto.SignatureScheme;
 import dev.vouch.core.crypto.Signatures;
+import java.nio.ByteBuffer;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Optional;
 
@@ -103,6 +104,28 @@ public final class TpmSignature {
         yield new TpmSignature(alg, h, r.bytes(h.size()));
       }
     };
+  }
+
+  /**
+   * Marshals an ECDSA TPMT_SIGNATURE from the two signature integers, as a TPM returns it from
+   * TPM2_Quote; for software TPMs whose signatures must pass {@link #parse} like real ones.
+   *
+   * @param hash the hash the signer used
+   * @param r the signature's r, big-endian unsigned (the IEEE P1363 first half)
+   * @param s the signature's s, same form
+   */
+  public static byte[] encodeEcdsa(HashAlg hash, byte[] r, byte[] s) {
+    if (r.length > 0xFFFF || s.length > 0xFFFF) {
+      throw new IllegalArgumentException("ECDSA integer longer than a TPM2B");
+    }
+    return ByteBuffer.allocate(8 + r.length + s.length)
+        .putShort((short) TpmAlg.ECDSA)
+        .putShort((short) hash.tpmId())
+        .putShort((short) r.length)
+        .put(r)
+        .putShort((short) s.length)
+        .put(s)
+        .array();
   }
 
   /**

@@ -34,6 +34,52 @@ class TpmAttestTest {
   }
 
   @Test
+  void encodingTheFieldsOfASwtpmQuoteGivesBackItsExactBytes() throws Exception {
+    byte[] msg = Vectors.bytes("swtpm/ecc-ak/quote.msg");
+    TpmAttest a = TpmAttest.parse(msg);
+
+    byte[] encoded =
+        TpmAttest.encodeQuote(
+            a.qualifiedSigner(),
+            a.extraData(),
+            a.clockInfo(),
+            a.firmwareVersion(),
+            a.quote().orElseThrow());
+
+    assertThat(encoded).isEqualTo(msg);
+  }
+
+  @Test
+  void anEncodedQuoteParsesBackToItsFields() throws Exception {
+    TpmAttest.ClockInfo clock = new TpmAttest.ClockInfo(0xFFFF_FFFF_0001L, 0xFFFF_FFFEL, 7, false);
+    PcrSelection selection = PcrSelection.of(HashAlg.SHA256, 0, 7, 23);
+    byte[] digest = HashAlg.SHA256.digest(new byte[] {1});
+    byte[] signer = Hex.decode("000b" + "11".repeat(32));
+
+    TpmAttest a =
+        TpmAttest.parse(
+            TpmAttest.encodeQuote(
+                signer, new byte[64], clock, -1L, new TpmAttest.QuoteInfo(selection, digest)));
+
+    assertThat(a.type()).isEqualTo(TpmAttest.Type.QUOTE);
+    assertThat(a.qualifiedSigner()).isEqualTo(signer);
+    assertThat(a.extraData()).isEqualTo(new byte[64]);
+    assertThat(a.clockInfo()).isEqualTo(clock);
+    assertThat(a.firmwareVersion()).isEqualTo(-1L);
+    assertThat(a.quote().orElseThrow().selection()).isEqualTo(selection);
+    assertThat(a.quote().orElseThrow().pcrDigest()).isEqualTo(digest);
+  }
+
+  @Test
+  void refusesQualifyingDataATpmWouldRefuse() {
+    TpmAttest.QuoteInfo q =
+        new TpmAttest.QuoteInfo(PcrSelection.of(HashAlg.SHA256, 0), new byte[32]);
+    TpmAttest.ClockInfo clock = new TpmAttest.ClockInfo(0, 0, 0, true);
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> TpmAttest.encodeQuote(new byte[34], new byte[65], clock, 0, q));
+  }
+
+  @Test
   void readsTheCreationAttestationOfTheWindowsAk() throws Exception {
     JsonNode d = Vectors.json("tpm-quote/go-attestation/windows_gcp_shielded_vm.json");
     Base64.Decoder b64 = Base64.getDecoder();

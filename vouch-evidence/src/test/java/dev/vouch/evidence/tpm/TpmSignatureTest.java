@@ -31,6 +31,18 @@ class TpmSignatureTest {
   }
 
   @Test
+  void encodingAnEcdsaSignatureGivesBackTheSwtpmBytes() throws Exception {
+    byte[] raw = Vectors.bytes("swtpm/ecc-ak/quote.sig");
+    byte[] r = Arrays.copyOfRange(raw, 6, 38);
+    byte[] s = Arrays.copyOfRange(raw, 40, 72);
+
+    byte[] encoded = TpmSignature.encodeEcdsa(dev.vouch.core.crypto.HashAlg.SHA256, r, s);
+
+    assertThat(encoded).isEqualTo(raw);
+    assertThat(TpmSignature.parse(encoded).value()).isEqualTo(TpmSignature.parse(raw).value());
+  }
+
+  @Test
   void readsAnRsassaTpmtSignature() throws Exception {
     TpmSignature sig = TpmSignature.parse(Vectors.bytes("swtpm/rsa-ak/quote.sig"));
     assertThat(sig.scheme()).contains(SignatureScheme.RSA_PKCS1_SHA256);
