@@ -11,9 +11,14 @@ import dev.vouch.server.manager.AttestationOutcome;
 import dev.vouch.server.manager.AttestationScheduler;
 import dev.vouch.server.manager.HostRegistry;
 import dev.vouch.server.manager.PollIntervals;
+import dev.vouch.server.monitor.FlavorStore;
+import dev.vouch.server.monitor.HostVerifier;
+import dev.vouch.server.monitor.ServerIdentity;
+import dev.vouch.server.monitor.TrustReportStore;
 import dev.vouch.server.registrar.EnrolledHost;
 import dev.vouch.server.registrar.InMemoryEnrollmentStore;
 import dev.vouch.server.store.Database;
+import dev.vouch.server.store.Sealer;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import java.security.SecureRandom;
@@ -31,11 +36,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Load generator for the attestation manager: N simulated TPM hosts (software AKs, real TPM
  * structures, the keylime Secure Boot event log) served over one NATS connection, attested every
  * poll interval by R scheduler replicas sharing one database, each replica with its own connection
- * pool, NATS connection and verifier ({@code HostAttestor} over {@code NatsAgentChannel}, firmware
- * plan: SHA-256 PCRs 0-7 and the event log). Prints attestations/s, the p50/p99 time of one quote
- * round (request, answer, verification), and from the hosts' quote times the misses (two
- * attestations of a host more than two intervals apart) and duplicates (less than half an interval
- * apart).
+ * pool, NATS connection and host verification ({@code HostVerifier}: golden flavors, flavor match,
+ * signed reports; {@code HostAttestor} over {@code NatsAgentChannel}, firmware plan: SHA-256 PCRs
+ * 0-7 and the event log). Prints attestations/s, the p50/p99 time of one quote round (request,
+ * answer, verification), and from the hosts' quote times the misses (two attestations of a host
+ * more than two intervals apart) and duplicates (less than half an interval apart).
  *
  * <p>Usage: {@code HostLoad [HOSTS] [INTERVAL_S] [DURATION_S] [REPLICAS] [JDBC_URL] [DB_USER]}
  * (defaults 500 hosts, 5 s, 30 s, 2 replicas, {@code jdbc:postgresql://127.0.0.1:5432/postgres},
@@ -86,6 +91,7 @@ public final class HostLoad {
         store.putHost(new EnrolledHost(id, noEk, tpm.akTpm2bPublic(), tpm.akName(), now));
       }
       Queue<Long> rounds = new ConcurrentLinkedQueue<>();
+      java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
       List<AttestationScheduler> schedulers = new ArrayList<>();
       HostRegistry first = null;
       for (int r = 0; r < replicas; r++) {
@@ -107,6 +113,14 @@ public final class HostLoad {
                 QuotePlan.firmware(),
                 Clock.systemUTC(),
                 new SecureRandom());
+        HostVerifier verifier =
+            new HostVerifier(
+                attestor,
+                new FlavorStore(db),
+                new TrustReportStore(db),
+                ServerIdentity.loadOrCreate(db, new Sealer(new byte[32]), Clock.systemUTC()),
+                HostVerifier.Settings.defaults(),
+                Clock.systemUTC());
         AttestationScheduler s =
             new AttestationScheduler(
                 registry,
@@ -115,9 +129,12 @@ public final class HostLoad {
                 settings,
                 host -> {
                   long t0 = System.nanoTime();
-                  attestor.attest(host.id());
+                  AttestationOutcome o = verifier.attest(host);
                   rounds.add(System.nanoTime() - t0);
-                  return AttestationOutcome.of(HostStatus.VERIFIED);
+                  if (o.status() != HostStatus.VERIFIED) {
+                    failed.incrementAndGet();
+                  }
+                  return o;
                 },
                 change -> {});
         schedulers.add(s);
@@ -132,6 +149,7 @@ public final class HostLoad {
       Instant end = Instant.now();
       schedulers.forEach(AttestationScheduler::close);
       report(fleet, rounds, interval, start, end);
+      System.out.printf("not verified: %d%n", failed.get());
     } finally {
       for (int i = open.size() - 1; i >= 0; i--) {
         open.get(i).close();

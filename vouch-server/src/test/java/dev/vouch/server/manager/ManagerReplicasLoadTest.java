@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.agent.sim.SimulatedFleet;
 import dev.vouch.agent.trust.NatsServer;
-import dev.vouch.core.VerificationException;
 import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.server.hosts.HostAttestor;
 import dev.vouch.server.hosts.NatsAgentChannel;
 import dev.vouch.server.hosts.QuotePlan;
 import dev.vouch.server.hosts.SimulatedEnrollment;
+import dev.vouch.server.monitor.FlavorStore;
+import dev.vouch.server.monitor.HostVerifier;
+import dev.vouch.server.monitor.ServerIdentity;
+import dev.vouch.server.monitor.TrustReportStore;
 import dev.vouch.server.registrar.InMemoryEnrollmentStore;
 import dev.vouch.server.store.Database;
+import dev.vouch.server.store.Sealer;
 import dev.vouch.server.store.TestDatabases;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -31,14 +35,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two scheduler replicas on one PostgreSQL database attest 500 simulated hosts over a real
- * nats-server with the real verifier ({@link HostAttestor} over {@link NatsAgentChannel}) every 5
- * s; one replica is killed mid-round. From the times the hosts served quotes it checks that every
- * host was attested once per round: none twice (two attestations of a host are never closer than
- * the interval, except once for a host the dead replica was attesting when it died, and then only
- * after that replica's lease ran out) and none missed (between two attestations of a host, or after
- * its last, the others are never attested one and a half rounds' worth: a host skipped while the
- * rest went round). Misses are counted in rounds rather than seconds so that a machine too busy to
- * keep the interval (every host late alike) is told apart from a host the replicas lost.
+ * nats-server with the server's whole host verification ({@link HostVerifier}: {@link HostAttestor}
+ * over {@link NatsAgentChannel}, golden flavors, flavor match, signed reports stored) every 5 s;
+ * one replica is killed mid-round. From the times the hosts served quotes it checks that every host
+ * was attested once per round: none twice (two attestations of a host are never closer than the
+ * interval, except once for a host the dead replica was attesting when it died, and then only after
+ * that replica's lease ran out) and none missed (between two attestations of a host, or after its
+ * last, the others are never attested one and a half rounds' worth: a host skipped while the rest
+ * went round). Misses are counted in rounds rather than seconds so that a machine too busy to keep
+ * the interval (every host late alike) is told apart from a host the replicas lost.
  */
 class ManagerReplicasLoadTest {
   private static final int HOSTS = 500;
@@ -57,32 +62,25 @@ class ManagerReplicasLoadTest {
           new PollIntervals(INTERVAL, Map.of()), LEASE, 25, 16, Duration.ofMillis(50));
 
   /**
-   * The replica's host worker: the verifier's attestation, with the round time measured. A stand-in
-   * for {@code hosts.HostVerifier} until that lands (then only this adapter changes).
+   * The replica's host worker: the server's whole host verification (quote, event log, golden
+   * flavors, flavor match, signed report stored), with the round time measured.
    */
   private static final class AttestingWorker implements HostWorker {
-    private final HostAttestor attestor;
+    private final HostVerifier verifier;
     final Queue<Long> roundNanos = new ConcurrentLinkedQueue<>();
     final Map<String, Instant> lastStarted = new ConcurrentHashMap<>();
 
-    AttestingWorker(HostAttestor attestor) {
-      this.attestor = attestor;
+    AttestingWorker(HostVerifier verifier) {
+      this.verifier = verifier;
     }
 
     @Override
     public AttestationOutcome attest(Host host) throws Exception {
       lastStarted.put(host.id(), Instant.now());
       long t0 = System.nanoTime();
-      try {
-        attestor.attest(host.id());
-        roundNanos.add(System.nanoTime() - t0);
-        return AttestationOutcome.of(HostStatus.VERIFIED);
-      } catch (VerificationException e) {
-        return new AttestationOutcome(
-            HostStatus.ATTESTATION_FAILED,
-            List.of(e.failure().code() + ": " + e.getMessage()),
-            Optional.empty());
-      }
+      AttestationOutcome o = verifier.attest(host);
+      roundNanos.add(System.nanoTime() - t0);
+      return o;
     }
   }
 
@@ -118,14 +116,24 @@ class ManagerReplicasLoadTest {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  private static AttestingWorker worker(InMemoryEnrollmentStore store, Connection nats) {
-    return new AttestingWorker(
+  private static AttestingWorker worker(
+      InMemoryEnrollmentStore store, Connection nats, Database db) {
+    HostAttestor attestor =
         new HostAttestor(
             store,
             new NatsAgentChannel(nats, Duration.ofSeconds(5)),
             QuotePlan.firmware(),
             Clock.systemUTC(),
-            new SecureRandom()));
+            new SecureRandom());
+    Clock clock = Clock.systemUTC();
+    return new AttestingWorker(
+        new HostVerifier(
+            attestor,
+            new FlavorStore(db),
+            new TrustReportStore(db),
+            ServerIdentity.loadOrCreate(db, new Sealer(new byte[32]), clock),
+            HostVerifier.Settings.defaults(),
+            clock));
   }
 
   /** Held so the level sticks: the verifier logs every attestation at INFO. */
@@ -153,8 +161,8 @@ class ManagerReplicasLoadTest {
       for (String id : fleet.hostIds()) {
         regA.register(id, "default", "nats:" + id, registered);
       }
-      AttestingWorker workerA = worker(storeA, natsA);
-      AttestingWorker workerB = worker(storeB, natsB);
+      AttestingWorker workerA = worker(storeA, natsA, dbA);
+      AttestingWorker workerB = worker(storeB, natsB, dbB);
       AttestationScheduler a =
           new AttestationScheduler(
               regA, "replica-a", Clock.systemUTC(), SETTINGS, workerA, c -> {});
