@@ -39,10 +39,12 @@ import java.util.Set;
  * rvps:    {bundle_keys_file: /etc/vouch/rvps-keys.jwks}
  * kbs:     {enabled: true, session_ttl_seconds: 300, admin_key_files: [/etc/vouch/kbs-admin.pub],
  *           tees: [tpm, snp, tdx], passport_jwks_file: /etc/vouch/as.jwks}
+ * registrar: {ek_roots: [/etc/vouch/tpm-roots.pem], ek_intermediates: [/etc/vouch/tpm-cas.pem],
+ *             challenge_ttl_seconds: 60}
  * }</pre>
  *
- * Lists ({@code kbs.admin_key_files}, {@code kbs.tees}) are YAML sequences or comma-separated
- * strings (the form environment variables take).
+ * Lists ({@code kbs.admin_key_files}, {@code kbs.tees}, {@code registrar.ek_roots}) are YAML
+ * sequences or comma-separated strings (the form environment variables take).
  */
 public final class ConfigLoader {
   /** Keys per section; the empty section holds top-level scalars. */
@@ -59,6 +61,7 @@ public final class ConfigLoader {
     KEYS.put(
         "kbs",
         List.of("enabled", "session_ttl_seconds", "admin_key_files", "tees", "passport_jwks_file"));
+    KEYS.put("registrar", List.of("ek_roots", "ek_intermediates", "challenge_ttl_seconds"));
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -230,7 +233,33 @@ public final class ConfigLoader {
         new ServerConfig.Tokens(alg, lifetime, rotation),
         new ServerConfig.Admin(adminToken),
         new ServerConfig.Rvps(bundleKeys),
-        kbs(root.path("kbs")));
+        kbs(root.path("kbs")),
+        registrar(root.path("registrar")));
+  }
+
+  private static ServerConfig.Registrar registrar(JsonNode reg) throws ConfigException {
+    ServerConfig.Registrar d = ServerConfig.Registrar.defaults();
+    Duration ttl =
+        Duration.ofSeconds(
+            number(
+                reg, "registrar", "challenge_ttl_seconds", d.challengeTtl().toSeconds(), 5, 3600));
+    return new ServerConfig.Registrar(
+        readableFiles(reg, "registrar", "ek_roots"),
+        readableFiles(reg, "registrar", "ek_intermediates"),
+        ttl);
+  }
+
+  private static List<Path> readableFiles(JsonNode section, String name, String key)
+      throws ConfigException {
+    List<Path> out = new ArrayList<>();
+    for (String f : list(section, name, key)) {
+      Path p = Path.of(f);
+      if (!Files.isReadable(p)) {
+        throw new ConfigException(where(name, key) + ": " + p + " is not readable");
+      }
+      out.add(p);
+    }
+    return out;
   }
 
   private static ServerConfig.Kbs kbs(JsonNode kbs) throws ConfigException {
@@ -250,14 +279,7 @@ public final class ConfigLoader {
     Duration ttl =
         Duration.ofSeconds(
             number(kbs, "kbs", "session_ttl_seconds", d.sessionTtl().toSeconds(), 10, 86400));
-    List<Path> adminKeys = new ArrayList<>();
-    for (String f : list(kbs, "kbs", "admin_key_files")) {
-      Path p = Path.of(f);
-      if (!Files.isReadable(p)) {
-        throw new ConfigException("kbs.admin_key_files: " + p + " is not readable");
-      }
-      adminKeys.add(p);
-    }
+    List<Path> adminKeys = readableFiles(kbs, "kbs", "admin_key_files");
     Set<Tee> tees = d.tees();
     List<String> teeNames = list(kbs, "kbs", "tees");
     if (!teeNames.isEmpty()) {

@@ -23,6 +23,7 @@ import java.util.Set;
  * @param admin admin API authentication
  * @param rvps reference value ingestion
  * @param kbs the key broker
+ * @param registrar TPM enrollment
  */
 public record ServerConfig(
     Path dataDir,
@@ -32,17 +33,36 @@ public record ServerConfig(
     Tokens tokens,
     Admin admin,
     Rvps rvps,
-    Kbs kbs) {
+    Kbs kbs,
+    Registrar registrar) {
 
-  /** A configuration with the key broker's defaults. */
+  /** A configuration with the key broker's and the registrar's defaults. */
   public ServerConfig(
       Path dataDir, Http http, Tls tls, Storage storage, Tokens tokens, Admin admin, Rvps rvps) {
     this(dataDir, http, tls, storage, tokens, admin, rvps, Kbs.defaults());
   }
 
+  /** A configuration with the registrar's defaults. */
+  public ServerConfig(
+      Path dataDir,
+      Http http,
+      Tls tls,
+      Storage storage,
+      Tokens tokens,
+      Admin admin,
+      Rvps rvps,
+      Kbs kbs) {
+    this(dataDir, http, tls, storage, tokens, admin, rvps, kbs, Registrar.defaults());
+  }
+
   /** This configuration with another key broker section. */
   public ServerConfig withKbs(Kbs k) {
-    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, k);
+    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, k, registrar);
+  }
+
+  /** This configuration with another registrar section. */
+  public ServerConfig withRegistrar(Registrar r) {
+    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, kbs, r);
   }
 
   /**
@@ -163,6 +183,29 @@ public record ServerConfig(
           List.of(),
           EnumSet.complementOf(EnumSet.of(Tee.SAMPLE)),
           Optional.empty());
+    }
+  }
+
+  /**
+   * The registrar, which enrolls hosts' TPM attestation keys under {@code /api/v1/registrar}. It
+   * always runs; without roots every enrollment is refused with {@code ek-roots-not-configured}.
+   *
+   * @param ekRoots PEM files of the TPM manufacturer root certificates EK certificates must chain
+   *     to ({@code registrar.ek_roots})
+   * @param ekIntermediates PEM files of intermediate CA certificates a chain may pass through,
+   *     never trusted on their own ({@code registrar.ek_intermediates})
+   * @param challengeTtl how long an agent has to answer its enrollment challenge ({@code
+   *     registrar.challenge_ttl_seconds}, default 60)
+   */
+  public record Registrar(List<Path> ekRoots, List<Path> ekIntermediates, Duration challengeTtl) {
+    public Registrar {
+      ekRoots = List.copyOf(ekRoots);
+      ekIntermediates = List.copyOf(ekIntermediates);
+    }
+
+    /** No roots, one-minute challenges. */
+    public static Registrar defaults() {
+      return new Registrar(List.of(), List.of(), Duration.ofSeconds(60));
     }
   }
 }

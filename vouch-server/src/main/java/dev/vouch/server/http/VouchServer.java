@@ -16,8 +16,10 @@ import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.kbs.KbsModule;
 import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
+import dev.vouch.server.manager.HostRegistry;
 import dev.vouch.server.policy.PolicyRoutes;
 import dev.vouch.server.policy.PolicyStore;
+import dev.vouch.server.registrar.RegistrarModule;
 import dev.vouch.server.rvps.ReferenceValueRoutes;
 import dev.vouch.server.store.Database;
 import dev.vouch.server.store.JdbcReferenceValueStore;
@@ -57,8 +59,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code vouch server}: one Javalin 7 app on virtual threads hosting the attestation service, the
  * reference value API, the policy API and (unless {@code kbs.enabled} is false) the key broker over
- * one database. Start with {@link #start}; stop with {@link #close}. Further services (the KBS)
- * plug in through {@link Extension}s that receive the shared {@link Services}.
+ * one database, and the registrar, which enrolls hosts' TPM attestation keys. Start with {@link
+ * #start}; stop with {@link #close}. Further services (the KBS) plug in through {@link Extension}s
+ * that receive the shared {@link Services}.
  */
 public final class VouchServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VouchServer.class);
@@ -88,6 +91,7 @@ public final class VouchServer implements AutoCloseable {
   private final Javalin app;
   private final Services services;
   private final Optional<KbsService> kbs;
+  private final RegistrarModule registrar;
   private final ScheduledExecutorService scheduler;
   private final String adminToken;
   private final boolean tls;
@@ -96,12 +100,14 @@ public final class VouchServer implements AutoCloseable {
       Javalin app,
       Services services,
       Optional<KbsService> kbs,
+      RegistrarModule registrar,
       ScheduledExecutorService scheduler,
       String adminToken,
       boolean tls) {
     this.app = app;
     this.services = services;
     this.kbs = kbs;
+    this.registrar = registrar;
     this.scheduler = scheduler;
     this.adminToken = adminToken;
     this.tls = tls;
@@ -210,6 +216,9 @@ public final class VouchServer implements AutoCloseable {
           groups.add(k.routes());
           KbsRoutes.DOCUMENTED.forEach(api::add);
         });
+    // registrar: enrolled hosts join the attestation manager's registry over the same database
+    RegistrarModule registrar = RegistrarModule.create(services, new HostRegistry(db));
+    groups.add(registrar.routes());
     for (Extension e : extensions) {
       groups.add(e.routes(services));
     }
@@ -287,7 +296,8 @@ public final class VouchServer implements AutoCloseable {
                 1,
                 TimeUnit.MINUTES));
     VouchServer server =
-        new VouchServer(app, services, kbs.map(KbsModule::service), scheduler, adminToken, tls);
+        new VouchServer(
+            app, services, kbs.map(KbsModule::service), registrar, scheduler, adminToken, tls);
     LOG.info(
         "vouch server listening url={} database={} tls={} data_dir={} kbs={}",
         server.baseUri(),
@@ -472,6 +482,11 @@ public final class VouchServer implements AutoCloseable {
   /** The key broker, when {@code kbs.enabled}. */
   public Optional<KbsService> kbs() {
     return kbs;
+  }
+
+  /** The registrar and its store (enrolled hosts' attestation keys). */
+  public RegistrarModule registrar() {
+    return registrar;
   }
 
   @Override
