@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.agent.tpm.Swtpm;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.agent.trust.Tls;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.config.ServerConfig;
@@ -22,16 +23,14 @@ import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -109,18 +108,11 @@ class RegistrarEnrollmentTest {
   }
 
   private static HttpClient trusting(Path cert) throws Exception {
-    KeyStore ts = KeyStore.getInstance("PKCS12");
-    ts.load(null, null);
     try (InputStream in = Files.newInputStream(cert)) {
-      ts.setCertificateEntry(
-          "vouch", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      X509Certificate c =
+          (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      return HttpClient.newBuilder().sslContext(Tls.trusting(List.of(c))).build();
     }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ts);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return HttpClient.newBuilder().sslContext(ctx).build();
   }
 
   @ParameterizedTest

@@ -26,7 +26,6 @@ public final class JdbcEnrollmentStore implements EnrollmentStore {
   /** The challenge table, also the sealing context of the secrets. */
   static final String CHALLENGES = "enrollment_challenges";
 
-  private static final String UNIQUE_VIOLATION = "23505";
   private static final String CHALLENGE_COLUMNS =
       "id, host_id, ek_certificate_sha256, ak_public, ak_name, issued_at, expires_at,"
           + " sealed_secret, host_group, connection";
@@ -107,17 +106,22 @@ public final class JdbcEnrollmentStore implements EnrollmentStore {
         return Optional.of(
             new PendingChallenge(
                 id,
-                new EnrolledHost(
-                    rs.getString("host_id"),
-                    rs.getString("ek_certificate_sha256"),
-                    Base64.getDecoder().decode(rs.getString("ak_public")),
-                    Hex.decode(rs.getString("ak_name")),
-                    Sql.instant(rs, "issued_at")),
+                enrolledHost(rs, "issued_at"),
                 secret,
                 Sql.instant(rs, "expires_at"),
                 placement(rs)));
       }
     }
+  }
+
+  /** The host columns both tables share; {@code at} names the time column. */
+  private static EnrolledHost enrolledHost(ResultSet rs, String at) throws SQLException {
+    return new EnrolledHost(
+        rs.getString("host_id"),
+        rs.getString("ek_certificate_sha256"),
+        Base64.getDecoder().decode(rs.getString("ak_public")),
+        Hex.decode(rs.getString("ak_name")),
+        Sql.instant(rs, at));
   }
 
   private static Placement placement(ResultSet rs) throws SQLException {
@@ -142,17 +146,8 @@ public final class JdbcEnrollmentStore implements EnrollmentStore {
 
   @Override
   public void putHost(EnrolledHost host) {
-    try {
-      writeHost(host);
-    } catch (StoreException e) {
-      // two replicas enrolled the same new host at once: the loser's insert hit the key; its
-      // update now finds the row
-      if (e.getCause() instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
-        writeHost(host);
-      } else {
-        throw e;
-      }
-    }
+    // two replicas enrolling the same new host at once: the loser's insert hits the key
+    Sql.retryOnceOnDuplicateKey(() -> writeHost(host));
   }
 
   private void writeHost(EnrolledHost h) {
@@ -197,13 +192,7 @@ public final class JdbcEnrollmentStore implements EnrollmentStore {
               if (!rs.next()) {
                 return Optional.empty();
               }
-              return Optional.of(
-                  new EnrolledHost(
-                      rs.getString("host_id"),
-                      rs.getString("ek_certificate_sha256"),
-                      Base64.getDecoder().decode(rs.getString("ak_public")),
-                      Hex.decode(rs.getString("ak_name")),
-                      Sql.instant(rs, "enrolled_at")));
+              return Optional.of(enrolledHost(rs, "enrolled_at"));
             }
           }
         });
