@@ -7,8 +7,10 @@ import dev.vouch.agent.tpm.StartupType;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TpmException;
 import dev.vouch.agent.trust.Enrollment;
+import dev.vouch.agent.trust.HttpRegistrarClient;
 import dev.vouch.agent.trust.HttpsAgentServer;
 import dev.vouch.agent.trust.NatsAgentService;
+import dev.vouch.agent.trust.RegistrarException;
 import dev.vouch.agent.trust.Tls;
 import dev.vouch.agent.trust.TrustAgent;
 import dev.vouch.agent.trust.TrustAgentConfig;
@@ -20,6 +22,8 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -28,6 +32,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import javax.net.ssl.SSLContext;
@@ -44,6 +49,13 @@ import picocli.CommandLine.Spec;
  * {@code vouch agent}: the trust agent. Opens the TPM, makes sure the attestation key exists
  * (created under the EK and made persistent on first start), and serves quote requests over NATS
  * (connecting outward and announcing itself) and/or HTTPS with mutual TLS until stopped.
+ *
+ * <p>With {@code --server URL} the agent also enrolls with that server's registrar once its
+ * transports are up (so the first attestation the server schedules finds it serving). Enrollment
+ * runs on every start: the registrar accepts the same TPM again and the host stays scheduled, so a
+ * restarted agent needs no state of its own; a host id the registrar knows with another TPM is
+ * refused until an admin removes the old enrollment. A refused enrollment stops the agent with exit
+ * code 1, an unreachable registrar with 3.
  */
 @Command(
     name = "agent",
@@ -77,6 +89,31 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--ima-log", description = "Binary IMA list (default: the kernel's).")
   Path imaLog = TrustAgentConfig.KERNEL_IMA_LOG;
+
+  @Option(
+      names = "--server",
+      description =
+          "Vouch server to enroll with at startup, https://HOST:PORT (http only to localhost).")
+  String server;
+
+  @Option(
+      names = "--server-ca",
+      description =
+          "PEM certificates the server's TLS certificate must chain to (default: JDK CAs).")
+  Path serverCa;
+
+  @Option(
+      names = "--host-group",
+      defaultValue = "default",
+      description = "Host group to enroll into (default: ${DEFAULT-VALUE}).")
+  String hostGroup;
+
+  @Option(
+      names = "--connection",
+      description =
+          "How the server reaches this agent: nats, or the agent's https:// URL (default: nats"
+              + " with --nats, else https://<listen address>).")
+  String connection;
 
   @ArgGroup(exclusive = false, multiplicity = "1")
   Transports transports;
@@ -147,6 +184,30 @@ final class AgentCommand implements Callable<Integer> {
         return ExitCodes.BAD_INPUT;
       }
     }
+    Optional<SSLContext> serverTls = Optional.empty();
+    if (server != null) {
+      try {
+        HttpRegistrarClient.checkBaseUrl(server);
+        if (serverCa != null) {
+          serverTls = Optional.of(Tls.trusting(certificates(serverCa)));
+        }
+      } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+        err.println("error: --server: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+      if (!HostIds.isValid(hostGroup)) {
+        err.println("error: --host-group must be 1-128 characters of A-Z a-z 0-9 _ -");
+        return ExitCodes.BAD_INPUT;
+      }
+      String bad = connectionProblem();
+      if (bad != null) {
+        err.println("error: " + bad);
+        return ExitCodes.BAD_INPUT;
+      }
+    } else if (serverCa != null || connection != null) {
+      err.println("error: --server-ca and --connection need --server");
+      return ExitCodes.BAD_INPUT;
+    }
     try (TpmClient client = TpmClient.open(tpm)) {
       client.startup(StartupType.CLEAR);
       Enrollment enrollment = new Enrollment(client, ekTemplate, KeyTemplate.akEccP256(), handle);
@@ -156,16 +217,30 @@ final class AgentCommand implements Callable<Integer> {
           new TrustAgent(new TrustAgentConfig(hostId, eventLog, imaLog, Path.of("/")), client, ak);
       List<AutoCloseable> running = new ArrayList<>();
       try {
+        int httpsPort = 0;
         if (tls != null) {
-          HttpsAgentServer server = HttpsAgentServer.start(agent, bind, tls);
-          running.add(server);
-          out.println("agent " + hostId + ": HTTPS on port " + server.port());
+          HttpsAgentServer https = HttpsAgentServer.start(agent, bind, tls);
+          running.add(https);
+          httpsPort = https.port();
+          out.println("agent " + hostId + ": HTTPS on port " + httpsPort);
         }
         if (transports.nats != null) {
           Connection nats = Nats.connect(transports.nats);
           running.add(nats::close);
           running.add(NatsAgentService.start(agent, nats));
           out.println("agent " + hostId + ": NATS on " + NatsAgentService.quoteSubject(hostId));
+        }
+        if (server != null) {
+          String reachedAt = connection != null ? connection : defaultConnection(bind, httpsPort);
+          try {
+            enrollment.enroll(
+                hostId, HttpRegistrarClient.create(server, serverTls, hostGroup, reachedAt));
+          } catch (RegistrarException e) {
+            err.println("error: enrollment with " + server + ": " + e.getMessage());
+            return e.refused() ? ExitCodes.FAILED : ExitCodes.INTERNAL;
+          }
+          out.println(
+              "agent " + hostId + ": enrolled with " + server + " (group " + hostGroup + ")");
         }
         out.flush();
         stop.await();
@@ -181,6 +256,43 @@ final class AgentCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return ExitCodes.INTERNAL;
     }
+  }
+
+  /** Why {@code --connection} (or its default) cannot work, or null. */
+  private String connectionProblem() {
+    if (connection == null) {
+      if (transports.nats == null
+          && (transports.https == null || unspecific(address(transports.https.listen)))) {
+        return "--connection https://ADDRESS:PORT is needed: the server cannot reach an agent"
+            + " listening on every address by that address";
+      }
+      return null;
+    }
+    if (connection.equals("nats")) {
+      return transports.nats == null ? "--connection nats needs --nats" : null;
+    }
+    try {
+      URI u = new URI(connection);
+      if ("https".equalsIgnoreCase(u.getScheme()) && u.getHost() != null) {
+        return null;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    return "--connection must be nats or the agent's https:// URL, not '" + connection + "'";
+  }
+
+  private static boolean unspecific(InetSocketAddress a) {
+    return a.getAddress() == null || a.getAddress().isAnyLocalAddress();
+  }
+
+  /** NATS when the agent is on NATS, else the HTTPS address it listens on. */
+  private String defaultConnection(InetSocketAddress bind, int port) {
+    if (transports.nats != null) {
+      return "nats";
+    }
+    String host = bind.getHostString();
+    return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   private static InetSocketAddress address(String hostPort) {

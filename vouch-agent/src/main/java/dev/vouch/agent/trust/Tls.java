@@ -10,7 +10,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** Builds the TLS context of a mutually authenticated endpoint from keys held in memory. */
+/** Builds TLS contexts from keys and trust anchors held in memory. */
 public final class Tls {
   private Tls() {}
 
@@ -26,6 +26,27 @@ public final class Tls {
     keys.setKeyEntry("self", key, password, chain.toArray(X509Certificate[]::new));
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(keys, password);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), trustManagers(trusted), new SecureRandom());
+    return ctx;
+  }
+
+  /**
+   * A client TLS context that presents no certificate and accepts servers whose certificates chain
+   * to one of {@code trusted}, and nothing else (not the JDK's default CAs): for a server with a
+   * private or self-signed certificate.
+   */
+  public static SSLContext trusting(List<X509Certificate> trusted) throws GeneralSecurityException {
+    if (trusted.isEmpty()) {
+      throw new GeneralSecurityException("no trusted certificate given");
+    }
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, trustManagers(trusted), new SecureRandom());
+    return ctx;
+  }
+
+  private static javax.net.ssl.TrustManager[] trustManagers(List<X509Certificate> trusted)
+      throws GeneralSecurityException {
     KeyStore anchors = emptyStore();
     for (int i = 0; i < trusted.size(); i++) {
       anchors.setCertificateEntry("ca" + i, trusted.get(i));
@@ -33,9 +54,7 @@ public final class Tls {
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(anchors);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-    return ctx;
+    return tmf.getTrustManagers();
   }
 
   private static KeyStore emptyStore() throws GeneralSecurityException {

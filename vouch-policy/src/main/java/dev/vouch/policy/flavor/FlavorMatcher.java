@@ -28,8 +28,14 @@ import java.util.UUID;
  * events that carry one of the rule's {@code exclude_tags} on both sides.
  */
 public final class FlavorMatcher {
+  private static final int MEMO_LIMIT = 50_000;
+
   private final List<PublicKey> signingKeys;
   private final boolean checkSignatures;
+  // flavors that verified, by whole value (content and signature): a host is judged by the same
+  // stored flavors every poll, so each signature is checked once, and any change is a new key
+  private final java.util.Set<SignedFlavor> verified =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private FlavorMatcher(List<PublicKey> signingKeys, boolean checkSignatures) {
     this.signingKeys = List.copyOf(signingKeys);
@@ -222,8 +228,15 @@ public final class FlavorMatcher {
     if (signed.signature().isEmpty()) {
       return List.of(Fault.of(Fault.FLAVOR_SIGNATURE_MISSING, "the flavor is not signed"));
     }
+    if (verified.contains(signed)) {
+      return List.of();
+    }
     try {
       FlavorSigner.verify(signed, signingKeys);
+      if (verified.size() >= MEMO_LIMIT) {
+        verified.clear();
+      }
+      verified.add(signed);
       return List.of();
     } catch (VerificationException e) {
       String name =

@@ -58,6 +58,17 @@ public final class TrustReports {
    */
   public static String sign(TrustReport report, PrivateKey key, List<X509Certificate> chain)
       throws VerificationException {
+    return signer(key, chain).sign(report);
+  }
+
+  /**
+   * A signer for many reports with one key and chain, checked once here (a server signs every
+   * attestation's report with the same key).
+   *
+   * @throws VerificationException as {@link #sign}
+   */
+  public static Signer signer(PrivateKey key, List<X509Certificate> chain)
+      throws VerificationException {
     if (!(key instanceof ECPrivateKey ec)) {
       throw new VerificationException(Failure.UNSUPPORTED, "reports are signed with EC keys only");
     }
@@ -75,20 +86,44 @@ public final class TrustReports {
       for (X509Certificate c : chain) {
         x5c.add(Base64.encode(c.getEncoded()));
       }
-      JWSObject jws =
-          new JWSObject(
+      Signer signer =
+          new Signer(
               new JWSHeader.Builder(alg).type(new JOSEObjectType(TYPE)).x509CertChain(x5c).build(),
-              new Payload(TrustReportJson.toBytes(report)));
-      jws.sign(new ECDSASigner(ec));
+              new ECDSASigner(ec));
       // a key that does not belong to the leaf certificate would make reports nobody can verify
-      if (!jws.verify(new ECDSAVerifier(leaf))) {
+      JWSObject probe = new JWSObject(signer.header, new Payload(new byte[] {0}));
+      probe.sign(signer.jws);
+      if (!probe.verify(new ECDSAVerifier(leaf))) {
         throw new VerificationException(
             Failure.KEY_MISMATCH, "the leaf certificate is not for the reporting key");
       }
-      return jws.serialize();
+      return signer;
     } catch (CertificateException | JOSEException e) {
       throw new VerificationException(
-          Failure.UNSUPPORTED, "cannot sign the report: " + e.getMessage());
+          Failure.UNSUPPORTED, "cannot sign reports: " + e.getMessage());
+    }
+  }
+
+  /** Signs reports with one checked key and chain; thread-safe. */
+  public static final class Signer {
+    private final JWSHeader header;
+    private final ECDSASigner jws;
+
+    private Signer(JWSHeader header, ECDSASigner jws) {
+      this.header = header;
+      this.jws = jws;
+    }
+
+    /** The compact JWS of {@code report}, typed {@code vouch-trust-report+jws}, with x5c. */
+    public String sign(TrustReport report) throws VerificationException {
+      JWSObject o = new JWSObject(header, new Payload(TrustReportJson.toBytes(report)));
+      try {
+        o.sign(jws);
+      } catch (JOSEException e) {
+        throw new VerificationException(
+            Failure.UNSUPPORTED, "cannot sign the report: " + e.getMessage());
+      }
+      return o.serialize();
     }
   }
 

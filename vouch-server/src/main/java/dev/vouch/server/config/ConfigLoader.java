@@ -43,10 +43,12 @@ import java.util.Set;
  *           golden_mode: tofu, nats_url: "nats://nats:4222", kubernetes: true, evict_pods: false,
  *           node_label: vouch.dev/host-id, webhook_url: "https://hooks/vouch",
  *           webhook_secret_file: /etc/vouch/webhook.key}
+ * registrar: {ek_roots: [/etc/vouch/tpm-roots.pem], ek_intermediates: [/etc/vouch/tpm-cas.pem],
+ *             challenge_ttl_seconds: 60}
  * }</pre>
  *
- * Lists ({@code kbs.admin_key_files}, {@code kbs.tees}) are YAML sequences or comma-separated
- * strings (the form environment variables take).
+ * Lists ({@code kbs.admin_key_files}, {@code kbs.tees}, {@code registrar.ek_roots}) are YAML
+ * sequences or comma-separated strings (the form environment variables take).
  */
 public final class ConfigLoader {
   /** Keys per section; the empty section holds top-level scalars. */
@@ -86,6 +88,7 @@ public final class ConfigLoader {
             "webhook_url",
             "webhook_secret_file",
             "flavor_template_files"));
+    KEYS.put("registrar", List.of("ek_roots", "ek_intermediates", "challenge_ttl_seconds"));
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -258,6 +261,7 @@ public final class ConfigLoader {
         new ServerConfig.Admin(adminToken),
         new ServerConfig.Rvps(bundleKeys),
         kbs(root.path("kbs")),
+        registrar(root.path("registrar")),
         hosts(root.path("hosts")));
   }
 
@@ -334,6 +338,18 @@ public final class ConfigLoader {
         webhook,
         secret,
         readableFiles(n, "hosts", "flavor_template_files"));
+  }
+
+  private static ServerConfig.Registrar registrar(JsonNode reg) throws ConfigException {
+    ServerConfig.Registrar d = ServerConfig.Registrar.defaults();
+    Duration ttl =
+        Duration.ofSeconds(
+            number(
+                reg, "registrar", "challenge_ttl_seconds", d.challengeTtl().toSeconds(), 5, 3600));
+    return new ServerConfig.Registrar(
+        readableFiles(reg, "registrar", "ek_roots"),
+        readableFiles(reg, "registrar", "ek_intermediates"),
+        ttl);
   }
 
   private static List<Path> readableFiles(JsonNode section, String name, String key)

@@ -24,6 +24,7 @@ import java.util.Set;
  * @param admin admin API authentication
  * @param rvps reference value ingestion
  * @param kbs the key broker
+ * @param registrar TPM enrollment
  */
 public record ServerConfig(
     Path dataDir,
@@ -34,15 +35,16 @@ public record ServerConfig(
     Admin admin,
     Rvps rvps,
     Kbs kbs,
+    Registrar registrar,
     Hosts hosts) {
 
-  /** A configuration with the key broker's and host monitoring's defaults. */
+  /** A configuration with the key broker's, the registrar's and host monitoring's defaults. */
   public ServerConfig(
       Path dataDir, Http http, Tls tls, Storage storage, Tokens tokens, Admin admin, Rvps rvps) {
-    this(dataDir, http, tls, storage, tokens, admin, rvps, Kbs.defaults(), Hosts.defaults());
+    this(dataDir, http, tls, storage, tokens, admin, rvps, Kbs.defaults());
   }
 
-  /** A configuration with host monitoring's defaults. */
+  /** A configuration with the registrar's and host monitoring's defaults. */
   public ServerConfig(
       Path dataDir,
       Http http,
@@ -52,17 +54,32 @@ public record ServerConfig(
       Admin admin,
       Rvps rvps,
       Kbs kbs) {
-    this(dataDir, http, tls, storage, tokens, admin, rvps, kbs, Hosts.defaults());
+    this(
+        dataDir,
+        http,
+        tls,
+        storage,
+        tokens,
+        admin,
+        rvps,
+        kbs,
+        Registrar.defaults(),
+        Hosts.defaults());
   }
 
   /** This configuration with another key broker section. */
   public ServerConfig withKbs(Kbs k) {
-    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, k, hosts);
+    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, k, registrar, hosts);
+  }
+
+  /** This configuration with another registrar section. */
+  public ServerConfig withRegistrar(Registrar r) {
+    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, kbs, r, hosts);
   }
 
   /** This configuration with another host monitoring section. */
   public ServerConfig withHosts(Hosts h) {
-    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, kbs, h);
+    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, h);
   }
 
   /**
@@ -267,6 +284,29 @@ public record ServerConfig(
           Optional.empty(),
           Optional.empty(),
           List.of());
+    }
+  }
+
+  /**
+   * The registrar, which enrolls hosts' TPM attestation keys under {@code /api/v1/registrar}. It
+   * always runs; without roots every enrollment is refused with {@code ek-roots-not-configured}.
+   *
+   * @param ekRoots PEM files of the TPM manufacturer root certificates EK certificates must chain
+   *     to ({@code registrar.ek_roots})
+   * @param ekIntermediates PEM files of intermediate CA certificates a chain may pass through,
+   *     never trusted on their own ({@code registrar.ek_intermediates})
+   * @param challengeTtl how long an agent has to answer its enrollment challenge ({@code
+   *     registrar.challenge_ttl_seconds}, default 60)
+   */
+  public record Registrar(List<Path> ekRoots, List<Path> ekIntermediates, Duration challengeTtl) {
+    public Registrar {
+      ekRoots = List.copyOf(ekRoots);
+      ekIntermediates = List.copyOf(ekIntermediates);
+    }
+
+    /** No roots, one-minute challenges. */
+    public static Registrar defaults() {
+      return new Registrar(List.of(), List.of(), Duration.ofSeconds(60));
     }
   }
 }

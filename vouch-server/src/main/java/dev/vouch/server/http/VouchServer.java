@@ -16,11 +16,12 @@ import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.kbs.KbsModule;
 import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
+import dev.vouch.server.manager.HostRegistry;
 import dev.vouch.server.monitor.HostMonitor;
 import dev.vouch.server.policy.PolicyRoutes;
 import dev.vouch.server.policy.PolicyStore;
 import dev.vouch.server.registrar.EnrollmentStore;
-import dev.vouch.server.registrar.InMemoryEnrollmentStore;
+import dev.vouch.server.registrar.RegistrarModule;
 import dev.vouch.server.rvps.ReferenceValueRoutes;
 import dev.vouch.server.store.Database;
 import dev.vouch.server.store.JdbcReferenceValueStore;
@@ -60,8 +61,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code vouch server}: one Javalin 7 app on virtual threads hosting the attestation service, the
  * reference value API, the policy API and (unless {@code kbs.enabled} is false) the key broker over
- * one database. Start with {@link #start}; stop with {@link #close}. Further services (the KBS)
- * plug in through {@link Extension}s that receive the shared {@link Services}.
+ * one database, and the registrar, which enrolls hosts' TPM attestation keys. Start with {@link
+ * #start}; stop with {@link #close}. Further services (the KBS) plug in through {@link Extension}s
+ * that receive the shared {@link Services}.
  */
 public final class VouchServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VouchServer.class);
@@ -92,7 +94,7 @@ public final class VouchServer implements AutoCloseable {
   private final Services services;
   private final Optional<KbsService> kbs;
   private final HostMonitor monitor;
-  private final EnrollmentStore enrollments;
+  private final RegistrarModule registrar;
   private final ScheduledExecutorService scheduler;
   private final String adminToken;
   private final boolean tls;
@@ -102,7 +104,7 @@ public final class VouchServer implements AutoCloseable {
       Services services,
       Optional<KbsService> kbs,
       HostMonitor monitor,
-      EnrollmentStore enrollments,
+      RegistrarModule registrar,
       ScheduledExecutorService scheduler,
       String adminToken,
       boolean tls) {
@@ -110,7 +112,7 @@ public final class VouchServer implements AutoCloseable {
     this.services = services;
     this.kbs = kbs;
     this.monitor = monitor;
-    this.enrollments = enrollments;
+    this.registrar = registrar;
     this.scheduler = scheduler;
     this.adminToken = adminToken;
     this.tls = tls;
@@ -219,12 +221,13 @@ public final class VouchServer implements AutoCloseable {
           groups.add(k.routes());
           KbsRoutes.DOCUMENTED.forEach(api::add);
         });
+    // registrar: enrolled hosts join the attestation manager's registry over the same database
+    RegistrarModule registrar = RegistrarModule.create(services, new HostRegistry(db));
+    groups.add(registrar.routes());
     for (Extension e : extensions) {
       groups.add(e.routes(services));
     }
-    // TODO(registrar): replaced by the persistent enrollment store when the registrar lands
-    EnrollmentStore enrollments = new InMemoryEnrollmentStore();
-    HostMonitor monitor = HostMonitor.create(services, enrollments);
+    HostMonitor monitor = HostMonitor.create(services, registrar.store());
     groups.add(monitor.routes().group(api, admin));
     boolean tls = config.tls().mode() != ServerConfig.TlsMode.OFF;
     KeyStore keyStore =
@@ -307,7 +310,7 @@ public final class VouchServer implements AutoCloseable {
             services,
             kbs.map(KbsModule::service),
             monitor,
-            enrollments,
+            registrar,
             scheduler,
             adminToken,
             tls);
@@ -502,9 +505,14 @@ public final class VouchServer implements AutoCloseable {
     return monitor;
   }
 
-  /** Where enrolled hosts' attestation keys are. */
+  /** Where enrolled hosts' attestation keys are (the registrar's store). */
   public EnrollmentStore enrollments() {
-    return enrollments;
+    return registrar.store();
+  }
+
+  /** The registrar and its store (enrolled hosts' attestation keys). */
+  public RegistrarModule registrar() {
+    return registrar;
   }
 
   @Override

@@ -115,6 +115,7 @@ public final class HostVerifier implements HostWorker {
   private final FlavorFactory factory;
   private final Map<FlavorTemplate, GoldenFlavors> golden = new java.util.IdentityHashMap<>();
   private final FlavorMatcher matcher;
+  private final TrustReports.Signer reportSigner;
 
   public HostVerifier(
       HostAttestor attestor,
@@ -134,6 +135,11 @@ public final class HostVerifier implements HostWorker {
       golden.put(t, new GoldenFlavors(settings.mode(), factory, t, settings.goldenParts(), clock));
     }
     this.matcher = FlavorMatcher.trusting(List.of(identity.chain().get(0).getPublicKey()));
+    try {
+      this.reportSigner = TrustReports.signer(identity.key(), identity.chain());
+    } catch (VerificationException e) {
+      throw new IllegalArgumentException("the server identity cannot sign reports", e);
+    }
   }
 
   /** The settings in force. */
@@ -169,7 +175,7 @@ public final class HostVerifier implements HostWorker {
       TrustReport report =
           TrustReport.of(
               UUID.randomUUID(), host.id(), evidence, trust, now, settings.reportValidity());
-      reports.add(report, TrustReports.sign(report, identity.key(), identity.chain()));
+      reports.add(report, reportSigner.sign(report));
       return new AttestationOutcome(
           trust.status(), reasons(trust), Optional.of(report.id().toString()));
     } catch (VerificationException e) {
@@ -302,7 +308,7 @@ public final class HostVerifier implements HostWorker {
             now.plus(settings.reportValidity()));
     Optional<String> id = Optional.empty();
     try {
-      reports.add(report, TrustReports.sign(report, identity.key(), identity.chain()));
+      reports.add(report, reportSigner.sign(report));
       id = Optional.of(report.id().toString());
     } catch (VerificationException signing) {
       LOG.warn("host {}: cannot sign the failure report: {}", hostId, signing.getMessage());

@@ -52,13 +52,38 @@ public final class EkTrust {
     this.intermediates = List.copyOf(intermediates);
   }
 
+  private EkTrust() {
+    this.roots = Set.of();
+    this.intermediates = List.of();
+  }
+
+  /**
+   * A trust that accepts no EK certificate: every {@link #validate} fails with {@link
+   * EnrollmentError#EK_ROOTS_NOT_CONFIGURED}. For a registrar started without configured roots, so
+   * that agents get a clear answer rather than a missing endpoint.
+   */
+  public static EkTrust none() {
+    return new EkTrust();
+  }
+
+  /** True when no root is configured (see {@link #none()}). */
+  public boolean isEmpty() {
+    return roots.isEmpty();
+  }
+
   /**
    * Validates {@code ekCertificate} at {@code at}.
    *
    * @throws EnrollmentException EK_CERT_EXPIRED when a certificate on the path is outside its
-   *     validity, EK_CHAIN_UNTRUSTED when no path leads to a configured root
+   *     validity, EK_CHAIN_UNTRUSTED when no path leads to a configured root,
+   *     EK_ROOTS_NOT_CONFIGURED when there are no roots at all
    */
   public void validate(X509Certificate ekCertificate, Instant at) throws EnrollmentException {
+    if (roots.isEmpty()) {
+      throw new EnrollmentException(
+          EnrollmentError.EK_ROOTS_NOT_CONFIGURED,
+          "the registrar has no TPM manufacturer roots configured (registrar.ek_roots)");
+    }
     try {
       ekCertificate.checkValidity(Date.from(at));
     } catch (CertificateExpiredException | CertificateNotYetValidException e) {

@@ -12,6 +12,11 @@ public enum EnrollmentError {
   MALFORMED_REQUEST(Failure.MALFORMED),
   /** The EK certificate does not chain to a configured TPM manufacturer root. */
   EK_CHAIN_UNTRUSTED(Failure.CHAIN_UNTRUSTED),
+  /**
+   * The registrar has no TPM manufacturer roots ({@code registrar.ek_roots}), so it trusts no EK
+   * certificate: configure the roots of the TPMs this deployment uses.
+   */
+  EK_ROOTS_NOT_CONFIGURED(Failure.CHAIN_UNTRUSTED),
   /** The EK certificate or one above it is outside its validity period. */
   EK_CERT_EXPIRED(Failure.CERT_EXPIRED),
   /** The key in the EK certificate is not the EK public area the agent sent. */

@@ -9,14 +9,21 @@ import java.util.Objects;
  * @param ekPublic the endorsement key's TPM2B_PUBLIC
  * @param ekCertificate the EK certificate, DER, as the TPM manufacturer stored it in NV
  * @param akPublic the attestation key's TPM2B_PUBLIC
+ * @param placement the host group and connection the host gets once enrolled
  */
 public record EnrollmentRequest(
-    String hostId, byte[] ekPublic, byte[] ekCertificate, byte[] akPublic) {
+    String hostId, byte[] ekPublic, byte[] ekCertificate, byte[] akPublic, Placement placement) {
   public EnrollmentRequest {
     Objects.requireNonNull(hostId, "hostId");
+    Objects.requireNonNull(placement, "placement");
     ekPublic = ekPublic.clone();
     ekCertificate = ekCertificate.clone();
     akPublic = akPublic.clone();
+  }
+
+  /** A request for the {@link Placement#DEFAULT} placement. */
+  public EnrollmentRequest(String hostId, byte[] ekPublic, byte[] ekCertificate, byte[] akPublic) {
+    this(hostId, ekPublic, ekCertificate, akPublic, Placement.DEFAULT);
   }
 
   @Override

@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * Where the registrar keeps challenges and enrolled hosts. Implementations must make {@link
  * #consume} atomic: of two concurrent answers to one challenge, exactly one may win. {@link
- * InMemoryEnrollmentStore} is the only implementation so far; a JDBC one comes with persistence.
+ * InMemoryEnrollmentStore} serves one process and tests; {@code store.JdbcEnrollmentStore} keeps
+ * both in the server's database, shared by replicas and kept across restarts.
  */
 public interface EnrollmentStore {
   /** Records an issued challenge. */

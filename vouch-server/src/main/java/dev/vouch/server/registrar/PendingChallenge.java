@@ -11,13 +11,21 @@ import java.util.Objects;
  * @param host the host as it will be recorded once the agent proves possession
  * @param secret the protected secret
  * @param expiresAt the deadline for the answer
+ * @param placement where the host goes in the attestation manager once enrolled
  */
-public record PendingChallenge(String id, EnrolledHost host, byte[] secret, Instant expiresAt) {
+public record PendingChallenge(
+    String id, EnrolledHost host, byte[] secret, Instant expiresAt, Placement placement) {
   public PendingChallenge {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(expiresAt, "expiresAt");
+    Objects.requireNonNull(placement, "placement");
     secret = secret.clone();
+  }
+
+  /** A challenge for the {@link Placement#DEFAULT} placement. */
+  public PendingChallenge(String id, EnrolledHost host, byte[] secret, Instant expiresAt) {
+    this(id, host, secret, expiresAt, Placement.DEFAULT);
   }
 
   @Override
@@ -33,6 +41,8 @@ public record PendingChallenge(String id, EnrolledHost host, byte[] secret, Inst
         + host.hostId()
         + ", expiresAt="
         + expiresAt
+        + ", placement="
+        + placement
         + "]";
   }
 }

@@ -127,7 +127,7 @@ public final class Registrar {
     EnrolledHost host =
         new EnrolledHost(request.hostId(), fingerprint, ak.toTpm2b(), ak.name(), now);
     store.forgetChallengesBefore(now.minus(challengeLifetime.multipliedBy(EXPIRED_RETENTION)));
-    store.putChallenge(new PendingChallenge(id, host, secret, expires));
+    store.putChallenge(new PendingChallenge(id, host, secret, expires, request.placement()));
     LOG.info(() -> "host " + request.hostId() + ": enrollment challenge " + id + " issued");
     return new EnrollmentChallenge(
         id, credential.idObject(), credential.encryptedSecret(), expires);
@@ -140,6 +140,24 @@ public final class Registrar {
    *     ACTIVATION_FAILED; the challenge is used up in every case but UNKNOWN
    */
   public EnrolledHost complete(String challengeId, byte[] secret) throws EnrollmentException {
+    return activate(challengeId, secret).host();
+  }
+
+  /**
+   * An enrolled host and the placement its agent asked for at {@link #begin}.
+   *
+   * @param host the host as recorded
+   * @param placement where the attestation manager should put it
+   */
+  public record Activation(EnrolledHost host, Placement placement) {}
+
+  /**
+   * As {@link #complete}, and also says which placement the agent asked for, so that the caller can
+   * hand the host to the attestation manager.
+   *
+   * @throws EnrollmentException as {@link #complete}
+   */
+  public Activation activate(String challengeId, byte[] secret) throws EnrollmentException {
     Instant now = clock.instant();
     PendingChallenge pending =
         switch (store.consume(challengeId)) {
@@ -174,12 +192,25 @@ public final class Registrar {
             now);
     store.putHost(host);
     LOG.info(() -> "host " + hostId + ": enrolled, AK " + Hex.encode(host.akName()));
-    return host;
+    return new Activation(host, pending.placement());
   }
 
   /** The enrolled host, if any. */
   public java.util.Optional<EnrolledHost> host(String hostId) {
     return store.host(hostId);
+  }
+
+  /**
+   * Forgets an enrolled host, e.g. before it enrolls again with a replaced TPM.
+   *
+   * @return false when the host was not enrolled
+   */
+  public boolean remove(String hostId) {
+    boolean removed = store.removeHost(hostId);
+    if (removed) {
+      LOG.info(() -> "host " + hostId + ": enrollment removed");
+    }
+    return removed;
   }
 
   private static X509Certificate certificate(byte[] der) throws EnrollmentException {

@@ -23,8 +23,6 @@ public final class JdbcResourceStore implements ResourceStore {
   /** The table name, also the sealing context. */
   static final String TABLE = "kbs_resources";
 
-  private static final String UNIQUE_VIOLATION = "23505";
-
   private final Database db;
   private final Sealer sealer;
   private final Clock clock;
@@ -39,17 +37,8 @@ public final class JdbcResourceStore implements ResourceStore {
   public void put(ResourcePath path, byte[] value) {
     String key = path.toString();
     String sealed = Base64.getEncoder().encodeToString(sealer.seal(value, TABLE, key));
-    try {
-      write(key, sealed);
-    } catch (StoreException e) {
-      // two writers created the same new path at once: the loser's insert hit the key; its update
-      // now finds the row
-      if (e.getCause() instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
-        write(key, sealed);
-      } else {
-        throw e;
-      }
-    }
+    // two writers creating the same new path at once: the loser's insert hits the key
+    Sql.retryOnceOnDuplicateKey(() -> write(key, sealed));
   }
 
   private void write(String key, String sealed) {

@@ -20,6 +20,22 @@ public final class Sql {
     }
   }
 
+  /**
+   * Runs an update-else-insert {@code write}, and once more when its insert lost a race to a
+   * concurrent insert of the same key (SQLSTATE 23505): the second run's update finds the row.
+   */
+  static void retryOnceOnDuplicateKey(Runnable write) {
+    try {
+      write.run();
+    } catch (StoreException e) {
+      if (e.getCause() instanceof SQLException s && "23505".equals(s.getSQLState())) {
+        write.run();
+      } else {
+        throw e;
+      }
+    }
+  }
+
   public static Instant instant(ResultSet rs, String col) throws SQLException {
     OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
     return t == null ? null : t.toInstant();

@@ -193,4 +193,33 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("hosts.kubernetes");
   }
+
+  @Test
+  void registrarRootsAreReadableFilesFromTheFileOrTheEnvironment() throws Exception {
+    ServerConfig d = load("", Map.of());
+    assertThat(d.registrar().ekRoots()).isEmpty();
+    assertThat(d.registrar().challengeTtl()).isEqualTo(Duration.ofSeconds(60));
+
+    Path root = Files.writeString(dir.resolve("root.pem"), "x");
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+    ServerConfig c =
+        load(
+            "registrar:\n  ek_roots: ["
+                + root
+                + "]\n  ek_intermediates: ["
+                + ca
+                + "]\n  challenge_ttl_seconds: 30\n",
+            Map.of());
+    assertThat(c.registrar().ekRoots()).containsExactly(root);
+    assertThat(c.registrar().ekIntermediates()).containsExactly(ca);
+    assertThat(c.registrar().challengeTtl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(load("", Map.of("VOUCH_REGISTRAR_EK_ROOTS", root + "," + ca)).registrar().ekRoots())
+        .containsExactly(root, ca);
+
+    assertThatThrownBy(
+            () -> load("registrar:\n  ek_roots: [" + dir.resolve("no.pem") + "]\n", Map.of()))
+        .hasMessageContaining("registrar.ek_roots");
+    assertThatThrownBy(() -> load("registrar:\n  challenge_ttl_seconds: 0\n", Map.of()))
+        .hasMessageContaining("registrar.challenge_ttl_seconds");
+  }
 }

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Two scheduler replicas on one PostgreSQL database attest 500 simulated hosts over a real
  * nats-server with the server's whole host verification ({@link HostVerifier}: {@link HostAttestor}
- * over {@link NatsAgentChannel}, golden flavors, flavor match, signed reports stored) every 5 s;
+ * over {@link NatsAgentChannel}, golden flavors, flavor match, signed reports stored) every 10 s;
  * one replica is killed mid-round. From the times the hosts served quotes it checks that every host
  * was attested once per round: none twice (two attestations of a host are never closer than the
  * interval, except once for a host the dead replica was attesting when it died, and then only after
@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
  */
 class ManagerReplicasLoadTest {
   private static final int HOSTS = 500;
-  private static final Duration INTERVAL = Duration.ofSeconds(5);
+  private static final Duration INTERVAL = Duration.ofSeconds(10);
   private static final Duration LEASE = Duration.ofMillis(1500);
   private static final Duration RUN = INTERVAL.multipliedBy(3).plus(INTERVAL.dividedBy(2));
 

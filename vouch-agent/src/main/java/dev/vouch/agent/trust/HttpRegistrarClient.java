@@ -1,0 +1,229 @@
+package dev.vouch.agent.trust;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Enrolls with a Vouch registrar over HTTP ({@code POST /api/v1/registrar/enrollments}, then {@code
+ * .../{challenge_id}/activation}). HTTPS, verified against the given trust anchors or the JDK's
+ * default CAs; plain HTTP only to a loopback address (tests, or a sidecar on the same host).
+ * Answers are read up to {@link #MAX_RESPONSE} bytes; a refusal becomes a {@link
+ * RegistrarException} that carries the problem document's stable code and detail.
+ */
+public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
+  /** Larger answers are refused: a registrar's answers are a few kilobytes. */
+  public static final int MAX_RESPONSE = 256 * 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ENROLLMENTS = "/api/v1/registrar/enrollments";
+
+  private final URI base;
+  private final HttpClient http;
+  private final String hostGroup;
+  private final String connection;
+  private final Duration timeout;
+
+  /**
+   * @param base the server's base URL, checked with {@link #checkBaseUrl}
+   * @param http the client (its TLS context decides which server certificates are accepted)
+   * @param hostGroup the host group to ask for
+   * @param connection how the manager reaches this agent: {@code nats} or the agent's https URL
+   * @param timeout per request
+   */
+  public HttpRegistrarClient(
+      URI base, HttpClient http, String hostGroup, String connection, Duration timeout) {
+    this.base = checkBaseUrl(base.toString());
+    this.http = Objects.requireNonNull(http, "http");
+    this.hostGroup = Objects.requireNonNull(hostGroup, "hostGroup");
+    this.connection = Objects.requireNonNull(connection, "connection");
+    this.timeout = Objects.requireNonNull(timeout, "timeout");
+  }
+
+  /**
+   * A client for {@code base}: server certificates must chain to {@code tls}'s anchors when given,
+   * else to the JDK's default CAs.
+   *
+   * @throws IllegalArgumentException for a URL {@link #checkBaseUrl} refuses
+   */
+  public static HttpRegistrarClient create(
+      String base, Optional<SSLContext> tls, String hostGroup, String connection) {
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER);
+    tls.ifPresent(b::sslContext);
+    return new HttpRegistrarClient(
+        checkBaseUrl(base), b.build(), hostGroup, connection, Duration.ofSeconds(30));
+  }
+
+  /**
+   * The registrar URL, normalised without a trailing slash.
+   *
+   * @throws IllegalArgumentException unless it is an absolute {@code https://} URL, or {@code
+   *     http://} to a loopback address, without user info, query or fragment
+   */
+  public static URI checkBaseUrl(String url) {
+    URI u;
+    try {
+      u = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("not a URL: " + e.getMessage());
+    }
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    if (u.getHost() == null
+        || u.getUserInfo() != null
+        || u.getQuery() != null
+        || u.getFragment() != null
+        || !(scheme.equals("https") || scheme.equals("http"))) {
+      throw new IllegalArgumentException(
+          "the registrar URL must be https://HOST[:PORT] (http only to localhost), not '"
+              + url
+              + "'");
+    }
+    if (scheme.equals("http") && !loopback(u.getHost())) {
+      // the enrollment itself is not secret, but a forged registrar could misplace the host
+      throw new IllegalArgumentException(
+          "plain http is only allowed to a loopback registrar; use https for " + u.getHost());
+    }
+    String s = u.toString();
+    return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+  }
+
+  private static boolean loopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+      return false; // never resolve a name to decide: only literal addresses count
+    }
+    try {
+      return InetAddress.getByName(h).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public Enrollment.Challenge begin(String hostId, Enrollment.Material m)
+      throws RegistrarException, InterruptedException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("host_id", hostId);
+    body.put("ek_public", b64(m.ekPublic()));
+    body.put("ek_certificate", b64(m.ekCertificate()));
+    body.put("ak_public", b64(m.akPublic()));
+    body.put("host_group", hostGroup);
+    body.put("connection", connection);
+    JsonNode c = post(ENROLLMENTS, body, 201);
+    return new Enrollment.Challenge(
+        text(c, "challenge_id"), unb64(c, "credential_blob"), unb64(c, "encrypted_secret"));
+  }
+
+  @Override
+  public void complete(String challengeId, byte[] secret)
+      throws RegistrarException, InterruptedException {
+    if (!challengeId.matches("[0-9A-Za-z_-]{1,128}")) {
+      throw new RegistrarException(0, "", "the registrar sent an unusable challenge id");
+    }
+    ObjectNode body = JSON.createObjectNode();
+    body.put("secret", b64(secret));
+    post(ENROLLMENTS + "/" + challengeId + "/activation", body, 200);
+  }
+
+  private JsonNode post(String path, ObjectNode body, int expected)
+      throws RegistrarException, InterruptedException {
+    HttpRequest req;
+    try {
+      req =
+          HttpRequest.newBuilder(URI.create(base + path))
+              .timeout(timeout)
+              .header("Content-Type", "application/json")
+              .header("Accept", "application/json, application/problem+json")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+              .build();
+    } catch (IOException e) {
+      throw new IllegalStateException("a JSON tree always encodes", e);
+    }
+    int status;
+    byte[] answer;
+    try {
+      HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+      status = r.statusCode();
+      try (InputStream in = r.body()) {
+        answer = in.readNBytes(MAX_RESPONSE + 1);
+      }
+    } catch (IOException e) {
+      throw new RegistrarException("registrar at " + base + " unreachable: " + e.getMessage(), e);
+    }
+    if (answer.length > MAX_RESPONSE) {
+      throw new RegistrarException(status, "", "the registrar's answer exceeds " + MAX_RESPONSE);
+    }
+    if (status != expected) {
+      throw refusal(status, answer);
+    }
+    try {
+      JsonNode n = JSON.readTree(answer);
+      if (n == null || !n.isObject()) {
+        throw new RegistrarException(status, "", "the registrar's answer is not a JSON object");
+      }
+      return n;
+    } catch (IOException e) {
+      throw new RegistrarException(status, "", "the registrar's answer is not JSON");
+    }
+  }
+
+  private static RegistrarException refusal(int status, byte[] body) {
+    String code = "";
+    String detail = "HTTP " + status;
+    try {
+      JsonNode n = JSON.readTree(body);
+      if (n != null && n.isObject()) {
+        String type = n.path("type").asText("");
+        code = type.substring(type.lastIndexOf('/') + 1);
+        detail = n.path("detail").asText(n.path("title").asText(detail));
+      }
+    } catch (IOException e) {
+      // not a problem document (a proxy's error page): the status is all there is
+    }
+    return new RegistrarException(
+        status,
+        code,
+        "registrar refused (" + status + (code.isEmpty() ? "" : " " + code) + "): " + detail);
+  }
+
+  private static String text(JsonNode n, String field) throws RegistrarException {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isTextual()) {
+      throw new RegistrarException(0, "", "the registrar's answer lacks '" + field + "'");
+    }
+    return v.textValue();
+  }
+
+  private static byte[] unb64(JsonNode n, String field) throws RegistrarException {
+    try {
+      return Base64.getDecoder().decode(text(n, field));
+    } catch (IllegalArgumentException e) {
+      throw new RegistrarException(0, "", "the registrar's '" + field + "' is not base64");
+    }
+  }
+
+  private static String b64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+}
