@@ -4,19 +4,30 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code vouch} command line. Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 error.
+ * The {@code vouch} command line. Exit codes: 0 ok or trusted, 1 verification failed or untrusted,
+ * 2 bad input or a request the server refused, 3 internal or I/O error (server unreachable or
+ * failing included).
  */
 @Command(
     name = "vouch",
     mixinStandardHelpOptions = true,
     version = "vouch 0.1.0",
     description = "Remote attestation and trusted compute.",
+    footer = {
+      "",
+      "Admin verbs (host, flavor, report list|get|ca) talk to a server: --server URL or",
+      "VOUCH_SERVER, admin token from --token-file FILE or VOUCH_ADMIN_TOKEN, and --cacert PEM",
+      "for a self-signed server certificate (<data_dir>/tls/server.crt).",
+      "Exit codes: 0 ok/trusted, 1 verification failed/untrusted, 2 bad input or refused",
+      "request (including a wrong admin token), 3 internal or I/O error (server unreachable)."
+    },
     subcommands = {
       EventlogCommand.class,
       VerifyCommand.class,
       PolicyCommand.class,
-      ReportCommand.class,
+      HostCommand.class,
       FlavorCommand.class,
+      ReportCommand.class,
       DemoCommand.class,
       AgentCommand.class,
       StartupTrainingCommand.class,
