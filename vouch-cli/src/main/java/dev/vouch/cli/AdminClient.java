@@ -148,7 +148,7 @@ final class AdminClient {
     try {
       r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      throw new CallFailed(ExitCodes.INTERNAL, 0, "unreachable", base + ": " + describe(e));
+      throw new CallFailed(ExitCodes.INTERNAL, 0, "connection-failed", base + ": " + describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CallFailed(ExitCodes.INTERNAL, 0, "interrupted", "the call was interrupted");

@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,6 +28,12 @@ abstract class AdminVerb implements Callable<Integer> {
 
   @Option(names = "--json", description = "print one JSON document")
   boolean json;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "show this help message and exit")
+  boolean help;
 
   /** Runs the verb's calls and prints the result; returns the exit code. */
   abstract int execute(AdminClient client, PrintWriter out)
@@ -60,6 +69,51 @@ abstract class AdminVerb implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return ExitCodes.INTERNAL;
     }
+  }
+
+  /** Prints {@code answer} under {@code --json}, else runs {@code text}; returns exit 0. */
+  int answer(PrintWriter out, Object answer, Runnable text) {
+    if (json) {
+      CliIo.printJson(out, answer);
+    } else {
+      text.run();
+    }
+    return ExitCodes.OK;
+  }
+
+  /** Deletes what {@code path} names, then prints {@code done} or {@code {id, deleted: true}}. */
+  int delete(AdminClient client, PrintWriter out, String path, String id, String done)
+      throws AdminClient.CallFailed {
+    client.delete(path);
+    return answer(out, Map.of("id", id, "deleted", true), () -> out.println(done));
+  }
+
+  /**
+   * Prints a listing: the server's answer under {@code --json}, else a table of {@code
+   * answer[member]} with one row per element, or {@code none} when there is no element.
+   */
+  int listing(
+      PrintWriter out,
+      JsonNode answer,
+      String member,
+      String none,
+      String format,
+      List<String> header,
+      Function<JsonNode, List<String>> row) {
+    if (json) {
+      CliIo.printJson(out, answer);
+      return ExitCodes.OK;
+    }
+    JsonNode rows = answer.path(member);
+    if (rows.isEmpty()) {
+      out.println(none);
+      return ExitCodes.OK;
+    }
+    out.printf(format + "%n", header.toArray());
+    for (JsonNode r : rows) {
+      out.printf(format + "%n", row.apply(r).toArray());
+    }
+    return ExitCodes.OK;
   }
 
   /** Writes an output file; trouble is an I/O error (exit 3) naming the file. */

@@ -74,31 +74,22 @@ final class FlavorCommand extends CommandGroup {
 
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      JsonNode answer = client.get(FLAVORS + query(retired ? "retired=true" : "")).json();
-      if (json) {
-        CliIo.printJson(out, answer);
-        return ExitCodes.OK;
-      }
-      JsonNode flavors = answer.path("flavors");
-      if (flavors.isEmpty()) {
-        out.println("no flavors");
-        return ExitCodes.OK;
-      }
-      out.printf(
-          "%-36s %-14s %-7s %-9s %-20s %-24s %s%n",
-          "ID", "PART", "ORIGIN", "APPROVED", "HOST", "RETIRED", "LABEL");
-      for (JsonNode f : flavors) {
-        out.printf(
-            "%-36s %-14s %-7s %-9s %-20s %-24s %s%n",
-            f.path("id").asText(),
-            f.path("flavor_part").asText(),
-            f.path("origin").asText(),
-            f.path("approved").asBoolean() ? "yes" : "no",
-            AdminVerb.or(f.path("host_id")),
-            AdminVerb.or(f.path("retired")),
-            f.path("label").asText());
-      }
-      return ExitCodes.OK;
+      return listing(
+          out,
+          client.get(FLAVORS + query(retired ? "retired=true" : "")).json(),
+          "flavors",
+          "no flavors",
+          "%-36s %-14s %-7s %-9s %-20s %-24s %s",
+          List.of("ID", "PART", "ORIGIN", "APPROVED", "HOST", "RETIRED", "LABEL"),
+          f ->
+              List.of(
+                  f.path("id").asText(),
+                  f.path("flavor_part").asText(),
+                  f.path("origin").asText(),
+                  f.path("approved").asBoolean() ? "yes" : "no",
+                  AdminVerb.or(f.path("host_id")),
+                  AdminVerb.or(f.path("retired")),
+                  f.path("label").asText()));
     }
   }
 
@@ -165,12 +156,7 @@ final class FlavorCommand extends CommandGroup {
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
       JsonNode made = client.post(FLAVORS + query(""), body).json();
-      if (json) {
-        CliIo.printJson(out, made);
-      } else {
-        printSummaries(out, made.path("flavors"), "imported");
-      }
-      return ExitCodes.OK;
+      return answer(out, made, () -> printSummaries(out, made.path("flavors"), "imported"));
     }
   }
 
@@ -186,13 +172,7 @@ final class FlavorCommand extends CommandGroup {
 
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      client.delete(FLAVORS + "/" + id);
-      if (json) {
-        CliIo.printJson(out, Map.of("id", id, "deleted", true));
-      } else {
-        out.printf("deleted flavor %s%n", id);
-      }
-      return ExitCodes.OK;
+      return delete(client, out, FLAVORS + "/" + id, id, "deleted flavor " + id);
     }
   }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -57,12 +56,7 @@ final class FlavorGroupCommand extends CommandGroup {
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
       JsonNode g = client.get(path()).json();
-      if (json) {
-        CliIo.printJson(out, g);
-      } else {
-        print(out, g, "");
-      }
-      return ExitCodes.OK;
+      return answer(out, g, () -> print(out, g, ""));
     }
   }
 
@@ -92,13 +86,13 @@ final class FlavorGroupCommand extends CommandGroup {
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
       JsonNode g = client.put(path(), AdminClient.json(policies)).json();
-      if (json) {
-        CliIo.printJson(out, g);
-      } else {
-        out.print("stored ");
-        print(out, g, "");
-      }
-      return ExitCodes.OK;
+      return answer(
+          out,
+          g,
+          () -> {
+            out.print("stored ");
+            print(out, g, "");
+          });
     }
   }
 
@@ -106,13 +100,7 @@ final class FlavorGroupCommand extends CommandGroup {
   static final class Delete extends OneGroup {
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      client.delete(path());
-      if (json) {
-        CliIo.printJson(out, Map.of("name", name, "deleted", true));
-      } else {
-        out.printf("deleted flavor group %s%n", name);
-      }
-      return ExitCodes.OK;
+      return delete(client, out, path(), name, "deleted flavor group " + name);
     }
   }
 

@@ -52,28 +52,20 @@ final class HostCommand extends CommandGroup {
   static final class ListHosts extends AdminVerb {
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      JsonNode answer = client.get(HOSTS).json();
-      if (json) {
-        CliIo.printJson(out, answer);
-        return ExitCodes.OK;
-      }
-      JsonNode hosts = answer.path("hosts");
-      if (hosts.isEmpty()) {
-        out.println("no hosts registered");
-        return ExitCodes.OK;
-      }
-      out.printf(
-          "%-24s %-28s %-12s %-24s %s%n", "ID", "STATUS", "GROUP", "LAST ATTESTED", "CONNECTION");
-      for (JsonNode h : hosts) {
-        out.printf(
-            "%-24s %-28s %-12s %-24s %s%n",
-            h.path("id").asText(),
-            h.path("status").asText(),
-            h.path("group").asText(),
-            or(h.path("last_attested")),
-            h.path("connection").asText());
-      }
-      return ExitCodes.OK;
+      return listing(
+          out,
+          client.get(HOSTS).json(),
+          "hosts",
+          "no hosts registered",
+          "%-24s %-28s %-12s %-24s %s",
+          List.of("ID", "STATUS", "GROUP", "LAST ATTESTED", "CONNECTION"),
+          h ->
+              List.of(
+                  h.path("id").asText(),
+                  h.path("status").asText(),
+                  h.path("group").asText(),
+                  or(h.path("last_attested")),
+                  h.path("connection").asText()));
     }
   }
 
@@ -154,17 +146,16 @@ final class HostCommand extends CommandGroup {
       }
       body.put("connection", connection);
       JsonNode h = client.post(HOSTS, AdminClient.json(body)).json();
-      if (json) {
-        CliIo.printJson(out, h);
-      } else {
-        out.printf(
-            "registered host %s (group %s, connection %s): %s%n",
-            h.path("id").asText(),
-            h.path("group").asText(),
-            h.path("connection").asText(),
-            h.path("status").asText());
-      }
-      return ExitCodes.OK;
+      return answer(
+          out,
+          h,
+          () ->
+              out.printf(
+                  "registered host %s (group %s, connection %s): %s%n",
+                  h.path("id").asText(),
+                  h.path("group").asText(),
+                  h.path("connection").asText(),
+                  h.path("status").asText()));
     }
   }
 
@@ -172,13 +163,7 @@ final class HostCommand extends CommandGroup {
   static final class Remove extends OneHost {
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      client.delete(path());
-      if (json) {
-        CliIo.printJson(out, Map.of("id", id, "removed", true));
-      } else {
-        out.printf("removed host %s%n", id);
-      }
-      return ExitCodes.OK;
+      return delete(client, out, path(), id, "removed host " + id);
     }
   }
 
@@ -187,12 +172,7 @@ final class HostCommand extends CommandGroup {
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
       JsonNode a = client.post(path() + "/attest", new byte[0]).json();
-      if (json) {
-        CliIo.printJson(out, a);
-      } else {
-        out.printf("attestation of host %s queued%n", id);
-      }
-      return ExitCodes.OK;
+      return answer(out, a, () -> out.printf("attestation of host %s queued%n", id));
     }
   }
 
@@ -205,18 +185,18 @@ final class HostCommand extends CommandGroup {
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
       JsonNode a = client.post(path() + "/onboard", new byte[0]).json();
-      if (json) {
-        CliIo.printJson(out, a);
-      } else {
-        List<String> nodes = new ArrayList<>();
-        a.path("nodes_restored").forEach(n -> nodes.add(n.asText()));
-        out.printf(
-            "host %s onboarded afresh: %d golden flavor(s) retired, node(s) uncordoned: %s%n",
-            id,
-            a.path("golden_flavors_retired").asInt(),
-            nodes.isEmpty() ? "none" : String.join(", ", nodes));
-      }
-      return ExitCodes.OK;
+      return answer(
+          out,
+          a,
+          () -> {
+            List<String> nodes = new ArrayList<>();
+            a.path("nodes_restored").forEach(n -> nodes.add(n.asText()));
+            out.printf(
+                "host %s onboarded afresh: %d golden flavor(s) retired, node(s) uncordoned: %s%n",
+                id,
+                a.path("golden_flavors_retired").asInt(),
+                nodes.isEmpty() ? "none" : String.join(", ", nodes));
+          });
     }
   }
 
@@ -254,12 +234,8 @@ final class HostCommand extends CommandGroup {
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
       JsonNode made =
           client.post(path() + "/flavors", AdminClient.json(Map.of("parts", parts))).json();
-      if (json) {
-        CliIo.printJson(out, made);
-      } else {
-        FlavorCommand.printSummaries(out, made.path("flavors"), "made");
-      }
-      return ExitCodes.OK;
+      return answer(
+          out, made, () -> FlavorCommand.printSummaries(out, made.path("flavors"), "made"));
     }
   }
 }

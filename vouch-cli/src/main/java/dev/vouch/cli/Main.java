@@ -15,11 +15,13 @@ import picocli.CommandLine.Command;
     description = "Remote attestation and trusted compute.",
     footer = {
       "",
-      "Admin verbs (host, flavor, report list|get|ca) talk to a server: --server URL or",
-      "VOUCH_SERVER, admin token from --token-file FILE or VOUCH_ADMIN_TOKEN, and --cacert PEM",
-      "for a self-signed server certificate (<data_dir>/tls/server.crt).",
-      "Exit codes: 0 ok/trusted, 1 verification failed/untrusted, 2 bad input or refused",
-      "request (including a wrong admin token), 3 internal or I/O error (server unreachable)."
+      "Admin verbs (host, flavor, report list|get|ca) talk to a server given by",
+      "--server URL or VOUCH_SERVER, with the admin token from --token-file FILE",
+      "or VOUCH_ADMIN_TOKEN; --cacert PEM trusts a self-signed server certificate",
+      "(<data_dir>/tls/server.crt).",
+      "Exit codes: 0 ok or trusted, 1 verification failed or untrusted, 2 bad input",
+      "or a refused request (a wrong admin token included), 3 internal or I/O error",
+      "(an unreachable or failing server included)."
     },
     subcommands = {
       EventlogCommand.class,

@@ -72,28 +72,20 @@ final class ReportCommand extends CommandGroup {
 
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      JsonNode answer =
-          client.get(REPORTS + "?host=" + host + (limit == null ? "" : "&limit=" + limit)).json();
-      if (json) {
-        CliIo.printJson(out, answer);
-        return ExitCodes.OK;
-      }
-      JsonNode reports = answer.path("reports");
-      if (reports.isEmpty()) {
-        out.printf("no reports for host %s%n", host);
-        return ExitCodes.OK;
-      }
-      out.printf("%-36s %-28s %-7s %-24s %s%n", "ID", "STATUS", "OVERALL", "CREATED", "EXPIRES");
-      for (JsonNode r : reports) {
-        out.printf(
-            "%-36s %-28s %-7s %-24s %s%n",
-            r.path("id").asText(),
-            r.path("status").asText(),
-            r.path("overall").asBoolean() ? "trusted" : "no",
-            r.path("created").asText(),
-            r.path("expires").asText());
-      }
-      return ExitCodes.OK;
+      return listing(
+          out,
+          client.get(REPORTS + "?host=" + host + (limit == null ? "" : "&limit=" + limit)).json(),
+          "reports",
+          "no reports for host " + host,
+          "%-36s %-28s %-7s %-24s %s",
+          List.of("ID", "STATUS", "OVERALL", "CREATED", "EXPIRES"),
+          r ->
+              List.of(
+                  r.path("id").asText(),
+                  r.path("status").asText(),
+                  r.path("overall").asBoolean() ? "trusted" : "no",
+                  r.path("created").asText(),
+                  r.path("expires").asText()));
     }
   }
 

@@ -14,6 +14,8 @@ import dev.vouch.policy.flavor.FlavorSigner;
 import dev.vouch.policy.flavor.PcrRule;
 import dev.vouch.policy.flavor.SignedFlavor;
 import dev.vouch.server.TestServers;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.TlsCertificates;
 import dev.vouch.server.http.VouchServer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -27,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,12 +56,7 @@ class AdminVerbsTest {
 
   /** Runs an admin verb against the test server with the admin token. */
   static CliRun admin(String... args) {
-    return CliRun.of(
-        Stream.concat(
-                Stream.of(args),
-                Stream.of(
-                    "--server", server.baseUri().toString(), "--token-file", tokenFile.toString()))
-            .toArray(String[]::new));
+    return CliRun.admin(server.baseUri(), tokenFile, args);
   }
 
   private static List<String> hostIds() {
@@ -174,10 +170,10 @@ class AdminVerbsTest {
     }
     CliRun run = CliRun.of("host", "list", "--server", "http://127.0.0.1:" + port, "--token", "x");
     assertThat(run.exit()).isEqualTo(ExitCodes.INTERNAL);
-    assertThat(run.err()).contains("error: unreachable: http://127.0.0.1:" + port);
+    assertThat(run.err()).contains("error: connection-failed: http://127.0.0.1:" + port);
     CliRun ca = CliRun.of("report", "ca", "--server", "http://127.0.0.1:" + port, "--json");
     assertThat(ca.exit()).isEqualTo(ExitCodes.INTERNAL);
-    assertThat(ca.json().path("error").path("code").asText()).isEqualTo("unreachable");
+    assertThat(ca.json().path("error").path("code").asText()).isEqualTo("connection-failed");
   }
 
   @Test
@@ -287,6 +283,40 @@ class AdminVerbsTest {
     assertThat(Files.readString(out)).isEqualTo(server.monitor().identity().caPem());
     CliRun doc = CliRun.of("report", "ca", "--server", server.baseUri().toString(), "--json");
     assertThat(doc.json().path("subject").asText()).isEqualTo("CN=Vouch report CA");
+  }
+
+  @Test
+  void aSelfSignedServerIsTrustedOnlyWithItsCertificateAsCacert() throws Exception {
+    Path data = dir.resolve("tls-server");
+    ServerConfig cfg = TestServers.config(data, ServerConfig.TlsMode.SELF_SIGNED, Optional.empty());
+    try (VouchServer tls = VouchServer.start(cfg)) {
+      String url = tls.baseUri().toString();
+      Path cert = TlsCertificates.selfSignedCert(data.toAbsolutePath());
+      CliRun trusted =
+          CliRun.admin(
+              tls.baseUri(), tokenFile, "host", "list", "--cacert", cert.toString(), "--json");
+      assertThat(trusted.exit()).as(trusted.err()).isZero();
+      assertThat(trusted.json().path("hosts").isArray()).isTrue();
+      CliRun untrusted = CliRun.admin(tls.baseUri(), tokenFile, "host", "list");
+      assertThat(untrusted.exit()).isEqualTo(ExitCodes.INTERNAL);
+      assertThat(untrusted.err()).contains("error: connection-failed: " + url);
+      CliRun notPem =
+          CliRun.admin(tls.baseUri(), tokenFile, "host", "list", "--cacert", tokenFile.toString());
+      assertThat(notPem.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    }
+  }
+
+  @Test
+  void theHelpShowsTheAdminVerbs() {
+    CliRun help = CliRun.of("--help");
+    assertThat(help.out()).contains("host ", "Manage the hosts", "VOUCH_SERVER", "--cacert");
+    CliRun host = CliRun.of("host");
+    assertThat(host.out())
+        .contains("list", "show", "add", "remove", "attest", "onboard", "flavors");
+    CliRun flavor = CliRun.of("flavor", "group");
+    assertThat(flavor.out()).contains("list", "show", "put", "delete");
+    CliRun report = CliRun.of("report", "get", "--help");
+    assertThat(report.out()).contains("--server", "--token-file", "--cacert", "--output");
   }
 
   @Test

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,12 +46,7 @@ class ReportEndToEndTest {
   }
 
   private CliRun admin(String... args) {
-    return CliRun.of(
-        Stream.concat(
-                Stream.of(args),
-                Stream.of(
-                    "--server", server.baseUri().toString(), "--token-file", tokenFile.toString()))
-            .toArray(String[]::new));
+    return CliRun.admin(server.baseUri(), tokenFile, args);
   }
 
   @Test
