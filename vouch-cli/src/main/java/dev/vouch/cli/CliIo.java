@@ -53,9 +53,14 @@ final class CliIo {
   }
 
   static void printJson(PrintWriter out, Object document) {
+    out.println(new String(json(document), java.nio.charset.StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  /** A document as indented JSON, UTF-8. */
+  static byte[] json(Object document) {
     try {
-      out.println(JSON.writeValueAsString(document));
-      out.flush();
+      return JSON.writeValueAsBytes(document);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise output", e);
     }

@@ -1,5 +1,8 @@
 package dev.vouch.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.vouch.core.VerificationException;
 import dev.vouch.policy.flavor.FlavorJson;
 import dev.vouch.policy.flavor.FlavorSigner;
@@ -21,12 +24,167 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vouch flavor verify}: checks flavor signatures offline. */
+/**
+ * {@code vouch flavor ...}: flavors on a server (list, export, import, delete, flavor groups) over
+ * its admin API, and {@code verify}, which checks flavor signatures offline.
+ */
 @Command(
     name = "flavor",
     description = "Work with flavors (signed host baselines).",
-    subcommands = {FlavorCommand.Verify.class})
+    subcommands = {
+      FlavorCommand.ListFlavors.class,
+      FlavorCommand.Export.class,
+      FlavorCommand.Import.class,
+      FlavorCommand.Delete.class,
+      FlavorGroupCommand.class,
+      FlavorCommand.Verify.class
+    })
 final class FlavorCommand extends CommandGroup {
+  private static final String FLAVORS = "/api/v1/flavors";
+
+  /** The {@code ?host=ID} filter or binding of a flavor verb. */
+  abstract static class HostScoped extends AdminVerb {
+    @Option(names = "--host", paramLabel = "ID", description = "only the flavors of this host")
+    String host;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      if (host != null) {
+        requireHostId(host);
+      }
+    }
+
+    /** The query string of the filter, {@code ?host=ID} or empty, with {@code extra} appended. */
+    String query(String extra) {
+      List<String> q = new ArrayList<>();
+      if (host != null) {
+        q.add("host=" + AdminClient.encode(host));
+      }
+      if (!extra.isEmpty()) {
+        q.add(extra);
+      }
+      return q.isEmpty() ? "" : "?" + String.join("&", q);
+    }
+  }
+
+  @Command(name = "list", description = "List the server's flavors.")
+  static final class ListFlavors extends HostScoped {
+    @Option(names = "--retired", description = "also list retired flavors")
+    boolean retired;
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      return listing(
+          out,
+          client.get(FLAVORS + query(retired ? "retired=true" : "")).json(),
+          "flavors",
+          "no flavors",
+          "%-36s %-14s %-7s %-9s %-20s %-24s %s",
+          List.of("ID", "PART", "ORIGIN", "APPROVED", "HOST", "RETIRED", "LABEL"),
+          f ->
+              List.of(
+                  f.path("id").asText(),
+                  f.path("flavor_part").asText(),
+                  f.path("origin").asText(),
+                  f.path("approved").asBoolean() ? "yes" : "no",
+                  AdminVerb.or(f.path("host_id")),
+                  AdminVerb.or(f.path("retired")),
+                  f.path("label").asText()));
+    }
+  }
+
+  /** Writes the listed flavors as a JSON array of {@code {flavor, signature}}, as signed. */
+  @Command(
+      name = "export",
+      description =
+          "Export the server's flavors, signed, as a JSON array of {flavor, signature}"
+              + " (what flavor import and flavor verify read).")
+  static final class Export extends HostScoped {
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "write here instead of standard output")
+    Path output;
+
+    @Override
+    int execute(AdminClient client, PrintWriter out)
+        throws AdminClient.CallFailed, java.io.IOException {
+      ArrayNode signed = JsonNodeFactory.instance.arrayNode();
+      for (JsonNode f : client.get(FLAVORS + query("")).json().path("flavors")) {
+        String id = f.path("id").asText();
+        signed.add(client.get(FLAVORS + "/" + AdminClient.encode(id)).json().path("signed"));
+      }
+      if (output == null) {
+        CliIo.printJson(out, signed);
+        return ExitCodes.OK;
+      }
+      AdminVerb.write(output, CliIo.json(signed));
+      if (json) {
+        CliIo.printJson(out, Map.of("file", output.toString(), "count", signed.size()));
+      } else {
+        out.printf("exported %d flavor(s) to %s%n", signed.size(), output);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Imports flavors; the server stores them re-signed with its own key. */
+  @Command(
+      name = "import",
+      description =
+          "Import flavors ({flavor, signature} or an array); the server re-signs them. --host"
+              + " binds them to one host.")
+  static final class Import extends HostScoped {
+    @Parameters(index = "0", paramLabel = "FILE", description = "flavors JSON")
+    Path file;
+
+    private byte[] body;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      super.validate();
+      body = CliIo.read(file, "flavors");
+      try {
+        if (FlavorJson.readSigned(body).isEmpty()) {
+          throw new CliIo.BadInput(file + " holds no flavor");
+        }
+      } catch (VerificationException e) {
+        throw new CliIo.BadInput(file + ": " + e.failure().code() + ": " + e.getMessage());
+      }
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      JsonNode made = client.post(FLAVORS + query(""), body).json();
+      return answer(out, made, () -> printSummaries(out, made.path("flavors"), "imported"));
+    }
+  }
+
+  @Command(name = "delete", description = "Delete a flavor.")
+  static final class Delete extends AdminVerb {
+    @Parameters(index = "0", paramLabel = "ID", description = "flavor id (UUID)")
+    String id;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      requireUuid(id, "flavor");
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      return delete(client, out, FLAVORS + "/" + id, id, "deleted flavor " + id);
+    }
+  }
+
+  /** Prints flavor summaries ({id, flavor_part, label}) the server answered with. */
+  static void printSummaries(PrintWriter out, JsonNode flavors, String what) {
+    out.printf("%s %d flavor(s):%n", what, flavors.size());
+    for (JsonNode f : flavors) {
+      out.printf(
+          "  %-14s %s %s%n",
+          f.path("flavor_part").asText(), f.path("id").asText(), f.path("label").asText());
+    }
+  }
 
   /** Exit 0 when every flavor's signature verifies, 1 when one does not, 2 for bad input. */
   @Command(

@@ -4,19 +4,32 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code vouch} command line. Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 error.
+ * The {@code vouch} command line. Exit codes: 0 ok or trusted, 1 verification failed or untrusted,
+ * 2 bad input or a request the server refused, 3 internal or I/O error (server unreachable or
+ * failing included).
  */
 @Command(
     name = "vouch",
     mixinStandardHelpOptions = true,
     version = "vouch 0.1.0",
     description = "Remote attestation and trusted compute.",
+    footer = {
+      "",
+      "Admin verbs (host, flavor, report list|get|ca) talk to a server given by",
+      "--server URL or VOUCH_SERVER, with the admin token from --token-file FILE",
+      "or VOUCH_ADMIN_TOKEN; --cacert PEM trusts a self-signed server certificate",
+      "(<data_dir>/tls/server.crt).",
+      "Exit codes: 0 ok or trusted, 1 verification failed or untrusted, 2 bad input",
+      "or a refused request (a wrong admin token included), 3 internal or I/O error",
+      "(an unreachable or failing server included)."
+    },
     subcommands = {
       EventlogCommand.class,
       VerifyCommand.class,
       PolicyCommand.class,
-      ReportCommand.class,
+      HostCommand.class,
       FlavorCommand.class,
+      ReportCommand.class,
       DemoCommand.class,
       AgentCommand.class,
       StartupTrainingCommand.class,

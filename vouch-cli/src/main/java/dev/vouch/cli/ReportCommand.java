@@ -1,5 +1,6 @@
 package dev.vouch.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JWSObject;
 import dev.vouch.core.Failure;
@@ -31,13 +32,144 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vouch report show|verify}: trust reports, signed (JWS) or plain JSON. */
+/**
+ * {@code vouch report ...}: trust reports. {@code list}, {@code get} and {@code ca} fetch them and
+ * the reporting CA from a server; {@code show} and {@code verify} work on files offline, so {@code
+ * report get ID -o r.jws} then {@code report verify r.jws --ca ca.pem} checks what the server said.
+ */
 @Command(
     name = "report",
-    description = "Show and verify host trust reports.",
-    subcommands = {ReportCommand.Show.class, ReportCommand.Verify.class})
+    description = "Fetch, show and verify host trust reports.",
+    subcommands = {
+      ReportCommand.ListReports.class,
+      ReportCommand.Get.class,
+      ReportCommand.Ca.class,
+      ReportCommand.Show.class,
+      ReportCommand.Verify.class
+    })
 final class ReportCommand extends CommandGroup {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String REPORTS = "/api/v1/reports";
+
+  @Command(name = "list", description = "List a host's trust reports, newest first.")
+  static final class ListReports extends AdminVerb {
+    @Option(names = "--host", required = true, paramLabel = "ID", description = "host id")
+    String host;
+
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        description = "at most this many (server default 20)")
+    Integer limit;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      requireHostId(host);
+      if (limit != null && limit < 1) {
+        throw new CliIo.BadInput("--limit must be at least 1");
+      }
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      return listing(
+          out,
+          client.get(REPORTS + "?host=" + host + (limit == null ? "" : "&limit=" + limit)).json(),
+          "reports",
+          "no reports for host " + host,
+          "%-36s %-28s %-7s %-24s %s",
+          List.of("ID", "STATUS", "OVERALL", "CREATED", "EXPIRES"),
+          r ->
+              List.of(
+                  r.path("id").asText(),
+                  r.path("status").asText(),
+                  r.path("overall").asBoolean() ? "trusted" : "no",
+                  r.path("created").asText(),
+                  r.path("expires").asText()));
+    }
+  }
+
+  /** Fetches one signed report; what it writes is what {@code report verify} reads. */
+  @Command(
+      name = "get",
+      description = "Fetch one signed trust report (compact JWS), for report verify.")
+  static final class Get extends AdminVerb {
+    @Parameters(index = "0", paramLabel = "ID", description = "report id (UUID)")
+    String id;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "write the JWS here instead of standard output")
+    Path output;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      requireUuid(id, "report");
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed, IOException {
+      JsonNode r = client.get(REPORTS + "/" + id).json();
+      String jws = r.path("jws").asText();
+      if (output != null) {
+        AdminVerb.write(output, jws.getBytes(StandardCharsets.US_ASCII));
+      }
+      if (json) {
+        CliIo.printJson(out, r);
+      } else if (output == null) {
+        out.println(jws);
+      } else {
+        out.printf(
+            "report %s for host %s (%s) written to %s%n",
+            id, r.path("host_id").asText(), r.path("status").asText(), output);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Fetches the CA certificate reports and flavors chain to; needs no admin token. */
+  @Command(
+      name = "ca",
+      description = "Fetch the server's reporting CA certificate (PEM), for report verify --ca.")
+  static final class Ca extends AdminVerb {
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "write the PEM here instead of standard output")
+    Path output;
+
+    @Override
+    boolean needsToken() {
+      return false;
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed, IOException {
+      byte[] pem = client.get(REPORTS + "/ca").body();
+      X509Certificate ca;
+      try {
+        ca = certificates(pem, Path.of("the server's answer")).get(0);
+      } catch (CliIo.BadInput e) {
+        throw new AdminClient.CallFailed(ExitCodes.INTERNAL, 200, "bad-answer", e.getMessage());
+      }
+      if (output != null) {
+        AdminVerb.write(output, pem);
+      }
+      if (json) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("subject", ca.getSubjectX500Principal().getName());
+        doc.put("not_after", ca.getNotAfter().toInstant().toString());
+        doc.put("pem", new String(pem, StandardCharsets.US_ASCII));
+        CliIo.printJson(out, doc);
+      } else if (output == null) {
+        out.print(new String(pem, StandardCharsets.US_ASCII));
+      } else {
+        out.printf("CA %s written to %s%n", ca.getSubjectX500Principal().getName(), output);
+      }
+      return ExitCodes.OK;
+    }
+  }
 
   /** Decodes and prints a report without checking it. Exit 0, or 2 for bad input. */
   @Command(

@@ -20,6 +20,16 @@ record CliRun(int exit, String out, String err) {
     return new CliRun(exit, out.toString(), err.toString());
   }
 
+  /** Runs an admin verb against {@code server} with the admin token in {@code tokenFile}. */
+  static CliRun admin(java.net.URI server, Path tokenFile, String... args) {
+    String[] all = java.util.Arrays.copyOf(args, args.length + 4);
+    all[args.length] = "--server";
+    all[args.length + 1] = server.toString();
+    all[args.length + 2] = "--token-file";
+    all[args.length + 3] = tokenFile.toString();
+    return of(all);
+  }
+
   static String vector(String path) {
     return VECTORS.resolve(path).toString();
   }

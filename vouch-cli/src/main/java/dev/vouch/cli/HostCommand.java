@@ -1,0 +1,241 @@
+package dev.vouch.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.server.hosts.RoutedAgentChannel;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code vouch host ...}: the hosts a server monitors, over its admin API. Exit 0 done, 1 the
+ * host's evidence failed verification (making flavors), 2 bad input or refused (unknown host, wrong
+ * token), 3 server unreachable or failing.
+ */
+@Command(
+    name = "host",
+    description = "Manage the hosts a Vouch server monitors (admin API).",
+    subcommands = {
+      HostCommand.ListHosts.class,
+      HostCommand.Show.class,
+      HostCommand.Add.class,
+      HostCommand.Remove.class,
+      HostCommand.Attest.class,
+      HostCommand.Onboard.class,
+      HostCommand.Flavors.class
+    })
+final class HostCommand extends CommandGroup {
+  private static final String HOSTS = "/api/v1/hosts";
+
+  /** A verb about one host, named by its id. */
+  abstract static class OneHost extends AdminVerb {
+    @Parameters(index = "0", paramLabel = "ID", description = "host id")
+    String id;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      requireHostId(id);
+    }
+
+    String path() {
+      return HOSTS + "/" + id;
+    }
+  }
+
+  @Command(name = "list", description = "List registered hosts and their status.")
+  static final class ListHosts extends AdminVerb {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      return listing(
+          out,
+          client.get(HOSTS).json(),
+          "hosts",
+          "no hosts registered",
+          "%-24s %-28s %-12s %-24s %s",
+          List.of("ID", "STATUS", "GROUP", "LAST ATTESTED", "CONNECTION"),
+          h ->
+              List.of(
+                  h.path("id").asText(),
+                  h.path("status").asText(),
+                  h.path("group").asText(),
+                  or(h.path("last_attested")),
+                  h.path("connection").asText()));
+    }
+  }
+
+  @Command(
+      name = "show",
+      description = "Show a host, its status history and its golden-flavor audit.")
+  static final class Show extends OneHost {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      JsonNode h = client.get(path()).json();
+      if (json) {
+        CliIo.printJson(out, h);
+        return ExitCodes.OK;
+      }
+      out.printf("Host %s: %s%n", h.path("id").asText(), h.path("status").asText());
+      out.printf(
+          "  group %s, connection %s%n", h.path("group").asText(), h.path("connection").asText());
+      out.printf(
+          "  last attested %s, last report %s, next due %s%n",
+          or(h.path("last_attested")), or(h.path("last_report_id")), or(h.path("next_due")));
+      out.println("History (oldest first):");
+      for (JsonNode c : h.path("history")) {
+        List<String> reasons = new ArrayList<>();
+        c.path("reasons").forEach(r -> reasons.add(r.asText()));
+        out.printf(
+            "  %s %s -> %s%s%s%n",
+            c.path("time").asText(),
+            c.path("previous").asText(),
+            c.path("current").asText(),
+            c.path("report_id").isNull() ? "" : " (report " + c.path("report_id").asText() + ")",
+            reasons.isEmpty() ? "" : ": " + String.join("; ", reasons));
+      }
+      out.println("Golden-flavor audit:");
+      for (JsonNode a : h.path("golden_audit")) {
+        out.printf(
+            "  %s %s %s reset count %s: %s%n",
+            a.path("time").asText(),
+            a.path("mode").asText(),
+            a.path("action").asText(),
+            or(a.path("reset_count")),
+            a.path("reason").asText());
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "add", description = "Register an enrolled host for monitoring.")
+  static final class Add extends OneHost {
+    @Option(
+        names = "--connection",
+        required = true,
+        paramLabel = "nats|URL",
+        description = "how the server reaches the agent: nats, or the agent's https:// URL")
+    String connection;
+
+    @Option(
+        names = "--group",
+        paramLabel = "G",
+        description = "host group (its polling interval and flavor group; default: default)")
+    String group;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      super.validate();
+      if (!RoutedAgentChannel.NATS.equals(connection)
+          && RoutedAgentChannel.httpsUrl(connection).isEmpty()) {
+        throw new CliIo.BadInput(
+            "--connection must be 'nats' or the agent's https:// URL, not '" + connection + "'");
+      }
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("id", id);
+      if (group != null) {
+        body.put("group", group);
+      }
+      body.put("connection", connection);
+      JsonNode h = client.post(HOSTS, AdminClient.json(body)).json();
+      return answer(
+          out,
+          h,
+          () ->
+              out.printf(
+                  "registered host %s (group %s, connection %s): %s%n",
+                  h.path("id").asText(),
+                  h.path("group").asText(),
+                  h.path("connection").asText(),
+                  h.path("status").asText()));
+    }
+  }
+
+  @Command(name = "remove", description = "Stop monitoring a host; its reports and flavors stay.")
+  static final class Remove extends OneHost {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      return delete(client, out, path(), id, "removed host " + id);
+    }
+  }
+
+  @Command(name = "attest", description = "Attest a host now (queued; watch it with host show).")
+  static final class Attest extends OneHost {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      JsonNode a = client.post(path() + "/attest", new byte[0]).json();
+      return answer(out, a, () -> out.printf("attestation of host %s queued%n", id));
+    }
+  }
+
+  @Command(
+      name = "onboard",
+      description =
+          "Onboard a host afresh: retire its golden flavors, lift its Kubernetes cordon, attest"
+              + " now.")
+  static final class Onboard extends OneHost {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      JsonNode a = client.post(path() + "/onboard", new byte[0]).json();
+      return answer(
+          out,
+          a,
+          () -> {
+            List<String> nodes = new ArrayList<>();
+            a.path("nodes_restored").forEach(n -> nodes.add(n.asText()));
+            out.printf(
+                "host %s onboarded afresh: %d golden flavor(s) retired, node(s) uncordoned: %s%n",
+                id,
+                a.path("golden_flavors_retired").asInt(),
+                nodes.isEmpty() ? "none" : String.join(", ", nodes));
+          });
+    }
+  }
+
+  @Command(
+      name = "flavors",
+      description =
+          "Make approved flavors from the host's freshly verified measurements (strict mode's"
+              + " baseline).")
+  static final class Flavors extends OneHost {
+    @Option(
+        names = "--parts",
+        required = true,
+        split = ",",
+        paramLabel = "PART",
+        description = "flavor parts to make, e.g. PLATFORM,HOST_UNIQUE")
+    List<String> parts;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      super.validate();
+      for (String p : parts) {
+        try {
+          FlavorPart.valueOf(p);
+        } catch (IllegalArgumentException e) {
+          throw new CliIo.BadInput(
+              "unknown flavor part '"
+                  + p
+                  + "'; one of "
+                  + Arrays.toString(FlavorPart.values()).replaceAll("[\\[\\]]", ""));
+        }
+      }
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      JsonNode made =
+          client.post(path() + "/flavors", AdminClient.json(Map.of("parts", parts))).json();
+      return answer(
+          out, made, () -> FlavorCommand.printSummaries(out, made.path("flavors"), "made"));
+    }
+  }
+}

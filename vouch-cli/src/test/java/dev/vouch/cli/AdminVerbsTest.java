@@ -1,0 +1,347 @@
+package dev.vouch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.policy.flavor.Flavor;
+import dev.vouch.policy.flavor.FlavorJson;
+import dev.vouch.policy.flavor.FlavorMeta;
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.policy.flavor.FlavorSigner;
+import dev.vouch.policy.flavor.PcrRule;
+import dev.vouch.policy.flavor.SignedFlavor;
+import dev.vouch.server.TestServers;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.TlsCertificates;
+import dev.vouch.server.http.VouchServer;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.ECPrivateKey;
+import java.security.spec.ECGenParameterSpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vouch host|flavor|report} admin verbs against a real in-process server (plain HTTP, H2 in
+ * a temporary directory).
+ */
+class AdminVerbsTest {
+  @TempDir static Path dir;
+  static VouchServer server;
+  static Path tokenFile;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = VouchServer.start(TestServers.plain(dir.resolve("server")));
+    tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN + "\n");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  /** Runs an admin verb against the test server with the admin token. */
+  static CliRun admin(String... args) {
+    return CliRun.admin(server.baseUri(), tokenFile, args);
+  }
+
+  private static List<String> hostIds() {
+    CliRun list = admin("host", "list", "--json");
+    assertThat(list.exit()).as(list.err()).isZero();
+    List<String> ids = new ArrayList<>();
+    list.json().path("hosts").forEach(h -> ids.add(h.path("id").asText()));
+    return ids;
+  }
+
+  @Test
+  void aHostIsAddedListedShownAndRemoved() {
+    CliRun add =
+        admin("host", "add", "cli-h1", "--connection", "nats", "--group", "rack-1", "--json");
+    assertThat(add.exit()).as(add.err()).isZero();
+    assertThat(add.json().path("id").asText()).isEqualTo("cli-h1");
+    assertThat(add.json().path("group").asText()).isEqualTo("rack-1");
+
+    CliRun https = admin("host", "add", "cli-h2", "--connection", "https://agent-2:9443");
+    assertThat(https.exit()).as(https.err()).isZero();
+    assertThat(https.out()).contains("registered host cli-h2", "https://agent-2:9443");
+
+    assertThat(hostIds()).contains("cli-h1", "cli-h2");
+    CliRun table = admin("host", "list");
+    assertThat(table.out()).contains("cli-h1", "rack-1", "nats");
+
+    CliRun show = admin("host", "show", "cli-h1", "--json");
+    assertThat(show.exit()).as(show.err()).isZero();
+    assertThat(show.json().path("connection").asText()).isEqualTo("nats");
+    assertThat(show.json().path("history").isArray()).isTrue();
+    assertThat(show.json().path("golden_audit").isArray()).isTrue();
+    assertThat(admin("host", "show", "cli-h1").out())
+        .contains("Host cli-h1", "group rack-1", "History", "Golden-flavor audit");
+
+    CliRun again = admin("host", "add", "cli-h1", "--connection", "nats");
+    assertThat(again.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(again.err()).contains("error: host-exists: host 'cli-h1' exists");
+
+    CliRun remove = admin("host", "remove", "cli-h1");
+    assertThat(remove.exit()).as(remove.err()).isZero();
+    assertThat(hostIds()).doesNotContain("cli-h1").contains("cli-h2");
+    CliRun gone = admin("host", "show", "cli-h1");
+    assertThat(gone.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(gone.err()).contains("error: not-found: no host 'cli-h1'");
+    CliRun goneJson = admin("host", "remove", "cli-h1", "--json");
+    assertThat(goneJson.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(goneJson.json().path("error").path("status").asInt()).isEqualTo(404);
+    assertThat(goneJson.json().path("error").path("code").asText()).isEqualTo("not-found");
+  }
+
+  @Test
+  void badInputExitsTwoAndChangesNothing() {
+    List<String> before = hostIds();
+    CliRun badId = admin("host", "add", "bad id!", "--connection", "nats");
+    assertThat(badId.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(badId.err()).contains("host id 'bad id!'");
+    CliRun badConnection = admin("host", "add", "cli-bad", "--connection", "ftp://agent");
+    assertThat(badConnection.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(badConnection.err()).contains("--connection must be 'nats'");
+    CliRun badGroup =
+        admin("host", "add", "cli-bad", "--connection", "nats", "--group", "no spaces allowed");
+    assertThat(badGroup.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(badGroup.err()).contains("error: bad-request: group must be");
+    CliRun badParts = admin("host", "flavors", "cli-bad", "--parts", "PLATFORM,BOGUS");
+    assertThat(badParts.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(badParts.err()).contains("unknown flavor part 'BOGUS'", "HOST_UNIQUE");
+    assertThat(admin("flavor", "delete", "not-a-uuid").exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(admin("report", "list", "--host", "cli-bad", "--limit", "0").exit())
+        .isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(hostIds()).isEqualTo(before).doesNotContain("cli-bad");
+
+    assumeTrue(System.getenv(AdminOptions.SERVER_ENV) == null, "VOUCH_SERVER is set");
+    CliRun noServer = CliRun.of("host", "add", "cli-bad", "--connection", "nats", "--token", "x");
+    assertThat(noServer.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(noServer.err()).contains("no server: give --server URL or set VOUCH_SERVER");
+    CliRun notUrl = CliRun.of("host", "list", "--server", "vouch:8443", "--token", "x");
+    assertThat(notUrl.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(hostIds()).isEqualTo(before);
+  }
+
+  @Test
+  void aWrongTokenExitsTwoAndShowsTheServersProblem() throws Exception {
+    Path wrong = Files.writeString(dir.resolve("wrong.token"), "not-the-admin-token");
+    CliRun run =
+        CliRun.of(
+            "host",
+            "add",
+            "cli-wrong",
+            "--connection",
+            "nats",
+            "--server",
+            server.baseUri().toString(),
+            "--token-file",
+            wrong.toString());
+    assertThat(run.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(run.err())
+        .contains("error: unauthorized: send the admin token as 'Authorization: Bearer <token>'");
+    assertThat(hostIds()).doesNotContain("cli-wrong");
+
+    assumeTrue(System.getenv(AdminOptions.TOKEN_ENV) == null, "VOUCH_ADMIN_TOKEN is set");
+    CliRun none = CliRun.of("host", "list", "--server", server.baseUri().toString());
+    assertThat(none.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(none.err()).contains("no admin token");
+  }
+
+  @Test
+  void anUnreachableServerExitsThree() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    CliRun run = CliRun.of("host", "list", "--server", "http://127.0.0.1:" + port, "--token", "x");
+    assertThat(run.exit()).isEqualTo(ExitCodes.INTERNAL);
+    assertThat(run.err()).contains("error: connection-failed: http://127.0.0.1:" + port);
+    CliRun ca = CliRun.of("report", "ca", "--server", "http://127.0.0.1:" + port, "--json");
+    assertThat(ca.exit()).isEqualTo(ExitCodes.INTERNAL);
+    assertThat(ca.json().path("error").path("code").asText()).isEqualTo("connection-failed");
+  }
+
+  @Test
+  void importedFlavorsExportWithTheSameIdsAndTheServersSignatures() throws Exception {
+    var keys = KeyPairGenerator.getInstance("EC");
+    keys.initialize(new ECGenParameterSpec("secp256r1"));
+    ECPrivateKey ours = (ECPrivateKey) keys.generateKeyPair().getPrivate();
+    List<SignedFlavor> mine =
+        List.of(
+            FlavorSigner.sign(flavor(UUID.randomUUID(), FlavorPart.PLATFORM, "aa"), ours),
+            FlavorSigner.sign(flavor(UUID.randomUUID(), FlavorPart.HOST_UNIQUE, "bb"), ours));
+    Path in = Files.write(dir.resolve("mine.json"), FlavorJson.writeSigned(mine));
+
+    CliRun imported = admin("flavor", "import", in.toString(), "--host", "cli-f1", "--json");
+    assertThat(imported.exit()).as(imported.err()).isZero();
+    assertThat(imported.json().path("flavors")).hasSize(2);
+    CliRun twice = admin("flavor", "import", in.toString(), "--host", "cli-f1");
+    assertThat(twice.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(twice.err()).contains("error: flavor-exists:");
+
+    Path out = dir.resolve("exported.json");
+    CliRun export = admin("flavor", "export", "--host", "cli-f1", "-o", out.toString());
+    assertThat(export.exit()).as(export.err()).isZero();
+    assertThat(export.out()).contains("exported 2 flavor(s)");
+    List<SignedFlavor> back = FlavorJson.readSigned(Files.readAllBytes(out));
+    assertThat(back)
+        .extracting(f -> f.flavor().meta().id())
+        .containsExactlyInAnyOrderElementsOf(
+            mine.stream().map(f -> f.flavor().meta().id()).toList());
+    assertThat(back)
+        .extracting(f -> f.signature().orElseThrow())
+        .doesNotContainAnyElementsOf(mine.stream().map(f -> f.signature().orElseThrow()).toList());
+
+    // the export verifies with the server's signing certificate, and our originals do not
+    Path signer =
+        Files.writeString(
+            dir.resolve("signer.pem"),
+            "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder()
+                    .encodeToString(server.monitor().identity().chain().get(0).getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
+    assertThat(CliRun.of("flavor", "verify", out.toString(), "--key", signer.toString()).exit())
+        .isEqualTo(ExitCodes.OK);
+    assertThat(CliRun.of("flavor", "verify", in.toString(), "--key", signer.toString()).exit())
+        .isEqualTo(ExitCodes.FAILED);
+
+    CliRun list = admin("flavor", "list", "--host", "cli-f1", "--json");
+    assertThat(list.json().path("flavors"))
+        .extracting(f -> f.path("origin").asText())
+        .containsOnly("IMPORT");
+    String first = mine.get(0).flavor().meta().id().toString();
+    assertThat(admin("flavor", "list", "--host", "cli-f1").out()).contains(first, "PLATFORM");
+    assertThat(admin("flavor", "delete", first).exit()).isZero();
+    assertThat(admin("flavor", "list", "--host", "cli-f1", "--json").json().path("flavors"))
+        .extracting(f -> f.path("id").asText())
+        .containsExactly(mine.get(1).flavor().meta().id().toString());
+    CliRun deletedTwice = admin("flavor", "delete", first);
+    assertThat(deletedTwice.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(deletedTwice.err()).contains("error: not-found:");
+
+    Path junk = Files.writeString(dir.resolve("junk.json"), "{\"flavor\": 1}");
+    assertThat(admin("flavor", "import", junk.toString()).exit()).isEqualTo(ExitCodes.BAD_INPUT);
+  }
+
+  @Test
+  void aFlavorGroupIsPutShownListedAndDeleted() throws Exception {
+    Path policies =
+        Files.writeString(
+            dir.resolve("group.json"),
+            "{\"PLATFORM\":{\"match_type\":\"ANY_OF\",\"required\":\"REQUIRED\"},"
+                + "\"HOST_UNIQUE\":{\"match_type\":\"ALL_OF\",\"required\":\"REQUIRED_IF_DEFINED\"}}");
+    CliRun put = admin("flavor", "group", "put", "cli-g1", policies.toString());
+    assertThat(put.exit()).as(put.err()).isZero();
+    assertThat(put.out()).contains("stored group cli-g1");
+
+    JsonNode shown = admin("flavor", "group", "show", "cli-g1", "--json").json();
+    assertThat(shown.path("policies"))
+        .isEqualTo(TestServers.JSON.readTree(Files.readString(policies)));
+    assertThat(admin("flavor", "group", "show", "cli-g1").out())
+        .contains("PLATFORM", "ANY_OF", "REQUIRED_IF_DEFINED");
+    List<String> names = new ArrayList<>();
+    admin("flavor", "group", "list", "--json")
+        .json()
+        .path("groups")
+        .forEach(g -> names.add(g.path("name").asText()));
+    assertThat(names).contains("cli-g1", "default");
+
+    Path bad =
+        Files.writeString(
+            dir.resolve("bad-group.json"),
+            "{\"PLATFORM\":{\"match_type\":\"SOME_OF\",\"required\":\"REQUIRED\"}}");
+    CliRun refused = admin("flavor", "group", "put", "cli-g1", bad.toString());
+    assertThat(refused.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(refused.err()).contains("error: flavor-group-invalid:");
+    assertThat(admin("flavor", "group", "show", "cli-g1", "--json").json()).isEqualTo(shown);
+
+    assertThat(admin("flavor", "group", "delete", "cli-g1").exit()).isZero();
+    assertThat(admin("flavor", "group", "show", "cli-g1").exit()).isEqualTo(ExitCodes.BAD_INPUT);
+  }
+
+  @Test
+  void theReportCaNeedsNoToken() throws Exception {
+    Path out = dir.resolve("ca.pem");
+    CliRun run =
+        CliRun.of("report", "ca", "--server", server.baseUri().toString(), "-o", out.toString());
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(Files.readString(out)).isEqualTo(server.monitor().identity().caPem());
+    CliRun doc = CliRun.of("report", "ca", "--server", server.baseUri().toString(), "--json");
+    assertThat(doc.json().path("subject").asText()).isEqualTo("CN=Vouch report CA");
+  }
+
+  @Test
+  void aSelfSignedServerIsTrustedOnlyWithItsCertificateAsCacert() throws Exception {
+    Path data = dir.resolve("tls-server");
+    ServerConfig cfg = TestServers.config(data, ServerConfig.TlsMode.SELF_SIGNED, Optional.empty());
+    try (VouchServer tls = VouchServer.start(cfg)) {
+      String url = tls.baseUri().toString();
+      Path cert = TlsCertificates.selfSignedCert(data.toAbsolutePath());
+      CliRun trusted =
+          CliRun.admin(
+              tls.baseUri(), tokenFile, "host", "list", "--cacert", cert.toString(), "--json");
+      assertThat(trusted.exit()).as(trusted.err()).isZero();
+      assertThat(trusted.json().path("hosts").isArray()).isTrue();
+      CliRun untrusted = CliRun.admin(tls.baseUri(), tokenFile, "host", "list");
+      assertThat(untrusted.exit()).isEqualTo(ExitCodes.INTERNAL);
+      assertThat(untrusted.err()).contains("error: connection-failed: " + url);
+      CliRun notPem =
+          CliRun.admin(tls.baseUri(), tokenFile, "host", "list", "--cacert", tokenFile.toString());
+      assertThat(notPem.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    }
+  }
+
+  @Test
+  void theHelpShowsTheAdminVerbs() {
+    CliRun help = CliRun.of("--help");
+    assertThat(help.out()).contains("host ", "Manage the hosts", "VOUCH_SERVER", "--cacert");
+    CliRun host = CliRun.of("host");
+    assertThat(host.out())
+        .contains("list", "show", "add", "remove", "attest", "onboard", "flavors");
+    CliRun flavor = CliRun.of("flavor", "group");
+    assertThat(flavor.out()).contains("list", "show", "put", "delete");
+    CliRun report = CliRun.of("report", "get", "--help");
+    assertThat(report.out()).contains("--server", "--token-file", "--cacert", "--output");
+  }
+
+  @Test
+  void anUnknownReportIsNotFound() {
+    CliRun run = admin("report", "get", UUID.randomUUID().toString());
+    assertThat(run.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(run.err()).contains("error: not-found: no report");
+    CliRun none = admin("report", "list", "--host", "cli-nobody");
+    assertThat(none.exit()).isZero();
+    assertThat(none.out()).contains("no reports for host cli-nobody");
+  }
+
+  static Flavor flavor(UUID id, FlavorPart part, String digestByte) {
+    var description = JsonNodeFactory.instance.objectNode().put("flavor_part", part.name());
+    return new Flavor(
+        new FlavorMeta(id, part, "cli-" + part, "VOUCH", description, Optional.empty()),
+        List.of(
+            new PcrRule(
+                0,
+                HashAlg.SHA256,
+                digestByte.repeat(32),
+                true,
+                Optional.empty(),
+                Optional.empty())),
+        Optional.empty(),
+        Map.of());
+  }
+}

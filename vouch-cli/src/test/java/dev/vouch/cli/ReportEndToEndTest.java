@@ -1,0 +1,137 @@
+package dev.vouch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.server.TestServers;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.VouchServer;
+import dev.vouch.server.monitor.MonitoredSwtpmHosts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI end to end with a monitored host: an swtpm host with a trust agent on a real nats-server,
+ * registered with {@code vouch host add}, attested by the server's scheduler; its report fetched
+ * with {@code vouch report get} and checked offline with {@code vouch report verify} against the CA
+ * from {@code vouch report ca}.
+ */
+class ReportEndToEndTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+  private NatsServer nats;
+  private VouchServer server;
+  private AutoCloseable host;
+  private Path tokenFile;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+    if (host != null) {
+      host.close();
+    }
+    if (nats != null) {
+      nats.close();
+    }
+  }
+
+  private CliRun admin(String... args) {
+    return CliRun.admin(server.baseUri(), tokenFile, args);
+  }
+
+  @Test
+  void aHostsSignedReportVerifiesAndOneFlippedCharacterDoesNot() throws Exception {
+    nats = NatsServer.start();
+    ServerConfig.Hosts hosts =
+        new ServerConfig.Hosts(
+            true,
+            Duration.ofHours(1),
+            Map.of(),
+            Duration.ofSeconds(60),
+            4,
+            "tofu",
+            Duration.ofDays(1),
+            false,
+            Duration.ofSeconds(10),
+            Optional.of(nats.url()),
+            Optional.empty(),
+            false,
+            Optional.empty(),
+            false,
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty());
+    server = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(hosts));
+    tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN);
+    host = MonitoredSwtpmHosts.secureBoot("cli-e2e", dir, server.enrollments(), nats.url());
+
+    CliRun add = admin("host", "add", "cli-e2e", "--connection", "nats");
+    assertThat(add.exit()).as(add.err()).isZero();
+    JsonNode verified = awaitStatus("cli-e2e", "VERIFIED");
+    assertThat(admin("host", "show", "cli-e2e").out()).contains("Host cli-e2e: VERIFIED");
+
+    CliRun list = admin("report", "list", "--host", "cli-e2e", "--limit", "5", "--json");
+    assertThat(list.exit()).as(list.err()).isZero();
+    JsonNode newest = list.json().path("reports").get(0);
+    assertThat(newest.path("id").asText()).isEqualTo(verified.path("last_report_id").asText());
+    assertThat(newest.path("status").asText()).isEqualTo("VERIFIED");
+
+    Path report = dir.resolve("report.jws");
+    CliRun get = admin("report", "get", newest.path("id").asText(), "-o", report.toString());
+    assertThat(get.exit()).as(get.err()).isZero();
+    Path ca = dir.resolve("ca.pem");
+    CliRun fetched =
+        CliRun.of("report", "ca", "--server", server.baseUri().toString(), "-o", ca.toString());
+    assertThat(fetched.exit()).as(fetched.err()).isZero();
+
+    CliRun valid =
+        CliRun.of("report", "verify", report.toString(), "--ca", ca.toString(), "--json");
+    assertThat(valid.exit()).as(valid.out() + valid.err()).isEqualTo(ExitCodes.OK);
+    assertThat(valid.json().path("report").path("host_id").asText()).isEqualTo("cli-e2e");
+    assertThat(valid.json().path("report").path("id").asText())
+        .isEqualTo(newest.path("id").asText());
+
+    String[] parts = Files.readString(report).split("\\.");
+    assertThat(parts).hasSize(3);
+    char[] payload = parts[1].toCharArray();
+    int i = payload.length / 2;
+    payload[i] = payload[i] == 'A' ? 'B' : 'A';
+    Path tampered =
+        Files.writeString(
+            dir.resolve("tampered.jws"), parts[0] + "." + new String(payload) + "." + parts[2]);
+    CliRun bad =
+        CliRun.of("report", "verify", tampered.toString(), "--ca", ca.toString(), "--json");
+    assertThat(bad.exit()).as(bad.out() + bad.err()).isEqualTo(ExitCodes.FAILED);
+    assertThat(bad.json().path("errors").get(0).path("code").asText())
+        .isEqualTo("SIGNATURE_INVALID");
+
+    CliRun attest = admin("host", "attest", "cli-e2e");
+    assertThat(attest.exit()).as(attest.err()).isZero();
+    assertThat(attest.out()).contains("attestation of host cli-e2e queued");
+  }
+
+  private JsonNode awaitStatus(String id, String status) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    JsonNode h = null;
+    while (System.nanoTime() < deadline) {
+      CliRun show = admin("host", "show", id, "--json");
+      assertThat(show.exit()).as(show.err()).isZero();
+      h = show.json();
+      if (status.equals(h.path("status").asText()) && !h.path("last_report_id").isNull()) {
+        return h;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("host " + id + " is " + h + ", expected " + status);
+  }
+}
