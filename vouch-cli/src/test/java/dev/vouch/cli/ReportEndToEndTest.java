@@ -7,12 +7,10 @@ import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
-import dev.vouch.server.monitor.MonitoredSwtpmHosts;
+import dev.vouch.server.monitor.SwtpmHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,28 +50,12 @@ class ReportEndToEndTest {
   @Test
   void aHostsSignedReportVerifiesAndOneFlippedCharacterDoesNot() throws Exception {
     nats = NatsServer.start();
-    ServerConfig.Hosts hosts =
-        new ServerConfig.Hosts(
-            true,
-            Duration.ofHours(1),
-            Map.of(),
-            Duration.ofSeconds(60),
-            4,
-            "tofu",
-            Duration.ofDays(1),
-            false,
-            Duration.ofSeconds(10),
-            Optional.of(nats.url()),
-            Optional.empty(),
-            false,
-            Optional.empty(),
-            false,
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty());
+    ServerConfig.Hosts hosts = ServerConfig.Hosts.defaults().withNatsUrl(nats.url());
     server = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(hosts));
     tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN);
-    host = MonitoredSwtpmHosts.secureBoot("cli-e2e", dir, server.enrollments(), nats.url());
+    host =
+        SwtpmHost.start(
+            "cli-e2e", SwtpmHost.SECURE_BOOT_LOG, dir, server.enrollments(), nats.url());
 
     CliRun add = admin("host", "add", "cli-e2e", "--connection", "nats");
     assertThat(add.exit()).as(add.err()).isZero();

@@ -263,6 +263,29 @@ public record ServerConfig(
       flavorTemplateFiles = List.copyOf(flavorTemplateFiles);
     }
 
+    /** These settings with agents, announcements and events on the NATS server at {@code url}. */
+    public Hosts withNatsUrl(String url) {
+      return new Hosts(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          Optional.of(url),
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles);
+    }
+
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */
     public static Hosts defaults() {
       return new Hosts(

@@ -35,12 +35,14 @@ import java.util.Map;
 
 /**
  * A monitored test host: an swtpm whose PCRs 0-7 hold what its firmware event log says, enrolled
- * with the server's registrar store, and a trust agent answering the verifier over NATS.
+ * with the server's registrar store, and a trust agent answering the verifier over NATS. Public for
+ * the CLI's end-to-end tests, which boot the very same host.
  */
-final class SwtpmHost implements AutoCloseable {
-  static final String SECURE_BOOT_LOG =
+public final class SwtpmHost implements AutoCloseable {
+  public static final String SECURE_BOOT_LOG =
       "/vectors/tpm-eventlog/keylime-binary_bios_measurements-secureboot";
-  static final String NO_SECURE_BOOT_LOG = "/vectors/tpm-eventlog/ubuntu-2104-no-secure-boot.bin";
+  public static final String NO_SECURE_BOOT_LOG =
+      "/vectors/tpm-eventlog/ubuntu-2104-no-secure-boot.bin";
   private static final int EV_NO_ACTION = 3;
   private static final int EV_PLATFORM_CONFIG_FLAGS = 0x0a;
 
@@ -63,7 +65,7 @@ final class SwtpmHost implements AutoCloseable {
   }
 
   /** Boots, enrols and starts a host whose firmware measured {@code logResource}. */
-  static SwtpmHost start(
+  public static SwtpmHost start(
       String id, String logResource, Path dir, EnrollmentStore store, String natsUrl)
       throws Exception {
     Path root = dir.resolve(id);
