@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -337,16 +338,22 @@ public final class HostRegistry {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE hosts SET status = ?, last_attested = ?, last_report_id = ?,"
+                      + " last_reset_count = COALESCE(?, last_reset_count),"
                       + " next_due = CASE WHEN trigger_pending THEN ? ELSE ? END,"
                       + " trigger_pending = FALSE, lease_owner = NULL, lease_until = NULL"
                       + " WHERE id = ? AND lease_owner = ?")) {
             ps.setString(1, outcome.status().name());
             Sql.setInstant(ps, 2, now);
             ps.setString(3, outcome.reportId().orElse(null));
-            Sql.setInstant(ps, 4, now);
-            Sql.setInstant(ps, 5, nextDue);
-            ps.setString(6, hostId);
-            ps.setString(7, owner);
+            if (outcome.resetCount().isPresent()) {
+              ps.setLong(4, outcome.resetCount().getAsLong());
+            } else {
+              ps.setNull(4, Types.BIGINT);
+            }
+            Sql.setInstant(ps, 5, now);
+            Sql.setInstant(ps, 6, nextDue);
+            ps.setString(7, hostId);
+            ps.setString(8, owner);
             ps.executeUpdate();
           }
           if (previous == outcome.status()) {

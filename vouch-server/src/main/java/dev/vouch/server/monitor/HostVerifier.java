@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -177,7 +178,10 @@ public final class HostVerifier implements HostWorker {
               UUID.randomUUID(), host.id(), evidence, trust, now, settings.reportValidity());
       reports.add(report, reportSigner.sign(report));
       return new AttestationOutcome(
-          trust.status(), reasons(trust), Optional.of(report.id().toString()));
+          trust.status(),
+          reasons(trust),
+          Optional.of(report.id().toString()),
+          OptionalLong.of(att.clock().resetCount()));
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }

@@ -530,6 +530,8 @@ public final class MonitorRoutes {
     m.put("next_due", h.nextDue().toString());
     m.put("last_attested", h.lastAttested().map(Instant::toString).orElse(null));
     m.put("last_report_id", h.lastReportId().orElse(null));
+    m.put(
+        "tpm_reset_count", h.lastResetCount().isPresent() ? h.lastResetCount().getAsLong() : null);
     m.put("attesting", h.leaseOwner().orElse(null));
     return m;
   }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.agent.trust.TestPki;
+import dev.vouch.agent.trust.Tls;
 import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.config.ServerConfig;
@@ -77,6 +79,10 @@ class HostMonitoringEndToEndTest {
   }
 
   private void startServer(String goldenMode) throws Exception {
+    startServer(goldenMode, Optional.empty());
+  }
+
+  private void startServer(String goldenMode, Optional<List<Path>> agentTls) throws Exception {
     ServerConfig.Hosts h =
         new ServerConfig.Hosts(
             true,
@@ -89,7 +95,7 @@ class HostMonitoringEndToEndTest {
             false,
             Duration.ofSeconds(10),
             Optional.of(nats.url()),
-            Optional.empty(),
+            agentTls,
             true,
             Optional.of(server.url("/").replaceAll("/$", "")),
             false,
@@ -189,7 +195,9 @@ class HostMonitoringEndToEndTest {
 
     // reboot into changed firmware: the agent announces itself and, TOFU, the new boot is golden
     a.rebootIntoChangedFirmware();
-    awaitNewReport("host-a", HostStatus.VERIFIED, failed.lastReportId());
+    Host rebooted = awaitNewReport("host-a", HostStatus.VERIFIED, failed.lastReportId());
+    assertThat(rebooted.lastResetCount().getAsLong())
+        .isGreaterThan(verifiedA.lastResetCount().getAsLong());
     assertThat(auditActions("host-a")).containsExactly("ADOPTED", "ADOPTED");
     assertThat(http.get("/api/v1/flavors?host=host-a&retired=true", true).json().path("flavors"))
         .hasSize(4);
@@ -233,6 +241,63 @@ class HostMonitoringEndToEndTest {
     JsonNode report = http.get("/api/v1/reports/" + c.lastReportId().orElseThrow(), true).json();
     assertThat(report.path("status").asText()).isEqualTo("SECURE_BOOT_DISABLED");
     awaitCordoned("host-c");
+  }
+
+  @Test
+  void anAgentServingHttpsIsAttestedOverMutualTlsAndAStrangerIsRefused() throws Exception {
+    TestPki pki = TestPki.create("Vouch agents CA");
+    TestPki.Issued verifier = pki.issueTls("verifier");
+    Path cert = pem(dir.resolve("verifier.crt"), verifier.certificate());
+    Path key =
+        java.nio.file.Files.writeString(
+            dir.resolve("verifier.key"),
+            "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(verifier.keys().getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+    Path ca = pem(dir.resolve("agents-ca.crt"), pki.certificate());
+    startServer("tofu", Optional.of(List.of(cert, key, ca)));
+    SwtpmHost h =
+        SwtpmHost.start("host-h", SwtpmHost.SECURE_BOOT_LOG, dir, vouch.enrollments(), nats.url());
+    hosts.add(h);
+    h.stopAgent(); // HTTPS only
+    TestPki.Issued agentCert = pki.issueTls("agent host-h");
+    String url =
+        h.serveHttps(
+            Tls.context(
+                agentCert.keys().getPrivate(),
+                List.of(agentCert.certificate()),
+                List.of(pki.certificate())));
+    TestServers.Reply r =
+        http.post("/api/v1/hosts", "{\"id\":\"host-h\",\"connection\":\"" + url + "\"}", true);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    awaitStatus("host-h", HostStatus.VERIFIED, x -> true);
+
+    // an agent whose certificate another CA issued is not believed, whatever it answers
+    TestPki other = TestPki.create("Someone else's CA");
+    TestPki.Issued stranger = other.issueTls("agent host-h");
+    SwtpmHost impostor =
+        SwtpmHost.start("host-i", SwtpmHost.SECURE_BOOT_LOG, dir, vouch.enrollments(), nats.url());
+    hosts.add(impostor);
+    impostor.stopAgent();
+    String strangerUrl =
+        impostor.serveHttps(
+            Tls.context(
+                stranger.keys().getPrivate(),
+                List.of(stranger.certificate()),
+                List.of(pki.certificate())));
+    http.post("/api/v1/hosts", "{\"id\":\"host-i\",\"connection\":\"" + strangerUrl + "\"}", true);
+    Host refused = awaitStatus("host-i", HostStatus.UNKNOWN, x -> true);
+    assertThat(vouch.monitor().registry().history("host-i")).isEmpty();
+    assertThat(refused.lastReportId()).isEmpty();
+  }
+
+  private static Path pem(Path file, Object object) throws Exception {
+    try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(file);
+        org.bouncycastle.openssl.jcajce.JcaPEMWriter p =
+            new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {
+      p.writeObject(object);
+    }
+    return file;
   }
 
   private void awaitCordoned(String name) throws Exception {

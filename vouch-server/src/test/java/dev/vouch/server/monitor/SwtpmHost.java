@@ -53,6 +53,7 @@ public final class SwtpmHost implements AutoCloseable {
   private final TrustAgent agent;
   private final Connection nats;
   private NatsAgentService service;
+  private dev.vouch.agent.trust.HttpsAgentServer https;
 
   private SwtpmHost(
       String id, Swtpm swtpm, TpmClient tpm, Path logFile, TrustAgent agent, Connection nats) {
@@ -95,6 +96,14 @@ public final class SwtpmHost implements AutoCloseable {
   /** Starts the agent's NATS service, which announces the host (as an agent does at boot). */
   void startAgent() throws Exception {
     service = NatsAgentService.start(agent, nats);
+  }
+
+  /** Also serves quotes over HTTPS with mutual TLS; returns the agent's URL. */
+  String serveHttps(javax.net.ssl.SSLContext tls) throws Exception {
+    https =
+        dev.vouch.agent.trust.HttpsAgentServer.start(
+            agent, new java.net.InetSocketAddress("127.0.0.1", 0), tls);
+    return "https://127.0.0.1:" + https.port();
   }
 
   void stopAgent() {
@@ -182,6 +191,9 @@ public final class SwtpmHost implements AutoCloseable {
   @Override
   public void close() throws Exception {
     stopAgent();
+    if (https != null) {
+      https.close();
+    }
     nats.close();
     tpm.close();
     swtpm.close();
