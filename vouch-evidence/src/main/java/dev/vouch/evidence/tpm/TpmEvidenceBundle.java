@@ -364,6 +364,15 @@ public record TpmEvidenceBundle(
 
   /** This bundle as a version 1 JSON document (the AK as TPM2B_PUBLIC when known, else SPKI). */
   public byte[] toJson() {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJsonNode());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot happen for a tree of strings", e);
+    }
+  }
+
+  /** {@link #toJson()} as a tree, for documents that embed the bundle (agent answers). */
+  public ObjectNode toJsonNode() {
     Base64.Encoder b64 = Base64.getEncoder();
     ObjectNode root = JSON.createObjectNode();
     root.put("version", VERSION);
@@ -394,10 +403,6 @@ public record TpmEvidenceBundle(
     eventLog.ifPresent(l -> root.put("event_log", b64.encodeToString(l)));
     imaLog.ifPresent(l -> root.put("ima_log", b64.encodeToString(l)));
     imaLogAscii.ifPresent(l -> root.put("ima_log_ascii", l));
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot happen for a tree of strings", e);
-    }
+    return root;
   }
 }

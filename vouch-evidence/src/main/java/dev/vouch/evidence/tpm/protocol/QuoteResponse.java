@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.tpm.TpmEvidenceBundle;
-import java.io.IOException;
 import java.util.Objects;
 import java.util.Set;
 
@@ -45,11 +44,7 @@ public record QuoteResponse(
   public byte[] toJson() {
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("host_id", hostId);
-    try {
-      o.set("evidence", Json.MAPPER.readTree(evidence.toJson()));
-    } catch (IOException e) {
-      throw new IllegalStateException("the bundle writes valid JSON", e);
-    }
+    o.set("evidence", evidence.toJsonNode());
     o.set("host", host.toJsonNode());
     o.put("ima_offset", imaOffset);
     return Json.write(o);
