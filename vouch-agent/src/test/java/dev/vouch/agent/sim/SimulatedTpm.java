@@ -1,5 +1,6 @@
 package dev.vouch.agent.sim;
 
+import dev.vouch.agent.tpm.Attestation;
 import dev.vouch.agent.tpm.KeyTemplate;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.crypto.HashAlg;
@@ -177,7 +178,7 @@ public final class SimulatedTpm {
             new TpmAttest.ClockInfo(clock, resetCount, 0, true),
             FIRMWARE_VERSION,
             new TpmAttest.QuoteInfo(selection, pcrDigest));
-    return new Quote(attest, sign(attest), values);
+    return new Quote(new Attestation(attest, sign(attest)), values);
   }
 
   private byte[] sign(byte[] attest) {
@@ -211,24 +212,18 @@ public final class SimulatedTpm {
   /**
    * One quote.
    *
-   * @param attest the TPMS_ATTEST
-   * @param signature its TPMT_SIGNATURE
+   * @param signed the TPMS_ATTEST and its TPMT_SIGNATURE, as the agent's TPM client returns them
    * @param values the quoted register values
    */
-  public record Quote(byte[] attest, byte[] signature, PcrValues values) {
-    public Quote {
-      attest = attest.clone();
-      signature = signature.clone();
-    }
-
-    @Override
+  public record Quote(Attestation signed, PcrValues values) {
+    /** The TPMS_ATTEST. */
     public byte[] attest() {
-      return attest.clone();
+      return signed.attest();
     }
 
-    @Override
+    /** Its TPMT_SIGNATURE. */
     public byte[] signature() {
-      return signature.clone();
+      return signed.signature();
     }
   }
 }

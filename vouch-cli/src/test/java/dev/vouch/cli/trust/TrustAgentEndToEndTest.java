@@ -219,19 +219,7 @@ class TrustAgentEndToEndTest {
   }
 
   private static Enrollment.RegistrarClient inProcess(Registrar r) {
-    return new Enrollment.RegistrarClient() {
-      @Override
-      public Enrollment.Challenge begin(String hostId, Enrollment.Material m) throws Exception {
-        EnrollmentChallenge c =
-            r.begin(new EnrollmentRequest(hostId, m.ekPublic(), m.ekCertificate(), m.akPublic()));
-        return new Enrollment.Challenge(c.id(), c.credentialBlob(), c.encryptedSecret());
-      }
-
-      @Override
-      public void complete(String challengeId, byte[] secret) throws Exception {
-        r.complete(challengeId, secret);
-      }
-    };
+    return dev.vouch.server.monitor.SwtpmHost.inProcess(r);
   }
 
   private static HostAttestor attestor(AgentChannel channel) {

@@ -172,7 +172,8 @@ public final class SwtpmHost implements AutoCloseable {
     return new EkTrust(List.of(certs.get(0)), List.of(certs.get(1)));
   }
 
-  private static Enrollment.RegistrarClient inProcess(Registrar r) {
+  /** A registrar client that calls {@code r} in this process (no HTTP). */
+  public static Enrollment.RegistrarClient inProcess(Registrar r) {
     return new Enrollment.RegistrarClient() {
       @Override
       public Enrollment.Challenge begin(String hostId, Enrollment.Material m) throws Exception {
