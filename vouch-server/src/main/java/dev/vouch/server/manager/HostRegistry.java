@@ -66,6 +66,33 @@ public final class HostRegistry {
   }
 
   /**
+   * Records a host the registrar just enrolled (or enrolled again): a new host is registered as by
+   * {@link #register}; a known one takes the group and connection its agent asked for now and is
+   * due at once, since an agent enrolls when it starts.
+   *
+   * @return true when the host was new
+   */
+  public boolean enrolled(String id, String group, String connection, Instant now) {
+    if (register(id, group, connection, now)) {
+      return true;
+    }
+    db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE hosts SET host_group = ?, connection = ?, next_due = ?,"
+                      + " trigger_pending = TRUE WHERE id = ?")) {
+            ps.setString(1, group);
+            ps.setString(2, connection);
+            Sql.setInstant(ps, 3, now);
+            ps.setString(4, id);
+            return ps.executeUpdate();
+          }
+        });
+    return false;
+  }
+
+  /**
    * Removes a host and its status history (its reports and flavors stay as records).
    *
    * @return false when no such host is registered

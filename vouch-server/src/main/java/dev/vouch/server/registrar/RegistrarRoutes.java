@@ -133,7 +133,7 @@ public final class RegistrarRoutes {
     // the enrollment is recorded first: a host in the registry without an AK would only fail its
     // attestations, and an agent that retries after a failure here re-enrolls idempotently
     boolean added =
-        hosts.register(
+        hosts.enrolled(
             host.hostId(), a.placement().group(), a.placement().connection(), clock.instant());
     LOG.info(
         "host enrolled host={} ak_name={} scheduled={}",

@@ -177,13 +177,21 @@ class RegistrarRoutesTest {
       assertThat(fetched.status()).isEqualTo(200);
       assertThat(fetched.json().get("ak_name").asText()).isEqualTo(host.get("ak_name").asText());
 
-      // the same TPM enrolling again (an agent restart) is accepted and keeps the host scheduled
-      Reply again = http.post(ENROLL, enrollment("node-1", materialA).toString(), false);
+      // the same TPM enrolling again (an agent restart, now over NATS in another group) is
+      // accepted, keeps the host scheduled and moves it where the agent now is, due at once
+      ObjectNode moved = enrollment("node-1", materialA);
+      moved.put("host_group", "lab");
+      moved.put("connection", "nats");
+      Reply again = http.post(ENROLL, moved.toString(), false);
       assertThat(again.status()).isEqualTo(201);
       assertThat(
               http.post(activation(again), secretJson(recover(enrollmentA, again)), false).status())
           .isEqualTo(200);
-      assertThat(new HostRegistry(s.services().database()).list()).hasSize(1);
+      List<Host> scheduled = new HostRegistry(s.services().database()).list();
+      assertThat(scheduled).hasSize(1);
+      assertThat(scheduled.get(0).group()).isEqualTo("lab");
+      assertThat(scheduled.get(0).connection()).isEqualTo("nats");
+      assertThat(scheduled.get(0).nextDue()).isBeforeOrEqualTo(java.time.Instant.now());
 
       JsonNode paths = http.get("/api/v1/openapi.json", false).json().get("paths");
       assertThat(paths.has(ENROLL)).isTrue();
