@@ -6,7 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.agent.trust.TestPki;
 import dev.vouch.agent.trust.Tls;
+import dev.vouch.policy.flavor.Flavor;
+import dev.vouch.policy.flavor.FlavorJson;
+import dev.vouch.policy.flavor.FlavorMeta;
 import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.policy.flavor.ImaMeasurement;
+import dev.vouch.policy.flavor.SignedFlavor;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
@@ -83,6 +88,12 @@ class HostMonitoringEndToEndTest {
   }
 
   private void startServer(String goldenMode, Optional<List<Path>> agentTls) throws Exception {
+    startServer(goldenMode, agentTls, false, List.of());
+  }
+
+  private void startServer(
+      String goldenMode, Optional<List<Path>> agentTls, boolean ima, List<Path> templates)
+      throws Exception {
     ServerConfig.Hosts h =
         new ServerConfig.Hosts(
             true,
@@ -92,7 +103,7 @@ class HostMonitoringEndToEndTest {
             8,
             goldenMode,
             Duration.ofDays(1),
-            false,
+            ima,
             Duration.ofSeconds(10),
             Optional.of(nats.url()),
             agentTls,
@@ -102,7 +113,7 @@ class HostMonitoringEndToEndTest {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
-            List.of());
+            templates);
     vouch = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(h));
     http = new TestServers.Client(vouch.baseUri());
   }
@@ -289,6 +300,68 @@ class HostMonitoringEndToEndTest {
     Host refused = awaitStatus("host-i", HostStatus.UNKNOWN, x -> true);
     assertThat(vouch.monitor().registry().history("host-i")).isEmpty();
     assertThat(refused.lastReportId()).isEmpty();
+  }
+
+  @Test
+  void imaFlavorsJudgeTheFileMeasurementsTheQuotedPcr10Covers() throws Exception {
+    Path template =
+        java.nio.file.Files.writeString(
+            dir.resolve("ima-template.json"),
+            """
+            {"label": "tpm2-with-ima", "condition": ["tpm.version == '2.0'"],
+             "flavor_parts": {
+               "PLATFORM": {"pcr_rules": [
+                 {"pcr": {"index": 0, "bank": ["SHA256"]}, "pcr_matches": true},
+                 {"pcr": {"index": 7, "bank": ["SHA256"]}, "pcr_matches": true}]},
+               "IMA": {"meta": {"vendor": "Linux"}, "pcr_rules": []}}}
+            """);
+    startServer("tofu", Optional.empty(), true, List.of(template));
+    SwtpmHost m =
+        SwtpmHost.start(
+            "host-m",
+            SwtpmHost.SECURE_BOOT_LOG,
+            Optional.of(SwtpmHost.IMA_LIST),
+            dir,
+            vouch.enrollments(),
+            nats.url());
+    hosts.add(m);
+    http.post("/api/v1/hosts", "{\"id\":\"host-m\",\"connection\":\"nats\"}", true);
+    Host first = awaitStatus("host-m", HostStatus.VERIFIED, h -> true);
+
+    // the administrator takes the host's files as the IMA baseline
+    TestServers.Reply made =
+        http.post("/api/v1/hosts/host-m/flavors", "{\"parts\":[\"IMA\"]}", true);
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    String imaId = made.json().path("flavors").get(0).path("id").asText();
+    JsonNode signed = http.get("/api/v1/flavors/" + imaId, true).json().path("signed");
+    assertThat(signed.toString()).contains("boot_aggregate");
+    http.post("/api/v1/hosts/host-m/attest", "", true);
+    Host withIma = awaitNewReport("host-m", HostStatus.VERIFIED, first.lastReportId());
+
+    // a second IMA baseline that expects another digest for one file: ALL_OF now fails
+    Flavor baseline = FlavorJson.readSigned(signed).flavor();
+    List<ImaMeasurement> files = new ArrayList<>(baseline.ima().orElseThrow());
+    files.set(files.size() - 1, new ImaMeasurement(files.getLast().file(), "ee".repeat(32)));
+    FlavorMeta m0 = baseline.meta();
+    Flavor other =
+        new Flavor(
+            new FlavorMeta(
+                java.util.UUID.randomUUID(),
+                m0.part(),
+                m0.label(),
+                m0.vendor(),
+                m0.description(),
+                m0.schemaUri()),
+            baseline.pcrs(),
+            Optional.of(files),
+            baseline.sections());
+    String changed = FlavorJson.writeSigned(SignedFlavor.unsigned(other)).toString();
+    TestServers.Reply imported = http.post("/api/v1/flavors", changed, true);
+    assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+    http.post("/api/v1/hosts/host-m/attest", "", true);
+    awaitNewReport("host-m", HostStatus.ATTESTATION_FAILED, withIma.lastReportId());
+    assertThat(vouch.monitor().registry().history("host-m").getLast().reasons())
+        .anySatisfy(r -> assertThat(r).startsWith("IMA"));
   }
 
   private static Path pem(Path file, Object object) throws Exception {

@@ -11,6 +11,8 @@ import dev.vouch.agent.trust.TrustAgentConfig;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.evidence.tpm.ima.ImaEntry;
+import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.server.registrar.EkTrust;
 import dev.vouch.server.registrar.EnrollmentChallenge;
 import dev.vouch.server.registrar.EnrollmentRequest;
@@ -41,6 +43,7 @@ import java.util.Map;
 public final class SwtpmHost implements AutoCloseable {
   public static final String SECURE_BOOT_LOG =
       "/vectors/tpm-eventlog/keylime-binary_bios_measurements-secureboot";
+  public static final String IMA_LIST = "/vectors/ima/rust-keylime-binary_runtime_measurements";
   public static final String NO_SECURE_BOOT_LOG =
       "/vectors/tpm-eventlog/ubuntu-2104-no-secure-boot.bin";
   private static final int EV_NO_ACTION = 3;
@@ -69,6 +72,21 @@ public final class SwtpmHost implements AutoCloseable {
   public static SwtpmHost start(
       String id, String logResource, Path dir, EnrollmentStore store, String natsUrl)
       throws Exception {
+    return start(id, logResource, java.util.Optional.empty(), dir, store, natsUrl);
+  }
+
+  /**
+   * The same, and when {@code imaResource} is given its kernel's IMA measured that binary list:
+   * each entry extended into SHA-256 PCR 10 (all ones for a violation), as kernels since 5.1 do.
+   */
+  public static SwtpmHost start(
+      String id,
+      String logResource,
+      java.util.Optional<String> imaResource,
+      Path dir,
+      EnrollmentStore store,
+      String natsUrl)
+      throws Exception {
     Path root = dir.resolve(id);
     Files.createDirectories(root.resolve("etc"));
     Files.createDirectories(root.resolve("proc/sys/kernel"));
@@ -82,12 +100,26 @@ public final class SwtpmHost implements AutoCloseable {
     Swtpm swtpm = Swtpm.start();
     TpmClient tpm = swtpm.client();
     measure(tpm, Files.readAllBytes(log));
+    Path ima = root.resolve("ima");
+    if (imaResource.isPresent()) {
+      try (InputStream in = SwtpmHost.class.getResourceAsStream(imaResource.get())) {
+        Files.write(ima, in.readAllBytes());
+      }
+      for (ImaEntry e : ImaLog.parseBinary(Files.readAllBytes(ima)).entries()) {
+        byte[] d = new byte[32];
+        if (e.violation()) {
+          java.util.Arrays.fill(d, (byte) 0xff);
+        } else {
+          d = HashAlg.SHA256.digest(e.hashedBytes());
+        }
+        tpm.pcrExtend(e.pcr(), Map.of(HashAlg.SHA256, d));
+      }
+    }
     Registrar registrar =
         new Registrar(
             ekRoots(), store, Clock.systemUTC(), Duration.ofSeconds(60), new SecureRandom());
     PersistentKey ak = Enrollment.withDefaults(tpm).enroll(id, inProcess(registrar));
-    TrustAgent agent =
-        new TrustAgent(new TrustAgentConfig(id, log, root.resolve("no-ima"), root), tpm, ak);
+    TrustAgent agent = new TrustAgent(new TrustAgentConfig(id, log, ima, root), tpm, ak);
     SwtpmHost h = new SwtpmHost(id, swtpm, tpm, log, agent, Nats.connect(natsUrl));
     h.startAgent();
     return h;
