@@ -2,7 +2,6 @@ package dev.vouch.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.crypto.ECDHDecrypter;
 import com.nimbusds.jose.jwk.Curve;
@@ -11,15 +10,17 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import dev.vouch.agent.kbs.EvidenceProvider;
 import dev.vouch.agent.kbs.KbsClient;
 import dev.vouch.agent.kbs.SampleEvidenceProvider;
+import dev.vouch.agent.sim.SimulatedTpm;
 import dev.vouch.core.Claims;
 import dev.vouch.core.Failure;
 import dev.vouch.core.Tee;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.VerifiedEvidence;
 import dev.vouch.core.bytes.Hex;
-import dev.vouch.core.crypto.Crypto;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.tpm.PcrSelection;
+import dev.vouch.evidence.tpm.TpmEvidenceBundle;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import dev.vouch.policy.Appraisal;
 import dev.vouch.policy.DefaultPolicies;
@@ -47,15 +48,9 @@ import dev.vouch.server.kbs.ResponseEncryptor;
 import dev.vouch.server.kbs.RuntimeDataBinding;
 import dev.vouch.server.kbs.TeePublicKey;
 import io.javalin.Javalin;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.ByteBuffer;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +60,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -236,18 +232,16 @@ public final class KbsLoad {
   }
 
   /**
-   * A TPM stand-in for load: TPMS_ATTEST quotes over SHA-256 PCRs 0-23 (all zero) signed with a
-   * software ECDSA P-256 key, in the Vouch TPM evidence bundle with the AK as SPKI.
+   * A TPM stand-in for load: the simulated TPM's TPMS_ATTEST quotes over SHA-256 PCRs 0-23 (all
+   * zero), signed with its software ECDSA P-256 AK, in the Vouch TPM evidence bundle.
    */
   static final class SoftwareTpm implements EvidenceProvider {
-    final KeyPair ak;
+    private static final int[] ALL_PCRS = java.util.stream.IntStream.range(0, 24).toArray();
+    final SimulatedTpm tpm = new SimulatedTpm(new java.security.SecureRandom());
     final String akSpkiSha256;
 
     SoftwareTpm() throws Exception {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      ak = g.generateKeyPair();
-      akSpkiSha256 = Hex.encode(HashAlg.SHA256.digest(ak.getPublic().getEncoded()));
+      akSpkiSha256 = Hex.encode(HashAlg.SHA256.digest(tpm.akKey().publicKey().getEncoded()));
     }
 
     @Override
@@ -257,62 +251,18 @@ public final class KbsLoad {
 
     @Override
     public JsonNode evidence(byte[] digest) {
-      try {
-        byte[] extra = Arrays.copyOf(digest, 32);
-        ByteArrayOutputStream a = new ByteArrayOutputStream();
-        ByteBuffer b = ByteBuffer.allocate(512);
-        b.putInt(0xff544347).putShort((short) 0x8018);
-        b.putShort((short) 34).putShort((short) 0x000b).put(new byte[32]); // qualifiedSigner
-        b.putShort((short) extra.length).put(extra);
-        b.putLong(1000).putInt(1).putInt(0).put((byte) 1); // clockInfo, safe
-        b.putLong(0x0102030405060708L);
-        b.putInt(1).putShort((short) 0x000b).put((byte) 3).put(new byte[] {-1, -1, -1});
-        byte[] pcrDigest = HashAlg.SHA256.digest(new byte[24 * 32]);
-        b.putShort((short) 32).put(pcrDigest);
-        a.write(b.array(), 0, b.position());
-        byte[] attest = a.toByteArray();
-        Signature s = Signature.getInstance("SHA256withECDSA", Crypto.bouncyCastle());
-        s.initSign(ak.getPrivate());
-        s.update(attest);
-        byte[][] rs = derToRs(s.sign());
-        ByteBuffer sig = ByteBuffer.allocate(8 + rs[0].length + rs[1].length);
-        sig.putShort((short) 0x0018).putShort((short) 0x000b);
-        sig.putShort((short) rs[0].length).put(rs[0]).putShort((short) rs[1].length).put(rs[1]);
-        ObjectNode n = JSON.createObjectNode();
-        n.put("version", 1);
-        n.putObject("ak")
-            .put("spki", Base64.getEncoder().encodeToString(ak.getPublic().getEncoded()));
-        ObjectNode q = n.putArray("quotes").addObject();
-        q.put("attest", Base64.getEncoder().encodeToString(attest));
-        q.put("signature", Base64.getEncoder().encodeToString(sig.array()));
-        ObjectNode bank = n.putObject("pcrs").putObject("sha256");
-        for (int i = 0; i < 24; i++) {
-          bank.put(Integer.toString(i), "00".repeat(32));
-        }
-        return n;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    private static byte[][] derToRs(byte[] der) {
-      int off = 2;
-      if ((der[1] & 0x80) != 0) {
-        off += der[1] & 0x7f;
-      }
-      int rl = der[off + 1];
-      byte[] r = Arrays.copyOfRange(der, off + 2, off + 2 + rl);
-      off = off + 2 + rl;
-      int sl = der[off + 1];
-      byte[] s = Arrays.copyOfRange(der, off + 2, off + 2 + sl);
-      return new byte[][] {fixed(r), fixed(s)};
-    }
-
-    private static byte[] fixed(byte[] v) {
-      byte[] out = new byte[32];
-      int n = Math.min(32, v.length);
-      System.arraycopy(v, v.length - n, out, 32 - n, n);
-      return out;
+      SimulatedTpm.Quote q =
+          tpm.quote(Arrays.copyOf(digest, 32), PcrSelection.of(HashAlg.SHA256, ALL_PCRS));
+      return new TpmEvidenceBundle(
+              tpm.akKey(),
+              Optional.empty(),
+              List.of(),
+              List.of(new TpmEvidenceBundle.Quote(q.attest(), q.signature())),
+              q.values(),
+              Optional.empty(),
+              Optional.empty(),
+              Optional.empty())
+          .toJsonNode();
     }
   }
 
