@@ -1,5 +1,7 @@
 package dev.vouch.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vouch.agent.tpm.Attestation;
 import dev.vouch.agent.tpm.EkTemplate;
 import dev.vouch.agent.tpm.KeyTemplate;
@@ -49,6 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     boolean ok = realCloudEvidence(out);
     ok &= liveSoftwareTpm(out);
+    ok &= DemoMonitoring.run(out, firmwareLog());
     out.println();
     out.println(ok ? "Demo finished: every check behaved as expected." : "Demo found a problem.");
     out.flush();
@@ -160,6 +163,12 @@ final class DemoCommand implements Callable<Integer> {
       out.println("   UNEXPECTED FAILURE " + e);
       return false;
     }
+  }
+
+  /** The GCE VM's firmware event log from part 1 (Secure Boot on, locality 0). */
+  private static byte[] firmwareLog() throws IOException {
+    JsonNode bundle = new ObjectMapper().readTree(resource("gce-cos-85-bundle.json"));
+    return java.util.Base64.getDecoder().decode(bundle.path("event_log").asText());
   }
 
   private static void expectRejection(

@@ -21,6 +21,10 @@ class DemoCommandTest {
         .contains("REJECTED as expected (one bit flipped in the event log): EVENT_LOG_MISMATCH")
         .contains("IMA entries quoted: 3 (per_bank)")
         .contains("NONCE_MISMATCH")
+        .contains("first attestation: VERIFIED")
+        .contains("signature VALID against the report CA, overall trust true, Secure Boot on")
+        .contains("after an unexpected extend of PCR 1: ATTESTATION_FAILED (EVENT_LOG_MISMATCH)")
+        .contains("after a reboot: VERIFIED; first measurements after a reboot")
         .contains("every check behaved as expected");
   }
 }

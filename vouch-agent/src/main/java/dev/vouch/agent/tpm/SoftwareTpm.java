@@ -1,5 +1,10 @@
 package dev.vouch.agent.tpm;
 
+import dev.vouch.core.Failure;
+import dev.vouch.core.VerificationException;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.eventlog.TcgEvent;
+import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -11,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -21,6 +27,7 @@ import java.util.stream.Stream;
  * manager in front of it: flush what you load.
  */
 public final class SoftwareTpm implements AutoCloseable {
+  private static final int EV_NO_ACTION = 3;
   private final Path stateDir;
   private final Process process;
   private final int port;
@@ -217,6 +224,55 @@ public final class SoftwareTpm implements AutoCloseable {
       }
     } catch (IOException ignored) {
       // temporary files; leaving them behind changes nothing
+    }
+  }
+
+  /**
+   * The certificates of swtpm's local CA, which signs the EK certificates {@link #manufacture}
+   * makes: its root and its issuing certificate (PEM paths), found through {@code
+   * /etc/swtpm-localca.conf} as {@code swtpm_localca} finds them. A verifier trusts these roots to
+   * enroll software TPMs.
+   */
+  public static List<Path> localCaCertificates() throws IOException {
+    String statedir = "/var/lib/swtpm-localca";
+    String issuer = null;
+    Path conf = Path.of("/etc/swtpm-localca.conf");
+    if (Files.isReadable(conf)) {
+      for (String line : Files.readAllLines(conf)) {
+        String[] kv = line.split("=", 2);
+        if (kv.length == 2 && kv[0].strip().equals("statedir")) {
+          statedir = kv[1].strip();
+        } else if (kv.length == 2 && kv[0].strip().equals("issuercert")) {
+          issuer = kv[1].strip();
+        }
+      }
+    }
+    return List.of(
+        Path.of(statedir, "swtpm-localca-rootca-cert.pem"),
+        Path.of(issuer != null ? issuer : statedir + "/issuercert.pem"));
+  }
+
+  /**
+   * Extends the SHA-256 digest of every measured event for PCRs 0-7 of a firmware event log into
+   * {@code tpm}, as that firmware did at boot: a software TPM then quotes what the log says. The
+   * log must start at locality 0 (swtpm's PCR 0 starts at zero).
+   *
+   * @throws VerificationException when the log does not parse or an event has no SHA-256 digest
+   */
+  public static void measureFirmware(TpmClient tpm, byte[] eventLog)
+      throws VerificationException, TpmException {
+    for (TcgEvent e : TcgEventLog.parse(eventLog).events()) {
+      if (e.header().type() == EV_NO_ACTION || e.header().pcr() > 7) {
+        continue;
+      }
+      byte[] d =
+          e.header()
+              .digest(HashAlg.SHA256)
+              .orElseThrow(
+                  () ->
+                      new VerificationException(
+                          Failure.MALFORMED, "an event of the log has no SHA-256 digest"));
+      tpm.pcrExtend(e.header().pcr(), Map.of(HashAlg.SHA256, d));
     }
   }
 }

@@ -71,24 +71,10 @@ public final class Swtpm implements AutoCloseable {
   }
 
   private static void copyLocalCa(Path to) throws IOException {
-    Path conf = Path.of("/etc/swtpm-localca.conf");
-    String statedir = "/var/lib/swtpm-localca";
-    String issuer = null;
-    if (Files.isReadable(conf)) {
-      for (String line : Files.readAllLines(conf)) {
-        String[] kv = line.split("=", 2);
-        if (kv.length == 2 && kv[0].strip().equals("statedir")) {
-          statedir = kv[1].strip();
-        } else if (kv.length == 2 && kv[0].strip().equals("issuercert")) {
-          issuer = kv[1].strip();
-        }
-      }
-    }
-    Path issuerCert = Path.of(issuer != null ? issuer : statedir + "/issuercert.pem");
-    Path rootCert = Path.of(statedir, "swtpm-localca-rootca-cert.pem");
+    List<Path> ca = SoftwareTpm.localCaCertificates();
     Files.createDirectories(to);
-    Files.copy(rootCert, to.resolve("root.pem"), StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(issuerCert, to.resolve("issuer.pem"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(ca.get(0), to.resolve("root.pem"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(ca.get(1), to.resolve("issuer.pem"), StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** Skips the test when {@code tool} is missing, or fails under -Dvouch.require.tools=true. */

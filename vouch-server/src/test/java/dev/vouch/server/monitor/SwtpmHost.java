@@ -9,8 +9,6 @@ import dev.vouch.agent.trust.NatsAgentService;
 import dev.vouch.agent.trust.TrustAgent;
 import dev.vouch.agent.trust.TrustAgentConfig;
 import dev.vouch.core.crypto.HashAlg;
-import dev.vouch.evidence.tpm.eventlog.TcgEvent;
-import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.ima.ImaEntry;
 import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.server.registrar.EkTrust;
@@ -171,14 +169,7 @@ public final class SwtpmHost implements AutoCloseable {
 
   /** Extends the SHA-256 digest of every measured event of PCRs 0-7, as firmware would. */
   static void measure(TpmClient tpm, byte[] log) throws Exception {
-    for (TcgEvent e : TcgEventLog.parse(log).events()) {
-      if (e.header().type() == EV_NO_ACTION || e.header().pcr() > 7) {
-        continue;
-      }
-      tpm.pcrExtend(
-          e.header().pcr(),
-          Map.of(HashAlg.SHA256, e.header().digest(HashAlg.SHA256).orElseThrow()));
-    }
+    dev.vouch.agent.tpm.SoftwareTpm.measureFirmware(tpm, log);
   }
 
   /** Appends a TCG_PCR_EVENT2 for PCR 1 with a SHA-256 digest (the log's only bank). */
