@@ -42,9 +42,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * answer, verification), and from the hosts' quote times the misses (two attestations of a host
  * more than two intervals apart) and duplicates (less than half an interval apart).
  *
- * <p>Usage: {@code HostLoad [HOSTS] [INTERVAL_S] [DURATION_S] [REPLICAS] [JDBC_URL] [DB_USER]}
- * (defaults 500 hosts, 5 s, 30 s, 2 replicas, {@code jdbc:postgresql://127.0.0.1:5432/postgres},
- * user postgres, no password). The run creates a scratch database on that PostgreSQL server (every
+ * <p>Usage: {@code HostLoad [HOSTS] [INTERVAL_S] [DURATION_S] [REPLICAS] [JDBC_URL] [DB_USER]
+ * [CONCURRENCY]} (defaults 500 hosts, 5 s, 30 s, 2 replicas, {@code
+ * jdbc:postgresql://127.0.0.1:5432/postgres}, user postgres, no password, 16 attestations at once
+ * per replica). The run creates a scratch database on that PostgreSQL server (every
  * host in a database is attested, so it cannot share one) and drops it at the end. A nats-server is
  * started from /usr/sbin or the PATH.
  */
@@ -58,6 +59,7 @@ public final class HostLoad {
     int replicas = args.length > 3 ? Integer.parseInt(args[3]) : 2;
     String server = args.length > 4 ? args[4] : "jdbc:postgresql://127.0.0.1:5432/postgres";
     Optional<String> user = Optional.of(args.length > 5 ? args[5] : "postgres");
+    int concurrency = args.length > 6 ? Integer.parseInt(args[6]) : 16;
     java.util.logging.LogManager.getLogManager().reset();
 
     AttestationScheduler.Settings settings =
@@ -65,7 +67,7 @@ public final class HostLoad {
             new PollIntervals(interval, Map.of()),
             Duration.ofSeconds(10),
             25,
-            16,
+            concurrency,
             Duration.ofMillis(50));
     byte[] runId = new byte[4];
     new SecureRandom().nextBytes(runId);
