@@ -89,7 +89,6 @@ public final class OncePerInterval {
             .sorted()
             .toArray();
     int hosts = fleet.hostIds().size();
-    long missed = hosts + hosts / 2;
     Duration length = Duration.between(run.start(), run.end());
     List<String> problems = new ArrayList<>();
     int retakes = 0;
@@ -105,12 +104,12 @@ public final class OncePerInterval {
       }
       firstRound = max(firstRound, Duration.between(run.start(), quotes.get(0)));
       boolean retaken = false;
+      Instant leaseEnd = killedLeases.get(id);
       for (int i = 1; i < quotes.size(); i++) {
         Instant previous = quotes.get(i - 1);
         Duration gap = Duration.between(previous, quotes.get(i));
         longest = max(longest, gap);
         if (gap.compareTo(schedule.interval().minus(schedule.early())) < 0) {
-          Instant leaseEnd = killedLeases.get(id);
           boolean diedWithKilled =
               leaseEnd != null
                   && !previous.isBefore(run.killStart().minus(schedule.late()))
@@ -133,25 +132,14 @@ public final class OncePerInterval {
         } else {
           shortest = min(shortest, gap);
         }
-        long others =
-            servedBetween(all, previous, quotes.get(i))
-                - 1
-                - lockedByKilled(all, run, killedLeases.get(id), previous, quotes.get(i));
-        if (others > missed) {
-          problems.add(id + ": missed a round, " + others + " other attestations in between");
-        }
+        missed(all, run, hosts, leaseEnd, previous, quotes.get(i))
+            .ifPresent(why -> problems.add(id + ": missed a round, " + why));
       }
       if (retaken) {
         retakes++;
       }
-      Instant last = quotes.get(quotes.size() - 1);
-      long after =
-          servedBetween(all, last, run.end())
-              - 1
-              - lockedByKilled(all, run, killedLeases.get(id), last, run.end());
-      if (after > missed) {
-        problems.add(id + ": missed the last round, " + after + " other attestations since");
-      }
+      missed(all, run, hosts, killedLeases.get(id), quotes.get(quotes.size() - 1), run.end())
+          .ifPresent(why -> problems.add(id + ": missed the last round, " + why));
     }
     return new Verdict(problems, all.length, retakes, firstRound, shortest, longest);
   }
@@ -172,17 +160,30 @@ public final class OncePerInterval {
   }
 
   /**
-   * The attestations of other hosts made between the kill and the end of the killed replica's lease
-   * on a host ({@code leaseEnd}, null when it held none), when that wait lies between two
-   * attestations of the host at {@code from} and {@code to}.
+   * Why the host attested at {@code from} and next at {@code to} missed a round, if it did: the
+   * others were attested one and a half rounds' worth in between. When the killed replica's lease
+   * on the host ran out in between ({@code leaseEnd}, null when it held none), the wait for it does
+   * not count: the host missed a round if the others went one and a half rounds from its last
+   * attestation to the kill, or a whole round from the lease's end to its next attestation.
    */
-  private static long lockedByKilled(
-      long[] all, Run run, Instant leaseEnd, Instant from, Instant to) {
+  private static Optional<String> missed(
+      long[] all, Run run, int hosts, Instant leaseEnd, Instant from, Instant to) {
+    long roundAndHalf = hosts + hosts / 2;
     if (leaseEnd == null || leaseEnd.isBefore(from) || leaseEnd.isAfter(to)) {
-      return 0;
+      long others = servedBetween(all, from, to) - 1;
+      return others > roundAndHalf
+          ? Optional.of(others + " other attestations in between")
+          : Optional.empty();
     }
-    Instant locked = from.isAfter(run.killStart()) ? from : run.killStart();
-    return servedBetween(all, locked, leaseEnd);
+    long before =
+        from.isBefore(run.killStart()) ? servedBetween(all, from, run.killStart()) - 1 : 0;
+    long after = servedBetween(all, leaseEnd, to) - (to.equals(run.end()) ? 0 : 1);
+    if (before > roundAndHalf) {
+      return Optional.of(before + " other attestations before the kill");
+    }
+    return after > hosts
+        ? Optional.of(after + " other attestations after the killed replica's lease ran out")
+        : Optional.empty();
   }
 
   private static double seconds(Instant from, Instant to) {

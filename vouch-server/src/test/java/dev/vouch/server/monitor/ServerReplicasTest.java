@@ -140,12 +140,18 @@ class ServerReplicasTest {
         HostRegistry registryB = b.monitor().registry();
 
         // kill replica A a fifth into the second round, while it holds leases
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
         while (fleet.totalServed() < HOSTS + HOSTS / 5 && System.nanoTime() < deadline) {
           Thread.sleep(5);
         }
-        // A's leases before the kill, and after it those A claimed or renewed meanwhile
+        // A's leases before the kill (waiting for A to be in the middle of a batch), and after it
+        // those A claimed or renewed meanwhile
         Map<String, Instant> heldByA = OncePerInterval.leasesOf(registryB, ownerA);
+        while (heldByA.isEmpty() && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+          heldByA = OncePerInterval.leasesOf(registryB, ownerA);
+        }
+        assertThat(heldByA).as("A's leases when it is killed").isNotEmpty();
         Instant killStart = Instant.now();
         a.close();
         aClosed = true;
