@@ -286,6 +286,33 @@ public record ServerConfig(
           flavorTemplateFiles);
     }
 
+    /**
+     * These settings with every host polled every {@code poll} (group intervals kept) under leases
+     * of {@code leaseDuration}, {@code concurrency} attestations at once per replica. The lease
+     * must outlast the slowest attestation.
+     */
+    public Hosts withSchedule(Duration poll, Duration leaseDuration, int concurrency) {
+      return new Hosts(
+          enabled,
+          poll,
+          groupPolls,
+          leaseDuration,
+          concurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles);
+    }
+
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */
     public static Hosts defaults() {
       return new Hosts(

@@ -37,13 +37,8 @@ import org.junit.jupiter.api.Test;
  * Two scheduler replicas on one PostgreSQL database attest 500 simulated hosts over a real
  * nats-server with the server's whole host verification ({@link HostVerifier}: {@link HostAttestor}
  * over {@link NatsAgentChannel}, golden flavors, flavor match, signed reports stored) every 10 s;
- * one replica is killed mid-round. From the times the hosts served quotes it checks that every host
- * was attested once per round: none twice (two attestations of a host are never closer than the
- * interval, except once for a host the dead replica was attesting when it died, and then only after
- * that replica's lease ran out) and none missed (between two attestations of a host, or after its
- * last, the others are never attested one and a half rounds' worth: a host skipped while the rest
- * went round). Misses are counted in rounds rather than seconds so that a machine too busy to keep
- * the interval (every host late alike) is told apart from a host the replicas lost.
+ * one replica is killed mid-round. {@link OncePerInterval} judges from the times the hosts served
+ * quotes that every host was attested once per round, none twice and none missed.
  */
 class ManagerReplicasLoadTest {
   private static final int HOSTS = 500;
@@ -82,38 +77,6 @@ class ManagerReplicasLoadTest {
       roundNanos.add(System.nanoTime() - t0);
       return o;
     }
-  }
-
-  private static long micros(Instant t) {
-    return TimeUnit.SECONDS.toMicros(t.getEpochSecond()) + t.getNano() / 1000;
-  }
-
-  /** How many of the sorted quote times lie in [from, to]. */
-  private static long servedBetween(long[] all, Instant from, Instant to) {
-    return upperBound(all, micros(to)) - upperBound(all, micros(from) - 1);
-  }
-
-  /** The number of entries of sorted {@code a} that are at most {@code key}. */
-  private static int upperBound(long[] a, long key) {
-    int lo = 0;
-    int hi = a.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (a[mid] <= key) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
-  private static Duration max(Duration a, Duration b) {
-    return a.compareTo(b) >= 0 ? a : b;
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static AttestingWorker worker(
@@ -168,6 +131,7 @@ class ManagerReplicasLoadTest {
               regA, "replica-a", Clock.systemUTC(), SETTINGS, workerA, c -> {});
       Instant killStart;
       Instant killEnd;
+      Map<String, Instant> killedLeases;
       Instant start;
       Instant end;
       try (AttestationScheduler b =
@@ -181,69 +145,21 @@ class ManagerReplicasLoadTest {
         while (fleet.totalServed() < HOSTS + HOSTS / 5 && System.nanoTime() < deadline) {
           Thread.sleep(5);
         }
+        killedLeases = OncePerInterval.leasesOf(regB, "replica-a");
         killStart = Instant.now();
         a.close();
         killEnd = Instant.now();
+        killedLeases.putAll(OncePerInterval.leasesOf(regB, "replica-a"));
         Thread.sleep(Duration.between(Instant.now(), start.plus(RUN)).toMillis());
         end = Instant.now();
       }
 
-      // every quote served, in time order: a host skipped while the others went round is a miss
-      // whatever the machine's speed (a slow machine makes every host late, not one)
-      long[] all =
-          fleet.hostIds().stream()
-              .flatMap(id -> fleet.quotesServed(id).stream())
-              .filter(t -> !t.isAfter(end))
-              .mapToLong(ManagerReplicasLoadTest::micros)
-              .sorted()
-              .toArray();
-      List<String> problems = new ArrayList<>();
-      int retakes = 0;
-      Duration firstRound = Duration.ZERO;
-      Duration shortest = RUN;
-      Duration longest = Duration.ZERO;
-      for (String id : fleet.hostIds()) {
-        List<Instant> quotes =
-            fleet.quotesServed(id).stream().filter(t -> !t.isAfter(end)).toList();
-        // the first round starts cold with every host due at once (on a busy machine it may take
-        // most of an interval); the schedule is judged from each host's first attestation on
-        if (quotes.size() < 2) {
-          problems.add(id + ": attested " + quotes.size() + " times in " + RUN.toSeconds() + " s");
-          continue;
-        }
-        firstRound = max(firstRound, Duration.between(start, quotes.get(0)));
-        boolean retaken = false;
-        for (int i = 1; i < quotes.size(); i++) {
-          Duration gap = Duration.between(quotes.get(i - 1), quotes.get(i));
-          longest = max(longest, gap);
-          if (gap.compareTo(INTERVAL.minus(EARLY)) < 0) {
-            Instant byA = workerA.lastStarted.get(id);
-            boolean diedWithA =
-                byA != null
-                    && !byA.isAfter(killEnd)
-                    && !quotes.get(i - 1).isBefore(killStart.minus(LATE))
-                    && !quotes.get(i - 1).isAfter(killEnd)
-                    && gap.compareTo(LEASE.minusMillis(100)) >= 0;
-            if (!diedWithA || retaken) {
-              problems.add(id + ": attested twice within " + gap.toMillis() + " ms");
-            }
-            retaken = true;
-          } else {
-            shortest = min(shortest, gap);
-          }
-          long others = servedBetween(all, quotes.get(i - 1), quotes.get(i)) - 1;
-          if (others > HOSTS + HOSTS / 2) {
-            problems.add(id + ": missed a round, " + others + " other attestations in between");
-          }
-        }
-        if (retaken) {
-          retakes++;
-        }
-        long after = servedBetween(all, quotes.get(quotes.size() - 1), end) - 1;
-        if (after > HOSTS + HOSTS / 2) {
-          problems.add(id + ": missed the last round, " + after + " other attestations since");
-        }
-      }
+      OncePerInterval.Verdict v =
+          OncePerInterval.check(
+              fleet,
+              new OncePerInterval.Schedule(INTERVAL, EARLY, LATE),
+              new OncePerInterval.Run(start, end, killStart, killEnd),
+              killedLeases);
 
       long[] rounds =
           new ArrayList<Long>() {
@@ -266,12 +182,12 @@ class ManagerReplicasLoadTest {
           rounds.length / seconds,
           rounds[rounds.length / 2] / 1e6,
           rounds[(int) (rounds.length * 0.99)] / 1e6,
-          retakes,
-          firstRound.toMillis(),
-          shortest.toMillis(),
-          longest.toMillis());
+          v.retakes(),
+          v.firstRound().toMillis(),
+          v.shortestGap().toMillis(),
+          v.longestGap().toMillis());
 
-      assertThat(problems).isEmpty();
+      assertThat(v.problems()).isEmpty();
       assertThat(workerA.lastStarted.values()).allMatch(t -> !t.isAfter(killEnd));
       assertThat(workerB.roundNanos).hasSizeGreaterThan(HOSTS);
       List<Host> hosts = regA.list();
