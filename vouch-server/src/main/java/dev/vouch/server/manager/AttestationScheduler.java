@@ -100,15 +100,26 @@ public final class AttestationScheduler implements AutoCloseable {
   public int runOnce(Instant now) throws InterruptedException {
     List<Host> claimed =
         registry.claim(ownerId, now, now.plus(settings.leaseDuration()), settings.batchSize());
+    // every claimed host is renewed from now on, also while it waits for a free worker: a lease
+    // that ran out in the queue would let another replica attest the host as well
+    claimed.forEach(h -> inFlight.add(h.id()));
     List<Future<Boolean>> running = new ArrayList<>(claimed.size());
-    for (Host host : claimed) {
-      permits.acquire();
+    for (int i = 0; i < claimed.size(); i++) {
+      Host host = claimed.get(i);
+      try {
+        permits.acquire();
+      } catch (InterruptedException e) {
+        // stopping: the hosts not started are left to expire, as a crashed replica's would
+        claimed.subList(i, claimed.size()).forEach(h -> inFlight.remove(h.id()));
+        throw e;
+      }
       running.add(
           threads.submit(
               () -> {
                 try {
                   return attestAndRecord(host, now);
                 } finally {
+                  inFlight.remove(host.id());
                   permits.release();
                 }
               }));
@@ -128,7 +139,6 @@ public final class AttestationScheduler implements AutoCloseable {
 
   private boolean attestAndRecord(Host host, Instant claimedAt) {
     AttestationOutcome outcome;
-    inFlight.add(host.id());
     try {
       outcome = worker.attest(host);
     } catch (InterruptedException e) {
@@ -141,8 +151,6 @@ public final class AttestationScheduler implements AutoCloseable {
               HostStatus.UNKNOWN,
               List.of("attestation could not be completed: " + e.getMessage()),
               Optional.empty());
-    } finally {
-      inFlight.remove(host.id());
     }
     Instant done = clock.instant();
     // the next round counts from the claim, so the interval does not drift by the attestation time

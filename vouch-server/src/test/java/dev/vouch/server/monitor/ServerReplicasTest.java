@@ -60,12 +60,8 @@ class ServerReplicasTest {
   private static final Duration LEASE = Duration.ofSeconds(5);
   private static final Duration RUN = INTERVAL.multipliedBy(3).plus(INTERVAL.dividedBy(2));
 
-  /**
-   * A replica claims due hosts 100 at a time; attesting all of a batch at once keeps every claimed
-   * host's lease renewed (a host waiting for a worker is not) and its quote asked for right after
-   * the claim, so the CPU queue on this machine delays the reports, not the quotes.
-   */
-  private static final int CONCURRENCY = 100;
+  /** The server's default: hosts claimed beyond it wait for a worker under renewed leases. */
+  private static final int CONCURRENCY = 32;
 
   /**
    * How much earlier than due a quote may come: the claim-to-quote time of the previous round,
