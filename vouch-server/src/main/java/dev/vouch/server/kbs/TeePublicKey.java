@@ -87,7 +87,8 @@ public final class TeePublicKey {
       if (key.getX().decode().length != size || key.getY().decode().length != size) {
         throw refused("tee-pubkey x and y must be " + size + " bytes each for " + crv);
       }
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // Nimbus throws IllegalStateException for coordinates off the curve
       throw refused("tee-pubkey is not a point on " + crv);
     }
     ObjectNode json = JsonNodeFactory.instance.objectNode();

@@ -53,4 +53,20 @@ class TeePublicKeyPropertiesTest {
     JsonNode n = JSON.getNodeFactory().textNode(s);
     assertThatThrownBy(() -> TeePublicKey.parse(n)).isInstanceOf(KbsError.class);
   }
+
+  @net.jqwik.api.Example
+  void aPointOffTheCurveIsRefusedNotThrown() {
+    // found by the property above: x and y of the right size that are not a P-256 point
+    String coordinate =
+        java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
+    ObjectNode n = JSON.createObjectNode();
+    n.put("kty", "EC")
+        .put("crv", "P-256")
+        .put("alg", "ECDH-ES+A256KW")
+        .put("x", coordinate)
+        .put("y", coordinate);
+    assertThatThrownBy(() -> TeePublicKey.parse(n))
+        .isInstanceOf(KbsError.class)
+        .hasMessageContaining("not a point on P-256");
+  }
 }

@@ -113,7 +113,9 @@ public final class OncePerInterval {
           boolean diedWithKilled =
               leaseEnd != null
                   && !previous.isBefore(run.killStart().minus(schedule.late()))
-                  && !previous.isAfter(run.killedUntil())
+                  // until its lease ends only the killed replica can have asked: a quote served
+                  // after the kill answers a request it sent before
+                  && previous.isBefore(leaseEnd)
                   && quotes.get(i).isAfter(leaseEnd);
           if (!diedWithKilled || retaken) {
             problems.add(
