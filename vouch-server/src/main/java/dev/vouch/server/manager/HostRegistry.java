@@ -67,8 +67,9 @@ public final class HostRegistry {
 
   /**
    * Records a host the registrar just enrolled (or enrolled again): a new host is registered as by
-   * {@link #register}; a known one takes the group and connection its agent asked for now and is
-   * due at once, since an agent enrolls when it starts.
+   * {@link #register}; a known one keeps its group (an agent restarted without its group flag must
+   * not move it) but takes the connection its agent now serves on, and is due at once, since an
+   * agent enrolls when it starts.
    *
    * @return true when the host was new
    */
@@ -80,12 +81,11 @@ public final class HostRegistry {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "UPDATE hosts SET host_group = ?, connection = ?, next_due = ?,"
-                      + " trigger_pending = TRUE WHERE id = ?")) {
-            ps.setString(1, group);
-            ps.setString(2, connection);
-            Sql.setInstant(ps, 3, now);
-            ps.setString(4, id);
+                  "UPDATE hosts SET connection = ?, next_due = ?, trigger_pending = TRUE"
+                      + " WHERE id = ?")) {
+            ps.setString(1, connection);
+            Sql.setInstant(ps, 2, now);
+            ps.setString(3, id);
             return ps.executeUpdate();
           }
         });

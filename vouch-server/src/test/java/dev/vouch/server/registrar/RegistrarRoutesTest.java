@@ -177,8 +177,9 @@ class RegistrarRoutesTest {
       assertThat(fetched.status()).isEqualTo(200);
       assertThat(fetched.json().get("ak_name").asText()).isEqualTo(host.get("ak_name").asText());
 
-      // the same TPM enrolling again (an agent restart, now over NATS in another group) is
-      // accepted, keeps the host scheduled and moves it where the agent now is, due at once
+      // the same TPM enrolling again (an agent restart, now over NATS, asking for another group)
+      // is accepted, keeps the host scheduled in its group and reaches it where the agent now
+      // serves, at once
       ObjectNode moved = enrollment("node-1", materialA);
       moved.put("host_group", "lab");
       moved.put("connection", "nats");
@@ -189,7 +190,7 @@ class RegistrarRoutesTest {
           .isEqualTo(200);
       List<Host> scheduled = new HostRegistry(s.services().database()).list();
       assertThat(scheduled).hasSize(1);
-      assertThat(scheduled.get(0).group()).isEqualTo("lab");
+      assertThat(scheduled.get(0).group()).isEqualTo("edge");
       assertThat(scheduled.get(0).connection()).isEqualTo("nats");
       assertThat(scheduled.get(0).nextDue()).isBeforeOrEqualTo(java.time.Instant.now());
 
