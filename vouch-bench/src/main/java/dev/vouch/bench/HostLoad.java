@@ -45,9 +45,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * <p>Usage: {@code HostLoad [HOSTS] [INTERVAL_S] [DURATION_S] [REPLICAS] [JDBC_URL] [DB_USER]
  * [CONCURRENCY]} (defaults 500 hosts, 5 s, 30 s, 2 replicas, {@code
  * jdbc:postgresql://127.0.0.1:5432/postgres}, user postgres, no password, 16 attestations at once
- * per replica). The run creates a scratch database on that PostgreSQL server (every
- * host in a database is attested, so it cannot share one) and drops it at the end. A nats-server is
- * started from /usr/sbin or the PATH.
+ * per replica). The run creates a scratch database on that PostgreSQL server (every host in a
+ * database is attested, so it cannot share one) and drops it at the end. A nats-server is started
+ * from /usr/sbin or the PATH.
  */
 public final class HostLoad {
   private HostLoad() {}
