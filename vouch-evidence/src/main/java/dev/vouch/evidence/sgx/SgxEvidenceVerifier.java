@@ -57,14 +57,19 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
   @Override
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {
-    return verify(
-        evidence, expected, quotes.collateral(expected.collateral(), source, quoteOf(evidence)));
+    byte[] quote = quoteOf(evidence);
+    return verifyQuote(quote, expected, quotes.collateral(expected.collateral(), source, quote));
   }
 
   /** Verifies against collateral the caller parsed (or fetched) already. */
   public VerifiedEvidence verify(byte[] evidence, Expectations expected, DcapCollateral collateral)
       throws VerificationException {
-    VerifiedQuote v = quotes.verify(quoteOf(evidence), expected.nonce(), expected.at(), collateral);
+    return verifyQuote(quoteOf(evidence), expected, collateral);
+  }
+
+  private VerifiedEvidence verifyQuote(
+      byte[] quote, Expectations expected, DcapCollateral collateral) throws VerificationException {
+    VerifiedQuote v = quotes.verify(quote, expected.nonce(), expected.at(), collateral);
     EnclaveReport e =
         v.quote()
             .enclaveReport()

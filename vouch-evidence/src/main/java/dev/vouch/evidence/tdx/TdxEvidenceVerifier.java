@@ -54,14 +54,18 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
   @Override
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {
-    return verify(
-        evidence, expected, quotes.collateral(expected.collateral(), source, quoteOf(evidence)));
+    TdxEvidence ev = TdxEvidence.parse(evidence);
+    return verify(ev, expected, quotes.collateral(expected.collateral(), source, ev.quote()));
   }
 
   /** Verifies against collateral the caller parsed (or fetched) already. */
   public VerifiedEvidence verify(byte[] evidence, Expectations expected, DcapCollateral collateral)
       throws VerificationException {
-    TdxEvidence ev = TdxEvidence.parse(evidence);
+    return verify(TdxEvidence.parse(evidence), expected, collateral);
+  }
+
+  private VerifiedEvidence verify(TdxEvidence ev, Expectations expected, DcapCollateral collateral)
+      throws VerificationException {
     VerifiedQuote v = quotes.verify(ev.quote(), expected.nonce(), expected.at(), collateral);
     TdReport td =
         v.quote()
@@ -77,10 +81,6 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
       log = Optional.of(l);
     }
     return new VerifiedEvidence(Tee.TDX, claims(v, td, log));
-  }
-
-  private static byte[] quoteOf(byte[] evidence) throws VerificationException {
-    return TdxEvidence.parse(evidence).quote();
   }
 
   static Claims claims(VerifiedQuote v, TdReport td, Optional<CcelLog> log) {
