@@ -22,13 +22,11 @@ import dev.vouch.evidence.tpm.TpmEvidenceBundle;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.ima.ImaListWriter;
-import dev.vouch.evidence.tpm.ima.ImaLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -123,9 +121,7 @@ final class DemoCommand implements Callable<Integer> {
         ima.ng(10, "sha256", d, file);
       }
       byte[] list = ima.binary();
-      for (var e : ImaLog.parse(list).entries()) {
-        client.pcrExtend(10, Map.of(HashAlg.SHA256, HashAlg.SHA256.digest(e.hashedBytes())));
-      }
+      SoftwareTpm.measureIma(client, list);
       out.println("   measured 3 IMA entries into PCR 10 as a kernel >= 5.x does");
       byte[] nonce = client.getRandom(32);
       List<PcrSelection> sel = List.of(PcrSelection.of(HashAlg.SHA256, 0, 1, 2, 3, 4, 5, 6, 7, 10));

@@ -5,6 +5,8 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.evidence.tpm.ima.ImaEntry;
+import dev.vouch.evidence.tpm.ima.ImaLog;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -273,6 +275,25 @@ public final class SoftwareTpm implements AutoCloseable {
                       new VerificationException(
                           Failure.MALFORMED, "an event of the log has no SHA-256 digest"));
       tpm.pcrExtend(e.header().pcr(), Map.of(HashAlg.SHA256, d));
+    }
+  }
+
+  /**
+   * Extends every entry of a binary IMA list into {@code tpm}'s SHA-256 bank as kernels since 5.1
+   * do: the SHA-256 of the entry's template data into its PCR, all ones for a violation.
+   *
+   * @throws VerificationException when the list does not parse
+   */
+  public static void measureIma(TpmClient tpm, byte[] binaryList)
+      throws VerificationException, TpmException {
+    for (ImaEntry e : ImaLog.parseBinary(binaryList).entries()) {
+      byte[] d = new byte[HashAlg.SHA256.size()];
+      if (e.violation()) {
+        java.util.Arrays.fill(d, (byte) 0xff);
+      } else {
+        d = HashAlg.SHA256.digest(e.hashedBytes());
+      }
+      tpm.pcrExtend(e.pcr(), Map.of(HashAlg.SHA256, d));
     }
   }
 }

@@ -26,7 +26,6 @@ import dev.vouch.evidence.tpm.AkKeys;
 import dev.vouch.evidence.tpm.TpmEvidenceBundle;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
-import dev.vouch.evidence.tpm.ima.ImaEntry;
 import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.evidence.tpm.protocol.QuoteRequest;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
@@ -62,7 +61,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -480,15 +478,7 @@ class TrustAgentEndToEndTest {
             .get(HashAlg.SHA256, 10)
             .orElseThrow();
     assertThat(cur).isEqualTo(new byte[32]);
-    for (ImaEntry e : ima.entries()) {
-      byte[] d = new byte[32];
-      if (e.violation()) {
-        Arrays.fill(d, (byte) 0xff);
-      } else {
-        d = HashAlg.SHA256.digest(e.hashedBytes());
-      }
-      tpmB.pcrExtend(e.pcr(), Map.of(HashAlg.SHA256, d));
-    }
+    dev.vouch.agent.tpm.SoftwareTpm.measureIma(tpmB, list);
     Path imaFile = dir.resolve("ima-b");
     Files.write(imaFile, list);
     TrustAgent withIma =

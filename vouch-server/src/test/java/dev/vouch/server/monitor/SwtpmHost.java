@@ -9,8 +9,6 @@ import dev.vouch.agent.trust.NatsAgentService;
 import dev.vouch.agent.trust.TrustAgent;
 import dev.vouch.agent.trust.TrustAgentConfig;
 import dev.vouch.core.crypto.HashAlg;
-import dev.vouch.evidence.tpm.ima.ImaEntry;
-import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.server.registrar.EkTrust;
 import dev.vouch.server.registrar.EnrollmentChallenge;
 import dev.vouch.server.registrar.EnrollmentRequest;
@@ -103,15 +101,7 @@ public final class SwtpmHost implements AutoCloseable {
       try (InputStream in = SwtpmHost.class.getResourceAsStream(imaResource.get())) {
         Files.write(ima, in.readAllBytes());
       }
-      for (ImaEntry e : ImaLog.parseBinary(Files.readAllBytes(ima)).entries()) {
-        byte[] d = new byte[32];
-        if (e.violation()) {
-          java.util.Arrays.fill(d, (byte) 0xff);
-        } else {
-          d = HashAlg.SHA256.digest(e.hashedBytes());
-        }
-        tpm.pcrExtend(e.pcr(), Map.of(HashAlg.SHA256, d));
-      }
+      dev.vouch.agent.tpm.SoftwareTpm.measureIma(tpm, Files.readAllBytes(ima));
     }
     Registrar registrar =
         new Registrar(
