@@ -169,7 +169,7 @@ public final class HostVerifier implements HostWorker {
       if (d.action() != GoldenFlavors.Action.KEPT) {
         LOG.info("host {}: golden flavors {}: {}", host.id(), d.action(), d.audit().reason());
       }
-      FlavorGroup group = flavors.group(host.group()).orElseGet(this::groupOrDefault);
+      FlavorGroup group = group(host.group()).orElseGet(() -> group(DEFAULT_GROUP).orElseThrow());
       HostTrust trust =
           matcher.match(group, flavors.candidates(host.id(), settings.mode()), evidence);
       Instant now = clock.instant();
@@ -233,8 +233,14 @@ public final class HostVerifier implements HostWorker {
         "no flavor template applies to host " + evidence.host().hostName());
   }
 
-  private FlavorGroup groupOrDefault() {
-    return flavors.group(DEFAULT_GROUP).orElseGet(HostVerifier::defaultGroup);
+  /**
+   * The flavor group {@code name} as stored; {@code default} is the built-in {@link
+   * #defaultGroup()} unless an administrator stored one of that name.
+   */
+  public Optional<FlavorGroup> group(String name) {
+    return flavors
+        .group(name)
+        .or(() -> name.equals(DEFAULT_GROUP) ? Optional.of(defaultGroup()) : Optional.empty());
   }
 
   /**

@@ -422,13 +422,8 @@ public final class MonitorRoutes {
     String name = groupName(ctx);
     FlavorGroup g =
         monitor
-            .flavors()
+            .verifier()
             .group(name)
-            .or(
-                () ->
-                    name.equals(HostVerifier.DEFAULT_GROUP)
-                        ? Optional.of(HostVerifier.defaultGroup())
-                        : Optional.empty())
             .orElseThrow(() -> Problem.notFound("no flavor group '" + name + "'"));
     Json.write(ctx, 200, Map.of("name", g.name(), "policies", FlavorStore.writeGroup(g)));
   }
