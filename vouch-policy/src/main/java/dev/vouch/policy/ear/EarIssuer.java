@@ -90,7 +90,30 @@ public final class EarIssuer {
     m.put(Ear.STATUS, s.status().earName());
     m.put(Ear.TRUST_VECTOR, s.trustVector().toEar());
     m.put(Ear.POLICY_ID, s.policyId());
-    m.put(Ear.ANNOTATED_EVIDENCE, s.annotatedEvidence());
+    m.put(Ear.ANNOTATED_EVIDENCE, plain(s.annotatedEvidence()));
     return m;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper PLAIN =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * Jackson trees (structured runtime data, init data) as plain maps, lists and scalars: Nimbus
+   * serializes an object it does not know as a bean, which turned a JSON tree into its internal
+   * fields ({@code _children}, {@code _nodeFactory}) and hid {@code runtime_data_claims.tee-pubkey}
+   * from every relying party.
+   */
+  private static Object plain(Object v) {
+    return switch (v) {
+      case com.fasterxml.jackson.databind.JsonNode n -> PLAIN.convertValue(n, Object.class);
+      case Map<?, ?> map -> {
+        Map<String, Object> out = new LinkedHashMap<>();
+        map.forEach((k, x) -> out.put(String.valueOf(k), plain(x)));
+        yield out;
+      }
+      case java.util.Collection<?> c -> c.stream().map(EarIssuer::plain).toList();
+      case null -> null;
+      default -> v;
+    };
   }
 }

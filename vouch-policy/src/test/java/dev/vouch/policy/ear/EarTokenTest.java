@@ -93,6 +93,33 @@ class EarTokenTest {
   }
 
   @Test
+  void jsonTreesInTheAnnotatedEvidenceAppearAsPlainJsonInTheToken() throws Exception {
+    MovableClock clock = new MovableClock();
+    InMemorySigningKeys keys = new InMemorySigningKeys(EarAlgorithm.ES256, clock);
+    EarIssuer issuer = new EarIssuer(keys, ID, Duration.ofMinutes(5), clock);
+    var runtimeData =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree("{\"nonce\":\"abc\",\"tee-pubkey\":{\"kty\":\"EC\",\"crv\":\"P-256\"}}");
+    Map<String, Object> claims = Map.of("cca.realm.rim", "aa", "runtime_data_claims", runtimeData);
+    String token = issuer.issue(Map.of("cca", Submod.of(appraisal(), claims)), null);
+
+    // read the payload as text, as a relying party in any language would
+    String payload =
+        new String(
+            java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+            java.nio.charset.StandardCharsets.UTF_8);
+    var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(payload);
+    var rd =
+        tree.path("submods")
+            .path("cca")
+            .path("ear.veraison.annotated-evidence")
+            .path("runtime_data_claims");
+    assertThat(rd.path("nonce").asText()).isEqualTo("abc");
+    assertThat(rd.path("tee-pubkey").path("kty").asText()).isEqualTo("EC");
+    assertThat(payload).doesNotContain("_children").doesNotContain("_nodeFactory");
+  }
+
+  @Test
   void theEarVerifierReadsBackWhatWasIssued() throws Exception {
     MovableClock clock = new MovableClock();
     InMemorySigningKeys keys = new InMemorySigningKeys(EarAlgorithm.ES384, clock);
