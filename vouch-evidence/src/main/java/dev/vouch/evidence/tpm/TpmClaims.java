@@ -43,7 +43,11 @@ public final class TpmClaims {
    */
   public static final String PCR_PREFIX = "tpm.pcr.";
 
-  /** True when a firmware event log was supplied and replayed to the quoted PCRs. */
+  /**
+   * True when a firmware event log was supplied, every entry whose type binds its digest to its
+   * data hashes to it ({@code EVENT_DIGEST_MISMATCH} otherwise), and it replayed to the quoted
+   * PCRs.
+   */
   public static final String EVENTLOG_VERIFIED = "tpm.eventlog.verified";
 
   /** Number of events in the verified firmware event log. */

@@ -9,9 +9,11 @@ import java.util.Optional;
  * from such checked entries.
  *
  * <p>Which types are checked follows the TCG PC Client Platform Firmware Profile (PFP) and what the
- * real logs in the research vectors do (42 logs from HIRS, Keylime, tpm2-tools, intel-secl,
- * go-tpm-tools, go-attestation, a TDX CCEL log and the Windows log with its quote): every entry of
- * the {@link #DATA} types in all of them has {@code digest == H(data)} in every bank.
+ * real logs in the vectors do: the 42 log files of the research tpm-eventlog and ca-data folders
+ * and of the test resources (HIRS, Keylime, tpm2-tools, ima-evm-utils, intel-secl, go-tpm-tools, a
+ * TDX CCEL log; some files appear twice), go-attestation's Windows option ROM log and the Windows
+ * log of the go-attestation quote sample. Every entry of the {@link #DATA} types in all of them has
+ * {@code digest == H(data)} in every bank.
  *
  * <p>Types the PFP defines as a hash of the data but that real firmware measures differently are
  * {@link #DEVIATES}: they are never refused and never read for a claim.
@@ -30,7 +32,7 @@ public enum DigestBinding {
    * The PFP says the digest is the hash of the data, but firmware in the field hashes something
    * else, so the data is shown but not trusted: {@code EV_EFI_VARIABLE_AUTHORITY} (shim logs its
    * vendor certificate without the {@code SignatureOwner}, and GCE firmware digests differ for db
-   * authorities: 17 of 65 entries in the vectors differ), {@code EV_EFI_VARIABLE_BOOT} and {@code
+   * authorities: 17 of 65 entries in the 42 files differ), {@code EV_EFI_VARIABLE_BOOT} and {@code
    * EV_EFI_VARIABLE_BOOT2} (EDK2 hashes only the variable's value, not the {@code
    * UEFI_VARIABLE_DATA}: 177 of 237 differ), {@code EV_PLATFORM_CONFIG_FLAGS} and {@code
    * EV_S_CRTM_VERSION} (vendor-defined content). {@code EV_ACTION} is listed here because no real
