@@ -20,6 +20,9 @@ import dev.vouch.evidence.tpm.AkKeys;
 import dev.vouch.evidence.tpm.TpmClaims;
 import dev.vouch.evidence.tpm.TpmEvidenceBundle;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
+import dev.vouch.evidence.tpm.eventlog.DigestBinding;
+import dev.vouch.evidence.tpm.eventlog.EfiVariableEvent;
+import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.ima.ImaListWriter;
 import java.io.IOException;
@@ -77,22 +80,32 @@ final class DemoCommand implements Callable<Integer> {
       out.printf("   sha256 PCR 7 (Secure Boot policy) = %s%n", c.get("tpm.pcr.sha256.7"));
 
       TpmEvidenceBundle b = TpmEvidenceVerifier.parseEvidence(evidence);
+      TcgEventLog parsed = TcgEventLog.parse(b.eventLog().orElseThrow());
+      // a digest of a loaded image changed: only the replay against the quote can tell
       byte[] log = b.eventLog().orElseThrow();
-      TcgEventLog parsed = TcgEventLog.parse(log);
-      byte[] digest = parsed.events().get(parsed.events().size() - 1).digests().get(HashAlg.SHA256);
-      flipFirst(log, digest);
-      TpmEvidenceBundle tampered =
-          new TpmEvidenceBundle(
-              b.ak(),
-              b.akCert(),
-              b.akChain(),
-              b.quotes(),
-              b.pcrs(),
-              Optional.of(log),
-              Optional.empty(),
-              Optional.empty());
+      TcgEvent image =
+          parsed.events().stream()
+              .filter(e -> DigestBinding.of(e.type()) == DigestBinding.EXTERNAL)
+              .reduce((first, second) -> second)
+              .orElseThrow();
+      flipFirst(log, image.digests().get(HashAlg.SHA256));
       expectRejection(
-          out, "one bit flipped in the event log", verifier, tampered, Expectations.none());
+          out, "one bit flipped in the event log", verifier, withLog(b, log), Expectations.none());
+      // the SecureBoot variable's data changed, its digests not: every PCR still replays
+      byte[] forged = b.eventLog().orElseThrow();
+      EfiVariableEvent secureBoot =
+          parsed.events().stream()
+              .filter(e -> e instanceof EfiVariableEvent v && v.name().equals("SecureBoot"))
+              .map(EfiVariableEvent.class::cast)
+              .findFirst()
+              .orElseThrow();
+      flipLast(forged, secureBoot.data());
+      expectRejection(
+          out,
+          "Secure Boot data changed, digests kept",
+          verifier,
+          withLog(b, forged),
+          Expectations.none());
       return true;
     } catch (VerificationException e) {
       out.println("   UNEXPECTED FAILURE " + e);
@@ -186,7 +199,28 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  private static TpmEvidenceBundle withLog(TpmEvidenceBundle b, byte[] log) {
+    return new TpmEvidenceBundle(
+        b.ak(),
+        b.akCert(),
+        b.akChain(),
+        b.quotes(),
+        b.pcrs(),
+        Optional.of(log),
+        Optional.empty(),
+        Optional.empty());
+  }
+
+  /** Flips the last byte of the first occurrence of {@code needle}. */
+  private static void flipLast(byte[] hay, byte[] needle) {
+    flipFirst(hay, needle, needle.length - 1);
+  }
+
   private static void flipFirst(byte[] hay, byte[] needle) {
+    flipFirst(hay, needle, 0);
+  }
+
+  private static void flipFirst(byte[] hay, byte[] needle, int at) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {
       for (int j = 0; j < needle.length; j++) {
@@ -194,7 +228,7 @@ final class DemoCommand implements Callable<Integer> {
           continue outer;
         }
       }
-      hay[i] ^= 1;
+      hay[i + at] ^= 1;
       return;
     }
   }

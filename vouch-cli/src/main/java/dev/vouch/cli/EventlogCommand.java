@@ -1,10 +1,12 @@
 package dev.vouch.cli;
 
+import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tdx.CcelLog;
 import dev.vouch.evidence.tpm.PcrValues;
+import dev.vouch.evidence.tpm.eventlog.DigestMismatch;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
@@ -117,7 +119,10 @@ final class EventlogCommand extends CommandGroup {
           extra.put("violations", r.violations());
           extra.put("template_hash", r.templateHashAlg().shortName());
         } else {
-          TcgEventLog log = TcgEventLog.parse(bytes);
+          // a log whose data differs from what its digests say was measured is refused: its
+          // registers may replay, but what it shows (Secure Boot, GPT, ...) is not what was
+          // measured
+          TcgEventLog log = TcgEventLog.parse(bytes).verifyDigests();
           pcrs = log.replay();
           events = log.events().size();
           extra.put("format", log.format().name().toLowerCase(Locale.ROOT));
@@ -160,6 +165,7 @@ final class EventlogCommand extends CommandGroup {
         byte[] bytes = CliIo.read(common.file, "log");
         Format f = common.resolve(bytes);
         List<Map<String, Object>> events = new ArrayList<>();
+        List<Map<String, Object>> mismatches = new ArrayList<>();
         if (f == Format.ima) {
           ImaLog log = ImaLog.parse(bytes);
           int i = 0;
@@ -167,15 +173,39 @@ final class EventlogCommand extends CommandGroup {
             events.add(describe(i++, e));
           }
         } else {
-          for (TcgEvent e : TcgEventLog.parse(bytes).events()) {
-            events.add(e.describe());
+          // show displays a forged log too, so it can be inspected, but marks every entry whose
+          // data is not what its digests hash
+          TcgEventLog log = TcgEventLog.parse(bytes);
+          Map<Integer, DigestMismatch> bad = new LinkedHashMap<>();
+          for (DigestMismatch m : log.digestMismatches()) {
+            bad.put(m.index(), m);
+            mismatches.add(mismatch(m));
+          }
+          for (TcgEvent e : log.events()) {
+            Map<String, Object> d = e.describe();
+            DigestMismatch m = bad.get(e.index());
+            if (m != null) {
+              d = new LinkedHashMap<>(d);
+              d.put("digest_mismatch", m.bank().shortName());
+            }
+            events.add(d);
           }
         }
         if (common.json) {
-          CliIo.printJson(out, Map.of("format", f.name(), "events", events));
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("format", f.name());
+          doc.put("events", events);
+          if (!mismatches.isEmpty()) {
+            doc.put("digest_mismatches", mismatches);
+          }
+          CliIo.printJson(out, doc);
         } else {
           for (Map<String, Object> e : events) {
             out.println(e);
+          }
+          for (Map<String, Object> m : mismatches) {
+            out.println(
+                "WARNING " + Failure.EVENT_DIGEST_MISMATCH.code() + ": " + m.get("message"));
           }
         }
         return ExitCodes.OK;
@@ -205,6 +235,17 @@ final class EventlogCommand extends CommandGroup {
     }
     m.put("violation", e.violation());
     return m;
+  }
+
+  static Map<String, Object> mismatch(DigestMismatch m) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("code", Failure.EVENT_DIGEST_MISMATCH.code());
+    d.put("index", m.index());
+    d.put("type", m.typeName());
+    d.put("pcr", m.pcr());
+    d.put("bank", m.bank().shortName());
+    d.put("message", m.describe());
+    return d;
   }
 
   static Map<String, Object> secureBoot(SecureBootState s) {

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,6 +67,21 @@ public final class KbsCommand extends CommandGroup {
     String tpm;
 
     @Option(
+        names = "--eventlog",
+        defaultValue = "/sys/kernel/security/tpm0/binary_bios_measurements",
+        description =
+            "TPM: firmware event log to send (default: ${DEFAULT-VALUE}); Secure Boot is read from"
+                + " it, so without it the default policy does not affirm. Skipped when unreadable.")
+    Path eventLog;
+
+    @Option(
+        names = "--ima",
+        defaultValue = "/sys/kernel/security/ima/binary_runtime_measurements",
+        description =
+            "TPM: binary IMA list to send (default: ${DEFAULT-VALUE}). Skipped when unreadable.")
+    Path ima;
+
+    @Option(
         names = "--output",
         description = "Write the raw bytes to this file instead of printing them.")
     Path output;
@@ -89,7 +105,11 @@ public final class KbsCommand extends CommandGroup {
               Enrollment enrollment = Enrollment.withDefaults(client);
               enrollment.prepare();
               PersistentKey ak = enrollment.ak();
-              secret = fetch(TpmEvidenceProvider.allSha256(client, ak), seg);
+              secret =
+                  fetch(
+                      TpmEvidenceProvider.measuredBoot(
+                          client, ak, Optional.of(eventLog), Optional.of(ima)),
+                      seg);
             }
           }
           default -> {

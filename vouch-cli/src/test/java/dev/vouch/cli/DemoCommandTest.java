@@ -19,6 +19,8 @@ class DemoCommandTest {
     assertThat(r.out())
         .contains("AK certified by Google's TPM root: true")
         .contains("REJECTED as expected (one bit flipped in the event log): EVENT_LOG_MISMATCH")
+        .contains(
+            "REJECTED as expected (Secure Boot data changed, digests kept): EVENT_DIGEST_MISMATCH")
         .contains("IMA entries quoted: 3 (per_bank)")
         .contains("NONCE_MISMATCH")
         .contains("first attestation: VERIFIED")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.policy.DefaultPolicies;
+import dev.vouch.server.MeasuredTpmBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,7 +58,49 @@ class PolicyCommandTest {
   }
 
   @Test
-  void aRealQuoteWithKnownReferenceValuesIsAffirming() throws Exception {
+  void aRealMeasuredBootWithKnownReferenceValuesIsAffirming() throws Exception {
+    // a live swtpm with a real Secure Boot log and IMA list measured in, verified by the CLI
+    byte[] nonce = new byte[32];
+    new java.security.SecureRandom().nextBytes(nonce);
+    MeasuredTpmBundle m = MeasuredTpmBundle.make(dir, nonce);
+    Path bundle = Files.write(dir.resolve("bundle.json"), m.bundle());
+    CliRun v =
+        CliRun.of(
+            "verify",
+            "--tee",
+            "tpm",
+            "--evidence",
+            bundle.toString(),
+            "--nonce",
+            dev.vouch.core.bytes.Hex.encode(nonce),
+            "--json");
+    assertThat(v.exit()).as(v.err()).isZero();
+    Path claims = Files.writeString(dir.resolve("measured.json"), v.out());
+    Path refs =
+        Files.writeString(
+            dir.resolve("measured-reference.json"),
+            new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m.references()));
+    CliRun r =
+        CliRun.of(
+            "policy",
+            "test",
+            "--policy",
+            policy.toString(),
+            "--claims",
+            claims.toString(),
+            "--reference",
+            refs.toString());
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out())
+        .contains("PASS  boot_pcr_7")
+        .contains("claim tpm.pcr.sha256.7: expected one of reference tpm.pcr.sha256.7")
+        .contains("PASS  secure_boot_on")
+        .contains("PASS  ima_no_violations")
+        .contains("ear.status: affirming");
+  }
+
+  @Test
+  void aRealQuoteWithoutAnEventLogFailsSecureBootBecauseTheClaimIsAbsent() throws Exception {
     CliRun r =
         CliRun.of(
             "policy",
@@ -68,11 +111,12 @@ class PolicyCommandTest {
             verified.toString(),
             "--reference",
             reference(ZERO).toString());
-    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out())
         .contains("PASS  boot_pcr_7")
-        .contains("claim tpm.pcr.sha256.7: expected one of reference tpm.pcr.sha256.7")
-        .contains("ear.status: affirming");
+        .contains("FAIL  secure_boot_on")
+        .contains("claim tpm.secure_boot is absent")
+        .contains("ear.status: contraindicated");
   }
 
   @Test

@@ -47,7 +47,12 @@ public enum Failure {
   /** An attestation result token is outside its validity window (expired or not yet valid). */
   TOKEN_EXPIRED("attestation result token is outside its validity window"),
   /** Init data (e.g. a policy document) differs from the digest bound in the TEE's config field. */
-  INIT_DATA_MISMATCH("init data differs from the value bound in the evidence");
+  INIT_DATA_MISMATCH("init data differs from the value bound in the evidence"),
+  /**
+   * A firmware event log entry whose type defines its digest as the hash of its event data carries
+   * a digest (in some bank) that is not that hash: the data shown is not what was measured.
+   */
+  EVENT_DIGEST_MISMATCH("an event's digest is not the hash of its event data");
 
   private final String description;
 

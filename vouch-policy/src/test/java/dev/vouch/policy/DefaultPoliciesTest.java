@@ -211,11 +211,54 @@ class DefaultPoliciesTest {
   }
 
   @Test
-  void tpmWithoutAnEventLogNeedsNoSecureBootClaim() {
+  void tpmWithoutAnEventLogHasNoSecureBootClaimAndFailsSayingItIsAbsent() {
     Map<String, Object> c = goodClaims("tpm");
-    c.remove("tpm.eventlog.verified");
+    c.put("tpm.eventlog.verified", false);
     c.remove("tpm.secure_boot");
-    assertThat(appraise("tpm", c, reference("tpm")).affirming()).isTrue();
+    Appraisal a = appraise("tpm", c, reference("tpm"));
+    assertThat(a.status()).isEqualTo(Tier.CONTRAINDICATED);
+    assertThat(a.failures())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.rule()).isEqualTo("secure_boot_on");
+              assertThat(r.explanation()).contains("tpm.secure_boot").contains("absent");
+            });
+  }
+
+  @Test
+  void tpmWithAnEventLogThatDidNotCoverPcr7FailsSecureBootToo() {
+    // the verifier emits tpm.eventlog.verified but no Secure Boot claim when PCR 7 was not quoted
+    Map<String, Object> c = goodClaims("tpm");
+    c.remove("tpm.secure_boot");
+    assertThat(appraise("tpm", c, reference("tpm")).failures())
+        .extracting(RuleResult::rule)
+        .containsExactly("secure_boot_on");
+  }
+
+  @Test
+  void tpmWithoutAnImaListDoesNotPassTheImaRule() {
+    Map<String, Object> c = goodClaims("tpm");
+    c.put("tpm.ima.verified", false);
+    c.remove("tpm.ima.violations");
+    Appraisal a = appraise("tpm", c, reference("tpm"));
+    assertThat(a.status()).isEqualTo(Tier.WARNING);
+    assertThat(a.failures())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.rule()).isEqualTo("ima_no_violations");
+              assertThat(r.explanation()).contains("tpm.ima.verified");
+            });
+  }
+
+  @Test
+  void tpmWithAnImaViolationWarns() {
+    Map<String, Object> c = goodClaims("tpm");
+    c.put("tpm.ima.violations", 2L);
+    Appraisal a = appraise("tpm", c, reference("tpm"));
+    assertThat(a.status()).isEqualTo(Tier.WARNING);
+    assertThat(a.failures()).extracting(RuleResult::rule).containsExactly("ima_no_violations");
   }
 
   @Test

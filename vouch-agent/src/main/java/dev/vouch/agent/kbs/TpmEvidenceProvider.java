@@ -35,6 +35,7 @@ public final class TpmEvidenceProvider implements EvidenceProvider {
   private final KeyHandle ak;
   private final List<PcrSelection> pcrs;
   private final Optional<Path> eventLog;
+  private final Optional<Path> imaLog;
 
   /**
    * @param ak the attestation key (restricted signing key) the verifier knows
@@ -43,10 +44,38 @@ public final class TpmEvidenceProvider implements EvidenceProvider {
    */
   public TpmEvidenceProvider(
       TpmClient tpm, KeyHandle ak, List<PcrSelection> pcrs, Optional<Path> eventLog) {
+    this(tpm, ak, pcrs, eventLog, Optional.empty());
+  }
+
+  /**
+   * @param ak the attestation key (restricted signing key) the verifier knows
+   * @param pcrs the registers to quote
+   * @param eventLog the TCG firmware event log to send along, if any (skipped when unreadable)
+   * @param imaLog the binary IMA list ({@code binary_runtime_measurements}) to send along, if any
+   *     (skipped when unreadable); read after the quote, so it may hold entries the quote does not
+   *     cover yet, which the verifier tolerates
+   */
+  public TpmEvidenceProvider(
+      TpmClient tpm,
+      KeyHandle ak,
+      List<PcrSelection> pcrs,
+      Optional<Path> eventLog,
+      Optional<Path> imaLog) {
     this.tpm = tpm;
     this.ak = ak;
     this.pcrs = List.copyOf(pcrs);
     this.eventLog = eventLog;
+    this.imaLog = imaLog;
+  }
+
+  /**
+   * Quotes SHA-256 PCRs 0-23 and sends the firmware event log and the IMA list along, which the
+   * default TPM policy needs (Secure Boot is read from the log; no log, no Secure Boot claim).
+   */
+  public static TpmEvidenceProvider measuredBoot(
+      TpmClient tpm, KeyHandle ak, Optional<Path> eventLog, Optional<Path> imaLog) {
+    return new TpmEvidenceProvider(
+        tpm, ak, List.of(PcrSelection.range(HashAlg.SHA256, 0, 23)), eventLog, imaLog);
   }
 
   /** Quotes SHA-256 PCRs 0-23, without an event log. */
@@ -76,10 +105,8 @@ public final class TpmEvidenceProvider implements EvidenceProvider {
           break;
         }
       }
-      Optional<byte[]> log = Optional.empty();
-      if (eventLog.isPresent() && Files.isReadable(eventLog.get())) {
-        log = Optional.of(Files.readAllBytes(eventLog.get()));
-      }
+      Optional<byte[]> log = readIfReadable(eventLog);
+      Optional<byte[]> ima = readIfReadable(imaLog);
       TpmEvidenceBundle bundle =
           new TpmEvidenceBundle(
               AkKeys.parse(ak.publicArea()),
@@ -88,15 +115,22 @@ public final class TpmEvidenceProvider implements EvidenceProvider {
               List.of(new TpmEvidenceBundle.Quote(quote.attest(), quote.signature())),
               values,
               log,
-              Optional.empty(),
+              ima,
               Optional.empty());
       return JSON.readTree(bundle.toJson());
     } catch (TpmException e) {
       throw new EvidenceException("TPM quote failed: " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new EvidenceException("cannot read the event log: " + e.getMessage(), e);
+      throw new EvidenceException("cannot read the event log or IMA list: " + e.getMessage(), e);
     } catch (VerificationException e) {
       throw new EvidenceException("the TPM's attestation key is unusable: " + e.getMessage(), e);
     }
+  }
+
+  private static Optional<byte[]> readIfReadable(Optional<Path> file) throws IOException {
+    if (file.isPresent() && Files.isReadable(file.get())) {
+      return Optional.of(Files.readAllBytes(file.get()));
+    }
+    return Optional.empty();
   }
 }

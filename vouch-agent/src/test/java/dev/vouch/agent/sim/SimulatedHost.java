@@ -52,7 +52,12 @@ public final class SimulatedHost {
     /** With one bit of the quote's signature flipped, as a forger or a broken transport would. */
     BAD_SIGNATURE,
     /** Quoting a nonce other than the one asked, as a replay of an old answer would. */
-    WRONG_NONCE
+    WRONG_NONCE,
+    /**
+     * With the last data byte of the log's first SecureBoot variable flipped and its digests kept,
+     * so every PCR still replays: a forger claiming another Secure Boot state.
+     */
+    FORGED_SECURE_BOOT
   }
 
   /**
@@ -213,9 +218,24 @@ public final class SimulatedHost {
             List.of(),
             List.of(new TpmEvidenceBundle.Quote(q.attest(), signature)),
             q.values(),
-            request.includeEventLog() ? Optional.of(firmware.bytes) : Optional.empty(),
+            request.includeEventLog()
+                ? Optional.of(how == Answer.FORGED_SECURE_BOOT ? forgedLog() : firmware.bytes)
+                : Optional.empty(),
             Optional.empty(),
             Optional.empty());
     return new QuoteResponse(hostId, bundle, FACTS, 0);
+  }
+
+  /** The log with the value byte of its first SecureBoot variable measurement flipped. */
+  private byte[] forgedLog() {
+    byte[] log = firmware.bytes.clone();
+    byte[] name = "SecureBoot".getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+    for (int i = 0; i + name.length + 1 <= log.length; i++) {
+      if (java.util.Arrays.equals(log, i, i + name.length, name, 0, name.length)) {
+        log[i + name.length] ^= 1; // the one-byte value follows the UTF-16 name
+        return log;
+      }
+    }
+    throw new IllegalStateException("the log measures no SecureBoot variable");
   }
 }

@@ -9,6 +9,7 @@ import dev.vouch.agent.kbs.EvidenceProvider;
 import dev.vouch.agent.kbs.KbsClient;
 import dev.vouch.agent.kbs.KbsException;
 import dev.vouch.agent.kbs.TpmEvidenceProvider;
+import dev.vouch.agent.tpm.MeasuredBoot;
 import dev.vouch.agent.tpm.PcrSelection;
 import dev.vouch.agent.tpm.PersistentKey;
 import dev.vouch.agent.tpm.StartupType;
@@ -35,6 +36,8 @@ import io.javalin.Javalin;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,6 +57,14 @@ import org.junit.jupiter.api.Test;
 class KbsEndToEndTest {
   static final String SECRET = "luks-passphrase-7f3a9c";
   static Swtpm swtpm;
+  // a real Secure Boot firmware log and IMA list, measured into the swtpm as firmware and kernel
+  // did: the default TPM policy affirms only evidence that carries them
+  static final Path LOG =
+      Path.of("../vouch-evidence/src/test/resources/vectors/tpm-eventlog/keylime")
+          .resolve("binary_bios_measurements-secureboot");
+  static final Path IMA =
+      Path.of("../vouch-evidence/src/test/resources/vectors/ima/keylime")
+          .resolve("ima-log-sha256.binary_runtime_measurements");
   static String akSpkiSha256;
   static PcrValues pcrs;
   InProcessBackend backend;
@@ -65,6 +76,7 @@ class KbsEndToEndTest {
     swtpm = Swtpm.start();
     try (TpmClient c = swtpm.client()) {
       c.startup(StartupType.CLEAR);
+      MeasuredBoot.measure(c, Files.readAllBytes(LOG), Files.readAllBytes(IMA));
       Enrollment e = Enrollment.withDefaults(c);
       e.prepare();
       PersistentKey ak = e.ak();
@@ -118,6 +130,10 @@ class KbsEndToEndTest {
     app = null;
   }
 
+  static TpmEvidenceProvider measured(TpmClient c, PersistentKey ak) {
+    return TpmEvidenceProvider.measuredBoot(c, ak, Optional.of(LOG), Optional.of(IMA));
+  }
+
   URI url() {
     return URI.create("http://127.0.0.1:" + app.port());
   }
@@ -135,7 +151,7 @@ class KbsEndToEndTest {
   void agentClientGetsTheSecretWithGoodTpmEvidenceAndReusesItsToken() throws Exception {
     try (TpmClient c = swtpm.client()) {
       PersistentKey ak = Enrollment.withDefaults(c).ak();
-      KbsClient kbs = KbsClient.create(url(), TpmEvidenceProvider.allSha256(c, ak));
+      KbsClient kbs = KbsClient.create(url(), measured(c, ak));
       assertThat(new String(kbs.getResource("default", "key", "luks"))).isEqualTo(SECRET);
       String token = kbs.token();
       assertThat(new String(kbs.getResource("default", "key", "luks"))).isEqualTo(SECRET);
@@ -156,7 +172,11 @@ class KbsEndToEndTest {
             "--tee",
             "tpm",
             "--tpm",
-            "swtpm:127.0.0.1:" + swtpm.port());
+            "swtpm:127.0.0.1:" + swtpm.port(),
+            "--eventlog",
+            LOG.toString(),
+            "--ima",
+            IMA.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo(SECRET);
   }
@@ -172,7 +192,11 @@ class KbsEndToEndTest {
             url().toString(),
             "default/key/luks",
             "--tpm",
-            "swtpm:127.0.0.1:" + swtpm.port());
+            "swtpm:127.0.0.1:" + swtpm.port(),
+            "--eventlog",
+            LOG.toString(),
+            "--ima",
+            IMA.toString());
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("403").contains("PolicyDeny").contains("affirming");
     assertThat(r.out() + r.err()).doesNotContain(SECRET);
@@ -182,7 +206,7 @@ class KbsEndToEndTest {
   void evidenceWithATamperedPcrValueIsRefusedWith401() throws Exception {
     try (TpmClient c = swtpm.client()) {
       PersistentKey ak = Enrollment.withDefaults(c).ak();
-      TpmEvidenceProvider real = TpmEvidenceProvider.allSha256(c, ak);
+      TpmEvidenceProvider real = measured(c, ak);
       EvidenceProvider tampered =
           new EvidenceProvider() {
             @Override
@@ -222,7 +246,11 @@ class KbsEndToEndTest {
             url().toString(),
             "default/key/luks",
             "--tpm",
-            "swtpm:127.0.0.1:" + swtpm.port());
+            "swtpm:127.0.0.1:" + swtpm.port(),
+            "--eventlog",
+            LOG.toString(),
+            "--ima",
+            IMA.toString());
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("403").contains("nothing_released");
     assertThat(r.out() + r.err()).doesNotContain(SECRET);

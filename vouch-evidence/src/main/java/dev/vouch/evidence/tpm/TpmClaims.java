@@ -60,7 +60,11 @@ public final class TpmClaims {
    */
   public static final String PCR_PREFIX = "tpm.pcr.";
 
-  /** True when a firmware event log was supplied and replayed to the quoted PCRs. */
+  /**
+   * True when a firmware event log was supplied, every entry whose type binds its digest to its
+   * data hashes to it ({@code EVENT_DIGEST_MISMATCH} otherwise), and it replayed to the quoted
+   * PCRs.
+   */
   public static final String EVENTLOG_VERIFIED = "tpm.eventlog.verified";
 
   /** Number of events in the verified firmware event log. */
@@ -70,21 +74,33 @@ public final class TpmClaims {
   public static final String EVENTLOG_PCRS = "tpm.eventlog.pcrs";
 
   /**
-   * UEFI Secure Boot state from the verified event log's {@code SecureBoot} variable (true when it
-   * is 01). Absent when the log did not measure the variable as one byte.
+   * UEFI Secure Boot state (true when the variable is 01). Comes from: the first {@code
+   * EV_EFI_VARIABLE_DRIVER_CONFIG} entry on PCR 7 measuring {@code SecureBoot}. Bound by: that
+   * entry's digest equals the hash of its data in every bank (else the log is refused, {@code
+   * EVENT_DIGEST_MISMATCH}), and PCR 7 was quoted and the log's replay of it equals the quote in a
+   * shared bank. Absent when PCR 7 was not quoted, or the log did not measure the variable as one
+   * byte: policies must treat absence as failure.
    */
   public static final String SECURE_BOOT = "tpm.secure_boot";
 
-  /** Whether the verified log measured a non-empty {@code PK}. */
+  /**
+   * Whether a non-empty {@code PK} was measured. Comes from: PCR 7 {@code
+   * EV_EFI_VARIABLE_DRIVER_CONFIG} entries for {@code PK}; bound as {@link #SECURE_BOOT}, and
+   * absent under the same conditions (PCR 7 not quoted).
+   */
   public static final String SECURE_BOOT_PK = "tpm.secure_boot.pk";
 
-  /** Whether the verified log measured a non-empty {@code KEK}. */
+  /**
+   * Whether a non-empty {@code KEK} was measured; events and binding as {@link #SECURE_BOOT_PK}.
+   */
   public static final String SECURE_BOOT_KEK = "tpm.secure_boot.kek";
 
-  /** Whether the verified log measured a non-empty {@code db}. */
+  /** Whether a non-empty {@code db} was measured; events and binding as {@link #SECURE_BOOT_PK}. */
   public static final String SECURE_BOOT_DB = "tpm.secure_boot.db";
 
-  /** Whether the verified log measured a non-empty {@code dbx}. */
+  /**
+   * Whether a non-empty {@code dbx} was measured; events and binding as {@link #SECURE_BOOT_PK}.
+   */
   public static final String SECURE_BOOT_DBX = "tpm.secure_boot.dbx";
 
   /** True when an IMA list was supplied and a prefix of it reproduced the quoted PCR 10. */

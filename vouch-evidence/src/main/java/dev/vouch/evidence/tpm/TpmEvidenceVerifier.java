@@ -156,12 +156,15 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
   }
 
   /**
-   * Every PCR that the log extends and the quote covers must replay exactly, in every bank both
-   * have; at least one bank must be shared, or the log proves nothing.
+   * Every entry whose type binds its digest to its data must hash to it ({@link
+   * TcgEventLog#verifyDigests}); every PCR that the log extends and the quote covers must replay
+   * exactly, in every bank both have; at least one bank must be shared, or the log proves nothing.
+   * Secure Boot claims come only from digest-checked PCR 7 entries, and only when PCR 7 itself was
+   * quoted and replayed equal: otherwise they are absent, never guessed.
    */
   private static void verifyEventLog(byte[] bytes, PcrValues quoted, Claims.Builder claims)
       throws VerificationException {
-    TcgEventLog log = TcgEventLog.parse(bytes);
+    TcgEventLog log = TcgEventLog.parse(bytes).verifyDigests();
     PcrValues replayed = log.replay();
     TreeSet<Long> matched = new TreeSet<>();
     boolean sharedBank = false;
@@ -199,6 +202,9 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
     }
     claims.put(TpmClaims.EVENTLOG_EVENTS, log.events().size());
     claims.put(TpmClaims.EVENTLOG_PCRS, List.copyOf(matched));
+    if (!matched.contains((long) SecureBootState.PCR)) {
+      return; // the log's PCR 7 entries are not bound to anything the TPM signed
+    }
     SecureBootState sb = log.secureBoot();
     sb.secureBootEnabled().ifPresent(v -> claims.put(TpmClaims.SECURE_BOOT, v));
     claims.put(TpmClaims.SECURE_BOOT_PK, sb.pkPresent());

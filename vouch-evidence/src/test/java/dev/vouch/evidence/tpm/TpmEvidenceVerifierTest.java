@@ -10,6 +10,9 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.testing.UefiVariableBytes;
+import dev.vouch.evidence.tpm.eventlog.DigestBinding;
+import dev.vouch.evidence.tpm.eventlog.EventType;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.ima.ImaEntry;
 import dev.vouch.evidence.tpm.ima.ImaLog;
@@ -64,8 +67,17 @@ class TpmEvidenceVerifierTest {
     assertThat(c.get(TpmClaims.EVENTLOG_VERIFIED)).isEqualTo(true);
     assertThat(c.get(TpmClaims.EVENTLOG_PCRS))
         .isEqualTo(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L));
-    boolean expected = TcgEventLog.parse(gceLog()).secureBoot().secureBootEnabled().orElseThrow();
-    assertThat(c.get(TpmClaims.SECURE_BOOT)).isEqualTo(expected);
+    // expected value read from the log's bytes independently of the parser: the value of the first
+    // SecureBoot variable measurement, whose SHA-256 must be one of the log's digests
+    byte[] log = gceLog();
+    UefiVariableBytes sb =
+        UefiVariableBytes.first(log, UefiVariableBytes.EFI_GLOBAL_VARIABLE, "SecureBoot")
+            .orElseThrow();
+    assertThat(sb.valueLength()).isEqualTo(1);
+    byte[] measured = Arrays.copyOfRange(log, sb.offset(), sb.lastDataByte() + 1);
+    assertThat(indexOfOrMinus1(log, HashAlg.SHA256.digest(measured))).isPositive();
+    assertThat(c.get(TpmClaims.SECURE_BOOT)).isEqualTo(log[sb.valueOffset()] == 1);
+    assertThat(c.get(TpmClaims.SECURE_BOOT)).isEqualTo(true);
     assertThat(c.get("tpm.pcr.sha256.0"))
         .isEqualTo(Hex.encode(s.pcrs().get(HashAlg.SHA256, 0).orElseThrow()));
     assertThat(c.get("tpm.pcr.sha1.9")).isNotNull();
@@ -91,14 +103,43 @@ class TpmEvidenceVerifierTest {
   void rejectsAnEventLogWithOneDigestChanged() throws Exception {
     QuoteSample s = QuoteSample.gceCos85NoNonce();
     byte[] log = gceLog();
-    // the last event's last byte is part of its data; flip a byte inside the last sha256 digest
+    // flip a byte inside the sha256 digest of the last entry whose digest covers data the log
+    // does not carry (an image): only replay can notice that change
     TcgEventLog parsed = TcgEventLog.parse(log);
-    var last = parsed.events().get(parsed.events().size() - 1);
+    var last =
+        parsed.events().stream()
+            .filter(e -> DigestBinding.of(e.type()) == DigestBinding.EXTERNAL)
+            .reduce((a, b) -> b)
+            .orElseThrow();
     byte[] digest = last.digests().get(HashAlg.SHA256);
     int at = indexOf(log, digest);
     log[at] ^= 1;
     assertThat(failure(bundle(s, Optional.of(log), Optional.empty()), s.expectations()))
         .isEqualTo(Failure.EVENT_LOG_MISMATCH);
+  }
+
+  @Test
+  void rejectsAnEventLogWhoseSeparatorDigestIsNotTheHashOfItsData() throws Exception {
+    QuoteSample s = QuoteSample.gceCos85NoNonce();
+    byte[] log = gceLog();
+    // change the data of the first separator (00000000 -> 01000000); its digests stay, so the
+    // replay still equals the quote and only the digest check can notice
+    TcgEventLog parsed = TcgEventLog.parse(log);
+    var sep =
+        parsed.events().stream()
+            .filter(e -> e.type() == EventType.EV_SEPARATOR.code())
+            .findFirst()
+            .orElseThrow();
+    byte[] sha384 = sep.digests().get(HashAlg.SHA384);
+    int at = indexOf(log, sha384) + sha384.length + 4; // data follows the last digest and its size
+    assertThat(Arrays.copyOfRange(log, at, at + 4)).isEqualTo(new byte[4]);
+    log[at] = 1;
+    VerificationException e =
+        catchThrowableOfType(
+            VerificationException.class,
+            () -> verifier.verify(bundle(s, Optional.of(log), Optional.empty()), s.expectations()));
+    assertThat(e.failure()).isEqualTo(Failure.EVENT_DIGEST_MISMATCH);
+    assertThat(e.getMessage()).contains("event " + sep.index()).contains("EV_SEPARATOR");
   }
 
   @Test
@@ -254,6 +295,14 @@ class TpmEvidenceVerifierTest {
     int hashAt = at - 4 - entry.templateName().length() - 4 - 20;
     System.arraycopy(newHash, 0, binary, hashAt, 20);
     return binary;
+  }
+
+  private static int indexOfOrMinus1(byte[] hay, byte[] needle) {
+    try {
+      return indexOf(hay, needle);
+    } catch (IllegalStateException e) {
+      return -1;
+    }
   }
 
   private static int indexOf(byte[] hay, byte[] needle) {

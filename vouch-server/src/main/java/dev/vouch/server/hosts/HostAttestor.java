@@ -178,7 +178,7 @@ public final class HostAttestor {
                   () ->
                       new VerificationException(
                           Failure.EVENT_LOG_MISMATCH, "the agent sent no firmware event log"));
-      TcgEventLog parsed = TcgEventLog.parse(log);
+      TcgEventLog parsed = TcgEventLog.parse(log).verifyDigests(); // data is what was measured
       requireLogMatches(parsed.replay(), pcrs);
       secureBoot = Optional.of(parsed.secureBoot());
       verifiedLog = Optional.of(parsed);

@@ -10,6 +10,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.AkKeys;
+import dev.vouch.server.MeasuredTpmBundle;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.TestServers.Client;
 import dev.vouch.server.TestServers.Reply;
@@ -107,19 +108,51 @@ class AttestationEndToEndTest {
     return cpu0;
   }
 
+  /**
+   * Evidence the default TPM policy can affirm: a live swtpm into which a real Secure Boot log and
+   * IMA list were measured (the recorded quote has neither, so it can only be contraindicated).
+   */
+  private MeasuredTpmBundle measured() throws Exception {
+    if (measured == null) {
+      byte[] nonce = new byte[32];
+      new java.security.SecureRandom().nextBytes(nonce);
+      measured = MeasuredTpmBundle.make(java.nio.file.Files.createTempDirectory("tpm"), nonce);
+    }
+    registerSample(measured.references());
+    return measured;
+  }
+
+  private MeasuredTpmBundle measured;
+
   @Test
   void aGoodQuoteGetsAnAffirmingTokenThatVerifiesAgainstTheJwks() throws Exception {
-    Reply r = attest(TpmVectors.bundle(), Hex.encode(TpmVectors.nonce()));
+    MeasuredTpmBundle m = measured();
+    Reply r = attest(m.bundle(), Hex.encode(m.nonce()));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
-    assertThat(r.json().get("status").asText()).isEqualTo("affirming");
+    assertThat(r.json().get("status").asText()).as(r.body()).isEqualTo("affirming");
     Map<String, Object> cpu0 = verifyIndependently(r.json().get("token").asText());
     assertThat(cpu0.get("ear.status")).isEqualTo("affirming");
     assertThat(cpu0.get("ear.appraisal-policy-id")).isEqualTo("default-tpm");
     @SuppressWarnings("unchecked")
     Map<String, Object> evidence =
         (Map<String, Object>) cpu0.get("ear.veraison.annotated-evidence");
-    assertThat(evidence.get("tpm.pcr.sha256.7")).isEqualTo(ZERO);
-    assertThat(evidence.get("report_data")).isEqualTo(Hex.encode(TpmVectors.nonce()));
+    assertThat(evidence.get("tpm.pcr.sha256.7"))
+        .isEqualTo(m.references().get("tpm.pcr.sha256.7").get(0));
+    assertThat(evidence.get("tpm.secure_boot")).isEqualTo(true);
+    assertThat(String.valueOf(evidence.get("tpm.ima.violations"))).isEqualTo("0");
+    assertThat(evidence.get("report_data")).isEqualTo(Hex.encode(m.nonce()));
+  }
+
+  @Test
+  void theRecordedQuoteWithoutAnEventLogIsContraindicatedBecauseSecureBootIsNotShown()
+      throws Exception {
+    Reply r = attest(TpmVectors.bundle(), Hex.encode(TpmVectors.nonce()));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().get("status").asText()).isEqualTo("contraindicated");
+    Map<String, Object> cpu0 = verifyIndependently(r.json().get("token").asText());
+    assertThat(String.valueOf(cpu0.get("ear.veraison.annotated-evidence")))
+        .contains("secure_boot_on")
+        .contains("claim tpm.secure_boot is absent");
   }
 
   @Test
@@ -210,8 +243,9 @@ class AttestationEndToEndTest {
 
   @Test
   void theTrusteeShapeAnswersWithTheBareJwt() throws Exception {
-    String evidence = Base64.getUrlEncoder().withoutPadding().encodeToString(TpmVectors.bundle());
-    String raw = Base64.getUrlEncoder().withoutPadding().encodeToString(TpmVectors.nonce());
+    MeasuredTpmBundle m = measured();
+    String evidence = Base64.getUrlEncoder().withoutPadding().encodeToString(m.bundle());
+    String raw = Base64.getUrlEncoder().withoutPadding().encodeToString(m.nonce());
     String body =
         "{\"verification_requests\":[{\"tee\":\"tpm\",\"evidence\":\""
             + evidence

@@ -98,6 +98,19 @@ class SimulatedHostAttestationTest {
   }
 
   @Test
+  void rejectsALogWhoseSecureBootDataWasChangedWithItsDigestsKept() {
+    fleet.host("sim-0003").answer(SimulatedHost.Answer.FORGED_SECURE_BOOT);
+    try {
+      VerificationException e =
+          catchThrowableOfType(VerificationException.class, () -> attestor.attest("sim-0003"));
+      assertThat(e.failure()).isEqualTo(Failure.EVENT_DIGEST_MISMATCH);
+      assertThat(e.getMessage()).contains("EV_EFI_VARIABLE_DRIVER_CONFIG").contains("PCR 7");
+    } finally {
+      fleet.host("sim-0003").answer(SimulatedHost.Answer.HONEST);
+    }
+  }
+
+  @Test
   void rejectsARegisterTheLogDoesNotExplain() throws Exception {
     attestor.attest("sim-0003");
     fleet.tamper("sim-0003");

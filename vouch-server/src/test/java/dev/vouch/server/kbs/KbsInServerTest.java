@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.agent.kbs.KbsClient;
 import dev.vouch.agent.kbs.TpmEvidenceProvider;
+import dev.vouch.agent.tpm.MeasuredBoot;
 import dev.vouch.agent.tpm.PcrSelection;
 import dev.vouch.agent.tpm.PersistentKey;
 import dev.vouch.agent.tpm.StartupType;
@@ -66,6 +67,14 @@ class KbsInServerTest {
     try (Swtpm swtpm = Swtpm.start();
         TpmClient tpm = swtpm.client()) {
       tpm.startup(StartupType.CLEAR);
+      // a real Secure Boot firmware log and IMA list, measured as firmware and kernel did: the
+      // default TPM policy affirms only evidence that carries them
+      Path log = dataDir.resolve("binary_bios_measurements");
+      Path ima = dataDir.resolve("binary_runtime_measurements");
+      Files.write(
+          log, resource("/vectors/tpm-eventlog/keylime-binary_bios_measurements-secureboot"));
+      Files.write(ima, resource("/vectors/ima/rust-keylime-binary_runtime_measurements"));
+      MeasuredBoot.measure(tpm, Files.readAllBytes(log), Files.readAllBytes(ima));
       Enrollment enrollment = Enrollment.withDefaults(tpm);
       enrollment.prepare();
       PersistentKey ak = enrollment.ak();
@@ -93,12 +102,12 @@ class KbsInServerTest {
                         .build(),
                     HttpResponse.BodyHandlers.ofString());
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-        assertThat(secret(server.baseUri(), tpm, ak)).isEqualTo(SECRET);
+        assertThat(secret(server.baseUri(), tpm, ak, log, ima)).isEqualTo(SECRET);
       }
 
       try (VouchServer restarted = VouchServer.start(config, Clock.systemUTC(), List.of())) {
         // the reference values and the sealed resource come back from the database
-        assertThat(secret(restarted.baseUri(), tpm, ak)).isEqualTo(SECRET);
+        assertThat(secret(restarted.baseUri(), tpm, ak, log, ima)).isEqualTo(SECRET);
       }
     }
   }
@@ -139,8 +148,17 @@ class KbsInServerTest {
     server.services().referenceValues().putAll(values);
   }
 
-  private static String secret(URI base, TpmClient tpm, PersistentKey ak) throws Exception {
-    KbsClient kbs = KbsClient.create(base, TpmEvidenceProvider.allSha256(tpm, ak));
+  private static byte[] resource(String name) throws java.io.IOException {
+    try (var in = KbsInServerTest.class.getResourceAsStream(name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static String secret(URI base, TpmClient tpm, PersistentKey ak, Path log, Path ima)
+      throws Exception {
+    KbsClient kbs =
+        KbsClient.create(
+            base, TpmEvidenceProvider.measuredBoot(tpm, ak, Optional.of(log), Optional.of(ima)));
     return new String(kbs.getResource("default", "key", "luks"), StandardCharsets.UTF_8);
   }
 }

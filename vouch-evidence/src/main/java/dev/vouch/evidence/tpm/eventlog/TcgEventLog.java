@@ -23,9 +23,16 @@ import java.util.Optional;
  * checked, a log that ends inside an entry fails with {@link Failure#TRUNCATED}, and an entry for a
  * PCR above 23 or with digests that disagree with the Spec ID event fails with {@link
  * Failure#MALFORMED}; but event data that does not decode as its type says becomes an {@link
- * OpaqueEvent}. Parsing stops at an entry header that is all zero or starts with {@code
- * 0xFFFFFFFF}: the unused tail of a fixed-size log buffer (so an entry for PCR 0 of the unused type
- * {@code EV_PREBOOT_CERT} cannot be told from padding and ends the log).
+ * OpaqueEvent}. Parsing stops at the unused tail of a fixed-size log buffer: where an entry would
+ * start with eight zero bytes or a PCR index of {@code 0xFFFFFFFF} and every byte from there to the
+ * end is {@code 0x00} or {@code 0xFF}. Anything else is an entry: an {@code EV_NO_ACTION} entry may
+ * name PCR {@code 0xFFFFFFFF} (Windows logs carry one; {@link TcgEvent#pcr()} is then {@link
+ * #NO_PCR}), any other entry naming it is {@link Failure#MALFORMED}.
+ *
+ * <p>Parsing does not judge event data against digests, so that {@code show} can display a forged
+ * log; {@link #digestMismatches()} lists the entries of {@link DigestBinding#DATA} types whose data
+ * is not what their digests hash, and {@link #verifyDigests()} refuses them. Claims read from event
+ * data ({@link #secureBoot()}) use only entries whose digests were checked.
  *
  * <p>TDX CCEL logs share the crypto-agile layout (SHA-384, MR index 1..4 for RTMR 0..3), so this
  * parser frames them too and {@link #replay()} yields their RTMRs under those indexes.
@@ -33,6 +40,9 @@ import java.util.Optional;
 public final class TcgEventLog {
   /** PCRs 0..23 of a PC Client TPM. */
   public static final int PCR_COUNT = 24;
+
+  /** {@link TcgEvent#pcr()} of an {@code EV_NO_ACTION} entry that names PCR {@code 0xFFFFFFFF}. */
+  public static final int NO_PCR = -1;
 
   private static final int SHA1_SIZE = 20;
   private static final long NO_ACTION = EventType.EV_NO_ACTION.code();
@@ -42,6 +52,9 @@ public final class TcgEventLog {
   private final List<TcgEvent> events;
   private final int startupLocality;
   private final int paddingLength;
+  private final List<DigestMismatch> digestMismatches;
+  // per entry: a DATA-type entry whose digest in every known bank (at least one) hashes its data
+  private final boolean[] digestChecked;
 
   // the replay plan, built once: the PCR and per-bank digest of every extending entry
   private final int[] extendPcr;
@@ -61,6 +74,25 @@ public final class TcgEventLog {
       }
     }
     this.startupLocality = locality;
+    List<DigestMismatch> mismatches = new ArrayList<>();
+    this.digestChecked = new boolean[this.events.size()];
+    for (int i = 0; i < this.events.size(); i++) {
+      EventHeader h = this.events.get(i).header();
+      if (DigestBinding.of(h.type()) != DigestBinding.DATA) {
+        continue;
+      }
+      boolean ok = false;
+      for (HashAlg bank : h.banks()) {
+        if (!MessageDigest.isEqual(bank.digest(h.dataRef()), h.digestRef(bank))) {
+          mismatches.add(new DigestMismatch(h.index(), h.pcr(), h.type(), bank));
+          ok = false;
+          break;
+        }
+        ok = true;
+      }
+      digestChecked[i] = ok;
+    }
+    this.digestMismatches = List.copyOf(mismatches);
     int n = 0;
     for (TcgEvent e : events) {
       if (e.type() != NO_ACTION) {
@@ -95,7 +127,7 @@ public final class TcgEventLog {
     if (!r.hasRemaining()) {
       throw new VerificationException(Failure.TRUNCATED, "event log is empty");
     }
-    if (atPadding(r)) {
+    if (atPadding(bytes, r)) {
       throw new VerificationException(Failure.MALFORMED, "event log holds no entries");
     }
     EventHeader first = readLegacyEntry(r, 0);
@@ -115,27 +147,41 @@ public final class TcgEventLog {
       for (int i = 0; i < ids.length; i++) {
         algs[i] = HashAlg.fromTpmId(ids[i]).orElse(null);
       }
-      while (r.hasRemaining() && !atPadding(r)) {
+      while (r.hasRemaining() && !atPadding(bytes, r)) {
         events.add(EventDecoder.decode(readAgileEntry(r, events.size(), ids, sizes, algs)));
       }
       return new TcgEventLog(LogFormat.CRYPTO_AGILE, banks, events, r.remaining());
     }
     events.add(EventDecoder.decode(first));
-    while (r.hasRemaining() && !atPadding(r)) {
+    while (r.hasRemaining() && !atPadding(bytes, r)) {
       events.add(EventDecoder.decode(readLegacyEntry(r, events.size())));
     }
     return new TcgEventLog(LogFormat.SHA1_LEGACY, List.of(HashAlg.SHA1), events, r.remaining());
   }
 
   /**
-   * The unused tail of a log buffer: eight zero bytes (PCR 0 with the never-used type 0) or a PCR
-   * index of {@code 0xFFFFFFFF} (erased flash) where an entry would start.
+   * The unused tail of a log buffer: where an entry would start, eight zero bytes (PCR 0 with the
+   * never-used type 0) or a PCR index of {@code 0xFFFFFFFF} (erased flash), and nothing but {@code
+   * 0x00} and {@code 0xFF} bytes from there to the end. A header like that followed by other bytes
+   * is parsed as an entry, so no entry can hide behind a padding-like header.
    */
-  private static boolean atPadding(ByteReader r) {
-    return r.peekAll(8, 0x00) || r.peekAll(4, 0xff);
+  private static boolean atPadding(byte[] bytes, ByteReader r) {
+    if (!r.peekAll(8, 0x00) && !r.peekAll(4, 0xff)) {
+      return false;
+    }
+    for (int i = r.position(); i < bytes.length; i++) {
+      if (bytes[i] != 0 && bytes[i] != (byte) 0xff) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private static int pcrIndex(long pcr, int index, int offset) throws VerificationException {
+  private static int pcrIndex(long pcr, long type, int index, int offset)
+      throws VerificationException {
+    if (pcr == 0xFFFFFFFFL && type == NO_ACTION) {
+      return NO_PCR; // Windows logs a no-action entry there; it is never extended
+    }
     if (pcr >= PCR_COUNT) {
       throw new VerificationException(
           Failure.MALFORMED,
@@ -147,8 +193,9 @@ public final class TcgEventLog {
   /** A {@code TCG_PCR_EVENT}: one SHA-1 digest. */
   private static EventHeader readLegacyEntry(ByteReader r, int index) throws VerificationException {
     int offset = r.position();
-    int pcr = pcrIndex(r.u32(), index, offset);
+    long pcrField = r.u32();
     long type = r.u32();
+    int pcr = pcrIndex(pcrField, type, index, offset);
     byte[] digest = r.bytes(SHA1_SIZE);
     int size = r.length32("event data of entry " + index);
     byte[] data = r.bytes(size);
@@ -162,8 +209,9 @@ public final class TcgEventLog {
       ByteReader r, int index, int[] ids, int[] sizes, HashAlg[] algs)
       throws VerificationException {
     int offset = r.position();
-    int pcr = pcrIndex(r.u32(), index, offset);
+    long pcrField = r.u32();
     long type = r.u32();
+    int pcr = pcrIndex(pcrField, type, index, offset);
     long count = r.u32();
     if (count != ids.length) {
       throw new VerificationException(
@@ -276,14 +324,16 @@ public final class TcgEventLog {
   }
 
   /**
-   * Recomputes the PCRs the log describes, in every known bank: PCR 0 and each PCR some entry
-   * extends. PCRs 17 to 22 start at all ones and the others at zero, except that PCR 0 starts at
-   * {@code 00..00 || locality} per the StartupLocality event; {@code EV_NO_ACTION} entries are
-   * never extended. The result is what the TPM should report if the log is complete and honest.
+   * Recomputes the PCRs the log describes, in every known bank: each PCR some entry extends, and
+   * PCR 0 also when a StartupLocality event initialised it. PCRs 17 to 22 start at all ones and the
+   * others at zero, except that PCR 0 starts at {@code 00..00 || locality} per the StartupLocality
+   * event; {@code EV_NO_ACTION} entries are never extended. The result is what the TPM should
+   * report if the log is complete and honest. Replay does not look at event data: see {@link
+   * #verifyDigests()}.
    */
   public PcrValues replay() {
     boolean[] used = new boolean[PCR_COUNT];
-    used[0] = true;
+    used[0] = hasStartupLocality();
     for (int p : extendPcr) {
       used[p] = true;
     }
@@ -323,9 +373,60 @@ public final class TcgEventLog {
     return regs;
   }
 
-  /** The Secure Boot state the log's variable measurements describe. */
+  /** True when a StartupLocality event on PCR 0 sets that register's initial value. */
+  public boolean hasStartupLocality() {
+    for (TcgEvent e : events) {
+      if (e instanceof StartupLocalityEvent s && s.pcr() == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Entries of {@link DigestBinding#DATA} types whose digest in some bank is not the hash of their
+   * data, in log order; empty for an honest log.
+   */
+  public List<DigestMismatch> digestMismatches() {
+    return digestMismatches;
+  }
+
+  /**
+   * Refuses a log with an entry whose data is not what its digests hash (see {@link
+   * DigestBinding#DATA}).
+   *
+   * @return this log, for chaining after {@link #parse}
+   * @throws VerificationException {@link Failure#EVENT_DIGEST_MISMATCH} naming the first such
+   *     entry's index, type, PCR and bank
+   */
+  public TcgEventLog verifyDigests() throws VerificationException {
+    if (!digestMismatches.isEmpty()) {
+      DigestMismatch m = digestMismatches.get(0);
+      String more =
+          digestMismatches.size() > 1 ? " (and " + (digestMismatches.size() - 1) + " more)" : "";
+      throw new VerificationException(Failure.EVENT_DIGEST_MISMATCH, m.describe() + more);
+    }
+    return this;
+  }
+
+  /**
+   * True when {@code event} is an entry of this log of a {@link DigestBinding#DATA} type whose
+   * digest in every known bank (at least one) is the hash of its data: only such entries may back a
+   * claim.
+   */
+  public boolean digestChecked(TcgEvent event) {
+    int i = event.index();
+    return i >= 0 && i < events.size() && events.get(i) == event && digestChecked[i];
+  }
+
+  /**
+   * The Secure Boot state read from this log's digest-checked PCR 7 variable measurements (see
+   * {@link SecureBootState} for which events back each fact). Entries whose data differs from their
+   * digests are ignored, so a forged value reads as absent; the state is only as good as the PCR 7
+   * it came from, so use it after PCR 7 replayed to a quoted value.
+   */
   public SecureBootState secureBoot() {
-    return SecureBootState.of(events);
+    return SecureBootState.of(this);
   }
 
   @Override

@@ -131,11 +131,18 @@ class TcgEventDecodingTest {
   }
 
   @Test
-  void secureBootStateReadsDeployedAndAuditModeAndTheAuthorities() throws VerificationException {
-    SecureBootState sb = log("go-tpm-tools/gdc-host.bin").secureBoot();
+  void secureBootStateReadsOnlyPcr7AndTheAuthorities() throws VerificationException {
+    TcgEventLog log = log("go-tpm-tools/gdc-host.bin");
+    SecureBootState sb = log.secureBoot();
     assertThat(sb.secureBootEnabled()).hasValue(false);
-    assertThat(sb.deployedMode()).hasValue(true);
-    assertThat(sb.auditMode()).hasValue(false);
+    // this host measures DeployedMode (01) and AuditMode (00) into PCR 1, not PCR 7 where the
+    // Secure Boot policy is bound, so they are not read
+    assertThat(log.events())
+        .filteredOn(e -> e instanceof EfiVariableEvent v && v.name().endsWith("Mode"))
+        .extracting(TcgEvent::pcr)
+        .containsExactly(1, 1);
+    assertThat(sb.deployedMode()).isEmpty();
+    assertThat(sb.auditMode()).isEmpty();
     assertThat(sb.pkPresent() && sb.kekPresent() && sb.dbPresent() && sb.dbxPresent()).isTrue();
     assertThat(sb.authorities()).extracting(EfiVariableEvent::name).containsExactly("SbatLevel");
   }
@@ -176,7 +183,7 @@ class TcgEventDecodingTest {
     assertThat(((OpaqueEvent) events.get(3)).decodeError()).isEmpty();
     assertThat(events.get(3).typeName()).isEqualTo("0x12345678");
     assertThat(((OpaqueEvent) events.get(4)).decodeError()).isPresent();
-    assertThat(parsed.replay().indexes(HashAlg.SHA256)).containsExactly(0, 1, 4, 5, 7, 9);
+    assertThat(parsed.replay().indexes(HashAlg.SHA256)).containsExactly(1, 4, 5, 7, 9);
     assertThat(parsed.secureBoot().secureBootEnabled()).isEmpty();
   }
 

@@ -187,6 +187,115 @@ class TcgEventLogFramingTest {
   }
 
   @Test
+  void paddingMayMixZeroAndErasedBytes() throws VerificationException {
+    byte[] body = LogBuilder.agile(SHA256).event(0, SEPARATOR, new byte[4]).build();
+    byte[] padded = Arrays.copyOf(body, body.length + 64);
+    for (int i = body.length; i < padded.length; i++) {
+      padded[i] = (byte) (i % 3 == 0 ? 0xff : 0x00);
+    }
+    padded[body.length] = 0; // starts with eight zero bytes
+    Arrays.fill(padded, body.length, body.length + 8, (byte) 0);
+    TcgEventLog log = TcgEventLog.parse(padded);
+    assertThat(log.events()).hasSize(2);
+    assertThat(log.paddingLength()).isEqualTo(64);
+  }
+
+  @Test
+  void aNoActionEntryOnPcrFfffffffIsAnEntryAndTheEntriesAfterItAreKept()
+      throws VerificationException {
+    byte[] sep = new byte[4];
+    byte[] log =
+        LogBuilder.agile(SHA256)
+            .event(0, SEPARATOR, sep)
+            .event(0xFFFFFFFFL, NO_ACTION, "WBCL".getBytes())
+            .event(4, SEPARATOR, sep)
+            .build();
+    TcgEventLog parsed = TcgEventLog.parse(log);
+    assertThat(parsed.events()).hasSize(4);
+    assertThat(parsed.events().get(2).pcr()).isEqualTo(TcgEventLog.NO_PCR);
+    assertThat(parsed.events().get(2)).isInstanceOf(NoActionEvent.class);
+    assertThat(parsed.events().get(3).pcr()).isEqualTo(4);
+    assertThat(parsed.paddingLength()).isZero();
+    byte[] pcr4 = PcrValues.extend(HashAlg.SHA256, new byte[32], HashAlg.SHA256.digest(sep));
+    assertThat(parsed.replay().get(HashAlg.SHA256, 4)).hasValue(pcr4);
+    assertThat(parsed.replay().indexes(HashAlg.SHA256)).containsExactly(0, 4);
+  }
+
+  @Test
+  void aNoActionEntryOnPcrFfffffffInALegacyLogIsKept() throws VerificationException {
+    byte[] sep = new byte[4];
+    byte[] log =
+        LogBuilder.legacy()
+            .event(0, SEPARATOR, sep)
+            .event(0xFFFFFFFFL, NO_ACTION, "WBCL".getBytes())
+            .event(7, SEPARATOR, sep)
+            .build();
+    TcgEventLog parsed = TcgEventLog.parse(log);
+    assertThat(parsed.events()).hasSize(3);
+    assertThat(parsed.events().get(1).pcr()).isEqualTo(TcgEventLog.NO_PCR);
+    assertThat(parsed.replay().indexes(HashAlg.SHA1)).containsExactly(0, 7);
+  }
+
+  @Test
+  void anExtendingEntryOnPcrFfffffffIsMalformed() {
+    byte[] log =
+        LogBuilder.agile(SHA256)
+            .event(0, SEPARATOR, new byte[4])
+            .event(0xFFFFFFFFL, SEPARATOR, new byte[4])
+            .build();
+    VerificationException e =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            VerificationException.class, () -> TcgEventLog.parse(log));
+    assertThat(e.failure()).isEqualTo(Failure.MALFORMED);
+    assertThat(e.getMessage()).contains("entry 2");
+  }
+
+  @Test
+  void aZeroHeaderFollowedByMoreThanPaddingIsParsedAsAnEntry() throws VerificationException {
+    // PCR 0, type 0 (EV_PREBOOT_CERT), then a digest and data: not padding, so not dropped
+    byte[] sep = new byte[4];
+    byte[] log =
+        LogBuilder.agile(SHA256)
+            .event(0, SEPARATOR, sep)
+            .event(0, 0, "cert".getBytes())
+            .event(4, SEPARATOR, sep)
+            .build();
+    TcgEventLog parsed = TcgEventLog.parse(log);
+    assertThat(parsed.events()).hasSize(4);
+    assertThat(parsed.events().get(2).type()).isZero();
+    assertThat(parsed.replay().indexes(HashAlg.SHA256)).containsExactly(0, 4);
+  }
+
+  @Test
+  void aPaddingLikeHeaderFollowedByATruncatedEntryFails() {
+    byte[] body = LogBuilder.agile(SHA256).event(0, SEPARATOR, new byte[4]).build();
+    byte[] tail = Arrays.copyOf(body, body.length + 20);
+    Arrays.fill(tail, body.length, body.length + 4, (byte) 0xff);
+    tail[body.length + 12] = 0x42; // a non-padding byte inside what would be a short entry
+    VerificationException e =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            VerificationException.class, () -> TcgEventLog.parse(tail));
+    assertThat(e.failure()).isIn(Failure.TRUNCATED, Failure.MALFORMED);
+  }
+
+  @Test
+  void goAttestationsWindowsOptionRomLogKeepsItsLastNoActionEntryAndReplaysAsItsSourceSays()
+      throws VerificationException {
+    var dir = resources().resolve("go-attestation");
+    var facts = EventLogVectors.json(dir.resolve("expected.json")).get("option_rom_eventlog");
+    TcgEventLog log = TcgEventLog.parse(read(dir.resolve("option_rom_eventlog")));
+    assertThat(log.format()).isEqualTo(LogFormat.SHA1_LEGACY);
+    assertThat(log.events()).hasSize(facts.get("events").asInt());
+    TcgEvent last = log.events().get(facts.at("/last_entry/index").asInt());
+    assertThat(last.typeName()).isEqualTo(facts.at("/last_entry/type").asText());
+    assertThat(last.pcr()).isEqualTo(TcgEventLog.NO_PCR);
+    assertThat(log.paddingLength()).isEqualTo(facts.get("bytes_after_last_entry").asInt());
+    EventLogVectors.assertReplayMatches(
+        log, EventLogVectors.pcrs(facts.get("expected_pcrs_from_source")), "option ROM log");
+    assertThat(log.verifyDigests().digestMismatches()).isEmpty();
+  }
+
+  @Test
   void replayIgnoresNoActionEntriesAndStartsPcr0AtTheStartupLocality()
       throws VerificationException {
     byte[] sep = new byte[4];
@@ -219,7 +328,11 @@ class TcgEventLogFramingTest {
         LogBuilder.agile(SHA256).event(3, NO_ACTION, LogBuilder.startupLocality(4)).build();
     TcgEventLog parsed = TcgEventLog.parse(log);
     assertThat(parsed.startupLocality()).isZero();
-    assertThat(parsed.replay().get(HashAlg.SHA256, 0)).hasValue(new byte[32]);
+    assertThat(parsed.hasStartupLocality()).isFalse();
+    // nothing extends or initialises PCR 0, so replay does not claim a value for it
+    assertThat(parsed.replay().indexes(HashAlg.SHA256)).isEmpty();
+    assertThat(TcgEventLog.initialRegisters(HashAlg.SHA256, parsed.startupLocality())[0])
+        .isEqualTo(new byte[32]);
   }
 
   @Test
