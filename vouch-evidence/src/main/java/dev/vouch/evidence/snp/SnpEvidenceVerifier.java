@@ -11,6 +11,7 @@ import dev.vouch.core.crypto.SignatureScheme;
 import dev.vouch.core.crypto.Signatures;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.InitData;
 import java.security.interfaces.ECPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,6 +78,18 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
   @Override
   public Tee tee() {
     return Tee.SNP;
+  }
+
+  /** REPORT_DATA is 64 bytes. */
+  @Override
+  public int reportDataLength() {
+    return 64;
+  }
+
+  /** Init data is bound through HOST_DATA: the digest, zero-padded or truncated to 32 bytes. */
+  @Override
+  public void checkInitData(VerifiedEvidence verified, byte[] digest) throws VerificationException {
+    InitData.requireClaim(verified, SnpClaims.HOST_DATA, Arrays.copyOf(digest, 32), "HOST_DATA");
   }
 
   @Override
