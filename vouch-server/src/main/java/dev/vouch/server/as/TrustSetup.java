@@ -16,6 +16,9 @@ import dev.vouch.evidence.dcap.DcapQuoteVerifier;
 import dev.vouch.evidence.dcap.IntelPki;
 import dev.vouch.evidence.dcap.PccsCollateralSource;
 import dev.vouch.evidence.sgx.SgxEvidenceVerifier;
+import dev.vouch.evidence.snp.AmdRoots;
+import dev.vouch.evidence.snp.KdsVcekSource;
+import dev.vouch.evidence.snp.SnpEvidenceVerifier;
 import dev.vouch.evidence.tdx.TdxEvidenceVerifier;
 import dev.vouch.evidence.tpm.AkCertificateVerifier;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
@@ -76,6 +79,20 @@ public record TrustSetup(Verifiers verifiers, AttestationService.CollateralFiles
       } catch (VerificationException e) {
         throw new ConfigException("verifiers.tpm_ak_roots: " + e.getMessage(), e);
       }
+    }
+
+    // AMD: pinned ARKs; a VCEK from the evidence, the folders or, when configured, the KDS
+    if (cfg.amdKdsUrl().isPresent()) {
+      v =
+          v.with(
+              new SnpEvidenceVerifier(
+                  AmdRoots.builtIn(),
+                  Optional.of(
+                      new KdsVcekSource(
+                          cfg.amdKdsUrl().get(),
+                          HttpClient.newBuilder()
+                              .connectTimeout(Duration.ofSeconds(10))
+                              .build()))));
     }
 
     // Intel: the pinned root, plus test roots when configured; collateral from folders or a PCCS
@@ -145,11 +162,12 @@ public record TrustSetup(Verifiers verifiers, AttestationService.CollateralFiles
                   + " (verifiers.sample)");
     }
     LOG.info(
-        "verifiers tees={} collateral_dirs={} collateral_files={} pccs={}",
+        "verifiers tees={} collateral_dirs={} collateral_files={} pccs={} kds={}",
         v.tees(),
         cfg.collateralDirs(),
         files.size(),
-        cfg.intelPccsUrl().isPresent());
+        cfg.intelPccsUrl().isPresent(),
+        cfg.amdKdsUrl().isPresent());
     return new TrustSetup(v, folders);
   }
 

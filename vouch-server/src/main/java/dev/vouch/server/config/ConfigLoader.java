@@ -46,6 +46,7 @@ import java.util.Set;
  * registrar: {ek_roots: [/etc/vouch/tpm-roots.pem], ek_intermediates: [/etc/vouch/tpm-cas.pem],
  *             challenge_ttl_seconds: 60}
  * verifiers: {collateral_dirs: [/etc/vouch/collateral], intel_pccs_url: "https://pccs:8081",
+ *             amd_kds_url: "https://kdsintf.amd.com",
  *             cca_platform_keys: [/etc/vouch/cca-iak.pem], tpm_ak_roots: [/etc/vouch/ak-ca.pem],
  *             sample: false}
  * }</pre>
@@ -97,6 +98,7 @@ public final class ConfigLoader {
         List.of(
             "collateral_dirs",
             "intel_pccs_url",
+            "amd_kds_url",
             "cca_platform_keys",
             "tpm_ak_roots",
             "extra_anchors",
@@ -278,6 +280,22 @@ public final class ConfigLoader {
         verifiers(root.path("verifiers")));
   }
 
+  private static Optional<java.net.URI> httpUrl(JsonNode n, String key) throws ConfigException {
+    Optional<String> url = text(n, "verifiers", key);
+    if (url.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      java.net.URI u = new java.net.URI(url.get());
+      if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme())) {
+        throw new java.net.URISyntaxException(url.get(), "not http(s)");
+      }
+      return Optional.of(u);
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException("verifiers." + key + " must be an http(s) URL: " + url.get());
+    }
+  }
+
   private static ServerConfig.Verifiers verifiers(JsonNode n) throws ConfigException {
     List<Path> dirs = new ArrayList<>();
     for (String d : list(n, "verifiers", "collateral_dirs")) {
@@ -287,22 +305,12 @@ public final class ConfigLoader {
       }
       dirs.add(p);
     }
-    Optional<java.net.URI> pccs = Optional.empty();
-    Optional<String> url = text(n, "verifiers", "intel_pccs_url");
-    if (url.isPresent()) {
-      try {
-        java.net.URI u = new java.net.URI(url.get());
-        if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme())) {
-          throw new java.net.URISyntaxException(url.get(), "not http(s)");
-        }
-        pccs = Optional.of(u);
-      } catch (java.net.URISyntaxException e) {
-        throw new ConfigException("verifiers.intel_pccs_url must be an http(s) URL: " + url.get());
-      }
-    }
+    Optional<java.net.URI> pccs = httpUrl(n, "intel_pccs_url");
+    Optional<java.net.URI> kds = httpUrl(n, "amd_kds_url");
     return new ServerConfig.Verifiers(
         dirs,
         pccs,
+        kds,
         readableFiles(n, "verifiers", "cca_platform_keys"),
         readableFiles(n, "verifiers", "tpm_ak_roots"),
         readableFiles(n, "verifiers", "extra_anchors"),

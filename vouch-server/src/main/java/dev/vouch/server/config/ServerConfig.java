@@ -137,6 +137,10 @@ public record ServerConfig(
    * @param intelPccsUrl a PCCS or Intel PCS asked for TCB info, QE identity and CRLs when the
    *     folders hold no Intel collateral ({@code verifiers.intel_pccs_url}); answers are cached
    *     until their earliest {@code nextUpdate} and fetched again then
+   * @param amdKdsUrl AMD's Key Distribution Service (or a proxy of it) asked for a VCEK and its
+   *     chain when neither the evidence's certificate table nor the folders hold one ({@code
+   *     verifiers.amd_kds_url}, e.g. {@code https://kdsintf.amd.com}); answers are kept for the
+   *     life of the process (a VCEK is bound to one chip and TCB)
    * @param ccaPlatformKeys files of CCA platform attestation (IAK) public keys, in any form {@code
    *     vouch verify --collateral} recognises ({@code verifiers.cca_platform_keys})
    * @param tpmAkRoots CA certificates (PEM or DER) TPM AK certificates must chain to ({@code
@@ -150,6 +154,7 @@ public record ServerConfig(
   public record Verifiers(
       List<Path> collateralDirs,
       Optional<java.net.URI> intelPccsUrl,
+      Optional<java.net.URI> amdKdsUrl,
       List<Path> ccaPlatformKeys,
       List<Path> tpmAkRoots,
       List<Path> extraAnchors,
@@ -163,26 +168,28 @@ public record ServerConfig(
 
     /** Nothing configured: TPM and SEV-SNP only. */
     public static Verifiers defaults() {
-      return new Verifiers(List.of(), Optional.empty(), List.of(), List.of(), List.of(), false);
+      return new Verifiers(
+          List.of(), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), false);
     }
 
     /** These settings with {@code dirs} added to the collateral folders. */
     public Verifiers withCollateralDirs(List<Path> dirs) {
       List<Path> all = new java.util.ArrayList<>(collateralDirs);
       all.addAll(dirs);
-      return new Verifiers(all, intelPccsUrl, ccaPlatformKeys, tpmAkRoots, extraAnchors, sample);
+      return new Verifiers(
+          all, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, extraAnchors, sample);
     }
 
     /** These settings with the sample kind accepted or not. */
     public Verifiers withSample(boolean on) {
       return new Verifiers(
-          collateralDirs, intelPccsUrl, ccaPlatformKeys, tpmAkRoots, extraAnchors, on);
+          collateralDirs, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, extraAnchors, on);
     }
 
     /** These settings with these further Intel roots (tests only). */
     public Verifiers withExtraAnchors(List<Path> anchors) {
       return new Verifiers(
-          collateralDirs, intelPccsUrl, ccaPlatformKeys, tpmAkRoots, anchors, sample);
+          collateralDirs, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, anchors, sample);
     }
   }
 

@@ -71,6 +71,7 @@ class TrustSetupTest {
         new ServerConfig.Verifiers(
             List.of(),
             Optional.of(URI.create("https://127.0.0.1:1/")),
+            Optional.empty(),
             List.of(),
             List.of(),
             List.of(),
@@ -83,7 +84,13 @@ class TrustSetupTest {
     Path notAKey = Files.writeString(dir.resolve("notes.txt"), "hello");
     ServerConfig.Verifiers v =
         new ServerConfig.Verifiers(
-            List.of(), Optional.empty(), List.of(notAKey), List.of(), List.of(), false);
+            List.of(),
+            Optional.empty(),
+            Optional.empty(),
+            List.of(notAKey),
+            List.of(),
+            List.of(),
+            false);
     assertThatThrownBy(() -> setup(v))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("cca_platform_keys");

@@ -232,13 +232,15 @@ class ConfigLoaderTest {
         load(
             "verifiers:\n  collateral_dirs: ["
                 + folder
-                + "]\n  intel_pccs_url: https://pccs.local:8081\n  tpm_ak_roots: ["
+                + "]\n  intel_pccs_url: https://pccs.local:8081\n  amd_kds_url: https://kds.local\n"
+                + "  tpm_ak_roots: ["
                 + root
                 + "]\n  sample: true\n",
             Map.of());
     assertThat(c.verifiers().collateralDirs()).containsExactly(folder);
     assertThat(c.verifiers().intelPccsUrl())
         .hasValueSatisfying(u -> assertThat(u.getHost()).isEqualTo("pccs.local"));
+    assertThat(c.verifiers().amdKdsUrl()).contains(java.net.URI.create("https://kds.local"));
     assertThat(c.verifiers().tpmAkRoots()).containsExactly(root);
     assertThat(c.verifiers().sample()).isTrue();
     ServerConfig fromEnv =
