@@ -120,6 +120,7 @@ class AttestationEndToEndTest {
         (Map<String, Object>) cpu0.get("ear.veraison.annotated-evidence");
     assertThat(evidence.get("tpm.pcr.sha256.7")).isEqualTo(ZERO);
     assertThat(evidence.get("report_data")).isEqualTo(Hex.encode(TpmVectors.nonce()));
+    assertThat(evidence.get("freshness")).isEqualTo("runtime_data");
   }
 
   @Test
