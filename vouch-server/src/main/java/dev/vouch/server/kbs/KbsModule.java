@@ -39,6 +39,12 @@ public record KbsModule(KbsService service, RouteGroup routes) {
     java.util.EnumSet<dev.vouch.core.Tee> tees = java.util.EnumSet.noneOf(dev.vouch.core.Tee.class);
     tees.addAll(k.tees());
     tees.retainAll(s.attestation().acceptedTees());
+    org.slf4j.LoggerFactory.getLogger(KbsModule.class)
+        .info(
+            "kbs accepts tees={} (kbs.tees={}, verifiable={})",
+            tees,
+            k.tees(),
+            s.attestation().acceptedTees());
     KbsConfig config =
         KbsConfig.defaults()
             .withSessionTimeout(k.sessionTtl())
