@@ -319,7 +319,7 @@ public final class KbsLoad {
         v =
             tpmVerifier.verify(
                 in.evidence(),
-                Expectations.withNonce(RuntimeDataBinding.reportData(Tee.TPM, digest)));
+                Expectations.withNonce(Arrays.copyOf(digest, tpmVerifier.reportDataLength())));
         p = tpmPolicy;
       } else {
         JsonNode e;

@@ -4,7 +4,10 @@ import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ConfigLoader;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -13,8 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vouch server [--config FILE] [--data-dir DIR] [--port N]}: runs the attestation service,
- * reference values and policies until stopped. Exit code 2 for an invalid configuration.
+ * {@code vouch server [--config FILE] [--data-dir DIR] [--port N] [--collateral DIR]...}: runs the
+ * attestation service, reference values and policies until stopped. Exit code 2 for an invalid
+ * configuration.
  */
 @Command(
     name = "server",
@@ -38,6 +42,15 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "N", description = "listen port (default 8443; 0 = any)")
   Integer port;
 
+  @Option(
+      names = "--collateral",
+      paramLabel = "DIR",
+      description =
+          "folder of offline collateral (Intel TCB info, QE identity, CRLs; AMD VCEK store; CCA"
+              + " platform keys), recognised by content as by 'vouch verify --collateral';"
+              + " repeatable, added to verifiers.collateral_dirs")
+  List<Path> collateral = new ArrayList<>();
+
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig cfg;
@@ -49,6 +62,12 @@ public final class ServerCommand implements Callable<Integer> {
               System.getenv(),
               Optional.ofNullable(dataDir),
               Optional.ofNullable(port));
+      for (Path d : collateral) {
+        if (!Files.isDirectory(d) || !Files.isReadable(d)) {
+          throw new ConfigException("--collateral " + d + " is not a readable folder");
+        }
+      }
+      cfg = cfg.withVerifiers(cfg.verifiers().withCollateralDirs(collateral));
       server = VouchServer.start(cfg);
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());

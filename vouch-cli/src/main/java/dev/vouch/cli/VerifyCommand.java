@@ -3,6 +3,7 @@ package dev.vouch.cli;
 import dev.vouch.core.Tee;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.VerifiedEvidence;
+import dev.vouch.evidence.CollateralFolder;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
@@ -14,17 +15,14 @@ import dev.vouch.evidence.tpm.TpmEvidenceBundle;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -197,19 +195,13 @@ final class VerifyCommand implements Callable<Integer> {
     }
   }
 
-  private static List<byte[]> collateralFiles(Path dir) throws CliIo.BadInput {
-    if (!Files.isDirectory(dir)) {
-      throw new CliIo.BadInput("--collateral " + dir + " is not a directory");
-    }
-    List<byte[]> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-        out.add(CliIo.read(f, "collateral file"));
-      }
+  /** The collateral folder, read as {@code vouch server --collateral} reads it. */
+  static List<byte[]> collateralFiles(Path dir) throws CliIo.BadInput {
+    try {
+      return CollateralFolder.read(dir);
     } catch (IOException e) {
-      throw new CliIo.BadInput("--collateral " + dir + " cannot be listed: " + e.getMessage());
+      throw new CliIo.BadInput("--collateral " + e.getMessage());
     }
-    return out;
   }
 
   /**

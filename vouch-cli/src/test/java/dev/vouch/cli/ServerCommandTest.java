@@ -26,4 +26,17 @@ class ServerCommandTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("tls.mod");
   }
+
+  @Test
+  void aCollateralFolderThatIsNotAFolderExitsTwo() throws Exception {
+    CliRun r =
+        CliRun.of(
+            "server",
+            "--data-dir",
+            dir.resolve("d").toString(),
+            "--collateral",
+            dir.resolve("missing").toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--collateral").contains("missing");
+  }
 }

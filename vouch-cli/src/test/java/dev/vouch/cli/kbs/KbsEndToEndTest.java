@@ -26,10 +26,10 @@ import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.kbs.AdminAuth;
 import dev.vouch.server.kbs.InMemoryResourceStore;
 import dev.vouch.server.kbs.InMemorySessionStore;
-import dev.vouch.server.kbs.InProcessBackend;
 import dev.vouch.server.kbs.KbsConfig;
 import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
+import dev.vouch.server.kbs.RealAttestation;
 import dev.vouch.server.kbs.ResourcePath;
 import dev.vouch.server.kbs.ResourcePolicy;
 import io.javalin.Javalin;
@@ -51,8 +51,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 5 on a real swtpm: the agent's KBS client and {@code vouch kbs get-resource} against the
- * KBS on its own Javalin app with an in-process attestation backend and the strict default TPM
- * policy, reference values taken from the TPM as enrolled.
+ * KBS on its own Javalin app with the server's real attestation service (sample kind explicitly
+ * enabled) and the strict default TPM policy, reference values taken from the TPM as enrolled.
  */
 class KbsEndToEndTest {
   static final String SECRET = "luks-passphrase-7f3a9c";
@@ -67,7 +67,7 @@ class KbsEndToEndTest {
           .resolve("ima-log-sha256.binary_runtime_measurements");
   static String akSpkiSha256;
   static PcrValues pcrs;
-  InProcessBackend backend;
+  RealAttestation backend;
   KbsService service;
   Javalin app;
 
@@ -102,7 +102,10 @@ class KbsEndToEndTest {
     if (app != null) {
       app.stop();
     }
-    backend = new InProcessBackend(Clock.systemUTC(), Duration.ofMinutes(5));
+    if (backend != null) {
+      backend.close();
+    }
+    backend = new RealAttestation(Clock.systemUTC(), Duration.ofMinutes(5));
     backend.reference("tpm.trusted_aks", List.of(akSpkiSha256));
     for (int i : new int[] {0, 2, 4, 7}) {
       backend.reference(
@@ -128,6 +131,8 @@ class KbsEndToEndTest {
   void stop() {
     app.stop();
     app = null;
+    backend.close();
+    backend = null;
   }
 
   static TpmEvidenceProvider measured(TpmClient c, PersistentKey ak) {

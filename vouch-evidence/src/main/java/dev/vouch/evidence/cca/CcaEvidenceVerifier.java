@@ -58,6 +58,12 @@ public final class CcaEvidenceVerifier implements EvidenceVerifier {
     return Tee.CCA;
   }
 
+  /** The realm challenge is 64 bytes; CCA has no init data field here. */
+  @Override
+  public int reportDataLength() {
+    return REPORT_DATA_LENGTH;
+  }
+
   @Override
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {

@@ -26,8 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * /sgx|tdx/certification/v4/tcb?fmspc=}), QE identity ({@code .../qe/identity}), the PCK CRL
  * ({@code /sgx/certification/v4/pckcrl?ca=platform|processor}) and the root CA CRL ({@code
  * /sgx/certification/v4/rootcacrl}), with the issuer chains Intel returns in {@code *-Issuer-Chain}
- * response headers. Each response is cached until the earliest {@code nextUpdate} among what it
- * carried (by the given clock), then fetched again. Thread-safe.
+ * response headers. Each response is cached until {@link #REFRESH_MARGIN} before the earliest
+ * {@code nextUpdate} among what it carried (by the given clock), then fetched again, so that fresh
+ * collateral is in place before the old lapses; when that refresh fails, the cached answer is used
+ * until its {@code nextUpdate} and never after. Thread-safe.
  */
 public final class PccsCollateralSource implements CollateralSource {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -37,7 +39,10 @@ public final class PccsCollateralSource implements CollateralSource {
   private final Clock clock;
   private final Map<URI, Cached> cache = new ConcurrentHashMap<>();
 
-  private record Cached(DcapCollateral collateral, Instant expires) {}
+  /** How long before a cached answer's {@code nextUpdate} it is fetched again. */
+  public static final Duration REFRESH_MARGIN = Duration.ofMinutes(10);
+
+  private record Cached(DcapCollateral collateral, Instant refreshAt, Instant expires) {}
 
   /**
    * @param base the service root, e.g. {@code https://pccs.example:8081} or {@code
@@ -77,11 +82,21 @@ public final class PccsCollateralSource implements CollateralSource {
     URI uri = base.resolve(path);
     Instant now = clock.instant();
     Cached c = cache.get(uri);
-    if (c != null && now.isBefore(c.expires())) {
+    if (c != null && now.isBefore(c.refreshAt())) {
       return c.collateral();
     }
-    DcapCollateral fetched = fetch(uri);
-    cache.put(uri, new Cached(fetched, expiry(fetched, now)));
+    DcapCollateral fetched;
+    try {
+      fetched = fetch(uri);
+    } catch (VerificationException e) {
+      // a service down while the cached answer is still valid does not stop verification
+      if (c != null && now.isBefore(c.expires())) {
+        return c.collateral();
+      }
+      throw e;
+    }
+    Instant expires = expiry(fetched, now);
+    cache.put(uri, new Cached(fetched, expires.minus(REFRESH_MARGIN), expires));
     return fetched;
   }
 

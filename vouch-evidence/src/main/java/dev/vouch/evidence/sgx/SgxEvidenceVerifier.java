@@ -54,6 +54,12 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
     return Tee.SGX;
   }
 
+  /** An enclave report's REPORTDATA is 64 bytes; SGX has no init data field. */
+  @Override
+  public int reportDataLength() {
+    return 64;
+  }
+
   @Override
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {

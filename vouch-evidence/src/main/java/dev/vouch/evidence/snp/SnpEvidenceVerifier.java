@@ -11,6 +11,7 @@ import dev.vouch.core.crypto.SignatureScheme;
 import dev.vouch.core.crypto.Signatures;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.InitData;
 import java.security.interfaces.ECPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,6 +63,7 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
   private static final Set<String> CERT_TYPES = Set.of("VCEK", "VLEK", "ASK", "ARK");
 
   private final AmdRoots roots;
+  private final Optional<KdsVcekSource> kds;
   private final SnpCollateral.Cache cache = new SnpCollateral.Cache();
 
   /** A verifier trusting AMD's built-in ARKs for Milan, Genoa and Turin. */
@@ -71,12 +73,33 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
 
   /** A verifier trusting exactly these anchors. */
   public SnpEvidenceVerifier(AmdRoots roots) {
+    this(roots, Optional.empty());
+  }
+
+  /**
+   * A verifier trusting these anchors that asks {@code kds} for the VCEK and its chain when neither
+   * the evidence nor the collateral holds a VEK (checked like any supplied certificate).
+   */
+  public SnpEvidenceVerifier(AmdRoots roots, Optional<KdsVcekSource> kds) {
     this.roots = roots;
+    this.kds = kds;
   }
 
   @Override
   public Tee tee() {
     return Tee.SNP;
+  }
+
+  /** REPORT_DATA is 64 bytes. */
+  @Override
+  public int reportDataLength() {
+    return 64;
+  }
+
+  /** Init data is bound through HOST_DATA: the digest, zero-padded or truncated to 32 bytes. */
+  @Override
+  public void checkInitData(VerifiedEvidence verified, byte[] digest) throws VerificationException {
+    InitData.requireClaim(verified, SnpClaims.HOST_DATA, Arrays.copyOf(digest, 32), "HOST_DATA");
   }
 
   @Override
@@ -97,6 +120,9 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     }
     SnpCollateral collateral = collect(evidence, expected);
     List<SnpProduct> products = candidateProducts(report);
+    if (collateral.veks.isEmpty() && kds.isPresent()) {
+      fetchVcek(report, kind, products, collateral);
+    }
     Instant at = expected.at();
     Chain chain = chain(report, kind, collateral, products, at);
     chain.vek.requireValidAt(at);
@@ -380,18 +406,59 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     }
   }
 
+  /**
+   * Adds the VCEK and chain from the KDS. A report before version 3 does not name its product, so
+   * each candidate is asked in turn and the first the KDS knows the chip for is used (the chain is
+   * still checked against that product's pinned ARK).
+   */
+  private void fetchVcek(
+      SnpReport report,
+      SnpReport.SigningKey kind,
+      List<SnpProduct> products,
+      SnpCollateral collateral)
+      throws VerificationException {
+    if (kind != SnpReport.SigningKey.VCEK || report.chipIdMasked()) {
+      return; // a VLEK or a masked chip ID cannot be looked up
+    }
+    VerificationException last = null;
+    for (SnpProduct p : products) {
+      List<byte[]> files;
+      try {
+        files = kds.get().vcek(p, hwid(report, p), kdsQuery(report, p));
+      } catch (VerificationException e) {
+        last = e;
+        continue;
+      }
+      for (byte[] f : files) {
+        collateral.add(cache.get(f));
+      }
+      return;
+    }
+    if (last != null) {
+      throw last;
+    }
+  }
+
+  private static String hwid(SnpReport report, SnpProduct p) {
+    return Hex.encode(Arrays.copyOf(report.chipId(), p.hwIdLength()));
+  }
+
+  private static String kdsQuery(SnpReport report, SnpProduct p) {
+    TcbVersion t = TcbVersion.decode(report.reportedTcb(), p);
+    String fmc = t.fmc().isPresent() ? String.format("fmcSPL=%02d&", t.fmc().getAsInt()) : "";
+    return String.format(
+        "%sblSPL=%02d&teeSPL=%02d&snpSPL=%02d&ucodeSPL=%02d",
+        fmc, t.bootloader(), t.tee(), t.snp(), t.microcode());
+  }
+
   private static String kdsHint(
       SnpReport report, SnpReport.SigningKey kind, List<SnpProduct> products) {
     if (kind != SnpReport.SigningKey.VCEK || products.size() != 1 || report.chipIdMasked()) {
       return "";
     }
     SnpProduct p = products.get(0);
-    TcbVersion t = TcbVersion.decode(report.reportedTcb(), p);
-    String hwid = Hex.encode(Arrays.copyOf(report.chipId(), p.hwIdLength()));
-    String fmc = t.fmc().isPresent() ? String.format("fmcSPL=%02d&", t.fmc().getAsInt()) : "";
     return String.format(
-        " (AMD KDS: %s/vcek/v1/%s/%s?%sblSPL=%02d&teeSPL=%02d&snpSPL=%02d&ucodeSPL=%02d)",
-        KDS, p.amdName(), hwid, fmc, t.bootloader(), t.tee(), t.snp(), t.microcode());
+        " (AMD KDS: %s/vcek/v1/%s/%s?%s)", KDS, p.amdName(), hwid(report, p), kdsQuery(report, p));
   }
 
   private static Claims claims(

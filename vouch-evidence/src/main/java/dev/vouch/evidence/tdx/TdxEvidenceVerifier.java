@@ -8,12 +8,14 @@ import dev.vouch.core.VerifiedEvidence;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.InitData;
 import dev.vouch.evidence.dcap.CollateralSource;
 import dev.vouch.evidence.dcap.DcapCollateral;
 import dev.vouch.evidence.dcap.DcapQuoteVerifier;
 import dev.vouch.evidence.dcap.TcbEvaluation;
 import dev.vouch.evidence.dcap.TdReport;
 import dev.vouch.evidence.dcap.VerifiedQuote;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -49,6 +51,19 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
   @Override
   public Tee tee() {
     return Tee.TDX;
+  }
+
+  /** A TD report's REPORTDATA is 64 bytes. */
+  @Override
+  public int reportDataLength() {
+    return 64;
+  }
+
+  /** Init data is bound through MRCONFIGID: the digest, zero-padded or truncated to 48 bytes. */
+  @Override
+  public void checkInitData(VerifiedEvidence verified, byte[] digest) throws VerificationException {
+    InitData.requireClaim(
+        verified, TdxClaims.MR_CONFIG_ID, Arrays.copyOf(digest, 48), "MRCONFIGID");
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.InitData;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.ima.ImaLog;
@@ -78,6 +79,29 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
   @Override
   public Tee tee() {
     return Tee.TPM;
+  }
+
+  /** A quote's {@code extraData} holds 32 bytes (the size of a SHA-256 digest). */
+  @Override
+  public int reportDataLength() {
+    return 32;
+  }
+
+  /**
+   * Init data is measured into PCR 8 from its reset value: PCR 8 (SHA-256 bank) must equal
+   * SHA-256(32 zero bytes ‖ digest), so the digest must be 32 bytes.
+   */
+  @Override
+  public void checkInitData(VerifiedEvidence verified, byte[] digest) throws VerificationException {
+    if (digest.length != 32) {
+      throw new VerificationException(
+          Failure.UNSUPPORTED,
+          "TPM init data binding needs a 32-byte (sha256) digest, got " + digest.length);
+    }
+    byte[] extended = new byte[64];
+    System.arraycopy(digest, 0, extended, 32, 32);
+    InitData.requireClaim(
+        verified, TpmClaims.PCR_PREFIX + "sha256.8", HashAlg.SHA256.digest(extended), "PCR 8");
   }
 
   @Override

@@ -171,6 +171,30 @@ class PccsCollateralSourceTest {
   }
 
   @Test
+  void collateralIsFetchedAgainBeforeItsNextUpdateAndKeptWhileTheServiceIsDown() throws Exception {
+    PccsCollateralSource s = source();
+    DcapQuote q = DcapQuote.parse(TdxVectors.bytes("dcap-qvl/tdx_quote"));
+    s.collateralFor(q);
+    // the PCK CRL's nextUpdate is 2025-07-19T10:00:35Z: inside the margin it is asked for again
+    now.set(Instant.parse("2025-07-19T10:00:35Z").minus(PccsCollateralSource.REFRESH_MARGIN));
+    s.collateralFor(q);
+    assertThat(hits.get("/sgx/certification/v4/pckcrl").get()).isEqualTo(2);
+    assertThat(hits.get("/tdx/certification/v4/tcb").get()).isEqualTo(1);
+    // the service goes away: the cached CRL still serves until its nextUpdate, not after
+    server.stop(0);
+    now.set(Instant.parse("2025-07-19T10:00:30Z"));
+    PccsCollateralSource down = source();
+    assertThatThrownBy(() -> down.collateralFor(q))
+        .extracting(t -> ((VerificationException) t).failure())
+        .isEqualTo(Failure.COLLATERAL_MISSING);
+    assertThat(s.collateralFor(q).tcbInfos()).hasSize(1);
+    now.set(Instant.parse("2025-07-19T10:00:36Z"));
+    assertThatThrownBy(() -> s.collateralFor(q))
+        .extracting(t -> ((VerificationException) t).failure())
+        .isEqualTo(Failure.COLLATERAL_MISSING);
+  }
+
+  @Test
   void aServiceWithoutThePlatformsCollateralIsCollateralMissing() throws IOException {
     PccsCollateralSource s = source();
     byte[] other = TdxVectors.bytes("dcap-qvl/tdx_quote_outdated"); // FMSPC 90C06F000000

@@ -35,7 +35,8 @@ public final class AttestationRoutes {
           "runtime_data",
           "runtime_data_hash_algorithm",
           "init_data",
-          "policy_ids");
+          "policy_ids",
+          "freshness");
   private static final List<Integer> ATTEST_STATUSES = List.of(200, 400, 413, 422);
 
   private final AttestationService service;
@@ -88,7 +89,8 @@ public final class AttestationRoutes {
   /**
    * {@code {tee, evidence (base64), nonce? (hex, used as raw runtime data), runtime_data? {raw |
    * structured}, runtime_data_hash_algorithm?, init_data? (base64 of the init data document),
-   * policy_ids?}}.
+   * policy_ids?, freshness? ("none")}}. Without a nonce or runtime data the request must say {@code
+   * "freshness": "none"} (400 {@code freshness-required} otherwise).
    */
   private void attest(Context ctx) throws VerificationException {
     JsonNode body = Json.object(ctx);
@@ -112,7 +114,14 @@ public final class AttestationRoutes {
             : Optional.empty();
     AttestationInput in =
         new AttestationInput(
-            tee, evidence, runtime, hashName(body), initData, policyIds(body.get("policy_ids")));
+            tee,
+            evidence,
+            runtime,
+            hashName(body),
+            initData,
+            policyIds(body.get("policy_ids")),
+            freshness(body));
+    checkFreshness(in);
     AttestationOutcome out = service.attest(in);
     Map<String, Object> res = new LinkedHashMap<>();
     res.put("token", out.token());
@@ -155,9 +164,39 @@ public final class AttestationRoutes {
     JsonNode ids = body.has("policy_ids") ? body.get("policy_ids") : req.get("policy_ids");
     AttestationInput in =
         new AttestationInput(
-            tee, evidence, runtime, hashName(req), Optional.empty(), policyIds(ids));
+            tee,
+            evidence,
+            runtime,
+            hashName(req),
+            Optional.empty(),
+            policyIds(ids),
+            freshness(body.has("freshness") ? body : req));
+    checkFreshness(in);
     AttestationOutcome out = service.attest(in, initDigest);
     ctx.contentType("text/plain").result(out.token());
+  }
+
+  /** {@code "freshness": "none"} waives the freshness check; absent means runtime data binds. */
+  private static AttestationInput.Freshness freshness(JsonNode n) {
+    JsonNode f = n.get("freshness");
+    if (f == null || f.isNull()) {
+      return AttestationInput.Freshness.RUNTIME_DATA;
+    }
+    if (f.isTextual() && f.textValue().equals("none")) {
+      return AttestationInput.Freshness.NONE;
+    }
+    throw Problem.badRequest(
+        "bad-request", "'freshness' may only be \"none\" (omit it to bind runtime data)");
+  }
+
+  /** A request that neither binds runtime data nor waives freshness is a client error. */
+  private static void checkFreshness(AttestationInput in) {
+    try {
+      AttestationService.requireFreshness(in);
+    } catch (AttestationService.FreshnessException e) {
+      throw Problem.of(400, "freshness-required", "Freshness is required", e.getMessage())
+          .exception();
+    }
   }
 
   private static Tee tee(String name) {

@@ -11,9 +11,6 @@ import dev.vouch.core.json.Jcs;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
-import dev.vouch.evidence.snp.SnpClaims;
-import dev.vouch.evidence.tdx.TdxClaims;
-import dev.vouch.evidence.tpm.TpmClaims;
 import dev.vouch.policy.Appraisal;
 import dev.vouch.policy.DefaultPolicies;
 import dev.vouch.policy.Policy;
@@ -42,14 +39,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runtime-data binding follows Trustee: raw runtime data is used as it is, structured runtime
  * data is hashed after RFC 8785 canonicalisation with the requested hash (default SHA-384). The
- * result must sit in the TEE's report-data field: a TPM quote's {@code extraData} must equal its
- * first 32 bytes (zero-padded when shorter); TDX, SGX, SNP and CCA report data must start with it
- * and be zero after it. A mismatch is {@link Failure#REPORT_DATA_MISMATCH}.
+ * result, zero-padded or truncated to the verifier's {@link EvidenceVerifier#reportDataLength()},
+ * must sit in the TEE's report-data field. A mismatch is {@link Failure#REPORT_DATA_MISMATCH}.
+ * Freshness fails closed: a request without runtime data is refused unless it says {@link
+ * AttestationInput.Freshness#NONE} explicitly, and then the token's annotated evidence and the
+ * policy input carry {@code freshness: none} (else {@code freshness: runtime_data}).
  *
- * <p>Init data is bound through the TEE's configuration field: TPM PCR 8 must equal SHA-256(32 zero
- * bytes ‖ digest) with a 32-byte digest; SNP {@code HOST_DATA} (32 bytes) and TDX {@code
- * MRCONFIGID} (48 bytes) must equal the digest, zero-padded or truncated. A mismatch is {@link
- * Failure#INIT_DATA_MISMATCH}; init data for other kinds is {@link Failure#UNSUPPORTED}.
+ * <p>Init data is checked by the verifier ({@link EvidenceVerifier#checkInitData}) against the
+ * claims it verified; a mismatch is {@link Failure#INIT_DATA_MISMATCH}.
+ *
+ * <p>Collateral (Intel TCB info, AMD certificates, CCA platform keys, ...) comes from the {@link
+ * CollateralFiles} given at construction and is handed to every verification; each verifier picks
+ * what it recognises.
  *
  * <p>Verification failures throw and issue no token; a policy that does not affirm still gives a
  * signed token whose status says so (as Trustee does: gating is the relying party's job). With no
@@ -67,22 +68,52 @@ public final class AttestationService implements AttestationBackend {
       Pattern.compile("(?m)^\\s*algorithm\\s*=\\s*\"([A-Za-z0-9-]+)\"");
 
   private final Verifiers verifiers;
+  private final CollateralFiles collateral;
   private final PolicyStore policies;
   private final ReferenceValueStore referenceValues;
   private final EarIssuer issuer;
   private final Clock clock;
 
+  /** Offline collateral the service hands to every verification; read each time it is needed. */
+  @FunctionalInterface
+  public interface CollateralFiles {
+    /** The current files (cached by the implementation as it sees fit). */
+    List<byte[]> current();
+
+    /** No collateral. */
+    static CollateralFiles none() {
+      return List::of;
+    }
+  }
+
+  /** A service without offline collateral. */
   public AttestationService(
       Verifiers verifiers,
       PolicyStore policies,
       ReferenceValueStore referenceValues,
       EarIssuer issuer,
       Clock clock) {
+    this(verifiers, CollateralFiles.none(), policies, referenceValues, issuer, clock);
+  }
+
+  public AttestationService(
+      Verifiers verifiers,
+      CollateralFiles collateral,
+      PolicyStore policies,
+      ReferenceValueStore referenceValues,
+      EarIssuer issuer,
+      Clock clock) {
     this.verifiers = verifiers;
+    this.collateral = collateral;
     this.policies = policies;
     this.referenceValues = referenceValues;
     this.issuer = issuer;
     this.clock = clock;
+  }
+
+  /** The evidence kinds this service verifies (those whose trust material is configured). */
+  public java.util.Set<Tee> acceptedTees() {
+    return verifiers.tees();
   }
 
   /**
@@ -114,21 +145,20 @@ public final class AttestationService implements AttestationBackend {
       throws VerificationException {
     long started = System.nanoTime();
     Tee tee = input.tee();
+    requireFreshness(input);
     EvidenceVerifier verifier =
         verifiers
             .forTee(tee)
             .orElseThrow(
-                () ->
-                    new VerificationException(
-                        Failure.UNSUPPORTED,
-                        "this server has no verifier for " + tee.wireName() + " evidence"));
+                () -> new VerificationException(Failure.UNSUPPORTED, verifiers.whyRefused(tee)));
     Policy policy = policy(tee, input.policyIds());
     Optional<byte[]> reportData = reportData(input);
-    Optional<byte[]> expected = reportData.map(d -> regularize(d, bindingSize(tee, d)));
+    Optional<byte[]> expected = reportData.map(d -> regularize(d, verifier.reportDataLength()));
     Instant now = clock.instant();
     VerifiedEvidence verified;
     try {
-      verified = verifier.verify(input.evidence(), new Expectations(expected, now));
+      verified =
+          verifier.verify(input.evidence(), new Expectations(expected, now, collateral.current()));
     } catch (VerificationException e) {
       VerificationException out = e;
       if (e.failure() == Failure.NONCE_MISMATCH && reportData.isPresent()) {
@@ -146,12 +176,15 @@ public final class AttestationService implements AttestationBackend {
     }
     Map<String, Object> claims = verified.claims().asMap();
     if (initDataDigest.isPresent()) {
-      checkInitData(tee, claims, initDataDigest.get());
+      verifier.checkInitData(verified, initDataDigest.get());
     }
     Map<String, Object> policyInput = new LinkedHashMap<>();
+    policyInput.put("freshness", input.freshness().wireName());
     reportData.ifPresent(d -> policyInput.put("report_data", Hex.encode(d)));
     initDataDigest.ifPresent(d -> policyInput.put("init_data", Hex.encode(d)));
-    structured(input).ifPresent(j -> policyInput.put("runtime_data_claims", j));
+    // plain maps and lists: the token's JSON writer and the policy engine know no Jackson nodes
+    structured(input)
+        .ifPresent(j -> policyInput.put("runtime_data_claims", JSON.convertValue(j, Object.class)));
     Appraisal appraisal =
         PolicyEngine.evaluate(policy, claims, referenceValues.referenceMap(now), policyInput);
 
@@ -198,6 +231,34 @@ public final class AttestationService implements AttestationBackend {
         .map(r -> ((RuntimeData.Structured) r).json());
   }
 
+  /**
+   * Refuses a request that neither binds runtime data nor says explicitly that it skips freshness,
+   * and one that does both.
+   *
+   * @throws FreshnessException for either
+   */
+  static void requireFreshness(AttestationInput in) {
+    boolean none = in.freshness() == AttestationInput.Freshness.NONE;
+    if (in.runtimeData().isEmpty() && !none) {
+      throw new FreshnessException(
+          "the request carries no runtime data (nonce); send one, or say \"freshness\": \"none\""
+              + " to appraise without a freshness check");
+    }
+    if (in.runtimeData().isPresent() && none) {
+      throw new FreshnessException(
+          "the request carries runtime data and \"freshness\": \"none\"; give one or the other");
+    }
+  }
+
+  /** A request whose freshness is neither bound nor explicitly waived. */
+  public static final class FreshnessException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    FreshnessException(String message) {
+      super(message);
+    }
+  }
+
   /** The bytes the evidence's report data must carry: raw as given, structured hashed. */
   static Optional<byte[]> reportData(AttestationInput in) throws VerificationException {
     if (in.runtimeData().isEmpty()) {
@@ -221,58 +282,8 @@ public final class AttestationService implements AttestationBackend {
     };
   }
 
-  /** How many bytes of the report data the TEE's field holds. */
-  private static int bindingSize(Tee tee, byte[] data) {
-    return switch (tee) {
-      case TPM -> 32;
-      case TDX, SGX, SNP, CCA -> Math.min(64, data.length);
-      case SAMPLE -> data.length;
-    };
-  }
-
   /** Right-pads with zeros or truncates, as Trustee's {@code regularize_data}. */
   static byte[] regularize(byte[] data, int size) {
     return Arrays.copyOf(data, size);
-  }
-
-  private static void checkInitData(Tee tee, Map<String, Object> claims, byte[] digest)
-      throws VerificationException {
-    switch (tee) {
-      case TPM -> {
-        if (digest.length != 32) {
-          throw new VerificationException(
-              Failure.UNSUPPORTED,
-              "TPM init data binding needs a 32-byte (sha256) digest, got " + digest.length);
-        }
-        byte[] expected = HashAlg.SHA256.digest(concat(new byte[32], digest));
-        compare(claims, TpmClaims.PCR_PREFIX + "sha256.8", expected, "PCR 8");
-      }
-      case SNP -> compare(claims, SnpClaims.HOST_DATA, regularize(digest, 32), "HOST_DATA");
-      case TDX -> compare(claims, TdxClaims.MR_CONFIG_ID, regularize(digest, 48), "MRCONFIGID");
-      default ->
-          throw new VerificationException(
-              Failure.UNSUPPORTED, "init data binding is not supported for " + tee.wireName());
-    }
-  }
-
-  private static void compare(
-      Map<String, Object> claims, String claim, byte[] expected, String what)
-      throws VerificationException {
-    Object actual = claims.get(claim);
-    if (actual == null) {
-      throw new VerificationException(
-          Failure.PCR_VALUES_MISSING, "init data: the evidence carries no " + what);
-    }
-    if (!Hex.encode(expected).equalsIgnoreCase(String.valueOf(actual))) {
-      throw new VerificationException(
-          Failure.INIT_DATA_MISMATCH,
-          "init data: " + what + " is " + actual + ", expected " + Hex.encode(expected));
-    }
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 }

@@ -45,6 +45,10 @@ import java.util.Set;
  *           webhook_secret_file: /etc/vouch/webhook.key}
  * registrar: {ek_roots: [/etc/vouch/tpm-roots.pem], ek_intermediates: [/etc/vouch/tpm-cas.pem],
  *             challenge_ttl_seconds: 60}
+ * verifiers: {collateral_dirs: [/etc/vouch/collateral], intel_pccs_url: "https://pccs:8081",
+ *             amd_kds_url: "https://kdsintf.amd.com",
+ *             cca_platform_keys: [/etc/vouch/cca-iak.pem], tpm_ak_roots: [/etc/vouch/ak-ca.pem],
+ *             sample: false}
  * }</pre>
  *
  * Lists ({@code kbs.admin_key_files}, {@code kbs.tees}, {@code registrar.ek_roots}) are YAML
@@ -89,6 +93,16 @@ public final class ConfigLoader {
             "webhook_secret_file",
             "flavor_template_files"));
     KEYS.put("registrar", List.of("ek_roots", "ek_intermediates", "challenge_ttl_seconds"));
+    KEYS.put(
+        "verifiers",
+        List.of(
+            "collateral_dirs",
+            "intel_pccs_url",
+            "amd_kds_url",
+            "cca_platform_keys",
+            "tpm_ak_roots",
+            "extra_anchors",
+            "sample"));
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -262,7 +276,45 @@ public final class ConfigLoader {
         new ServerConfig.Rvps(bundleKeys),
         kbs(root.path("kbs")),
         registrar(root.path("registrar")),
-        hosts(root.path("hosts")));
+        hosts(root.path("hosts")),
+        verifiers(root.path("verifiers")));
+  }
+
+  private static Optional<java.net.URI> httpUrl(JsonNode n, String key) throws ConfigException {
+    Optional<String> url = text(n, "verifiers", key);
+    if (url.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      java.net.URI u = new java.net.URI(url.get());
+      if (!"https".equals(u.getScheme()) && !"http".equals(u.getScheme())) {
+        throw new java.net.URISyntaxException(url.get(), "not http(s)");
+      }
+      return Optional.of(u);
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException("verifiers." + key + " must be an http(s) URL: " + url.get());
+    }
+  }
+
+  private static ServerConfig.Verifiers verifiers(JsonNode n) throws ConfigException {
+    List<Path> dirs = new ArrayList<>();
+    for (String d : list(n, "verifiers", "collateral_dirs")) {
+      Path p = Path.of(d);
+      if (!Files.isDirectory(p) || !Files.isReadable(p)) {
+        throw new ConfigException("verifiers.collateral_dirs: " + p + " is not a readable folder");
+      }
+      dirs.add(p);
+    }
+    Optional<java.net.URI> pccs = httpUrl(n, "intel_pccs_url");
+    Optional<java.net.URI> kds = httpUrl(n, "amd_kds_url");
+    return new ServerConfig.Verifiers(
+        dirs,
+        pccs,
+        kds,
+        readableFiles(n, "verifiers", "cca_platform_keys"),
+        readableFiles(n, "verifiers", "tpm_ak_roots"),
+        readableFiles(n, "verifiers", "extra_anchors"),
+        bool(n, "verifiers", "sample", false));
   }
 
   private static ServerConfig.Hosts hosts(JsonNode n) throws ConfigException {

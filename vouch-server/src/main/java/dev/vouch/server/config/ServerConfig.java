@@ -25,6 +25,8 @@ import java.util.Set;
  * @param rvps reference value ingestion
  * @param kbs the key broker
  * @param registrar TPM enrollment
+ * @param hosts host monitoring
+ * @param verifiers trust material of the evidence verifiers (which TEEs the server accepts)
  */
 public record ServerConfig(
     Path dataDir,
@@ -36,7 +38,34 @@ public record ServerConfig(
     Rvps rvps,
     Kbs kbs,
     Registrar registrar,
-    Hosts hosts) {
+    Hosts hosts,
+    Verifiers verifiers) {
+
+  /** A configuration with the verifiers' defaults (TPM and SEV-SNP only). */
+  public ServerConfig(
+      Path dataDir,
+      Http http,
+      Tls tls,
+      Storage storage,
+      Tokens tokens,
+      Admin admin,
+      Rvps rvps,
+      Kbs kbs,
+      Registrar registrar,
+      Hosts hosts) {
+    this(
+        dataDir,
+        http,
+        tls,
+        storage,
+        tokens,
+        admin,
+        rvps,
+        kbs,
+        registrar,
+        hosts,
+        Verifiers.defaults());
+  }
 
   /** A configuration with the key broker's, the registrar's and host monitoring's defaults. */
   public ServerConfig(
@@ -69,17 +98,99 @@ public record ServerConfig(
 
   /** This configuration with another key broker section. */
   public ServerConfig withKbs(Kbs k) {
-    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, k, registrar, hosts);
+    return new ServerConfig(
+        dataDir, http, tls, storage, tokens, admin, rvps, k, registrar, hosts, verifiers);
   }
 
   /** This configuration with another registrar section. */
   public ServerConfig withRegistrar(Registrar r) {
-    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, kbs, r, hosts);
+    return new ServerConfig(
+        dataDir, http, tls, storage, tokens, admin, rvps, kbs, r, hosts, verifiers);
   }
 
   /** This configuration with another host monitoring section. */
   public ServerConfig withHosts(Hosts h) {
-    return new ServerConfig(dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, h);
+    return new ServerConfig(
+        dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, h, verifiers);
+  }
+
+  /** This configuration with another verifiers section. */
+  public ServerConfig withVerifiers(Verifiers v) {
+    return new ServerConfig(
+        dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, hosts, v);
+  }
+
+  /**
+   * Trust material of the evidence verifiers ({@code verifiers.*}). The attestation service and the
+   * key broker accept only the evidence kinds whose trust material is configured: TPM and SEV-SNP
+   * always (their roots are AMD's pinned ARKs and, for TPM, the AK trust the policy or {@code
+   * tpm_ak_roots} gives); TDX and SGX only with Intel collateral (a folder holding it, or a PCCS);
+   * CCA only with platform keys; the sample kind only when {@code sample} is true. Any other kind
+   * is refused with a problem that says what is missing. The pinned Intel and AMD roots are the
+   * only default anchors.
+   *
+   * @param collateralDirs folders of offline collateral ({@code verifiers.collateral_dirs}, and
+   *     {@code vouch server --collateral DIR}, repeatable): Intel TCB info, QE identity, CRLs and
+   *     issuer chains; AMD VCEK/VLEK, ASK/ASVK and CRLs (an offline VCEK store); CCA platform keys.
+   *     Files are recognised by content exactly as {@code vouch verify --collateral} recognises
+   *     them, and re-read every minute so that refreshed files replace expiring ones
+   * @param intelPccsUrl a PCCS or Intel PCS asked for TCB info, QE identity and CRLs when the
+   *     folders hold no Intel collateral ({@code verifiers.intel_pccs_url}); answers are cached
+   *     until their earliest {@code nextUpdate} and fetched again then
+   * @param amdKdsUrl AMD's Key Distribution Service (or a proxy of it) asked for a VCEK and its
+   *     chain when neither the evidence's certificate table nor the folders hold one ({@code
+   *     verifiers.amd_kds_url}, e.g. {@code https://kdsintf.amd.com}); answers are kept for the
+   *     life of the process (a VCEK is bound to one chip and TCB)
+   * @param ccaPlatformKeys files of CCA platform attestation (IAK) public keys, in any form {@code
+   *     vouch verify --collateral} recognises ({@code verifiers.cca_platform_keys})
+   * @param tpmAkRoots CA certificates (PEM or DER) TPM AK certificates must chain to ({@code
+   *     verifiers.tpm_ak_roots}); with them {@code tpm.ak.certified} can be true. EK roots stay in
+   *     {@code registrar.ek_roots}
+   * @param extraAnchors further Intel SGX root certificates trusted besides the pinned one ({@code
+   *     verifiers.extra_anchors}): for tests with a test PCK hierarchy only, never in production
+   * @param sample accept Trustee's sample evidence, which nothing signs ({@code verifiers.sample},
+   *     default false; tests only)
+   */
+  public record Verifiers(
+      List<Path> collateralDirs,
+      Optional<java.net.URI> intelPccsUrl,
+      Optional<java.net.URI> amdKdsUrl,
+      List<Path> ccaPlatformKeys,
+      List<Path> tpmAkRoots,
+      List<Path> extraAnchors,
+      boolean sample) {
+    public Verifiers {
+      collateralDirs = List.copyOf(collateralDirs);
+      ccaPlatformKeys = List.copyOf(ccaPlatformKeys);
+      tpmAkRoots = List.copyOf(tpmAkRoots);
+      extraAnchors = List.copyOf(extraAnchors);
+    }
+
+    /** Nothing configured: TPM and SEV-SNP only. */
+    public static Verifiers defaults() {
+      return new Verifiers(
+          List.of(), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), false);
+    }
+
+    /** These settings with {@code dirs} added to the collateral folders. */
+    public Verifiers withCollateralDirs(List<Path> dirs) {
+      List<Path> all = new java.util.ArrayList<>(collateralDirs);
+      all.addAll(dirs);
+      return new Verifiers(
+          all, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, extraAnchors, sample);
+    }
+
+    /** These settings with the sample kind accepted or not. */
+    public Verifiers withSample(boolean on) {
+      return new Verifiers(
+          collateralDirs, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, extraAnchors, on);
+    }
+
+    /** These settings with these further Intel roots (tests only). */
+    public Verifiers withExtraAnchors(List<Path> anchors) {
+      return new Verifiers(
+          collateralDirs, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, anchors, sample);
+    }
   }
 
   /**

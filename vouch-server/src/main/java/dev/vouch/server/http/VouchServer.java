@@ -1,7 +1,6 @@
 package dev.vouch.server.http;
 
 import dev.vouch.core.VerificationException;
-import dev.vouch.evidence.Verifiers;
 import dev.vouch.policy.EvaluationLimits;
 import dev.vouch.policy.PolicyCompiler;
 import dev.vouch.policy.ear.EarAlgorithm;
@@ -11,6 +10,7 @@ import dev.vouch.policy.rvps.BundleKeys;
 import dev.vouch.policy.rvps.ReferenceValueMessages;
 import dev.vouch.server.as.AttestationRoutes;
 import dev.vouch.server.as.AttestationService;
+import dev.vouch.server.as.TrustSetup;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.kbs.KbsModule;
@@ -199,8 +199,9 @@ public final class VouchServer implements AutoCloseable {
             keys, new VerifierId("https://vouch.dev", "vouch " + VERSION), tok.lifetime(), clock);
     PolicyStore policies = new PolicyStore(db, new PolicyCompiler(EvaluationLimits.DEFAULT), clock);
     JdbcReferenceValueStore rvs = new JdbcReferenceValueStore(db);
+    TrustSetup trust = TrustSetup.of(config.verifiers(), clock);
     AttestationService as =
-        new AttestationService(Verifiers.defaults(), policies, rvs, issuer, clock);
+        new AttestationService(trust.verifiers(), trust.collateral(), policies, rvs, issuer, clock);
     AdminAuth admin = new AdminAuth(adminToken);
     OpenApi api = new OpenApi(VERSION);
     Services services =

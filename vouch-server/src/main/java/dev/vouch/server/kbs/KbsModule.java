@@ -35,10 +35,20 @@ public record KbsModule(KbsService service, RouteGroup routes) {
    */
   public static KbsModule create(VouchServer.Services s) throws ConfigException {
     ServerConfig.Kbs k = s.config().kbs();
+    // the broker accepts only kinds the attestation service can verify with configured trust
+    java.util.EnumSet<dev.vouch.core.Tee> tees = java.util.EnumSet.noneOf(dev.vouch.core.Tee.class);
+    tees.addAll(k.tees());
+    tees.retainAll(s.attestation().acceptedTees());
+    org.slf4j.LoggerFactory.getLogger(KbsModule.class)
+        .info(
+            "kbs accepts tees={} (kbs.tees={}, verifiable={})",
+            tees,
+            k.tees(),
+            s.attestation().acceptedTees());
     KbsConfig config =
         KbsConfig.defaults()
             .withSessionTimeout(k.sessionTtl())
-            .withTees(k.tees())
+            .withTees(tees)
             .withMaxRequestBytes(
                 (int) Math.min(s.config().http().maxRequestBytes(), Integer.MAX_VALUE));
     Optional<TokenVerifier> passport = Optional.empty();

@@ -141,6 +141,7 @@ class AttestationEndToEndTest {
     assertThat(evidence.get("tpm.secure_boot")).isEqualTo(true);
     assertThat(String.valueOf(evidence.get("tpm.ima.violations"))).isEqualTo("0");
     assertThat(evidence.get("report_data")).isEqualTo(Hex.encode(m.nonce()));
+    assertThat(evidence.get("freshness")).isEqualTo("runtime_data");
   }
 
   @Test
@@ -256,6 +257,101 @@ class AttestationEndToEndTest {
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.contentType()).startsWith("text/plain");
     assertThat(verifyIndependently(r.body()).get("ear.status")).isEqualTo("affirming");
+  }
+
+  @Test
+  void aRequestWithoutRuntimeDataIsRefusedUnlessItWaivesFreshness() {
+    String evidence = Base64.getEncoder().encodeToString(TpmVectors.bundle());
+    Reply vouch =
+        client.post("/api/v1/attest", "{\"tee\":\"tpm\",\"evidence\":\"" + evidence + "\"}", false);
+    assertThat(vouch.status()).as(vouch.body()).isEqualTo(400);
+    assertThat(vouch.contentType()).startsWith("application/problem+json");
+    assertThat(vouch.json().get("type").asText())
+        .isEqualTo("https://vouch.dev/problems/freshness-required");
+    Reply trustee =
+        client.post(
+            "/attestation",
+            "{\"verification_requests\":[{\"tee\":\"tpm\",\"evidence\":\"" + evidence + "\"}]}",
+            false);
+    assertThat(trustee.status()).as(trustee.body()).isEqualTo(400);
+    assertThat(trustee.json().get("type").asText())
+        .isEqualTo("https://vouch.dev/problems/freshness-required");
+  }
+
+  @Test
+  void aWaivedFreshnessIsSaidInTheTokenAndSeenByPolicy() throws Exception {
+    String evidence = Base64.getEncoder().encodeToString(TpmVectors.bundle());
+    String body = "{\"tee\":\"tpm\",\"evidence\":\"" + evidence + "\",\"freshness\":\"none\"}";
+    Reply r = client.post("/api/v1/attest", body, false);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> evidenceClaims =
+        (Map<String, Object>)
+            verifyIndependently(r.json().get("token").asText())
+                .get("ear.veraison.annotated-evidence");
+    assertThat(evidenceClaims.get("freshness")).isEqualTo("none");
+
+    // a policy can refuse what was not fresh
+    String policy =
+        """
+        rules:
+          - name: fresh
+            category: instance_identity
+            expr: input["freshness"] == "runtime_data"
+        """;
+    assertThat(client.put("/api/v1/policies/default-tpm", policy, true).status()).isEqualTo(200);
+    assertThat(client.post("/api/v1/attest", body, false).json().get("status").asText())
+        .isEqualTo("contraindicated");
+    Reply fresh = attest(TpmVectors.bundle(), Hex.encode(TpmVectors.nonce()));
+    assertThat(fresh.json().get("status").asText()).isEqualTo("affirming");
+  }
+
+  @Test
+  void aWaivedFreshnessWithANonceIsRefused() {
+    String body =
+        "{\"tee\":\"tpm\",\"evidence\":\""
+            + Base64.getEncoder().encodeToString(TpmVectors.bundle())
+            + "\",\"nonce\":\""
+            + Hex.encode(TpmVectors.nonce())
+            + "\",\"freshness\":\"none\"}";
+    Reply r = client.post("/api/v1/attest", body, false);
+    assertThat(r.status()).as(r.body()).isEqualTo(400);
+    assertThat(r.json().get("type").asText())
+        .isEqualTo("https://vouch.dev/problems/freshness-required");
+  }
+
+  @Test
+  void aTeeWithoutItsTrustMaterialIsRefusedSayingWhatIsMissing() {
+    Reply tdx =
+        client.post(
+            "/api/v1/attest",
+            "{\"tee\":\"tdx\",\"evidence\":\"AA==\",\"freshness\":\"none\"}",
+            false);
+    assertThat(tdx.status()).as(tdx.body()).isEqualTo(422);
+    assertThat(tdx.json().get("failure").asText()).isEqualTo("UNSUPPORTED");
+    assertThat(tdx.json().get("detail").asText()).contains("no Intel collateral");
+    Reply cca =
+        client.post(
+            "/api/v1/attest",
+            "{\"tee\":\"cca\",\"evidence\":\"AA==\",\"freshness\":\"none\"}",
+            false);
+    assertThat(cca.json().get("detail").asText()).contains("no CCA platform keys");
+  }
+
+  @Test
+  void sampleEvidenceIsRefusedUnlessExplicitlyEnabled() {
+    String sample =
+        Base64.getEncoder()
+            .encodeToString(
+                "{\"svn\":\"1\",\"report_data\":\"\"}".getBytes(StandardCharsets.UTF_8));
+    Reply r =
+        client.post(
+            "/api/v1/attest",
+            "{\"tee\":\"sample\",\"evidence\":\"" + sample + "\",\"freshness\":\"none\"}",
+            false);
+    assertThat(r.status()).as(r.body()).isEqualTo(422);
+    assertThat(r.json().get("failure").asText()).isEqualTo("UNSUPPORTED");
+    assertThat(r.json().get("detail").asText()).contains("sample evidence is not accepted");
   }
 
   @Test

@@ -222,4 +222,48 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("registrar:\n  challenge_ttl_seconds: 0\n", Map.of()))
         .hasMessageContaining("registrar.challenge_ttl_seconds");
   }
+
+  @Test
+  void theVerifiersSectionIsReadValidatedAndOverriddenByTheEnvironment() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("collateral"));
+    Path other = Files.createDirectories(dir.resolve("other"));
+    Path root = Files.writeString(dir.resolve("ak-root.pem"), "x");
+    ServerConfig c =
+        load(
+            "verifiers:\n  collateral_dirs: ["
+                + folder
+                + "]\n  intel_pccs_url: https://pccs.local:8081\n  amd_kds_url: https://kds.local\n"
+                + "  tpm_ak_roots: ["
+                + root
+                + "]\n  sample: true\n",
+            Map.of());
+    assertThat(c.verifiers().collateralDirs()).containsExactly(folder);
+    assertThat(c.verifiers().intelPccsUrl())
+        .hasValueSatisfying(u -> assertThat(u.getHost()).isEqualTo("pccs.local"));
+    assertThat(c.verifiers().amdKdsUrl()).contains(java.net.URI.create("https://kds.local"));
+    assertThat(c.verifiers().tpmAkRoots()).containsExactly(root);
+    assertThat(c.verifiers().sample()).isTrue();
+    ServerConfig fromEnv =
+        load("", Map.of("VOUCH_VERIFIERS_COLLATERAL_DIRS", folder + "," + other));
+    assertThat(fromEnv.verifiers().collateralDirs()).containsExactly(folder, other);
+    assertThat(fromEnv.verifiers().sample()).as("sample is off unless enabled").isFalse();
+  }
+
+  @Test
+  void unusableVerifierSettingsAreRefusedAtStart() {
+    assertThatThrownBy(
+            () ->
+                load("verifiers:\n  collateral_dirs: [" + dir.resolve("missing") + "]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("verifiers.collateral_dirs");
+    assertThatThrownBy(() -> load("verifiers:\n  intel_pccs_url: ftp://pccs\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("verifiers.intel_pccs_url");
+    assertThatThrownBy(() -> load("verifiers:\n  sample: maybe\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("verifiers.sample");
+    assertThatThrownBy(() -> load("verifiers:\n  tpm_ek_roots: [x]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("verifiers.tpm_ek_roots");
+  }
 }

@@ -10,10 +10,13 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 
-/** A KBS on its own Javalin app on a loopback port, with an in-process backend and a test clock. */
+/**
+ * A KBS on its own Javalin app on a loopback port, with the real attestation service and a test
+ * clock.
+ */
 final class KbsHarness implements AutoCloseable {
   final MutableClock clock = new MutableClock(Instant.now());
-  final InProcessBackend backend = new InProcessBackend(clock, Duration.ofMinutes(5));
+  final RealAttestation backend = new RealAttestation(clock, Duration.ofMinutes(5));
   final InMemorySessionStore sessions = new InMemorySessionStore();
   final InMemoryResourceStore resources = new InMemoryResourceStore();
   final KbsService service;
@@ -53,5 +56,6 @@ final class KbsHarness implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    backend.close();
   }
 }

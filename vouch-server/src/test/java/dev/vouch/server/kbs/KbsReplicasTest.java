@@ -54,7 +54,7 @@ class KbsReplicasTest {
     final KbsService service;
     final Javalin app;
 
-    Replica(Database db, Sealer sealer, MutableClock clock, InProcessBackend backend) {
+    Replica(Database db, Sealer sealer, MutableClock clock, RealAttestation backend) {
       service =
           new KbsService(
               KbsHarness.testConfig(),
@@ -93,9 +93,9 @@ class KbsReplicasTest {
   @MethodSource("databases")
   void aHandshakeSpreadOverTwoReplicasReleasesTheSecret(String kind) throws Exception {
     MutableClock clock = new MutableClock(Instant.now());
-    InProcessBackend backend = new InProcessBackend(clock, Duration.ofMinutes(5));
     Sealer sealer = new Sealer(new byte[32]);
-    try (TestDatabases.Handle h = handle(kind);
+    try (RealAttestation backend = new RealAttestation(clock, Duration.ofMinutes(5));
+        TestDatabases.Handle h = handle(kind);
         Database db = h.open();
         Replica a = new Replica(db, sealer, clock, backend);
         Replica b = new Replica(db, sealer, clock, backend)) {
@@ -119,9 +119,9 @@ class KbsReplicasTest {
   @MethodSource("databases")
   void aNonceConsumedOnOneReplicaCannotBeReplayedOnTheOther(String kind) throws Exception {
     MutableClock clock = new MutableClock(Instant.now());
-    InProcessBackend backend = new InProcessBackend(clock, Duration.ofMinutes(5));
     Sealer sealer = new Sealer(new byte[32]);
-    try (TestDatabases.Handle h = handle(kind);
+    try (RealAttestation backend = new RealAttestation(clock, Duration.ofMinutes(5));
+        TestDatabases.Handle h = handle(kind);
         Database db = h.open();
         Replica a = new Replica(db, sealer, clock, backend);
         Replica b = new Replica(db, sealer, clock, backend)) {
@@ -244,9 +244,9 @@ class KbsReplicasTest {
   @MethodSource("databases")
   void aPolicySetThroughOneReplicaGovernsTheOther(String kind) throws Exception {
     MutableClock clock = new MutableClock(Instant.now());
-    InProcessBackend backend = new InProcessBackend(clock, Duration.ofMinutes(5));
     Sealer sealer = new Sealer(new byte[32]);
-    try (TestDatabases.Handle h = handle(kind);
+    try (RealAttestation backend = new RealAttestation(clock, Duration.ofMinutes(5));
+        TestDatabases.Handle h = handle(kind);
         Database db = h.open()) {
       JdbcResourcePolicyStore one = new JdbcResourcePolicyStore(db, clock);
       JdbcResourcePolicyStore two = new JdbcResourcePolicyStore(db, clock);

@@ -1,0 +1,165 @@
+package dev.vouch.server.kbs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.JWK;
+import dev.vouch.core.Tee;
+import dev.vouch.server.config.ServerConfig;
+import io.javalin.Javalin;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A KBS handshake with TDX evidence, verified by the real attestation service: the test plays the
+ * TD, putting the KBS binding (SHA-384 of the canonical {nonce, tee-pubkey}) into the REPORTDATA of
+ * a quote signed under a test PCK hierarchy ({@link TestTdxQuotes}) whose root is configured as an
+ * extra anchor for this test only. Reference values are the dcap-qvl sample's measurements as the
+ * research vectors' expected.json records them (the test quote keeps the sample's TD report).
+ */
+class KbsTdxHandshakeTest {
+  static final String SECRET = "tdx-released-secret";
+  static final ResourcePath PATH = new ResourcePath("default", "key", "tdx");
+
+  @TempDir Path dir;
+  static TestTdxQuotes pki;
+  final MutableClock clock = new MutableClock(TestTdxQuotes.AT);
+  RealAttestation as;
+  Javalin app;
+
+  @BeforeEach
+  void start() throws Exception {
+    if (pki == null) {
+      pki = new TestTdxQuotes();
+    }
+  }
+
+  /** A KBS for TDX whose AS has the test collateral and, when {@code anchored}, the test root. */
+  DocClient kbs(boolean anchored) throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("collateral"));
+    Files.write(folder.resolve("tdx.json"), pki.collateral());
+    Path root = Files.writeString(dir.resolve("test-root.pem"), pki.rootPem());
+    ServerConfig.Verifiers v =
+        ServerConfig.Verifiers.defaults()
+            .withCollateralDirs(List.of(folder))
+            .withExtraAnchors(anchored ? List.of(root) : List.of());
+    as = new RealAttestation(clock, Duration.ofMinutes(5), v);
+    // dcap-qvl sample/tdx_quote: MRTD and RTMRs from vectors/tdx/expected.json
+    as.reference(
+        "tdx.mr_td",
+        List.of(
+            "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7"));
+    as.reference(
+        "tdx.rtmr.0",
+        List.of(
+            "44c0197b39157fdd7a4dcc44767f9d6b0bb3977c7a8e347b8492f827fe9d9e5c48aca29b220b80b6a540cf994b9bc9c0"));
+    as.reference(
+        "tdx.rtmr.1",
+        List.of(
+            "0084452c01668329d4bc06acdf58a7205c26743304509973949e5619bf81a6a7aea8c323c173019b3093d54e579e9378"));
+    as.reference(
+        "tdx.rtmr.2",
+        List.of(
+            "d833feef2cd945148aa38ead2c53e9b7f138190aaaebfc551dccd829fc207aa3ba80b70870d7330733642e01d48c3132"));
+    as.reference("tdx.rtmr.3", List.of("00".repeat(48)));
+    InMemoryResourceStore resources = new InMemoryResourceStore();
+    resources.put(PATH, SECRET.getBytes(StandardCharsets.UTF_8));
+    KbsService service =
+        new KbsService(
+            KbsConfig.defaults().withTees(EnumSet.of(Tee.TDX)),
+            Optional.<dev.vouch.server.as.AttestationBackend>of(as),
+            Optional.empty(),
+            new InMemorySessionStore(),
+            resources,
+            AdminAuth.denyAll(),
+            ResourcePolicy.defaultPolicy(),
+            clock,
+            new SecureRandom());
+    app = Javalin.create(new KbsRoutes(service)::register).start("127.0.0.1", 0);
+    return new DocClient("http://127.0.0.1:" + app.port());
+  }
+
+  @AfterEach
+  void stop() {
+    if (app != null) {
+      app.stop();
+    }
+    if (as != null) {
+      as.close();
+    }
+  }
+
+  static String tdxBody(JWK key, String nonce, byte[] quote) {
+    String evidence = "{\"quote\":\"" + Base64.getEncoder().encodeToString(quote) + "\"}";
+    return "{\"runtime-data\":{\"nonce\":\""
+        + nonce
+        + "\",\"tee-pubkey\":"
+        + DocClient.teePubkey(key)
+        + "},\"tee-evidence\":{\"primary_evidence\":"
+        + evidence
+        + ",\"additional_evidence\":\"\"}}";
+  }
+
+  @Test
+  void aTdxQuoteBindingTheHandshakeReleasesTheSecret() throws Exception {
+    DocClient c = kbs(true);
+    assertThat(c.auth("tdx").statusCode()).isEqualTo(200);
+    JWK key = DocClient.ecKey(Curve.P_256);
+    byte[] quote = pki.quote(DocClient.bindingDigest(c.nonce, key));
+    HttpResponse<String> attested =
+        c.post("/kbs/v0/attest", tdxBody(key, c.nonce, quote), Optional.empty());
+    assertThat(attested.statusCode()).as(attested.body()).isEqualTo(200);
+    HttpResponse<String> r = c.resource(PATH.toString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(new String(KbsProtocolTest.decrypt(r.body(), key), StandardCharsets.UTF_8))
+        .isEqualTo(SECRET);
+  }
+
+  @Test
+  void aQuoteBoundToAnotherTeeKeyIsRefused() throws Exception {
+    DocClient c = kbs(true);
+    c.auth("tdx");
+    JWK key = DocClient.ecKey(Curve.P_256);
+    JWK other = DocClient.ecKey(Curve.P_256);
+    // the TD bound its own key, the request presents another one to receive the secret
+    byte[] quote = pki.quote(DocClient.bindingDigest(c.nonce, other));
+    HttpResponse<String> r =
+        c.post("/kbs/v0/attest", tdxBody(key, c.nonce, quote), Optional.empty());
+    KbsProtocolTest.assertError(r, 401, "AttestationError", "REPORT_DATA_MISMATCH");
+  }
+
+  @Test
+  void aQuoteForAnEarlierNonceIsRefused() throws Exception {
+    DocClient c = kbs(true);
+    c.auth("tdx");
+    JWK key = DocClient.ecKey(Curve.P_256);
+    byte[] stale = pki.quote(DocClient.bindingDigest(c.nonce, key));
+    c.auth("tdx"); // a new session, a new nonce: the old quote is a replay
+    HttpResponse<String> r =
+        c.post("/kbs/v0/attest", tdxBody(key, c.nonce, stale), Optional.empty());
+    KbsProtocolTest.assertError(r, 401, "AttestationError", "REPORT_DATA_MISMATCH");
+  }
+
+  @Test
+  void withoutTheTestRootOnlyThePinnedIntelRootCountsAndTheQuoteIsRefused() throws Exception {
+    DocClient c = kbs(false);
+    c.auth("tdx");
+    JWK key = DocClient.ecKey(Curve.P_256);
+    byte[] quote = pki.quote(DocClient.bindingDigest(c.nonce, key));
+    HttpResponse<String> r =
+        c.post("/kbs/v0/attest", tdxBody(key, c.nonce, quote), Optional.empty());
+    KbsProtocolTest.assertError(r, 401, "AttestationError", "CHAIN_UNTRUSTED");
+  }
+}
