@@ -1,6 +1,5 @@
 package dev.vouch.server.kbs;
 
-import dev.vouch.policy.ear.EarVerifier;
 import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
@@ -51,17 +50,20 @@ public record KbsModule(KbsService service, RouteGroup routes) {
             .withTees(tees)
             .withMaxRequestBytes(
                 (int) Math.min(s.config().http().maxRequestBytes(), Integer.MAX_VALUE));
-    Optional<TokenVerifier> passport = Optional.empty();
+    // a KBS trusts the tokens of its own attestation service, as Trustee's does: the CDH of a
+    // guest presents that token as a bearer without a session cookie
+    List<java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet>> issuers = new ArrayList<>();
+    issuers.add(() -> s.signingKeys().jwks());
     if (k.passportJwksFile().isPresent()) {
       Path f = k.passportJwksFile().get();
       try {
-        passport =
-            Optional.of(
-                new JwksTokenVerifier(EarVerifier.fromJwks(Files.readString(f), s.clock())));
-      } catch (IOException | RuntimeException e) {
+        com.nimbusds.jose.jwk.JWKSet file = com.nimbusds.jose.jwk.JWKSet.parse(Files.readString(f));
+        issuers.add(() -> file);
+      } catch (IOException | java.text.ParseException | RuntimeException e) {
         throw new ConfigException("kbs.passport_jwks_file " + f + ": " + e.getMessage(), e);
       }
     }
+    Optional<TokenVerifier> passport = Optional.of(new TrustedIssuers(issuers, s.clock()));
     List<PublicKey> adminKeys = new ArrayList<>();
     for (Path f : k.adminKeyFiles()) {
       try {

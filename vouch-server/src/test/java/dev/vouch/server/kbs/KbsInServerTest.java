@@ -103,6 +103,8 @@ class KbsInServerTest {
                     HttpResponse.BodyHandlers.ofString());
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
         assertThat(secret(server.baseUri(), tpm, ak, log, ima)).isEqualTo(SECRET);
+        bearerTokenOfTheServersOwnServiceReleasesWithoutACookie(
+            server.baseUri(), tpm, ak, log, ima);
       }
 
       try (VouchServer restarted = VouchServer.start(config, Clock.systemUTC(), List.of())) {
@@ -152,6 +154,47 @@ class KbsInServerTest {
     try (var in = KbsInServerTest.class.getResourceAsStream(name)) {
       return in.readAllBytes();
     }
+  }
+
+  /**
+   * The guest's data hub presents the attestation token as a bearer, without the session cookie;
+   * the server's KBS trusts its own attestation service's (rotating) keys with no configuration.
+   */
+  private static void bearerTokenOfTheServersOwnServiceReleasesWithoutACookie(
+      URI base, TpmClient tpm, PersistentKey ak, Path log, Path ima) throws Exception {
+    KbsClient kbs =
+        KbsClient.create(
+            base, TpmEvidenceProvider.measuredBoot(tpm, ak, Optional.of(log), Optional.of(ima)));
+    String token = kbs.token();
+    HttpClient http = HttpClient.newHttpClient();
+    java.util.function.Function<String, HttpResponse<String>> get =
+        t -> {
+          try {
+            return http.send(
+                HttpRequest.newBuilder(base.resolve("/kbs/v0/resource/default/key/luks"))
+                    .header("Authorization", "Bearer " + t)
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+          } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(e);
+          }
+        };
+    HttpResponse<String> ok = get.apply(token);
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+    assertThat(ok.body()).contains("\"protected\"", "\"encrypted_key\"", "\"ciphertext\"");
+    assertThat(ok.body()).doesNotContain(SECRET);
+
+    String[] parts = token.split("\\.");
+    String forged =
+        parts[0]
+            + "."
+            + parts[1]
+            + "."
+            + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[64]);
+    HttpResponse<String> refused = get.apply(forged);
+    assertThat(refused.statusCode()).isEqualTo(401);
+    assertThat(refused.body()).contains("SIGNATURE_INVALID");
   }
 
   private static String secret(URI base, TpmClient tpm, PersistentKey ak, Path log, Path ima)
