@@ -237,6 +237,9 @@ public record ServerConfig(
    * @param webhookSecretFile the webhook HMAC secret ({@code hosts.webhook_secret_file})
    * @param flavorTemplateFiles flavor templates (JSON, CEL conditions over host facts) tried in
    *     order before the built-in one ({@code hosts.flavor_template_files})
+   * @param flavorSigningKeyFiles PEM certificates or EC public keys whose signatures {@code POST
+   *     /api/v1/flavors} accepts on imported flavors, besides the server's own flavor key ({@code
+   *     hosts.flavor_signing_keys})
    */
   public record Hosts(
       boolean enabled,
@@ -256,11 +259,55 @@ public record ServerConfig(
       Optional<String> nodeLabel,
       Optional<java.net.URI> webhookUrl,
       Optional<Path> webhookSecretFile,
-      List<Path> flavorTemplateFiles) {
+      List<Path> flavorTemplateFiles,
+      List<Path> flavorSigningKeyFiles) {
     public Hosts {
       groupPolls = Map.copyOf(groupPolls);
       agentTls = agentTls.map(List::copyOf);
       flavorTemplateFiles = List.copyOf(flavorTemplateFiles);
+      flavorSigningKeyFiles = List.copyOf(flavorSigningKeyFiles);
+    }
+
+    /** The same without extra flavor-signing keys (only the server's own is trusted on import). */
+    public Hosts(
+        boolean enabled,
+        Duration pollInterval,
+        Map<String, Duration> groupPolls,
+        Duration lease,
+        int maxConcurrency,
+        String goldenMode,
+        Duration reportValidity,
+        boolean ima,
+        Duration agentTimeout,
+        Optional<String> natsUrl,
+        Optional<List<Path>> agentTls,
+        boolean kubernetes,
+        Optional<String> kubernetesUrl,
+        boolean evictPods,
+        Optional<String> nodeLabel,
+        Optional<java.net.URI> webhookUrl,
+        Optional<Path> webhookSecretFile,
+        List<Path> flavorTemplateFiles) {
+      this(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          List.of());
     }
 
     /** These settings with agents, announcements and events on the NATS server at {@code url}. */
@@ -283,7 +330,8 @@ public record ServerConfig(
           nodeLabel,
           webhookUrl,
           webhookSecretFile,
-          flavorTemplateFiles);
+          flavorTemplateFiles,
+          flavorSigningKeyFiles);
     }
 
     /**
@@ -310,7 +358,32 @@ public record ServerConfig(
           nodeLabel,
           webhookUrl,
           webhookSecretFile,
-          flavorTemplateFiles);
+          flavorTemplateFiles,
+          flavorSigningKeyFiles);
+    }
+
+    /** These settings, also accepting imported flavors signed by the keys in {@code files}. */
+    public Hosts withFlavorSigningKeys(List<Path> files) {
+      return new Hosts(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          files);
     }
 
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */

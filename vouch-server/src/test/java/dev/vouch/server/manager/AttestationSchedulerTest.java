@@ -359,20 +359,28 @@ class AttestationSchedulerTest {
         assertThat(s.runOnce(clock.instant())).isEqualTo(1);
         assertThat(reg.get("fast").orElseThrow().status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
 
-        // same status again: no new history row; then an error leaves the host UNKNOWN
+        // same status again: no new history row; then an error leaves the failed host failed,
+        // with its failed report, and the new reason recorded
         clock.advance(Duration.ofMinutes(5));
         assertThat(s.runOnce(clock.instant())).isEqualTo(2);
         clock.advance(Duration.ofMinutes(5));
         next.put("fast", HostStatus.UNKNOWN);
         assertThat(s.runOnce(clock.instant())).isEqualTo(1);
+        assertThat(reg.get("fast").orElseThrow().status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+        assertThat(reg.get("fast").orElseThrow().lastReportId()).contains("report-fast");
+        // the same error again writes no further row
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(s.runOnce(clock.instant())).isEqualTo(2);
       }
       assertThat(reg.history("fast"))
           .extracting(StatusChange::current)
-          .containsExactly(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, HostStatus.UNKNOWN);
+          .containsExactly(
+              HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, HostStatus.ATTESTATION_FAILED);
       assertThat(reg.history("fast").get(1).reasons()).containsExactly("pcr 7 mismatch");
       assertThat(reg.history("fast").get(2).reasons())
           .singleElement()
           .asString()
+          .startsWith("attestation-incomplete: ")
           .contains("agent unreachable");
       assertThat(reg.history("slow")).hasSize(1);
       assertThat(changes).hasSize(4);

@@ -356,7 +356,7 @@ class HostMonitoringEndToEndTest {
             Optional.of(files),
             baseline.sections());
     String changed = FlavorJson.writeSigned(SignedFlavor.unsigned(other)).toString();
-    TestServers.Reply imported = http.post("/api/v1/flavors", changed, true);
+    TestServers.Reply imported = http.post("/api/v1/flavors?unsigned=true", changed, true);
     assertThat(imported.status()).as(imported.body()).isEqualTo(201);
     http.post("/api/v1/hosts/host-m/attest", "", true);
     awaitNewReport("host-m", HostStatus.ATTESTATION_FAILED, withIma.lastReportId());
