@@ -192,7 +192,7 @@ public final class KbsLoad {
     EarVerifier verifier = EarVerifier.fromJwks(backend.keys.jwksJson(), Clock.systemUTC());
     byte[] digest = new byte[48];
     byte[] quoteEvidence = JSON.writeValueAsBytes(tpm.evidence(digest));
-    TpmEvidenceVerifier quoteVerifier = new TpmEvidenceVerifier();
+    TpmEvidenceVerifier quoteVerifier = TpmEvidenceVerifier.trustingSuppliedAk();
     Expectations exp = Expectations.withNonce(Arrays.copyOf(digest, 32));
 
     System.out.println("crypto per handshake step (mean µs per call, same run):");
@@ -278,7 +278,7 @@ public final class KbsLoad {
             new VerifierId("https://vouch.dev", "kbs-load"),
             Duration.ofMinutes(5),
             Clock.systemUTC());
-    final TpmEvidenceVerifier tpmVerifier = new TpmEvidenceVerifier();
+    final TpmEvidenceVerifier tpmVerifier = TpmEvidenceVerifier.trustingSuppliedAk();
     final Policy tpmPolicy = DefaultPolicies.load("tpm");
     final Policy samplePolicy = DefaultPolicies.load("sample");
     final Map<String, Object> reference;

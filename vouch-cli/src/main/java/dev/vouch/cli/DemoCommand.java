@@ -63,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
     byte[] root = resource("google-tpm-ek-root-1.cer");
     try {
       TpmEvidenceVerifier verifier =
-          new TpmEvidenceVerifier(AkCertificateVerifier.ofEncodedRoots(List.of(root)));
+          TpmEvidenceVerifier.withAkRoots(AkCertificateVerifier.ofEncodedRoots(List.of(root)));
       // the sample was quoted without a nonce and its AK certificate is checked at quote time
       Claims c = verifier.verify(evidence, Expectations.none()).claims();
       out.printf(
@@ -140,7 +140,7 @@ final class DemoCommand implements Callable<Integer> {
                 Optional.of(list),
                 Optional.empty());
       }
-      TpmEvidenceVerifier verifier = new TpmEvidenceVerifier();
+      TpmEvidenceVerifier verifier = TpmEvidenceVerifier.trustingSuppliedAk();
       Claims c = verifier.verify(bundle, Expectations.withNonce(nonce)).claims();
       out.printf(
           "   VALID: ECDSA P-256 AK quote with nonce %s..., IMA entries quoted: %s (%s)%n",

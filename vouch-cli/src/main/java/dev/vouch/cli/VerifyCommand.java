@@ -124,8 +124,8 @@ final class VerifyCommand implements Callable<Integer> {
         // for TPM evidence the collateral folder holds the trusted AK CA roots
         verifier =
             files.isEmpty()
-                ? new TpmEvidenceVerifier()
-                : new TpmEvidenceVerifier(AkCertificateVerifier.ofEncodedRoots(files));
+                ? TpmEvidenceVerifier.trustingSuppliedAk()
+                : TpmEvidenceVerifier.withAkRoots(AkCertificateVerifier.ofEncodedRoots(files));
       } else {
         verifier =
             Verifiers.defaults()

@@ -24,7 +24,7 @@ public final class Verifiers {
   /** Every verifier this version has, with defaults. */
   public static Verifiers defaults() {
     Map<Tee, EvidenceVerifier> m = new EnumMap<>(Tee.class);
-    register(m, new TpmEvidenceVerifier());
+    register(m, TpmEvidenceVerifier.trustingSuppliedAk());
     register(m, new SnpEvidenceVerifier());
     register(m, new CcaEvidenceVerifier());
     register(m, new TdxEvidenceVerifier());

@@ -19,6 +19,23 @@ public final class TpmClaims {
   /** True when the AK certificate chain verified to a configured root; false when not checked. */
   public static final String AK_CERTIFIED = "tpm.ak.certified";
 
+  /**
+   * What vouches for the AK: {@value #AK_TRUST_ENROLLED} (the registrar enrolled it by credential
+   * activation and the verifier was built for it), {@value #AK_TRUST_CERTIFIED} (its certificate
+   * chains to a configured root) or {@value #AK_TRUST_SUPPLIED} (nothing: the evidence named it, so
+   * the quote proves only that some key signed it, and policy must pin the key).
+   */
+  public static final String AK_TRUST = "tpm.ak.trust";
+
+  /** {@link #AK_TRUST} value for an AK the registrar enrolled. */
+  public static final String AK_TRUST_ENROLLED = "enrolled";
+
+  /** {@link #AK_TRUST} value for an AK whose certificate chains to a configured root. */
+  public static final String AK_TRUST_CERTIFIED = "certified";
+
+  /** {@link #AK_TRUST} value for an AK that nothing but the evidence itself names. */
+  public static final String AK_TRUST_SUPPLIED = "supplied";
+
   /** Hex of the quote's extraData (the verifier's nonce or runtime-data hash). */
   public static final String EXTRA_DATA = "tpm.extra_data";
 

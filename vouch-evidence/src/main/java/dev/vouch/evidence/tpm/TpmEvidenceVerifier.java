@@ -39,18 +39,40 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Optional<AkCertificateVerifier> akCertificates;
+  private final Optional<AkKey> enrolledAk;
 
-  /** A verifier that trusts the AK as supplied: AK trust is left to policy ({@code tpm.ak.*}). */
-  public TpmEvidenceVerifier() {
-    this.akCertificates = Optional.empty();
+  private TpmEvidenceVerifier(
+      Optional<AkCertificateVerifier> akCertificates, Optional<AkKey> enrolledAk) {
+    this.akCertificates = akCertificates;
+    this.enrolledAk = enrolledAk;
   }
 
   /**
-   * A verifier that also checks a supplied AK certificate against these roots; bundles without a
-   * certificate still verify, with {@code tpm.ak.certified=false}.
+   * A verifier that believes whatever AK the evidence carries: a quote then proves only that some
+   * key signed it, so {@code tpm.ak.trust} is {@code supplied} and AK trust is left to policy (an
+   * AK registered by its SPKI hash in reference values). For offline inspection and for services
+   * whose policy pins AKs.
    */
-  public TpmEvidenceVerifier(AkCertificateVerifier akCertificates) {
-    this.akCertificates = Optional.of(akCertificates);
+  public static TpmEvidenceVerifier trustingSuppliedAk() {
+    return new TpmEvidenceVerifier(Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * A verifier that checks a supplied AK certificate against these roots ({@code tpm.ak.trust} is
+   * {@code certified}); a bundle without a certificate still verifies, with {@code tpm.ak.trust}
+   * {@code supplied} and {@code tpm.ak.certified=false}, so that policy decides.
+   */
+  public static TpmEvidenceVerifier withAkRoots(AkCertificateVerifier roots) {
+    return new TpmEvidenceVerifier(Optional.of(roots), Optional.empty());
+  }
+
+  /**
+   * A verifier for a host whose AK the registrar enrolled (credential activation against its EK):
+   * evidence signed by any other key is refused with {@link Failure#KEY_MISMATCH}, whatever AK the
+   * bundle names; {@code tpm.ak.trust} is {@code enrolled}.
+   */
+  public static TpmEvidenceVerifier forEnrolledAk(AkKey enrolled) {
+    return new TpmEvidenceVerifier(Optional.empty(), Optional.of(enrolled));
   }
 
   @Override
@@ -75,12 +97,22 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
   /** Verifies a parsed bundle. */
   public VerifiedEvidence verify(TpmEvidenceBundle bundle, Expectations expected)
       throws VerificationException {
+    if (enrolledAk.isPresent()
+        && !java.security.MessageDigest.isEqual(
+            enrolledAk.get().publicKey().getEncoded(), bundle.ak().publicKey().getEncoded())) {
+      throw new VerificationException(
+          Failure.KEY_MISMATCH, "the evidence names an AK other than the one this host enrolled");
+    }
     List<VerifiedQuote> quotes = TpmQuoteVerifier.verify(bundle, expected);
     boolean certified = false;
     if (akCertificates.isPresent() && bundle.akCert().isPresent()) {
       akCertificates.get().verify(bundle, expected);
       certified = true;
     }
+    String trust =
+        enrolledAk.isPresent()
+            ? TpmClaims.AK_TRUST_ENROLLED
+            : certified ? TpmClaims.AK_TRUST_CERTIFIED : TpmClaims.AK_TRUST_SUPPLIED;
     PcrValues quoted = merge(quotes);
     VerifiedQuote first = quotes.get(0);
     for (VerifiedQuote q : quotes) {
@@ -97,6 +129,7 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
         TpmClaims.AK_SPKI_SHA256,
         Hex.encode(HashAlg.SHA256.digest(bundle.ak().publicKey().getEncoded())));
     claims.put(TpmClaims.AK_CERTIFIED, certified);
+    claims.put(TpmClaims.AK_TRUST, trust);
     claims.put(TpmClaims.EXTRA_DATA, Hex.encode(first.attest().extraData()));
     claims.put(TpmClaims.CLOCK, first.clockInfo().clock());
     claims.put(TpmClaims.RESET_COUNT, first.clockInfo().resetCount());

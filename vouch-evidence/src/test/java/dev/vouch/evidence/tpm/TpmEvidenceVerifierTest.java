@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * the quoted PCR 10, and the claims that result.
  */
 class TpmEvidenceVerifierTest {
-  private final TpmEvidenceVerifier verifier = new TpmEvidenceVerifier();
+  private final TpmEvidenceVerifier verifier = TpmEvidenceVerifier.trustingSuppliedAk();
 
   private static TpmEvidenceBundle bundle(
       QuoteSample s, Optional<byte[]> eventLog, Optional<byte[]> ima) throws Exception {

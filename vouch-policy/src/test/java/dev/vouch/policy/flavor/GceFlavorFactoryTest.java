@@ -46,7 +46,7 @@ class GceFlavorFactoryTest {
     byte[] bundle = Vectors.read("tpm/gce-cos-85-bundle.json");
     byte[] root = Vectors.read("tpm/google-tpm-ek-root-1.cer");
     Claims claims =
-        new TpmEvidenceVerifier(AkCertificateVerifier.ofEncodedRoots(List.of(root)))
+        TpmEvidenceVerifier.withAkRoots(AkCertificateVerifier.ofEncodedRoots(List.of(root)))
             .verify(bundle, Expectations.none())
             .claims();
     TcgEventLog log = TcgEventLog.parse(TpmEvidenceBundle.parse(bundle).eventLog().orElseThrow());
