@@ -208,7 +208,7 @@ public final class HostVerifier implements HostWorker {
           trust.status(),
           reasons,
           Optional.of(report.id().toString()),
-          OptionalLong.of(att.clock().resetCount()),
+          OptionalLong.of(att.resetCount()),
           d.change());
     } catch (VerificationException e) {
       return failed(host.id(), e);
@@ -346,15 +346,10 @@ public final class HostVerifier implements HostWorker {
 
   private static HostEvidence evidence(String hostId, HostAttestation att)
       throws VerificationException {
-    // the agent's facts label the report; trust comes only from the verified quote and log
+    // the agent's facts label the report; trust comes only from the verifier's claims
     HostEvidence e =
-        HostEvidence.of(
-            HostFacts.of(hostId, "", att.host()),
-            att.pcrs(),
-            att.eventLogVerified(),
-            att.eventLog(),
-            att.secureBoot(),
-            att.clock().resetCount());
+        HostEvidence.fromVerified(
+            att.claims(), att.eventLog(), HostFacts.of(hostId, "", att.host()));
     if (att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =
