@@ -249,24 +249,33 @@ final class DemoMonitoring {
         lastReport);
   }
 
-  /** Power cycle, TPM2_Startup(CLEAR), the firmware measures {@code firmware}, the log is saved. */
+  /**
+   * An orderly reboot: TPM2_Shutdown(CLEAR), power cycle, TPM2_Startup(CLEAR), the firmware
+   * measures {@code firmware}, the log is saved. (Repeated power loss without a shutdown counts
+   * against the TPM's dictionary-attack protection and ends in lockout.)
+   */
   private static void reboot(SoftwareTpm swtpm, TpmClient tpm, Path logFile, byte[] firmware)
       throws Exception {
+    tpm.shutdown(StartupType.CLEAR);
     swtpm.powerCycle();
     tpm.startup(StartupType.CLEAR);
     SoftwareTpm.measureFirmware(tpm, firmware);
     Files.write(logFile, firmware);
   }
 
-  /** The log with one more EV_PLATFORM_CONFIG_FLAGS event in PCR 1 (SHA-256 digest). */
-  private static byte[] withPlatformConfigEvent(byte[] log, String text) {
+  /** The log with one more EV_PLATFORM_CONFIG_FLAGS event in PCR 1, digested in every bank. */
+  private static byte[] withPlatformConfigEvent(byte[] log, String text) throws Exception {
     byte[] data = bytes(text);
+    List<HashAlg> banks = dev.vouch.evidence.tpm.eventlog.TcgEventLog.parse(log).banks();
+    int digests = banks.stream().mapToInt(a -> 2 + a.size()).sum();
     java.nio.ByteBuffer b =
-        java.nio.ByteBuffer.allocate(log.length + 4 + 4 + 4 + 2 + 32 + 4 + data.length)
+        java.nio.ByteBuffer.allocate(log.length + 4 + 4 + 4 + digests + 4 + data.length)
             .order(java.nio.ByteOrder.LITTLE_ENDIAN);
     b.put(log);
-    b.putInt(1).putInt(0x0a).putInt(1).putShort((short) 0x000b);
-    b.put(HashAlg.SHA256.digest(data));
+    b.putInt(1).putInt(0x0a).putInt(banks.size());
+    for (HashAlg a : banks) {
+      b.putShort((short) a.tpmId()).put(a.digest(data));
+    }
     b.putInt(data.length).put(data);
     return b.array();
   }
