@@ -190,6 +190,20 @@ class MonitorApiTest {
   }
 
   @Test
+  void aConfiguredFlavorSigningKeyThatIsNoKeyStopsTheServer() throws Exception {
+    Path junk = java.nio.file.Files.writeString(dir.resolve("junk.pem"), "not a key");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                VouchServer.start(
+                        TestServers.plain(dir.resolve("other"))
+                            .withHosts(
+                                dev.vouch.server.config.ServerConfig.Hosts.defaults()
+                                    .withFlavorSigningKeys(List.of(junk))))
+                    .close())
+        .hasStackTraceContaining("hosts.flavor_signing_keys");
+  }
+
+  @Test
   void flavorGroupsAreValidatedAndTheBuiltInDefaultIsListed() {
     JsonNode groups = http.get("/api/v1/flavor-groups", true).json().path("groups");
     assertThat(groups).extracting(g -> g.path("name").asText()).containsExactly("default");
