@@ -216,8 +216,10 @@ public record ServerConfig(
    * @param lease how long a replica holds a host it attests ({@code hosts.lease_seconds}, default
    *     300; must outlast the slowest attestation)
    * @param maxConcurrency attestations at once per replica ({@code hosts.max_concurrency}, 32)
-   * @param goldenMode {@code tofu} (first measurements of each boot become golden, the default) or
-   *     {@code strict} (only administrator-approved flavors count) ({@code hosts.golden_mode})
+   * @param goldenMode {@code tofu} (first measurements of each boot become golden, the default; a
+   *     changed baseline raises a {@code baseline-changed} event, and approved flavors of a part
+   *     constrain what is adopted) or {@code strict} (only administrator-approved flavors count:
+   *     the production setting) ({@code hosts.golden_mode})
    * @param reportValidity how long a trust report is valid ({@code hosts.report_validity_seconds},
    *     86400)
    * @param ima whether to fetch and replay the IMA list against PCR 10 ({@code hosts.ima})

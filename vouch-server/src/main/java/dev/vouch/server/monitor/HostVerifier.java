@@ -52,7 +52,11 @@ import org.slf4j.LoggerFactory;
  * Verifies one host end to end, as the attestation manager's {@link HostWorker}: a fresh quote and
  * event log through {@link HostAttestor}, then golden flavors (TOFU adoption or strict refusal,
  * audited), the flavor match under the host's flavor group (Secure Boot must be on), and a signed
- * trust report stored with the host's history. The outcome's status is the report's status.
+ * trust report stored with the host's history. The outcome's status is the report's status, and its
+ * {@link AttestationOutcome#baseline()} says when a new boot measured other values than the host's
+ * golden flavors (published as {@code baseline-changed}). In TOFU, a part for which administrator-
+ * approved flavors exist is judged by those flavors only, and a new boot that matches none of them
+ * is not adopted: the host fails.
  *
  * <ul>
  *   <li>An answer that fails a check (signature, nonce, PCR digest, event log, ...) gives {@code
