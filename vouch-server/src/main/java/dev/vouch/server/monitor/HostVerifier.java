@@ -181,14 +181,20 @@ public final class HostVerifier implements HostWorker {
                   flavors.goldenResetCount(host.id()),
                   before.baseline(),
                   before.approved());
-      flavors.decide(d.audit(), sign(d.adopted()));
+      List<SignedFlavor> adopted = sign(d.adopted());
+      flavors.decide(d.audit(), adopted);
       if (d.action() != GoldenFlavors.Action.KEPT) {
         LOG.info("host {}: golden flavors {}: {}", host.id(), d.action(), d.audit().reason());
       }
       boolean refusedInTofu =
           d.action() == GoldenFlavors.Action.REFUSED && settings.mode() == GoldenFlavors.Mode.TOFU;
       FlavorGroup group = group(host.group()).orElseGet(() -> group(DEFAULT_GROUP).orElseThrow());
-      HostTrust trust = matcher.match(group, judged(host.id()).candidates(), evidence);
+      // after an adoption the new golden flavors replace the old ones (as the store now has it)
+      List<SignedFlavor> candidates =
+          d.action() == GoldenFlavors.Action.ADOPTED
+              ? before.withGolden(adopted)
+              : before.candidates();
+      HostTrust trust = matcher.match(group, candidates, evidence);
       if (refusedInTofu && trust.status() == HostStatus.VERIFIED) {
         // the group may not judge the constrained part: a refused boot must fail all the same
         trust =
@@ -254,9 +260,32 @@ public final class HostVerifier implements HostWorker {
    * @param approved per part, the administrator-approved flavors that apply to the host
    */
   private record Judged(
-      List<SignedFlavor> candidates,
+      List<FlavorStore.StoredFlavor> stored,
       List<Flavor> baseline,
-      Map<FlavorPart, List<SignedFlavor>> approved) {}
+      Map<FlavorPart, List<SignedFlavor>> approved) {
+
+    /** Oldest first, as stored; golden flavors of a part with approved flavors left out. */
+    List<SignedFlavor> candidates() {
+      return stored.stream()
+          .filter(f -> f.origin() != FlavorStore.Origin.GOLDEN || !constrained(f.flavor()))
+          .map(FlavorStore.StoredFlavor::flavor)
+          .toList();
+    }
+
+    /** The candidates once {@code golden} replaced the host's golden flavors (newest last). */
+    List<SignedFlavor> withGolden(List<SignedFlavor> golden) {
+      List<SignedFlavor> out = new ArrayList<>();
+      stored.stream()
+          .filter(f -> f.origin() != FlavorStore.Origin.GOLDEN)
+          .forEach(f -> out.add(f.flavor()));
+      golden.stream().filter(f -> !constrained(f)).forEach(out::add);
+      return out;
+    }
+
+    private boolean constrained(SignedFlavor f) {
+      return approved.containsKey(f.flavor().part());
+    }
+  }
 
   private Judged judged(String hostId) {
     List<FlavorStore.StoredFlavor> stored = flavors.candidateRecords(hostId, settings.mode());
@@ -271,15 +300,7 @@ public final class HostVerifier implements HostWorker {
             .add(f.flavor());
       }
     }
-    List<SignedFlavor> candidates =
-        stored.stream()
-            .filter(
-                f ->
-                    f.origin() != FlavorStore.Origin.GOLDEN
-                        || !approved.containsKey(f.flavor().flavor().part()))
-            .map(FlavorStore.StoredFlavor::flavor)
-            .toList();
-    return new Judged(candidates, baseline, approved);
+    return new Judged(stored, baseline, approved);
   }
 
   /** Signs flavors with the server key (imported ones are re-signed so the matcher trusts them). */
