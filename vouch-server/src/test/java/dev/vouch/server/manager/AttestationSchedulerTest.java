@@ -389,6 +389,58 @@ class AttestationSchedulerTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("databases")
+  void aChangedBaselineOfAVerifiedHostIsAnEventButNoStatusRow(String kind) throws Exception {
+    try (TestDatabases.Handle h = handle(kind);
+        Database db = h.open()) {
+      HostRegistry reg = new HostRegistry(db);
+      reg.register("h1", "default", "nats", T0);
+      dev.vouch.policy.flavor.BaselineChange changed =
+          new dev.vouch.policy.flavor.BaselineChange(
+              java.util.OptionalLong.of(1),
+              2,
+              true,
+              List.of(
+                  new dev.vouch.policy.flavor.BaselineChange.PcrChange(
+                      "SHA256", 1, "aa".repeat(32), "cc".repeat(32), false, List.of(), List.of())));
+      List<java.util.Optional<dev.vouch.policy.flavor.BaselineChange>> outcomes =
+          new CopyOnWriteArrayList<>(
+              List.of(
+                  java.util.Optional.empty(),
+                  java.util.Optional.of(changed),
+                  java.util.Optional.empty()));
+      List<StatusChange> changes = new CopyOnWriteArrayList<>();
+      MutableClock clock = new MutableClock(T0);
+      try (AttestationScheduler s =
+          new AttestationScheduler(
+              reg,
+              "replica-a",
+              clock,
+              settings(10, 2),
+              host ->
+                  new AttestationOutcome(
+                      HostStatus.VERIFIED,
+                      List.of(),
+                      java.util.Optional.of("r"),
+                      java.util.OptionalLong.of(1),
+                      outcomes.remove(0)),
+              changes::add)) {
+        for (int i = 0; i < 3; i++) {
+          assertThat(s.runOnce(clock.instant())).isEqualTo(1);
+          clock.advance(POLL);
+        }
+      }
+      // UNKNOWN -> VERIFIED, then VERIFIED again with a changed baseline, then nothing
+      assertThat(changes).hasSize(2);
+      assertThat(changes.get(0).baseline()).isEmpty();
+      assertThat(changes.get(1).changed()).isFalse();
+      assertThat(changes.get(1).baseline()).contains(changed);
+      assertThat(changes.get(1).event()).isEqualTo("baseline-changed");
+      assertThat(reg.history("h1")).hasSize(1);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
   void theLoopWithANoOpWorkerClearsTwoHundredDueHostsQuickly(String kind) throws Exception {
     try (TestDatabases.Handle h = handle(kind);
         Database db = h.open()) {
