@@ -208,12 +208,14 @@ public final class FlavorStore {
    * flavors are retired and {@code adopted} (signed) stored in their place; ADOPTED and REFUSED are
    * audited (a REFUSED decision repeating the host's last audit entry is not stored again, so a
    * strict-mode host refused every poll does not flood the audit). KEPT writes nothing.
+   *
+   * @return whether an audit entry was written (false for KEPT and for a repeated refusal)
    */
-  public void decide(GoldenFlavors.AuditRecord audit, List<SignedFlavor> adopted) {
+  public boolean decide(GoldenFlavors.AuditRecord audit, List<SignedFlavor> adopted) {
     if (audit.action() == GoldenFlavors.Action.KEPT) {
-      return;
+      return false;
     }
-    db.transaction(
+    return db.transaction(
         c -> {
           if (audit.action() == GoldenFlavors.Action.ADOPTED) {
             try (PreparedStatement ps =
@@ -236,10 +238,10 @@ public final class FlavorStore {
                   audit.at());
             }
           } else if (repeatsLastAudit(c, audit)) {
-            return null;
+            return false;
           }
           insertAudit(c, audit);
-          return null;
+          return true;
         });
   }
 

@@ -182,7 +182,10 @@ public final class HostVerifier implements HostWorker {
                   before.baseline(),
                   before.approved());
       List<SignedFlavor> adopted = sign(d.adopted());
-      flavors.decide(d.audit(), adopted);
+      boolean audited = flavors.decide(d.audit(), adopted);
+      // a boot refused again at the next poll is no news: its baseline change was published once
+      Optional<dev.vouch.policy.flavor.BaselineChange> change =
+          audited ? d.change() : Optional.empty();
       if (d.action() != GoldenFlavors.Action.KEPT) {
         LOG.info("host {}: golden flavors {}: {}", host.id(), d.action(), d.audit().reason());
       }
@@ -219,7 +222,7 @@ public final class HostVerifier implements HostWorker {
           reasons,
           Optional.of(report.id().toString()),
           OptionalLong.of(att.resetCount()),
-          d.change());
+          change);
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
