@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
       FlavorCommand.ListFlavors.class,
       FlavorCommand.Export.class,
       FlavorCommand.Import.class,
+      FlavorCommand.Key.class,
       FlavorCommand.Delete.class,
       FlavorGroupCommand.class,
       FlavorCommand.Verify.class
@@ -128,15 +129,27 @@ final class FlavorCommand extends CommandGroup {
     }
   }
 
-  /** Imports flavors; the server stores them re-signed with its own key. */
+  /**
+   * Imports flavors; the server checks each signature against its flavor-signing keys and stores
+   * them re-signed with its own key. A flavor whose signature does not verify (or has none) is
+   * refused (exit 1) unless {@code --unsigned} is given: then it is stored unapproved.
+   */
   @Command(
       name = "import",
       description =
-          "Import flavors ({flavor, signature} or an array); the server re-signs them. --host"
+          "Import signed flavors ({flavor, signature} or an array): each signature must verify"
+              + " against the server's flavor key or a configured one (exit 1 otherwise). --host"
               + " binds them to one host.")
   static final class Import extends HostScoped {
     @Parameters(index = "0", paramLabel = "FILE", description = "flavors JSON")
     Path file;
+
+    @Option(
+        names = "--unsigned",
+        description =
+            "also accept flavors without a verifying signature; they are stored NOT approved"
+                + " (origin IMPORT_UNSIGNED: they do not count in strict mode)")
+    boolean unsigned;
 
     private byte[] body;
 
@@ -155,8 +168,68 @@ final class FlavorCommand extends CommandGroup {
 
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      JsonNode made = client.post(FLAVORS + query(""), body).json();
-      return answer(out, made, () -> printSummaries(out, made.path("flavors"), "imported"));
+      JsonNode made = client.post(FLAVORS + query(unsigned ? "unsigned=true" : ""), body).json();
+      return answer(
+          out,
+          made,
+          () -> {
+            printSummaries(out, made.path("flavors"), "imported");
+            for (JsonNode f : made.path("flavors")) {
+              if (!f.path("approved").asBoolean(true)) {
+                out.printf(
+                    "  WARNING: %s has no verifying signature: stored NOT approved%n",
+                    f.path("id").asText());
+              }
+            }
+          });
+    }
+  }
+
+  /** Fetches the server's flavor-signing certificate; needs no admin token. */
+  @Command(
+      name = "key",
+      description =
+          "Fetch the server's flavor-signing certificate (PEM, then its CA), for flavor verify"
+              + " --key.")
+  static final class Key extends AdminVerb {
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "write the PEM here instead of standard output")
+    Path output;
+
+    @Override
+    boolean needsToken() {
+      return false;
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out)
+        throws AdminClient.CallFailed, java.io.IOException {
+      byte[] pem = client.get(FLAVORS + "/key").body();
+      java.security.cert.X509Certificate cert;
+      try {
+        cert = ReportCommand.certificates(pem, Path.of("the server's answer")).get(0);
+      } catch (CliIo.BadInput e) {
+        throw new AdminClient.CallFailed(ExitCodes.INTERNAL, 200, "bad-answer", e.getMessage());
+      }
+      if (output != null) {
+        AdminVerb.write(output, pem);
+      }
+      if (json) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("subject", cert.getSubjectX500Principal().getName());
+        doc.put("not_after", cert.getNotAfter().toInstant().toString());
+        doc.put("pem", new String(pem, StandardCharsets.US_ASCII));
+        CliIo.printJson(out, doc);
+      } else if (output == null) {
+        out.print(new String(pem, StandardCharsets.US_ASCII));
+      } else {
+        out.printf(
+            "flavor-signing certificate %s written to %s%n",
+            cert.getSubjectX500Principal().getName(), output);
+      }
+      return ExitCodes.OK;
     }
   }
 

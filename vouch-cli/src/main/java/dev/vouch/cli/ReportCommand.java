@@ -244,13 +244,16 @@ final class ReportCommand extends CommandGroup {
   }
 
   /**
-   * Verifies a signed report against the reporting CA: exit 0 valid, 1 tampered, expired or
-   * untrusted, 2 bad input (unreadable file or CA, not a JWS, bad time).
+   * Verifies a signed report against the reporting CA: exit 0 only for a valid report that says the
+   * host is trusted (VERIFIED, OVERALL true); 1 for a tampered, expired or untrusted-chain report,
+   * and for a valid report of a host that is not trusted ({@code "trusted": false} in JSON); 2 bad
+   * input (unreadable file or CA, not a JWS, bad time).
    */
   @Command(
       name = "verify",
       description =
-          "Verify a signed trust report: certificate chain, signature and validity window.")
+          "Verify a signed trust report: certificate chain, signature and validity window;"
+              + " exit 1 also when the valid report says the host is not trusted.")
   static final class Verify implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -308,9 +311,12 @@ final class ReportCommand extends CommandGroup {
         }
         return Outputs.failure(out, err, json, e);
       }
+      // a genuine report can say the host is not trusted: that is a verification failure too
+      boolean trusted = report.trusted();
       if (json) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("valid", true);
+        doc.put("trusted", trusted);
         try {
           doc.put("report", JSON.readTree(TrustReportJson.toBytes(report)));
         } catch (IOException e) {
@@ -320,9 +326,14 @@ final class ReportCommand extends CommandGroup {
         CliIo.printJson(out, doc);
       } else {
         out.println("VALID: signature, certificate chain and validity window check out");
+        if (!trusted) {
+          out.printf(
+              "UNTRUSTED: the report says host %s is %s, not VERIFIED%n",
+              report.hostId(), report.status());
+        }
         print(out, report);
       }
-      return ExitCodes.OK;
+      return trusted ? ExitCodes.OK : ExitCodes.FAILED;
     }
   }
 

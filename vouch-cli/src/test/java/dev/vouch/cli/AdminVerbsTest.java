@@ -42,10 +42,25 @@ class AdminVerbsTest {
   @TempDir static Path dir;
   static VouchServer server;
   static Path tokenFile;
+  // a partner whose flavor-signing key the server is configured to accept
+  static java.security.KeyPair partner;
 
   @BeforeAll
   static void startServer() throws Exception {
-    server = VouchServer.start(TestServers.plain(dir.resolve("server")));
+    var keys = KeyPairGenerator.getInstance("EC");
+    keys.initialize(new ECGenParameterSpec("secp256r1"));
+    partner = keys.generateKeyPair();
+    Path partnerKey =
+        Files.writeString(
+            dir.resolve("partner.pub.pem"),
+            "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(partner.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n");
+    server =
+        VouchServer.start(
+            TestServers.plain(dir.resolve("server"))
+                .withHosts(
+                    ServerConfig.Hosts.defaults().withFlavorSigningKeys(List.of(partnerKey))));
     tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN + "\n");
   }
 
@@ -177,10 +192,79 @@ class AdminVerbsTest {
   }
 
   @Test
-  void importedFlavorsExportWithTheSameIdsAndTheServersSignatures() throws Exception {
+  void flavorsWhoseSignatureDoesNotVerifyAreRefusedUnlessImportedUnsignedAndThenNotApproved()
+      throws Exception {
     var keys = KeyPairGenerator.getInstance("EC");
     keys.initialize(new ECGenParameterSpec("secp256r1"));
-    ECPrivateKey ours = (ECPrivateKey) keys.generateKeyPair().getPrivate();
+    ECPrivateKey stranger = (ECPrivateKey) keys.generateKeyPair().getPrivate();
+    SignedFlavor foreign =
+        FlavorSigner.sign(flavor(UUID.randomUUID(), FlavorPart.PLATFORM, "cc"), stranger);
+    Path foreignFile =
+        Files.write(dir.resolve("foreign.json"), FlavorJson.writeSigned(List.of(foreign)));
+    CliRun refused = admin("flavor", "import", foreignFile.toString(), "--json");
+    assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(ExitCodes.FAILED);
+    assertThat(refused.json().path("error").path("code").asText()).isEqualTo("signature-invalid");
+
+    // a partner-signed flavor changed after signing: its signature no longer verifies
+    SignedFlavor signed =
+        FlavorSigner.sign(
+            flavor(UUID.randomUUID(), FlavorPart.PLATFORM, "dd"),
+            (ECPrivateKey) partner.getPrivate());
+    Flavor changed = flavor(signed.flavor().meta().id(), FlavorPart.PLATFORM, "de");
+    Path changedFile =
+        Files.write(
+            dir.resolve("changed.json"),
+            FlavorJson.writeSigned(List.of(new SignedFlavor(changed, signed.signature()))));
+    assertThat(admin("flavor", "import", changedFile.toString()).exit())
+        .isEqualTo(ExitCodes.FAILED);
+
+    Flavor bare = flavor(UUID.randomUUID(), FlavorPart.PLATFORM, "ee");
+    Path bareFile =
+        Files.write(
+            dir.resolve("bare.json"), FlavorJson.writeSigned(List.of(SignedFlavor.unsigned(bare))));
+    CliRun noSignature = admin("flavor", "import", bareFile.toString());
+    assertThat(noSignature.exit()).isEqualTo(ExitCodes.FAILED);
+    assertThat(noSignature.err()).contains("malformed", "--unsigned");
+    assertThat(admin("flavor", "list", "--json").json().path("flavors").toString())
+        .doesNotContain(foreign.flavor().meta().id().toString(), bare.meta().id().toString());
+
+    CliRun explicit = admin("flavor", "import", bareFile.toString(), "--unsigned");
+    assertThat(explicit.exit()).as(explicit.err()).isZero();
+    assertThat(explicit.out()).contains("WARNING", "NOT approved");
+    JsonNode stored =
+        admin("flavor", "list", "--json").json().path("flavors").findParents("id").stream()
+            .filter(f -> f.path("id").asText().equals(bare.meta().id().toString()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(stored.path("origin").asText()).isEqualTo("IMPORT_UNSIGNED");
+    assertThat(stored.path("approved").asBoolean()).isFalse();
+    assertThat(admin("flavor", "delete", bare.meta().id().toString()).exit()).isZero();
+
+    // the server's own flavor key is downloadable and accepted on import
+    Path key = dir.resolve("flavor-key.pem");
+    CliRun fetched =
+        CliRun.of("flavor", "key", "--server", server.baseUri().toString(), "-o", key.toString());
+    assertThat(fetched.exit()).as(fetched.err()).isZero();
+    assertThat(Files.readString(key)).startsWith("-----BEGIN CERTIFICATE-----");
+    assertThat(ReportCommand.certificates(Files.readAllBytes(key), key).get(0))
+        .isEqualTo(server.monitor().identity().chain().get(0));
+    SignedFlavor ownSigned =
+        FlavorSigner.sign(
+            flavor(UUID.randomUUID(), FlavorPart.PLATFORM, "ff"),
+            server.monitor().identity().key());
+    Path own = Files.write(dir.resolve("own.json"), FlavorJson.writeSigned(List.of(ownSigned)));
+    assertThat(CliRun.of("flavor", "verify", own.toString(), "--key", key.toString()).exit())
+        .isEqualTo(ExitCodes.OK);
+    CliRun ownImport = admin("flavor", "import", own.toString(), "--json");
+    assertThat(ownImport.exit()).as(ownImport.err()).isZero();
+    assertThat(ownImport.json().path("flavors").get(0).path("approved").asBoolean()).isTrue();
+    assertThat(admin("flavor", "delete", ownSigned.flavor().meta().id().toString()).exit())
+        .isZero();
+  }
+
+  @Test
+  void importedFlavorsExportWithTheSameIdsAndTheServersSignatures() throws Exception {
+    ECPrivateKey ours = (ECPrivateKey) partner.getPrivate();
     List<SignedFlavor> mine =
         List.of(
             FlavorSigner.sign(flavor(UUID.randomUUID(), FlavorPart.PLATFORM, "aa"), ours),

@@ -26,7 +26,19 @@ class DemoCommandTest {
         .contains("first attestation: VERIFIED")
         .contains("signature VALID against the report CA, overall trust true, Secure Boot on")
         .contains("after an unexpected extend of PCR 1: ATTESTATION_FAILED (EVENT_LOG_MISMATCH)")
-        .contains("after a reboot: VERIFIED; first measurements after a reboot")
+        .contains("its signed report says overall trust false")
+        .contains(
+            "the failed host's agent breaks: still ATTESTATION_FAILED (agent-unreachable),"
+                + " failed report kept: true")
+        .contains(
+            "after a reboot into changed firmware (TOFU): VERIFIED; baseline-changed event: SHA256"
+                + " PCR 1 (1 event added, EV_PLATFORM_CONFIG_FLAGS")
+        .contains(
+            "with an approved PLATFORM flavor, the genuine firmware is VERIFIED and the changed"
+                + " one ATTESTATION_FAILED (golden flavors REFUSED)")
+        .contains(
+            "strict mode (production): changed firmware ATTESTATION_FAILED, genuine firmware"
+                + " VERIFIED")
         .contains("every check behaved as expected");
   }
 }

@@ -50,6 +50,7 @@ class ReportCommandTest {
   static Path report;
   static Path ca;
   static Path otherCa;
+  static Path untrusted;
   static KeyPair key;
 
   @BeforeAll
@@ -76,6 +77,24 @@ class ReportCommandTest {
     report =
         Files.writeString(
             dir.resolve("report.jws"), TrustReports.sign(r, key.getPrivate(), List.of(leaf, root)));
+    // genuinely signed, and it says the host is not trusted (every flavor part matched)
+    TrustReport sbOff =
+        new TrustReport(
+            new UUID(1, 3),
+            "host-1",
+            r.host(),
+            Optional.of(false),
+            HostStatus.SECURE_BOOT_DISABLED,
+            true,
+            Map.of(),
+            List.of(),
+            "SecureBoot Disabled",
+            CREATED,
+            CREATED.plus(Duration.ofHours(24)));
+    untrusted =
+        Files.writeString(
+            dir.resolve("untrusted.jws"),
+            TrustReports.sign(sbOff, key.getPrivate(), List.of(leaf, root)));
     ca = Files.writeString(dir.resolve("ca.pem"), pem(root));
     otherCa = Files.writeString(dir.resolve("other.pem"), pem(other));
   }
@@ -87,10 +106,28 @@ class ReportCommandTest {
             "report", "verify", report.toString(), "--ca", ca.toString(), "--at", AT, "--json");
     assertThat(run.exit()).isEqualTo(ExitCodes.OK);
     assertThat(run.json().path("valid").asBoolean()).isTrue();
+    assertThat(run.json().path("trusted").asBoolean()).isTrue();
     assertThat(run.json().path("report").path("status").asText()).isEqualTo("VERIFIED");
     CliRun text =
         CliRun.of("report", "verify", report.toString(), "--ca", ca.toString(), "--at", AT);
     assertThat(text.out()).contains("VALID", "TPM 2.0", "OS Ubuntu 24.04", "BIOS EDK II 1.2");
+  }
+
+  @Test
+  void aValidlySignedReportOfAnUntrustedHostFailsWithExitOne() {
+    CliRun run =
+        CliRun.of(
+            "report", "verify", untrusted.toString(), "--ca", ca.toString(), "--at", AT, "--json");
+    assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.json().path("valid").asBoolean()).isTrue();
+    assertThat(run.json().path("trusted").asBoolean()).isFalse();
+    assertThat(run.json().path("report").path("status").asText()).isEqualTo("SECURE_BOOT_DISABLED");
+    assertThat(run.json().path("report").path("trust_information").path("OVERALL").asBoolean())
+        .isFalse();
+    CliRun text =
+        CliRun.of("report", "verify", untrusted.toString(), "--ca", ca.toString(), "--at", AT);
+    assertThat(text.exit()).isEqualTo(ExitCodes.FAILED);
+    assertThat(text.out()).contains("VALID", "UNTRUSTED", "SECURE_BOOT_DISABLED");
   }
 
   @Test

@@ -102,6 +102,42 @@ class ReportEndToEndTest {
     assertThat(attest.out()).contains("attestation of host cli-e2e queued");
   }
 
+  @Test
+  void aFailedHostsGenuineReportVerifiesButExitsOneAsUntrusted() throws Exception {
+    nats = NatsServer.start();
+    ServerConfig.Hosts hosts = ServerConfig.Hosts.defaults().withNatsUrl(nats.url());
+    server = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(hosts));
+    tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN);
+    SwtpmHost h =
+        SwtpmHost.start(
+            "cli-failed", SwtpmHost.SECURE_BOOT_LOG, dir, server.enrollments(), nats.url());
+    host = h;
+    assertThat(admin("host", "add", "cli-failed", "--connection", "nats").exit()).isZero();
+    JsonNode verified = awaitStatus("cli-failed", "VERIFIED");
+
+    h.tamper(1);
+    assertThat(admin("host", "attest", "cli-failed").exit()).isZero();
+    JsonNode failed = awaitStatus("cli-failed", "ATTESTATION_FAILED");
+    String reportId = failed.path("last_report_id").asText();
+    assertThat(reportId).isNotEqualTo(verified.path("last_report_id").asText());
+
+    Path report = dir.resolve("failed.jws");
+    assertThat(admin("report", "get", reportId, "-o", report.toString()).exit()).isZero();
+    Path ca = dir.resolve("ca.pem");
+    assertThat(
+            CliRun.of("report", "ca", "--server", server.baseUri().toString(), "-o", ca.toString())
+                .exit())
+        .isZero();
+    CliRun run = CliRun.of("report", "verify", report.toString(), "--ca", ca.toString(), "--json");
+    assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.json().path("valid").asBoolean()).isTrue();
+    assertThat(run.json().path("trusted").asBoolean()).isFalse();
+    assertThat(run.json().path("report").path("status").asText()).isEqualTo("ATTESTATION_FAILED");
+    CliRun text = CliRun.of("report", "verify", report.toString(), "--ca", ca.toString());
+    assertThat(text.exit()).isEqualTo(ExitCodes.FAILED);
+    assertThat(text.out()).contains("UNTRUSTED", "ATTESTATION_FAILED");
+  }
+
   private JsonNode awaitStatus(String id, String status) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     JsonNode h = null;

@@ -127,7 +127,9 @@ public final class FlavorMatcher {
               ? "no flavor part was judged"
               : String.join(", ", failed) + " trust verification failed";
     }
-    return new HostTrust(status, overall, parts, evaluated, detail);
+    // OVERALL never contradicts the status: Secure Boot off is untrusted whatever the flavors say
+    return new HostTrust(
+        status, overall && status == HostStatus.VERIFIED, parts, evaluated, detail);
   }
 
   private static boolean belongsTo(Flavor f, HostEvidence host) {

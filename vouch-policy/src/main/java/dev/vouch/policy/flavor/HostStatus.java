@@ -11,7 +11,10 @@ public enum HostStatus {
   ATTESTATION_FAILED,
   /** The verified event log shows Secure Boot off, or does not show it at all. */
   SECURE_BOOT_DISABLED,
-  /** Not attested (yet), or the last attestation could not be completed. */
+  /**
+   * Never attested, or VERIFIED before and the last attestation could not ask the agent. A failed
+   * host whose agent cannot be asked keeps its failure status instead.
+   */
   UNKNOWN;
 
   /** True for the statuses that take a host out of service (its node is cordoned). */

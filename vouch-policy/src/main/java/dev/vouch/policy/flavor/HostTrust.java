@@ -8,7 +8,8 @@ import java.util.Objects;
  * The matcher's verdict on a host.
  *
  * @param status the host status
- * @param overall ISecL's {@code OVERALL}: every judged part trusted, and at least one judged
+ * @param overall ISecL's {@code OVERALL}: every judged part trusted, at least one judged, and the
+ *     status VERIFIED (Secure Boot on)
  * @param parts the verdict per judged part
  * @param flavors every flavor that was evaluated and its rule results
  * @param detail a sentence for people, e.g. {@code "SecureBoot Disabled"}

@@ -26,7 +26,9 @@ import java.util.UUID;
  * @param host the host facts (TPM version, OS name and version, BIOS version, ...)
  * @param secureBoot Secure Boot as the verified event log shows it; empty when not shown
  * @param status the host status
- * @param overall ISecL's OVERALL
+ * @param overall ISecL's OVERALL; forced to false unless {@code status} is VERIFIED, so a report
+ *     never says "trusted" about a host that is SECURE_BOOT_DISABLED, ATTESTATION_FAILED or UNKNOWN
+ *     (ISecL computes OVERALL from flavor parts alone, and Secure Boot is no flavor part)
  * @param parts trust per flavor part
  * @param flavors trust per evaluated flavor
  * @param detail a sentence for people
@@ -51,6 +53,7 @@ public record TrustReport(
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(secureBoot, "secureBoot");
     Objects.requireNonNull(status, "status");
+    overall = overall && status == HostStatus.VERIFIED;
     Map<FlavorPart, PartTrust> copy = new EnumMap<>(FlavorPart.class);
     copy.putAll(parts);
     parts = java.util.Collections.unmodifiableMap(copy);
@@ -96,6 +99,11 @@ public record TrustReport(
       Objects.requireNonNull(flavorId, "flavorId");
       Objects.requireNonNull(part, "part");
     }
+  }
+
+  /** True when the report says the host is trusted: status VERIFIED and OVERALL true. */
+  public boolean trusted() {
+    return overall && status == HostStatus.VERIFIED;
   }
 
   /** True when {@code at} lies in [created, expires]. */

@@ -130,4 +130,113 @@ class GoldenFlavorsTest {
         .isInstanceOfSatisfying(
             VerificationException.class, e -> assertThat(e.failure()).isEqualTo(Failure.MALFORMED));
   }
+
+  private static final FlavorEvent POST_CODE =
+      new FlavorEvent(1, "EV_POST_CODE", List.of(), "0a".repeat(32));
+  private static final FlavorEvent CONFIG_FLAGS =
+      new FlavorEvent(0xa, "EV_PLATFORM_CONFIG_FLAGS", List.of(), "0b".repeat(32));
+
+  /** A host whose PCR 0 is {@code pcr0} with these verified PCR 0 events, at {@code reset}. */
+  private static HostEvidence withPcr0(String pcr0, List<FlavorEvent> events, long reset) {
+    HostEvidence h = Synthetic.host();
+    return new HostEvidence(
+        h.host(),
+        PcrValues.builder()
+            .put(HashAlg.SHA256, 0, Hex.decode(pcr0))
+            .put(HashAlg.SHA256, 7, Hex.decode(Synthetic.B))
+            .build(),
+        java.util.Map.of(
+            HashAlg.SHA256,
+            java.util.Map.of(
+                0,
+                events,
+                7,
+                List.of(Synthetic.SB, Synthetic.DB, Synthetic.SEP, Synthetic.INITRD))),
+        true,
+        Optional.of(true),
+        OptionalLong.of(reset),
+        Optional.empty());
+  }
+
+  @Test
+  void aRebootIntoChangedFirmwareNamesTheChangedRegisterAndItsNewEvent() throws Exception {
+    GoldenFlavors g = golden(GoldenFlavors.Mode.TOFU);
+    GoldenFlavors.Decision first =
+        g.decide("h1", withPcr0(Synthetic.A, List.of(POST_CODE), 5), OptionalLong.empty());
+    assertThat(first.change()).isEmpty();
+
+    String changedPcr0 = "cc".repeat(32);
+    GoldenFlavors.Decision d =
+        g.decide(
+            "h1",
+            withPcr0(changedPcr0, List.of(POST_CODE, CONFIG_FLAGS), 6),
+            OptionalLong.of(5),
+            first.adopted(),
+            java.util.Map.of());
+    assertThat(d.action()).isEqualTo(GoldenFlavors.Action.ADOPTED);
+    BaselineChange c = d.change().orElseThrow();
+    assertThat(c.adopted()).isTrue();
+    assertThat(c.previousResetCount()).hasValue(5);
+    assertThat(c.resetCount()).isEqualTo(6);
+    // only PLATFORM pins a value (PCR 0); HOST_UNIQUE's PCR 7 rule compares events only
+    assertThat(c.pcrs())
+        .containsExactly(
+            new BaselineChange.PcrChange(
+                "SHA256", 0, Synthetic.A, changedPcr0, true, List.of(CONFIG_FLAGS), List.of()));
+    assertThat(d.audit().reason())
+        .contains(
+            "baseline changed: SHA256 PCR 0 (1 event added, EV_PLATFORM_CONFIG_FLAGS " + "0b");
+
+    // the same firmware again after another reboot: adopted, and nothing changed
+    GoldenFlavors.Decision same =
+        g.decide(
+            "h1",
+            withPcr0(changedPcr0, List.of(POST_CODE, CONFIG_FLAGS), 7),
+            OptionalLong.of(6),
+            d.adopted(),
+            java.util.Map.of());
+    assertThat(same.action()).isEqualTo(GoldenFlavors.Action.ADOPTED);
+    assertThat(same.change()).isEmpty();
+  }
+
+  @Test
+  void approvedFlavorsOfAPartLetTofuAdoptOnlyMeasurementsTheyMatch() throws Exception {
+    GoldenFlavors g = golden(GoldenFlavors.Mode.TOFU);
+    java.util.Map<FlavorPart, List<SignedFlavor>> approved =
+        java.util.Map.of(FlavorPart.PLATFORM, List.of(Synthetic.good(FlavorPart.PLATFORM, 1)));
+    GoldenFlavors.Decision first =
+        g.decide(
+            "h1",
+            withPcr0(Synthetic.A, List.of(POST_CODE), 5),
+            OptionalLong.empty(),
+            List.of(),
+            approved);
+    assertThat(first.action()).isEqualTo(GoldenFlavors.Action.ADOPTED);
+
+    GoldenFlavors.Decision tampered =
+        g.decide(
+            "h1",
+            withPcr0("cc".repeat(32), List.of(POST_CODE, CONFIG_FLAGS), 6),
+            OptionalLong.of(5),
+            first.adopted(),
+            approved);
+    assertThat(tampered.action()).isEqualTo(GoldenFlavors.Action.REFUSED);
+    assertThat(tampered.adopted()).isEmpty();
+    assertThat(tampered.audit().flavorIds()).isEmpty();
+    assertThat(tampered.audit().reason()).contains("match no administrator-approved PLATFORM");
+    assertThat(tampered.change().orElseThrow().adopted()).isFalse();
+    assertThat(tampered.change().orElseThrow().pcrs())
+        .extracting(BaselineChange.PcrChange::index)
+        .containsExactly(0);
+
+    // approved flavors of another part constrain nothing here
+    GoldenFlavors.Decision other =
+        g.decide(
+            "h1",
+            withPcr0("cc".repeat(32), List.of(POST_CODE, CONFIG_FLAGS), 6),
+            OptionalLong.of(5),
+            first.adopted(),
+            java.util.Map.of(FlavorPart.OS, List.of(Synthetic.good(FlavorPart.OS, 2))));
+    assertThat(other.action()).isEqualTo(GoldenFlavors.Action.ADOPTED);
+  }
 }

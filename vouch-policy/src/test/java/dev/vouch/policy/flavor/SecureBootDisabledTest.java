@@ -48,7 +48,9 @@ class SecureBootDisabledTest {
     HostTrust trust =
         FlavorMatcher.withoutSignatureChecks().match(FlavorGroup.automatic(), flavors, evidence);
 
-    assertThat(trust.overall()).isTrue();
+    // every flavor part matched, yet OVERALL is false: the base requirement is not met
+    assertThat(trust.parts().values()).isNotEmpty().allMatch(PartTrust::trusted);
+    assertThat(trust.overall()).isFalse();
     assertThat(trust.status()).isEqualTo(HostStatus.SECURE_BOOT_DISABLED);
     assertThat(trust.detail()).isEqualTo("SecureBoot Disabled");
   }
@@ -71,7 +73,8 @@ class SecureBootDisabledTest {
                 FlavorGroup.automatic(),
                 List.of(Synthetic.good(FlavorPart.PLATFORM, 1), Synthetic.good(FlavorPart.OS, 2)),
                 noLog);
-    assertThat(trust.overall()).isTrue();
+    assertThat(trust.parts().values()).isNotEmpty().allMatch(PartTrust::trusted);
+    assertThat(trust.overall()).isFalse();
     assertThat(trust.status()).isEqualTo(HostStatus.SECURE_BOOT_DISABLED);
     assertThat(trust.detail()).contains("not shown");
   }

@@ -147,6 +147,40 @@ class TrustReportsTest {
   }
 
   @Test
+  void aReportOfAHostThatIsNotVerifiedIsNeverOverallTrusted() throws Exception {
+    TrustReport r = ReportFixture.report();
+    for (HostStatus status :
+        List.of(
+            HostStatus.SECURE_BOOT_DISABLED, HostStatus.ATTESTATION_FAILED, HostStatus.UNKNOWN)) {
+      TrustReport claimed =
+          new TrustReport(
+              r.id(),
+              r.hostId(),
+              r.host(),
+              r.secureBoot(),
+              status,
+              true,
+              r.parts(),
+              r.flavors(),
+              r.detail(),
+              r.created(),
+              r.expires());
+      assertThat(claimed.overall()).as(status.name()).isFalse();
+      assertThat(claimed.trusted()).as(status.name()).isFalse();
+    }
+    // a document that says OVERALL true beside a failure status reads as untrusted too
+    com.fasterxml.jackson.databind.node.ObjectNode doc =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(TrustReportJson.toBytes(r));
+    doc.put("status", "SECURE_BOOT_DISABLED");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) doc.get("trust_information"))
+        .put("OVERALL", true);
+    TrustReport read = TrustReportJson.read(JSON.writeValueAsBytes(doc));
+    assertThat(read.status()).isEqualTo(HostStatus.SECURE_BOOT_DISABLED);
+    assertThat(read.overall()).isFalse();
+    assertThat(read.trusted()).isFalse();
+  }
+
+  @Test
   void realIseclReportsRead() throws Exception {
     TrustReport legacy = TrustReportJson.read(read("ca-data/open-edge/fault_trust_report.json"));
     assertThat(legacy.overall()).isFalse();

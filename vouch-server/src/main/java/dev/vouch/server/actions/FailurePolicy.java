@@ -14,6 +14,7 @@ import java.util.List;
  *       (when configured) only on the transition into failure.
  *   <li>Any other change (including recovery to VERIFIED): publish only. A node is never uncordoned
  *       here: that takes an administrator's fresh onboarding.
+ *   <li>A changed golden baseline ({@code baseline-changed}): publish, whatever the status.
  *   <li>No change and not a failure: nothing.
  * </ul>
  *
@@ -41,7 +42,7 @@ public record FailurePolicy(boolean evictPods) {
       if (evictPods && !change.previous().isFailure()) {
         actions.add(new Evict());
       }
-    } else if (change.changed()) {
+    } else if (change.changed() || change.baseline().isPresent()) {
       actions.add(new Publish());
     }
     return List.copyOf(actions);

@@ -2,6 +2,7 @@ package dev.vouch.server.actions;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vouch.policy.flavor.BaselineChange;
 import dev.vouch.policy.flavor.HostStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -14,7 +15,8 @@ import java.util.Optional;
 
 /**
  * One status transition of a host (also a repeat of the same status), as published on NATS and to
- * webhooks.
+ * webhooks; or, with {@code baseline} present, a {@code baseline-changed} event: the host's new
+ * boot measured other values than its golden baseline (adopted in TOFU, or refused).
  *
  * @param hostId the host
  * @param previous the status before this attestation
@@ -22,6 +24,8 @@ import java.util.Optional;
  * @param reasons why, one stable line per failed check (empty when verified)
  * @param reportId the trust report that decided it, when one was stored
  * @param time when the status was decided
+ * @param baseline how the new boot's measurements differ from the previous golden baseline, when
+ *     they do
  */
 public record StatusChange(
     String hostId,
@@ -29,8 +33,15 @@ public record StatusChange(
     HostStatus current,
     List<String> reasons,
     Optional<String> reportId,
-    Instant time) {
+    Instant time,
+    Optional<BaselineChange> baseline) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The event name of a status event. */
+  public static final String STATUS_EVENT = "status";
+
+  /** The event name of a status event that also reports a changed baseline. */
+  public static final String BASELINE_CHANGED_EVENT = "baseline-changed";
 
   public StatusChange {
     Objects.requireNonNull(hostId, "hostId");
@@ -39,6 +50,23 @@ public record StatusChange(
     reasons = List.copyOf(reasons);
     Objects.requireNonNull(reportId, "reportId");
     Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(baseline, "baseline");
+  }
+
+  /** A status event without a baseline change. */
+  public StatusChange(
+      String hostId,
+      HostStatus previous,
+      HostStatus current,
+      List<String> reasons,
+      Optional<String> reportId,
+      Instant time) {
+    this(hostId, previous, current, reasons, reportId, time, Optional.empty());
+  }
+
+  /** {@link #BASELINE_CHANGED_EVENT} when the baseline changed, else {@link #STATUS_EVENT}. */
+  public String event() {
+    return baseline.isPresent() ? BASELINE_CHANGED_EVENT : STATUS_EVENT;
   }
 
   /** True when the status differs from the previous one. */
@@ -47,22 +75,26 @@ public record StatusChange(
   }
 
   /**
-   * The event body: {@code {"hostId","previous","current","reasons","reportId","time"}} with the
-   * statuses as enum names, {@code reportId} null when absent and {@code time} in ISO-8601 (UTC,
-   * milliseconds).
+   * The event body: {@code {"event","hostId","previous","current","reasons","reportId","time"}}
+   * with the statuses as enum names, {@code reportId} null when absent and {@code time} in ISO-8601
+   * (UTC, milliseconds); a baseline-changed event adds {@code "baseline": {"previous_reset_count",
+   * "reset_count", "adopted", "pcrs": [{"bank","pcr","before","after","events_known",
+   * "events_added","events_removed"}]}}.
    */
   public byte[] toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("event", event());
     m.put("hostId", hostId);
     m.put("previous", previous.name());
     m.put("current", current.name());
     m.put("reasons", reasons);
     m.put("reportId", reportId.orElse(null));
     m.put("time", time.truncatedTo(ChronoUnit.MILLIS).toString());
+    baseline.ifPresent(b -> m.put("baseline", b.toMap()));
     try {
       return JSON.writeValueAsString(m).getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {
-      // strings, lists of strings and null always serialize
+      // strings, numbers, booleans, lists and maps of them, and null always serialize
       throw new IllegalStateException(e);
     }
   }

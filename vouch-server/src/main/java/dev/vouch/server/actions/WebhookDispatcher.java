@@ -21,10 +21,11 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Delivers status events to webhooks in the background: a JSON POST with the headers {@code
  * X-Vouch-Signature: sha256=<hex HMAC-SHA256 of the body under the target's secret>}, {@code
- * X-Vouch-Event: host.status} and {@code X-Vouch-Delivery: <uuid>} (the same on every retry, so
- * receivers can drop duplicates). Network errors, 408, 429 and 5xx answers are retried with
- * exponential backoff; other answers end the delivery. {@link #submit} never blocks: when {@link
- * WebhookSettings#capacity()} deliveries are pending, the event is dropped and counted.
+ * X-Vouch-Event: host.status} (or {@code host.baseline-changed}) and {@code X-Vouch-Delivery:
+ * <uuid>} (the same on every retry, so receivers can drop duplicates). Network errors, 408, 429 and
+ * 5xx answers are retried with exponential backoff; other answers end the delivery. {@link #submit}
+ * never blocks: when {@link WebhookSettings#capacity()} deliveries are pending, the event is
+ * dropped and counted.
  */
 public final class WebhookDispatcher implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class.getName());
@@ -79,7 +80,8 @@ public final class WebhookDispatcher implements AutoCloseable {
                     + change.hostId());
         continue;
       }
-      Delivery d = new Delivery(target, body, UUID.randomUUID().toString(), change.hostId());
+      Delivery d =
+          new Delivery(target, body, UUID.randomUUID().toString(), change.hostId(), change.event());
       try {
         scheduler.execute(() -> attempt(d, 1));
       } catch (RuntimeException rejected) {
@@ -90,7 +92,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
   }
 
-  private record Delivery(WebhookTarget target, byte[] body, String id, String hostId) {}
+  private record Delivery(
+      WebhookTarget target, byte[] body, String id, String hostId, String event) {}
 
   private void attempt(Delivery d, int attempt) {
     String problem;
@@ -99,7 +102,7 @@ public final class WebhookDispatcher implements AutoCloseable {
           HttpRequest.newBuilder(d.target().url())
               .timeout(settings.timeout())
               .header("Content-Type", "application/json")
-              .header(EVENT_HEADER, "host.status")
+              .header(EVENT_HEADER, "host." + d.event())
               .header(DELIVERY_HEADER, d.id())
               .header(SIGNATURE_HEADER, "sha256=" + sign(d.target().secret(), d.body()))
               .POST(HttpRequest.BodyPublishers.ofByteArray(d.body()))

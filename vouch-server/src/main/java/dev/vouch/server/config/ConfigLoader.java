@@ -91,7 +91,8 @@ public final class ConfigLoader {
             "node_label",
             "webhook_url",
             "webhook_secret_file",
-            "flavor_template_files"));
+            "flavor_template_files",
+            "flavor_signing_keys"));
     KEYS.put("registrar", List.of("ek_roots", "ek_intermediates", "challenge_ttl_seconds"));
     KEYS.put(
         "verifiers",
@@ -389,7 +390,8 @@ public final class ConfigLoader {
         text(n, "hosts", "node_label"),
         webhook,
         secret,
-        readableFiles(n, "hosts", "flavor_template_files"));
+        readableFiles(n, "hosts", "flavor_template_files"),
+        readableFiles(n, "hosts", "flavor_signing_keys"));
   }
 
   private static ServerConfig.Registrar registrar(JsonNode reg) throws ConfigException {

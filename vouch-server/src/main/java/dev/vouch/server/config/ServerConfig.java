@@ -327,8 +327,10 @@ public record ServerConfig(
    * @param lease how long a replica holds a host it attests ({@code hosts.lease_seconds}, default
    *     300; must outlast the slowest attestation)
    * @param maxConcurrency attestations at once per replica ({@code hosts.max_concurrency}, 32)
-   * @param goldenMode {@code tofu} (first measurements of each boot become golden, the default) or
-   *     {@code strict} (only administrator-approved flavors count) ({@code hosts.golden_mode})
+   * @param goldenMode {@code tofu} (first measurements of each boot become golden, the default; a
+   *     changed baseline raises a {@code baseline-changed} event, and approved flavors of a part
+   *     constrain what is adopted) or {@code strict} (only administrator-approved flavors count:
+   *     the production setting) ({@code hosts.golden_mode})
    * @param reportValidity how long a trust report is valid ({@code hosts.report_validity_seconds},
    *     86400)
    * @param ima whether to fetch and replay the IMA list against PCR 10 ({@code hosts.ima})
@@ -348,6 +350,9 @@ public record ServerConfig(
    * @param webhookSecretFile the webhook HMAC secret ({@code hosts.webhook_secret_file})
    * @param flavorTemplateFiles flavor templates (JSON, CEL conditions over host facts) tried in
    *     order before the built-in one ({@code hosts.flavor_template_files})
+   * @param flavorSigningKeyFiles PEM certificates or EC public keys whose signatures {@code POST
+   *     /api/v1/flavors} accepts on imported flavors, besides the server's own flavor key ({@code
+   *     hosts.flavor_signing_keys})
    */
   public record Hosts(
       boolean enabled,
@@ -367,11 +372,55 @@ public record ServerConfig(
       Optional<String> nodeLabel,
       Optional<java.net.URI> webhookUrl,
       Optional<Path> webhookSecretFile,
-      List<Path> flavorTemplateFiles) {
+      List<Path> flavorTemplateFiles,
+      List<Path> flavorSigningKeyFiles) {
     public Hosts {
       groupPolls = Map.copyOf(groupPolls);
       agentTls = agentTls.map(List::copyOf);
       flavorTemplateFiles = List.copyOf(flavorTemplateFiles);
+      flavorSigningKeyFiles = List.copyOf(flavorSigningKeyFiles);
+    }
+
+    /** The same without extra flavor-signing keys (only the server's own is trusted on import). */
+    public Hosts(
+        boolean enabled,
+        Duration pollInterval,
+        Map<String, Duration> groupPolls,
+        Duration lease,
+        int maxConcurrency,
+        String goldenMode,
+        Duration reportValidity,
+        boolean ima,
+        Duration agentTimeout,
+        Optional<String> natsUrl,
+        Optional<List<Path>> agentTls,
+        boolean kubernetes,
+        Optional<String> kubernetesUrl,
+        boolean evictPods,
+        Optional<String> nodeLabel,
+        Optional<java.net.URI> webhookUrl,
+        Optional<Path> webhookSecretFile,
+        List<Path> flavorTemplateFiles) {
+      this(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          List.of());
     }
 
     /** These settings with agents, announcements and events on the NATS server at {@code url}. */
@@ -394,7 +443,8 @@ public record ServerConfig(
           nodeLabel,
           webhookUrl,
           webhookSecretFile,
-          flavorTemplateFiles);
+          flavorTemplateFiles,
+          flavorSigningKeyFiles);
     }
 
     /**
@@ -421,7 +471,32 @@ public record ServerConfig(
           nodeLabel,
           webhookUrl,
           webhookSecretFile,
-          flavorTemplateFiles);
+          flavorTemplateFiles,
+          flavorSigningKeyFiles);
+    }
+
+    /** These settings, also accepting imported flavors signed by the keys in {@code files}. */
+    public Hosts withFlavorSigningKeys(List<Path> files) {
+      return new Hosts(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          files);
     }
 
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */

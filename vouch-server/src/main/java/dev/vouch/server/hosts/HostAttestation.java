@@ -1,58 +1,92 @@
 package dev.vouch.server.hosts;
 
+import dev.vouch.core.Claims;
+import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.PcrValues;
-import dev.vouch.evidence.tpm.TpmAttest;
-import dev.vouch.evidence.tpm.eventlog.SecureBootState;
+import dev.vouch.evidence.tpm.TpmClaims;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.protocol.HostInfo;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A host attestation that passed: the quote is fresh, signed by the host's enrolled AK, and the PCR
- * values (and the event log, when one was asked for) agree with it.
+ * A host attestation that passed: {@code TpmEvidenceVerifier} accepted the answer under the host's
+ * enrolled AK and this attestation's nonce, and it holds what the quote plan asked for. Everything
+ * the host is judged by comes from the verifier's {@link #claims()}; the accessors below only read
+ * them.
  *
  * @param hostId the host
  * @param attestedAt when the verifier accepted the quote
- * @param pcrs the quoted register values
- * @param clock the TPM clock info from the quote: reset count (reboots) and restart count
- * @param rebooted true when the reset count grew since this verifier last attested the host
- * @param eventLogVerified true when a firmware event log was replayed and matched the quote
- * @param eventLog the firmware event log, when it was replayed and matched the quote
- * @param secureBoot the Secure Boot state the verified event log describes
+ * @param claims the verifier's claims ({@link TpmClaims}): quoted PCRs, reset count, whether the
+ *     event log and IMA list reproduced the quote, Secure Boot as the verified log shows it, ...
+ * @param eventLog the firmware event log the verifier replayed, when the plan asked for it
  * @param host the agent's unsigned host facts
- * @param imaEntriesQuoted when the plan asked for IMA: how many entries of {@code imaLog} the
- *     quoted PCR 10 covers (their file digests are for policy to judge)
- * @param imaLog the IMA list the agent sent (binary)
+ * @param imaLog the IMA list the agent sent (binary), when the plan asked for it
  */
 public record HostAttestation(
     String hostId,
     Instant attestedAt,
-    PcrValues pcrs,
-    TpmAttest.ClockInfo clock,
-    boolean rebooted,
-    boolean eventLogVerified,
+    Claims claims,
     Optional<TcgEventLog> eventLog,
-    Optional<SecureBootState> secureBoot,
     HostInfo host,
-    OptionalInt imaEntriesQuoted,
     Optional<byte[]> imaLog) {
   public HostAttestation {
     Objects.requireNonNull(hostId, "hostId");
     Objects.requireNonNull(attestedAt, "attestedAt");
-    Objects.requireNonNull(pcrs, "pcrs");
-    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(claims, "claims");
     Objects.requireNonNull(eventLog, "eventLog");
-    Objects.requireNonNull(secureBoot, "secureBoot");
     Objects.requireNonNull(host, "host");
-    Objects.requireNonNull(imaEntriesQuoted, "imaEntriesQuoted");
     imaLog = imaLog.map(byte[]::clone);
   }
 
   @Override
   public Optional<byte[]> imaLog() {
     return imaLog.map(byte[]::clone);
+  }
+
+  /** The quoted register values ({@code tpm.pcr.<bank>.<index>} claims). */
+  public PcrValues pcrs() {
+    PcrValues.Builder b = PcrValues.builder();
+    for (Map.Entry<String, Object> e : claims.values().entrySet()) {
+      if (!e.getKey().startsWith(TpmClaims.PCR_PREFIX)) {
+        continue;
+      }
+      String[] parts = e.getKey().substring(TpmClaims.PCR_PREFIX.length()).split("\\.");
+      Optional<HashAlg> bank = parts.length == 2 ? HashAlg.fromName(parts[0]) : Optional.empty();
+      if (bank.isPresent() && parts[1].chars().allMatch(Character::isDigit)) {
+        b.put(
+            bank.get(),
+            Integer.parseInt(parts[1]),
+            dev.vouch.core.bytes.Hex.decode(String.valueOf(e.getValue())));
+      }
+    }
+    return b.build();
+  }
+
+  /** The quote's TPM reset count ({@code tpm.reset_count}): it grows with every reboot. */
+  public long resetCount() {
+    return ((Number) claims.get(TpmClaims.RESET_COUNT)).longValue();
+  }
+
+  /** Whether the firmware event log reproduced the quote ({@code tpm.eventlog.verified}). */
+  public boolean eventLogVerified() {
+    return Boolean.TRUE.equals(claims.get(TpmClaims.EVENTLOG_VERIFIED));
+  }
+
+  /** Secure Boot as the verified event log shows it ({@code tpm.secure_boot}); empty if not. */
+  public Optional<Boolean> secureBoot() {
+    return claims.get(TpmClaims.SECURE_BOOT) instanceof Boolean b
+        ? Optional.of(b)
+        : Optional.empty();
+  }
+
+  /** How many entries of the IMA list the quoted PCR 10 covers ({@code tpm.ima.quoted_entries}). */
+  public OptionalInt imaEntriesQuoted() {
+    return claims.get(TpmClaims.IMA_QUOTED_ENTRIES) instanceof Number n
+        ? OptionalInt.of(n.intValue())
+        : OptionalInt.empty();
   }
 }

@@ -1,6 +1,5 @@
 package dev.vouch.server.manager;
 
-import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.server.actions.StatusChange;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,7 +7,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -147,10 +145,10 @@ public final class AttestationScheduler implements AutoCloseable {
       return false;
     } catch (Exception e) {
       outcome =
-          new AttestationOutcome(
-              HostStatus.UNKNOWN,
-              List.of("attestation could not be completed: " + e.getMessage()),
-              Optional.empty());
+          AttestationOutcome.notMeasured(
+              host,
+              AttestationOutcome.INCOMPLETE,
+              "attestation could not be completed: " + e.getMessage());
     }
     Instant done = clock.instant();
     // the next round counts from the claim, so the interval does not drift by the attestation time

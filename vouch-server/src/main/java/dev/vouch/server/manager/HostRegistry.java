@@ -340,7 +340,8 @@ public final class HostRegistry {
   /**
    * Records the outcome of an attestation under {@code owner}'s lease and releases the lease: the
    * status, report and time, the next due time ({@code now} again when a trigger arrived during the
-   * attestation), and a history row when the status changed, all in one transaction.
+   * attestation), and a history row when the status changed or a failure's reasons changed (a
+   * failed host whose agent became unreachable), all in one transaction.
    *
    * @return whether the lease was still held (when it was lost, because it expired and another
    *     replica took the host, nothing is written) and the status change, if any
@@ -383,14 +384,25 @@ public final class HostRegistry {
             ps.setString(8, owner);
             ps.executeUpdate();
           }
-          if (previous == outcome.status()) {
-            return new Completion(true, Optional.empty());
-          }
           StatusChange change =
               new StatusChange(
-                  hostId, previous, outcome.status(), outcome.reasons(), outcome.reportId(), now);
-          insertHistory(c, change);
-          return new Completion(true, Optional.of(change));
+                  hostId,
+                  previous,
+                  outcome.status(),
+                  outcome.reasons(),
+                  outcome.reportId(),
+                  now,
+                  outcome.baseline());
+          if (previous != outcome.status()
+              || (outcome.status().isFailure()
+                  && !outcome.reasons().equals(lastReasons(c, hostId)))) {
+            // a failure whose reasons changed (e.g. its agent became unreachable) is a new verdict
+            insertHistory(c, change);
+            return new Completion(true, Optional.of(change));
+          }
+          // same status: only a changed baseline is news worth an event
+          return new Completion(
+              true, outcome.baseline().isPresent() ? Optional.of(change) : Optional.empty());
         });
   }
 
@@ -398,9 +410,26 @@ public final class HostRegistry {
    * What {@link #complete} did.
    *
    * @param leaseHeld false when the lease had been lost and nothing was written
-   * @param change the status change recorded, if the status changed
+   * @param change the status change recorded, if the status (or a failure's reasons) changed, or
+   *     the baseline change when only the host's golden baseline changed
    */
   public record Completion(boolean leaseHeld, Optional<StatusChange> change) {}
+
+  /** The reasons of the host's newest history row; empty when it has none. */
+  private static List<String> lastReasons(Connection c, String hostId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT reasons FROM host_status_history WHERE host_id = ?"
+                + " ORDER BY changed_at DESC, id DESC LIMIT 1")) {
+      ps.setString(1, hostId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next() || rs.getString(1).isEmpty()) {
+          return List.of();
+        }
+        return Arrays.asList(rs.getString(1).split("\n"));
+      }
+    }
+  }
 
   private static void insertHistory(Connection c, StatusChange change) throws SQLException {
     try (PreparedStatement ps =

@@ -40,12 +40,21 @@ public final class FlavorStore {
 
   /** How a flavor came into the store. */
   public enum Origin {
-    /** An administrator uploaded it (re-signed with the server key). */
+    /**
+     * An administrator uploaded it with a signature that verified against a flavor-signing key
+     * (re-signed with the server key).
+     */
     IMPORT,
     /** An administrator made it from a connected host's verified measurements. */
     HOST,
     /** Adopted automatically from the first measurements of a boot (TOFU). */
-    GOLDEN
+    GOLDEN,
+    /**
+     * An administrator uploaded it explicitly without a verifying signature ({@code --unsigned}):
+     * re-signed so that the matcher reads it, but never approved (it does not count in strict mode
+     * and does not constrain TOFU adoption), and recorded as such.
+     */
+    IMPORT_UNSIGNED
   }
 
   /**
@@ -80,10 +89,20 @@ public final class FlavorStore {
 
   /** Stores administrator flavors (approved), bound to {@code hostId} when given. */
   public void add(List<SignedFlavor> flavors, Optional<String> hostId, Origin origin, Instant now) {
+    add(flavors, hostId, origin, origin != Origin.IMPORT_UNSIGNED, now);
+  }
+
+  /** Stores administrator flavors, approved or not, bound to {@code hostId} when given. */
+  public void add(
+      List<SignedFlavor> flavors,
+      Optional<String> hostId,
+      Origin origin,
+      boolean approved,
+      Instant now) {
     db.transaction(
         c -> {
           for (SignedFlavor f : flavors) {
-            insert(c, f, hostId, origin, true, OptionalLong.empty(), now);
+            insert(c, f, hostId, origin, approved, OptionalLong.empty(), now);
           }
           return null;
         });
@@ -145,6 +164,11 @@ public final class FlavorStore {
    * also the host's golden flavors.
    */
   public List<SignedFlavor> candidates(String hostId, GoldenFlavors.Mode mode) {
+    return candidateRecords(hostId, mode).stream().map(StoredFlavor::flavor).toList();
+  }
+
+  /** The same as {@link #candidates}, with each flavor's origin and approval. */
+  public List<StoredFlavor> candidateRecords(String hostId, GoldenFlavors.Mode mode) {
     String sql =
         "SELECT "
             + COLUMNS
@@ -155,7 +179,7 @@ public final class FlavorStore {
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, hostId);
-            return rows(ps).stream().map(StoredFlavor::flavor).toList();
+            return rows(ps);
           }
         });
   }
@@ -184,12 +208,14 @@ public final class FlavorStore {
    * flavors are retired and {@code adopted} (signed) stored in their place; ADOPTED and REFUSED are
    * audited (a REFUSED decision repeating the host's last audit entry is not stored again, so a
    * strict-mode host refused every poll does not flood the audit). KEPT writes nothing.
+   *
+   * @return whether an audit entry was written (false for KEPT and for a repeated refusal)
    */
-  public void decide(GoldenFlavors.AuditRecord audit, List<SignedFlavor> adopted) {
+  public boolean decide(GoldenFlavors.AuditRecord audit, List<SignedFlavor> adopted) {
     if (audit.action() == GoldenFlavors.Action.KEPT) {
-      return;
+      return false;
     }
-    db.transaction(
+    return db.transaction(
         c -> {
           if (audit.action() == GoldenFlavors.Action.ADOPTED) {
             try (PreparedStatement ps =
@@ -212,10 +238,10 @@ public final class FlavorStore {
                   audit.at());
             }
           } else if (repeatsLastAudit(c, audit)) {
-            return null;
+            return false;
           }
           insertAudit(c, audit);
-          return null;
+          return true;
         });
   }
 
@@ -468,7 +494,9 @@ public final class FlavorStore {
         ps.setNull(6, Types.BIGINT);
       }
       ps.setString(7, String.join(",", a.flavorIds().stream().map(UUID::toString).toList()));
-      ps.setString(8, a.reason());
+      // the column holds 4096 characters; a baseline change naming many events may say more
+      ps.setString(
+          8, a.reason().length() <= 4096 ? a.reason() : a.reason().substring(0, 4093) + "...");
       ps.executeUpdate();
     }
   }

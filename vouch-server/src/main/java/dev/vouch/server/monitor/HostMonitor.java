@@ -80,6 +80,7 @@ public final class HostMonitor implements AutoCloseable {
   private final Optional<KubernetesClient> kubernetes;
   private final boolean enabled;
   private final java.time.Clock clock;
+  private final List<java.security.PublicKey> flavorKeys;
 
   private HostMonitor(
       HostRegistry registry,
@@ -95,7 +96,8 @@ public final class HostMonitor implements AutoCloseable {
       AttestationEvents events,
       Optional<KubernetesClient> kubernetes,
       boolean enabled,
-      java.time.Clock clock) {
+      java.time.Clock clock,
+      List<java.security.PublicKey> extraFlavorKeys) {
     this.registry = registry;
     this.flavors = flavors;
     this.reports = reports;
@@ -110,6 +112,10 @@ public final class HostMonitor implements AutoCloseable {
     this.kubernetes = kubernetes;
     this.enabled = enabled;
     this.clock = clock;
+    List<java.security.PublicKey> keys = new java.util.ArrayList<>();
+    keys.add(identity.chain().get(0).getPublicKey());
+    keys.addAll(extraFlavorKeys);
+    this.flavorKeys = List.copyOf(keys);
   }
 
   /**
@@ -126,6 +132,7 @@ public final class HostMonitor implements AutoCloseable {
     FlavorStore flavors = new FlavorStore(s.database());
     TrustReportStore reports = new TrustReportStore(s.database());
     ServerIdentity identity = ServerIdentity.loadOrCreate(s.database(), s.sealer(), s.clock());
+    List<java.security.PublicKey> extraFlavorKeys = flavorKeys(h.flavorSigningKeyFiles());
     Optional<Connection> nats = Optional.empty();
     if (h.natsUrl().isPresent()) {
       try {
@@ -234,11 +241,40 @@ public final class HostMonitor implements AutoCloseable {
           events,
           kube,
           h.enabled(),
-          s.clock());
+          s.clock(),
+          extraFlavorKeys);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       nats.ifPresent(HostMonitor::closeQuietly);
       throw new ConfigException("hosts: " + e.getMessage(), e);
     }
+  }
+
+  /** The public keys of {@code hosts.flavor_signing_keys}: PEM certificates or EC public keys. */
+  private static List<java.security.PublicKey> flavorKeys(List<Path> files) throws ConfigException {
+    List<java.security.PublicKey> out = new java.util.ArrayList<>();
+    for (Path f : files) {
+      try {
+        String text = Files.readString(f, java.nio.charset.StandardCharsets.US_ASCII);
+        if (text.contains("BEGIN CERTIFICATE")) {
+          try (InputStream in = Files.newInputStream(f)) {
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+              out.add(c.getPublicKey());
+            }
+          }
+        } else {
+          String b64 = text.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+          out.add(
+              java.security.KeyFactory.getInstance("EC")
+                  .generatePublic(
+                      new java.security.spec.X509EncodedKeySpec(
+                          java.util.Base64.getDecoder().decode(b64))));
+        }
+      } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+        throw new ConfigException(
+            "hosts.flavor_signing_keys " + f + ": not a PEM certificate or EC public key: " + e, e);
+      }
+    }
+    return out;
   }
 
   /** The configured templates in order, then the built-in one as the fallback. */
@@ -309,6 +345,22 @@ public final class HostMonitor implements AutoCloseable {
   /** The HTTP routes of hosts, flavors, flavor groups and reports. */
   public MonitorRoutes routes() {
     return new MonitorRoutes(this);
+  }
+
+  /**
+   * The keys an imported flavor's signature must verify against: the server's own flavor key (the
+   * first) and those of {@code hosts.flavor_signing_keys}.
+   */
+  public List<java.security.PublicKey> flavorKeys() {
+    return flavorKeys;
+  }
+
+  /**
+   * The server's flavor-signing certificate (PEM), then the CA it chains to: the key that signs
+   * every stored flavor and that {@code vouch flavor verify --key} takes.
+   */
+  public String flavorKeyPem() {
+    return ServerIdentity.pem(identity.chain().get(0)) + identity.caPem();
   }
 
   /** The server's clock. */

@@ -52,12 +52,19 @@ import org.slf4j.LoggerFactory;
  * Verifies one host end to end, as the attestation manager's {@link HostWorker}: a fresh quote and
  * event log through {@link HostAttestor}, then golden flavors (TOFU adoption or strict refusal,
  * audited), the flavor match under the host's flavor group (Secure Boot must be on), and a signed
- * trust report stored with the host's history. The outcome's status is the report's status.
+ * trust report stored with the host's history. The outcome's status is the report's status, and its
+ * {@link AttestationOutcome#baseline()} says when a new boot measured other values than the host's
+ * golden flavors (published as {@code baseline-changed}). In TOFU, a part for which administrator-
+ * approved flavors exist is judged by those flavors only, and a new boot that matches none of them
+ * is not adopted: the host fails.
  *
  * <ul>
  *   <li>An answer that fails a check (signature, nonce, PCR digest, event log, ...) gives {@code
  *       ATTESTATION_FAILED} with a signed report naming the failure code.
- *   <li>An agent that cannot be reached gives {@code UNKNOWN} and no report: nothing was measured.
+ *   <li>An agent that cannot be reached (or is broken: TPM link, lockout, missing agent TLS
+ *       settings) writes no report, since nothing was measured: a failed host stays failed with
+ *       reason {@code agent-unreachable} and keeps its failed report and cordon; other hosts become
+ *       {@code UNKNOWN} (see {@link AttestationOutcome#notMeasured}).
  * </ul>
  */
 public final class HostVerifier implements HostWorker {
@@ -132,10 +139,13 @@ public final class HostVerifier implements HostWorker {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.factory = new FlavorFactory(UUID::randomUUID, clock);
-    for (FlavorTemplate t : settings.templates()) {
-      golden.put(t, new GoldenFlavors(settings.mode(), factory, t, settings.goldenParts(), clock));
-    }
     this.matcher = FlavorMatcher.trusting(List.of(identity.chain().get(0).getPublicKey()));
+    for (FlavorTemplate t : settings.templates()) {
+      golden.put(
+          t,
+          new GoldenFlavors(
+              settings.mode(), factory, t, settings.goldenParts(), clock, this.matcher));
+    }
     try {
       this.reportSigner = TrustReports.signer(identity.key(), identity.chain());
     } catch (VerificationException e) {
@@ -154,34 +164,65 @@ public final class HostVerifier implements HostWorker {
     try {
       att = attestor.attest(host.id());
     } catch (AgentException | EnrollmentException e) {
-      return new AttestationOutcome(
-          HostStatus.UNKNOWN, List.of("agent: " + e.getMessage()), Optional.empty());
+      return AttestationOutcome.notMeasured(
+          host, AttestationOutcome.AGENT_UNREACHABLE, e.getMessage());
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
     try {
       HostEvidence evidence = evidence(host.id(), att);
+      Judged before = judged(host.id());
       GoldenFlavors.Decision d =
           golden
               .get(templateFor(evidence))
-              .decide(host.id(), evidence, flavors.goldenResetCount(host.id()));
-      flavors.decide(d.audit(), sign(d.adopted()));
+              .decide(
+                  host.id(),
+                  evidence,
+                  flavors.goldenResetCount(host.id()),
+                  before.baseline(),
+                  before.approved());
+      List<SignedFlavor> adopted = sign(d.adopted());
+      boolean audited = flavors.decide(d.audit(), adopted);
+      // a boot refused again at the next poll is no news: its baseline change was published once
+      Optional<dev.vouch.policy.flavor.BaselineChange> change =
+          audited ? d.change() : Optional.empty();
       if (d.action() != GoldenFlavors.Action.KEPT) {
         LOG.info("host {}: golden flavors {}: {}", host.id(), d.action(), d.audit().reason());
       }
+      boolean refusedInTofu =
+          d.action() == GoldenFlavors.Action.REFUSED && settings.mode() == GoldenFlavors.Mode.TOFU;
       FlavorGroup group = group(host.group()).orElseGet(() -> group(DEFAULT_GROUP).orElseThrow());
-      HostTrust trust =
-          matcher.match(group, flavors.candidates(host.id(), settings.mode()), evidence);
+      // after an adoption the new golden flavors replace the old ones (as the store now has it)
+      List<SignedFlavor> candidates =
+          d.action() == GoldenFlavors.Action.ADOPTED
+              ? before.withGolden(adopted)
+              : before.candidates();
+      HostTrust trust = matcher.match(group, candidates, evidence);
+      if (refusedInTofu && trust.status() == HostStatus.VERIFIED) {
+        // the group may not judge the constrained part: a refused boot must fail all the same
+        trust =
+            new HostTrust(
+                HostStatus.ATTESTATION_FAILED,
+                false,
+                trust.parts(),
+                trust.flavors(),
+                d.audit().reason());
+      }
       Instant now = clock.instant();
       TrustReport report =
           TrustReport.of(
               UUID.randomUUID(), host.id(), evidence, trust, now, settings.reportValidity());
       reports.add(report, reportSigner.sign(report));
+      List<String> reasons = new ArrayList<>(reasons(trust));
+      if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
+        reasons.add(0, "golden-refused: " + d.audit().reason());
+      }
       return new AttestationOutcome(
           trust.status(),
-          reasons(trust),
+          reasons,
           Optional.of(report.id().toString()),
-          OptionalLong.of(att.clock().resetCount()));
+          OptionalLong.of(att.resetCount()),
+          change);
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
@@ -210,6 +251,59 @@ public final class HostVerifier implements HostWorker {
     flavors.add(bound, Optional.of(hostId), FlavorStore.Origin.HOST, now);
     flavors.add(shared, Optional.empty(), FlavorStore.Origin.HOST, now);
     return made;
+  }
+
+  /**
+   * What a host is judged by now.
+   *
+   * @param candidates the flavors the matcher gets: in TOFU the host's golden flavors of a part
+   *     only while no administrator-approved flavor of that part exists (approved flavors
+   *     constrain, as the issue of golden flavors "constraining nothing" showed they must)
+   * @param baseline the host's current golden flavors
+   * @param approved per part, the administrator-approved flavors that apply to the host
+   */
+  private record Judged(
+      List<FlavorStore.StoredFlavor> stored,
+      List<Flavor> baseline,
+      Map<FlavorPart, List<SignedFlavor>> approved) {
+
+    /** Oldest first, as stored; golden flavors of a part with approved flavors left out. */
+    List<SignedFlavor> candidates() {
+      return stored.stream()
+          .filter(f -> f.origin() != FlavorStore.Origin.GOLDEN || !constrained(f.flavor()))
+          .map(FlavorStore.StoredFlavor::flavor)
+          .toList();
+    }
+
+    /** The candidates once {@code golden} replaced the host's golden flavors (newest last). */
+    List<SignedFlavor> withGolden(List<SignedFlavor> golden) {
+      List<SignedFlavor> out = new ArrayList<>();
+      stored.stream()
+          .filter(f -> f.origin() != FlavorStore.Origin.GOLDEN)
+          .forEach(f -> out.add(f.flavor()));
+      golden.stream().filter(f -> !constrained(f)).forEach(out::add);
+      return out;
+    }
+
+    private boolean constrained(SignedFlavor f) {
+      return approved.containsKey(f.flavor().part());
+    }
+  }
+
+  private Judged judged(String hostId) {
+    List<FlavorStore.StoredFlavor> stored = flavors.candidateRecords(hostId, settings.mode());
+    Map<FlavorPart, List<SignedFlavor>> approved = new EnumMap<>(FlavorPart.class);
+    List<Flavor> baseline = new ArrayList<>();
+    for (FlavorStore.StoredFlavor f : stored) {
+      if (f.origin() == FlavorStore.Origin.GOLDEN) {
+        baseline.add(f.flavor().flavor());
+      } else if (f.approved()) {
+        approved
+            .computeIfAbsent(f.flavor().flavor().part(), p -> new ArrayList<>())
+            .add(f.flavor());
+      }
+    }
+    return new Judged(stored, baseline, approved);
   }
 
   /** Signs flavors with the server key (imported ones are re-signed so the matcher trusts them). */
@@ -280,15 +374,10 @@ public final class HostVerifier implements HostWorker {
 
   private static HostEvidence evidence(String hostId, HostAttestation att)
       throws VerificationException {
-    // the agent's facts label the report; trust comes only from the verified quote and log
+    // the agent's facts label the report; trust comes only from the verifier's claims
     HostEvidence e =
-        HostEvidence.of(
-            HostFacts.of(hostId, "", att.host()),
-            att.pcrs(),
-            att.eventLogVerified(),
-            att.eventLog(),
-            att.secureBoot(),
-            att.clock().resetCount());
+        HostEvidence.fromVerified(
+            att.claims(), att.eventLog(), HostFacts.of(hostId, "", att.host()));
     if (att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =

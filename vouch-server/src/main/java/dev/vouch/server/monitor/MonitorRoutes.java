@@ -124,14 +124,26 @@ public final class MonitorRoutes {
         JSON,
         List.of(200, 400, 401),
         this::listFlavors);
+    r.open(
+        "GET",
+        "/api/v1/flavors/key",
+        "The server's flavor-signing certificate (PEM, then its CA): what flavor verify --key takes",
+        null,
+        "application/x-pem-file",
+        List.of(200),
+        ctx ->
+            ctx.contentType("application/x-pem-file")
+                .result(monitor.flavorKeyPem().getBytes(StandardCharsets.UTF_8)));
     r.admin("GET", "/api/v1/flavors/{id}", "One signed flavor", null, JSON, read, this::showFlavor);
     r.admin(
         "POST",
         "/api/v1/flavors",
-        "Import flavors ({flavor, signature} or an array; ?host=ID binds them), re-signed by the server",
+        "Import flavors ({flavor, signature} or an array; ?host=ID binds them): each signature must"
+            + " verify against a flavor-signing key (422 otherwise) unless ?unsigned=true, which"
+            + " stores them unapproved (origin IMPORT_UNSIGNED); re-signed by the server",
         JSON,
         JSON,
-        List.of(201, 400, 401),
+        List.of(201, 400, 401, 409, 422),
         this::importFlavors);
     r.admin(
         "DELETE",
@@ -369,24 +381,81 @@ public final class MonitorRoutes {
     if (read.isEmpty()) {
       throw Problem.badRequest("flavor-invalid", "no flavor in the body");
     }
-    List<Flavor> flavors = read.stream().map(SignedFlavor::flavor).toList();
-    for (Flavor f : flavors) {
-      if (monitor.flavors().get(f.meta().id()).isPresent()) {
+    String unsignedParam = ctx.queryParam("unsigned");
+    if (unsignedParam != null && !unsignedParam.equals("true") && !unsignedParam.equals("false")) {
+      throw Problem.badRequest("bad-request", "unsigned must be true or false");
+    }
+    boolean allowUnsigned = "true".equals(unsignedParam);
+    // every signature is checked first: a batch is stored whole or not at all
+    List<Flavor> verified = new ArrayList<>();
+    List<Flavor> unverified = new ArrayList<>();
+    for (SignedFlavor f : read) {
+      try {
+        dev.vouch.policy.flavor.FlavorSigner.verify(f, monitor.flavorKeys());
+        verified.add(f.flavor());
+      } catch (VerificationException e) {
+        if (!allowUnsigned) {
+          throw Problem.verification(
+                  e.failure(),
+                  "flavor "
+                      + f.flavor().meta().id()
+                      + ": "
+                      + e.getMessage()
+                      + " (the signature must verify against the server's flavor key or one of"
+                      + " hosts.flavor_signing_keys; import with --unsigned to store it unapproved)")
+              .exception();
+        }
+        unverified.add(f.flavor());
+      }
+    }
+    for (SignedFlavor f : read) {
+      if (monitor.flavors().get(f.flavor().meta().id()).isPresent()) {
         throw Problem.of(
-                409, "flavor-exists", "A flavor with this id exists", f.meta().id().toString())
+                409,
+                "flavor-exists",
+                "A flavor with this id exists",
+                f.flavor().meta().id().toString())
             .exception();
       }
     }
-    List<SignedFlavor> signed;
+    List<SignedFlavor> approved;
+    List<SignedFlavor> unapproved;
     try {
-      signed = monitor.verifier().sign(flavors);
+      approved = monitor.verifier().sign(verified);
+      unapproved = monitor.verifier().sign(unverified);
     } catch (VerificationException e) {
       throw Problem.badRequest("flavor-invalid", e.getMessage());
     }
-    monitor.flavors().add(signed, host, FlavorStore.Origin.IMPORT, monitor.clock().instant());
-    LOG.info("flavors imported count={} host={}", signed.size(), host.orElse("-"));
-    Json.write(
-        ctx, 201, Map.of("flavors", signed.stream().map(MonitorRoutes::flavorSummary).toList()));
+    Instant now = monitor.clock().instant();
+    monitor.flavors().add(approved, host, FlavorStore.Origin.IMPORT, true, now);
+    monitor.flavors().add(unapproved, host, FlavorStore.Origin.IMPORT_UNSIGNED, false, now);
+    LOG.info(
+        "flavors imported count={} host={} signature_verified={}",
+        approved.size(),
+        host.orElse("-"),
+        approved.stream().map(f -> f.flavor().meta().id().toString()).toList());
+    if (!unapproved.isEmpty()) {
+      LOG.warn(
+          "flavors imported WITHOUT a verified signature (--unsigned), stored unapproved: count={}"
+              + " host={} ids={}",
+          unapproved.size(),
+          host.orElse("-"),
+          unapproved.stream().map(f -> f.flavor().meta().id().toString()).toList());
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (SignedFlavor f : approved) {
+      Map<String, Object> m = flavorSummary(f);
+      m.put("signature_verified", true);
+      m.put("approved", true);
+      out.add(m);
+    }
+    for (SignedFlavor f : unapproved) {
+      Map<String, Object> m = flavorSummary(f);
+      m.put("signature_verified", false);
+      m.put("approved", false);
+      out.add(m);
+    }
+    Json.write(ctx, 201, Map.of("flavors", out));
   }
 
   private void deleteFlavor(Context ctx) {

@@ -125,6 +125,56 @@ class WebhookDispatcherTest {
   }
 
   @Test
+  void aBaselineChangeIsPostedSignedAsItsOwnEvent() throws Exception {
+    WebhookDispatcher d = dispatcher(receiver(n -> 204), 10, 3);
+    dev.vouch.policy.flavor.FlavorEvent added =
+        new dev.vouch.policy.flavor.FlavorEvent(
+            0xa, "EV_PLATFORM_CONFIG_FLAGS", List.of(), "0b".repeat(32));
+    StatusChange change =
+        new StatusChange(
+            "host-a",
+            HostStatus.VERIFIED,
+            HostStatus.VERIFIED,
+            List.of(),
+            Optional.of("report-2"),
+            Instant.parse("2026-05-01T10:15:30Z"),
+            Optional.of(
+                new dev.vouch.policy.flavor.BaselineChange(
+                    java.util.OptionalLong.of(4),
+                    5,
+                    true,
+                    List.of(
+                        new dev.vouch.policy.flavor.BaselineChange.PcrChange(
+                            "SHA256",
+                            1,
+                            "aa".repeat(32),
+                            "cc".repeat(32),
+                            true,
+                            List.of(added),
+                            List.of())))));
+    // VERIFIED to VERIFIED: published only because the baseline changed
+    assertThat(new FailurePolicy(false).decide(change))
+        .containsExactly(new FailurePolicy.Publish());
+
+    new AttestationEvents(Optional.empty(), Optional.of(d)).publish(change);
+    await(() -> d.delivered() == 1);
+
+    Received r = received.getFirst();
+    assertThat(r.headers()).containsEntry("x-vouch-event", "host.baseline-changed");
+    assertThat(r.headers().get("x-vouch-signature"))
+        .isEqualTo("sha256=" + WebhookDispatcher.sign(SECRET, r.body()));
+    com.fasterxml.jackson.databind.JsonNode body =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+    assertThat(body.path("event").asText()).isEqualTo("baseline-changed");
+    com.fasterxml.jackson.databind.JsonNode pcr = body.path("baseline").path("pcrs").get(0);
+    assertThat(pcr.path("pcr").asInt()).isEqualTo(1);
+    assertThat(pcr.path("before").asText()).isEqualTo("aa".repeat(32));
+    assertThat(pcr.path("after").asText()).isEqualTo("cc".repeat(32));
+    assertThat(pcr.path("events_added").get(0).path("digest").asText()).isEqualTo("0b".repeat(32));
+    assertThat(body.path("baseline").path("previous_reset_count").asLong()).isEqualTo(4);
+  }
+
+  @Test
   void aFailingReceiverIsRetriedWithTheSameDeliveryId() throws Exception {
     WebhookDispatcher d = dispatcher(receiver(n -> n <= 2 ? 503 : 200), 10, 5);
 

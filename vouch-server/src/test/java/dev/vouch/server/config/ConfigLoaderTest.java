@@ -150,13 +150,18 @@ class ConfigLoaderTest {
     assertThat(d.kubernetes()).isFalse();
     assertThat(d.natsUrl()).isEmpty();
 
+    assertThat(d.flavorSigningKeyFiles()).isEmpty();
+
     Path template = Files.writeString(dir.resolve("t.json"), "{}");
+    Path partner = Files.writeString(dir.resolve("partner.pem"), "-----BEGIN PUBLIC KEY-----\n");
     ServerConfig.Hosts h =
         load(
                 "hosts:\n  poll_seconds: 60\n  group_poll_seconds: [edge=30, lab=600]\n"
                     + "  golden_mode: strict\n  kubernetes: true\n  evict_pods: true\n"
                     + "  nats_url: nats://n:4222\n  flavor_template_files: ["
                     + template
+                    + "]\n  flavor_signing_keys: ["
+                    + partner
                     + "]\n",
                 Map.of("VOUCH_HOSTS_LEASE_SECONDS", "90"))
             .hosts();
@@ -170,6 +175,7 @@ class ConfigLoaderTest {
     assertThat(h.evictPods()).isTrue();
     assertThat(h.natsUrl()).contains("nats://n:4222");
     assertThat(h.flavorTemplateFiles()).containsExactly(template);
+    assertThat(h.flavorSigningKeyFiles()).containsExactly(partner);
   }
 
   @Test

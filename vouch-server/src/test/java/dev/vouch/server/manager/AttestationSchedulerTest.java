@@ -359,23 +359,83 @@ class AttestationSchedulerTest {
         assertThat(s.runOnce(clock.instant())).isEqualTo(1);
         assertThat(reg.get("fast").orElseThrow().status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
 
-        // same status again: no new history row; then an error leaves the host UNKNOWN
+        // same status again: no new history row; then an error leaves the failed host failed,
+        // with its failed report, and the new reason recorded
         clock.advance(Duration.ofMinutes(5));
         assertThat(s.runOnce(clock.instant())).isEqualTo(2);
         clock.advance(Duration.ofMinutes(5));
         next.put("fast", HostStatus.UNKNOWN);
         assertThat(s.runOnce(clock.instant())).isEqualTo(1);
+        assertThat(reg.get("fast").orElseThrow().status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+        assertThat(reg.get("fast").orElseThrow().lastReportId()).contains("report-fast");
+        // the same error again writes no further row
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(s.runOnce(clock.instant())).isEqualTo(2);
       }
       assertThat(reg.history("fast"))
           .extracting(StatusChange::current)
-          .containsExactly(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, HostStatus.UNKNOWN);
+          .containsExactly(
+              HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, HostStatus.ATTESTATION_FAILED);
       assertThat(reg.history("fast").get(1).reasons()).containsExactly("pcr 7 mismatch");
       assertThat(reg.history("fast").get(2).reasons())
           .singleElement()
           .asString()
+          .startsWith("attestation-incomplete: ")
           .contains("agent unreachable");
       assertThat(reg.history("slow")).hasSize(1);
       assertThat(changes).hasSize(4);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void aChangedBaselineOfAVerifiedHostIsAnEventButNoStatusRow(String kind) throws Exception {
+    try (TestDatabases.Handle h = handle(kind);
+        Database db = h.open()) {
+      HostRegistry reg = new HostRegistry(db);
+      reg.register("h1", "default", "nats", T0);
+      dev.vouch.policy.flavor.BaselineChange changed =
+          new dev.vouch.policy.flavor.BaselineChange(
+              java.util.OptionalLong.of(1),
+              2,
+              true,
+              List.of(
+                  new dev.vouch.policy.flavor.BaselineChange.PcrChange(
+                      "SHA256", 1, "aa".repeat(32), "cc".repeat(32), false, List.of(), List.of())));
+      List<java.util.Optional<dev.vouch.policy.flavor.BaselineChange>> outcomes =
+          new CopyOnWriteArrayList<>(
+              List.of(
+                  java.util.Optional.empty(),
+                  java.util.Optional.of(changed),
+                  java.util.Optional.empty()));
+      List<StatusChange> changes = new CopyOnWriteArrayList<>();
+      MutableClock clock = new MutableClock(T0);
+      try (AttestationScheduler s =
+          new AttestationScheduler(
+              reg,
+              "replica-a",
+              clock,
+              settings(10, 2),
+              host ->
+                  new AttestationOutcome(
+                      HostStatus.VERIFIED,
+                      List.of(),
+                      java.util.Optional.of("r"),
+                      java.util.OptionalLong.of(1),
+                      outcomes.remove(0)),
+              changes::add)) {
+        for (int i = 0; i < 3; i++) {
+          assertThat(s.runOnce(clock.instant())).isEqualTo(1);
+          clock.advance(POLL);
+        }
+      }
+      // UNKNOWN -> VERIFIED, then VERIFIED again with a changed baseline, then nothing
+      assertThat(changes).hasSize(2);
+      assertThat(changes.get(0).baseline()).isEmpty();
+      assertThat(changes.get(1).changed()).isFalse();
+      assertThat(changes.get(1).baseline()).contains(changed);
+      assertThat(changes.get(1).event()).isEqualTo("baseline-changed");
+      assertThat(reg.history("h1")).hasSize(1);
     }
   }
 

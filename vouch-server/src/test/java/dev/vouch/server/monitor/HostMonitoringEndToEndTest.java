@@ -204,12 +204,21 @@ class HostMonitoringEndToEndTest {
     assertThat(vouch.monitor().registry().get("host-b").orElseThrow().status())
         .isEqualTo(HostStatus.VERIFIED);
 
-    // reboot into changed firmware: the agent announces itself and, TOFU, the new boot is golden
-    a.rebootIntoChangedFirmware();
-    Host rebooted = awaitNewReport("host-a", HostStatus.VERIFIED, failed.lastReportId());
-    assertThat(rebooted.lastResetCount().getAsLong())
-        .isGreaterThan(verifiedA.lastResetCount().getAsLong());
-    assertThat(auditActions("host-a")).containsExactly("ADOPTED", "ADOPTED");
+    // reboot into changed firmware: the agent announces itself and, TOFU, the new boot is golden;
+    // but not silently: a baseline-changed event names PCR 1 and the event that changed it
+    try (StatusEvents events = StatusEvents.of(nats.url(), "host-a")) {
+      a.rebootIntoChangedFirmware();
+      Host rebooted = awaitNewReport("host-a", HostStatus.VERIFIED, failed.lastReportId());
+      assertThat(rebooted.lastResetCount().getAsLong())
+          .isGreaterThan(verifiedA.lastResetCount().getAsLong());
+      assertThat(auditActions("host-a")).containsExactly("ADOPTED", "ADOPTED");
+      JsonNode changed = events.await(e -> e.path("event").asText().equals("baseline-changed"));
+      assertThat(changed.path("current").asText()).isEqualTo("VERIFIED");
+      assertThat(changed.path("baseline").path("adopted").asBoolean()).isTrue();
+      assertBaselineNamesTheFirmwareSettingEvent(changed.path("baseline"));
+    }
+    assertThat(lastAudit("host-a").path("reason").asText())
+        .contains("baseline changed: SHA256 PCR 1 (1 event added, EV_PLATFORM_CONFIG_FLAGS");
     assertThat(http.get("/api/v1/flavors?host=host-a&retired=true", true).json().path("flavors"))
         .hasSize(4);
     // a passing attestation never lifts the cordon; a fresh onboarding does
@@ -356,12 +365,190 @@ class HostMonitoringEndToEndTest {
             Optional.of(files),
             baseline.sections());
     String changed = FlavorJson.writeSigned(SignedFlavor.unsigned(other)).toString();
-    TestServers.Reply imported = http.post("/api/v1/flavors", changed, true);
+    TestServers.Reply imported = http.post("/api/v1/flavors?unsigned=true", changed, true);
     assertThat(imported.status()).as(imported.body()).isEqualTo(201);
     http.post("/api/v1/hosts/host-m/attest", "", true);
     awaitNewReport("host-m", HostStatus.ATTESTATION_FAILED, withIma.lastReportId());
     assertThat(vouch.monitor().registry().history("host-m").getLast().reasons())
         .anySatisfy(r -> assertThat(r).startsWith("IMA"));
+  }
+
+  @Test
+  void approvedFlavorsMakeTofuRefuseATamperedRebootAndABrokenAgentKeepsTheFailure()
+      throws Exception {
+    startServer("tofu");
+    SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);
+    Host first = awaitStatus("host-a", HostStatus.VERIFIED, h -> true);
+    // the administrator approves this platform's measurements (shared PLATFORM flavor)
+    TestServers.Reply made =
+        http.post("/api/v1/hosts/host-a/flavors", "{\"parts\":[\"PLATFORM\"]}", true);
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    http.post("/api/v1/hosts/host-a/attest", "", true);
+    Host approved = awaitNewReport("host-a", HostStatus.VERIFIED, first.lastReportId());
+
+    Host failed;
+    try (StatusEvents events = StatusEvents.of(nats.url(), "host-a")) {
+      a.rebootIntoChangedFirmware();
+      failed = awaitNewReport("host-a", HostStatus.ATTESTATION_FAILED, approved.lastReportId());
+      JsonNode changed = events.await(e -> e.path("event").asText().equals("baseline-changed"));
+      assertThat(changed.path("current").asText()).isEqualTo("ATTESTATION_FAILED");
+      assertThat(changed.path("baseline").path("adopted").asBoolean()).isFalse();
+      assertBaselineNamesTheFirmwareSettingEvent(changed.path("baseline"));
+    }
+    assertThat(auditActions("host-a")).containsExactly("ADOPTED", "REFUSED");
+    assertThat(lastAudit("host-a").path("reason").asText())
+        .contains("match no administrator-approved PLATFORM flavor", "SHA256 PCR 1");
+    assertThat(vouch.monitor().registry().history("host-a").getLast().reasons())
+        .first()
+        .asString()
+        .startsWith("golden-refused: ");
+    JsonNode report =
+        http.get("/api/v1/reports/" + failed.lastReportId().orElseThrow(), true).json();
+    assertThat(report.path("status").asText()).isEqualTo("ATTESTATION_FAILED");
+    assertThat(report.path("overall").asBoolean()).isFalse();
+    awaitCordoned("host-a");
+
+    // the failed host breaks its own agent: it stays failed, with its failed report and cordon
+    a.stopAgent();
+    http.post("/api/v1/hosts/host-a/attest", "", true);
+    Host broken =
+        awaitStatus(
+            "host-a",
+            HostStatus.ATTESTATION_FAILED,
+            h ->
+                vouch
+                    .monitor()
+                    .registry()
+                    .history("host-a")
+                    .getLast()
+                    .reasons()
+                    .toString()
+                    .contains("agent-unreachable"));
+    assertThat(broken.lastReportId()).isEqualTo(failed.lastReportId());
+    assertThat(vouch.monitor().registry().history("host-a").getLast().reasons())
+        .singleElement()
+        .asString()
+        .startsWith("agent-unreachable: ");
+    assertThat(cordoned(node("host-a"))).isTrue();
+    // and again: nothing changes, no status row is added
+    int rows = vouch.monitor().registry().history("host-a").size();
+    http.post("/api/v1/hosts/host-a/attest", "", true);
+    awaitStatus(
+        "host-a",
+        HostStatus.ATTESTATION_FAILED,
+        h -> h.lastAttested().get().isAfter(broken.lastAttested().get()));
+    assertThat(vouch.monitor().registry().history("host-a")).hasSize(rows);
+    assertThat(vouch.monitor().registry().get("host-a").orElseThrow().lastReportId())
+        .isEqualTo(failed.lastReportId());
+    assertThat(cordoned(node("host-a"))).isTrue();
+  }
+
+  /**
+   * The attack of issue 11: a host without Secure Boot edits the SecureBoot variable's data in its
+   * event log (digests untouched, so every PCR still replays). It must not be VERIFIED.
+   */
+  @Test
+  void aSecureBootVariableWithOneChangedDataByteIsNotVerified() throws Exception {
+    startServer("tofu");
+    SwtpmHost f =
+        SwtpmHost.startWithEditedLog(
+            "host-c",
+            SwtpmHost.NO_SECURE_BOOT_LOG,
+            SwtpmHost::withSecureBootByteChanged,
+            dir,
+            vouch.enrollments(),
+            nats.url());
+    hosts.add(f);
+    TestServers.Reply r =
+        http.post("/api/v1/hosts", "{\"id\":\"host-c\",\"connection\":\"nats\"}", true);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    Host c = awaitAttested("host-c");
+    assertThat(c.status()).isNotEqualTo(HostStatus.VERIFIED);
+    assertThat(c.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+    assertThat(vouch.monitor().registry().history("host-c").getLast().reasons())
+        .anySatisfy(reason -> assertThat(reason).startsWith("EVENT_DIGEST_MISMATCH"));
+    awaitCordoned("host-c");
+  }
+
+  private Host awaitAttested(String id) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    Host h = null;
+    while (System.nanoTime() < deadline) {
+      h = vouch.monitor().registry().get(id).orElseThrow();
+      if (h.lastAttested().isPresent()) {
+        return h;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("host " + id + " was not attested: " + h);
+  }
+
+  private JsonNode lastAudit(String id) {
+    JsonNode audit = http.get("/api/v1/hosts/" + id, true).json().path("golden_audit");
+    return audit.get(audit.size() - 1);
+  }
+
+  /**
+   * The reboot of {@link SwtpmHost#rebootIntoChangedFirmware} added one EV_PLATFORM_CONFIG_FLAGS
+   * event to PCR 1; its digest is computed here from the event data, independently of the server.
+   */
+  private static void assertBaselineNamesTheFirmwareSettingEvent(JsonNode baseline) {
+    String digest =
+        dev.vouch.core.bytes.Hex.encode(
+            dev.vouch.core.crypto.HashAlg.SHA256.digest(
+                "vouch test: firmware setting changed".getBytes(StandardCharsets.UTF_8)));
+    assertThat(baseline.path("pcrs")).hasSize(1);
+    JsonNode pcr1 = baseline.path("pcrs").get(0);
+    assertThat(pcr1.path("bank").asText()).isEqualTo("SHA256");
+    assertThat(pcr1.path("pcr").asInt()).isEqualTo(1);
+    assertThat(pcr1.path("events_known").asBoolean()).isTrue();
+    assertThat(pcr1.path("events_added")).hasSize(1);
+    assertThat(pcr1.path("events_added").get(0).path("type").asText())
+        .isEqualTo("EV_PLATFORM_CONFIG_FLAGS");
+    assertThat(pcr1.path("events_added").get(0).path("digest").asText()).isEqualTo(digest);
+    assertThat(pcr1.path("events_removed")).isEmpty();
+    assertThat(baseline.path("reset_count").asLong())
+        .isGreaterThan(baseline.path("previous_reset_count").asLong());
+  }
+
+  /** Status events of one host as published on NATS, collected from subscription on. */
+  private static final class StatusEvents implements AutoCloseable {
+    private final io.nats.client.Connection connection;
+    private final io.nats.client.Subscription subscription;
+    private final List<JsonNode> seen = new ArrayList<>();
+
+    private StatusEvents(io.nats.client.Connection c, io.nats.client.Subscription s) {
+      this.connection = c;
+      this.subscription = s;
+    }
+
+    static StatusEvents of(String url, String hostId) throws Exception {
+      io.nats.client.Connection c = io.nats.client.Nats.connect(url);
+      io.nats.client.Subscription s =
+          c.subscribe(dev.vouch.server.actions.AttestationEvents.subjectFor(hostId));
+      c.flush(Duration.ofSeconds(5));
+      return new StatusEvents(c, s);
+    }
+
+    JsonNode await(Predicate<JsonNode> wanted) throws Exception {
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (System.nanoTime() < deadline) {
+        io.nats.client.Message m = subscription.nextMessage(Duration.ofMillis(200));
+        if (m != null) {
+          JsonNode e = TestServers.JSON.readTree(m.getData());
+          seen.add(e);
+          if (wanted.test(e)) {
+            return e;
+          }
+        }
+      }
+      throw new AssertionError("no such status event; seen: " + seen);
+    }
+
+    @Override
+    public void close() throws Exception {
+      connection.close();
+    }
   }
 
   private static Path pem(Path file, Object object) throws Exception {

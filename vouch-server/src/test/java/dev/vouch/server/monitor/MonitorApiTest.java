@@ -113,12 +113,16 @@ class MonitorApiTest {
     assertThat(server.monitor().flavors().list(Optional.empty(), true)).isEmpty();
 
     Flavor f = flavor();
+    // signed with the server's own flavor key: the signature verifies, the flavor is approved
     String body =
         new String(
-            FlavorJson.writeSigned(List.of(dev.vouch.policy.flavor.SignedFlavor.unsigned(f))),
+            FlavorJson.writeSigned(
+                List.of(FlavorSigner.sign(f, server.monitor().identity().key()))),
             StandardCharsets.UTF_8);
     TestServers.Reply imported = http.post("/api/v1/flavors", body, true);
     assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+    assertThat(imported.json().path("flavors").get(0).path("signature_verified").asBoolean())
+        .isTrue();
     assertProblem(http.post("/api/v1/flavors", body, true), 409, "flavor-exists");
 
     JsonNode shown = http.get("/api/v1/flavors/" + f.meta().id(), true).json();
@@ -132,6 +136,71 @@ class MonitorApiTest {
     assertProblem(http.get("/api/v1/flavors/" + UUID.randomUUID(), true), 404, "not-found");
     assertThat(http.delete("/api/v1/flavors/" + f.meta().id(), true).status()).isEqualTo(204);
     assertThat(http.get("/api/v1/flavors", true).json().path("flavors")).isEmpty();
+  }
+
+  @Test
+  void unsignedOrBadlySignedFlavorsAreRefusedUnlessExplicitlyImportedUnapproved() throws Exception {
+    Flavor f = flavor();
+    String unsigned =
+        new String(
+            FlavorJson.writeSigned(List.of(dev.vouch.policy.flavor.SignedFlavor.unsigned(f))),
+            StandardCharsets.UTF_8);
+    assertProblem(http.post("/api/v1/flavors", unsigned, true), 422, "malformed");
+    // signed by the server key, then changed: the signature no longer verifies
+    dev.vouch.policy.flavor.SignedFlavor good =
+        FlavorSigner.sign(f, server.monitor().identity().key());
+    Flavor other =
+        new Flavor(
+            f.meta(),
+            List.of(
+                new dev.vouch.policy.flavor.PcrRule(
+                    0,
+                    dev.vouch.core.crypto.HashAlg.SHA256,
+                    "ab".repeat(32),
+                    true,
+                    Optional.empty(),
+                    Optional.empty())),
+            Optional.empty(),
+            java.util.Map.of());
+    String forged =
+        new String(
+            FlavorJson.writeSigned(
+                List.of(new dev.vouch.policy.flavor.SignedFlavor(other, good.signature()))),
+            StandardCharsets.UTF_8);
+    assertProblem(http.post("/api/v1/flavors", forged, true), 422, "signature-invalid");
+    assertThat(server.monitor().flavors().list(Optional.empty(), true)).isEmpty();
+    assertProblem(http.post("/api/v1/flavors?unsigned=yes", unsigned, true), 400, "bad-request");
+
+    TestServers.Reply explicit = http.post("/api/v1/flavors?unsigned=true", forged, true);
+    assertThat(explicit.status()).as(explicit.body()).isEqualTo(201);
+    JsonNode summary = explicit.json().path("flavors").get(0);
+    assertThat(summary.path("signature_verified").asBoolean()).isFalse();
+    assertThat(summary.path("approved").asBoolean()).isFalse();
+    JsonNode shown = http.get("/api/v1/flavors/" + f.meta().id(), true).json();
+    assertThat(shown.path("origin").asText()).isEqualTo("IMPORT_UNSIGNED");
+    assertThat(shown.path("approved").asBoolean()).isFalse();
+
+    // the flavor-signing certificate is served without the admin token
+    TestServers.Reply key = http.get("/api/v1/flavors/key", false);
+    assertThat(key.status()).isEqualTo(200);
+    assertThat(key.body())
+        .startsWith("-----BEGIN CERTIFICATE-----")
+        .contains(server.monitor().identity().caPem().strip());
+    assertThat(http.get("/api/v1/openapi.json", false).body()).contains("/api/v1/flavors/key");
+  }
+
+  @Test
+  void aConfiguredFlavorSigningKeyThatIsNoKeyStopsTheServer() throws Exception {
+    Path junk = java.nio.file.Files.writeString(dir.resolve("junk.pem"), "not a key");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                VouchServer.start(
+                        TestServers.plain(dir.resolve("other"))
+                            .withHosts(
+                                dev.vouch.server.config.ServerConfig.Hosts.defaults()
+                                    .withFlavorSigningKeys(List.of(junk))))
+                    .close())
+        .hasStackTraceContaining("hosts.flavor_signing_keys");
   }
 
   @Test

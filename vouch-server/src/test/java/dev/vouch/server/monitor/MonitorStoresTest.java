@@ -111,7 +111,7 @@ class MonitorStoresTest {
 
       assertThat(store.goldenResetCount("h1")).isEmpty();
       GoldenFlavors.Decision first = tofu.decide("h1", evidence((byte) 1, 5), OptionalLong.empty());
-      store.decide(first.audit(), sign(first, id));
+      assertThat(store.decide(first.audit(), sign(first, id))).isTrue();
       assertThat(store.goldenResetCount("h1")).hasValue(5);
       assertThat(store.candidates("h1", GoldenFlavors.Mode.TOFU)).hasSize(2);
       assertThat(store.candidates("h1", GoldenFlavors.Mode.STRICT)).isEmpty();
@@ -119,7 +119,7 @@ class MonitorStoresTest {
 
       // same boot: nothing written
       GoldenFlavors.Decision kept = tofu.decide("h1", evidence((byte) 1, 5), OptionalLong.of(5));
-      store.decide(kept.audit(), List.of());
+      assertThat(store.decide(kept.audit(), List.of())).isFalse();
       assertThat(store.audit("h1")).hasSize(1);
 
       // next boot: old golden retired, new adopted, both kept as records
@@ -138,7 +138,8 @@ class MonitorStoresTest {
       for (int i = 0; i < 3; i++) {
         GoldenFlavors.Decision refused =
             strict.decide("h1", evidence((byte) 3, 7), OptionalLong.of(6));
-        store.decide(refused.audit(), List.of());
+        // only the first refusal is news (and the only one whose baseline change is published)
+        assertThat(store.decide(refused.audit(), List.of())).isEqualTo(i == 0);
       }
       assertThat(store.audit("h1"))
           .extracting(FlavorStore.AuditEntry::action)

@@ -83,6 +83,33 @@ public final class SwtpmHost implements AutoCloseable {
       EnrollmentStore store,
       String natsUrl)
       throws Exception {
+    return start(id, logResource, imaResource, dir, store, natsUrl, log -> log);
+  }
+
+  /**
+   * A host whose firmware measured {@code logResource} but whose agent serves {@code
+   * served.apply(log)}: an attacker who edited the event log file after boot.
+   */
+  public static SwtpmHost startWithEditedLog(
+      String id,
+      String logResource,
+      java.util.function.UnaryOperator<byte[]> served,
+      Path dir,
+      EnrollmentStore store,
+      String natsUrl)
+      throws Exception {
+    return start(id, logResource, java.util.Optional.empty(), dir, store, natsUrl, served);
+  }
+
+  private static SwtpmHost start(
+      String id,
+      String logResource,
+      java.util.Optional<String> imaResource,
+      Path dir,
+      EnrollmentStore store,
+      String natsUrl,
+      java.util.function.UnaryOperator<byte[]> served)
+      throws Exception {
     Path root = dir.resolve(id);
     Files.createDirectories(root.resolve("etc"));
     Files.createDirectories(root.resolve("proc/sys/kernel"));
@@ -95,7 +122,9 @@ public final class SwtpmHost implements AutoCloseable {
     }
     Swtpm swtpm = Swtpm.start();
     TpmClient tpm = swtpm.client();
-    measure(tpm, Files.readAllBytes(log));
+    byte[] measured = Files.readAllBytes(log);
+    measure(tpm, measured);
+    Files.write(log, served.apply(measured.clone()));
     Path ima = root.resolve("ima");
     if (imaResource.isPresent()) {
       try (InputStream in = SwtpmHost.class.getResourceAsStream(imaResource.get())) {
@@ -126,7 +155,8 @@ public final class SwtpmHost implements AutoCloseable {
     return "https://127.0.0.1:" + https.port();
   }
 
-  void stopAgent() {
+  /** Stops the agent's NATS service: the host no longer answers (a broken agent). */
+  public void stopAgent() {
     if (service != null) {
       service.close();
       service = null;
@@ -134,7 +164,7 @@ public final class SwtpmHost implements AutoCloseable {
   }
 
   /** Tampering: extends a value no event in the log accounts for. */
-  void tamper(int pcr) throws Exception {
+  public void tamper(int pcr) throws Exception {
     tpm.pcrExtend(
         pcr,
         Map.of(HashAlg.SHA256, HashAlg.SHA256.digest("tampered".getBytes(StandardCharsets.UTF_8))));
@@ -172,6 +202,50 @@ public final class SwtpmHost implements AutoCloseable {
     b.put(HashAlg.SHA256.digest(data));
     b.putInt(data.length).put(data);
     return b.array();
+  }
+
+  /**
+   * The log with the last data byte of its first {@code SecureBoot} UEFI variable event changed (0
+   * becomes 1), digests untouched. Walks the crypto-agile log by hand so that the test does not
+   * depend on the parser under test.
+   */
+  public static byte[] withSecureBootByteChanged(byte[] log) {
+    ByteBuffer b = ByteBuffer.wrap(log).order(ByteOrder.LITTLE_ENDIAN);
+    // TCG_PCR_EVENT (SHA-1 format) header carrying the Spec ID event
+    b.position(4 + 4 + 20);
+    int specSize = b.getInt();
+    int spec = b.position();
+    int algorithms = b.getInt(spec + 24);
+    Map<Integer, Integer> digestSizes = new java.util.HashMap<>();
+    for (int i = 0; i < algorithms; i++) {
+      digestSizes.put(
+          Short.toUnsignedInt(b.getShort(spec + 28 + 4 * i)),
+          Short.toUnsignedInt(b.getShort(spec + 30 + 4 * i)));
+    }
+    b.position(spec + specSize);
+    while (b.remaining() >= 12) {
+      b.getInt(); // PCR index
+      int type = b.getInt();
+      int digests = b.getInt();
+      for (int i = 0; i < digests; i++) {
+        int alg = Short.toUnsignedInt(b.getShort());
+        b.position(b.position() + digestSizes.get(alg));
+      }
+      int size = b.getInt();
+      int data = b.position();
+      if (type == 0x80000001) { // EV_EFI_VARIABLE_DRIVER_CONFIG: GUID, name length, data length
+        int nameChars = (int) b.getLong(data + 16);
+        byte[] name = new byte[nameChars * 2];
+        b.get(data + 32, name);
+        if (new String(name, StandardCharsets.UTF_16LE).equals("SecureBoot")) {
+          byte[] out = log.clone();
+          out[data + size - 1] ^= 1;
+          return out;
+        }
+      }
+      b.position(data + size);
+    }
+    throw new IllegalArgumentException("the log has no SecureBoot variable event");
   }
 
   private static EkTrust ekRoots() throws Exception {
