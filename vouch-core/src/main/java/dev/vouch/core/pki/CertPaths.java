@@ -89,6 +89,16 @@ public final class CertPaths {
               + ", which is no trust anchor");
     }
     Date when = Date.from(at);
+    // an anchor outside its own validity ends every path below it (PKIX does not check anchors)
+    List<X509Certificate> issuers =
+        settings.anchors().stream()
+            .filter(a -> a.getSubjectX500Principal().equals(top.getIssuerX500Principal()))
+            .toList();
+    if (issuers.stream().noneMatch(a -> validAt(a, when))) {
+      X509Certificate a = issuers.get(0);
+      throw new VerificationException(
+          Failure.CERT_EXPIRED, "trust anchor " + describe(a) + validity(a, at));
+    }
     List<X509CRL> current = new ArrayList<>();
     for (X509CRL crl : crls) {
       if (isCurrent(crl, at)) {
@@ -114,11 +124,42 @@ public final class CertPaths {
     } catch (CertPathValidatorException e) {
       throw diagnose(e, path, leaf, crls, at, when, settings);
     }
-    if (when.before(anchor.getNotBefore()) || when.after(anchor.getNotAfter())) {
+    if (!validAt(anchor, when)) {
       throw new VerificationException(
           Failure.CERT_EXPIRED, "trust anchor " + describe(anchor) + validity(anchor, at));
     }
-    return new PathResult(path, anchor, settings.revocation());
+    return stable(new PathResult(path, anchor, settings.revocation(), at, at), crls, at);
+  }
+
+  // every instant where a certificate or CRL window opens or closes; between two, nothing changes
+  private static PathResult stable(PathResult r, Collection<X509CRL> crls, Instant at) {
+    List<Instant> points = new ArrayList<>();
+    List<X509Certificate> all = new ArrayList<>(r.path());
+    all.add(r.anchor());
+    for (X509Certificate c : all) {
+      points.add(c.getNotBefore().toInstant());
+      points.add(c.getNotAfter().toInstant());
+    }
+    for (X509CRL l : crls) {
+      points.add(l.getThisUpdate().toInstant());
+      if (l.getNextUpdate() != null) {
+        points.add(l.getNextUpdate().toInstant());
+      }
+    }
+    if (points.contains(at)) {
+      return r;
+    }
+    Instant after = Instant.MIN;
+    Instant before = Instant.MAX;
+    for (Instant p : points) {
+      if (p.isBefore(at) && p.isAfter(after)) {
+        after = p;
+      }
+      if (p.isAfter(at) && p.isBefore(before)) {
+        before = p;
+      }
+    }
+    return new PathResult(r.path(), r.anchor(), r.revocation(), after, before);
   }
 
   /**
@@ -313,9 +354,7 @@ public final class CertPaths {
       }
     }
     return new VerificationException(
-        Failure.COLLATERAL_MISSING,
-        which + ": no usable CRL (" + e.getMessage() + ")",
-        e);
+        Failure.COLLATERAL_MISSING, which + ": no usable CRL (" + e.getMessage() + ")", e);
   }
 
   private static PublicKey issuerKey(List<X509Certificate> path, int i, PathSettings settings) {
@@ -355,6 +394,10 @@ public final class CertPaths {
         && !at.isAfter(crl.getNextUpdate().toInstant());
   }
 
+  private static boolean validAt(X509Certificate c, Date when) {
+    return !when.before(c.getNotBefore()) && !when.after(c.getNotAfter());
+  }
+
   private static boolean isAnchor(X509Certificate c, PathSettings settings) {
     for (X509Certificate a : settings.anchors()) {
       if (sameEncoding(a, c)) {
@@ -373,8 +416,11 @@ public final class CertPaths {
   }
 
   private static String describe(X509Certificate c) {
-    return "certificate " + c.getSubjectX500Principal().getName() + " (serial "
-        + c.getSerialNumber().toString(16) + ")";
+    return "certificate "
+        + c.getSubjectX500Principal().getName()
+        + " (serial "
+        + c.getSerialNumber().toString(16)
+        + ")";
   }
 
   private static String validity(X509Certificate c, Instant at) {
@@ -387,8 +433,8 @@ public final class CertPaths {
   }
 
   /**
-   * Key usage by role, and the caller's critical extensions: those it names are marked as
-   * processed so that PKIX does not refuse them; every other unknown one still fails the path.
+   * Key usage by role, and the caller's critical extensions: those it names are marked as processed
+   * so that PKIX does not refuse them; every other unknown one still fails the path.
    */
   private static final class UsageAndExtensions extends PKIXCertPathChecker {
     private static final int DIGITAL_SIGNATURE = 0;

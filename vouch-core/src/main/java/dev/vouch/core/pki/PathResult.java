@@ -1,6 +1,7 @@
 package dev.vouch.core.pki;
 
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -10,10 +11,28 @@ import java.util.List;
  * @param anchor the trust anchor the path ends at
  * @param revocation the revocation mode that was applied ({@link Revocation#DISABLED} when the
  *     caller turned it off)
+ * @param stableAfter with {@code stableBefore}: the same path, anchors and CRLs validate the same
+ *     way at every instant strictly between the two (no certificate or CRL window opens or closes
+ *     there), so a caller may reuse this result for such instants; both equal the validation time
+ *     when it falls on such a boundary
+ * @param stableBefore see {@code stableAfter}
  */
-public record PathResult(List<X509Certificate> path, X509Certificate anchor, Revocation revocation) {
+public record PathResult(
+    List<X509Certificate> path,
+    X509Certificate anchor,
+    Revocation revocation,
+    Instant stableAfter,
+    Instant stableBefore) {
   public PathResult {
     path = List.copyOf(path);
+  }
+
+  /**
+   * True when this result holds at {@code t} as well: {@code t} lies strictly inside the interval
+   * in which no certificate or CRL of the validation changes state.
+   */
+  public boolean holdsAt(Instant t) {
+    return t.isAfter(stableAfter) && t.isBefore(stableBefore);
   }
 
   /** The leaf certificate. */
@@ -22,9 +41,9 @@ public record PathResult(List<X509Certificate> path, X509Certificate anchor, Rev
   }
 
   /**
-   * True when current, validly signed CRLs were checked for the certificates the mode covers
-   * (every certificate below the anchor, or every CA certificate for {@link
-   * Revocation#CA_CERTIFICATES}), false when revocation checking was turned off.
+   * True when current, validly signed CRLs were checked for the certificates the mode covers (every
+   * certificate below the anchor, or every CA certificate for {@link Revocation#CA_CERTIFICATES}),
+   * false when revocation checking was turned off.
    */
   public boolean revocationChecked() {
     return revocation != Revocation.DISABLED;

@@ -7,8 +7,8 @@ package dev.vouch.core.pki;
 public enum Revocation {
   /**
    * Every certificate below the trust anchor needs a CRL from its issuer, validly signed and
-   * current at the validation time; a missing one is {@code COLLATERAL_MISSING}, an out-of-date
-   * one {@code COLLATERAL_EXPIRED}.
+   * current at the validation time; a missing one is {@code COLLATERAL_MISSING}, an out-of-date one
+   * {@code COLLATERAL_EXPIRED}.
    */
   REQUIRED,
   /**

@@ -53,6 +53,18 @@ class CertPathsTest {
   }
 
   @Test
+  void saysForWhichInstantsTheSameResultHolds() throws Exception {
+    X509CRL shortLived = TestPki.crl(ca, NOW.minusSeconds(60), NOW.plusSeconds(60));
+    PathResult r =
+        CertPaths.validate(
+            List.of(leaf.cert(), ca.cert()), List.of(TestPki.crl(root), shortLived), NOW, settings);
+    assertThat(r.holdsAt(NOW.plusSeconds(59))).isTrue();
+    // the CA's CRL expires at +60 s, so the outcome may change from then on
+    assertThat(r.holdsAt(NOW.plusSeconds(60))).isFalse();
+    assertThat(r.holdsAt(NOW.minusSeconds(60))).isFalse();
+  }
+
+  @Test
   void dropsTheAnchorWhenTheChainIncludesIt() throws Exception {
     PathResult r =
         CertPaths.validate(
@@ -142,8 +154,7 @@ class CertPathsTest {
     PathSettings s = PathSettings.of(List.of(other.cert()));
     assertThat(
             failureOf(
-                () ->
-                    CertPaths.validate(List.of(leaf.cert(), ca.cert()), currentCrls(), NOW, s)))
+                () -> CertPaths.validate(List.of(leaf.cert(), ca.cert()), currentCrls(), NOW, s)))
         .isEqualTo(Failure.CHAIN_UNTRUSTED);
   }
 
@@ -164,8 +175,7 @@ class CertPathsTest {
     X509Certificate broken = TestPki.flipSignatureBit(leaf.cert());
     assertThat(
             failureOf(
-                () ->
-                    CertPaths.validate(List.of(broken, ca.cert()), currentCrls(), NOW, settings)))
+                () -> CertPaths.validate(List.of(broken, ca.cert()), currentCrls(), NOW, settings)))
         .isEqualTo(Failure.CHAIN_UNTRUSTED);
     // also when the CRLs are missing: the broken link, not the missing CRL, is the answer
     assertThat(
@@ -247,8 +257,7 @@ class CertPathsTest {
     assertThat(
             failureOf(
                 () ->
-                    CertPaths.validate(
-                        List.of(leaf.cert(), ca.cert()), List.of(), NOW, settings)))
+                    CertPaths.validate(List.of(leaf.cert(), ca.cert()), List.of(), NOW, settings)))
         .isEqualTo(Failure.COLLATERAL_MISSING);
   }
 
@@ -285,21 +294,17 @@ class CertPathsTest {
   void checksOnlyCaCertificatesWhenTheCallerSaysTheLeafHasNoCrl() throws Exception {
     PathSettings s = settings.withRevocation(Revocation.CA_CERTIFICATES);
     PathResult r =
-        CertPaths.validate(
-            List.of(leaf.cert(), ca.cert()), List.of(TestPki.crl(root)), NOW, s);
+        CertPaths.validate(List.of(leaf.cert(), ca.cert()), List.of(TestPki.crl(root)), NOW, s);
     assertThat(r.revocationChecked()).isTrue();
     assertThat(
-            failureOf(
-                () ->
-                    CertPaths.validate(List.of(leaf.cert(), ca.cert()), List.of(), NOW, s)))
+            failureOf(() -> CertPaths.validate(List.of(leaf.cert(), ca.cert()), List.of(), NOW, s)))
         .isEqualTo(Failure.COLLATERAL_MISSING);
     X509CRL revoking =
         TestPki.crl(root, NOW.minusSeconds(86400), NOW.plusSeconds(86400), ca.cert());
     assertThat(
             failureOf(
                 () ->
-                    CertPaths.validate(
-                        List.of(leaf.cert(), ca.cert()), List.of(revoking), NOW, s)))
+                    CertPaths.validate(List.of(leaf.cert(), ca.cert()), List.of(revoking), NOW, s)))
         .isEqualTo(Failure.CERT_REVOKED);
   }
 

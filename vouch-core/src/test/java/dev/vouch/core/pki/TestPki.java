@@ -83,7 +83,8 @@ final class TestPki {
 
   static Issued issue(Issued issuer, Spec spec) throws Exception {
     KeyPair k = keys();
-    return new Issued(build(spec, new X500Name("CN=" + spec.cn()), k, issuer.name(), issuer.keys()), k);
+    return new Issued(
+        build(spec, new X500Name("CN=" + spec.cn()), k, issuer.name(), issuer.keys()), k);
   }
 
   private static X509Certificate build(
@@ -119,7 +120,9 @@ final class TestPki {
       b.addCRLEntry(r.getSerialNumber(), Date.from(from), CRLReason.keyCompromise);
     }
     return new JcaX509CRLConverter()
-        .getCRL(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.keys().getPrivate())));
+        .getCRL(
+            b.build(
+                new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.keys().getPrivate())));
   }
 
   /** A current, empty CRL by {@code issuer}. */

@@ -68,7 +68,7 @@ class DcapRejectionsTest {
             new TdxEvidenceVerifier()
                 .verify(TdxVectors.bytes(TDX), at(after, "dcap-qvl/tdx_quote_collateral.json")),
         Failure.COLLATERAL_EXPIRED,
-        "PCK CRL");
+        "PCK Platform CA is valid");
   }
 
   @Test

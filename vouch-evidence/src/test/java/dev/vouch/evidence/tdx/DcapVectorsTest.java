@@ -171,7 +171,7 @@ class DcapVectorsTest {
     boolean stalePckCrl = !e.get("pck_crl").get("time_valid").asBoolean();
     if (stalePckCrl) {
       // the assembled collateral's PCK CRL is out of date at the recorded time (see "caveat")
-      assertFailure(quote, x, tdx, Failure.COLLATERAL_EXPIRED, "PCK CRL");
+      assertFailure(quote, x, tdx, Failure.COLLATERAL_EXPIRED, "PCK Platform CA is valid");
       return;
     }
     if (status.equals("NoMatchingTcbLevel")) {
