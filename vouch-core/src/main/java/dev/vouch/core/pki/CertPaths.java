@@ -38,9 +38,10 @@ import java.util.Set;
  *
  * <p>On top of what PKIX checks (signatures, name chaining, validity, basic constraints and path
  * length, name constraints, keyCertSign when a CA carries keyUsage), every CA certificate below the
- * anchor must carry keyUsage with keyCertSign (RFC 5280 4.2.1.3 requires it of CAs), the leaf must
- * carry digitalSignature when {@link PathSettings#leafSignsData()} says so, and the anchor itself
- * must be valid at the validation time.
+ * anchor must carry keyUsage with keyCertSign (RFC 5280 4.2.1.3 requires it of CAs), a leaf whose
+ * keyUsage is restricted must allow digitalSignature when {@link PathSettings#leafSignsData()} says
+ * so (a leaf without keyUsage is unrestricted), and the anchor itself must be valid at the
+ * validation time.
  *
  * <p>Failures, each a stable {@link Failure} code:
  *
@@ -471,7 +472,8 @@ public final class CertPaths {
       X509Certificate c = (X509Certificate) cert;
       boolean[] ku = c.getKeyUsage();
       if (c.equals(leaf)) {
-        if (settings.leafSignsData() && (ku == null || !ku[DIGITAL_SIGNATURE])) {
+        // RFC 5280 4.2.1.3: a leaf without keyUsage is unrestricted; CAs must carry it (below)
+        if (settings.leafSignsData() && ku != null && !ku[DIGITAL_SIGNATURE]) {
           throw new CertPathValidatorException(
               "the leaf's keyUsage does not allow digitalSignature");
         }

@@ -13,7 +13,8 @@ import java.util.Set;
  * @param anchors trusted root certificates; a path must end at one of them
  * @param revocation how much of the path needs current CRLs ({@link Revocation#REQUIRED} by
  *     default)
- * @param leafSignsData when true, the leaf must carry keyUsage with digitalSignature
+ * @param leafSignsData when true, a leaf whose keyUsage is restricted must allow digitalSignature
+ *     (a leaf without the extension is unrestricted, RFC 5280 4.2.1.3)
  * @param allowedCriticalExtensions OIDs of critical extensions the caller understands and checks
  *     itself (beyond those the JDK's PKIX validator processes); any other unknown critical
  *     extension fails the path
@@ -43,7 +44,7 @@ public record PathSettings(
     return new PathSettings(anchors, r, leafSignsData, allowedCriticalExtensions);
   }
 
-  /** These settings requiring (or not) digitalSignature on the leaf. */
+  /** These settings requiring (or not) that a restricted leaf keyUsage allows digitalSignature. */
   public PathSettings withLeafSigningData(boolean required) {
     return new PathSettings(anchors, revocation, required, allowedCriticalExtensions);
   }

@@ -218,10 +218,11 @@ public final class IntelPki {
 
   /**
    * The path settings of every Intel certificate: the pinned root is the only anchor, revocation is
-   * required, and the leaf (a PCK or TCB signing certificate) must carry digitalSignature. No
-   * critical extension beyond those PKIX itself processes is allowed: Intel's SGX extension
-   * (1.2.840.113741.1.13.1) is non-critical in every PCK certificate of the research vectors, so a
-   * certificate that marks it (or anything else) critical is refused until Vouch understands it.
+   * required, and the leaf (a PCK or TCB signing certificate) may sign (its keyUsage allows
+   * digitalSignature, as Intel sets it). No critical extension beyond those PKIX itself processes
+   * is allowed: Intel's SGX extension (1.2.840.113741.1.13.1) is non-critical in every PCK
+   * certificate of the research vectors, so a certificate that marks it (or anything else) critical
+   * is refused until Vouch understands it.
    */
   PathSettings pathSettings() {
     return settings;

@@ -25,12 +25,13 @@ import java.util.List;
  * <p>Checks, in order: every certificate parses ({@link Failure#MALFORMED}); the certified key is
  * the AK ({@link Failure#KEY_MISMATCH}); then the path from the AK certificate through the supplied
  * intermediates to a root is built and validated by {@link CertPaths}: signatures, basic
- * constraints, keyCertSign on every CA, digitalSignature on the AK certificate (an AK signs
- * quotes), no unknown critical extension ({@link Failure#CHAIN_UNTRUSTED}), every certificate and
- * the root valid at the given instant ({@link Failure#CERT_EXPIRED}), and current CRLs of every
- * issuer among the caller's CRLs ({@link Failure#COLLATERAL_MISSING}, {@link
- * Failure#COLLATERAL_EXPIRED}, {@link Failure#CERT_REVOKED}). Revocation is required unless the
- * verifier was built {@link #withoutRevocation()}; the result says which.
+ * constraints, keyCertSign on every CA, a keyUsage on the AK certificate that allows
+ * digitalSignature (an AK signs quotes), no unknown critical extension ({@link
+ * Failure#CHAIN_UNTRUSTED}), every certificate and the root valid at the given instant ({@link
+ * Failure#CERT_EXPIRED}), and current CRLs of every issuer among the caller's CRLs ({@link
+ * Failure#COLLATERAL_MISSING}, {@link Failure#COLLATERAL_EXPIRED}, {@link Failure#CERT_REVOKED}).
+ * Revocation is required unless the verifier was built {@link #withoutRevocation()}; the result
+ * says which.
  *
  * <p>Immutable and thread-safe.
  */
