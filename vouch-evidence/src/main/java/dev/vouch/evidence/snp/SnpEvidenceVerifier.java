@@ -22,8 +22,10 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Verifies AMD SEV-SNP attestation reports (versions 2 to 5) against AMD's pinned roots.
@@ -60,8 +62,9 @@ import java.util.Set;
  *
  * <p>Guest policy (debug, migration agent, SMT), VMPL and TCB levels are reported as {@link
  * SnpClaims} for policies to judge; a debuggable guest verifies. Parsed certificates, CRLs and
- * checked signatures are cached by exact content, so collateral passed with every call costs one
- * ECDSA verification per report. Immutable apart from that cache; thread-safe.
+ * validated paths are cached by exact content (a path while no certificate or CRL window changes),
+ * so collateral passed with every call costs one ECDSA verification per report. Immutable apart
+ * from those caches; thread-safe.
  */
 public final class SnpEvidenceVerifier implements EvidenceVerifier {
   private static final String KDS = "https://kdsintf.amd.com";
@@ -70,6 +73,11 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
   private final AmdRoots roots;
   private final Revocation revocation;
   private final SnpCollateral.Cache cache = new SnpCollateral.Cache();
+  private final Map<PathKey, PathResult> paths = new ConcurrentHashMap<>();
+
+  /** Parsed certificates and CRLs are shared through the cache, so identity is content here. */
+  private record PathKey(
+      AmdCertificate vek, AmdCertificate intermediate, AmdCertificate ark, List<AmdCrl> crls) {}
 
   /** A verifier trusting AMD's built-in ARKs for Milan, Genoa and Turin. */
   public SnpEvidenceVerifier() {
@@ -237,12 +245,7 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
           vek.requireAmdScheme();
           // of several genuine intermediates (a supplied one and the pinned one), use one whose
           // path validates now
-          PathResult path =
-              CertPaths.validate(
-                  List.of(vek.x509(), inter.x509()),
-                  collateral.crls.stream().map(AmdCrl::x509).toList(),
-                  at,
-                  pathSettings(anchors.get().ark()));
+          PathResult path = validated(vek, inter, anchors.get().ark(), collateral.crls, at);
           return new Chain(p, vek, inter, anchors.get().ark(), path);
         } catch (VerificationException e) {
           pathFailure = pathFailure == null ? e : pathFailure;
@@ -277,6 +280,30 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
       }
     }
     return veks.get(0);
+  }
+
+  /**
+   * The path validated by {@link CertPaths}; a result is reused for another instant only while no
+   * certificate or CRL window opens or closes ({@link PathResult#holdsAt}).
+   */
+  private PathResult validated(
+      AmdCertificate vek, AmdCertificate inter, AmdCertificate ark, List<AmdCrl> crls, Instant at)
+      throws VerificationException {
+    PathKey k = new PathKey(vek, inter, ark, List.copyOf(crls));
+    PathResult r = paths.get(k);
+    if (r == null || !r.holdsAt(at)) {
+      r =
+          CertPaths.validate(
+              List.of(vek.x509(), inter.x509()),
+              crls.stream().map(AmdCrl::x509).toList(),
+              at,
+              pathSettings(ark));
+      if (paths.size() >= 512) {
+        paths.clear(); // a stream of distinct chains must not grow memory
+      }
+      paths.put(k, r);
+    }
+    return r;
   }
 
   /**
