@@ -100,7 +100,7 @@ public class TpmQuoteBench {
   /** The pooled facade alone, to separate facade cost from parsing and PCR checks. */
   @Benchmark
   public boolean facadeSignature() throws Exception {
-    return Signatures.verify(
+    return Signatures.isValid(
         ak.isEc()
             ? dev.vouch.core.crypto.SignatureScheme.ECDSA_SHA256
             : dev.vouch.core.crypto.SignatureScheme.RSA_PKCS1_SHA256,

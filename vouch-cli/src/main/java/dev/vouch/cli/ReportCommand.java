@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.text.ParseException;
 import java.time.Instant;
@@ -276,16 +277,29 @@ final class ReportCommand extends CommandGroup {
     @Option(names = "--json", description = "print one JSON document")
     boolean json;
 
+    @Option(
+        names = "--crl",
+        paramLabel = "CRL",
+        description =
+            "the reporting CA's CRL (PEM or DER; repeatable): the reporting key's path must then"
+                + " be shown unrevoked. Without it revocation is not checked, and the output says"
+                + " so (a Vouch server's reporting CA publishes no CRL)")
+    List<Path> crlFiles = new ArrayList<>();
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       String jws;
       List<X509Certificate> roots;
+      List<X509CRL> crls = new ArrayList<>();
       Instant when;
       try {
         jws = new String(CliIo.read(file, "report"), StandardCharsets.UTF_8).strip();
         roots = certificates(CliIo.read(ca, "CA certificate"), ca);
+        for (Path f : crlFiles) {
+          crls.add(crl(CliIo.read(f, "CRL"), f));
+        }
         when = at == null ? Instant.now() : Instant.parse(at);
       } catch (CliIo.BadInput e) {
         err.println("error: " + e.getMessage());
@@ -295,8 +309,14 @@ final class ReportCommand extends CommandGroup {
         return ExitCodes.BAD_INPUT;
       }
       TrustReport report;
+      boolean revocationChecked;
       try {
-        report = TrustReports.verify(jws, roots, when);
+        TrustReports.Verified v =
+            crlFiles.isEmpty()
+                ? TrustReports.verifyWithoutRevocation(jws, roots, when)
+                : TrustReports.verify(jws, roots, crls, when);
+        report = v.report();
+        revocationChecked = v.revocationChecked();
       } catch (VerificationException e) {
         if (e.failure() == Failure.MALFORMED || e.failure() == Failure.UNSUPPORTED) {
           if (json) {
@@ -317,6 +337,7 @@ final class ReportCommand extends CommandGroup {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("valid", true);
         doc.put("trusted", trusted);
+        doc.put("revocation_checked", revocationChecked);
         try {
           doc.put("report", JSON.readTree(TrustReportJson.toBytes(report)));
         } catch (IOException e) {
@@ -326,6 +347,10 @@ final class ReportCommand extends CommandGroup {
         CliIo.printJson(out, doc);
       } else {
         out.println("VALID: signature, certificate chain and validity window check out");
+        out.println(
+            revocationChecked
+                ? "revocation: checked against the CA's CRL"
+                : "revocation: not checked (no --crl given)");
         if (!trusted) {
           out.printf(
               "UNTRUSTED: the report says host %s is %s, not VERIFIED%n",
@@ -334,6 +359,15 @@ final class ReportCommand extends CommandGroup {
         print(out, report);
       }
       return trusted ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+  }
+
+  static X509CRL crl(byte[] bytes, Path from) throws CliIo.BadInput {
+    try {
+      return (X509CRL)
+          CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(bytes));
+    } catch (java.security.GeneralSecurityException | RuntimeException e) {
+      throw new CliIo.BadInput(from + " is not a CRL: " + e.getMessage());
     }
   }
 

@@ -7,6 +7,7 @@ import dev.vouch.evidence.CollateralFolder;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
+import dev.vouch.evidence.snp.SnpEvidenceVerifier;
 import dev.vouch.evidence.tpm.AkCertificateVerifier;
 import dev.vouch.evidence.tpm.AkKeys;
 import dev.vouch.evidence.tpm.PcrFiles;
@@ -99,6 +100,14 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--at", description = "verification time, ISO-8601 (default: now)")
   String at;
 
+  @Option(
+      names = "--no-revocation",
+      description =
+          "do not require CRLs for the AMD (SNP) or AK certificate (TPM) chain, for recorded"
+              + " evidence whose CRLs were not kept; the claims then say"
+              + " snp.revocation_checked=false or tpm.ak.revocation_checked=false")
+  boolean noRevocation;
+
   @Option(names = "--json", description = "print one JSON document")
   boolean json;
 
@@ -120,10 +129,16 @@ final class VerifyCommand implements Callable<Integer> {
       EvidenceVerifier verifier;
       if (kind == Tee.TPM) {
         // for TPM evidence the collateral folder holds the trusted AK CA roots
-        verifier =
-            files.isEmpty()
-                ? TpmEvidenceVerifier.trustingSuppliedAk()
-                : TpmEvidenceVerifier.withAkRoots(AkCertificateVerifier.ofEncodedRoots(files));
+        // (CRLs among those files are not roots: the AK verifier reads them as CRLs)
+        if (files.isEmpty()) {
+          verifier = TpmEvidenceVerifier.trustingSuppliedAk();
+        } else {
+          AkCertificateVerifier roots = AkCertificateVerifier.ofEncodedRoots(files);
+          verifier =
+              TpmEvidenceVerifier.withAkRoots(noRevocation ? roots.withoutRevocation() : roots);
+        }
+      } else if (kind == Tee.SNP && noRevocation) {
+        verifier = new SnpEvidenceVerifier().withoutRevocation();
       } else {
         verifier =
             Verifiers.defaults()

@@ -61,14 +61,38 @@ class SnpVerifyCliTest {
             collateral.toString(),
             "--at",
             "2025-07-01T00:00:00Z",
+            "--no-revocation",
             "--json");
     assertThat(r.exit()).isZero();
+    assertThat(r.out().path("claims").path("snp.revocation_checked").asBoolean(true)).isFalse();
     assertThat(r.out().path("valid").asBoolean()).isTrue();
     assertThat(r.out().path("tee").asText()).isEqualTo("snp");
     assertThat(r.out().path("claims").path("snp.measurement").asText())
         .isEqualTo(
             "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c23500644e0e692e6be917f9050d3d38c");
     assertThat(r.out().path("claims").path("snp.product").asText()).isEqualTo("milan");
+  }
+
+  @Test
+  void withoutTheArkCrlInTheFolderTheReportIsRefusedUnlessRevocationIsTurnedOff() throws Exception {
+    // the vectors ship no AMD CRL: the default asks for it rather than skipping the check
+    Path evidence = copy("test-report.bin", dir);
+    Path collateral = Files.createDirectory(dir.resolve("collateral"));
+    copy("test-vcek.der", collateral);
+    Run r =
+        run(
+            "verify",
+            "--tee",
+            "snp",
+            "--evidence",
+            evidence.toString(),
+            "--collateral",
+            collateral.toString(),
+            "--at",
+            "2025-07-01T00:00:00Z",
+            "--json");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out().path("errors").get(0).path("code").asText()).isEqualTo("COLLATERAL_MISSING");
   }
 
   @Test

@@ -83,9 +83,24 @@ class VerifyCommandTest {
             bundle.toString(),
             "--collateral",
             roots.toString(),
+            "--no-revocation",
             "--json");
     assertThat(r.exit()).as(r.err()).isEqualTo(0);
     assertThat(r.json().at("/claims/tpm.ak.certified").asBoolean()).isTrue();
+    assertThat(r.json().at("/claims/tpm.ak.revocation_checked").asBoolean(true)).isFalse();
+    // without the flag, the missing Google CRLs are a failure, not a silent skip
+    CliRun strict =
+        CliRun.of(
+            "verify",
+            "--tee",
+            "tpm",
+            "--evidence",
+            bundle.toString(),
+            "--collateral",
+            roots.toString(),
+            "--json");
+    assertThat(strict.exit()).isEqualTo(1);
+    assertThat(strict.json().at("/errors/0/code").asText()).isEqualTo("COLLATERAL_MISSING");
     assertThat(r.json().at("/claims/tpm.secure_boot").asBoolean()).isTrue();
     assertThat(r.json().at("/claims/tpm.eventlog.pcrs").size()).isEqualTo(10);
   }

@@ -61,6 +61,20 @@ public enum SignatureScheme {
     return hash;
   }
 
+  /**
+   * The RSA-PSS salt length in bytes: the hash length, which is what TPMs use (TPM 2.0 Part 1,
+   * RSASSA-PSS) and what AMD uses for its certificates and CRLs (SHA-384, salt 48). One salt length
+   * per scheme means each signature is tried exactly once.
+   *
+   * @throws IllegalStateException for a scheme that is not RSA-PSS
+   */
+  public int pssSaltLength() {
+    if (family != Family.RSA_PSS) {
+      throw new IllegalStateException(this + " has no PSS salt");
+    }
+    return hash.size();
+  }
+
   /** The JCA {@code Signature} algorithm name. */
   public String jcaName() {
     return jcaName;

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * would never be reused. Each use starts with {@code initVerify}, which resets all state left by
  * the previous use.
  *
- * <p>Thread-safe. Never throws for a signature that is merely wrong: that is {@code false}.
+ * <p>Thread-safe. The public checks throw {@link Failure#SIGNATURE_INVALID}; only {@link #isValid}
+ * answers with a boolean, for callers that try alternatives.
  */
 public final class Signatures {
   /** Idle objects kept per scheme; more concurrent users simply create (and drop) extra ones. */
@@ -79,47 +80,55 @@ public final class Signatures {
   }
 
   /**
-   * Verifies {@code signature} over {@code message} (the signed bytes, not their hash).
+   * Verifies {@code signature} over {@code message} (the signed bytes, not their hash) and throws
+   * unless it is valid: a check that cannot be ignored by accident.
    *
    * <p>ECDSA signatures are DER-encoded (see {@link #ecdsaDer}); RSA signatures are the raw
-   * big-endian signature block. For RSA-PSS the salt length is the hash length (what TPMs and most
-   * signers use); a signature made with the maximum salt length is accepted as well.
+   * big-endian signature block. For RSA-PSS the salt length is the scheme's ({@link
+   * SignatureScheme#pssSaltLength()}); each signature is tried exactly once.
    *
-   * @return whether the signature is valid
-   * @throws VerificationException {@link Failure#KEY_MISMATCH} when the key cannot be used with the
-   *     scheme (an EC key for an RSA scheme, a key the provider rejects)
+   * @throws VerificationException {@link Failure#SIGNATURE_INVALID} when the signature does not
+   *     verify (including a malformed encoding); {@link Failure#KEY_MISMATCH} when the key cannot
+   *     be used with the scheme (an EC key for an RSA scheme, a key the provider rejects)
    */
-  public static boolean verify(
+  public static void verify(SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature)
+      throws VerificationException {
+    if (!isValid(scheme, key, message, signature)) {
+      throw new VerificationException(
+          Failure.SIGNATURE_INVALID, scheme + " signature does not verify");
+    }
+  }
+
+  /**
+   * Like {@link #verify} but the {@link Failure#SIGNATURE_INVALID} message names {@code what} (the
+   * quote, the report, the certificate) for the explanation.
+   */
+  public static void requireValid(
+      SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature, String what)
+      throws VerificationException {
+    if (!isValid(scheme, key, message, signature)) {
+      throw new VerificationException(
+          Failure.SIGNATURE_INVALID, what + ": " + scheme + " signature does not verify");
+    }
+  }
+
+  /**
+   * Whether {@code signature} is valid, for the few callers that genuinely try alternatives (which
+   * of several candidate keys signed a report) or memoise an outcome. A caller that decides whether
+   * to accept evidence uses {@link #verify} or {@link #requireValid} instead.
+   *
+   * @throws VerificationException {@link Failure#KEY_MISMATCH} as {@link #verify}
+   */
+  public static boolean isValid(
       SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature)
       throws VerificationException {
     requireKeyFits(scheme, key);
     Pool pool = POOLS.get(scheme);
     Signature sig = pool.take();
     try {
-      if (scheme.family() == SignatureScheme.Family.RSA_PSS) {
-        int hashLen = scheme.hash().size();
-        if (verifyOnce(sig, scheme, key, message, signature, hashLen)) {
-          return true;
-        }
-        int maxSalt = ((RSAPublicKey) key).getModulus().bitLength() / 8 - hashLen - 2;
-        return maxSalt > hashLen && verifyOnce(sig, scheme, key, message, signature, maxSalt);
-      }
-      return verifyOnce(sig, scheme, key, message, signature, -1);
+      return verifyOnce(sig, scheme, key, message, signature);
     } finally {
       pool.give(sig);
-    }
-  }
-
-  /**
-   * Like {@link #verify} but throws {@link Failure#SIGNATURE_INVALID} naming {@code what} instead
-   * of returning {@code false}.
-   */
-  public static void requireValid(
-      SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature, String what)
-      throws VerificationException {
-    if (!verify(scheme, key, message, signature)) {
-      throw new VerificationException(
-          Failure.SIGNATURE_INVALID, what + ": " + scheme + " signature does not verify");
     }
   }
 
@@ -138,18 +147,14 @@ public final class Signatures {
   }
 
   private static boolean verifyOnce(
-      Signature sig,
-      SignatureScheme scheme,
-      PublicKey key,
-      byte[] message,
-      byte[] signature,
-      int pssSalt)
+      Signature sig, SignatureScheme scheme, PublicKey key, byte[] message, byte[] signature)
       throws VerificationException {
     try {
       sig.initVerify(key);
-      if (pssSalt >= 0) {
+      if (scheme.family() == SignatureScheme.Family.RSA_PSS) {
         String h = scheme.hash().jcaName();
-        sig.setParameter(new PSSParameterSpec(h, "MGF1", new MGF1ParameterSpec(h), pssSalt, 1));
+        sig.setParameter(
+            new PSSParameterSpec(h, "MGF1", new MGF1ParameterSpec(h), scheme.pssSaltLength(), 1));
       }
       sig.update(message);
       return sig.verify(signature);

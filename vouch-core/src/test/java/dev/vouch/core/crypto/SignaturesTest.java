@@ -15,6 +15,7 @@ import java.security.spec.PSSParameterSpec;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERSequence;
@@ -47,39 +48,68 @@ class SignaturesTest {
     return s.sign();
   }
 
-  @Test
-  void verifiesRsaPkcs1AndRejectsAChangedMessage() throws Exception {
-    byte[] sig = sign("SHA256withRSA", rsa.getPrivate(), null);
-    assertThat(Signatures.verify(SignatureScheme.RSA_PKCS1_SHA256, rsa.getPublic(), MESSAGE, sig))
-        .isTrue();
-    assertThat(
-            Signatures.verify(
-                SignatureScheme.RSA_PKCS1_SHA256, rsa.getPublic(), "other".getBytes(), sig))
-        .isFalse();
-    assertThat(Signatures.verify(SignatureScheme.RSA_PKCS1_SHA1, rsa.getPublic(), MESSAGE, sig))
-        .isFalse();
+  private static Failure failureOf(ThrowingCallable check) {
+    VerificationException e = catchThrowableOfType(VerificationException.class, check);
+    assertThat(e).as("the check throws").isNotNull();
+    return e.failure();
   }
 
   @Test
-  void verifiesRsaPssWithHashLengthAndMaximumSalt() throws Exception {
-    for (int salt : new int[] {32, 256 - 32 - 2}) {
-      PSSParameterSpec spec =
-          new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, salt, 1);
-      byte[] sig = sign("RSASSA-PSS", rsa.getPrivate(), spec);
-      assertThat(Signatures.verify(SignatureScheme.RSA_PSS_SHA256, rsa.getPublic(), MESSAGE, sig))
-          .as("salt %d", salt)
-          .isTrue();
-    }
+  void verifiesRsaPkcs1AndRejectsAChangedMessage() throws Exception {
+    byte[] sig = sign("SHA256withRSA", rsa.getPrivate(), null);
+    Signatures.verify(SignatureScheme.RSA_PKCS1_SHA256, rsa.getPublic(), MESSAGE, sig);
+    assertThat(
+            failureOf(
+                () ->
+                    Signatures.verify(
+                        SignatureScheme.RSA_PKCS1_SHA256,
+                        rsa.getPublic(),
+                        "other".getBytes(),
+                        sig)))
+        .isEqualTo(Failure.SIGNATURE_INVALID);
+    assertThat(
+            failureOf(
+                () ->
+                    Signatures.verify(
+                        SignatureScheme.RSA_PKCS1_SHA1, rsa.getPublic(), MESSAGE, sig)))
+        .isEqualTo(Failure.SIGNATURE_INVALID);
+  }
+
+  @Test
+  void verifiesRsaPssWithTheHashLengthSaltOnly() throws Exception {
+    PSSParameterSpec hashLength =
+        new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1);
+    Signatures.verify(
+        SignatureScheme.RSA_PSS_SHA256,
+        rsa.getPublic(),
+        MESSAGE,
+        sign("RSASSA-PSS", rsa.getPrivate(), hashLength));
+    // one salt length per scheme: a maximum-salt signature is not tried a second way
+    PSSParameterSpec maxSalt =
+        new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 256 - 32 - 2, 1);
+    byte[] other = sign("RSASSA-PSS", rsa.getPrivate(), maxSalt);
+    assertThat(
+            failureOf(
+                () ->
+                    Signatures.verify(
+                        SignatureScheme.RSA_PSS_SHA256, rsa.getPublic(), MESSAGE, other)))
+        .isEqualTo(Failure.SIGNATURE_INVALID);
+    assertThat(SignatureScheme.RSA_PSS_SHA384.pssSaltLength()).isEqualTo(48);
   }
 
   @Test
   void verifiesEcdsaWithAJdkKeyAndRejectsAGarbledSignature() throws Exception {
     byte[] sig = sign("SHA256withECDSA", ec.getPrivate(), null);
-    assertThat(Signatures.verify(SignatureScheme.ECDSA_SHA256, ec.getPublic(), MESSAGE, sig))
-        .isTrue();
+    Signatures.verify(SignatureScheme.ECDSA_SHA256, ec.getPublic(), MESSAGE, sig);
     assertThat(
-            Signatures.verify(
-                SignatureScheme.ECDSA_SHA256, ec.getPublic(), MESSAGE, new byte[] {1}))
+            failureOf(
+                () ->
+                    Signatures.verify(
+                        SignatureScheme.ECDSA_SHA256, ec.getPublic(), MESSAGE, new byte[] {1})))
+        .isEqualTo(Failure.SIGNATURE_INVALID);
+    byte[] flipped = sig.clone();
+    flipped[flipped.length - 1] ^= 1;
+    assertThat(Signatures.isValid(SignatureScheme.ECDSA_SHA256, ec.getPublic(), MESSAGE, flipped))
         .isFalse();
   }
 
@@ -148,12 +178,12 @@ class SignaturesTest {
                 () -> {
                   boolean ok =
                       useRsa
-                          ? Signatures.verify(
+                          ? Signatures.isValid(
                               SignatureScheme.RSA_PKCS1_SHA256,
                               rsa.getPublic(),
                               valid ? MESSAGE : new byte[] {9},
                               rsaSig)
-                          : Signatures.verify(
+                          : Signatures.isValid(
                               SignatureScheme.ECDSA_SHA256,
                               ec.getPublic(),
                               MESSAGE,

@@ -160,7 +160,8 @@ public record CoseSign1(
           Failure.KEY_MISMATCH,
           algorithm + " needs a " + algorithm.curve().jwkName() + " key, not " + key.curve());
     }
-    return Signatures.verify(
+    // a boolean on purpose: callers try each of several candidate keys
+    return Signatures.isValid(
         algorithm.scheme(),
         key.publicKey(),
         toBeSigned(),

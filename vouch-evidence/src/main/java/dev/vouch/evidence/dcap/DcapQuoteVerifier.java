@@ -7,13 +7,14 @@ import dev.vouch.core.crypto.Crypto;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.core.crypto.SignatureScheme;
 import dev.vouch.core.crypto.Signatures;
+import dev.vouch.core.pki.PathResult;
+import dev.vouch.core.pki.Revocation;
 import java.math.BigInteger;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
@@ -33,9 +34,11 @@ import java.util.function.Function;
  * Verifies Intel DCAP quotes (SGX and TDX) the way Intel's quote verification library does: PCK
  * chain to the pinned Intel SGX Root CA, QE report signature by the PCK key, QE report data binding
  * SHA-256(attestation key || QE authentication data), the quote signature by the attestation key,
- * the expected report data, then with collateral: root and PCK CRLs, TCB info and QE identity
- * signatures by Intel's TCB signing certificate, validity of everything at the verification time,
- * and the TCB status ({@link TcbEvaluator}).
+ * the expected report data, then with collateral: the PCK path and the TCB signing certificate's
+ * path validated by {@link dev.vouch.core.pki.CertPaths} (signatures, validity, key usage, critical
+ * extensions, root and PCK CRLs current and not listing them), TCB info and QE identity signatures
+ * by Intel's TCB signing certificate, their validity at the verification time, and the TCB status
+ * ({@link TcbEvaluator}).
  *
  * <p>Parsed collateral, verified certificate chains and collateral signatures are cached by
  * content, so repeated verifications pay for little beyond the two ECDSA checks every quote needs.
@@ -51,6 +54,7 @@ public final class DcapQuoteVerifier {
   private final Map<BytesKey, PckChain> chainCache = new ConcurrentHashMap<>();
   private final Map<BytesKey, PublicKey> keyCache = new ConcurrentHashMap<>();
   private final Map<IdentityKey, Boolean> signatureCache = new ConcurrentHashMap<>();
+  private final Map<PathKey, PathResult> pathCache = new ConcurrentHashMap<>();
 
   /**
    * @param pki the Intel PKI (pinned root)
@@ -68,9 +72,11 @@ public final class DcapQuoteVerifier {
     return new DcapQuoteVerifier(IntelPki.production(), true);
   }
 
-  /** The PCK chain of a quote, proven to the root once and then cached. */
-  record PckChain(
-      X509Certificate leaf, X509Certificate ca, PckExtensions extensions, PublicKey leafKey) {}
+  /**
+   * The PCK chain of a quote, parsed and shape-checked once; its path is validated for each
+   * verification time and collateral ({@link #validated}).
+   */
+  record PckChain(IntelPki.PckPath path, PckExtensions extensions, PublicKey leafKey) {}
 
   /** Recognises collateral files, reusing earlier parses of identical files. */
   public DcapCollateral collateral(List<byte[]> files) throws VerificationException {
@@ -110,18 +116,23 @@ public final class DcapQuoteVerifier {
     DcapQuote quote = DcapQuote.parse(quoteBytes);
     byte[] pem = quote.pckChainPem();
     PckChain chain = cached(chainCache, new BytesKey(pem), k -> pckChain(pem));
-    IntelPki.requireValidAt(pki.root(), at, "Intel SGX Root CA");
-    IntelPki.requireValidAt(chain.ca(), at, "PCK CA certificate");
-    IntelPki.requireValidAt(chain.leaf(), at, "PCK certificate");
+    // the CRLs come with the collateral; a verifier built not to require collateral goes on
+    // without them, and the result says that revocation was not checked
+    PathResult path =
+        validated(
+            chain,
+            chain.path().chain(),
+            collateral,
+            at,
+            collateral.isEmpty() ? Revocation.DISABLED : Revocation.REQUIRED,
+            "PCK certificate chain");
 
-    if (!Signatures.verify(
+    Signatures.requireValid(
         SignatureScheme.ECDSA_SHA256,
         chain.leafKey(),
         quote.qeReportBytes(),
-        Signatures.ecdsaDerFromConcatenated(quote.qeReportSignature()))) {
-      throw new VerificationException(
-          Failure.SIGNATURE_INVALID, "QE report signature does not verify with the PCK key");
-    }
+        Signatures.ecdsaDerFromConcatenated(quote.qeReportSignature()),
+        "QE report signed with the PCK key");
     byte[] attKey = quote.attestationKey();
     MessageDigest sha256 = HashAlg.SHA256.newDigest();
     sha256.update(attKey);
@@ -133,14 +144,12 @@ public final class DcapQuoteVerifier {
           "QE report data does not bind the attestation key and QE authentication data");
     }
     PublicKey key = cached(keyCache, new BytesKey(attKey), k -> attestationKey(attKey));
-    if (!Signatures.verify(
+    Signatures.requireValid(
         SignatureScheme.ECDSA_SHA256,
         key,
         Arrays.copyOf(quoteBytes, quote.signedLength()),
-        Signatures.ecdsaDerFromConcatenated(quote.signature()))) {
-      throw new VerificationException(
-          Failure.SIGNATURE_INVALID, "quote signature does not verify with the attestation key");
-    }
+        Signatures.ecdsaDerFromConcatenated(quote.signature()),
+        "quote signed with the attestation key");
     if (nonce.isPresent()) {
       requireReportData(quote.body().reportData(), nonce.get());
     }
@@ -151,10 +160,13 @@ public final class DcapQuoteVerifier {
             "no Intel TCB info, QE identity or CRLs were supplied for FMSPC "
                 + Hex.encode(chain.extensions().fmspc()));
       }
-      return new VerifiedQuote(quote, chain.extensions(), Optional.empty());
+      return new VerifiedQuote(quote, chain.extensions(), Optional.empty(), false);
     }
     return new VerifiedQuote(
-        quote, chain.extensions(), Optional.of(checkCollateral(quote, chain, collateral, at)));
+        quote,
+        chain.extensions(),
+        Optional.of(checkCollateral(quote, chain, collateral, at)),
+        path.revocationChecked());
   }
 
   /** Report data must start with the nonce and be zero after it, as Trustee pads. */
@@ -172,18 +184,35 @@ public final class DcapQuoteVerifier {
 
   private PckChain pckChain(byte[] pem) throws VerificationException {
     List<X509Certificate> certs = IntelPki.pemCertificates(pem, true);
-    IntelPki.TrustedChain t = pki.verifyChain(certs, "PCK certificate chain");
-    return new PckChain(
-        t.leaf(), t.ca().orElseThrow(), PckExtensions.of(t.leaf()), providerKey(t.leaf()));
+    IntelPki.PckPath p = pki.pckPath(certs, "PCK certificate chain");
+    return new PckChain(p, PckExtensions.of(p.leaf()), providerKey(p.leaf()));
   }
+
+  /**
+   * {@code certs} validated to the pinned root at {@code at} with the collateral's CRLs; a result
+   * is reused for another instant only while no certificate or CRL window opens or closes.
+   */
+  private PathResult validated(
+      Object key,
+      List<X509Certificate> certs,
+      DcapCollateral c,
+      Instant at,
+      Revocation revocation,
+      String what)
+      throws VerificationException {
+    PathKey k = new PathKey(new IdentityKey(key, c), revocation);
+    PathResult r = pathCache.get(k);
+    if (r == null || !r.holdsAt(at)) {
+      r = pki.validate(certs, c.crls(), at, revocation, what);
+      bounded(pathCache).put(k, r);
+    }
+    return r;
+  }
+
+  private record PathKey(IdentityKey objects, Revocation revocation) {}
 
   private TcbEvaluation checkCollateral(
       DcapQuote quote, PckChain chain, DcapCollateral c, Instant at) throws VerificationException {
-    X509CRL rootCrl = crl(c, pki.root(), at, "Intel SGX Root CA CRL");
-    X509CRL pckCrl = crl(c, chain.ca(), at, "PCK CRL");
-    IntelPki.requireNotRevoked(chain.ca(), rootCrl, "PCK CA certificate");
-    IntelPki.requireNotRevoked(chain.leaf(), pckCrl, "PCK certificate");
-
     boolean tdx = quote.header().isTdx();
     byte[] fmspc = chain.extensions().fmspc();
     byte[] pceId = chain.extensions().pceId();
@@ -204,7 +233,7 @@ public final class DcapQuoteVerifier {
     TcbInfo info =
         newest(
             infos, at, TcbInfo::issueDate, TcbInfo::nextUpdate, TcbInfo::tcbEvaluationDataNumber);
-    requireSignedByIntel(info, info.signedBytes(), info.signature(), c, rootCrl, at, "TCB info");
+    requireSignedByIntel(info, info.signedBytes(), info.signature(), c, at, "TCB info");
     requireWindow(info.issueDate(), info.nextUpdate(), at, tcbId + " TCB info");
 
     String qeId = tdx ? "TD_QE" : "QE";
@@ -220,7 +249,7 @@ public final class DcapQuoteVerifier {
             QeIdentity::issueDate,
             QeIdentity::nextUpdate,
             QeIdentity::tcbEvaluationDataNumber);
-    requireSignedByIntel(qe, qe.signedBytes(), qe.signature(), c, rootCrl, at, "QE identity");
+    requireSignedByIntel(qe, qe.signedBytes(), qe.signature(), c, at, "QE identity");
     requireWindow(qe.issueDate(), qe.nextUpdate(), at, qeId + " identity");
     return TcbEvaluator.evaluate(quote, chain.extensions(), info, qe);
   }
@@ -247,51 +276,12 @@ public final class DcapQuoteVerifier {
     }
   }
 
-  /** The freshest CRL issued by {@code issuer}, signature-checked. */
-  private X509CRL crl(DcapCollateral c, X509Certificate issuer, Instant at, String what)
-      throws VerificationException {
-    List<X509CRL> crls =
-        c.crls().stream()
-            .filter(l -> l.getIssuerX500Principal().equals(issuer.getSubjectX500Principal()))
-            .filter(l -> l.getNextUpdate() != null)
-            .toList();
-    if (crls.isEmpty()) {
-      throw new VerificationException(
-          Failure.COLLATERAL_MISSING,
-          what + " (issuer " + issuer.getSubjectX500Principal().getName() + ") was not supplied");
-    }
-    X509CRL crl =
-        newest(
-            crls,
-            at,
-            l -> l.getThisUpdate().toInstant(),
-            l -> l.getNextUpdate().toInstant(),
-            l -> 0);
-    Boolean ok = signatureCache.get(new IdentityKey(crl, issuer));
-    if (ok == null) {
-      ok = IntelPki.signedBy(crl, issuer);
-      bounded(signatureCache).put(new IdentityKey(crl, issuer), ok);
-    }
-    if (!ok) {
-      throw new VerificationException(
-          Failure.SIGNATURE_INVALID, what + " is not signed by its issuer");
-    }
-    requireWindow(crl.getThisUpdate().toInstant(), crl.getNextUpdate().toInstant(), at, what);
-    return crl;
-  }
-
   /**
    * Requires a valid signature over {@code signed} by an Intel TCB signing certificate among the
-   * collateral, issued by the pinned root, valid at {@code at} and not revoked.
+   * collateral, whose path to the pinned root validates at {@code at} with the collateral's CRLs.
    */
   private void requireSignedByIntel(
-      Object item,
-      byte[] signed,
-      byte[] rawSignature,
-      DcapCollateral c,
-      X509CRL rootCrl,
-      Instant at,
-      String what)
+      Object item, byte[] signed, byte[] rawSignature, DcapCollateral c, Instant at, String what)
       throws VerificationException {
     boolean anyIntelSigner = false;
     for (X509Certificate cert : c.certificates()) {
@@ -302,8 +292,9 @@ public final class DcapQuoteVerifier {
       IdentityKey k = new IdentityKey(item, cert);
       Boolean ok = signatureCache.get(k);
       if (ok == null) {
+        // memoised, and tried against each candidate signer: a boolean is what is needed here
         ok =
-            Signatures.verify(
+            Signatures.isValid(
                 SignatureScheme.ECDSA_SHA256,
                 cert.getPublicKey(),
                 signed,
@@ -311,8 +302,7 @@ public final class DcapQuoteVerifier {
         bounded(signatureCache).put(k, ok);
       }
       if (ok) {
-        IntelPki.requireValidAt(cert, at, "TCB signing certificate");
-        IntelPki.requireNotRevoked(cert, rootCrl, "TCB signing certificate");
+        validated(cert, List.of(cert), c, at, Revocation.REQUIRED, "TCB signing certificate");
         return;
       }
     }

@@ -4,6 +4,10 @@ import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.crypto.SignatureScheme;
 import dev.vouch.core.crypto.Signatures;
+import dev.vouch.core.pki.CertPaths;
+import dev.vouch.core.pki.PathResult;
+import dev.vouch.core.pki.PathSettings;
+import dev.vouch.core.pki.Revocation;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,22 +21,23 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Date;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Intel's SGX PKI: the pinned Intel SGX Root CA and the checks every Intel certificate, CRL and
- * signature goes through. Only ECDSA P-256 with SHA-256 is accepted, as Intel issues nothing else.
+ * signature goes through. Certificate paths are validated by the one validator of Vouch ({@link
+ * CertPaths}) with {@link #pathSettings()}.
  */
 public final class IntelPki {
   private static final String ECDSA_SHA256_OID = "1.2.840.10045.4.3.2";
   private static final String ROOT_RESOURCE = "/dev/vouch/evidence/dcap/Intel_SGX_RootCA.der";
 
   private final X509Certificate root;
+  private final PathSettings settings;
 
   private IntelPki(X509Certificate root) {
     this.root = root;
+    this.settings = PathSettings.of(List.of(root)).withLeafSigningData(true);
   }
 
   /** Intel's production SGX Root CA, built in and pinned. */
@@ -180,7 +185,11 @@ public final class IntelPki {
     }
   }
 
-  /** Whether {@code cert} carries a valid ECDSA-SHA256 signature by {@code issuer}'s key. */
+  /**
+   * Whether {@code cert} carries a valid ECDSA-SHA256 signature by {@code issuer}'s key. Only to
+   * pick candidates (which collateral certificate Intel issued); trust comes from {@link
+   * #validate}.
+   */
   static boolean signedBy(X509Certificate cert, X509Certificate issuer)
       throws VerificationException {
     if (!ECDSA_SHA256_OID.equals(cert.getSigAlgOID())
@@ -188,29 +197,12 @@ public final class IntelPki {
       return false;
     }
     try {
-      return Signatures.verify(
+      return Signatures.isValid(
           SignatureScheme.ECDSA_SHA256,
           issuer.getPublicKey(),
           cert.getTBSCertificate(),
           cert.getSignature());
     } catch (CertificateException e) {
-      return false;
-    }
-  }
-
-  /** Whether {@code crl} carries a valid ECDSA-SHA256 signature by {@code issuer}'s key. */
-  static boolean signedBy(X509CRL crl, X509Certificate issuer) throws VerificationException {
-    if (!ECDSA_SHA256_OID.equals(crl.getSigAlgOID())
-        || !crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
-      return false;
-    }
-    try {
-      return Signatures.verify(
-          SignatureScheme.ECDSA_SHA256,
-          issuer.getPublicKey(),
-          crl.getTBSCertList(),
-          crl.getSignature());
-    } catch (CRLException e) {
       return false;
     }
   }
@@ -225,14 +217,26 @@ public final class IntelPki {
   }
 
   /**
-   * Checks that {@code chain} (leaf first, then the issuing CA, optionally the root) leads to the
-   * pinned root. Time and revocation are checked separately ({@link #requireValidAt}).
+   * The path settings of every Intel certificate: the pinned root is the only anchor, revocation is
+   * required, and the leaf (a PCK or TCB signing certificate) may sign (its keyUsage allows
+   * digitalSignature, as Intel sets it). No critical extension beyond those PKIX itself processes
+   * is allowed: Intel's SGX extension (1.2.840.113741.1.13.1) is non-critical in every PCK
+   * certificate of the research vectors, so a certificate that marks it (or anything else) critical
+   * is refused until Vouch understands it.
+   */
+  PathSettings pathSettings() {
+    return settings;
+  }
+
+  /**
+   * Checks the shape of a PCK chain: a leaf, its issuing CA, optionally the pinned root; the
+   * signatures, validity, key usage and revocation are checked by {@link #validate}.
    *
    * @return the leaf and its issuing CA
-   * @throws VerificationException {@link Failure#CHAIN_UNTRUSTED} when a signature or name does not
-   *     chain, or the chain names a root other than the pinned one
+   * @throws VerificationException {@link Failure#CHAIN_UNTRUSTED} for another number of
+   *     certificates, wrong roles, or a root other than the pinned one
    */
-  TrustedChain verifyChain(List<X509Certificate> chain, String what) throws VerificationException {
+  PckPath pckPath(List<X509Certificate> chain, String what) throws VerificationException {
     if (chain.size() < 2 || chain.size() > 3) {
       throw new VerificationException(
           Failure.CHAIN_UNTRUSTED, what + " has " + chain.size() + " certificates (2 or 3)");
@@ -248,49 +252,36 @@ public final class IntelPki {
       throw new VerificationException(
           Failure.CHAIN_UNTRUSTED, what + ": CA and leaf certificates have the wrong roles");
     }
-    if (!signedBy(ca, root)) {
-      throw new VerificationException(
-          Failure.CHAIN_UNTRUSTED,
-          what + ": CA certificate is not signed by the Intel SGX Root CA");
-    }
-    if (!signedBy(leaf, ca)) {
-      throw new VerificationException(
-          Failure.CHAIN_UNTRUSTED, what + ": leaf certificate is not signed by its CA");
-    }
-    return new TrustedChain(leaf, Optional.of(ca));
+    return new PckPath(leaf, ca);
   }
 
-  /** A certificate (and its intermediate CA, when not issued by the root) proven to the root. */
-  record TrustedChain(X509Certificate leaf, Optional<X509Certificate> ca) {}
+  /** A PCK certificate and the CA that issued it, in the order the quote carries them. */
+  record PckPath(X509Certificate leaf, X509Certificate ca) {
+    List<X509Certificate> chain() {
+      return List.of(leaf, ca);
+    }
+  }
 
   /**
-   * Checks that {@code cert} is within its validity window at {@code at}.
+   * Validates {@code path} (leaf first) to the pinned root at {@code at} with {@link CertPaths}:
+   * signatures, validity of every certificate and of the root, key usage, critical extensions and,
+   * unless {@code revocation} is {@link Revocation#DISABLED}, current CRLs among {@code crls} for
+   * every certificate below the root.
    *
-   * @throws VerificationException {@link Failure#CERT_EXPIRED} otherwise
+   * @throws VerificationException as {@link CertPaths#validate}, the message prefixed with {@code
+   *     what}
    */
-  static void requireValidAt(X509Certificate cert, Instant at, String what)
+  PathResult validate(
+      List<X509Certificate> path,
+      List<X509CRL> crls,
+      Instant at,
+      Revocation revocation,
+      String what)
       throws VerificationException {
-    Date d = Date.from(at);
-    if (d.before(cert.getNotBefore()) || d.after(cert.getNotAfter())) {
-      throw new VerificationException(
-          Failure.CERT_EXPIRED,
-          what
-              + " is valid "
-              + cert.getNotBefore().toInstant()
-              + " to "
-              + cert.getNotAfter().toInstant()
-              + ", not at "
-              + at);
-    }
-  }
-
-  /** Fails with {@link Failure#CERT_REVOKED} when {@code crl} lists {@code cert}. */
-  static void requireNotRevoked(X509Certificate cert, X509CRL crl, String what)
-      throws VerificationException {
-    if (crl.getRevokedCertificate(cert.getSerialNumber()) != null) {
-      throw new VerificationException(
-          Failure.CERT_REVOKED,
-          what + " (serial " + cert.getSerialNumber().toString(16) + ") is revoked");
+    try {
+      return CertPaths.validate(path, crls, at, settings.withRevocation(revocation));
+    } catch (VerificationException e) {
+      throw new VerificationException(e.failure(), what + ": " + e.getMessage(), e);
     }
   }
 }

@@ -9,5 +9,9 @@ import java.util.Optional;
  * @param pck the PCK certificate's SGX extension
  * @param tcb the TCB verdict; empty only when the verifier was built not to require collateral and
  *     none was supplied
+ * @param revocationChecked true when current root and PCK CRLs were checked for the PCK chain
+ *     (always with collateral); false only when no collateral was supplied to a verifier built not
+ *     to require it
  */
-public record VerifiedQuote(DcapQuote quote, PckExtensions pck, Optional<TcbEvaluation> tcb) {}
+public record VerifiedQuote(
+    DcapQuote quote, PckExtensions pck, Optional<TcbEvaluation> tcb, boolean revocationChecked) {}

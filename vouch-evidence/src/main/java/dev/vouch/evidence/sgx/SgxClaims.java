@@ -49,6 +49,12 @@ public final class SgxClaims {
   /** PCE SVN from the PCK certificate. */
   public static final String PCE_SVN = "sgx.pce_svn";
 
+  /**
+   * Whether the PCK chain was checked against current Intel root and PCK CRLs (boolean): true
+   * whenever collateral was supplied; false only from a verifier built not to require collateral.
+   */
+  public static final String REVOCATION_CHECKED = "sgx.revocation_checked";
+
   /** Intel TCB status (UpToDate, SWHardeningNeeded, ..., OutOfDate); present with collateral. */
   public static final String TCB_STATUS = "sgx.tcb_status";
 

@@ -121,6 +121,7 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
     c.put(SgxClaims.CPU_SVN, Hex.encode(e.cpuSvn()));
     c.put(SgxClaims.FMSPC, Hex.encode(v.pck().fmspc()));
     c.put(SgxClaims.PCE_SVN, v.pck().pceSvn());
+    c.put(SgxClaims.REVOCATION_CHECKED, v.revocationChecked());
     if (v.tcb().isPresent()) {
       TcbEvaluation t = v.tcb().get();
       c.put(SgxClaims.TCB_STATUS, t.status().wireName());

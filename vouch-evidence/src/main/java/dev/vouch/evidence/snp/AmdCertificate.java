@@ -5,11 +5,15 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.core.crypto.Crypto;
 import dev.vouch.core.crypto.SignatureScheme;
 import dev.vouch.core.crypto.Signatures;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
@@ -50,6 +54,7 @@ final class AmdCertificate {
   private final byte[] signature;
   private final boolean pssSha384;
   private final Extensions extensions;
+  private volatile X509Certificate x509;
   private volatile AmdCertificate verifiedIssuer;
   private volatile VekExtensions vekExtensions;
 
@@ -70,6 +75,46 @@ final class AmdCertificate {
     this.signature = c.getSignature().getOctets();
     this.pssSha384 = RsaPss.isSha384Salt48(c.getSignatureAlgorithm());
     this.extensions = c.getTBSCertificate().getExtensions();
+  }
+
+  /**
+   * The certificate as the JDK parses it, for path validation by {@link
+   * dev.vouch.core.pki.CertPaths} (the JDK accepts AMD's serial number 0). Parsed on first use.
+   *
+   * @throws VerificationException {@link Failure#CHAIN_UNTRUSTED} when the JDK refuses it (for
+   *     instance a signed algorithm identifier that differs from the outer one): such a certificate
+   *     cannot be part of a valid path
+   */
+  X509Certificate x509() throws VerificationException {
+    X509Certificate c = x509;
+    if (c == null) {
+      try {
+        c =
+            (X509Certificate)
+                CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der));
+      } catch (CertificateException | RuntimeException e) {
+        throw new VerificationException(
+            Failure.CHAIN_UNTRUSTED,
+            subjectCn + " cannot be validated as an X.509 certificate: " + e.getMessage(),
+            e);
+      }
+      x509 = c;
+    }
+    return c;
+  }
+
+  /**
+   * Throws {@link Failure#UNSUPPORTED} unless this certificate is signed with RSASSA-PSS, SHA-384,
+   * MGF1-SHA-384 and a 48-byte salt, the only scheme AMD signs its certificates with; the path
+   * validator would accept other PSS parameters, AMD's hierarchy never uses them.
+   */
+  void requireAmdScheme() throws VerificationException {
+    if (!pssSha384) {
+      throw new VerificationException(
+          Failure.UNSUPPORTED,
+          subjectCn + " is not signed with RSASSA-PSS SHA-384 (salt 48), as AMD signs");
+    }
   }
 
   /**
@@ -143,7 +188,7 @@ final class AmdCertificate {
           Failure.UNSUPPORTED,
           subjectCn + " is not signed with RSASSA-PSS SHA-384 (salt 48), as AMD signs");
     }
-    if (!Signatures.verify(SignatureScheme.RSA_PSS_SHA384, issuerCert.publicKey, tbs, signature)) {
+    if (!Signatures.isValid(SignatureScheme.RSA_PSS_SHA384, issuerCert.publicKey, tbs, signature)) {
       throw new VerificationException(
           Failure.CHAIN_UNTRUSTED,
           subjectCn
@@ -153,15 +198,6 @@ final class AmdCertificate {
               + issuerCert.subjectCn);
     }
     verifiedIssuer = issuerCert;
-  }
-
-  /** Throws {@link Failure#CERT_EXPIRED} unless {@code at} lies in the validity window. */
-  void requireValidAt(Instant at) throws VerificationException {
-    if (at.isBefore(notBefore) || at.isAfter(notAfter)) {
-      throw new VerificationException(
-          Failure.CERT_EXPIRED,
-          subjectCn + " is valid from " + notBefore + " to " + notAfter + ", not at " + at);
-    }
   }
 
   /** The extension's value (the contents of its OCTET STRING), if present. */

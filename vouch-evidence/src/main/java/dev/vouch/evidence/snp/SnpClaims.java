@@ -9,6 +9,13 @@ package dev.vouch.evidence.snp;
 public final class SnpClaims {
   private SnpClaims() {}
 
+  /**
+   * Whether the certificate path was checked for revocation (boolean): true when the ARK's current
+   * CRL showed the ASK or ASVK unrevoked (AMD publishes no CRL for VCEKs and VLEKs; their
+   * intermediates cannot sign one), false only from a verifier built without revocation.
+   */
+  public static final String REVOCATION_CHECKED = "snp.revocation_checked";
+
   /** Report VERSION (2, 3, 4 or 5). */
   public static final String VERSION = "snp.version";
 

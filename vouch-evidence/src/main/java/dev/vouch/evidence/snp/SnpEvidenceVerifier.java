@@ -9,6 +9,10 @@ import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.Crypto;
 import dev.vouch.core.crypto.SignatureScheme;
 import dev.vouch.core.crypto.Signatures;
+import dev.vouch.core.pki.CertPaths;
+import dev.vouch.core.pki.PathResult;
+import dev.vouch.core.pki.PathSettings;
+import dev.vouch.core.pki.Revocation;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.InitData;
@@ -19,8 +23,10 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Verifies AMD SEV-SNP attestation reports (versions 2 to 5) against AMD's pinned roots.
@@ -35,15 +41,17 @@ import java.util.Set;
  *   <li>a VCEK or VLEK, as KEY_INFO names, is among the evidence's {@code cert_chain} or the
  *       collateral ({@link Failure#COLLATERAL_MISSING}; {@link Failure#KEY_MISMATCH} when only the
  *       other kind is there);
- *   <li>it chains VCEK → ASK → ARK or VLEK → ASVK → ARK with RSASSA-PSS SHA-384 signatures, where
- *       the ARK is the pinned one of the product (named by the report's CPUID from version 3 on;
- *       for version 2 the product whose ASK issued the key), and a supplied ASK or ASVK counts only
- *       when the pinned ARK signed it ({@link Failure#CHAIN_UNTRUSTED});
- *   <li>all three certificates are valid at {@link Expectations#at()} ({@link
- *       Failure#CERT_EXPIRED});
- *   <li>CRLs among the collateral issued by the ARK or the ASK/ASVK are validly signed and current
- *       ({@link Failure#SIGNATURE_INVALID}, {@link Failure#COLLATERAL_EXPIRED}) and list neither
- *       the intermediate nor the key ({@link Failure#CERT_REVOKED});
+ *   <li>the path VCEK → ASK → ARK or VLEK → ASVK → ARK validates with {@link CertPaths}: RSASSA-PSS
+ *       SHA-384 signatures (salt 48, else {@link Failure#UNSUPPORTED}), where the ARK is the pinned
+ *       one of the product (named by the report's CPUID from version 3 on; for version 2 the
+ *       product whose ASK issued the key), and a supplied ASK or ASVK counts only when the pinned
+ *       ARK signed it; key usage and critical extensions ({@link Failure#CHAIN_UNTRUSTED}); all
+ *       three certificates valid at {@link Expectations#at()} ({@link Failure#CERT_EXPIRED}); the
+ *       ARK's CRL among the evidence or collateral, validly signed and current ({@link
+ *       Failure#COLLATERAL_MISSING}, {@link Failure#COLLATERAL_EXPIRED}, {@link
+ *       Failure#SIGNATURE_INVALID}), not listing the ASK or ASVK ({@link Failure#CERT_REVOKED}).
+ *       The CRL is required unless the verifier was built {@link #withoutRevocation()}; {@code
+ *       snp.revocation_checked} says which;
  *   <li>the key's extensions match the report: product name, blSPL/teeSPL/snpSPL/ucodeSPL (and
  *       fmcSPL from Turin on) equal REPORTED_TCB, and a VCEK's hwID equals CHIP_ID unless the chip
  *       ID is masked ({@link Failure#KEY_MISMATCH});
@@ -55,8 +63,9 @@ import java.util.Set;
  *
  * <p>Guest policy (debug, migration agent, SMT), VMPL and TCB levels are reported as {@link
  * SnpClaims} for policies to judge; a debuggable guest verifies. Parsed certificates, CRLs and
- * checked signatures are cached by exact content, so collateral passed with every call costs one
- * ECDSA verification per report. Immutable apart from that cache; thread-safe.
+ * validated paths are cached by exact content (a path while no certificate or CRL window changes),
+ * so collateral passed with every call costs one ECDSA verification per report. Immutable apart
+ * from those caches; thread-safe.
  */
 public final class SnpEvidenceVerifier implements EvidenceVerifier {
   private static final String KDS = "https://kdsintf.amd.com";
@@ -64,7 +73,13 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
 
   private final AmdRoots roots;
   private final Optional<KdsVcekSource> kds;
+  private final Revocation revocation;
   private final SnpCollateral.Cache cache = new SnpCollateral.Cache();
+  private final Map<PathKey, PathResult> paths = new ConcurrentHashMap<>();
+
+  /** Parsed certificates and CRLs are shared through the cache, so identity is content here. */
+  private record PathKey(
+      AmdCertificate vek, AmdCertificate intermediate, AmdCertificate ark, List<AmdCrl> crls) {}
 
   /** A verifier trusting AMD's built-in ARKs for Milan, Genoa and Turin. */
   public SnpEvidenceVerifier() {
@@ -81,8 +96,22 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
    * the evidence nor the collateral holds a VEK (checked like any supplied certificate).
    */
   public SnpEvidenceVerifier(AmdRoots roots, Optional<KdsVcekSource> kds) {
+    this(roots, kds, Revocation.CA_CERTIFICATES);
+  }
+
+  private SnpEvidenceVerifier(AmdRoots roots, Optional<KdsVcekSource> kds, Revocation revocation) {
     this.roots = roots;
     this.kds = kds;
+    this.revocation = revocation;
+  }
+
+  /**
+   * This verifier without the revocation check: the ARK's CRL is then not required, and every
+   * result carries {@code snp.revocation_checked=false}. For offline checks of recorded evidence
+   * whose CRL was not kept (the research vectors ship none); never the production setting.
+   */
+  public SnpEvidenceVerifier withoutRevocation() {
+    return new SnpEvidenceVerifier(roots, kds, Revocation.DISABLED);
   }
 
   @Override
@@ -125,16 +154,15 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     }
     Instant at = expected.at();
     Chain chain = chain(report, kind, collateral, products, at);
-    chain.vek.requireValidAt(at);
-    chain.ark.requireValidAt(at);
-    checkRevocation(chain, collateral, at);
 
     VekExtensions ext = chain.vek.vekExtensions();
     TcbVersion reported = TcbVersion.decode(report.reportedTcb(), chain.product);
     matchExtensions(report, kind, chain, ext, reported);
     requireSignature(report, chain.vek);
     checkReportData(report, expected);
-    return new VerifiedEvidence(Tee.SNP, claims(report, kind, chain.product, ext));
+    Claims.Builder c = claims(report, kind, chain.product, ext);
+    c.put(SnpClaims.REVOCATION_CHECKED, chain.path.revocationChecked());
+    return new VerifiedEvidence(Tee.SNP, c.build());
   }
 
   private SnpCollateral collect(SnpEvidence evidence, Expectations expected)
@@ -174,7 +202,11 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
 
   /** A verified VEK → intermediate → ARK path of one product. */
   private record Chain(
-      SnpProduct product, AmdCertificate vek, AmdCertificate intermediate, AmdCertificate ark) {}
+      SnpProduct product,
+      AmdCertificate vek,
+      AmdCertificate intermediate,
+      AmdCertificate ark,
+      PathResult path) {}
 
   private Chain chain(
       SnpReport report,
@@ -206,6 +238,7 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     }
     AmdCertificate vek = veks.size() == 1 ? veks.get(0) : pick(report, veks);
     VerificationException last = null;
+    VerificationException pathFailure = null;
     for (SnpProduct p : products) {
       Optional<AmdRoots.Anchors> anchors = roots.anchors(p);
       if (anchors.isEmpty()) {
@@ -234,15 +267,20 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
           continue;
         }
         try {
-          inter.requireSignedBy(anchors.get().ark());
-          vek.requireSignedBy(inter);
-          // of several genuine intermediates (a supplied one and the pinned one), use one valid now
-          inter.requireValidAt(at);
-          return new Chain(p, vek, inter, anchors.get().ark());
+          inter.requireAmdScheme();
+          vek.requireAmdScheme();
+          // of several genuine intermediates (a supplied one and the pinned one), use one whose
+          // path validates now
+          PathResult path = validated(vek, inter, anchors.get().ark(), collateral.crls, at);
+          return new Chain(p, vek, inter, anchors.get().ark(), path);
         } catch (VerificationException e) {
-          last = e;
+          pathFailure = pathFailure == null ? e : pathFailure;
         }
       }
+    }
+    // the failure of a real candidate path says more than a name that did not fit another product
+    if (pathFailure != null) {
+      throw pathFailure;
     }
     if (last != null) {
       throw last;
@@ -262,34 +300,48 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     byte[] signed = report.signedBytes();
     byte[] sig = report.signatureDer();
     for (AmdCertificate v : veks) {
-      if (Signatures.verify(SignatureScheme.ECDSA_SHA384, v.publicKey(), signed, sig)) {
+      // trying candidates: the report signature is required for real in requireSignature
+      if (Signatures.isValid(SignatureScheme.ECDSA_SHA384, v.publicKey(), signed, sig)) {
         return v;
       }
     }
     return veks.get(0);
   }
 
-  private static void checkRevocation(Chain chain, SnpCollateral collateral, Instant at)
+  /**
+   * The path validated by {@link CertPaths}; a result is reused for another instant only while no
+   * certificate or CRL window opens or closes ({@link PathResult#holdsAt}).
+   */
+  private PathResult validated(
+      AmdCertificate vek, AmdCertificate inter, AmdCertificate ark, List<AmdCrl> crls, Instant at)
       throws VerificationException {
-    for (AmdCrl crl : collateral.crls) {
-      if (crl.issuer().equals(chain.ark.subject())) {
-        crl.requireUsable(chain.ark, at);
-        requireNotListed(crl, chain.intermediate);
-      } else if (crl.issuer().equals(chain.intermediate.subject())) {
-        crl.requireUsable(chain.intermediate, at);
-        requireNotListed(crl, chain.vek);
+    PathKey k = new PathKey(vek, inter, ark, List.copyOf(crls));
+    PathResult r = paths.get(k);
+    if (r == null || !r.holdsAt(at)) {
+      r =
+          CertPaths.validate(
+              List.of(vek.x509(), inter.x509()),
+              crls.stream().map(AmdCrl::x509).toList(),
+              at,
+              pathSettings(ark));
+      if (paths.size() >= 512) {
+        paths.clear(); // a stream of distinct chains must not grow memory
       }
+      paths.put(k, r);
     }
+    return r;
   }
 
-  private static void requireNotListed(AmdCrl crl, AmdCertificate cert)
-      throws VerificationException {
-    Optional<Instant> when = crl.revocation(cert.serial());
-    if (when.isPresent()) {
-      throw new VerificationException(
-          Failure.CERT_REVOKED,
-          cert.subjectCn() + " (serial " + cert.serial() + ") was revoked at " + when.get());
-    }
+  /**
+   * One path VEK → ASK/ASVK → ARK: the product's pinned ARK is the only anchor; revocation covers
+   * the intermediate through the ARK's CRL (the ASK and ASVK may not sign CRLs: keyUsage
+   * keyCertSign only), unless this verifier was built {@link #withoutRevocation()}. The leaf's
+   * keyUsage is not required, as AMD's VCEKs and VLEKs carry none. No critical extension is allowed
+   * beyond those PKIX processes: AMD's VEK extensions (1.3.6.1.4.1.3704.1.*) are non-critical in
+   * every VCEK and VLEK of the research vectors.
+   */
+  private PathSettings pathSettings(AmdCertificate ark) throws VerificationException {
+    return PathSettings.of(List.of(ark.x509())).withRevocation(revocation);
   }
 
   private static void matchExtensions(
@@ -371,18 +423,16 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
       throw new VerificationException(
           Failure.KEY_MISMATCH, "the " + vek.subjectCn() + " key is not P-384");
     }
-    if (!report.signatureFitsP384()
-        || !Signatures.verify(
-            SignatureScheme.ECDSA_SHA384,
-            vek.publicKey(),
-            report.signedBytes(),
-            report.signatureDer())) {
+    if (!report.signatureFitsP384()) {
       throw new VerificationException(
-          Failure.SIGNATURE_INVALID,
-          "the report's ECDSA P-384 signature does not verify with the "
-              + vek.subjectCn()
-              + " key");
+          Failure.SIGNATURE_INVALID, "the report's signature does not fit P-384");
     }
+    Signatures.requireValid(
+        SignatureScheme.ECDSA_SHA384,
+        vek.publicKey(),
+        report.signedBytes(),
+        report.signatureDer(),
+        "the report signed with the " + vek.subjectCn() + " key");
   }
 
   private static void checkReportData(SnpReport report, Expectations expected)
@@ -461,7 +511,7 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
         " (AMD KDS: %s/vcek/v1/%s/%s?%s)", KDS, p.amdName(), hwid(report, p), kdsQuery(report, p));
   }
 
-  private static Claims claims(
+  private static Claims.Builder claims(
       SnpReport r, SnpReport.SigningKey kind, SnpProduct product, VekExtensions ext) {
     Claims.Builder c = Claims.builder();
     c.put(SnpClaims.VERSION, r.version());
@@ -513,7 +563,7 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
     r.launchMitVector().ifPresent(v -> c.put(SnpClaims.LAUNCH_MIT_VECTOR, hex16(v)));
     r.currentMitVector().ifPresent(v -> c.put(SnpClaims.CURRENT_MIT_VECTOR, hex16(v)));
     ext.cspId().ifPresent(id -> c.put(SnpClaims.VLEK_CSP_ID, id));
-    return c.build();
+    return c;
   }
 
   private static String hex16(long v) {

@@ -67,6 +67,12 @@ public final class TdxClaims {
   /** PCE SVN from the PCK certificate. */
   public static final String PCE_SVN = "tdx.pce_svn";
 
+  /**
+   * Whether the PCK chain was checked against current Intel root and PCK CRLs (boolean): true
+   * whenever collateral was supplied; false only from a verifier built not to require collateral.
+   */
+  public static final String REVOCATION_CHECKED = "tdx.revocation_checked";
+
   /** Intel TCB status (UpToDate, SWHardeningNeeded, ..., OutOfDate); present with collateral. */
   public static final String TCB_STATUS = "tdx.tcb_status";
 

@@ -122,6 +122,7 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
     td.mrServiceTd().ifPresent(s -> c.put(TdxClaims.MR_SERVICETD, Hex.encode(s)));
     c.put(TdxClaims.FMSPC, Hex.encode(v.pck().fmspc()));
     c.put(TdxClaims.PCE_SVN, v.pck().pceSvn());
+    c.put(TdxClaims.REVOCATION_CHECKED, v.revocationChecked());
     if (v.tcb().isPresent()) {
       TcbEvaluation t = v.tcb().get();
       c.put(TdxClaims.TCB_STATUS, t.status().wireName());

@@ -2,23 +2,20 @@ package dev.vouch.evidence.tpm;
 
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
+import dev.vouch.core.pki.CertPaths;
+import dev.vouch.core.pki.PathResult;
+import dev.vouch.core.pki.PathSettings;
+import dev.vouch.core.pki.Revocation;
 import dev.vouch.evidence.Expectations;
-import java.security.GeneralSecurityException;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateExpiredException;
+import java.io.ByteArrayInputStream;
+import java.security.cert.CRL;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Date;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Checks that an AK certificate (such as the one Google's vTPM issues) certifies the AK that signs
@@ -26,33 +23,80 @@ import java.util.Set;
  * a root certificate among the intermediates is not trusted for being there.
  *
  * <p>Checks, in order: every certificate parses ({@link Failure#MALFORMED}); the certified key is
- * the AK ({@link Failure#KEY_MISMATCH}); a chain from the AK certificate through the supplied
- * intermediates to a root exists ({@link Failure#CHAIN_UNTRUSTED}); every certificate of that chain
- * is valid at the given instant ({@link Failure#CERT_EXPIRED}); PKIX path validation (signatures,
- * basic constraints, key usage, name constraints) passes ({@link Failure#CHAIN_UNTRUSTED}).
- * Revocation is not checked here.
+ * the AK ({@link Failure#KEY_MISMATCH}); then the path from the AK certificate through the supplied
+ * intermediates to a root is built and validated by {@link CertPaths}: signatures, basic
+ * constraints, keyCertSign on every CA, a keyUsage on the AK certificate that allows
+ * digitalSignature (an AK signs quotes), no unknown critical extension ({@link
+ * Failure#CHAIN_UNTRUSTED}), every certificate and the root valid at the given instant ({@link
+ * Failure#CERT_EXPIRED}), and current CRLs of every issuer among the caller's CRLs ({@link
+ * Failure#COLLATERAL_MISSING}, {@link Failure#COLLATERAL_EXPIRED}, {@link Failure#CERT_REVOKED}).
+ * Revocation is required unless the verifier was built {@link #withoutRevocation()}; the result
+ * says which.
  *
  * <p>Immutable and thread-safe.
  */
 public final class AkCertificateVerifier {
-  private final Set<X509Certificate> roots;
+  private final PathSettings settings;
 
-  /** A verifier that trusts exactly {@code roots}. */
+  /** A verifier that trusts exactly {@code roots} and requires current CRLs. */
   public AkCertificateVerifier(Collection<X509Certificate> roots) {
+    this(settings(roots, Revocation.REQUIRED));
+  }
+
+  private AkCertificateVerifier(PathSettings settings) {
+    this.settings = settings;
+  }
+
+  private static PathSettings settings(Collection<X509Certificate> roots, Revocation r) {
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("at least one root is needed");
     }
-    this.roots = Set.copyOf(roots);
+    return PathSettings.of(List.copyOf(roots)).withRevocation(r).withLeafSigningData(true);
   }
 
-  /** A verifier trusting the DER or PEM certificates given. */
+  /**
+   * A verifier trusting the DER or PEM certificates given; files that are CRLs are skipped (a
+   * collateral folder holds the roots and their CRLs together).
+   */
   public static AkCertificateVerifier ofEncodedRoots(Collection<byte[]> encodedRoots)
       throws VerificationException {
     List<X509Certificate> certs = new ArrayList<>();
     for (byte[] r : encodedRoots) {
-      certs.add(AkKeys.certificate(r));
+      if (crl(r) == null) {
+        certs.add(AkKeys.certificate(r));
+      }
     }
     return new AkCertificateVerifier(certs);
+  }
+
+  /**
+   * This verifier without the revocation check: no CRL is required, and results say {@code
+   * revocationChecked() == false} (the TPM verifier puts that in {@code
+   * tpm.ak.revocation_checked}). For recorded evidence whose CA's CRL was not kept.
+   */
+  public AkCertificateVerifier withoutRevocation() {
+    return new AkCertificateVerifier(settings.withRevocation(Revocation.DISABLED));
+  }
+
+  /** The CRLs among {@code files} (DER or PEM); other files are ignored. */
+  public static List<X509CRL> crls(Collection<byte[]> files) {
+    List<X509CRL> out = new ArrayList<>();
+    for (byte[] f : files) {
+      X509CRL c = crl(f);
+      if (c != null) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  private static X509CRL crl(byte[] file) {
+    try {
+      CRL c = CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(file));
+      return c instanceof X509CRL x ? x : null;
+    } catch (java.security.GeneralSecurityException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**
@@ -60,12 +104,13 @@ public final class AkCertificateVerifier {
    *
    * @param akCert the AK certificate, DER or PEM
    * @param intermediates intermediate certificates, DER or PEM, in any order
+   * @param crls CRLs to check revocation with (any issuers; the current ones are used)
    * @param ak the AK that signs the quotes
    * @param at the instant at which every certificate must be valid
-   * @return the validated chain, AK certificate first, root last
+   * @return the validated path, AK certificate first, and whether revocation was checked
    */
-  public List<X509Certificate> verify(
-      byte[] akCert, List<byte[]> intermediates, AkKey ak, Instant at)
+  public PathResult verify(
+      byte[] akCert, List<byte[]> intermediates, List<X509CRL> crls, AkKey ak, Instant at)
       throws VerificationException {
     X509Certificate leaf = AkKeys.certificate(akCert);
     List<X509Certificate> pool = new ArrayList<>();
@@ -76,30 +121,21 @@ public final class AkCertificateVerifier {
       throw new VerificationException(
           Failure.KEY_MISMATCH, "the AK certificate certifies a different key than the AK");
     }
-    List<X509Certificate> chain = buildChain(leaf, pool);
-    Date date = Date.from(at);
-    for (X509Certificate c : chain) {
-      try {
-        c.checkValidity(date);
-      } catch (CertificateExpiredException | CertificateNotYetValidException e) {
-        throw new VerificationException(
-            Failure.CERT_EXPIRED,
-            "certificate " + c.getSubjectX500Principal() + " is not valid at " + at,
-            e);
-      }
+    try {
+      return CertPaths.build(leaf, pool, crls, at, settings);
+    } catch (VerificationException e) {
+      throw new VerificationException(e.failure(), "AK certificate path: " + e.getMessage(), e);
     }
-    validate(chain, date);
-    return chain;
   }
 
   /**
    * Verifies the AK certificate and chain a bundle carries against the bundle's AK, at {@code
-   * expected.at()}.
+   * expected.at()}, with the CRLs among {@code expected.collateral()}.
    *
    * @throws VerificationException {@link Failure#COLLATERAL_MISSING} when the bundle has no AK
-   *     certificate, else as {@link #verify(byte[], List, AkKey, Instant)}
+   *     certificate, else as {@link #verify(byte[], List, List, AkKey, Instant)}
    */
-  public List<X509Certificate> verify(TpmEvidenceBundle bundle, Expectations expected)
+  public PathResult verify(TpmEvidenceBundle bundle, Expectations expected)
       throws VerificationException {
     byte[] cert =
         bundle
@@ -108,75 +144,6 @@ public final class AkCertificateVerifier {
                 () ->
                     new VerificationException(
                         Failure.COLLATERAL_MISSING, "the evidence carries no AK certificate"));
-    return verify(cert, bundle.akChain(), bundle.ak(), expected.at());
-  }
-
-  // walks issuer links by name and signature; a root ends the walk
-  private List<X509Certificate> buildChain(X509Certificate leaf, List<X509Certificate> pool)
-      throws VerificationException {
-    List<X509Certificate> chain = new ArrayList<>();
-    Set<X509Certificate> used = new HashSet<>();
-    X509Certificate current = leaf;
-    chain.add(leaf);
-    for (int depth = 0; depth <= pool.size(); depth++) {
-      X509Certificate root = issuerIn(current, roots);
-      if (root != null) {
-        chain.add(root);
-        return chain;
-      }
-      X509Certificate next = issuerIn(current, pool);
-      if (next == null || !used.add(next)) {
-        break;
-      }
-      chain.add(next);
-      current = next;
-    }
-    throw new VerificationException(
-        Failure.CHAIN_UNTRUSTED,
-        "no chain from the AK certificate (issuer "
-            + leaf.getIssuerX500Principal()
-            + ") to a trusted root");
-  }
-
-  private static X509Certificate issuerIn(X509Certificate cert, Collection<X509Certificate> set) {
-    for (X509Certificate candidate : set) {
-      if (candidate.getSubjectX500Principal().equals(cert.getIssuerX500Principal())
-          && signedBy(cert, candidate)) {
-        return candidate;
-      }
-    }
-    return null;
-  }
-
-  private static boolean signedBy(X509Certificate cert, X509Certificate issuer) {
-    try {
-      cert.verify(issuer.getPublicKey());
-      return true;
-    } catch (GeneralSecurityException | RuntimeException e) {
-      return false;
-    }
-  }
-
-  private static void validate(List<X509Certificate> chain, Date date)
-      throws VerificationException {
-    X509Certificate root = chain.get(chain.size() - 1);
-    try {
-      PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-      params.setRevocationEnabled(false);
-      params.setDate(date);
-      CertificateFactory cf = CertificateFactory.getInstance("X.509");
-      CertPathValidator.getInstance("PKIX")
-          .validate(cf.generateCertPath(chain.subList(0, chain.size() - 1)), params);
-    } catch (CertPathValidatorException e) {
-      Failure f =
-          e.getReason() == CertPathValidatorException.BasicReason.EXPIRED
-                  || e.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID
-              ? Failure.CERT_EXPIRED
-              : Failure.CHAIN_UNTRUSTED;
-      throw new VerificationException(f, "AK certificate path: " + e.getMessage(), e);
-    } catch (GeneralSecurityException e) {
-      throw new VerificationException(
-          Failure.CHAIN_UNTRUSTED, "AK certificate path: " + e.getMessage(), e);
-    }
+    return verify(cert, bundle.akChain(), crls(expected.collateral()), bundle.ak(), expected.at());
   }
 }

@@ -36,6 +36,12 @@ public final class TpmClaims {
   /** {@link #AK_TRUST} value for an AK that nothing but the evidence itself names. */
   public static final String AK_TRUST_SUPPLIED = "supplied";
 
+  /**
+   * Whether the AK certificate's path was checked against current CRLs of every issuer (boolean);
+   * false when the AK is not certified or the AK verifier was built without revocation.
+   */
+  public static final String AK_REVOCATION_CHECKED = "tpm.ak.revocation_checked";
+
   /** Hex of the quote's extraData (the verifier's nonce or runtime-data hash). */
   public static final String EXTRA_DATA = "tpm.extra_data";
 

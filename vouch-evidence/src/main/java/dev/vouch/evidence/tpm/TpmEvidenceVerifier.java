@@ -129,8 +129,9 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
     }
     List<VerifiedQuote> quotes = TpmQuoteVerifier.verify(bundle, expected);
     boolean certified = false;
+    boolean revocationChecked = false;
     if (akCertificates.isPresent() && bundle.akCert().isPresent()) {
-      akCertificates.get().verify(bundle, expected);
+      revocationChecked = akCertificates.get().verify(bundle, expected).revocationChecked();
       certified = true;
     }
     String trust =
@@ -154,6 +155,7 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
         Hex.encode(HashAlg.SHA256.digest(bundle.ak().publicKey().getEncoded())));
     claims.put(TpmClaims.AK_CERTIFIED, certified);
     claims.put(TpmClaims.AK_TRUST, trust);
+    claims.put(TpmClaims.AK_REVOCATION_CHECKED, revocationChecked);
     claims.put(TpmClaims.EXTRA_DATA, Hex.encode(first.attest().extraData()));
     claims.put(TpmClaims.CLOCK, first.clockInfo().clock());
     claims.put(TpmClaims.RESET_COUNT, first.clockInfo().resetCount());

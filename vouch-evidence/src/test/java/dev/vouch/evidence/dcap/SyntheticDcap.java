@@ -33,6 +33,7 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -199,6 +200,15 @@ public final class SyntheticDcap {
             subject,
             subjectKey.getPublic());
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+    // the key usages Intel's own certificates carry (root and CAs: keyCertSign and cRLSign; PCK
+    // and TCB signing certificates: digitalSignature and nonRepudiation)
+    b.addExtension(
+        Extension.keyUsage,
+        true,
+        new KeyUsage(
+            ca
+                ? KeyUsage.keyCertSign | KeyUsage.cRLSign
+                : KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
     if (sgxExtension != null) {
       b.addExtension(
           new ASN1ObjectIdentifier(PckExtensions.SGX_EXTENSION_OID),

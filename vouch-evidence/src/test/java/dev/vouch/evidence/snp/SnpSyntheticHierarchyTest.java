@@ -57,7 +57,19 @@ class SnpSyntheticHierarchyTest {
         t.ucode());
   }
 
-  private static Expectations at(Instant at, byte[]... collateral) {
+  /**
+   * The collateral plus the current ARK CRLs of both test hierarchies (a CRL of another product is
+   * ignored), as a server holding AMD's CRLs would pass them.
+   */
+  private static Expectations at(Instant at, byte[]... collateral) throws Exception {
+    List<byte[]> files = new java.util.ArrayList<>(Arrays.asList(collateral));
+    files.add(milan.crl(true, TestAmdPki.NOT_AFTER));
+    files.add(turin.crl(true, TestAmdPki.NOT_AFTER));
+    return new Expectations(Optional.empty(), at, files);
+  }
+
+  /** Exactly this collateral, no CRL added. */
+  private static Expectations exactly(Instant at, byte[]... collateral) {
     return new Expectations(Optional.empty(), at, Arrays.asList(collateral));
   }
 
@@ -176,34 +188,56 @@ class SnpSyntheticHierarchyTest {
   }
 
   @Test
-  void aVcekRevokedByTheAskCrlIsRejected() throws Exception {
+  void theVcekNeedsNoCrlAndAnAskSignedListDoesNotCount() throws Exception {
+    // AMD publishes no VCEK CRL and its ASK may not sign one (keyCertSign only): revocation
+    // covers the ASK through the ARK's CRL, and a list "signed" by the ASK is never consulted
     byte[] vcek = milan.vcek(MILAN_TCB, chipId);
-    byte[] crl = milan.crl(false, TestAmdPki.NOT_AFTER, BigInteger.ZERO);
-    assertThat(failure(milanVerifier, milan.report(milanSpec()), at(TestAmdPki.AT, vcek, crl)))
-        .isEqualTo(Failure.CERT_REVOKED);
+    byte[] askList = milan.crl(false, TestAmdPki.NOT_AFTER, BigInteger.ZERO);
+    byte[] arkList = milan.crl(true, TestAmdPki.NOT_AFTER);
+    Claims c =
+        milanVerifier
+            .verify(milan.report(milanSpec()), exactly(TestAmdPki.AT, vcek, askList, arkList))
+            .claims();
+    assertThat(c.get(SnpClaims.REVOCATION_CHECKED)).isEqualTo(true);
+    assertThat(
+            failure(
+                milanVerifier, milan.report(milanSpec()), exactly(TestAmdPki.AT, vcek, askList)))
+        .isEqualTo(Failure.COLLATERAL_MISSING);
   }
 
   @Test
   void anAskRevokedByTheArkCrlIsRejected() throws Exception {
     byte[] vcek = milan.vcek(MILAN_TCB, chipId);
     byte[] crl = milan.crl(true, TestAmdPki.NOT_AFTER, BigInteger.TWO);
-    assertThat(failure(milanVerifier, milan.report(milanSpec()), at(TestAmdPki.AT, vcek, crl)))
+    assertThat(failure(milanVerifier, milan.report(milanSpec()), exactly(TestAmdPki.AT, vcek, crl)))
         .isEqualTo(Failure.CERT_REVOKED);
+  }
+
+  @Test
+  void withoutTheArkCrlTheReportIsRefusedUnlessRevocationIsTurnedOff() throws Exception {
+    byte[] vcek = milan.vcek(MILAN_TCB, chipId);
+    byte[] report = milan.report(milanSpec());
+    assertThat(failure(milanVerifier, report, exactly(TestAmdPki.AT, vcek)))
+        .isEqualTo(Failure.COLLATERAL_MISSING);
+    Claims c =
+        milanVerifier.withoutRevocation().verify(report, exactly(TestAmdPki.AT, vcek)).claims();
+    assertThat(c.get(SnpClaims.REVOCATION_CHECKED)).isEqualTo(false);
   }
 
   @Test
   void aCurrentCrlThatListsOtherSerialsLetsTheReportVerify() throws Exception {
     byte[] vcek = milan.vcek(MILAN_TCB, chipId);
     byte[] crl = milan.crl(true, TestAmdPki.NOT_AFTER, BigInteger.valueOf(99));
-    assertThat(milanVerifier.verify(milan.report(milanSpec()), at(TestAmdPki.AT, vcek, crl)))
-        .isNotNull();
+    Claims c =
+        milanVerifier.verify(milan.report(milanSpec()), exactly(TestAmdPki.AT, vcek, crl)).claims();
+    assertThat(c.get(SnpClaims.REVOCATION_CHECKED)).isEqualTo(true);
   }
 
   @Test
   void anExpiredCrlIsExpiredCollateral() throws Exception {
     byte[] vcek = milan.vcek(MILAN_TCB, chipId);
     byte[] crl = milan.crl(true, Instant.parse("2024-06-01T00:00:00Z"));
-    assertThat(failure(milanVerifier, milan.report(milanSpec()), at(TestAmdPki.AT, vcek, crl)))
+    assertThat(failure(milanVerifier, milan.report(milanSpec()), exactly(TestAmdPki.AT, vcek, crl)))
         .isEqualTo(Failure.COLLATERAL_EXPIRED);
   }
 
@@ -214,7 +248,7 @@ class SnpSyntheticHierarchyTest {
             failure(
                 milanVerifier,
                 milan.report(milanSpec()),
-                at(TestAmdPki.AT, vcek, milan.forgedArkCrl())))
+                exactly(TestAmdPki.AT, vcek, milan.forgedArkCrl())))
         .isEqualTo(Failure.SIGNATURE_INVALID);
   }
 

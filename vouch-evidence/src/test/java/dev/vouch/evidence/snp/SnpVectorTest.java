@@ -1,10 +1,13 @@
 package dev.vouch.evidence.snp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.core.Claims;
+import dev.vouch.core.Failure;
 import dev.vouch.core.Tee;
+import dev.vouch.core.VerificationException;
 import dev.vouch.core.VerifiedEvidence;
 import java.util.Iterator;
 import java.util.Map;
@@ -28,6 +31,19 @@ class SnpVectorTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
+  void byDefaultASampleWithoutTheArkCrlIsRefused(String name, JsonNode facts) throws Exception {
+    SnpSamples.Sample s = new SnpSamples.Sample(name, SnpSamples.COLLATERAL.get(name));
+    VerificationException e =
+        catchThrowableOfType(
+            VerificationException.class,
+            () -> new SnpEvidenceVerifier().verify(s.evidenceBytes(), s.expectations()));
+    assertThat(e).isNotNull();
+    assertThat(e.failure()).as(e.toString()).isEqualTo(Failure.COLLATERAL_MISSING);
+    assertThat(e.getMessage()).contains("ARK-");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
   void sampleVerifiesWithTheClaimsItsExpectedJsonLists(String name, JsonNode facts)
       throws Exception {
     SnpSamples.Sample s = new SnpSamples.Sample(name, SnpSamples.COLLATERAL.get(name));
@@ -38,6 +54,7 @@ class SnpVectorTest {
 
     assertThat(v.tee()).isEqualTo(Tee.SNP);
     Claims c = v.claims();
+    assertThat(c.get(SnpClaims.REVOCATION_CHECKED)).isEqualTo(false);
     JsonNode r = facts.path("report");
     assertThat(c.get(SnpClaims.VERSION)).isEqualTo(r.path("version").asLong());
     assertThat(c.get(SnpClaims.GUEST_SVN)).isEqualTo(r.path("guest_svn").asLong());

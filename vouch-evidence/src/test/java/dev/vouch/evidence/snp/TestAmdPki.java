@@ -19,7 +19,10 @@ import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERIA5String;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -138,7 +141,10 @@ final class TestAmdPki {
     }
   }
 
-  /** A CRL by the ARK (revoking intermediates) or by the ASK (revoking VEKs). */
+  /**
+   * A CRL by the ARK (revoking intermediates), or one by the ASK, which may not sign CRLs (its
+   * keyUsage is keyCertSign only, as AMD's), so that no validator should use it.
+   */
   byte[] crl(boolean byArk, Instant nextUpdate, BigInteger... revoked) throws Exception {
     String p = product.amdName();
     X500Name issuer = name(byArk ? "ARK-" + p : "SEV-" + p);
@@ -252,6 +258,18 @@ final class TestAmdPki {
             Date.from(notAfter),
             name(subject),
             key);
+    // the extensions AMD's own certificates carry: ARK and ASK/ASVK are CAs (the ARK may sign
+    // CRLs, the ASK and ASVK only certificates); VCEKs and VLEKs carry neither extension
+    boolean ark = subject.startsWith("ARK-");
+    boolean vek = subject.equals("SEV-VCEK") || subject.equals("SEV-VLEK");
+    if (ark) {
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      b.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    } else if (!vek) {
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign));
+    }
     if (extra != null) {
       extra.apply(b);
     }

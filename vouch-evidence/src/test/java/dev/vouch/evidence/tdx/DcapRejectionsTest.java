@@ -68,7 +68,7 @@ class DcapRejectionsTest {
             new TdxEvidenceVerifier()
                 .verify(TdxVectors.bytes(TDX), at(after, "dcap-qvl/tdx_quote_collateral.json")),
         Failure.COLLATERAL_EXPIRED,
-        "PCK CRL");
+        "PCK Platform CA is valid");
   }
 
   @Test
@@ -233,6 +233,29 @@ class DcapRejectionsTest {
     assertThat(v.claims().get(TdxClaims.MR_TD))
         .isEqualTo(TdxVectors.expected(TDX).get("body").get("mr_td").asText());
     assertThat(v.claims().get(TdxClaims.CCEL_VERIFIED)).isEqualTo(false);
+  }
+
+  @Test
+  void saysWhetherThePckChainWasCheckedAgainstIntelsCrls() throws Exception {
+    // with the dcap-qvl collateral (root and PCK CRLs included) revocation is checked
+    VerifiedEvidence checked =
+        new TdxEvidenceVerifier()
+            .verify(TdxVectors.bytes(TDX), at(TDX_AT, "dcap-qvl/tdx_quote_collateral.json"));
+    assertThat(checked.claims().get(TdxClaims.REVOCATION_CHECKED)).isEqualTo(true);
+    // a verifier built not to require collateral goes on without it, and says so
+    DcapQuoteVerifier lenient = new DcapQuoteVerifier(IntelPki.production(), false);
+    VerifiedEvidence unchecked =
+        new TdxEvidenceVerifier(lenient).verify(TdxVectors.bytes(TDX), at(TDX_AT));
+    assertThat(unchecked.claims().get(TdxClaims.REVOCATION_CHECKED)).isEqualTo(false);
+    // collateral without the PCK CRL is refused, not verified without it
+    List<byte[]> withoutPckCrl = new java.util.ArrayList<>(splitBundle());
+    withoutPckCrl.remove(withoutPckCrl.size() - 1);
+    assertRejected(
+        () ->
+            new TdxEvidenceVerifier()
+                .verify(TdxVectors.bytes(TDX), at(TDX_AT).withCollateral(withoutPckCrl)),
+        Failure.COLLATERAL_MISSING,
+        "PCK Platform CA");
   }
 
   @Test

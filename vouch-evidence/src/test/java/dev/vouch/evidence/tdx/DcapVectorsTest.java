@@ -171,7 +171,7 @@ class DcapVectorsTest {
     boolean stalePckCrl = !e.get("pck_crl").get("time_valid").asBoolean();
     if (stalePckCrl) {
       // the assembled collateral's PCK CRL is out of date at the recorded time (see "caveat")
-      assertFailure(quote, x, tdx, Failure.COLLATERAL_EXPIRED, "PCK CRL");
+      assertFailure(quote, x, tdx, Failure.COLLATERAL_EXPIRED, "PCK Platform CA is valid");
       return;
     }
     if (status.equals("NoMatchingTcbLevel")) {
@@ -184,6 +184,8 @@ class DcapVectorsTest {
             : new SgxEvidenceVerifier().verify(quote, x);
     String kind = tdx ? "tdx" : "sgx";
     assertThat(v.claims().get(kind + ".tcb_status")).isEqualTo(status);
+    // the collateral carries Intel's root and PCK CRLs, so the PCK path was checked against them
+    assertThat(v.claims().get(kind + ".revocation_checked")).isEqualTo(true);
     List<String> advisories = new ArrayList<>();
     e.get("advisoryIDs").forEach(n -> advisories.add(n.asText()));
     assertThat(v.claims().get(kind + ".advisory_ids")).isEqualTo(advisories);

@@ -11,16 +11,15 @@ import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.util.Base64;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
+import dev.vouch.core.pki.CertPaths;
+import dev.vouch.core.pki.PathResult;
+import dev.vouch.core.pki.PathSettings;
+import dev.vouch.core.pki.Revocation;
 import java.io.ByteArrayInputStream;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
 import java.security.interfaces.ECPrivateKey;
@@ -28,10 +27,7 @@ import java.security.interfaces.ECPublicKey;
 import java.text.ParseException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Signs trust reports as JWS and verifies them.
@@ -128,7 +124,35 @@ public final class TrustReports {
   }
 
   /**
-   * Verifies a signed report and returns it.
+   * A report whose signature, certificate path and validity window checked out.
+   *
+   * @param report the report
+   * @param revocationChecked true when current CRLs of every issuer on the reporting key's path
+   *     were checked; false from {@link #verifyWithoutRevocation}
+   */
+  public record Verified(TrustReport report, boolean revocationChecked) {}
+
+  /**
+   * Verifies a signed report and returns it; the reporting key's certificate path must be shown
+   * unrevoked by current CRLs of every issuer among {@code crls}.
+   *
+   * @param jws the compact JWS
+   * @param trustedRoots the reporting CA certificates
+   * @param crls the reporting CAs' CRLs
+   * @param at the time to check certificates, CRLs and the report's validity at
+   * @throws VerificationException as {@link #verifyWithoutRevocation}, and COLLATERAL_MISSING,
+   *     COLLATERAL_EXPIRED (a CRL missing or out of date), CERT_REVOKED
+   */
+  public static Verified verify(
+      String jws, List<X509Certificate> trustedRoots, List<X509CRL> crls, Instant at)
+      throws VerificationException {
+    return verify(jws, trustedRoots, crls, at, Revocation.REQUIRED);
+  }
+
+  /**
+   * Verifies a signed report without checking revocation, said explicitly: for reporting CAs that
+   * publish no CRL (a Vouch server's own reporting CA does not). The result says {@code
+   * revocationChecked() == false}.
    *
    * @param jws the compact JWS
    * @param trustedRoots the reporting CA certificates
@@ -140,7 +164,17 @@ public final class TrustReports {
    *     report was changed or signed by another key), TOKEN_EXPIRED ({@code at} is outside the
    *     report's created..expiration window)
    */
-  public static TrustReport verify(String jws, List<X509Certificate> trustedRoots, Instant at)
+  public static Verified verifyWithoutRevocation(
+      String jws, List<X509Certificate> trustedRoots, Instant at) throws VerificationException {
+    return verify(jws, trustedRoots, List.of(), at, Revocation.DISABLED);
+  }
+
+  private static Verified verify(
+      String jws,
+      List<X509Certificate> trustedRoots,
+      List<X509CRL> crls,
+      Instant at,
+      Revocation revocation)
       throws VerificationException {
     JWSObject parsed;
     try {
@@ -172,7 +206,7 @@ public final class TrustReports {
     } catch (CertificateException | RuntimeException e) {
       throw new VerificationException(Failure.MALFORMED, "bad x5c certificate: " + e.getMessage());
     }
-    checkChain(chain, trustedRoots, at);
+    PathResult path = checkChain(chain, trustedRoots, crls, at, revocation);
     X509Certificate leaf = chain.get(0);
     if (!(leaf.getPublicKey() instanceof ECPublicKey key) || !alg.equals(algorithm(key))) {
       throw new VerificationException(
@@ -197,41 +231,30 @@ public final class TrustReports {
               + ", not at "
               + at);
     }
-    return report;
+    return new Verified(report, path.revocationChecked());
   }
 
-  private static void checkChain(
-      List<X509Certificate> chain, List<X509Certificate> roots, Instant at)
+  /**
+   * The reporting key's path, validated by the one path validator of Vouch: signatures, validity,
+   * keyCertSign on CAs, a reporting certificate whose keyUsage allows digitalSignature, no unknown
+   * critical extension, and revocation as the caller chose.
+   */
+  private static PathResult checkChain(
+      List<X509Certificate> chain,
+      List<X509Certificate> roots,
+      List<X509CRL> crls,
+      Instant at,
+      Revocation revocation)
       throws VerificationException {
-    Date when = Date.from(at);
-    for (X509Certificate c : chain) {
-      try {
-        c.checkValidity(when);
-      } catch (CertificateExpiredException | CertificateNotYetValidException e) {
-        throw new VerificationException(
-            Failure.CERT_EXPIRED, c.getSubjectX500Principal() + " is not valid at " + at);
-      }
-    }
     if (roots.isEmpty()) {
       throw new VerificationException(Failure.CHAIN_UNTRUSTED, "no trusted report root configured");
     }
-    Set<TrustAnchor> anchors = new HashSet<>();
-    roots.forEach(r -> anchors.add(new TrustAnchor(r, null)));
-    // a chain that includes the root itself is fine; path validation wants it left out
-    List<X509Certificate> path = new ArrayList<>(chain);
-    while (path.size() > 1 && roots.contains(path.get(path.size() - 1))) {
-      path.remove(path.size() - 1);
-    }
+    PathSettings settings =
+        PathSettings.of(roots).withRevocation(revocation).withLeafSigningData(true);
     try {
-      PKIXParameters params = new PKIXParameters(anchors);
-      params.setRevocationEnabled(false);
-      params.setDate(when);
-      CertPathValidator.getInstance("PKIX")
-          .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
-    } catch (GeneralSecurityException e) {
-      throw new VerificationException(
-          Failure.CHAIN_UNTRUSTED,
-          "the report's chain does not lead to a trusted root: " + e.getMessage());
+      return CertPaths.validate(chain, crls, at, settings);
+    } catch (VerificationException e) {
+      throw new VerificationException(e.failure(), "the report's chain: " + e.getMessage(), e);
     }
   }
 

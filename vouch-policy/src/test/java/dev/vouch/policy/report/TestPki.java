@@ -12,6 +12,7 @@ import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -44,6 +45,11 @@ public final class TestPki {
             new X500Name("CN=" + subject),
             key);
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+    // as the server's reporting identity: CAs sign certificates and CRLs, the leaf signs reports
+    b.addExtension(
+        Extension.keyUsage,
+        true,
+        new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
     String alg = issuerKey.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
     return new JcaX509CertificateConverter()
         .getCertificate(b.build(new JcaContentSignerBuilder(alg).build(issuerKey)));

@@ -34,7 +34,7 @@ class TrustReportsTest {
   void aSignedReportVerifiesAndReadsBackUnchanged(String curve) throws Exception {
     ReportFixture fx = new ReportFixture(curve);
     String jws = TrustReports.sign(fx.report, fx.key.getPrivate(), fx.chain());
-    TrustReport back = TrustReports.verify(jws, List.of(fx.root), AT);
+    TrustReport back = TrustReports.verifyWithoutRevocation(jws, List.of(fx.root), AT).report();
     assertThat(back).isEqualTo(fx.report);
     assertThat(back.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
     assertThat(back.parts().get(FlavorPart.PLATFORM).rules().get(0).faults().get(0).name())
@@ -99,7 +99,9 @@ class TrustReportsTest {
                 .encodeToString(forged.getBytes(java.nio.charset.StandardCharsets.UTF_8))
             + "."
             + p[2];
-    expect(() -> TrustReports.verify(tampered, List.of(fx.root), AT), Failure.SIGNATURE_INVALID);
+    expect(
+        () -> TrustReports.verifyWithoutRevocation(tampered, List.of(fx.root), AT).report(),
+        Failure.SIGNATURE_INVALID);
   }
 
   @Test
@@ -107,24 +109,33 @@ class TrustReportsTest {
     ReportFixture fx = new ReportFixture("secp256r1");
     ReportFixture other = new ReportFixture("secp256r1");
     String jws = TrustReports.sign(fx.report, fx.key.getPrivate(), fx.chain());
-    expect(() -> TrustReports.verify(jws, List.of(other.root), AT), Failure.CHAIN_UNTRUSTED);
-    expect(() -> TrustReports.verify(jws, List.of(), AT), Failure.CHAIN_UNTRUSTED);
+    expect(
+        () -> TrustReports.verifyWithoutRevocation(jws, List.of(other.root), AT).report(),
+        Failure.CHAIN_UNTRUSTED);
+    expect(
+        () -> TrustReports.verifyWithoutRevocation(jws, List.of(), AT).report(),
+        Failure.CHAIN_UNTRUSTED);
     expect(
         () ->
-            TrustReports.verify(
-                jws, List.of(fx.root), ReportFixture.CREATED.plus(Duration.ofDays(2))),
+            TrustReports.verifyWithoutRevocation(
+                    jws, List.of(fx.root), ReportFixture.CREATED.plus(Duration.ofDays(2)))
+                .report(),
         Failure.TOKEN_EXPIRED);
     expect(
         () ->
-            TrustReports.verify(
-                jws, List.of(fx.root), ReportFixture.CREATED.minus(Duration.ofHours(1))),
+            TrustReports.verifyWithoutRevocation(
+                    jws, List.of(fx.root), ReportFixture.CREATED.minus(Duration.ofHours(1)))
+                .report(),
         Failure.TOKEN_EXPIRED);
     expect(
         () ->
-            TrustReports.verify(
-                jws, List.of(fx.root), ReportFixture.CREATED.plus(Duration.ofDays(400))),
+            TrustReports.verifyWithoutRevocation(
+                    jws, List.of(fx.root), ReportFixture.CREATED.plus(Duration.ofDays(400)))
+                .report(),
         Failure.CERT_EXPIRED);
-    expect(() -> TrustReports.verify("not.a.jws", List.of(fx.root), AT), Failure.MALFORMED);
+    expect(
+        () -> TrustReports.verifyWithoutRevocation("not.a.jws", List.of(fx.root), AT).report(),
+        Failure.MALFORMED);
     // a report signed by a key other than the leaf certificate's is refused at signing
     expect(
         () -> TrustReports.sign(fx.report, other.key.getPrivate(), fx.chain()),
@@ -136,13 +147,19 @@ class TrustReportsTest {
             .withoutPadding()
             .encodeToString("{\"alg\":\"ES256\",\"typ\":\"vouch-trust-report+jws\"}".getBytes());
     expect(
-        () -> TrustReports.verify(header + "." + p[1] + "." + p[2], List.of(fx.root), AT),
+        () ->
+            TrustReports.verifyWithoutRevocation(
+                    header + "." + p[1] + "." + p[2], List.of(fx.root), AT)
+                .report(),
         Failure.CHAIN_UNTRUSTED);
     // a JWS of another type from the same key is not a report
     String untyped =
         Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"ES256\"}".getBytes());
     expect(
-        () -> TrustReports.verify(untyped + "." + p[1] + "." + p[2], List.of(fx.root), AT),
+        () ->
+            TrustReports.verifyWithoutRevocation(
+                    untyped + "." + p[1] + "." + p[2], List.of(fx.root), AT)
+                .report(),
         Failure.MALFORMED);
   }
 
@@ -227,6 +244,53 @@ class TrustReportsTest {
     try (InputStream in = TrustReportsTest.class.getResourceAsStream("/vectors/" + path)) {
       return in.readAllBytes();
     }
+  }
+
+  private static java.security.cert.X509CRL rootCrl(
+      ReportFixture fx, Instant from, Instant to, X509Certificate... revoked) throws Exception {
+    var b =
+        new org.bouncycastle.cert.X509v2CRLBuilder(
+            new org.bouncycastle.asn1.x500.X500Name("CN=Vouch Report CA"),
+            java.util.Date.from(from));
+    b.setNextUpdate(java.util.Date.from(to));
+    for (X509Certificate r : revoked) {
+      b.addCRLEntry(
+          r.getSerialNumber(),
+          java.util.Date.from(from),
+          org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+    }
+    return new org.bouncycastle.cert.jcajce.JcaX509CRLConverter()
+        .getCRL(
+            b.build(
+                new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                    .build(fx.rootKey.getPrivate())));
+  }
+
+  @Test
+  void checksTheReportingKeyAgainstTheCasCrlUnlessToldNotTo() throws Exception {
+    ReportFixture fx = new ReportFixture("secp256r1");
+    String jws = TrustReports.sign(fx.report, fx.key.getPrivate(), fx.chain());
+    Instant from = AT.minus(Duration.ofHours(2));
+    Instant to = AT.plus(Duration.ofHours(2));
+
+    TrustReports.Verified checked =
+        TrustReports.verify(jws, List.of(fx.root), List.of(rootCrl(fx, from, to)), AT);
+    assertThat(checked.revocationChecked()).isTrue();
+    assertThat(TrustReports.verifyWithoutRevocation(jws, List.of(fx.root), AT).revocationChecked())
+        .isFalse();
+
+    expect(
+        () ->
+            TrustReports.verify(jws, List.of(fx.root), List.of(rootCrl(fx, from, to, fx.leaf)), AT),
+        Failure.CERT_REVOKED);
+    expect(
+        () -> TrustReports.verify(jws, List.of(fx.root), List.of(), AT),
+        Failure.COLLATERAL_MISSING);
+    expect(
+        () ->
+            TrustReports.verify(
+                jws, List.of(fx.root), List.of(rootCrl(fx, from, AT.minusSeconds(1))), AT),
+        Failure.COLLATERAL_EXPIRED);
   }
 
   private static void expect(org.assertj.core.api.ThrowableAssert.ThrowingCallable c, Failure f) {

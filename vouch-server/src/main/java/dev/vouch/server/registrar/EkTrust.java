@@ -1,60 +1,72 @@
 package dev.vouch.server.registrar;
 
-import java.security.GeneralSecurityException;
-import java.security.InvalidAlgorithmParameterException;
-import java.security.cert.CertPath;
-import java.security.cert.CertPathBuilder;
-import java.security.cert.CertPathBuilderException;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertStore;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.CollectionCertStoreParameters;
-import java.security.cert.PKIXBuilderParameters;
-import java.security.cert.PKIXCertPathBuilderResult;
-import java.security.cert.TrustAnchor;
-import java.security.cert.X509CertSelector;
+import dev.vouch.core.VerificationException;
+import dev.vouch.core.pki.CertPaths;
+import dev.vouch.core.pki.PathResult;
+import dev.vouch.core.pki.PathSettings;
+import dev.vouch.core.pki.Revocation;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.Date;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The TPM manufacturer roots (and intermediate CAs) the registrar accepts EK certificates from, and
- * the PKIX check of one EK certificate against them.
+ * the check of one EK certificate against them by the one path validator of Vouch ({@link
+ * CertPaths}): path building through the configured intermediates, signatures, validity at the
+ * given instant (of the root too), basic constraints and path length, keyCertSign on every CA, no
+ * unknown critical extension, and revocation by offline CRLs of every issuer. EK certificates carry
+ * the TCG EK extended key usage and often an empty subject with a critical subjectAltName, which
+ * PKIX processes; the EK itself is a decryption key, so its keyUsage is not required to allow
+ * signing.
  *
- * <p>The path is built and validated by the JDK's PKIX implementation: signatures, validity at the
- * given instant, CA basic constraints and path length, name chaining. Revocation is not checked
- * (TPM vendors publish CRLs inconsistently; CRL support arrives with the collateral store). EK
- * certificates carry the TCG EK extended key usage and often an empty subject with a critical
- * subjectAltName, which PKIX accepts.
+ * <p>Revocation is required unless the trust was built {@link #withoutRevocation} (for CAs that
+ * cannot sign CRLs, such as swtpm's local CA); {@link #validate} says which applied.
  */
 public final class EkTrust {
-  private final Set<TrustAnchor> roots;
+  private final PathSettings settings;
   private final List<X509Certificate> intermediates;
+  private final List<X509CRL> crls;
 
   /**
+   * A trust that requires current CRLs of every issuer on an EK certificate's path.
+   *
    * @param roots trusted manufacturer roots; only these end a path
    * @param intermediates CA certificates a path may pass through (never trusted on their own)
+   * @param crls the CRLs of the roots and intermediates
    */
-  public EkTrust(List<X509Certificate> roots, List<X509Certificate> intermediates) {
+  public EkTrust(
+      List<X509Certificate> roots, List<X509Certificate> intermediates, List<X509CRL> crls) {
+    this(roots, intermediates, crls, Revocation.REQUIRED);
+  }
+
+  private EkTrust(
+      List<X509Certificate> roots,
+      List<X509Certificate> intermediates,
+      List<X509CRL> crls,
+      Revocation revocation) {
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("no TPM manufacturer root configured");
     }
-    Set<TrustAnchor> anchors = new HashSet<>();
-    for (X509Certificate r : roots) {
-      anchors.add(new TrustAnchor(r, null));
-    }
-    this.roots = Set.copyOf(anchors);
+    this.settings = PathSettings.of(roots).withRevocation(revocation);
     this.intermediates = List.copyOf(intermediates);
+    this.crls = List.copyOf(crls);
   }
 
   private EkTrust() {
-    this.roots = Set.of();
+    this.settings = null;
     this.intermediates = List.of();
+    this.crls = List.of();
+  }
+
+  /**
+   * A trust that checks no revocation, said explicitly: for CAs that publish no CRL or cannot sign
+   * one (swtpm's local CA has keyCertSign only). {@link #validate} then reports {@code
+   * revocationChecked() == false}.
+   */
+  public static EkTrust withoutRevocation(
+      List<X509Certificate> roots, List<X509Certificate> intermediates) {
+    return new EkTrust(roots, intermediates, List.of(), Revocation.DISABLED);
   }
 
   /**
@@ -68,113 +80,42 @@ public final class EkTrust {
 
   /** True when no root is configured (see {@link #none()}). */
   public boolean isEmpty() {
-    return roots.isEmpty();
+    return settings == null;
   }
 
   /**
    * Validates {@code ekCertificate} at {@code at}.
    *
+   * @return the validated path and whether revocation was checked
    * @throws EnrollmentException EK_CERT_EXPIRED when a certificate on the path is outside its
-   *     validity, EK_CHAIN_UNTRUSTED when no path leads to a configured root,
-   *     EK_ROOTS_NOT_CONFIGURED when there are no roots at all
+   *     validity, EK_CERT_REVOKED when a CRL lists one, EK_REVOCATION_UNKNOWN when a required CRL
+   *     is missing, out of date or not signed by its issuer, EK_CHAIN_UNTRUSTED when no valid path
+   *     leads to a configured root, EK_ROOTS_NOT_CONFIGURED when there are no roots at all
    */
-  public void validate(X509Certificate ekCertificate, Instant at) throws EnrollmentException {
-    if (roots.isEmpty()) {
+  public PathResult validate(X509Certificate ekCertificate, Instant at) throws EnrollmentException {
+    if (settings == null) {
       throw new EnrollmentException(
           EnrollmentError.EK_ROOTS_NOT_CONFIGURED,
           "the registrar has no TPM manufacturer roots configured (registrar.ek_roots)");
     }
     try {
-      ekCertificate.checkValidity(Date.from(at));
-    } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+      return CertPaths.build(ekCertificate, intermediates, crls, at, settings);
+    } catch (VerificationException e) {
+      EnrollmentError error =
+          switch (e.failure()) {
+            case CERT_EXPIRED -> EnrollmentError.EK_CERT_EXPIRED;
+            case CERT_REVOKED -> EnrollmentError.EK_CERT_REVOKED;
+            case COLLATERAL_MISSING, COLLATERAL_EXPIRED, SIGNATURE_INVALID ->
+                EnrollmentError.EK_REVOCATION_UNKNOWN;
+            default -> EnrollmentError.EK_CHAIN_UNTRUSTED;
+          };
       throw new EnrollmentException(
-          EnrollmentError.EK_CERT_EXPIRED, "EK certificate is not valid at " + at, e);
-    }
-    try {
-      X509CertSelector target = new X509CertSelector();
-      target.setCertificate(ekCertificate);
-      PKIXBuilderParameters params = new PKIXBuilderParameters(roots, target);
-      params.setRevocationEnabled(false);
-      params.setDate(Date.from(at));
-      List<X509Certificate> pool = new java.util.ArrayList<>(intermediates);
-      pool.add(ekCertificate);
-      params.addCertStore(
-          CertStore.getInstance("Collection", new CollectionCertStoreParameters(pool)));
-      PKIXCertPathBuilderResult built =
-          (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
-      // build() validates too; validating the built path again keeps the check explicit
-      CertPath path = built.getCertPath();
-      CertPathValidator.getInstance("PKIX").validate(path, params);
-    } catch (CertPathBuilderException | CertPathValidatorException e) {
-      if (hasCause(e, CertificateExpiredException.class)
-          || hasCause(e, CertificateNotYetValidException.class)
-          || issuerOutsideValidity(ekCertificate, at)) {
-        throw new EnrollmentException(
-            EnrollmentError.EK_CERT_EXPIRED,
-            "a CA certificate above the EK certificate is not valid at " + at,
-            e);
-      }
-      throw new EnrollmentException(
-          EnrollmentError.EK_CHAIN_UNTRUSTED,
+          error,
           "EK certificate issued by "
               + ekCertificate.getIssuerX500Principal().getName()
-              + " does not chain to a configured TPM manufacturer root",
+              + ": "
+              + e.getMessage(),
           e);
-    } catch (InvalidAlgorithmParameterException e) {
-      throw new IllegalStateException("PKIX parameters", e);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK lacks PKIX", e);
     }
-  }
-
-  /**
-   * Diagnosis after a failed build (the JDK's builder only says it found no path): walks up from
-   * the EK certificate through configured certificates that signed the one below, and reports
-   * whether one of them is outside its validity at {@code at}.
-   */
-  private boolean issuerOutsideValidity(X509Certificate ek, Instant at) {
-    List<X509Certificate> known = new java.util.ArrayList<>(intermediates);
-    for (TrustAnchor a : roots) {
-      known.add(a.getTrustedCert());
-    }
-    X509Certificate current = ek;
-    for (int depth = 0; depth < 8; depth++) {
-      X509Certificate issuer = null;
-      for (X509Certificate c : known) {
-        if (c.getSubjectX500Principal().equals(current.getIssuerX500Principal())
-            && signed(c, current)) {
-          issuer = c;
-          break;
-        }
-      }
-      if (issuer == null || issuer.equals(current)) {
-        return false;
-      }
-      try {
-        issuer.checkValidity(Date.from(at));
-      } catch (CertificateExpiredException | CertificateNotYetValidException e) {
-        return true;
-      }
-      current = issuer;
-    }
-    return false;
-  }
-
-  private static boolean signed(X509Certificate issuer, X509Certificate subject) {
-    try {
-      subject.verify(issuer.getPublicKey());
-      return true;
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
-  }
-
-  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

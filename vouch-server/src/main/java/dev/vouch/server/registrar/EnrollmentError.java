@@ -39,7 +39,14 @@ public enum EnrollmentError {
   /** The host id is enrolled with another TPM (another EK certificate). */
   HOST_BOUND_TO_OTHER_TPM(Failure.KEY_MISMATCH),
   /** The host is not enrolled. */
-  HOST_NOT_ENROLLED(null);
+  HOST_NOT_ENROLLED(null),
+  /** A CRL of the EK certificate's path lists the EK certificate or a CA above it. */
+  EK_CERT_REVOKED(Failure.CERT_REVOKED),
+  /**
+   * Revocation is required but a CRL of the EK certificate's path is missing, out of date or not
+   * signed by its issuer.
+   */
+  EK_REVOCATION_UNKNOWN(Failure.COLLATERAL_MISSING);
 
   private final Failure failure;
 

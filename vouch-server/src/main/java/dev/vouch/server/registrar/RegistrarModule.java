@@ -50,7 +50,10 @@ public record RegistrarModule(Registrar registrar, JdbcEnrollmentStore store, Ro
           "registrar.ek_roots is empty: every enrollment is refused (ek-roots-not-configured)");
       trust = EkTrust.none();
     } else {
-      trust = new EkTrust(roots, intermediates);
+      // no registrar setting for EK CRLs exists yet: revocation is off, and said so, rather than
+      // skipped silently (add registrar.ek_crls and use new EkTrust(roots, intermediates, crls))
+      LOG.warn("EK certificate revocation is not checked: the registrar has no EK CRLs configured");
+      trust = EkTrust.withoutRevocation(roots, intermediates);
     }
     JdbcEnrollmentStore store = new JdbcEnrollmentStore(s.database(), s.sealer());
     Registrar registrar =

@@ -206,6 +206,8 @@ public final class RegistrarRoutes {
           case EK_ROOTS_NOT_CONFIGURED,
               EK_CHAIN_UNTRUSTED,
               EK_CERT_EXPIRED,
+              EK_CERT_REVOKED,
+              EK_REVOCATION_UNKNOWN,
               EK_KEY_MISMATCH,
               EK_UNSUPPORTED,
               AK_NOT_RESTRICTED_SIGNING,

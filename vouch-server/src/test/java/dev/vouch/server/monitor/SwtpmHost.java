@@ -256,7 +256,8 @@ public final class SwtpmHost implements AutoCloseable {
             (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
       }
     }
-    return new EkTrust(List.of(certs.get(0)), List.of(certs.get(1)));
+    // swtpm's local CA cannot sign CRLs (keyCertSign only)
+    return EkTrust.withoutRevocation(List.of(certs.get(0)), List.of(certs.get(1)));
   }
 
   /** A registrar client that calls {@code r} in this process (no HTTP). */

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vouch.core.pki.PathResult;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -15,9 +17,12 @@ import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -52,7 +57,8 @@ class EkTrustTest {
             subjectKeys.getPublic());
     if (ca) {
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign));
+      b.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     } else {
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyEncipherment));
     }
@@ -75,7 +81,7 @@ class EkTrustTest {
     Ca root = ca("Vendor Root", null, YEAR_AGO, IN_A_YEAR);
     Ca issuing = ca("Vendor EK CA", root, YEAR_AGO, IN_A_YEAR);
     X509Certificate ek = cert("ek", keys(), issuing, false, YEAR_AGO, IN_A_YEAR);
-    EkTrust trust = new EkTrust(List.of(root.cert()), List.of(issuing.cert()));
+    EkTrust trust = EkTrust.withoutRevocation(List.of(root.cert()), List.of(issuing.cert()));
     assertThatCode(() -> trust.validate(ek, NOW)).doesNotThrowAnyException();
   }
 
@@ -85,7 +91,9 @@ class EkTrustTest {
     Ca issuing = ca("Vendor EK CA", root, YEAR_AGO, IN_A_YEAR);
     X509Certificate ek = cert("ek", keys(), issuing, false, YEAR_AGO, IN_A_YEAR);
     assertError(
-        new EkTrust(List.of(root.cert()), List.of()), ek, EnrollmentError.EK_CHAIN_UNTRUSTED);
+        EkTrust.withoutRevocation(List.of(root.cert()), List.of()),
+        ek,
+        EnrollmentError.EK_CHAIN_UNTRUSTED);
   }
 
   @Test
@@ -94,7 +102,7 @@ class EkTrustTest {
     Ca other = ca("Other Root", null, YEAR_AGO, IN_A_YEAR);
     X509Certificate ek = cert("ek", keys(), other, false, YEAR_AGO, IN_A_YEAR);
     assertError(
-        new EkTrust(List.of(root.cert()), List.of(other.cert())),
+        EkTrust.withoutRevocation(List.of(root.cert()), List.of(other.cert())),
         ek,
         EnrollmentError.EK_CHAIN_UNTRUSTED);
   }
@@ -106,7 +114,7 @@ class EkTrustTest {
     X509Certificate ek = cert("ek", keys(), issuing, false, YEAR_AGO, IN_A_YEAR);
     Ca unrelated = ca("Unrelated Root", null, YEAR_AGO, IN_A_YEAR);
     assertError(
-        new EkTrust(List.of(unrelated.cert()), List.of(issuing.cert())),
+        EkTrust.withoutRevocation(List.of(unrelated.cert()), List.of(issuing.cert())),
         ek,
         EnrollmentError.EK_CHAIN_UNTRUSTED);
   }
@@ -115,21 +123,84 @@ class EkTrustTest {
   void expiredEkCertificateOrIssuerIsReportedAsExpired() throws Exception {
     Ca root = ca("Vendor Root", null, YEAR_AGO, IN_A_YEAR);
     X509Certificate oldEk = cert("ek", keys(), root, false, YEAR_AGO, NOW.minusSeconds(1));
-    EkTrust trust = new EkTrust(List.of(root.cert()), List.of());
+    EkTrust trust = EkTrust.withoutRevocation(List.of(root.cert()), List.of());
     assertError(trust, oldEk, EnrollmentError.EK_CERT_EXPIRED);
 
     Ca expiredIssuer = ca("Old EK CA", root, YEAR_AGO, NOW.minusSeconds(1));
     X509Certificate ek = cert("ek", keys(), expiredIssuer, false, YEAR_AGO, IN_A_YEAR);
     assertError(
-        new EkTrust(List.of(root.cert()), List.of(expiredIssuer.cert())),
+        EkTrust.withoutRevocation(List.of(root.cert()), List.of(expiredIssuer.cert())),
         ek,
         EnrollmentError.EK_CERT_EXPIRED);
   }
 
   @Test
   void noRootIsAConfigurationError() {
-    assertThatThrownBy(() -> new EkTrust(List.of(), List.of()))
+    assertThatThrownBy(() -> EkTrust.withoutRevocation(List.of(), List.of()))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static X509CRL crl(Ca issuer, Instant from, Instant to, X509Certificate... revoked)
+      throws Exception {
+    X509v2CRLBuilder b =
+        new X509v2CRLBuilder(
+            new X500Name(issuer.cert().getSubjectX500Principal().getName()), Date.from(from));
+    b.setNextUpdate(Date.from(to));
+    for (X509Certificate r : revoked) {
+      b.addCRLEntry(r.getSerialNumber(), Date.from(from), CRLReason.keyCompromise);
+    }
+    return new JcaX509CRLConverter()
+        .getCRL(
+            b.build(
+                new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.keys().getPrivate())));
+  }
+
+  @Test
+  void revocationIsRequiredByDefaultAndARevokedEkIsRefused() throws Exception {
+    Ca root = ca("Vendor Root", null, YEAR_AGO, IN_A_YEAR);
+    Ca issuing = ca("Vendor EK CA", root, YEAR_AGO, IN_A_YEAR);
+    X509Certificate ek = cert("ek", keys(), issuing, false, YEAR_AGO, IN_A_YEAR);
+    Instant from = NOW.minus(Duration.ofDays(1));
+    Instant to = NOW.plus(Duration.ofDays(1));
+    List<X509CRL> current = List.of(crl(root, from, to), crl(issuing, from, to));
+    PathResult ok =
+        new EkTrust(List.of(root.cert()), List.of(issuing.cert()), current).validate(ek, NOW);
+    assertThat(ok.revocationChecked()).isTrue();
+
+    assertError(
+        new EkTrust(List.of(root.cert()), List.of(issuing.cert()), List.of()),
+        ek,
+        EnrollmentError.EK_REVOCATION_UNKNOWN);
+    assertError(
+        new EkTrust(
+            List.of(root.cert()),
+            List.of(issuing.cert()),
+            List.of(crl(root, from, to), crl(issuing, from, to, ek))),
+        ek,
+        EnrollmentError.EK_CERT_REVOKED);
+    assertError(
+        new EkTrust(
+            List.of(root.cert()),
+            List.of(issuing.cert()),
+            List.of(crl(root, from, to), crl(issuing, YEAR_AGO, NOW.minusSeconds(60)))),
+        ek,
+        EnrollmentError.EK_REVOCATION_UNKNOWN);
+    PathResult off =
+        EkTrust.withoutRevocation(List.of(root.cert()), List.of(issuing.cert())).validate(ek, NOW);
+    assertThat(off.revocationChecked()).isFalse();
+  }
+
+  @Test
+  void aCaWithoutKeyCertSignCannotIssueEkCertificates() throws Exception {
+    Ca root = ca("Vendor Root", null, YEAR_AGO, IN_A_YEAR);
+    KeyPair k = keys();
+    // a "CA" whose keyUsage only allows encipherment, like an EK
+    X509Certificate fake = cert("Vendor EK CA", k, root, false, YEAR_AGO, IN_A_YEAR);
+    X509Certificate ek = cert("ek", keys(), new Ca(k, fake), false, YEAR_AGO, IN_A_YEAR);
+    assertError(
+        EkTrust.withoutRevocation(List.of(root.cert()), List.of(fake)),
+        ek,
+        EnrollmentError.EK_CHAIN_UNTRUSTED);
   }
 
   private static void assertError(EkTrust trust, X509Certificate ek, EnrollmentError error) {

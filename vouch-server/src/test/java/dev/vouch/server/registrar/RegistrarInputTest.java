@@ -40,7 +40,7 @@ class RegistrarInputTest {
                         k.getPublic())
                     .build(new JcaContentSignerBuilder("SHA256withECDSA").build(k.getPrivate())));
     return new Registrar(
-        new EkTrust(List.of(root), List.of()),
+        EkTrust.withoutRevocation(List.of(root), List.of()),
         new InMemoryEnrollmentStore(),
         Clock.systemUTC(),
         Duration.ofSeconds(60),
@@ -83,7 +83,7 @@ class RegistrarInputTest {
   }
 
   private static EkTrust anyTrust() throws Exception {
-    return new EkTrust(List.of(selfSigned()), List.of());
+    return EkTrust.withoutRevocation(List.of(selfSigned()), List.of());
   }
 
   private static X509Certificate selfSigned() throws Exception {
