@@ -7,16 +7,13 @@ import java.security.InvalidAlgorithmParameterException;
 import java.security.PublicKey;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXCertPathChecker;
 import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
-import java.security.cert.PKIXRevocationChecker;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -25,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Date;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -33,8 +29,10 @@ import java.util.Set;
 /**
  * The one certificate-path validator of Vouch: the JDK's PKIX {@link CertPathValidator} with
  * explicit trust anchors, a fixed validation time, key usage checked, unknown critical extensions
- * refused, and revocation checked against offline CRLs only (a {@link PKIXRevocationChecker} with
- * {@code PREFER_CRLS} and {@code NO_FALLBACK}, fed only the caller's CRLs; nothing is fetched).
+ * refused, and revocation checked against the caller's offline CRLs only (each certificate needs a
+ * current CRL signed by its issuer, whose key usage allows cRLSign, that does not list it). Nothing
+ * is fetched: the JDK's own revocation checker is not used, since it follows CRL distribution
+ * points over the network when the given CRLs do not answer.
  *
  * <p>On top of what PKIX checks (signatures, name chaining, validity, basic constraints and path
  * length, name constraints, keyCertSign when a CA carries keyUsage), every CA certificate below the
@@ -258,19 +256,14 @@ public final class CertPaths {
       // the revocation checker is added explicitly below, never the JDK's default one
       params.setRevocationEnabled(false);
       params.addCertPathChecker(new UsageAndExtensions(leaf, settings));
-      if (revocation) {
-        PKIXRevocationChecker rc = (PKIXRevocationChecker) cpv.getRevocationChecker();
-        rc.setOptions(
-            EnumSet.of(
-                PKIXRevocationChecker.Option.PREFER_CRLS,
-                PKIXRevocationChecker.Option.NO_FALLBACK));
-        params.addCertPathChecker(rc);
-        params.addCertStore(
-            CertStore.getInstance("Collection", new CollectionCertStoreParameters(crls)));
-      }
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
-      PKIXCertPathValidatorResult r =
-          (PKIXCertPathValidatorResult) cpv.validate(cf.generateCertPath(path), params);
+      java.security.cert.CertPath certPath = cf.generateCertPath(path);
+      PKIXCertPathValidatorResult r = (PKIXCertPathValidatorResult) cpv.validate(certPath, params);
+      if (revocation) {
+        // our own offline check, not the JDK's revocation checker: that one fetches CRLs from the
+        // certificates' distribution points over the network when the given ones do not answer
+        offlineRevocation(certPath, path, crls, r.getTrustAnchor().getTrustedCert());
+      }
       return r.getTrustAnchor().getTrustedCert();
     } catch (InvalidAlgorithmParameterException | CertificateException e) {
       throw new CertPathValidatorException("path cannot be validated: " + e.getMessage(), e);
@@ -278,6 +271,49 @@ public final class CertPaths {
       throw e;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK lacks PKIX", e);
+    }
+  }
+
+  /**
+   * Every certificate of the (already validated) path must be covered by a CRL of its issuer that
+   * the issuer signed, that is current at the validation time (the caller passes only current
+   * ones), and that does not list it. Indirect and delta CRLs are not used.
+   */
+  private static void offlineRevocation(
+      java.security.cert.CertPath certPath,
+      List<X509Certificate> path,
+      List<X509CRL> crls,
+      X509Certificate anchor)
+      throws CertPathValidatorException {
+    for (int i = 0; i < path.size(); i++) {
+      X509Certificate c = path.get(i);
+      X509Certificate issuer = i + 1 < path.size() ? path.get(i + 1) : anchor;
+      boolean[] usage = issuer.getKeyUsage();
+      boolean mayIssueCrls = usage == null || (usage.length > 6 && usage[6]);
+      X509CRL covering = null;
+      for (X509CRL crl : crls) {
+        if (mayIssueCrls
+            && crl.getIssuerX500Principal().equals(c.getIssuerX500Principal())
+            && signedBy(crl, issuer.getPublicKey())) {
+          covering = crl;
+          if (crl.isRevoked(c)) {
+            throw new CertPathValidatorException(
+                "revoked by the CRL of " + crl.getIssuerX500Principal().getName(),
+                null,
+                certPath,
+                i,
+                CertPathValidatorException.BasicReason.REVOKED);
+          }
+        }
+      }
+      if (covering == null) {
+        throw new CertPathValidatorException(
+            "no current CRL of its issuer, signed by the issuer",
+            null,
+            certPath,
+            i,
+            CertPathValidatorException.BasicReason.UNDETERMINED_REVOCATION_STATUS);
+      }
     }
   }
 

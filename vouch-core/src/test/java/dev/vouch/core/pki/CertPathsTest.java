@@ -65,6 +65,42 @@ class CertPathsTest {
   }
 
   @Test
+  void neverFetchesACrlFromTheDistributionPointACertificateNames() throws Exception {
+    // a local server stands where the leaf says its CRL is: revocation must be decided from the
+    // caller's CRLs alone, so the missing CRL is COLLATERAL_MISSING and the server sees nothing
+    java.util.concurrent.atomic.AtomicInteger fetched =
+        new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer crlServer =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    byte[] body = TestPki.crl(ca).getEncoded();
+    crlServer.createContext(
+        "/",
+        ex -> {
+          fetched.incrementAndGet();
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    crlServer.start();
+    try {
+      String url = "http://127.0.0.1:" + crlServer.getAddress().getPort() + "/ca.crl";
+      Issued pointing = TestPki.issueWithCrlDistributionPoint(ca, Spec.leaf("Pointing"), url);
+      assertThat(
+              failureOf(
+                  () ->
+                      CertPaths.validate(
+                          List.of(pointing.cert(), ca.cert()),
+                          List.of(TestPki.crl(root)),
+                          NOW,
+                          settings)))
+          .isEqualTo(Failure.COLLATERAL_MISSING);
+      assertThat(fetched.get()).isZero();
+    } finally {
+      crlServer.stop(0);
+    }
+  }
+
+  @Test
   void dropsTheAnchorWhenTheChainIncludesIt() throws Exception {
     PathResult r =
         CertPaths.validate(

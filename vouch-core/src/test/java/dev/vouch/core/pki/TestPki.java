@@ -87,8 +87,27 @@ final class TestPki {
         build(spec, new X500Name("CN=" + spec.cn()), k, issuer.name(), issuer.keys()), k);
   }
 
+  /** Like {@link #issue} with a CRL distribution point naming {@code crlUrl}. */
+  static Issued issueWithCrlDistributionPoint(Issued issuer, Spec spec, String crlUrl)
+      throws Exception {
+    KeyPair k = keys();
+    return new Issued(
+        build(spec, new X500Name("CN=" + spec.cn()), k, issuer.name(), issuer.keys(), crlUrl), k);
+  }
+
   private static X509Certificate build(
       Spec s, X500Name subject, KeyPair subjectKeys, X500Name issuer, KeyPair issuerKeys)
+      throws Exception {
+    return build(s, subject, subjectKeys, issuer, issuerKeys, null);
+  }
+
+  private static X509Certificate build(
+      Spec s,
+      X500Name subject,
+      KeyPair subjectKeys,
+      X500Name issuer,
+      KeyPair issuerKeys,
+      String crlUrl)
       throws Exception {
     X509v3CertificateBuilder b =
         new JcaX509v3CertificateBuilder(
@@ -101,6 +120,20 @@ final class TestPki {
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(s.ca()));
     if (s.keyUsage() != null) {
       b.addExtension(Extension.keyUsage, true, new KeyUsage(s.keyUsage()));
+    }
+    if (crlUrl != null) {
+      var name =
+          new org.bouncycastle.asn1.x509.GeneralNames(
+              new org.bouncycastle.asn1.x509.GeneralName(
+                  org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, crlUrl));
+      var point =
+          new org.bouncycastle.asn1.x509.DistributionPoint(
+              new org.bouncycastle.asn1.x509.DistributionPointName(name), null, null);
+      b.addExtension(
+          Extension.cRLDistributionPoints,
+          false,
+          new org.bouncycastle.asn1.x509.CRLDistPoint(
+              new org.bouncycastle.asn1.x509.DistributionPoint[] {point}));
     }
     if (s.criticalOid() != null) {
       b.addExtension(
