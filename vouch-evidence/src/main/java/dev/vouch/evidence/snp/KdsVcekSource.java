@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * /vcek/v1/{product}/{hwid}?blSPL=..&teeSPL=..&snpSPL=..&ucodeSPL=..} (DER) and {@code
  * /vcek/v1/{product}/cert_chain} (PEM). Nothing fetched is trusted for being fetched: the verifier
  * checks it against the pinned ARK like any supplied certificate. A VCEK is bound to one chip and
- * TCB, so answers are kept (bounded) for the life of the process. CRLs are not fetched here: they
- * come from the collateral folders. Thread-safe.
+ * TCB, so answers are kept (bounded) for the life of the process. The product's CRL ({@code
+ * /vcek/v1/{product}/crl}, signed by the ARK) is fetched when no collateral folder holds one, and
+ * kept only until its own next update, so a revocation AMD publishes is seen. Thread-safe.
  */
 public final class KdsVcekSource {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -53,6 +54,45 @@ public final class KdsVcekSource {
   List<byte[]> vcek(SnpProduct product, String hwid, String query) throws VerificationException {
     String p = "vcek/v1/" + product.amdName() + "/";
     return List.of(get(base.resolve(p + hwid + "?" + query)), get(base.resolve(p + "cert_chain")));
+  }
+
+  private record HeldCrl(byte[] der, java.time.Instant nextUpdate) {}
+
+  private final Map<SnpProduct, HeldCrl> crls = new ConcurrentHashMap<>();
+
+  /**
+   * The product's CRL as AMD publishes it, current at {@code at}; empty when the service cannot
+   * give one (the verifier then finds no CRL and refuses, fail-closed).
+   */
+  java.util.Optional<byte[]> crl(SnpProduct product, java.time.Instant at) {
+    HeldCrl held = crls.get(product);
+    if (held != null && at.isBefore(held.nextUpdate())) {
+      return java.util.Optional.of(held.der());
+    }
+    URI uri = base.resolve("vcek/v1/" + product.amdName() + "/crl");
+    try {
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200) {
+        return java.util.Optional.empty();
+      }
+      java.security.cert.X509CRL crl =
+          (java.security.cert.X509CRL)
+              java.security.cert.CertificateFactory.getInstance("X.509")
+                  .generateCRL(new java.io.ByteArrayInputStream(r.body()));
+      if (crl.getNextUpdate() == null) {
+        return java.util.Optional.empty();
+      }
+      crls.put(product, new HeldCrl(r.body(), crl.getNextUpdate().toInstant()));
+      return java.util.Optional.of(r.body());
+    } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+      return java.util.Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    }
   }
 
   private byte[] get(URI uri) throws VerificationException {

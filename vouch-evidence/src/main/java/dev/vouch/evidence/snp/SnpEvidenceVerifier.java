@@ -153,6 +153,11 @@ public final class SnpEvidenceVerifier implements EvidenceVerifier {
       fetchVcek(report, kind, products, collateral);
     }
     Instant at = expected.at();
+    if (collateral.crls.isEmpty() && kds.isPresent() && revocation != Revocation.DISABLED) {
+      for (SnpProduct p : products) {
+        kds.get().crl(p, at).ifPresent(der -> collateral.add(cache.get(der)));
+      }
+    }
     Chain chain = chain(report, kind, collateral, products, at);
 
     VekExtensions ext = chain.vek.vekExtensions();

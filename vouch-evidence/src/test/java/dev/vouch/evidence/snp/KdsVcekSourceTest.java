@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.VerifiedEvidence;
+import dev.vouch.evidence.Expectations;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
@@ -112,5 +113,84 @@ class KdsVcekSourceTest {
         .isInstanceOfSatisfying(
             VerificationException.class,
             x -> assertThat(x.failure()).isEqualTo(Failure.KEY_MISMATCH));
+  }
+
+  /** A synthetic Milan hierarchy, so that the KDS can serve a CRL its ARK signed. */
+  private static byte[] syntheticChip() {
+    byte[] chip = new byte[64];
+    for (int i = 0; i < 64; i++) {
+      chip[i] = (byte) (0x30 + i);
+    }
+    return chip;
+  }
+
+  private static final TestAmdPki.Tcb SYNTHETIC_TCB = new TestAmdPki.Tcb(0, 4, 0, 22, 213);
+
+  private static byte[] syntheticReport(TestAmdPki pki) throws Exception {
+    TestAmdPki.ReportSpec spec = new TestAmdPki.ReportSpec();
+    spec.tcb = TcbVersion.encode(SnpProduct.MILAN, java.util.OptionalInt.empty(), 4, 0, 22, 213);
+    spec.chipId = syntheticChip();
+    return pki.report(spec);
+  }
+
+  @Test
+  void theArkCrlIsFetchedFromTheKdsWhenNoFolderHoldsOneAndRevocationIsChecked() throws Exception {
+    TestAmdPki pki = new TestAmdPki(SnpProduct.MILAN);
+    URI kds =
+        serve(
+            Map.of(
+                "/vcek/v1/Milan/crl",
+                pki.crl(true, TestAmdPki.NOT_AFTER, java.math.BigInteger.valueOf(99))));
+    SnpEvidenceVerifier v =
+        new SnpEvidenceVerifier(pki.roots(), java.util.Optional.of(new KdsVcekSource(kds)));
+    Expectations e =
+        new Expectations(
+            java.util.Optional.empty(),
+            TestAmdPki.AT,
+            List.of(pki.vcek(SYNTHETIC_TCB, syntheticChip())));
+    VerifiedEvidence verified = v.verify(syntheticReport(pki), e);
+    assertThat(verified.claims().get(SnpClaims.REVOCATION_CHECKED)).isEqualTo(true);
+    assertThat(asked).contains("/vcek/v1/Milan/crl");
+    // held until its next update: not asked again
+    v.verify(syntheticReport(pki), e);
+    assertThat(asked.stream().filter(p -> p.equals("/vcek/v1/Milan/crl"))).hasSize(1);
+  }
+
+  @Test
+  void anAskRevokedInTheCrlTheKdsServesIsRejected() throws Exception {
+    TestAmdPki pki = new TestAmdPki(SnpProduct.MILAN);
+    URI kds =
+        serve(
+            Map.of(
+                "/vcek/v1/Milan/crl",
+                pki.crl(true, TestAmdPki.NOT_AFTER, java.math.BigInteger.TWO)));
+    SnpEvidenceVerifier v =
+        new SnpEvidenceVerifier(pki.roots(), java.util.Optional.of(new KdsVcekSource(kds)));
+    Expectations e =
+        new Expectations(
+            java.util.Optional.empty(),
+            TestAmdPki.AT,
+            List.of(pki.vcek(SYNTHETIC_TCB, syntheticChip())));
+    assertThatThrownBy(() -> v.verify(syntheticReport(pki), e))
+        .isInstanceOfSatisfying(
+            VerificationException.class,
+            x -> assertThat(x.failure()).isEqualTo(Failure.CERT_REVOKED));
+  }
+
+  @Test
+  void aKdsThatServesNoCrlLeavesRevocationUnknownAndTheReportRefused() throws Exception {
+    TestAmdPki pki = new TestAmdPki(SnpProduct.MILAN);
+    URI kds = serve(Map.of());
+    SnpEvidenceVerifier v =
+        new SnpEvidenceVerifier(pki.roots(), java.util.Optional.of(new KdsVcekSource(kds)));
+    Expectations e =
+        new Expectations(
+            java.util.Optional.empty(),
+            TestAmdPki.AT,
+            List.of(pki.vcek(SYNTHETIC_TCB, syntheticChip())));
+    assertThatThrownBy(() -> v.verify(syntheticReport(pki), e))
+        .isInstanceOfSatisfying(
+            VerificationException.class,
+            x -> assertThat(x.failure()).isEqualTo(Failure.COLLATERAL_MISSING));
   }
 }
