@@ -57,6 +57,12 @@ public record TrustSetup(Verifiers verifiers, AttestationService.CollateralFiles
   /** How often collateral folders are read again, so that refreshed files take effect. */
   static final Duration REREAD = Duration.ofMinutes(1);
 
+  /** The AK path check as configured: CRLs required unless {@code verifiers.revocation} is off. */
+  private static AkCertificateVerifier revocation(
+      AkCertificateVerifier v, ServerConfig.Verifiers cfg) {
+    return cfg.revocation() ? v : v.withoutRevocation();
+  }
+
   /**
    * Builds the verifiers for {@code cfg}.
    *
@@ -74,26 +80,28 @@ public record TrustSetup(Verifiers verifiers, AttestationService.CollateralFiles
         v =
             v.with(
                 TpmEvidenceVerifier.withAkRoots(
-                    AkCertificateVerifier.ofEncodedRoots(
-                        read(cfg.tpmAkRoots(), "verifiers.tpm_ak_roots"))));
+                    revocation(
+                        AkCertificateVerifier.ofEncodedRoots(
+                            read(cfg.tpmAkRoots(), "verifiers.tpm_ak_roots")),
+                        cfg)));
       } catch (VerificationException e) {
         throw new ConfigException("verifiers.tpm_ak_roots: " + e.getMessage(), e);
       }
     }
 
     // AMD: pinned ARKs; a VCEK from the evidence, the folders or, when configured, the KDS
-    if (cfg.amdKdsUrl().isPresent()) {
-      v =
-          v.with(
-              new SnpEvidenceVerifier(
-                  AmdRoots.builtIn(),
-                  Optional.of(
-                      new KdsVcekSource(
-                          cfg.amdKdsUrl().get(),
-                          HttpClient.newBuilder()
-                              .connectTimeout(Duration.ofSeconds(10))
-                              .build()))));
-    }
+    SnpEvidenceVerifier snp =
+        new SnpEvidenceVerifier(
+            AmdRoots.builtIn(),
+            cfg.amdKdsUrl()
+                .map(
+                    url ->
+                        new KdsVcekSource(
+                            url,
+                            HttpClient.newBuilder()
+                                .connectTimeout(Duration.ofSeconds(10))
+                                .build())));
+    v = v.with(cfg.revocation() ? snp : snp.withoutRevocation());
 
     // Intel: the pinned root, plus test roots when configured; collateral from folders or a PCCS
     boolean intelCollateral;

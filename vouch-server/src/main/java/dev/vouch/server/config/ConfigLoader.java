@@ -48,7 +48,7 @@ import java.util.Set;
  * verifiers: {collateral_dirs: [/etc/vouch/collateral], intel_pccs_url: "https://pccs:8081",
  *             amd_kds_url: "https://kdsintf.amd.com",
  *             cca_platform_keys: [/etc/vouch/cca-iak.pem], tpm_ak_roots: [/etc/vouch/ak-ca.pem],
- *             sample: false}
+ *             sample: false, revocation: true}
  * }</pre>
  *
  * Lists ({@code kbs.admin_key_files}, {@code kbs.tees}, {@code registrar.ek_roots}) are YAML
@@ -103,7 +103,8 @@ public final class ConfigLoader {
             "cca_platform_keys",
             "tpm_ak_roots",
             "extra_anchors",
-            "sample"));
+            "sample",
+            "revocation"));
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -315,7 +316,8 @@ public final class ConfigLoader {
         readableFiles(n, "verifiers", "cca_platform_keys"),
         readableFiles(n, "verifiers", "tpm_ak_roots"),
         readableFiles(n, "verifiers", "extra_anchors"),
-        bool(n, "verifiers", "sample", false));
+        bool(n, "verifiers", "sample", false),
+        bool(n, "verifiers", "revocation", true));
   }
 
   private static ServerConfig.Hosts hosts(JsonNode n) throws ConfigException {

@@ -150,6 +150,11 @@ public record ServerConfig(
    *     verifiers.extra_anchors}): for tests with a test PCK hierarchy only, never in production
    * @param sample accept Trustee's sample evidence, which nothing signs ({@code verifiers.sample},
    *     default false; tests only)
+   * @param revocation require current CRLs for the AMD (ARK's CRL) and TPM AK certificate paths
+   *     ({@code verifiers.revocation}, default true). False is for recorded evidence whose CRLs
+   *     were not kept; every result then says {@code snp.revocation_checked=false} or {@code
+   *     tpm.ak.revocation_checked=false}. Intel collateral always carries its CRLs and is always
+   *     checked
    */
   public record Verifiers(
       List<Path> collateralDirs,
@@ -158,7 +163,8 @@ public record ServerConfig(
       List<Path> ccaPlatformKeys,
       List<Path> tpmAkRoots,
       List<Path> extraAnchors,
-      boolean sample) {
+      boolean sample,
+      boolean revocation) {
     public Verifiers {
       collateralDirs = List.copyOf(collateralDirs);
       ccaPlatformKeys = List.copyOf(ccaPlatformKeys);
@@ -169,7 +175,14 @@ public record ServerConfig(
     /** Nothing configured: TPM and SEV-SNP only. */
     public static Verifiers defaults() {
       return new Verifiers(
-          List.of(), Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), false);
+          List.of(),
+          Optional.empty(),
+          Optional.empty(),
+          List.of(),
+          List.of(),
+          List.of(),
+          false,
+          true);
     }
 
     /** These settings with {@code dirs} added to the collateral folders. */
@@ -177,19 +190,53 @@ public record ServerConfig(
       List<Path> all = new java.util.ArrayList<>(collateralDirs);
       all.addAll(dirs);
       return new Verifiers(
-          all, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, extraAnchors, sample);
+          all,
+          intelPccsUrl,
+          amdKdsUrl,
+          ccaPlatformKeys,
+          tpmAkRoots,
+          extraAnchors,
+          sample,
+          revocation);
     }
 
     /** These settings with the sample kind accepted or not. */
     public Verifiers withSample(boolean on) {
       return new Verifiers(
-          collateralDirs, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, extraAnchors, on);
+          collateralDirs,
+          intelPccsUrl,
+          amdKdsUrl,
+          ccaPlatformKeys,
+          tpmAkRoots,
+          extraAnchors,
+          on,
+          revocation);
     }
 
     /** These settings with these further Intel roots (tests only). */
     public Verifiers withExtraAnchors(List<Path> anchors) {
       return new Verifiers(
-          collateralDirs, intelPccsUrl, amdKdsUrl, ccaPlatformKeys, tpmAkRoots, anchors, sample);
+          collateralDirs,
+          intelPccsUrl,
+          amdKdsUrl,
+          ccaPlatformKeys,
+          tpmAkRoots,
+          anchors,
+          sample,
+          revocation);
+    }
+
+    /** These settings with CRLs required for AMD and AK paths or, explicitly, not. */
+    public Verifiers withRevocation(boolean on) {
+      return new Verifiers(
+          collateralDirs,
+          intelPccsUrl,
+          amdKdsUrl,
+          ccaPlatformKeys,
+          tpmAkRoots,
+          extraAnchors,
+          sample,
+          on);
     }
   }
 

@@ -75,7 +75,8 @@ class TrustSetupTest {
             List.of(),
             List.of(),
             List.of(),
-            false);
+            false,
+            true);
     assertThat(setup(v).verifiers().tees()).contains(Tee.TDX, Tee.SGX);
   }
 
@@ -90,7 +91,8 @@ class TrustSetupTest {
             List.of(notAKey),
             List.of(),
             List.of(),
-            false);
+            false,
+            true);
     assertThatThrownBy(() -> setup(v))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("cca_platform_keys");

@@ -241,7 +241,7 @@ class ConfigLoaderTest {
                 + "]\n  intel_pccs_url: https://pccs.local:8081\n  amd_kds_url: https://kds.local\n"
                 + "  tpm_ak_roots: ["
                 + root
-                + "]\n  sample: true\n",
+                + "]\n  sample: true\n  revocation: false\n",
             Map.of());
     assertThat(c.verifiers().collateralDirs()).containsExactly(folder);
     assertThat(c.verifiers().intelPccsUrl())
@@ -249,10 +249,12 @@ class ConfigLoaderTest {
     assertThat(c.verifiers().amdKdsUrl()).contains(java.net.URI.create("https://kds.local"));
     assertThat(c.verifiers().tpmAkRoots()).containsExactly(root);
     assertThat(c.verifiers().sample()).isTrue();
+    assertThat(c.verifiers().revocation()).isFalse();
     ServerConfig fromEnv =
         load("", Map.of("VOUCH_VERIFIERS_COLLATERAL_DIRS", folder + "," + other));
     assertThat(fromEnv.verifiers().collateralDirs()).containsExactly(folder, other);
     assertThat(fromEnv.verifiers().sample()).as("sample is off unless enabled").isFalse();
+    assertThat(fromEnv.verifiers().revocation()).as("revocation is on unless turned off").isTrue();
   }
 
   @Test
