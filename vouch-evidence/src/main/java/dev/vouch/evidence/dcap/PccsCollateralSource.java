@@ -3,11 +3,9 @@ package dev.vouch.evidence.dcap;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509CRL;
@@ -101,23 +99,8 @@ public final class PccsCollateralSource implements CollateralSource {
   }
 
   private DcapCollateral fetch(URI uri) throws VerificationException {
-    HttpResponse<byte[]> r;
-    try {
-      r =
-          http.send(
-              HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new VerificationException(
-          Failure.COLLATERAL_MISSING, "collateral service " + uri + " unreachable: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new VerificationException(Failure.COLLATERAL_MISSING, "interrupted fetching " + uri);
-    }
-    if (r.statusCode() != 200) {
-      throw new VerificationException(
-          Failure.COLLATERAL_MISSING, "collateral service " + uri + " answered " + r.statusCode());
-    }
+    HttpResponse<byte[]> r =
+        dev.vouch.evidence.CollateralFetch.get(http, uri, TIMEOUT, "collateral service");
     DcapCollateral body = DcapCollateral.parseFile(r.body());
     List<X509Certificate> issuers = new ArrayList<>();
     for (var h : r.headers().map().entrySet()) {

@@ -2,11 +2,9 @@ package dev.vouch.evidence.snp;
 
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
-import java.io.IOException;
+import dev.vouch.evidence.CollateralFetch;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -71,26 +69,17 @@ public final class KdsVcekSource {
     }
     URI uri = base.resolve("vcek/v1/" + product.amdName() + "/crl");
     try {
-      HttpResponse<byte[]> r =
-          http.send(
-              HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-      if (r.statusCode() != 200) {
-        return java.util.Optional.empty();
-      }
+      byte[] der = CollateralFetch.get(http, uri, TIMEOUT, "AMD KDS").body();
       java.security.cert.X509CRL crl =
           (java.security.cert.X509CRL)
               java.security.cert.CertificateFactory.getInstance("X.509")
-                  .generateCRL(new java.io.ByteArrayInputStream(r.body()));
+                  .generateCRL(new java.io.ByteArrayInputStream(der));
       if (crl.getNextUpdate() == null) {
         return java.util.Optional.empty();
       }
-      crls.put(product, new HeldCrl(r.body(), crl.getNextUpdate().toInstant()));
-      return java.util.Optional.of(r.body());
-    } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
-      return java.util.Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      crls.put(product, new HeldCrl(der, crl.getNextUpdate().toInstant()));
+      return java.util.Optional.of(der);
+    } catch (VerificationException | java.security.GeneralSecurityException | RuntimeException e) {
       return java.util.Optional.empty();
     }
   }
@@ -100,27 +89,11 @@ public final class KdsVcekSource {
     if (cached != null) {
       return cached;
     }
-    HttpResponse<byte[]> r;
-    try {
-      r =
-          http.send(
-              HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new VerificationException(
-          Failure.COLLATERAL_MISSING, "AMD KDS " + uri + " unreachable: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new VerificationException(Failure.COLLATERAL_MISSING, "interrupted fetching " + uri);
-    }
-    if (r.statusCode() != 200 || r.body().length == 0) {
-      throw new VerificationException(
-          Failure.COLLATERAL_MISSING, "AMD KDS " + uri + " answered " + r.statusCode());
-    }
+    byte[] body = CollateralFetch.get(http, uri, TIMEOUT, "AMD KDS").body();
     if (cache.size() >= CACHE_LIMIT) {
       cache.clear();
     }
-    cache.put(uri, r.body());
-    return r.body();
+    cache.put(uri, body);
+    return body;
   }
 }

@@ -133,45 +133,45 @@ class KdsVcekSourceTest {
     return pki.report(spec);
   }
 
+  /** A verifier under the test hierarchy whose KDS serves {@code byPath}. */
+  private SnpEvidenceVerifier withKds(TestAmdPki pki, Map<String, byte[]> byPath) throws Exception {
+    return new SnpEvidenceVerifier(
+        pki.roots(), java.util.Optional.of(new KdsVcekSource(serve(byPath))));
+  }
+
+  /** The synthetic VCEK as collateral, and no CRL: the verifier must ask the KDS for it. */
+  private static Expectations vcekOnly(TestAmdPki pki) throws Exception {
+    return new Expectations(
+        java.util.Optional.empty(),
+        TestAmdPki.AT,
+        List.of(pki.vcek(SYNTHETIC_TCB, syntheticChip())));
+  }
+
+  private static final String CRL_PATH = "/vcek/v1/Milan/crl";
+
   @Test
   void theArkCrlIsFetchedFromTheKdsWhenNoFolderHoldsOneAndRevocationIsChecked() throws Exception {
     TestAmdPki pki = new TestAmdPki(SnpProduct.MILAN);
-    URI kds =
-        serve(
-            Map.of(
-                "/vcek/v1/Milan/crl",
-                pki.crl(true, TestAmdPki.NOT_AFTER, java.math.BigInteger.valueOf(99))));
     SnpEvidenceVerifier v =
-        new SnpEvidenceVerifier(pki.roots(), java.util.Optional.of(new KdsVcekSource(kds)));
-    Expectations e =
-        new Expectations(
-            java.util.Optional.empty(),
-            TestAmdPki.AT,
-            List.of(pki.vcek(SYNTHETIC_TCB, syntheticChip())));
-    VerifiedEvidence verified = v.verify(syntheticReport(pki), e);
+        withKds(
+            pki,
+            Map.of(
+                CRL_PATH, pki.crl(true, TestAmdPki.NOT_AFTER, java.math.BigInteger.valueOf(99))));
+    VerifiedEvidence verified = v.verify(syntheticReport(pki), vcekOnly(pki));
     assertThat(verified.claims().get(SnpClaims.REVOCATION_CHECKED)).isEqualTo(true);
-    assertThat(asked).contains("/vcek/v1/Milan/crl");
+    assertThat(asked).contains(CRL_PATH);
     // held until its next update: not asked again
-    v.verify(syntheticReport(pki), e);
-    assertThat(asked.stream().filter(p -> p.equals("/vcek/v1/Milan/crl"))).hasSize(1);
+    v.verify(syntheticReport(pki), vcekOnly(pki));
+    assertThat(asked.stream().filter(p -> p.equals(CRL_PATH))).hasSize(1);
   }
 
   @Test
   void anAskRevokedInTheCrlTheKdsServesIsRejected() throws Exception {
     TestAmdPki pki = new TestAmdPki(SnpProduct.MILAN);
-    URI kds =
-        serve(
-            Map.of(
-                "/vcek/v1/Milan/crl",
-                pki.crl(true, TestAmdPki.NOT_AFTER, java.math.BigInteger.TWO)));
     SnpEvidenceVerifier v =
-        new SnpEvidenceVerifier(pki.roots(), java.util.Optional.of(new KdsVcekSource(kds)));
-    Expectations e =
-        new Expectations(
-            java.util.Optional.empty(),
-            TestAmdPki.AT,
-            List.of(pki.vcek(SYNTHETIC_TCB, syntheticChip())));
-    assertThatThrownBy(() -> v.verify(syntheticReport(pki), e))
+        withKds(
+            pki, Map.of(CRL_PATH, pki.crl(true, TestAmdPki.NOT_AFTER, java.math.BigInteger.TWO)));
+    assertThatThrownBy(() -> v.verify(syntheticReport(pki), vcekOnly(pki)))
         .isInstanceOfSatisfying(
             VerificationException.class,
             x -> assertThat(x.failure()).isEqualTo(Failure.CERT_REVOKED));
@@ -180,15 +180,8 @@ class KdsVcekSourceTest {
   @Test
   void aKdsThatServesNoCrlLeavesRevocationUnknownAndTheReportRefused() throws Exception {
     TestAmdPki pki = new TestAmdPki(SnpProduct.MILAN);
-    URI kds = serve(Map.of());
-    SnpEvidenceVerifier v =
-        new SnpEvidenceVerifier(pki.roots(), java.util.Optional.of(new KdsVcekSource(kds)));
-    Expectations e =
-        new Expectations(
-            java.util.Optional.empty(),
-            TestAmdPki.AT,
-            List.of(pki.vcek(SYNTHETIC_TCB, syntheticChip())));
-    assertThatThrownBy(() -> v.verify(syntheticReport(pki), e))
+    SnpEvidenceVerifier v = withKds(pki, Map.of());
+    assertThatThrownBy(() -> v.verify(syntheticReport(pki), vcekOnly(pki)))
         .isInstanceOfSatisfying(
             VerificationException.class,
             x -> assertThat(x.failure()).isEqualTo(Failure.COLLATERAL_MISSING));
