@@ -44,7 +44,7 @@ import java.util.Set;
  *           node_label: vouch.dev/host-id, webhook_url: "https://hooks/vouch",
  *           webhook_secret_file: /etc/vouch/webhook.key}
  * registrar: {ek_roots: [/etc/vouch/tpm-roots.pem], ek_intermediates: [/etc/vouch/tpm-cas.pem],
- *             challenge_ttl_seconds: 60}
+ *             challenge_ttl_seconds: 60, ek_crls: [/etc/vouch/tpm-cas.crl], ek_revocation: true}
  * verifiers: {collateral_dirs: [/etc/vouch/collateral], intel_pccs_url: "https://pccs:8081",
  *             amd_kds_url: "https://kdsintf.amd.com",
  *             cca_platform_keys: [/etc/vouch/cca-iak.pem], tpm_ak_roots: [/etc/vouch/ak-ca.pem],
@@ -93,7 +93,10 @@ public final class ConfigLoader {
             "webhook_secret_file",
             "flavor_template_files",
             "flavor_signing_keys"));
-    KEYS.put("registrar", List.of("ek_roots", "ek_intermediates", "challenge_ttl_seconds"));
+    KEYS.put(
+        "registrar",
+        List.of(
+            "ek_roots", "ek_intermediates", "challenge_ttl_seconds", "ek_crls", "ek_revocation"));
     KEYS.put(
         "verifiers",
         List.of(
@@ -405,7 +408,9 @@ public final class ConfigLoader {
     return new ServerConfig.Registrar(
         readableFiles(reg, "registrar", "ek_roots"),
         readableFiles(reg, "registrar", "ek_intermediates"),
-        ttl);
+        ttl,
+        readableFiles(reg, "registrar", "ek_crls"),
+        bool(reg, "registrar", "ek_revocation", true));
   }
 
   private static List<Path> readableFiles(JsonNode section, String name, String key)

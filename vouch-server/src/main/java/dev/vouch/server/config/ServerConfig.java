@@ -580,16 +580,36 @@ public record ServerConfig(
    *     never trusted on their own ({@code registrar.ek_intermediates})
    * @param challengeTtl how long an agent has to answer its enrollment challenge ({@code
    *     registrar.challenge_ttl_seconds}, default 60)
+   * @param ekCrls CRL files (PEM or DER) of the roots and intermediates ({@code registrar.ek_crls})
+   * @param ekRevocation require a current CRL of every issuer on an EK certificate's path ({@code
+   *     registrar.ek_revocation}, default true); false only explicitly, for CAs that publish none
+   *     or cannot sign one (swtpm's local CA), and the server says so at start
    */
-  public record Registrar(List<Path> ekRoots, List<Path> ekIntermediates, Duration challengeTtl) {
+  public record Registrar(
+      List<Path> ekRoots,
+      List<Path> ekIntermediates,
+      Duration challengeTtl,
+      List<Path> ekCrls,
+      boolean ekRevocation) {
     public Registrar {
       ekRoots = List.copyOf(ekRoots);
       ekIntermediates = List.copyOf(ekIntermediates);
+      ekCrls = List.copyOf(ekCrls);
+    }
+
+    /** These roots and intermediates, one-minute challenges, revocation required, no CRLs. */
+    public Registrar(List<Path> ekRoots, List<Path> ekIntermediates, Duration challengeTtl) {
+      this(ekRoots, ekIntermediates, challengeTtl, List.of(), true);
     }
 
     /** No roots, one-minute challenges. */
     public static Registrar defaults() {
       return new Registrar(List.of(), List.of(), Duration.ofSeconds(60));
+    }
+
+    /** These settings with EK revocation required or, explicitly, not. */
+    public Registrar withEkRevocation(boolean on) {
+      return new Registrar(ekRoots, ekIntermediates, challengeTtl, ekCrls, on);
     }
   }
 }

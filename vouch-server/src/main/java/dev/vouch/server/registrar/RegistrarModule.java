@@ -49,11 +49,13 @@ public record RegistrarModule(Registrar registrar, JdbcEnrollmentStore store, Ro
       LOG.warn(
           "registrar.ek_roots is empty: every enrollment is refused (ek-roots-not-configured)");
       trust = EkTrust.none();
-    } else {
-      // no registrar setting for EK CRLs exists yet: revocation is off, and said so, rather than
-      // skipped silently (add registrar.ek_crls and use new EkTrust(roots, intermediates, crls))
-      LOG.warn("EK certificate revocation is not checked: the registrar has no EK CRLs configured");
+    } else if (!cfg.ekRevocation()) {
+      LOG.warn(
+          "EK certificate revocation is not checked: registrar.ek_revocation is false (for CAs"
+              + " that publish no CRL, such as swtpm's)");
       trust = EkTrust.withoutRevocation(roots, intermediates);
+    } else {
+      trust = new EkTrust(roots, intermediates, crls(cfg.ekCrls()));
     }
     JdbcEnrollmentStore store = new JdbcEnrollmentStore(s.database(), s.sealer());
     Registrar registrar =
@@ -61,6 +63,26 @@ public record RegistrarModule(Registrar registrar, JdbcEnrollmentStore store, Ro
     RegistrarRoutes routes = new RegistrarRoutes(registrar, hosts, s.clock());
     return new RegistrarModule(
         registrar, store, c -> routes.register(new Routes(c, s.openApi(), s.admin())));
+  }
+
+  private static List<java.security.cert.X509CRL> crls(List<Path> files) throws ConfigException {
+    List<java.security.cert.X509CRL> out = new ArrayList<>();
+    for (Path f : files) {
+      try (InputStream in = Files.newInputStream(f)) {
+        int before = out.size();
+        for (java.security.cert.CRL c : CertificateFactory.getInstance("X.509").generateCRLs(in)) {
+          out.add((java.security.cert.X509CRL) c);
+        }
+        if (out.size() == before) {
+          throw new ConfigException("registrar.ek_crls: " + f + " holds no CRL", null);
+        }
+      } catch (java.io.IOException | java.security.cert.CRLException | RuntimeException e) {
+        throw new ConfigException("registrar.ek_crls: " + f + ": " + e.getMessage(), e);
+      } catch (java.security.cert.CertificateException e) {
+        throw new IllegalStateException("the JDK lacks X.509", e);
+      }
+    }
+    return out;
   }
 
   private static List<X509Certificate> certificates(List<Path> files, String key)

@@ -205,6 +205,7 @@ class ConfigLoaderTest {
     ServerConfig d = load("", Map.of());
     assertThat(d.registrar().ekRoots()).isEmpty();
     assertThat(d.registrar().challengeTtl()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(d.registrar().ekRevocation()).as("EK revocation is on unless turned off").isTrue();
 
     Path root = Files.writeString(dir.resolve("root.pem"), "x");
     Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
@@ -214,8 +215,12 @@ class ConfigLoaderTest {
                 + root
                 + "]\n  ek_intermediates: ["
                 + ca
-                + "]\n  challenge_ttl_seconds: 30\n",
+                + "]\n  challenge_ttl_seconds: 30\n  ek_crls: ["
+                + ca
+                + "]\n  ek_revocation: false\n",
             Map.of());
+    assertThat(c.registrar().ekCrls()).containsExactly(ca);
+    assertThat(c.registrar().ekRevocation()).isFalse();
     assertThat(c.registrar().ekRoots()).containsExactly(root);
     assertThat(c.registrar().ekIntermediates()).containsExactly(ca);
     assertThat(c.registrar().challengeTtl()).isEqualTo(Duration.ofSeconds(30));

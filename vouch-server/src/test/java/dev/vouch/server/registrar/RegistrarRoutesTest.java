@@ -93,9 +93,15 @@ class RegistrarRoutesTest {
                 new ServerConfig.Registrar(roots, intermediates, Duration.ofSeconds(60))));
   }
 
+  /** swtpm's local CA cannot sign CRLs (keyCertSign only): revocation is off, explicitly. */
   private VouchServer swtpmTrustingServer() throws Exception {
     List<Path> ca = Swtpm.localCaCertificates();
-    return server(List.of(ca.get(0)), List.of(ca.get(1)));
+    return VouchServer.start(
+        TestServers.plain(dir.resolve("data"))
+            .withRegistrar(
+                new ServerConfig.Registrar(
+                        List.of(ca.get(0)), List.of(ca.get(1)), Duration.ofSeconds(60))
+                    .withEkRevocation(false)));
   }
 
   private static ObjectNode enrollment(String hostId, Enrollment.Material m) {
@@ -288,6 +294,17 @@ class RegistrarRoutesTest {
       Reply r = new Client(s.baseUri()).post(ENROLL, enrollment("n", materialA).toString(), false);
       assertProblem(r, 422, "ek-chain-untrusted");
       assertThat(r.json().get("failure").asText()).isEqualTo("CHAIN_UNTRUSTED");
+      assertThat(rows(s, "enrollment_challenges")).isZero();
+    }
+  }
+
+  @Test
+  void byDefaultAnEkWhoseIssuersPublishNoCrlIsRefusedAsRevocationUnknown() throws Exception {
+    List<Path> ca = Swtpm.localCaCertificates();
+    try (VouchServer s = server(List.of(ca.get(0)), List.of(ca.get(1)))) {
+      Reply r = new Client(s.baseUri()).post(ENROLL, enrollment("n", materialA).toString(), false);
+      assertThat(r.status()).as(r.body()).isEqualTo(422);
+      assertThat(r.json().get("failure").asText()).isEqualTo("COLLATERAL_MISSING");
       assertThat(rows(s, "enrollment_challenges")).isZero();
     }
   }
