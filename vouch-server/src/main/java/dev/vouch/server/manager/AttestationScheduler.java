@@ -218,8 +218,13 @@ public final class AttestationScheduler implements AutoCloseable {
                   }
                 });
     long every = settings.leaseDuration().dividedBy(3).toNanos();
+    // a platform thread: the attestations run on virtual threads that share a few carriers, and
+    // when their CPU work keeps every carrier busy a virtual renewer waits past the lease's end,
+    // letting another replica take hosts that are still being attested here
     renewer =
-        Thread.ofVirtual()
+        Thread.ofPlatform()
+            .daemon()
+            .priority(Thread.MAX_PRIORITY)
             .name("attestation-lease-renewer-" + ownerId)
             .start(
                 () -> {
