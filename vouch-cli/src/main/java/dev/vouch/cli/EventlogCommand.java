@@ -77,8 +77,10 @@ final class EventlogCommand extends CommandGroup {
     @Option(
         names = "--bank",
         split = ",",
-        description = "IMA banks to replay (default sha1,sha256): sha1, sha256, sha384, sha512")
-    List<String> banks = List.of("sha1", "sha256");
+        description =
+            "IMA banks to replay: sha1, sha256, sha384, sha512, sm3_256 (default sha1, sha256"
+                + " and the list's own template hash algorithm)")
+    List<String> banks;
 
     @Option(
         names = "--ima-mode",
@@ -113,11 +115,21 @@ final class EventlogCommand extends CommandGroup {
           return ExitCodes.OK;
         }
         if (f == Format.ima) {
-          ImaReplay.Result r = ImaReplay.replay(bytes, imaBanks(banks), imaMode(imaMode));
+          ImaReplayMode mode = imaMode(imaMode);
+          ImaReplay.Result r =
+              banks == null
+                  ? ImaReplay.replayDefaultBanks(bytes, mode)
+                  : ImaReplay.replay(bytes, imaBanks(banks), mode);
           pcrs = r.pcrs();
           events = r.entries();
           extra.put("violations", r.violations());
           extra.put("template_hash", r.templateHashAlg().shortName());
+          // a SHA-384 list is a TD guest's: name the RTMRs it extended, by the one TD table
+          Map<String, String> td = new LinkedHashMap<>();
+          r.tdRegisters().forEach((reg, v) -> td.put(reg.label(), Hex.encode(v)));
+          if (!td.isEmpty()) {
+            extra.put("td_registers", td);
+          }
         } else {
           // a log whose data differs from what its digests say was measured is refused: its
           // registers may replay, but what it shows (Secure Boot, GPT, ...) is not what was
