@@ -27,6 +27,7 @@ class EventlogContainersCliTest {
   static final class Line {
     final byte[] th;
     final String text;
+    final byte[] binary;
 
     Line(String dep, String cg, String file) throws Exception {
       byte[] digest =
@@ -40,6 +41,12 @@ class EventlogContainersCliTest {
       field(d, dng.toByteArray());
       field(d, (file + "\0").getBytes(StandardCharsets.UTF_8));
       th = MessageDigest.getInstance("SHA-256").digest(d.toByteArray());
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      b.writeBytes(new byte[] {10, 0, 0, 0});
+      b.writeBytes(th);
+      field(b, "ima-cgpath".getBytes(StandardCharsets.US_ASCII));
+      field(b, d.toByteArray());
+      binary = b.toByteArray();
       HexFormat h = HexFormat.of();
       text =
           "10 "
@@ -107,6 +114,25 @@ class EventlogContainersCliTest {
         .isEqualTo(fold(new byte[32], b.th));
     assertThat(j.at("/host/events").asInt()).isEqualTo(1);
     assertThat(j.at("/unattributed").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void theBinaryFormGivesTheSameDocument() throws Exception {
+    Line a = new Line("containerd-shim:runc", SCOPE1, "/bin/sh");
+    Line h =
+        new Line("swapper/0:systemd", "/system.slice/containerd.service", "/usr/bin/containerd");
+    Path ascii = write("cg", a.text + h.text);
+    Path bin = Files.createTempFile("cg", ".bin");
+    ByteArrayOutputStream both = new ByteArrayOutputStream();
+    both.writeBytes(a.binary);
+    both.writeBytes(h.binary);
+    Files.write(bin, both.toByteArray());
+    CliRun fromAscii = CliRun.of("eventlog", "containers", ascii.toString(), "--json");
+    CliRun fromBinary = CliRun.of("eventlog", "containers", bin.toString(), "--json");
+    assertThat(fromBinary.exit()).as(fromBinary.err()).isEqualTo(0);
+    assertThat(fromBinary.json()).isEqualTo(fromAscii.json());
+    assertThat(fromBinary.json().at("/containers/" + C1 + "/register").asText())
+        .isEqualTo(fold(new byte[32], a.th));
   }
 
   @Test
