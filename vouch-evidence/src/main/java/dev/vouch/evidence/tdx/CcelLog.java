@@ -18,10 +18,10 @@ import java.util.Optional;
 
 /**
  * A TDX CC event log (the firmware's CCEL area, optionally with its ACPI table): a TCG crypto-agile
- * log whose entries name an MR index instead of a PCR. By the CC event log convention MR index 0 is
- * MRTD (built by the host, never extended from the log) and MR index 1..4 are RTMR 0..3. Replay
- * extends each RTMR from 48 zero bytes with SHA-384: {@code rtmr = SHA384(rtmr || digest)}.
- * Immutable.
+ * log whose entries name an MR index instead of a PCR. By the CC event log convention ({@link
+ * TdRegister}, the one TD register table) MR index 0 is MRTD (built by the host, never extended
+ * from the log) and MR index 1..4 are RTMR 0..3. Replay extends each RTMR from 48 zero bytes with
+ * SHA-384: {@code rtmr = SHA384(rtmr || digest)}. Immutable.
  */
 public final class CcelLog {
   /** The number of RTMRs a TD has. */

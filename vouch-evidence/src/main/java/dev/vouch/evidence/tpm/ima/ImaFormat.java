@@ -133,8 +133,11 @@ final class ImaFormat {
         return alg;
       }
     }
+    // an even-length hex column of another size is a hash we do not know, not a tampered entry
     throw new VerificationException(
-        Failure.MALFORMED,
+        hexLength % 2 == 0 && hexLength >= 32 && hexLength <= 128
+            ? Failure.UNSUPPORTED
+            : Failure.MALFORMED,
         "line " + line + ": template hash has " + hexLength + " hex digits, no known algorithm");
   }
 }

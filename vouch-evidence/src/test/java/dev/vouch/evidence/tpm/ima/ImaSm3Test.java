@@ -79,6 +79,16 @@ class ImaSm3Test {
   }
 
   @Test
+  void aTemplateHashOfAnUnknownSizeIsUnsupportedNotTampered() {
+    String line = "10 " + "ab".repeat(28) + " ima-ng sha224:" + "00".repeat(28) + " /bin/true\n";
+    assertThatThrownBy(() -> ImaLog.parse(line.getBytes(StandardCharsets.US_ASCII)))
+        .isInstanceOf(VerificationException.class)
+        .hasMessageContaining("line 1")
+        .extracting(t -> ((VerificationException) t).failure())
+        .isEqualTo(Failure.UNSUPPORTED);
+  }
+
+  @Test
   void aSha256ListStaysSha256() throws Exception {
     // a 32-byte column whose first real entry is SHA-256: built here, hashed with the JDK
     java.io.ByteArrayOutputStream d = new java.io.ByteArrayOutputStream();
