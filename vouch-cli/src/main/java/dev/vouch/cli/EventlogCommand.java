@@ -6,6 +6,8 @@ import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.cima.ContainerAttribution;
 import dev.vouch.evidence.cima.MeasurementPolicy;
+import dev.vouch.evidence.runtime.RuntimeAppraiser;
+import dev.vouch.evidence.runtime.RuntimePolicy;
 import dev.vouch.evidence.tdx.CcelLog;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.eventlog.DigestMismatch;
@@ -40,7 +42,9 @@ import picocli.CommandLine.Spec;
     subcommands = {
       EventlogCommand.Replay.class,
       EventlogCommand.Show.class,
-      EventlogCommand.Containers.class
+      EventlogCommand.Containers.class,
+      EventlogCommand.Appraise.class,
+      EventlogCommand.RuntimePolicyOut.class
     })
 final class EventlogCommand extends CommandGroup {
 
@@ -329,6 +333,142 @@ final class EventlogCommand extends CommandGroup {
         return ExitCodes.BAD_INPUT;
       } catch (VerificationException e) {
         return Outputs.failure(out, err, json, e);
+      }
+    }
+  }
+
+  @Command(
+      name = "appraise",
+      description =
+          "Appraise an IMA list against a runtime policy (Keylime's runtime policy JSON,"
+              + " version 1).")
+  static final class Appraise implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the IMA list, ASCII or binary")
+    Path file;
+
+    @Option(
+        names = "--runtime-policy",
+        required = true,
+        paramLabel = "policy.json",
+        description = "the runtime policy")
+    Path policy;
+
+    @Option(names = "--json", description = "print one JSON document")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try {
+        RuntimePolicy p;
+        try {
+          p = RuntimePolicy.fromKeylimeJson(CliIo.read(policy, "runtime policy"));
+        } catch (RuntimePolicy.Invalid e) {
+          throw new CliIo.BadInput(policy + ": " + e.getMessage());
+        }
+        ImaLog log;
+        try {
+          // mismatching entries are kept so the appraisal can name them with the rest
+          log = ImaLog.parse(CliIo.read(file, "IMA list"), ImaLog.HashCheck.RECORD);
+        } catch (VerificationException e) {
+          throw new CliIo.BadInput(file + ": " + e.failure().code() + ": " + e.getMessage());
+        }
+        RuntimeAppraiser.Appraisal a;
+        try {
+          a = RuntimeAppraiser.appraise(log, p);
+        } catch (VerificationException e) {
+          throw new CliIo.BadInput(policy + ": verification-keys: " + e.getMessage());
+        }
+        List<Map<String, Object>> failures = new ArrayList<>();
+        for (RuntimeAppraiser.Finding f : a.failures()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("entry", f.entry());
+          m.put("path", f.path());
+          m.put("digest", f.digest());
+          m.put("algorithm", f.algorithm());
+          m.put("rule", f.rule().name());
+          m.put("detail", f.detail());
+          failures.add(m);
+        }
+        if (json) {
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("passed", a.passed());
+          doc.put("entries", a.entries());
+          doc.put("excluded", a.excluded());
+          doc.put("signatures_verified", a.signaturesVerified());
+          doc.put("failures", failures);
+          CliIo.printJson(out, doc);
+        } else {
+          out.printf(
+              "%s: %d entries, %d excluded, %d signatures verified, %d failures%n",
+              a.passed() ? "PASSED" : "FAILED",
+              a.entries(),
+              a.excluded(),
+              a.signaturesVerified(),
+              failures.size());
+          for (RuntimeAppraiser.Finding f : a.failures()) {
+            out.printf(
+                "entry %d %s %s %s: %s%n", f.entry(), f.rule(), f.path(), f.digest(), f.detail());
+          }
+        }
+        return a.passed() ? ExitCodes.OK : ExitCodes.FAILED;
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+    }
+  }
+
+  @Command(
+      name = "runtime-policy",
+      description =
+          "Print a runtime policy (Keylime's JSON, version 1) allowing exactly what an IMA list"
+              + " holds.")
+  static final class RuntimePolicyOut implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the IMA list, ASCII or binary")
+    Path file;
+
+    @Option(
+        names = "--key",
+        paramLabel = "PEM",
+        description = "an IMA signature public key (PEM) to include as a verification key")
+    List<Path> keys = List.of();
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try {
+        ImaLog log;
+        try {
+          log = ImaLog.parse(CliIo.read(file, "IMA list"));
+        } catch (VerificationException e) {
+          if (e.failure() == Failure.TEMPLATE_HASH_MISMATCH) {
+            return Outputs.failure(out, err, false, e);
+          }
+          throw new CliIo.BadInput(file + ": " + e.failure().code() + ": " + e.getMessage());
+        }
+        List<String> pems = new ArrayList<>();
+        for (Path k : keys) {
+          pems.add(new String(CliIo.read(k, "key"), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        RuntimePolicy p = RuntimePolicy.fromLog(log).withVerificationKeys(pems);
+        try {
+          p.keyring();
+        } catch (VerificationException e) {
+          throw new CliIo.BadInput("--key: " + e.getMessage());
+        }
+        out.print(new String(p.toKeylimeJson(), java.nio.charset.StandardCharsets.UTF_8));
+        out.println();
+        return ExitCodes.OK;
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
       }
     }
   }
