@@ -68,7 +68,8 @@ public record RuntimePolicy(
     excludes = List.copyOf(excludes);
     keyrings = frozen(keyrings);
     imaBuf = frozen(imaBuf);
-    verificationKeys = List.copyOf(verificationKeys);
+    // one text per key, so that a policy equals its own export re-imported
+    verificationKeys = verificationKeys.stream().map(RuntimePolicy::canonicalPem).toList();
     ignoredKeyrings = Set.copyOf(ignoredKeyrings);
     for (String p : excludes) {
       Pattern.compile(p); // a bad pattern is refused when the policy is made, not when used
@@ -196,28 +197,32 @@ public record RuntimePolicy(
   }
 
   /**
-   * Keylime keeps the keys as a string holding a JSON document. Read here: an empty string (no
-   * keys), a JSON list of PEM or base64 DER public keys, or an object whose {@code pubkeys} list
-   * (directly or under any {@code keyrings} entry) holds them.
+   * Keylime keeps the keys as a string holding a JSON object that maps each keyring name to a
+   * string, itself JSON: {@code {"pubkeys": [base64 DER SubjectPublicKeyInfo], "keyids": [...]}}.
+   * Read here: that form, an empty string (no keys), or a plain list of PEM or base64 DER keys. Key
+   * ids are always derived from the keys (as the kernel and Keylime do without a certificate).
    */
   private static List<String> verificationKeys(JsonNode node) throws Invalid {
     if (node.isMissingNode() || node.isNull() || (node.isTextual() && node.asText().isBlank())) {
       return List.of();
     }
-    JsonNode doc = node;
-    if (node.isTextual()) {
-      try {
-        doc = JSON.readTree(node.asText());
-      } catch (IOException e) {
-        throw new Invalid("key 'verification-keys' does not hold JSON", e);
-      }
-    }
     List<String> out = new ArrayList<>();
-    collectKeys(doc, out);
+    collectKeys(node, out, 0);
     return out;
   }
 
-  private static void collectKeys(JsonNode doc, List<String> out) throws Invalid {
+  private static void collectKeys(JsonNode doc, List<String> out, int depth) throws Invalid {
+    if (depth > 6) {
+      throw new Invalid("key 'verification-keys' nests too deeply");
+    }
+    if (doc.isTextual()) {
+      try {
+        collectKeys(JSON.readTree(doc.asText()), out, depth + 1);
+      } catch (IOException e) {
+        throw new Invalid("key 'verification-keys' does not hold JSON", e);
+      }
+      return;
+    }
     if (doc.isArray()) {
       for (JsonNode k : doc) {
         if (!k.isTextual()) {
@@ -231,13 +236,11 @@ public record RuntimePolicy(
       throw new Invalid("key 'verification-keys' is neither a list nor an object");
     }
     if (doc.has("pubkeys")) {
-      collectKeys(doc.get("pubkeys"), out);
+      collectKeys(doc.get("pubkeys"), out, depth + 1);
+      return;
     }
-    JsonNode rings = doc.path("keyrings");
-    if (rings.isObject()) {
-      for (JsonNode ring : rings) {
-        collectKeys(ring, out);
-      }
+    for (JsonNode ring : doc) {
+      collectKeys(ring, out, depth + 1);
     }
   }
 
@@ -316,11 +319,14 @@ public record RuntimePolicy(
     if (verificationKeys.isEmpty()) {
       root.put("verification-keys", "");
     } else {
-      ObjectNode keys = JSON.createObjectNode();
-      keys.putObject("meta").put("version", 1);
-      ArrayNode pub = keys.putArray("pubkeys");
-      verificationKeys.forEach(pub::add);
-      root.put("verification-keys", keys.toString());
+      // Keylime's form: {"<keyring>": "{\"pubkeys\": [base64 DER], \"keyids\": []}"}
+      ObjectNode ring = JSON.createObjectNode();
+      ArrayNode pub = ring.putArray("pubkeys");
+      verificationKeys.forEach(k -> pub.add(der(k)));
+      ring.putArray("keyids");
+      ObjectNode rings = JSON.createObjectNode();
+      rings.put("vouch", ring.toString());
+      root.put("verification-keys", rings.toString());
     }
     try {
       return JSON.writerWithDefaultPrettyPrinter()
@@ -329,6 +335,18 @@ public record RuntimePolicy(
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static String canonicalPem(String pem) {
+    if (!pem.contains("-----BEGIN PUBLIC KEY-----")) {
+      return pem;
+    }
+    return "-----BEGIN PUBLIC KEY-----\n" + der(pem) + "\n-----END PUBLIC KEY-----\n";
+  }
+
+  /** The base64 body of a PEM public key, which is its DER SubjectPublicKeyInfo. */
+  private static String der(String pem) {
+    return pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
   }
 
   private static ObjectNode mapNode(Map<String, Set<String>> m) {

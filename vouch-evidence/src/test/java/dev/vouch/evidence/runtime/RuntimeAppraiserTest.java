@@ -225,6 +225,32 @@ class RuntimeAppraiserTest {
         .isTrue();
   }
 
+  @Test
+  void keylimesKeyringStringFormIsRead() throws Exception {
+    // ImaKeyrings.to_string(): {"<name>": "<ImaKeyring.to_string(): pubkeys as base64 DER>"}
+    StringBuilder b64 = new StringBuilder();
+    for (String pem : keys()) {
+      if (!b64.isEmpty()) {
+        b64.append(',');
+      }
+      b64.append('"')
+          .append(pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", ""))
+          .append('"');
+    }
+    ObjectMapper m = new ObjectMapper();
+    String ring = "{\"pubkeys\": [" + b64 + "], \"keyids\": []}";
+    String rings = m.writeValueAsString(Map.of("ima", ring));
+    String policy =
+        "{\"meta\":{\"version\":1},\"digests\":{},\"verification-keys\":"
+            + m.writeValueAsString(rings)
+            + "}";
+    RuntimePolicy p = RuntimePolicy.fromKeylimeJson(policy.getBytes(StandardCharsets.UTF_8));
+    assertThat(p.verificationKeys()).hasSize(2);
+    Appraisal a = RuntimeAppraiser.appraise(read("keylime/ima_signatures.txt"), p);
+    assertThat(a.passed()).isTrue();
+    assertThat(a.signaturesVerified()).isEqualTo(2);
+  }
+
   static void assertInvalid(String json, String names) {
     assertThatThrownBy(() -> RuntimePolicy.fromKeylimeJson(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(RuntimePolicy.Invalid.class)
