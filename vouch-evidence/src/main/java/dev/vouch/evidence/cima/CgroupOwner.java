@@ -22,20 +22,32 @@ public sealed interface CgroupOwner {
   /** A pod or container path whose id is not recognisable, or an entry with no cgroup field. */
   record Unattributed(String reason) implements CgroupOwner {}
 
-  // systemd driver: kubepods-pod<uid>.slice, kubepods-burstable-pod<uid>.slice, ...besteffort...
-  Pattern SYSTEMD_POD = Pattern.compile("kubepods(?:-burstable|-besteffort)?-pod(.+)\\.slice");
-  // cgroupfs driver: /kubepods/burstable/pod<uid>/<container id>
-  Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-fA-F_-]{32,40})");
-  Pattern SCOPE = Pattern.compile("(?:cri-containerd|crio|docker)-(.*)\\.scope");
-  Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
-  Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-
   /**
    * Classifies one cgroup path (or an {@code ima-dep-cgn} cgroup name, which is its last
    * component). Pod uids are returned with dashes: the systemd driver writes them with underscores.
    * Never throws.
    */
   static CgroupOwner of(String path) {
+    return CgroupPatterns.classify(path);
+  }
+}
+
+/** The path shapes of the systemd and cgroupfs drivers and the three container runtimes. */
+final class CgroupPatterns {
+  // systemd driver: kubepods-pod<uid>.slice, kubepods-burstable-pod<uid>.slice, ...besteffort...
+  private static final Pattern SYSTEMD_POD =
+      Pattern.compile("kubepods(?:-burstable|-besteffort)?-pod(.+)\\.slice");
+  // cgroupfs driver: /kubepods/burstable/pod<uid>/<container id>
+  private static final Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-fA-F_-]{32,40})");
+  private static final Pattern SCOPE =
+      Pattern.compile("(?:cri-containerd|crio|docker)-(.*)\\.scope");
+  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern UUID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+  private CgroupPatterns() {}
+
+  static CgroupOwner classify(String path) {
     Optional<String> pod = Optional.empty();
     boolean inKubepods = false;
     boolean podLike = false;
@@ -53,7 +65,7 @@ public sealed interface CgroupOwner {
         podLike = true;
         String uid = rawUid.replace('_', '-').toLowerCase(java.util.Locale.ROOT);
         if (!UUID.matcher(uid).matches()) {
-          return new Unattributed("pod id '" + rawUid + "' is not a UUID");
+          return new CgroupOwner.Unattributed("pod id '" + rawUid + "' is not a UUID");
         }
         pod = Optional.of(uid);
         continue;
@@ -61,20 +73,21 @@ public sealed interface CgroupOwner {
       Matcher s = SCOPE.matcher(seg);
       if (s.matches()) {
         if (!HEX64.matcher(s.group(1)).matches()) {
-          return new Unattributed("container scope '" + seg + "' has no 64-hex id");
+          return new CgroupOwner.Unattributed("container scope '" + seg + "' has no 64-hex id");
         }
-        return new Container(pod, s.group(1));
+        return new CgroupOwner.Container(pod, s.group(1));
       }
       if (pod.isPresent() && HEX64.matcher(seg).matches()) {
-        return new Container(pod, seg); // cgroupfs driver: the container id is the directory
+        return new CgroupOwner.Container(
+            pod, seg); // cgroupfs driver: the container id is the directory
       }
     }
     if (pod.isPresent()) {
-      return new Pod(pod.get());
+      return new CgroupOwner.Pod(pod.get());
     }
     if (inKubepods || podLike) {
-      return new Unattributed("kubepods path without a pod id");
+      return new CgroupOwner.Unattributed("kubepods path without a pod id");
     }
-    return new Host();
+    return new CgroupOwner.Host();
   }
 }
