@@ -4,6 +4,10 @@ import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.cima.ContainerAttribution;
+import dev.vouch.evidence.cima.MeasurementPolicy;
+import dev.vouch.evidence.runtime.RuntimeAppraiser;
+import dev.vouch.evidence.runtime.RuntimePolicy;
 import dev.vouch.evidence.tdx.CcelLog;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.eventlog.DigestMismatch;
@@ -22,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,11 +35,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vouch eventlog replay|show}: offline tools for measured-boot and IMA logs. */
+/** {@code vouch eventlog replay|show|containers}: offline tools for measured-boot and IMA logs. */
 @Command(
     name = "eventlog",
     description = "Replay or decode a TCG firmware event log or a Linux IMA list.",
-    subcommands = {EventlogCommand.Replay.class, EventlogCommand.Show.class})
+    subcommands = {
+      EventlogCommand.Replay.class,
+      EventlogCommand.Show.class,
+      EventlogCommand.Containers.class,
+      EventlogCommand.Appraise.class,
+      EventlogCommand.RuntimePolicyOut.class
+    })
 final class EventlogCommand extends CommandGroup {
 
   /** The log formats the CLI reads; {@code auto} looks at the content. */
@@ -77,8 +88,10 @@ final class EventlogCommand extends CommandGroup {
     @Option(
         names = "--bank",
         split = ",",
-        description = "IMA banks to replay (default sha1,sha256): sha1, sha256, sha384, sha512")
-    List<String> banks = List.of("sha1", "sha256");
+        description =
+            "IMA banks to replay: sha1, sha256, sha384, sha512, sm3_256 (default sha1, sha256"
+                + " and the list's own template hash algorithm)")
+    List<String> banks;
 
     @Option(
         names = "--ima-mode",
@@ -113,11 +126,21 @@ final class EventlogCommand extends CommandGroup {
           return ExitCodes.OK;
         }
         if (f == Format.ima) {
-          ImaReplay.Result r = ImaReplay.replay(bytes, imaBanks(banks), imaMode(imaMode));
+          ImaReplayMode mode = imaMode(imaMode);
+          ImaReplay.Result r =
+              banks == null
+                  ? ImaReplay.replayDefaultBanks(bytes, mode)
+                  : ImaReplay.replay(bytes, imaBanks(banks), mode);
           pcrs = r.pcrs();
           events = r.entries();
           extra.put("violations", r.violations());
           extra.put("template_hash", r.templateHashAlg().shortName());
+          // a SHA-384 list is a TD guest's: name the RTMRs it extended, by the one TD table
+          Map<String, String> td = new LinkedHashMap<>();
+          r.tdRegisters().forEach((reg, v) -> td.put(reg.label(), Hex.encode(v)));
+          if (!td.isEmpty()) {
+            extra.put("td_registers", td);
+          }
         } else {
           // a log whose data differs from what its digests say was measured is refused: its
           // registers may replay, but what it shows (Secure Boot, GPT, ...) is not what was
@@ -216,6 +239,269 @@ final class EventlogCommand extends CommandGroup {
         return Outputs.failure(out, err, common.json, e);
       }
     }
+  }
+
+  @Command(
+      name = "containers",
+      description =
+          "Attribute the entries of an IMA list (ima-cgpath, ima-dep-cgn) to pods and containers"
+              + " and fold their virtual registers.")
+  static final class Containers implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the IMA list, ASCII or binary")
+    Path file;
+
+    @Option(
+        names = "--policy",
+        paramLabel = "measurement.yaml",
+        description = "measurement policy: its hashAlgorithm and system baseline")
+    Path policy;
+
+    @Option(names = "--json", description = "print one JSON document")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try {
+        Optional<MeasurementPolicy> p = Optional.empty();
+        if (policy != null) {
+          try {
+            p = Optional.of(MeasurementPolicy.parse(CliIo.read(policy, "policy")));
+          } catch (MeasurementPolicy.Invalid e) {
+            throw new CliIo.BadInput(policy + ": " + e.getMessage());
+          }
+        }
+        byte[] bytes = CliIo.read(file, "IMA list");
+        ImaLog log;
+        try {
+          log = ImaLog.parse(bytes);
+        } catch (VerificationException e) {
+          if (e.failure() == Failure.TEMPLATE_HASH_MISMATCH) {
+            throw e; // the list was tampered with: a verification failure, not bad input
+          }
+          throw new CliIo.BadInput(file + ": " + e.failure().code() + ": " + e.getMessage());
+        }
+        if (p.isPresent() && p.get().hashAlgorithm().hashAlg() != log.templateHashAlg()) {
+          throw new CliIo.BadInput(
+              policy
+                  + ": hashAlgorithm "
+                  + p.get().hashAlgorithm()
+                  + " does not match the list's template hash "
+                  + log.templateHashAlg().shortName());
+        }
+        ContainerAttribution.Result r;
+        try {
+          r = ContainerAttribution.measure(log, p);
+        } catch (VerificationException e) {
+          throw new CliIo.BadInput(file + ": " + e.failure().code() + ": " + e.getMessage());
+        }
+        if (!r.cgroupAware() && log.size() > 0) {
+          err.println(
+              "warning: no entry carries a cgroup field (template without cg-path or cgn):"
+                  + " node-level measurements only");
+        }
+        Map<String, Object> doc = containersDocument(r);
+        if (json) {
+          CliIo.printJson(out, doc);
+        } else {
+          out.printf(
+              "%d pods, %d containers, %d host entries, %d unattributed (%s)%n",
+              r.pods().size(),
+              r.containers().size(),
+              r.hostEntries(),
+              r.unattributed(),
+              r.hashAlgorithm().shortName());
+          r.pods()
+              .forEach(
+                  (uid, m) ->
+                      out.printf(
+                          "pod %s events %d register %s%n",
+                          uid, m.entries().size(), Hex.encode(m.register())));
+          r.containers()
+              .forEach(
+                  (id, m) ->
+                      out.printf(
+                          "container %s pod %s events %d register %s%n",
+                          id, m.pod().orElse("-"), m.entries().size(), Hex.encode(m.register())));
+        }
+        return ExitCodes.OK;
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      } catch (VerificationException e) {
+        return Outputs.failure(out, err, json, e);
+      }
+    }
+  }
+
+  @Command(
+      name = "appraise",
+      description =
+          "Appraise an IMA list against a runtime policy (Keylime's runtime policy JSON,"
+              + " version 1).")
+  static final class Appraise implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the IMA list, ASCII or binary")
+    Path file;
+
+    @Option(
+        names = "--runtime-policy",
+        required = true,
+        paramLabel = "policy.json",
+        description = "the runtime policy")
+    Path policy;
+
+    @Option(names = "--json", description = "print one JSON document")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try {
+        RuntimePolicy p;
+        try {
+          p = RuntimePolicy.fromKeylimeJson(CliIo.read(policy, "runtime policy"));
+        } catch (RuntimePolicy.Invalid e) {
+          throw new CliIo.BadInput(policy + ": " + e.getMessage());
+        }
+        ImaLog log;
+        try {
+          // mismatching entries are kept so the appraisal can name them with the rest
+          log = ImaLog.parse(CliIo.read(file, "IMA list"), ImaLog.HashCheck.RECORD);
+        } catch (VerificationException e) {
+          throw new CliIo.BadInput(file + ": " + e.failure().code() + ": " + e.getMessage());
+        }
+        RuntimeAppraiser.Appraisal a;
+        try {
+          a = RuntimeAppraiser.appraise(log, p);
+        } catch (VerificationException e) {
+          throw new CliIo.BadInput(policy + ": verification-keys: " + e.getMessage());
+        }
+        List<Map<String, Object>> failures = new ArrayList<>();
+        for (RuntimeAppraiser.Finding f : a.failures()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("entry", f.entry());
+          m.put("path", f.path());
+          m.put("digest", f.digest());
+          m.put("algorithm", f.algorithm());
+          m.put("rule", f.rule().name());
+          m.put("detail", f.detail());
+          failures.add(m);
+        }
+        if (json) {
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("passed", a.passed());
+          doc.put("entries", a.entries());
+          doc.put("excluded", a.excluded());
+          doc.put("signatures_verified", a.signaturesVerified());
+          doc.put("failures", failures);
+          CliIo.printJson(out, doc);
+        } else {
+          out.printf(
+              "%s: %d entries, %d excluded, %d signatures verified, %d failures%n",
+              a.passed() ? "PASSED" : "FAILED",
+              a.entries(),
+              a.excluded(),
+              a.signaturesVerified(),
+              failures.size());
+          for (RuntimeAppraiser.Finding f : a.failures()) {
+            out.printf(
+                "entry %d %s %s %s: %s%n", f.entry(), f.rule(), f.path(), f.digest(), f.detail());
+          }
+        }
+        return a.passed() ? ExitCodes.OK : ExitCodes.FAILED;
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+    }
+  }
+
+  @Command(
+      name = "runtime-policy",
+      description =
+          "Print a runtime policy (Keylime's JSON, version 1) allowing exactly what an IMA list"
+              + " holds.")
+  static final class RuntimePolicyOut implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the IMA list, ASCII or binary")
+    Path file;
+
+    @Option(
+        names = "--key",
+        paramLabel = "PEM",
+        description = "an IMA signature public key (PEM) to include as a verification key")
+    List<Path> keys = List.of();
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try {
+        ImaLog log;
+        try {
+          log = ImaLog.parse(CliIo.read(file, "IMA list"));
+        } catch (VerificationException e) {
+          if (e.failure() == Failure.TEMPLATE_HASH_MISMATCH) {
+            return Outputs.failure(out, err, false, e);
+          }
+          throw new CliIo.BadInput(file + ": " + e.failure().code() + ": " + e.getMessage());
+        }
+        List<String> pems = new ArrayList<>();
+        for (Path k : keys) {
+          pems.add(new String(CliIo.read(k, "key"), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        RuntimePolicy p = RuntimePolicy.fromLog(log).withVerificationKeys(pems);
+        try {
+          p.keyring();
+        } catch (VerificationException e) {
+          throw new CliIo.BadInput("--key: " + e.getMessage());
+        }
+        out.print(new String(p.toKeylimeJson(), java.nio.charset.StandardCharsets.UTF_8));
+        out.println();
+        return ExitCodes.OK;
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+    }
+  }
+
+  /** The command contract's JSON shape, key for key. */
+  static Map<String, Object> containersDocument(ContainerAttribution.Result r) {
+    Map<String, Object> pods = new LinkedHashMap<>();
+    r.pods()
+        .forEach(
+            (uid, m) -> {
+              Map<String, Object> d = new LinkedHashMap<>();
+              d.put("events", m.entries().size());
+              d.put("containers", m.containers());
+              d.put("register", Hex.encode(m.register()));
+              pods.put(uid, d);
+            });
+    Map<String, Object> containers = new LinkedHashMap<>();
+    r.containers()
+        .forEach(
+            (id, m) -> {
+              Map<String, Object> d = new LinkedHashMap<>();
+              d.put("pod", m.pod().orElse(null));
+              d.put("events", m.entries().size());
+              d.put("register", Hex.encode(m.register()));
+              containers.put(id, d);
+            });
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("hash_algorithm", r.hashAlgorithm().shortName());
+    doc.put("pods", pods);
+    doc.put("containers", containers);
+    doc.put("host", Map.of("events", r.hostEntries()));
+    doc.put("unattributed", r.unattributed());
+    return doc;
   }
 
   static Map<String, Object> describe(int index, ImaEntry e) {

@@ -38,6 +38,53 @@ class EventlogCommandTest {
   }
 
   @Test
+  void aSha384TdGuestListReplaysItsOwnBankAndRtmrWithoutFlags() {
+    CliRun r =
+        CliRun.of(
+            "eventlog",
+            "replay",
+            CliRun.vector("ima/cc-api/ima_log.txt"),
+            "--format",
+            "ima",
+            "--json");
+    assertThat(r.exit()).isEqualTo(0);
+    // shared research vectors/ima/MANIFEST.md: the cc-api list's expected RTMR2 (column 2)
+    String rtmr2 =
+        "2bf0f23664e604d20ef899d35c483ae0ae900942e33c60d7d4938cf718670fedb55030721e68891b370ad62312e62c28";
+    assertThat(r.json().at("/banks/sha384/2").asText()).isEqualTo(rtmr2);
+    assertThat(r.json().at("/td_registers/rtmr2").asText()).isEqualTo(rtmr2);
+    assertThat(r.json().at("/banks/sha1/2").asText())
+        .isEqualTo("5d2e465933fe441878b944bd46befb3a6b604a7d");
+    assertThat(r.json().at("/template_hash").asText()).isEqualTo("sha384");
+  }
+
+  @Test
+  void anSm3ListReplaysItsSm3BankInsteadOfFailingAsTampered() {
+    CliRun r =
+        CliRun.of("eventlog", "replay", CliRun.vector("ima/keylime/ima-log-sm3_256"), "--json");
+    assertThat(r.exit()).isEqualTo(0);
+    assertThat(r.json().at("/template_hash").asText()).isEqualTo("sm3_256");
+    // replayed independently with OpenSSL's SM3
+    assertThat(r.json().at("/banks/sm3_256/10").asText())
+        .isEqualTo("9e6066a7981769154d79a1ce330020099eba2683e55729413b536a27bf517d81");
+  }
+
+  @Test
+  void namedBanksStillReplayOnlyThoseBanks() {
+    CliRun r =
+        CliRun.of(
+            "eventlog",
+            "replay",
+            CliRun.vector("ima/cc-api/ima_log.txt"),
+            "--bank",
+            "sha256",
+            "--json");
+    assertThat(r.exit()).isEqualTo(0);
+    assertThat(r.json().at("/banks").size()).isEqualTo(1);
+    assertThat(r.json().at("/td_registers").isMissingNode()).isTrue();
+  }
+
+  @Test
   void rejectsAListWithABadTemplateHashWithExitOneAndItsCode() {
     CliRun r =
         CliRun.of(

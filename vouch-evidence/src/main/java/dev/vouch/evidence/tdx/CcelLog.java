@@ -18,14 +18,14 @@ import java.util.Optional;
 
 /**
  * A TDX CC event log (the firmware's CCEL area, optionally with its ACPI table): a TCG crypto-agile
- * log whose entries name an MR index instead of a PCR. By the CC event log convention MR index 0 is
- * MRTD (built by the host, never extended from the log) and MR index 1..4 are RTMR 0..3. Replay
- * extends each RTMR from 48 zero bytes with SHA-384: {@code rtmr = SHA384(rtmr || digest)}.
- * Immutable.
+ * log whose entries name an MR index instead of a PCR. By the CC event log convention ({@link
+ * TdRegister}, the one TD register table) MR index 0 is MRTD (built by the host, never extended
+ * from the log) and MR index 1..4 are RTMR 0..3. Replay extends each RTMR from 48 zero bytes with
+ * SHA-384: {@code rtmr = SHA384(rtmr || digest)}. Immutable.
  */
 public final class CcelLog {
   /** The number of RTMRs a TD has. */
-  public static final int RTMR_COUNT = 4;
+  public static final int RTMR_COUNT = TdRegister.RTMR_COUNT;
 
   private static final long NO_ACTION = EventType.EV_NO_ACTION.code();
 
@@ -85,13 +85,17 @@ public final class CcelLog {
         continue;
       }
       int mr = e.pcr();
-      if (mr == 0) {
+      TdRegister reg =
+          TdRegister.forCcMrIndex(mr)
+              .orElseThrow(
+                  () ->
+                      new VerificationException(
+                          Failure.MALFORMED,
+                          "event " + e.index() + " names MR index " + mr + " (0..4)"));
+      if (reg.rtmrIndex().isEmpty()) {
         continue; // MRTD is measured by the TDX module at build time, not extended at run time
       }
-      if (mr > RTMR_COUNT) {
-        throw new VerificationException(
-            Failure.MALFORMED, "event " + e.index() + " names MR index " + mr + " (0..4)");
-      }
+      int rtmr = reg.rtmrIndex().getAsInt();
       byte[] digest =
           e.header()
               .digest(HashAlg.SHA384)
@@ -99,9 +103,9 @@ public final class CcelLog {
                   () ->
                       new VerificationException(
                           Failure.MALFORMED, "event " + e.index() + " lacks a SHA-384 digest"));
-      md.update(regs[mr - 1]);
+      md.update(regs[rtmr]);
       md.update(digest);
-      regs[mr - 1] = md.digest();
+      regs[rtmr] = md.digest();
     }
     List<byte[]> out = new ArrayList<>();
     for (byte[] r : regs) {
@@ -119,7 +123,7 @@ public final class CcelLog {
   public Map<String, String> toHexMap() {
     Map<String, String> m = new LinkedHashMap<>();
     for (int i = 0; i < RTMR_COUNT; i++) {
-      m.put("rtmr" + i, Hex.encode(rtmrs.get(i)));
+      m.put(TdRegister.rtmr(i).label(), Hex.encode(rtmrs.get(i)));
     }
     return m;
   }

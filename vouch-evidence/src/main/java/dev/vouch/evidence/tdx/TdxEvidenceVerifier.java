@@ -103,8 +103,8 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
     c.put(TdxClaims.QUOTE_VERSION, v.quote().header().version());
     c.put(TdxClaims.BODY_TYPE, td.teeTcbSvn2().isPresent() ? "tdx15" : "tdx10");
     c.put(TdxClaims.MR_TD, Hex.encode(td.mrTd()));
-    for (int i = 0; i < 4; i++) {
-      c.put(TdxClaims.RTMR_PREFIX + i, Hex.encode(td.rtmr(i)));
+    for (int i = 0; i < TdRegister.RTMR_COUNT; i++) {
+      c.put(TdRegister.rtmr(i).claimName(), Hex.encode(td.rtmr(i)));
     }
     c.put(TdxClaims.MR_SEAM, Hex.encode(td.mrSeam()));
     c.put(TdxClaims.MR_SIGNER_SEAM, Hex.encode(td.mrSignerSeam()));

@@ -3,6 +3,7 @@ package dev.vouch.evidence.tpm.ima;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.crypto.HashAlg;
+import java.util.Arrays;
 
 /** Recognizes which export of the list a byte array holds. */
 final class ImaFormat {
@@ -50,7 +51,7 @@ final class ImaFormat {
         continue;
       }
       if (printableName(b, off + 4, (int) len)) {
-        return alg;
+        return alg == HashAlg.SHA256 ? sha256OrSm3(b) : alg;
       }
     }
     if (b.length < 4 + 20 + 4) {
@@ -58,6 +59,61 @@ final class ImaFormat {
     }
     throw new VerificationException(
         Failure.MALFORMED, "IMA list: first entry has no plausible template name");
+  }
+
+  /**
+   * A 32-byte template hash column is SHA-256 or SM3 (Chinese kernels configured with {@code
+   * ima_hash=sm3}); the list does not say which. The first entry that is not a violation decides:
+   * SM3 only when its template hash is the SM3 of its data and not the SHA-256, so a tampered
+   * SHA-256 list still fails as a mismatch later.
+   */
+  static HashAlg resolve32(byte[] hashedBytes, byte[] templateHash) {
+    if (templateHash.length != 32
+        || Arrays.equals(HashAlg.SHA256.digest(hashedBytes), templateHash)) {
+      return HashAlg.SHA256;
+    }
+    return Arrays.equals(HashAlg.SM3_256.digest(hashedBytes), templateHash)
+        ? HashAlg.SM3_256
+        : HashAlg.SHA256;
+  }
+
+  /** {@link #resolve32} on the first non-violation entry of a binary list with 32-byte hashes. */
+  private static HashAlg sha256OrSm3(byte[] b) {
+    int pos = 0;
+    while (b.length - pos >= 4 + 32 + 4) {
+      int hashOff = pos + 4;
+      int nameLen = u32(b, hashOff + 32);
+      int nameOff = hashOff + 36;
+      if (nameLen < 1
+          || nameLen > ImaTemplate.MAX_NAME_LENGTH
+          || b.length - nameOff < nameLen + 4) {
+        break;
+      }
+      if (nameLen == 3 && b[nameOff] == 'i' && b[nameOff + 1] == 'm' && b[nameOff + 2] == 'a') {
+        break; // the legacy template only ever carried SHA-1
+      }
+      int dataLen = u32(b, nameOff + nameLen);
+      int dataOff = nameOff + nameLen + 4;
+      if (dataLen < 0 || b.length - dataOff < dataLen) {
+        break;
+      }
+      if (!ImaHashing.allZero(b, hashOff, 32)) {
+        return resolve32(
+            Arrays.copyOfRange(b, dataOff, dataOff + dataLen),
+            Arrays.copyOfRange(b, hashOff, hashOff + 32));
+      }
+      pos = dataOff + dataLen;
+    }
+    return HashAlg.SHA256; // the parser reports what is wrong with the list
+  }
+
+  private static int u32(byte[] b, int off) {
+    long v =
+        (b[off] & 0xffL)
+            | (b[off + 1] & 0xffL) << 8
+            | (b[off + 2] & 0xffL) << 16
+            | (b[off + 3] & 0xffL) << 24;
+    return v > Integer.MAX_VALUE ? -1 : (int) v;
   }
 
   /** Template names are printable ASCII without spaces. */
@@ -77,8 +133,11 @@ final class ImaFormat {
         return alg;
       }
     }
+    // an even-length hex column of another size is a hash we do not know, not a tampered entry
     throw new VerificationException(
-        Failure.MALFORMED,
+        hexLength % 2 == 0 && hexLength >= 32 && hexLength <= 128
+            ? Failure.UNSUPPORTED
+            : Failure.MALFORMED,
         "line " + line + ": template hash has " + hexLength + " hex digits, no known algorithm");
   }
 }

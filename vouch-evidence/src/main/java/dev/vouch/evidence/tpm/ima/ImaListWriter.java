@@ -43,6 +43,30 @@ public final class ImaListWriter {
     return write(pcr, "ima-buf", field(d), field(string(name)), field(buffer));
   }
 
+  /** An {@code ima-cgpath} entry ({@code dep|cg-path|d-ng|n-ng}). */
+  public ImaListWriter cgpath(
+      int pcr, String dep, String cgPath, String fileAlg, byte[] fileDigest, String name) {
+    return write(
+        pcr,
+        "ima-cgpath",
+        field(string(dep)),
+        field(string(cgPath)),
+        field(digestNg(fileAlg, fileDigest)),
+        field(string(name)));
+  }
+
+  /** An {@code ima-dep-cgn} entry ({@code dep|cgn|d-ng|n-ng}). */
+  public ImaListWriter depCgn(
+      int pcr, String dep, String cgn, String fileAlg, byte[] fileDigest, String name) {
+    return write(
+        pcr,
+        "ima-dep-cgn",
+        field(string(dep)),
+        field(string(cgn)),
+        field(digestNg(fileAlg, fileDigest)),
+        field(string(name)));
+  }
+
   /** An entry of the original {@code ima} template: a 20-byte digest and a name under 256 bytes. */
   public ImaListWriter legacy(int pcr, byte[] sha1Digest, String name) {
     byte[] n = name.getBytes(StandardCharsets.UTF_8);

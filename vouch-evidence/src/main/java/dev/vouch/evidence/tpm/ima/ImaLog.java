@@ -99,6 +99,8 @@ public final class ImaLog {
     List<ImaEntry> entries = new ArrayList<>();
     List<Integer> mismatches = new ArrayList<>();
     HashAlg alg = null;
+    // a 32-byte column is SHA-256 or SM3 until the first entry that is not a violation says
+    boolean algSettled = false;
     int pos = 0;
     int line = 0;
     while (pos < text.length()) {
@@ -128,7 +130,7 @@ public final class ImaLog {
       HashAlg lineAlg = ImaFormat.templateHashForHexLength(hashHex.length(), line);
       if (alg == null) {
         alg = lineAlg;
-      } else if (alg != lineAlg) {
+      } else if (alg.size() != lineAlg.size()) {
         throw ImaFields.malformed(where, "template hash length differs from the first line");
       }
       byte[] templateHash = ImaFields.hex(hashHex, where);
@@ -150,6 +152,12 @@ public final class ImaLog {
       }
       byte[] data = ImaFields.fromAscii(template.get(), l.substring(sp3 + 1), where);
       entries.add(entry(pcr, templateHash, template.get(), name, data, where));
+      if (!algSettled && !entries.getLast().violation()) {
+        algSettled = true;
+        if (alg.size() == 32) {
+          alg = ImaFormat.resolve32(entries.getLast().hashedBytes(), templateHash);
+        }
+      }
       if (!hashMatches(entries.getLast(), alg)) {
         if (check == HashCheck.ENFORCE) {
           throw mismatch(where, templateHash, alg);
@@ -283,7 +291,10 @@ public final class ImaLog {
     return entries.size();
   }
 
-  /** The algorithm of the template hash column: SHA-1 except in per-bank exports. */
+  /**
+   * The algorithm of the template hash column: SHA-1 except in per-bank exports and on kernels
+   * hashing templates with another algorithm (SHA-256, SM3, or SHA-384 on a TD guest's RTMR).
+   */
   public HashAlg templateHashAlg() {
     return templateHashAlg;
   }

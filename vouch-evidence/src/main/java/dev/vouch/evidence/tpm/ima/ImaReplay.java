@@ -5,6 +5,7 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.ByteReader;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tdx.TdRegister;
 import dev.vouch.evidence.tpm.PcrValues;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +13,10 @@ import java.nio.file.Path;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,7 +39,57 @@ public final class ImaReplay {
    * @param violations number of violation entries
    * @param templateHashAlg the algorithm of the list's template hash column
    */
-  public record Result(PcrValues pcrs, int entries, int violations, HashAlg templateHashAlg) {}
+  public record Result(PcrValues pcrs, int entries, int violations, HashAlg templateHashAlg) {
+    /**
+     * The TD guest registers the list extended, when its template hash is SHA-384 (IMA extending an
+     * RTMR): each register column mapped through {@link TdRegister#forImaColumn}, valued from the
+     * SHA-384 bank. Empty for other lists, when the SHA-384 bank was not replayed, or for a
+     * register that two columns map to (the split replay would not be that register's value).
+     */
+    public Map<TdRegister, byte[]> tdRegisters() {
+      Map<TdRegister, byte[]> out = new EnumMap<>(TdRegister.class);
+      if (templateHashAlg != HashAlg.SHA384 || !pcrs.banks().contains(HashAlg.SHA384)) {
+        return out;
+      }
+      Set<TdRegister> shared = EnumSet.noneOf(TdRegister.class);
+      for (int column : pcrs.indexes(HashAlg.SHA384)) {
+        Optional<TdRegister> reg = TdRegister.forImaColumn(column);
+        if (reg.isEmpty() || reg.get().rtmrIndex().isEmpty()) {
+          continue;
+        }
+        if (out.containsKey(reg.get())) {
+          shared.add(reg.get());
+        }
+        out.put(reg.get(), pcrs.get(HashAlg.SHA384, column).orElseThrow());
+      }
+      shared.forEach(out::remove);
+      return out;
+    }
+  }
+
+  /**
+   * The banks replayed when the caller names none: SHA-1 and SHA-256, which TPMs carry, and the
+   * list's own template hash algorithm, so a SHA-384 list (an RTMR) or an SM3 list replays the
+   * register it was written for without the caller knowing its algorithm first.
+   */
+  public static Set<HashAlg> defaultBanks(HashAlg templateHashAlg) {
+    return EnumSet.of(HashAlg.SHA1, HashAlg.SHA256, templateHashAlg);
+  }
+
+  /** Replays either export into {@link #defaultBanks} of the list's template hash algorithm. */
+  public static Result replayDefaultBanks(byte[] list, ImaReplayMode mode)
+      throws VerificationException {
+    if (list.length > 0 && ImaFormat.looksAscii(list)) {
+      ImaLog log = ImaLog.parseAscii(list);
+      return new Result(
+          log.replay(defaultBanks(log.templateHashAlg()), mode),
+          log.size(),
+          log.violations(),
+          log.templateHashAlg());
+    }
+    HashAlg alg = list.length == 0 ? HashAlg.SHA1 : ImaFormat.detectBinaryTemplateHash(list);
+    return replayBinary(list, alg, defaultBanks(alg), mode);
+  }
 
   /** Replays either export; binary lists take the streaming path, ASCII lists go via ImaLog. */
   public static Result replay(byte[] list, Set<HashAlg> banks, ImaReplayMode mode)

@@ -28,7 +28,10 @@ public record ImaTemplate(String name, List<ImaTemplateField> fields) {
           "ima-sigv2", "d-ngv2|n-ng|sig",
           "ima-buf", "d-ng|n-ng|buf",
           "ima-modsig", "d-ng|n-ng|sig|d-modsig|modsig",
-          "evm-sig", "d-ng|n-ng|evmsig|xattrnames|xattrlengths|xattrvalues|iuid|igid|imode");
+          "evm-sig", "d-ng|n-ng|evmsig|xattrnames|xattrlengths|xattrvalues|iuid|igid|imode",
+          // the cgroup-aware templates of container measurement kernels
+          "ima-cgpath", "dep|cg-path|d-ng|n-ng",
+          "ima-dep-cgn", "dep|cgn|d-ng|n-ng");
 
   public ImaTemplate {
     fields = List.copyOf(fields);

@@ -39,7 +39,13 @@ public enum ImaTemplateField {
   /** {@code igid}: inode group, a 32-bit number printed in decimal. */
   IGID("igid", Ascii.UINT, 4),
   /** {@code imode}: inode mode, a 16-bit number printed in decimal. */
-  IMODE("imode", Ascii.UINT, 2);
+  IMODE("imode", Ascii.UINT, 2),
+  /** {@code dep}: the chain of executables that led to the measurement, NUL-terminated. */
+  DEP("dep", Ascii.STRING, 0),
+  /** {@code cg-path}: the cgroup path of the measuring task, NUL-terminated. */
+  CG_PATH("cg-path", Ascii.STRING, 0),
+  /** {@code cgn}: the cgroup name of the measuring task, NUL-terminated. */
+  CGN("cgn", Ascii.STRING, 0);
 
   /** How a field appears in the ASCII list. */
   enum Ascii {
