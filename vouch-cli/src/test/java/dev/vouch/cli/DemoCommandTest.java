@@ -39,6 +39,23 @@ class DemoCommandTest {
         .contains(
             "strict mode (production): changed firmware ATTESTATION_FAILED, genuine firmware"
                 + " VERIFIED")
-        .contains("every check behaved as expected");
+        .contains("RELEASED: the guest attested (TPM quote, Secure Boot log, IMA) and decrypted")
+        .contains("secret matches what was stored")
+        .contains("REFUSED as expected (a PCR value changed in the evidence): 401 AttestationError")
+        .contains("PCR_DIGEST_MISMATCH")
+        .contains(
+            "REFUSED as expected (a resource policy that denies every release): 403 PolicyDeny")
+        .contains("releases_frozen")
+        .contains("VALID: quote signed by a PCK chaining to Intel's pinned root")
+        .contains("TCB UpToDate")
+        .contains("REJECTED as expected (one bit flipped in MRTD): SIGNATURE_INVALID")
+        .contains(
+            "REJECTED as expected (the same quote without its collateral): COLLATERAL_MISSING")
+        .contains("REJECTED as expected (the same collateral two years later): COLLATERAL_EXPIRED")
+        .contains("5/5. An Intel TDX quote verified with its collateral")
+        .contains("every check behaved as expected")
+        .contains("Where to look next:")
+        .doesNotContain("skipped")
+        .doesNotContain(DemoKbs.SECRET);
   }
 }
