@@ -21,8 +21,9 @@ import picocli.CommandLine.Model.OptionSpec;
       "",
       "Admin verbs (host, flavor, report list|get|ca) talk to a server given by",
       "--server URL or VOUCH_SERVER, with the admin token from --token-file FILE",
-      "or VOUCH_ADMIN_TOKEN; --cacert PEM trusts a self-signed server certificate",
-      "(<data_dir>/tls/server.crt).",
+      "or VOUCH_ADMIN_TOKEN; --cacert PEM (or VOUCH_CACERT) trusts a self-signed",
+      "server certificate (<data_dir>/tls/server.crt).",
+      "Every command and sub-command takes --help.",
       "Exit codes: 0 ok or trusted, 1 verification failed or untrusted, 2 bad input",
       "or a refused request (a wrong admin token included), 3 internal or I/O error",
       "(an unreachable or failing server included)."
