@@ -59,6 +59,45 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  @picocli.CommandLine.Option(
+      names = "--keep",
+      description =
+          "keep part 4's vouch server (and its swtpm) running at the end, for trying the CLI"
+              + " against it; Ctrl-C stops it")
+  boolean keep;
+
+  /** What {@code --keep} holds open until the demo is stopped. */
+  static final class Kept {
+    private java.net.URI url;
+    private java.nio.file.Path dataDir;
+    private java.nio.file.Path dir;
+    private List<AutoCloseable> open = List.of();
+
+    synchronized void hold(
+        java.net.URI url,
+        java.nio.file.Path dataDir,
+        java.nio.file.Path dir,
+        List<AutoCloseable> open) {
+      this.url = url;
+      this.dataDir = dataDir;
+      this.dir = dir;
+      this.open = List.copyOf(open);
+    }
+
+    synchronized boolean holds(java.nio.file.Path folder) {
+      return folder.equals(dir);
+    }
+
+    synchronized void close() {
+      DemoKbs.closeAll(open);
+      open = List.of();
+      if (dir != null) {
+        SoftwareTpm.deleteTree(dir);
+        dir = null;
+      }
+    }
+  }
+
   /** One numbered part of the demo; {@code true} when every check in it behaved as expected. */
   private interface Part {
     boolean run(PrintWriter out) throws Exception;
@@ -75,6 +114,7 @@ final class DemoCommand implements Callable<Integer> {
             : "Vouch demo: swtpm is missing, parts 2-4 cannot run: " + INSTALL_HINT + ".");
     out.flush();
     byte[] firmware = firmwareLog();
+    Kept kept = keep ? new Kept() : null;
     boolean ok =
         part(
             out,
@@ -98,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
             out,
             4,
             "Confidential guest and the KBS: attest with TPM evidence, get a secret",
-            o -> DemoKbs.run(o, firmware));
+            o -> DemoKbs.run(o, firmware, Optional.ofNullable(kept)));
     ok &= part(out, 5, "An Intel TDX quote verified with its collateral", DemoTee::run);
     out.println();
     double secs = (System.nanoTime() - start) / 1e9;
@@ -113,7 +153,46 @@ final class DemoCommand implements Callable<Integer> {
     }
     whereNext(out);
     out.flush();
+    if (kept != null) {
+      keepRunning(out, kept);
+    }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  /** Serves until Ctrl-C (or an interrupt), then closes what part 4 left open. */
+  private static void keepRunning(PrintWriter out, Kept kept) {
+    if (kept.url == null) {
+      out.println("--keep: nothing to keep (part 4 did not run)");
+      out.flush();
+      return;
+    }
+    java.nio.file.Path token = kept.dataDir.resolve("admin-token");
+    out.println();
+    out.println("The demo's vouch server keeps running (Ctrl-C stops it): " + kept.url);
+    out.println("  bin/vouch report ca --server " + kept.url);
+    out.println("  bin/vouch flavor list --server " + kept.url + " --token-file " + token);
+    out.println(
+        "  curl -s " + kept.url.resolve("/api/v1/openapi.json") + "   # the HTTP API it serves");
+    out.flush();
+    Thread hook = new Thread(kept::close, "vouch-demo-keep");
+    Runtime.getRuntime().addShutdownHook(hook);
+    boolean interrupted = false;
+    try {
+      new java.util.concurrent.CountDownLatch(1).await();
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      // closed with the interrupt flag clear, so that the server's orderly stop is not cut short
+      kept.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: nothing left to do
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static boolean part(PrintWriter out, int n, String title, Part body) throws Exception {

@@ -56,7 +56,8 @@ final class DemoKbs {
 
   private DemoKbs() {}
 
-  static boolean run(PrintWriter out, byte[] firmwareLog) throws Exception {
+  static boolean run(PrintWriter out, byte[] firmwareLog, Optional<DemoCommand.Kept> keep)
+      throws Exception {
     if (!SoftwareTpm.installed()) {
       out.println("   swtpm is not installed: " + DemoCommand.INSTALL_HINT);
       return true;
@@ -93,9 +94,13 @@ final class DemoKbs {
       Path ima = dir.resolve("binary_runtime_measurements");
       Files.write(log, firmwareLog);
       Files.write(ima, imaList());
-      try (SoftwareTpm swtpm = SoftwareTpm.start(state, false);
-          TpmClient tpm = swtpm.client();
-          VouchServer server = VouchServer.start(config)) {
+      SoftwareTpm swtpm = SoftwareTpm.start(state, false);
+      List<AutoCloseable> open = new ArrayList<>(List.of(swtpm));
+      try {
+        TpmClient tpm = swtpm.client();
+        open.add(tpm);
+        VouchServer server = VouchServer.start(config);
+        open.add(server);
         measureWholeLog(tpm, firmwareLog);
         SoftwareTpm.measureIma(tpm, Files.readAllBytes(ima));
         Enrollment enrollment = Enrollment.withDefaults(tpm);
@@ -158,10 +163,30 @@ final class DemoKbs {
                 evidence,
                 403,
                 "releases_frozen");
+        if (keep.isPresent()) {
+          // --keep: the server, its TPM and the folder outlive this part; the demo closes them
+          keep.get().hold(server.baseUri(), dir.resolve("data"), dir, open);
+          open = List.of();
+        }
         return ok;
+      } finally {
+        closeAll(open);
       }
     } finally {
-      SoftwareTpm.deleteTree(dir);
+      if (keep.isEmpty() || !keep.get().holds(dir)) {
+        SoftwareTpm.deleteTree(dir);
+      }
+    }
+  }
+
+  /** Closes in reverse order of opening; a failure to close is no reason to stop closing. */
+  static void closeAll(List<AutoCloseable> open) {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      try {
+        open.get(i).close();
+      } catch (Exception e) {
+        // best effort: the demo is ending
+      }
     }
   }
 
