@@ -110,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
     boolean swtpm = SoftwareTpm.installed();
     out.println(
         swtpm
-            ? "Vouch demo: 5 parts; swtpm found, every part runs (about a minute)."
+            ? "Vouch demo: 5 parts; swtpm found, every part runs (well under a minute)."
             : "Vouch demo: swtpm is missing, parts 2-4 cannot run: " + INSTALL_HINT + ".");
     out.flush();
     byte[] firmware = firmwareLog();
