@@ -25,6 +25,11 @@ import java.util.Optional;
  *   <li>422 (the host's evidence failed verification): 1;
  *   <li>5xx, an unreachable server, TLS trouble or a timeout: 3.
  * </ul>
+ *
+ * Failures before an answer say which problem it is, since the fixes differ: {@code tls-untrusted}
+ * (the server answered but its certificate does not chain to what this client trusts: a trust
+ * problem, fixed with {@code --cacert}), {@code tls-failed} (another TLS problem), {@code timeout},
+ * and {@code connection-failed} (nothing reachable at that address).
  */
 final class AdminClient {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -148,7 +153,7 @@ final class AdminClient {
     try {
       r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      throw new CallFailed(ExitCodes.INTERNAL, 0, "connection-failed", base + ": " + describe(e));
+      throw connectionProblem(base, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CallFailed(ExitCodes.INTERNAL, 0, "interrupted", "the call was interrupted");
@@ -184,6 +189,59 @@ final class AdminClient {
       text = text.substring(0, MAX_SHOWN_BODY) + "...";
     }
     return new CallFailed(exit, status, "http-" + status, text.isEmpty() ? "(no body)" : text);
+  }
+
+  /** Names the kind of problem: trust, other TLS trouble, timeout or reachability. */
+  static CallFailed connectionProblem(String base, IOException e) {
+    if (untrusted(e)) {
+      return new CallFailed(
+          ExitCodes.INTERNAL,
+          0,
+          "tls-untrusted",
+          base
+              + ": the server is reachable but its TLS certificate is not trusted ("
+              + describe(e)
+              + "); give the certificate it chains to with --cacert PEM or $"
+              + AdminOptions.CACERT_ENV
+              + " (a self-signed server's is <data_dir>/tls/server.crt)");
+    }
+    if (tls(e)) {
+      return new CallFailed(
+          ExitCodes.INTERNAL, 0, "tls-failed", base + ": TLS handshake failed: " + describe(e));
+    }
+    if (causedBy(e, java.net.http.HttpTimeoutException.class)) {
+      return new CallFailed(
+          ExitCodes.INTERNAL, 0, "timeout", base + ": no answer in time: " + describe(e));
+    }
+    return new CallFailed(
+        ExitCodes.INTERNAL, 0, "connection-failed", base + ": unreachable: " + describe(e));
+  }
+
+  private static boolean untrusted(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertificateException
+          || t instanceof java.security.cert.CertPathBuilderException
+          || t instanceof java.security.cert.CertPathValidatorException
+          || (t.getMessage() != null
+              && (t.getMessage().contains("PKIX path")
+                  || t.getMessage().contains("unable to find valid certification path")))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean tls(Throwable e) {
+    return causedBy(e, javax.net.ssl.SSLException.class);
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String describe(IOException e) {

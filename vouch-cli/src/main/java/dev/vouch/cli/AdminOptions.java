@@ -20,11 +20,13 @@ import picocli.CommandLine.Option;
  * Where the server is and how to authenticate to it; shared by every admin verb. The server comes
  * from {@code --server} or {@code VOUCH_SERVER}, the admin token from {@code --token}, {@code
  * --token-file} or {@code VOUCH_ADMIN_TOKEN}. A self-signed server certificate is trusted only when
- * named with {@code --cacert}: there is deliberately no way to switch verification off.
+ * named with {@code --cacert} or {@code VOUCH_CACERT}: there is deliberately no way to switch
+ * verification off.
  */
 final class AdminOptions {
   static final String SERVER_ENV = "VOUCH_SERVER";
   static final String TOKEN_ENV = "VOUCH_ADMIN_TOKEN";
+  static final String CACERT_ENV = "VOUCH_CACERT";
   private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
 
   @Option(
@@ -51,7 +53,9 @@ final class AdminOptions {
       paramLabel = "PEM",
       description =
           "trust this certificate for the server's TLS, e.g. <data_dir>/tls/server.crt of a"
-              + " self-signed server")
+              + " self-signed server (default: $"
+              + CACERT_ENV
+              + ")")
   Path cacert;
 
   /**
@@ -70,8 +74,18 @@ final class AdminOptions {
         HttpClient.newBuilder()
             .connectTimeout(java.time.Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NEVER);
-    if (cacert != null) {
-      http.sslContext(trusting(ReportCommand.certificates(CliIo.read(cacert, "--cacert"), cacert)));
+    String fromEnv = System.getenv(CACERT_ENV);
+    Path ca =
+        cacert != null ? cacert : fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv);
+    if (ca != null) {
+      String what = cacert != null ? "--cacert" : "$" + CACERT_ENV;
+      List<X509Certificate> certs;
+      try {
+        certs = ReportCommand.certificates(CliIo.read(ca, what), ca);
+      } catch (CliIo.BadInput e) {
+        throw new CliIo.BadInput(what + ": " + e.getMessage());
+      }
+      http.sslContext(trusting(certs, what));
     }
     return new AdminClient(uri, t, http.build());
   }
@@ -118,7 +132,8 @@ final class AdminOptions {
     return t;
   }
 
-  private static SSLContext trusting(List<X509Certificate> certs) throws CliIo.BadInput {
+  private static SSLContext trusting(List<X509Certificate> certs, String what)
+      throws CliIo.BadInput {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
@@ -132,7 +147,7 @@ final class AdminOptions {
       ctx.init(null, tmf.getTrustManagers(), null);
       return ctx;
     } catch (GeneralSecurityException | java.io.IOException e) {
-      throw new CliIo.BadInput("--cacert cannot be used as a trust store: " + e.getMessage());
+      throw new CliIo.BadInput(what + " cannot be used as a trust store: " + e.getMessage());
     }
   }
 }

@@ -36,32 +36,193 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vouch demo}: shows what Vouch verifies today on this machine, with embedded evidence and,
- * when swtpm is installed, a live software TPM driven by Vouch's own Java TPM client.
+ * {@code vouch demo}: shows what Vouch verifies on this machine, in five parts: recorded cloud TPM
+ * evidence, a live software TPM driven by Vouch's own Java TPM client, continuous host monitoring
+ * of an enrolled swtpm host, a confidential guest getting a secret from the KBS of an in-process
+ * {@code vouch server}, and an Intel TDX quote with its collateral. Parts 2-4 need swtpm ({@code
+ * bin/vouch demo} installs it when it can); without it they say the one command to run.
  */
 @Command(
     name = "demo",
-    description = "Walk through TPM attestation end to end on this machine (swtpm when present).")
+    mixinStandardHelpOptions = true,
+    description =
+        "Walk through attestation end to end on this machine: recorded TPM evidence, a live swtpm,"
+            + " host monitoring, the KBS releasing a secret, and a TDX quote.")
 final class DemoCommand implements Callable<Integer> {
   private static final String RES = "/dev/vouch/cli/demo/";
+  private static final int PARTS = 5;
+
+  /** The one command that makes parts 2-4 possible on Debian and Ubuntu. */
+  static final String INSTALL_HINT =
+      "run 'sudo apt-get install -y swtpm swtpm-tools tpm2-tools' (or 'bin/vouch demo' as root,"
+          + " which installs them), then run the demo again";
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @picocli.CommandLine.Option(
+      names = "--keep",
+      description =
+          "keep part 4's vouch server (and its swtpm) running at the end, for trying the CLI"
+              + " against it; Ctrl-C stops it")
+  boolean keep;
+
+  /** What {@code --keep} holds open until the demo is stopped. */
+  static final class Kept {
+    private java.net.URI url;
+    private java.nio.file.Path dataDir;
+    private java.nio.file.Path dir;
+    private List<AutoCloseable> open = List.of();
+
+    synchronized void hold(
+        java.net.URI url,
+        java.nio.file.Path dataDir,
+        java.nio.file.Path dir,
+        List<AutoCloseable> open) {
+      this.url = url;
+      this.dataDir = dataDir;
+      this.dir = dir;
+      this.open = List.copyOf(open);
+    }
+
+    synchronized boolean holds(java.nio.file.Path folder) {
+      return folder.equals(dir);
+    }
+
+    synchronized void close() {
+      DemoKbs.closeAll(open);
+      open = List.of();
+      if (dir != null) {
+        SoftwareTpm.deleteTree(dir);
+        dir = null;
+      }
+    }
+  }
+
+  /** One numbered part of the demo; {@code true} when every check in it behaved as expected. */
+  private interface Part {
+    boolean run(PrintWriter out) throws Exception;
+  }
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    boolean ok = realCloudEvidence(out);
-    ok &= liveSoftwareTpm(out);
-    ok &= DemoMonitoring.run(out, firmwareLog());
-    out.println();
-    out.println(ok ? "Demo finished: every check behaved as expected." : "Demo found a problem.");
+    long start = System.nanoTime();
+    boolean swtpm = SoftwareTpm.installed();
+    out.println(
+        swtpm
+            ? "Vouch demo: 5 parts; swtpm found, every part runs (well under a minute)."
+            : "Vouch demo: swtpm is missing, parts 2-4 cannot run: " + INSTALL_HINT + ".");
     out.flush();
+    byte[] firmware = firmwareLog();
+    Kept kept = keep ? new Kept() : null;
+    boolean ok =
+        part(
+            out,
+            1,
+            "Real evidence from a Google Compute Engine VM (vTPM, three quotes, event log)",
+            DemoCommand::realCloudEvidence);
+    ok &=
+        part(
+            out,
+            2,
+            "Live software TPM (swtpm) driven by Vouch's Java TPM 2.0 client",
+            DemoCommand::liveSoftwareTpm);
+    ok &=
+        part(
+            out,
+            3,
+            "Continuous monitoring: golden flavors, signed trust reports, tampering, reboot",
+            o -> DemoMonitoring.run(o, firmware));
+    ok &=
+        part(
+            out,
+            4,
+            "Confidential guest and the KBS: attest with TPM evidence, get a secret",
+            o -> DemoKbs.run(o, firmware, Optional.ofNullable(kept)));
+    ok &= part(out, 5, "An Intel TDX quote verified with its collateral", DemoTee::run);
+    out.println();
+    double secs = (System.nanoTime() - start) / 1e9;
+    if (!ok) {
+      out.printf("Demo found a problem (%.1f s).%n", secs);
+    } else if (!swtpm) {
+      out.printf(
+          "Demo incomplete (%.1f s): parts 1 and 5 passed; parts 2-4 need swtpm: %s.%n",
+          secs, INSTALL_HINT);
+    } else {
+      out.printf("Demo finished in %.1f s: every check behaved as expected.%n", secs);
+    }
+    whereNext(out);
+    out.flush();
+    if (kept != null) {
+      keepRunning(out, kept);
+    }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  /** Serves until Ctrl-C (or an interrupt), then closes what part 4 left open. */
+  private static void keepRunning(PrintWriter out, Kept kept) {
+    if (kept.url == null) {
+      out.println("--keep: nothing to keep (part 4 did not run)");
+      out.flush();
+      return;
+    }
+    java.nio.file.Path token = kept.dataDir.resolve("admin-token");
+    out.println();
+    out.println("The demo's vouch server keeps running (Ctrl-C stops it): " + kept.url);
+    out.println("  bin/vouch report ca --server " + kept.url);
+    out.println("  bin/vouch flavor list --server " + kept.url + " --token-file " + token);
+    out.println(
+        "  curl -s " + kept.url.resolve("/api/v1/openapi.json") + "   # the HTTP API it serves");
+    out.flush();
+    Thread hook = new Thread(kept::close, "vouch-demo-keep");
+    Runtime.getRuntime().addShutdownHook(hook);
+    boolean interrupted = false;
+    try {
+      new java.util.concurrent.CountDownLatch(1).await();
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      // closed with the interrupt flag clear, so that the server's orderly stop is not cut short
+      kept.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: nothing left to do
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static boolean part(PrintWriter out, int n, String title, Part body) throws Exception {
+    out.println();
+    out.printf("%d/%d. %s%n", n, PARTS, title);
+    out.flush();
+    long t = System.nanoTime();
+    boolean ok = body.run(out);
+    out.printf("   (part %d: %.1f s)%n", n, (System.nanoTime() - t) / 1e9);
+    out.flush();
+    return ok;
+  }
+
+  private static void whereNext(PrintWriter out) {
+    out.println();
+    out.println("Where to look next:");
+    out.println("  docs/quickstart.md          the demo's parts and how to run each by hand");
+    out.println("  docs/first-host.md          an swtpm host from nothing to VERIFIED");
+    out.println("  docs/configuration.md       every vouch.yaml key, type and default");
+    out.println(
+        "  docs/cli.md                 every command and option (also: vouch <verb> --help)");
+    out.println(
+        "  bin/vouch server --data-dir DIR              run the server (admin token in DIR)");
+    out.println("  bin/vouch verify --tee tdx --evidence FILE --collateral DIR   verify a quote");
+    out.println(
+        "  bin/vouch host list --server URL --cacert DIR/tls/server.crt  the monitored fleet");
   }
 
   /** Part 1: a real Google vTPM quote, certified AK, replayed firmware event log. */
   private static boolean realCloudEvidence(PrintWriter out) throws IOException {
-    out.println("1. Real evidence from a Google Compute Engine VM (vTPM, three quotes, event log)");
     byte[] evidence = resource("gce-cos-85-bundle.json");
     byte[] root = resource("google-tpm-ek-root-1.cer");
     try {
@@ -119,10 +280,8 @@ final class DemoCommand implements Callable<Integer> {
 
   /** Part 2: swtpm, Vouch's Java TPM client, an IMA list measured into PCR 10, a fresh nonce. */
   private static boolean liveSoftwareTpm(PrintWriter out) throws Exception {
-    out.println();
-    out.println("2. Live software TPM (swtpm) driven by Vouch's Java TPM 2.0 client");
     if (!SoftwareTpm.installed()) {
-      out.println("   swtpm is not installed: skipped (apt-get install swtpm swtpm-tools)");
+      out.println("   swtpm is not installed: " + INSTALL_HINT);
       return true;
     }
     java.nio.file.Path state = java.nio.file.Files.createTempDirectory("vouch-demo-tpm");
@@ -237,7 +396,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static byte[] resource(String name) throws IOException {
+  static byte[] resource(String name) throws IOException {
     try (InputStream in = DemoCommand.class.getResourceAsStream(RES + name)) {
       if (in == null) {
         throw new IOException("missing demo resource " + name);

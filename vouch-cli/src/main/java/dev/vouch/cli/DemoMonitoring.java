@@ -60,27 +60,37 @@ final class DemoMonitoring {
   private static final java.util.logging.Logger JUL =
       java.util.logging.Logger.getLogger("dev.vouch");
 
+  private static final java.util.logging.Logger JUL_SERVER =
+      java.util.logging.Logger.getLogger("dev.vouch.server");
+
   private DemoMonitoring() {}
 
-  private static void quietLogs() {
+  static void quietLogs() {
     JUL.setLevel(java.util.logging.Level.WARNING);
     if (org.slf4j.LoggerFactory.getLogger("dev.vouch") instanceof ch.qos.logback.classic.Logger l) {
       l.setLevel(ch.qos.logback.classic.Level.WARN);
     }
+    // the demo's server has no EK roots on purpose (part 4 enrolls no host): its start-up warning
+    // about that is right for an operator and noise here
+    JUL_SERVER.setLevel(java.util.logging.Level.SEVERE);
+    if (org.slf4j.LoggerFactory.getLogger("dev.vouch.server")
+        instanceof ch.qos.logback.classic.Logger l) {
+      l.setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
   }
 
   static boolean run(PrintWriter out, byte[] firmwareLog) throws Exception {
-    out.println();
-    out.println(
-        "3. Continuous monitoring: golden flavors, signed trust reports, tampering, reboot");
     if (!SoftwareTpm.installed()) {
-      out.println("   swtpm is not installed: skipped (apt-get install swtpm swtpm-tools)");
+      out.println("   swtpm is not installed: " + DemoCommand.INSTALL_HINT);
       return true;
     }
     Optional<EkTrust> ekRoots = swtpmLocalCa();
     if (ekRoots.isEmpty()) {
-      out.println("   swtpm's local CA (/var/lib/swtpm-localca) is not readable: skipped");
-      return true;
+      // enrollment needs the CA that signed swtpm's EK certificates; without it nothing enrolls
+      out.println(
+          "   swtpm's local CA (/var/lib/swtpm-localca) is not readable by this user: run the demo"
+              + " as root, or 'sudo chmod -R a+rX /var/lib/swtpm-localca'");
+      return false;
     }
     quietLogs();
     Path dir = Files.createTempDirectory("vouch-demo-monitor");

@@ -1,7 +1,11 @@
 package dev.vouch.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The {@code vouch} command line. Exit codes: 0 ok or trusted, 1 verification failed or untrusted,
@@ -17,8 +21,9 @@ import picocli.CommandLine.Command;
       "",
       "Admin verbs (host, flavor, report list|get|ca) talk to a server given by",
       "--server URL or VOUCH_SERVER, with the admin token from --token-file FILE",
-      "or VOUCH_ADMIN_TOKEN; --cacert PEM trusts a self-signed server certificate",
-      "(<data_dir>/tls/server.crt).",
+      "or VOUCH_ADMIN_TOKEN; --cacert PEM (or VOUCH_CACERT) trusts a self-signed",
+      "server certificate (<data_dir>/tls/server.crt).",
+      "Every command and sub-command takes --help.",
       "Exit codes: 0 ok or trusted, 1 verification failed or untrusted, 2 bad input",
       "or a refused request (a wrong admin token included), 3 internal or I/O error",
       "(an unreachable or failing server included)."
@@ -52,6 +57,7 @@ public final class Main extends CommandGroup {
   /** Runs the CLI with the given output streams and returns its exit code. */
   public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new Main());
+    helpEverywhere(cl);
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(
@@ -66,5 +72,32 @@ public final class Main extends CommandGroup {
           return ExitCodes.INTERNAL;
         });
     return cl.execute(args);
+  }
+
+  /**
+   * The command tree with {@code -h/--help} on every command that lacks it, so that {@code vouch
+   * host --help} prints the group's usage as {@code vouch --help} does, for verbs added later too.
+   */
+  static CommandLine helpEverywhere(CommandLine cl) {
+    CommandSpec spec = cl.getCommandSpec();
+    if (spec.options().stream().noneMatch(OptionSpec::usageHelp)) {
+      List<String> names = new ArrayList<>();
+      for (String n : List.of("-h", "--help")) {
+        if (spec.findOption(n) == null) {
+          names.add(n);
+        }
+      }
+      if (!names.isEmpty()) {
+        spec.addOption(
+            OptionSpec.builder(names.toArray(String[]::new))
+                .usageHelp(true)
+                .description("Show this help message and exit.")
+                .build());
+      }
+    }
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      helpEverywhere(sub);
+    }
+    return cl;
   }
 }

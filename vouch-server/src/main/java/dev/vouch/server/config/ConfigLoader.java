@@ -544,6 +544,14 @@ public final class ConfigLoader {
     return section.isEmpty() ? key : section + "." + key;
   }
 
+  /**
+   * Every key this loader accepts, by section ({@code ""} holds the top-level keys), in the order
+   * the file documents them; for the generated configuration reference and its test.
+   */
+  public static Map<String, List<String>> knownKeys() {
+    return java.util.Collections.unmodifiableMap(KEYS);
+  }
+
   /** The environment variable names this loader reads, for documentation and help text. */
   public static List<String> environmentVariables() {
     List<String> out = new ArrayList<>();
