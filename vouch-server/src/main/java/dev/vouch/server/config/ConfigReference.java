@@ -253,6 +253,19 @@ public final class ConfigReference {
         "integer 5..3600",
         "60",
         "How long an agent has to answer its credential-activation challenge.");
+    key(
+        "registrar",
+        "ek_crls",
+        "list of paths (PEM or DER CRLs)",
+        null,
+        "CRLs of the EK roots and intermediates, needed while `ek_revocation` is on.");
+    key(
+        "registrar",
+        "ek_revocation",
+        "boolean",
+        "true",
+        "Require a current CRL of every issuer on an EK certificate's path. False only for CAs"
+            + " that publish none (swtpm's local CA cannot sign one); the server warns at start.");
 
     key(
         "verifiers",
@@ -282,6 +295,15 @@ public final class ConfigReference {
         "boolean",
         "false",
         "Accept the unsigned `sample` evidence kind (tests only).");
+    key(
+        "verifiers",
+        "revocation",
+        "boolean",
+        "true",
+        "Require current CRLs for AMD (the ARK's CRL, from a folder or the KDS) and TPM AK"
+            + " certificate paths. False only for recorded evidence whose CRLs were not kept;"
+            + " results then say `snp.revocation_checked=false` / `tpm.ak.revocation_checked=false`."
+            + " Intel collateral always carries its CRLs and is always checked.");
   }
 
   private static void key(
