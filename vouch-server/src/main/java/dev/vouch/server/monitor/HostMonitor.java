@@ -7,6 +7,7 @@ import dev.vouch.server.actions.AttestationEvents;
 import dev.vouch.server.actions.FailurePolicy;
 import dev.vouch.server.actions.FailureResponder;
 import dev.vouch.server.actions.HostRef;
+import dev.vouch.server.actions.NodeActionQueue;
 import dev.vouch.server.actions.NodeActionSettings;
 import dev.vouch.server.actions.NodeActions;
 import dev.vouch.server.actions.StatusChange;
@@ -74,6 +75,7 @@ public final class HostMonitor implements AutoCloseable {
   private final AttestationScheduler scheduler;
   private final FailureResponder responder;
   private final Optional<NodeActions> nodes;
+  private final Optional<NodeActionQueue> nodeQueue;
   private final Optional<Connection> nats;
   private final Optional<AnnouncementListener> announcements;
   private final AttestationEvents events;
@@ -91,6 +93,7 @@ public final class HostMonitor implements AutoCloseable {
       AttestationScheduler scheduler,
       FailureResponder responder,
       Optional<NodeActions> nodes,
+      Optional<NodeActionQueue> nodeQueue,
       Optional<Connection> nats,
       Optional<AnnouncementListener> announcements,
       AttestationEvents events,
@@ -106,6 +109,7 @@ public final class HostMonitor implements AutoCloseable {
     this.scheduler = scheduler;
     this.responder = responder;
     this.nodes = nodes;
+    this.nodeQueue = nodeQueue;
     this.nats = nats;
     this.announcements = announcements;
     this.events = events;
@@ -200,18 +204,26 @@ public final class HostMonitor implements AutoCloseable {
       AttestationEvents events = new AttestationEvents(nats, webhooks);
       Optional<KubernetesClient> kube = Optional.empty();
       Optional<NodeActions> nodes = Optional.empty();
+      Optional<NodeActionQueue> nodeQueue = Optional.empty();
       if (h.kubernetes()) {
         ConfigBuilder kc = new ConfigBuilder();
         h.kubernetesUrl().ifPresent(kc::withMasterUrl);
+        // the node-action queue retries with its own backoff; the client's own retries (10 by
+        // default, doubling) only held a worker for many seconds while the API server was down
+        kc.withRequestRetryBackoffLimit(0).withConnectionTimeout(5_000).withRequestTimeout(10_000);
         kube = Optional.of(new KubernetesClientBuilder().withConfig(kc.build()).build());
         NodeActionSettings ns = NodeActionSettings.defaults();
         if (h.nodeLabel().isPresent()) {
           ns = ns.withHostLabel(h.nodeLabel().get());
         }
         nodes = Optional.of(new NodeActions(kube.get(), ns, s.clock()));
+        nodeQueue =
+            Optional.of(
+                new NodeActionQueue(
+                    s.database(), nodes.get(), s.clock(), NodeActionQueue.Settings.defaults()));
       }
       FailureResponder responder =
-          new FailureResponder(new FailurePolicy(h.evictPods()), events, nodes);
+          new FailureResponder(new FailurePolicy(h.evictPods()), events, nodeQueue);
       AttestationScheduler scheduler =
           new AttestationScheduler(
               registry,
@@ -236,6 +248,7 @@ public final class HostMonitor implements AutoCloseable {
           scheduler,
           responder,
           nodes,
+          nodeQueue,
           nats,
           listener,
           events,
@@ -294,8 +307,8 @@ public final class HostMonitor implements AutoCloseable {
   private static void respond(FailureResponder responder, StatusChange change) {
     FailureResponder.Response r =
         responder.respond(change, new HostRef(change.hostId(), change.hostId()));
-    if (!r.errors().isEmpty()) {
-      LOG.warn("host {}: failure actions incomplete: {}", change.hostId(), r.errors());
+    if (!r.queued().isEmpty()) {
+      LOG.info("host {}: node actions queued: {}", change.hostId(), r.queued());
     }
   }
 
@@ -340,6 +353,8 @@ public final class HostMonitor implements AutoCloseable {
     if (enabled) {
       scheduler.start();
     }
+    // pending node actions are carried out even on a replica that attests nothing itself
+    nodeQueue.ifPresent(NodeActionQueue::start);
   }
 
   /** The HTTP routes of hosts, flavors, flavor groups and reports. */
@@ -397,6 +412,11 @@ public final class HostMonitor implements AutoCloseable {
     return nodes;
   }
 
+  /** The queue of Kubernetes node actions, when {@code hosts.kubernetes} is on. */
+  public Optional<NodeActionQueue> nodeActions() {
+    return nodeQueue;
+  }
+
   FailureResponder responder() {
     return responder;
   }
@@ -404,6 +424,7 @@ public final class HostMonitor implements AutoCloseable {
   @Override
   public void close() {
     scheduler.close();
+    nodeQueue.ifPresent(NodeActionQueue::close);
     announcements.ifPresent(AnnouncementListener::close);
     events.close();
     nats.ifPresent(HostMonitor::closeQuietly);
