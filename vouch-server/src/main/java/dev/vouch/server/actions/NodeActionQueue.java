@@ -196,6 +196,23 @@ public final class NodeActionQueue implements AutoCloseable {
     }
   }
 
+  /**
+   * Drops the host's pending actions (an administrator's fresh onboarding restores its nodes).
+   *
+   * @return how many were dropped
+   */
+  public int cancelPending(String hostId) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "DELETE FROM node_actions WHERE host_id = ? AND state = 'PENDING'")) {
+            ps.setString(1, hostId);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
   /** The host's node actions, cordon first. */
   public List<Entry> of(String hostId) {
     return db.read(

@@ -292,6 +292,8 @@ public final class MonitorRoutes {
             .flavors()
             .retireGolden(h.id(), monitor.verifier().settings().mode(), monitor.clock().instant());
     List<String> restored = new ArrayList<>();
+    // a cordon still queued from before this onboarding must not undo the restore when it runs
+    monitor.nodeActions().ifPresent(q -> q.cancelPending(h.id()));
     if (monitor.nodes().isPresent()) {
       NodeActions nodes = monitor.nodes().get();
       try {

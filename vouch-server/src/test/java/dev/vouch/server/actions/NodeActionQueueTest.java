@@ -175,6 +175,19 @@ class NodeActionQueueTest {
   }
 
   @Test
+  void anOnboardingDropsAPendingCordonSoItNeverUndoesTheRestore() throws Exception {
+    api.down();
+    NodeActionQueue q = queue(database());
+    q.enqueue(new HostRef("host-a", "host-a"), NodeActionQueue.Kind.CORDON, "FAILED: x");
+    assertThat(q.runDue()).isEqualTo(1);
+    assertThat(q.cancelPending("host-a")).isEqualTo(1);
+    api.up();
+    assertThat(q.runDue()).isZero();
+    assertThat(q.of("host-a")).isEmpty();
+    assertThat(cordoned()).isFalse();
+  }
+
+  @Test
   void backoffDoublesFromTheFirstWaitUpToTheLongest() {
     NodeActionQueue q =
         new NodeActionQueue(
