@@ -140,14 +140,7 @@ public final class HostMonitor implements AutoCloseable {
     Optional<Connection> nats = Optional.empty();
     if (h.natsUrl().isPresent()) {
       try {
-        nats =
-            Optional.of(
-                Nats.connect(
-                    new Options.Builder()
-                        .server(h.natsUrl().get())
-                        .connectionName("vouch-server")
-                        .maxReconnects(-1)
-                        .build()));
+        nats = Optional.of(Nats.connect(natsOptions(h.natsUrl().get())));
       } catch (IOException e) {
         throw new ConfigException("hosts.nats_url: cannot connect: " + e.getMessage(), e);
       } catch (InterruptedException e) {
@@ -259,6 +252,88 @@ public final class HostMonitor implements AutoCloseable {
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       nats.ifPresent(HostMonitor::closeQuietly);
       throw new ConfigException("hosts: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Checks the {@code hosts} section without connecting to anything or writing anything: the NATS
+   * and Kubernetes URLs parse, and the agent TLS files, webhook secret, flavor templates and flavor
+   * signing keys are readable and of the right kind.
+   *
+   * @throws ConfigException naming the key otherwise
+   */
+  public static void validate(ServerConfig.Hosts h) throws ConfigException {
+    if (h.natsUrl().isPresent()) {
+      natsOptions(h.natsUrl().get());
+    }
+    if (h.kubernetesUrl().isPresent()) {
+      String k = h.kubernetesUrl().get();
+      try {
+        java.net.URI u = new java.net.URI(k);
+        if (u.getHost() == null
+            || !("https".equalsIgnoreCase(u.getScheme())
+                || "http".equalsIgnoreCase(u.getScheme()))) {
+          throw new java.net.URISyntaxException(k, "not an http(s) URL with a host");
+        }
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException("hosts.kubernetes_url: " + e.getMessage(), e);
+      }
+    }
+    if (h.agentTls().isPresent()) {
+      try {
+        agentTls(h.agentTls().get());
+      } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        throw new ConfigException("hosts.agent_tls_*: " + e.getMessage(), e);
+      }
+    }
+    if (h.webhookUrl().isPresent()) {
+      Path secret = h.webhookSecretFile().orElseThrow();
+      try {
+        if (Files.readAllBytes(secret).length == 0) {
+          throw new ConfigException("hosts.webhook_secret_file " + secret + " is empty");
+        }
+      } catch (IOException e) {
+        throw new ConfigException(
+            "hosts.webhook_secret_file " + secret + ": cannot read: " + e.getMessage(), e);
+      }
+    }
+    flavorKeys(h.flavorSigningKeyFiles());
+    templates(h.flavorTemplateFiles());
+  }
+
+  private static final java.util.Set<String> NATS_SCHEMES =
+      java.util.Set.of("nats", "tls", "opentls", "ws", "wss");
+
+  /**
+   * The NATS client options for {@code hosts.nats_url}: one URL or a comma-separated list, each
+   * with a NATS scheme and a host. jnats reports a bad URL as an unchecked exception from deep
+   * inside; here it is a configuration error naming the key.
+   */
+  private static Options natsOptions(String urls) throws ConfigException {
+    for (String one : urls.split(",")) {
+      String u = one.strip();
+      try {
+        java.net.URI uri = new java.net.URI(u);
+        if (uri.getScheme() == null
+            || !NATS_SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT))
+            || uri.getHost() == null) {
+          throw new ConfigException(
+              "hosts.nats_url: '"
+                  + u
+                  + "' is not a NATS URL (nats://HOST:PORT, tls://, ws:// or wss://)");
+        }
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException("hosts.nats_url: '" + u + "' is not a URL: " + e.getMessage(), e);
+      }
+    }
+    try {
+      return new Options.Builder()
+          .servers(urls.split(","))
+          .connectionName("vouch-server")
+          .maxReconnects(-1)
+          .build();
+    } catch (RuntimeException e) {
+      throw new ConfigException("hosts.nats_url: " + e.getMessage(), e);
     }
   }
 

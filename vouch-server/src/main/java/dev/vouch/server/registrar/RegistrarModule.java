@@ -63,6 +63,17 @@ public record RegistrarModule(Registrar registrar, JdbcEnrollmentStore store, Ro
         registrar, store, c -> routes.register(new Routes(c, s.openApi(), s.admin())));
   }
 
+  /**
+   * Checks the {@code registrar} section without starting anything: every root and intermediate
+   * file must hold readable certificates.
+   *
+   * @throws ConfigException naming the key and file otherwise
+   */
+  public static void validate(ServerConfig.Registrar cfg) throws ConfigException {
+    certificates(cfg.ekRoots(), "registrar.ek_roots");
+    certificates(cfg.ekIntermediates(), "registrar.ek_intermediates");
+  }
+
   private static List<X509Certificate> certificates(List<Path> files, String key)
       throws ConfigException {
     List<X509Certificate> out = new ArrayList<>();
