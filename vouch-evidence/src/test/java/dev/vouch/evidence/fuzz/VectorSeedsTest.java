@@ -13,8 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every fuzz target of {@link ParserFuzzTest} over every vector file in test resources, whole, cut
- * short and with one flipped bit: each either parses or is refused with a failure code.
+ * Every fuzz target of {@link ParserFuzzTest} and {@link TeeFuzzTest} over every vector file in
+ * test resources, whole, cut short and with one flipped bit: each either parses or is refused with
+ * a failure code.
  */
 class VectorSeedsTest {
   static Stream<Path> vectorFiles() throws IOException, URISyntaxException {
@@ -31,13 +32,18 @@ class VectorSeedsTest {
   @MethodSource("vectorFiles")
   void everyTargetFailsClosedOnTheFileAndItsDamagedCopies(Path file) throws IOException {
     byte[] data = Files.readAllBytes(file);
-    ParserFuzzTest.all(data);
+    both(data);
     if (data.length > 0) {
-      ParserFuzzTest.all(Arrays.copyOf(data, data.length / 2));
-      ParserFuzzTest.all(Arrays.copyOf(data, data.length - 1));
+      both(Arrays.copyOf(data, data.length / 2));
+      both(Arrays.copyOf(data, data.length - 1));
       byte[] flipped = data.clone();
       flipped[data.length / 3] ^= 0x40;
-      ParserFuzzTest.all(flipped);
+      both(flipped);
     }
+  }
+
+  private static void both(byte[] data) {
+    ParserFuzzTest.all(data);
+    TeeFuzzTest.all(data);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.server.TcpOutage;
 import dev.vouch.server.store.Database;
+import dev.vouch.server.store.TestDatabases;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Node actions survive an API server outage and a server restart: the fabric8 mock API server in
@@ -155,23 +158,38 @@ class NodeActionQueueTest {
         .isEqualTo("ATTESTATION_FAILED: pcr 10 differs");
   }
 
-  @Test
-  void aPendingCordonSurvivesARestartOfTheServer() throws Exception {
-    api.down();
-    Database first = database();
-    NodeActionQueue before = queue(first);
-    before.enqueue(new HostRef("host-a", "host-a"), NodeActionQueue.Kind.CORDON, "FAILED: x");
-    assertThat(before.runDue()).isEqualTo(1);
-    assertThat(before.of("host-a").getFirst().state()).isEqualTo(NodeActionQueue.State.PENDING);
-    before.close();
-    first.close();
-    open.clear();
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"h2", "postgresql"})
+  void aPendingCordonSurvivesARestartOfTheServer(String kind) throws Exception {
+    try (TestDatabases.Handle h =
+        kind.equals("h2") ? TestDatabases.h2(dir) : TestDatabases.postgres()) {
+      api.down();
+      Database first = h.open();
+      NodeActionQueue before = queue(first);
+      before.enqueue(new HostRef("host-a", "host-a"), NodeActionQueue.Kind.CORDON, "FAILED: x");
+      // a second failure while the first is pending keeps one row and its backoff
+      assertThat(before.runDue()).isEqualTo(1);
+      before.enqueue(new HostRef("host-a", "host-a"), NodeActionQueue.Kind.CORDON, "FAILED: y");
+      assertThat(before.of("host-a")).hasSize(1);
+      assertThat(before.of("host-a").getFirst().attempts()).isEqualTo(1);
+      assertThat(before.of("host-a").getFirst().state()).isEqualTo(NodeActionQueue.State.PENDING);
+      before.close();
+      first.close();
+      open.clear();
 
-    api.up();
-    NodeActionQueue after = queue(database());
-    after.start();
-    await(after, e -> e.state() == NodeActionQueue.State.DONE, "was done after the restart");
-    assertThat(cordoned()).isTrue();
+      api.up();
+      Database second = h.open();
+      open.add(second);
+      NodeActionQueue after = queue(second);
+      after.start();
+      await(after, e -> e.state() == NodeActionQueue.State.DONE, "was done after the restart");
+      assertThat(cordoned()).isTrue();
+      // the queue and pool go before the PostgreSQL database is dropped
+      for (AutoCloseable c : open.reversed()) {
+        c.close();
+      }
+      open.clear();
+    }
   }
 
   @Test
