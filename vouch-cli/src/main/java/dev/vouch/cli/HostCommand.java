@@ -108,6 +108,23 @@ final class HostCommand extends CommandGroup {
             or(a.path("reset_count")),
             a.path("reason").asText());
       }
+      if (!h.path("node_actions").isEmpty()) {
+        out.println("Kubernetes node actions:");
+        for (JsonNode a : h.path("node_actions")) {
+          out.printf(
+              "  %s %s, %d attempts%s%s%n",
+              a.path("kind").asText(),
+              a.path("state").asText(),
+              a.path("attempts").asInt(),
+              !a.hasNonNull("last_error")
+                  ? ""
+                  : ", next try "
+                      + a.path("next_attempt").asText()
+                      + ", last error: "
+                      + a.path("last_error").asText(),
+              !a.hasNonNull("result") ? "" : ", result: " + a.path("result").asText());
+        }
+      }
       return ExitCodes.OK;
     }
   }

@@ -65,10 +65,9 @@ class EventlogDigestCliTest {
               gtt.resolve(e.getKey()),
               v.isNull() ? Optional.empty() : Optional.of(v.asText().equals("01"))));
     }
-    Path research =
-        Path.of(System.getProperty("vouch.research", "../../shared/research"))
-            .resolve("vectors/tpm-eventlog");
-    if (Files.isDirectory(research)) {
+    boolean withResearch = Research.present();
+    Path research = withResearch ? Research.vectors().resolve("tpm-eventlog") : null;
+    if (withResearch) {
       for (var e : JSON.readTree(research.resolve("expected.json").toFile()).properties()) {
         for (JsonNode var : e.getValue().path("secure_boot_variables")) {
           if (var.get("var").asText().equals("SecureBoot")) {
@@ -83,10 +82,9 @@ class EventlogDigestCliTest {
           }
         }
       }
-    } else if (Boolean.getBoolean("vouch.require.tools")) {
-      throw new AssertionError("research vectors not found at " + research);
     }
-    assertThat(out).hasSizeGreaterThanOrEqualTo(14);
+    // without the research folder (a user's clone) the copied go-tpm-tools logs still run
+    assertThat(out).hasSizeGreaterThanOrEqualTo(withResearch ? 14 : 1);
     return out;
   }
 

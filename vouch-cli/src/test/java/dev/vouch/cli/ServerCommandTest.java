@@ -39,4 +39,64 @@ class ServerCommandTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--collateral").contains("missing");
   }
+
+  /**
+   * A configuration error found after the data dir was initialised leaves a KEK, an admin token and
+   * a database behind for a server that never ran: every check must come before the first write.
+   */
+  private void assertRefusedBeforeTouchingTheDataDir(String yaml, String... message)
+      throws Exception {
+    Path cfg = Files.writeString(dir.resolve("vouch.yaml"), yaml);
+    Path data = dir.resolve("d");
+    CliRun r = CliRun.of("server", "--config", cfg.toString(), "--data-dir", data.toString());
+    assertThat(r.exit()).as(r.err()).isEqualTo(2);
+    assertThat(r.err()).startsWith("error: ").doesNotContain("internal error");
+    for (String m : message) {
+      assertThat(r.err()).contains(m);
+    }
+    assertThat(data).doesNotExist();
+  }
+
+  @Test
+  void aNatsUrlThatIsNotAUrlExitsTwoBeforeTheDataDirIsMade() throws Exception {
+    assertRefusedBeforeTouchingTheDataDir(
+        "hosts:\n  nats_url: \"nats://bad host:4222\"\n", "hosts.nats_url", "bad host");
+  }
+
+  @Test
+  void aNatsUrlWithAnotherSchemeExitsTwoBeforeTheDataDirIsMade() throws Exception {
+    assertRefusedBeforeTouchingTheDataDir(
+        "hosts:\n  nats_url: \"http://127.0.0.1:4222\"\n", "hosts.nats_url");
+  }
+
+  @Test
+  void anEkRootsFileThatHoldsNoCertificateExitsTwoBeforeTheDataDirIsMade() throws Exception {
+    Path roots = Files.writeString(dir.resolve("roots.pem"), "not a certificate\n");
+    assertRefusedBeforeTouchingTheDataDir(
+        "registrar:\n  ek_roots: [" + roots + "]\n", "registrar.ek_roots", "roots.pem");
+  }
+
+  @Test
+  void anUnreadableEkRootsFileExitsTwoBeforeTheDataDirIsMade() throws Exception {
+    assertRefusedBeforeTouchingTheDataDir(
+        "registrar:\n  ek_roots: [" + dir.resolve("missing.pem") + "]\n",
+        "registrar.ek_roots",
+        "missing.pem");
+  }
+
+  @Test
+  void aFlavorTemplateThatDoesNotParseExitsTwoBeforeTheDataDirIsMade() throws Exception {
+    Path t = Files.writeString(dir.resolve("template.json"), "{\"label\":");
+    assertRefusedBeforeTouchingTheDataDir(
+        "hosts:\n  flavor_template_files: [" + t + "]\n", "hosts.flavor_template_files");
+  }
+
+  @Test
+  void aWebhookWithoutAReadableSecretExitsTwoBeforeTheDataDirIsMade() throws Exception {
+    assertRefusedBeforeTouchingTheDataDir(
+        "hosts:\n  webhook_url: \"https://127.0.0.1:9/hook\"\n  webhook_secret_file: "
+            + dir.resolve("no-secret")
+            + "\n",
+        "webhook_secret_file");
+  }
 }

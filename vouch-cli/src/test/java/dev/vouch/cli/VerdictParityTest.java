@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -84,18 +83,7 @@ class VerdictParityTest {
   }
 
   static Path vectors() {
-    Path root =
-        Path.of(System.getProperty("vouch.research", "../../shared/research"))
-            .toAbsolutePath()
-            .normalize()
-            .resolve("vectors");
-    if (!Files.isDirectory(root)) {
-      if (Boolean.getBoolean("vouch.require.tools")) {
-        throw new AssertionError("shared research vectors not found at " + root);
-      }
-      Assumptions.abort("shared research vectors not found at " + root);
-    }
-    return root;
+    return Research.vectors();
   }
 
   static Stream<Sample> samples() throws IOException {

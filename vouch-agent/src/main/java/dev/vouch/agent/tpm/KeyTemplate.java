@@ -49,8 +49,17 @@ public record KeyTemplate(String description, byte[] tpmtPublic) {
           | NO_DA
           | RESTRICTED
           | DECRYPT;
+  // noDA: the AK has an empty auth value, so dictionary-attack protection guards nothing, while a
+  // TPM counts every restart without TPM2_Shutdown as a possible attack on each DA-protected key
+  // used since; a few power losses would lock quoting out (TPM_RC_LOCKOUT) for hours
   private static final int AK_ATTRS =
-      FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | USER_WITH_AUTH | RESTRICTED | SIGN_ENCRYPT;
+      FIXED_TPM
+          | FIXED_PARENT
+          | SENSITIVE_DATA_ORIGIN
+          | USER_WITH_AUTH
+          | NO_DA
+          | RESTRICTED
+          | SIGN_ENCRYPT;
 
   public KeyTemplate {
     tpmtPublic = tpmtPublic.clone();

@@ -104,7 +104,15 @@ public final class SoftwareTpm implements AutoCloseable {
    * @param deleteOnClose delete {@code stateDir} when the TPM is closed
    */
   public static SoftwareTpm start(Path stateDir, boolean deleteOnClose) throws IOException {
-    int port = freePortPair();
+    return start(stateDir, deleteOnClose, freePortPair());
+  }
+
+  /**
+   * Serves {@code stateDir} on {@code port} (commands) and {@code port + 1} (control): a TPM killed
+   * with {@link #kill} comes back where its clients expect it.
+   */
+  public static SoftwareTpm start(Path stateDir, boolean deleteOnClose, int port)
+      throws IOException {
     Process p =
         new ProcessBuilder(
                 "swtpm",
@@ -199,6 +207,24 @@ public final class SoftwareTpm implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * Kills swtpm at once (SIGKILL), as a crash or power loss would: no TPM2_Shutdown, no chance to
+   * save state. The state folder stays, whatever was asked at start.
+   */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The state folder this swtpm serves. */
+  public Path stateDir() {
+    return stateDir;
   }
 
   /** Stops swtpm by its PID, and deletes the state folder when asked to at start. */

@@ -11,12 +11,36 @@ import java.util.Optional;
 public final class TpmException extends Exception {
   private final CommandCode command;
   private final ResponseCode responseCode;
+  private final boolean unavailable;
 
   private TpmException(
       String message, CommandCode command, ResponseCode responseCode, Throwable cause) {
+    this(message, command, responseCode, cause, false);
+  }
+
+  private TpmException(
+      String message,
+      CommandCode command,
+      ResponseCode responseCode,
+      Throwable cause,
+      boolean unavailable) {
     super(message, cause);
     this.command = command;
     this.responseCode = responseCode;
+    this.unavailable = unavailable;
+  }
+
+  /**
+   * The TPM cannot be reached now (its connection dropped and reconnecting has not yet worked); a
+   * later call may succeed without anything else changing.
+   */
+  public static TpmException unavailable(String message, Throwable cause) {
+    return new TpmException(message, null, null, cause, true);
+  }
+
+  /** True when the TPM could not be reached at all, as opposed to failing a command. */
+  public boolean isUnavailable() {
+    return unavailable;
   }
 
   /** The TPM rejected {@code command} with {@code rc}. */

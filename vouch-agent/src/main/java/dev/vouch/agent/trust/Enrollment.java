@@ -3,6 +3,7 @@ package dev.vouch.agent.trust;
 import dev.vouch.agent.tpm.EkTemplate;
 import dev.vouch.agent.tpm.Handles;
 import dev.vouch.agent.tpm.KeyTemplate;
+import dev.vouch.agent.tpm.ObjectAttributes;
 import dev.vouch.agent.tpm.PersistentKey;
 import dev.vouch.agent.tpm.ResponseCode;
 import dev.vouch.agent.tpm.TpmClient;
@@ -171,7 +172,17 @@ public final class Enrollment {
     try {
       PersistentKey existing = tpm.persistentKey(akHandle);
       requireRestrictedSigning(existing.publicArea());
-      return existing;
+      if (exemptFromLockout(existing.publicArea())) {
+        return existing;
+      }
+      // an AK made before noDA was set: replaced, so unclean restarts cannot lock quoting out;
+      // the new AK must be enrolled again (the agent enrolls at every start with --server)
+      LOG.warning(
+          () ->
+              "the AK at "
+                  + Handles.hex(akHandle)
+                  + " is subject to dictionary-attack lockout; replacing it (enroll again)");
+      tpm.evict(akHandle);
     } catch (TpmException e) {
       if (!e.is(ResponseCode.TPM_RC_HANDLE)) {
         throw e;
@@ -180,6 +191,14 @@ public final class Enrollment {
     try (TransientKey ak = tpm.createAndLoad(ek, akTemplate)) {
       requireRestrictedSigning(ak.publicArea());
       return tpm.persist(ak, akHandle);
+    }
+  }
+
+  private static boolean exemptFromLockout(byte[] publicArea) throws TpmException {
+    try {
+      return (TpmPublic.fromTpm2b(publicArea).objectAttributes() & ObjectAttributes.NO_DA) != 0;
+    } catch (VerificationException e) {
+      throw TpmException.protocol(null, "unreadable AK public area: " + e.getMessage(), e);
     }
   }
 

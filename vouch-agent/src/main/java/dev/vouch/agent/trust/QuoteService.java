@@ -43,6 +43,10 @@ final class QuoteService {
       LOG.info(() -> "host " + agent.hostId() + ": answered a quote request");
       return new Reply(200, body, false);
     } catch (TpmException e) {
+      if (e.isUnavailable()) {
+        LOG.warning(() -> "host " + agent.hostId() + ": TPM unavailable: " + e.getMessage());
+        return problem(new AgentProblem(AgentProblem.TPM_UNAVAILABLE, 503, e.getMessage()));
+      }
       LOG.log(Level.WARNING, "host " + agent.hostId() + ": TPM failed a quote", e);
       return problem(new AgentProblem(AgentProblem.TPM_ERROR, 500, e.getMessage()));
     } catch (IOException e) {

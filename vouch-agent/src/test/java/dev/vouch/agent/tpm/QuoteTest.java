@@ -43,7 +43,9 @@ class QuoteTest extends SwtpmTest {
   void eccAkUnderTheEkQuotesAndTpm2CheckquoteAcceptsIt() throws Exception {
     try (TransientKey ek = tpm.createEk(EkTemplate.RSA_2048);
         TransientKey ak = tpm.createAndLoad(ek, KeyTemplate.akEccP256())) {
-      assertThat(ak.parsedPublic().objectAttributes()).isEqualTo(0x00050072);
+      assertThat(ak.parsedPublic().objectAttributes())
+          .isEqualTo(0x00050472); // fixedTPM fixedParent sensitiveDataOrigin userWithAuth
+      // noDA restricted sign (TPM 2.0 Part 2, TPMA_OBJECT);
       quoteAndCheck(ak);
     }
   }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Assumptions;
 public final class Swtpm implements AutoCloseable {
   private static Path manufactured;
 
-  private final SoftwareTpm tpm;
+  private SoftwareTpm tpm;
 
   private Swtpm(SoftwareTpm tpm) {
     this.tpm = tpm;
@@ -89,6 +89,25 @@ public final class Swtpm implements AutoCloseable {
       fail(tool + " is not installed (run bin/install-test-deps)");
     }
     Assumptions.abort(tool + " is not installed");
+  }
+
+  /**
+   * Kills swtpm with SIGKILL (no TPM2_Shutdown, as a crash or power loss) and starts it again on
+   * the same ports from the same state folder; swtpm runs TPM2_Startup(CLEAR) itself.
+   */
+  public void crashAndRestart() throws IOException {
+    tpm.kill();
+    tpm = SoftwareTpm.start(tpm.stateDir(), true, tpm.port());
+  }
+
+  /** Kills swtpm with SIGKILL and leaves it down until {@link #restart}. */
+  public void crash() {
+    tpm.kill();
+  }
+
+  /** Starts a crashed swtpm again on the same ports from the same state folder. */
+  public void restart() throws IOException {
+    tpm = SoftwareTpm.start(tpm.stateDir(), true, tpm.port());
   }
 
   public int port() {

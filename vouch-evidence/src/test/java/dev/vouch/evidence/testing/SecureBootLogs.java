@@ -50,7 +50,9 @@ public record SecureBootLogs(
   public static List<SecureBootLogs> all() {
     List<SecureBootLogs> out = new ArrayList<>();
     out.addAll(goTpmTools());
-    out.addAll(research());
+    if (ResearchData.present()) {
+      out.addAll(research());
+    }
     return out;
   }
 

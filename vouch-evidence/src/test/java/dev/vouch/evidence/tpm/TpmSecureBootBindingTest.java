@@ -8,6 +8,7 @@ import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.testing.ResearchData;
 import dev.vouch.evidence.testing.SecureBootLogs;
 import dev.vouch.evidence.testing.UefiVariableBytes;
 import java.util.List;
@@ -27,8 +28,9 @@ class TpmSecureBootBindingTest {
 
   static List<SecureBootLogs> logs() {
     List<SecureBootLogs> all = SecureBootLogs.all();
-    // 14 go-tpm-tools logs and 10 research logs measure the variable
-    assertThat(all).hasSizeGreaterThanOrEqualTo(24);
+    // 14 go-tpm-tools logs and 10 research logs measure the variable; a clone without the research
+    // folder still runs the 14 copied ones
+    assertThat(all).hasSizeGreaterThanOrEqualTo(ResearchData.present() ? 24 : 14);
     return all;
   }
 

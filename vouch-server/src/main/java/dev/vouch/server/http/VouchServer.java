@@ -133,6 +133,23 @@ public final class VouchServer implements AutoCloseable {
   public static VouchServer start(ServerConfig config, Clock clock, List<Extension> extensions)
       throws ConfigException {
     Path dataDir = config.dataDir().toAbsolutePath();
+    // every check that needs no data dir comes first: a configuration error must leave no KEK,
+    // admin token or database behind for a server that never ran
+    BundleKeys bundleKeys = BundleKeys.none();
+    if (config.rvps().bundleKeysFile().isPresent()) {
+      try {
+        bundleKeys = BundleKeys.fromJwks(Files.readString(config.rvps().bundleKeysFile().get()));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new ConfigException("rvps.bundle_keys_file: " + e.getMessage(), e);
+      }
+    }
+    if (config.tls().mode() == ServerConfig.TlsMode.FILES) {
+      TlsCertificates.fromPem(
+          config.tls().certFile().orElseThrow(), config.tls().keyFile().orElseThrow());
+    }
+    RegistrarModule.validate(config.registrar());
+    HostMonitor.validate(config.hosts());
+    TrustSetup trust = TrustSetup.of(config.verifiers(), clock);
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
@@ -145,14 +162,6 @@ public final class VouchServer implements AutoCloseable {
               config.storage().kek(), config.storage().kekFile().orElse(dataDir.resolve("kek")));
     } catch (RuntimeException e) {
       throw new ConfigException("key-encryption key: " + e.getMessage(), e);
-    }
-    BundleKeys bundleKeys = BundleKeys.none();
-    if (config.rvps().bundleKeysFile().isPresent()) {
-      try {
-        bundleKeys = BundleKeys.fromJwks(Files.readString(config.rvps().bundleKeysFile().get()));
-      } catch (IOException | IllegalArgumentException e) {
-        throw new ConfigException("rvps.bundle_keys_file: " + e.getMessage(), e);
-      }
     }
     String adminToken = adminToken(config, dataDir);
     Database db;
@@ -167,7 +176,7 @@ public final class VouchServer implements AutoCloseable {
       throw new ConfigException(e.getMessage(), e);
     }
     try {
-      return start(config, clock, extensions, dataDir, sealer, bundleKeys, adminToken, db);
+      return start(config, clock, extensions, dataDir, sealer, bundleKeys, trust, adminToken, db);
     } catch (ConfigException | RuntimeException e) {
       db.close();
       throw e;
@@ -181,6 +190,7 @@ public final class VouchServer implements AutoCloseable {
       Path dataDir,
       Sealer sealer,
       BundleKeys bundleKeys,
+      TrustSetup trust,
       String adminToken,
       Database db)
       throws ConfigException {
@@ -199,7 +209,6 @@ public final class VouchServer implements AutoCloseable {
             keys, new VerifierId("https://vouch.dev", "vouch " + VERSION), tok.lifetime(), clock);
     PolicyStore policies = new PolicyStore(db, new PolicyCompiler(EvaluationLimits.DEFAULT), clock);
     JdbcReferenceValueStore rvs = new JdbcReferenceValueStore(db);
-    TrustSetup trust = TrustSetup.of(config.verifiers(), clock);
     AttestationService as =
         new AttestationService(trust.verifiers(), trust.collateral(), policies, rvs, issuer, clock);
     AdminAuth admin = new AdminAuth(adminToken);

@@ -7,6 +7,7 @@ import dev.vouch.server.actions.AttestationEvents;
 import dev.vouch.server.actions.FailurePolicy;
 import dev.vouch.server.actions.FailureResponder;
 import dev.vouch.server.actions.HostRef;
+import dev.vouch.server.actions.NodeActionQueue;
 import dev.vouch.server.actions.NodeActionSettings;
 import dev.vouch.server.actions.NodeActions;
 import dev.vouch.server.actions.StatusChange;
@@ -74,6 +75,7 @@ public final class HostMonitor implements AutoCloseable {
   private final AttestationScheduler scheduler;
   private final FailureResponder responder;
   private final Optional<NodeActions> nodes;
+  private final Optional<NodeActionQueue> nodeQueue;
   private final Optional<Connection> nats;
   private final Optional<AnnouncementListener> announcements;
   private final AttestationEvents events;
@@ -91,6 +93,7 @@ public final class HostMonitor implements AutoCloseable {
       AttestationScheduler scheduler,
       FailureResponder responder,
       Optional<NodeActions> nodes,
+      Optional<NodeActionQueue> nodeQueue,
       Optional<Connection> nats,
       Optional<AnnouncementListener> announcements,
       AttestationEvents events,
@@ -106,6 +109,7 @@ public final class HostMonitor implements AutoCloseable {
     this.scheduler = scheduler;
     this.responder = responder;
     this.nodes = nodes;
+    this.nodeQueue = nodeQueue;
     this.nats = nats;
     this.announcements = announcements;
     this.events = events;
@@ -136,14 +140,7 @@ public final class HostMonitor implements AutoCloseable {
     Optional<Connection> nats = Optional.empty();
     if (h.natsUrl().isPresent()) {
       try {
-        nats =
-            Optional.of(
-                Nats.connect(
-                    new Options.Builder()
-                        .server(h.natsUrl().get())
-                        .connectionName("vouch-server")
-                        .maxReconnects(-1)
-                        .build()));
+        nats = Optional.of(Nats.connect(natsOptions(h.natsUrl().get())));
       } catch (IOException e) {
         throw new ConfigException("hosts.nats_url: cannot connect: " + e.getMessage(), e);
       } catch (InterruptedException e) {
@@ -200,18 +197,26 @@ public final class HostMonitor implements AutoCloseable {
       AttestationEvents events = new AttestationEvents(nats, webhooks);
       Optional<KubernetesClient> kube = Optional.empty();
       Optional<NodeActions> nodes = Optional.empty();
+      Optional<NodeActionQueue> nodeQueue = Optional.empty();
       if (h.kubernetes()) {
         ConfigBuilder kc = new ConfigBuilder();
         h.kubernetesUrl().ifPresent(kc::withMasterUrl);
+        // the node-action queue retries with its own backoff; the client's own retries (10 by
+        // default, doubling) only held a worker for many seconds while the API server was down
+        kc.withRequestRetryBackoffLimit(0).withConnectionTimeout(5_000).withRequestTimeout(10_000);
         kube = Optional.of(new KubernetesClientBuilder().withConfig(kc.build()).build());
         NodeActionSettings ns = NodeActionSettings.defaults();
         if (h.nodeLabel().isPresent()) {
           ns = ns.withHostLabel(h.nodeLabel().get());
         }
         nodes = Optional.of(new NodeActions(kube.get(), ns, s.clock()));
+        nodeQueue =
+            Optional.of(
+                new NodeActionQueue(
+                    s.database(), nodes.get(), s.clock(), NodeActionQueue.Settings.defaults()));
       }
       FailureResponder responder =
-          new FailureResponder(new FailurePolicy(h.evictPods()), events, nodes);
+          new FailureResponder(new FailurePolicy(h.evictPods()), events, nodeQueue);
       AttestationScheduler scheduler =
           new AttestationScheduler(
               registry,
@@ -236,6 +241,7 @@ public final class HostMonitor implements AutoCloseable {
           scheduler,
           responder,
           nodes,
+          nodeQueue,
           nats,
           listener,
           events,
@@ -246,6 +252,88 @@ public final class HostMonitor implements AutoCloseable {
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       nats.ifPresent(HostMonitor::closeQuietly);
       throw new ConfigException("hosts: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Checks the {@code hosts} section without connecting to anything or writing anything: the NATS
+   * and Kubernetes URLs parse, and the agent TLS files, webhook secret, flavor templates and flavor
+   * signing keys are readable and of the right kind.
+   *
+   * @throws ConfigException naming the key otherwise
+   */
+  public static void validate(ServerConfig.Hosts h) throws ConfigException {
+    if (h.natsUrl().isPresent()) {
+      natsOptions(h.natsUrl().get());
+    }
+    if (h.kubernetesUrl().isPresent()) {
+      String k = h.kubernetesUrl().get();
+      try {
+        java.net.URI u = new java.net.URI(k);
+        if (u.getHost() == null
+            || !("https".equalsIgnoreCase(u.getScheme())
+                || "http".equalsIgnoreCase(u.getScheme()))) {
+          throw new java.net.URISyntaxException(k, "not an http(s) URL with a host");
+        }
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException("hosts.kubernetes_url: " + e.getMessage(), e);
+      }
+    }
+    if (h.agentTls().isPresent()) {
+      try {
+        agentTls(h.agentTls().get());
+      } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        throw new ConfigException("hosts.agent_tls_*: " + e.getMessage(), e);
+      }
+    }
+    if (h.webhookUrl().isPresent()) {
+      Path secret = h.webhookSecretFile().orElseThrow();
+      try {
+        if (Files.readAllBytes(secret).length == 0) {
+          throw new ConfigException("hosts.webhook_secret_file " + secret + " is empty");
+        }
+      } catch (IOException e) {
+        throw new ConfigException(
+            "hosts.webhook_secret_file " + secret + ": cannot read: " + e.getMessage(), e);
+      }
+    }
+    flavorKeys(h.flavorSigningKeyFiles());
+    templates(h.flavorTemplateFiles());
+  }
+
+  private static final java.util.Set<String> NATS_SCHEMES =
+      java.util.Set.of("nats", "tls", "opentls", "ws", "wss");
+
+  /**
+   * The NATS client options for {@code hosts.nats_url}: one URL or a comma-separated list, each
+   * with a NATS scheme and a host. jnats reports a bad URL as an unchecked exception from deep
+   * inside; here it is a configuration error naming the key.
+   */
+  private static Options natsOptions(String urls) throws ConfigException {
+    for (String one : urls.split(",")) {
+      String u = one.strip();
+      try {
+        java.net.URI uri = new java.net.URI(u);
+        if (uri.getScheme() == null
+            || !NATS_SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT))
+            || uri.getHost() == null) {
+          throw new ConfigException(
+              "hosts.nats_url: '"
+                  + u
+                  + "' is not a NATS URL (nats://HOST:PORT, tls://, ws:// or wss://)");
+        }
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException("hosts.nats_url: '" + u + "' is not a URL: " + e.getMessage(), e);
+      }
+    }
+    try {
+      return new Options.Builder()
+          .servers(urls.split(","))
+          .connectionName("vouch-server")
+          .maxReconnects(-1)
+          .build();
+    } catch (RuntimeException e) {
+      throw new ConfigException("hosts.nats_url: " + e.getMessage(), e);
     }
   }
 
@@ -294,8 +382,8 @@ public final class HostMonitor implements AutoCloseable {
   private static void respond(FailureResponder responder, StatusChange change) {
     FailureResponder.Response r =
         responder.respond(change, new HostRef(change.hostId(), change.hostId()));
-    if (!r.errors().isEmpty()) {
-      LOG.warn("host {}: failure actions incomplete: {}", change.hostId(), r.errors());
+    if (!r.queued().isEmpty()) {
+      LOG.info("host {}: node actions queued: {}", change.hostId(), r.queued());
     }
   }
 
@@ -340,6 +428,8 @@ public final class HostMonitor implements AutoCloseable {
     if (enabled) {
       scheduler.start();
     }
+    // pending node actions are carried out even on a replica that attests nothing itself
+    nodeQueue.ifPresent(NodeActionQueue::start);
   }
 
   /** The HTTP routes of hosts, flavors, flavor groups and reports. */
@@ -397,6 +487,11 @@ public final class HostMonitor implements AutoCloseable {
     return nodes;
   }
 
+  /** The queue of Kubernetes node actions, when {@code hosts.kubernetes} is on. */
+  public Optional<NodeActionQueue> nodeActions() {
+    return nodeQueue;
+  }
+
   FailureResponder responder() {
     return responder;
   }
@@ -404,6 +499,7 @@ public final class HostMonitor implements AutoCloseable {
   @Override
   public void close() {
     scheduler.close();
+    nodeQueue.ifPresent(NodeActionQueue::close);
     announcements.ifPresent(AnnouncementListener::close);
     events.close();
     nats.ifPresent(HostMonitor::closeQuietly);

@@ -10,6 +10,7 @@ import dev.vouch.policy.flavor.FlavorPart;
 import dev.vouch.policy.flavor.SignedFlavor;
 import dev.vouch.server.actions.HostRef;
 import dev.vouch.server.actions.NodeActionException;
+import dev.vouch.server.actions.NodeActionQueue;
 import dev.vouch.server.actions.NodeActions;
 import dev.vouch.server.actions.StatusChange;
 import dev.vouch.server.hosts.AgentException;
@@ -259,6 +260,11 @@ public final class MonitorRoutes {
     m.put(
         "golden_audit",
         monitor.flavors().audit(h.id()).stream().map(MonitorRoutes::audit).toList());
+    m.put(
+        "node_actions",
+        monitor.nodeActions().map(q -> q.of(h.id())).orElse(List.of()).stream()
+            .map(MonitorRoutes::nodeAction)
+            .toList());
     Json.write(ctx, 200, m);
   }
 
@@ -286,6 +292,8 @@ public final class MonitorRoutes {
             .flavors()
             .retireGolden(h.id(), monitor.verifier().settings().mode(), monitor.clock().instant());
     List<String> restored = new ArrayList<>();
+    // a cordon still queued from before this onboarding must not undo the restore when it runs
+    monitor.nodeActions().ifPresent(q -> q.cancelPending(h.id()));
     if (monitor.nodes().isPresent()) {
       NodeActions nodes = monitor.nodes().get();
       try {
@@ -607,6 +615,22 @@ public final class MonitorRoutes {
     m.put("current", c.current().name());
     m.put("reasons", c.reasons());
     m.put("report_id", c.reportId().orElse(null));
+    return m;
+  }
+
+  private static Map<String, Object> nodeAction(NodeActionQueue.Entry a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", a.kind().name());
+    m.put("state", a.state().name());
+    m.put("reason", a.reason());
+    m.put("attempts", a.attempts());
+    m.put("requested", a.requested().toString());
+    m.put(
+        "next_attempt",
+        a.state() == NodeActionQueue.State.PENDING ? a.nextAttempt().toString() : null);
+    m.put("done", a.done().map(Object::toString).orElse(null));
+    m.put("last_error", a.lastError().orElse(null));
+    m.put("result", a.result().orElse(null));
     return m;
   }
 

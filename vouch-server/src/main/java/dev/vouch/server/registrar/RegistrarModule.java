@@ -85,6 +85,18 @@ public record RegistrarModule(Registrar registrar, JdbcEnrollmentStore store, Ro
     return out;
   }
 
+  /**
+   * Checks the {@code registrar} section without starting anything: every root and intermediate
+   * file must hold readable certificates.
+   *
+   * @throws ConfigException naming the key and file otherwise
+   */
+  public static void validate(ServerConfig.Registrar cfg) throws ConfigException {
+    certificates(cfg.ekRoots(), "registrar.ek_roots");
+    certificates(cfg.ekIntermediates(), "registrar.ek_intermediates");
+    crls(cfg.ekCrls());
+  }
+
   private static List<X509Certificate> certificates(List<Path> files, String key)
       throws ConfigException {
     List<X509Certificate> out = new ArrayList<>();

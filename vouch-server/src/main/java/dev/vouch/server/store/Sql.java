@@ -24,7 +24,7 @@ public final class Sql {
    * Runs an update-else-insert {@code write}, and once more when its insert lost a race to a
    * concurrent insert of the same key (SQLSTATE 23505): the second run's update finds the row.
    */
-  static void retryOnceOnDuplicateKey(Runnable write) {
+  public static void retryOnceOnDuplicateKey(Runnable write) {
     try {
       write.run();
     } catch (StoreException e) {

@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -235,33 +234,46 @@ class NodeActionsTest {
   void respondingToAFailureCordonsOnceRecoveryDoesNotUncordonAndRepeatsStillPublish()
       throws Exception {
     List<StatusChange> published = new java.util.ArrayList<>();
-    FailureResponder responder =
-        new FailureResponder(
-            new FailurePolicy(false),
-            published::add,
-            java.util.Optional.of(
-                new NodeActions(
-                    client, NodeActionSettings.defaults().withHostLabel(LABEL), CLOCK)));
-    HostRef host = new HostRef("host-a", "ignored");
+    try (dev.vouch.server.store.Database db =
+            dev.vouch.server.store.Database.open(
+                "jdbc:h2:mem:nodes-" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                2);
+        NodeActionQueue queue =
+            new NodeActionQueue(
+                db,
+                new NodeActions(client, NodeActionSettings.defaults().withHostLabel(LABEL), CLOCK),
+                CLOCK,
+                NodeActionQueue.Settings.defaults())) {
+      FailureResponder responder =
+          new FailureResponder(
+              new FailurePolicy(false), published::add, java.util.Optional.of(queue));
+      HostRef host = new HostRef("host-a", "ignored");
 
-    FailureResponder.Response first =
-        responder.respond(change(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED), host);
-    assertThat(first.cordoned()).isEqualTo(Map.of("node-a", NodeActions.Outcome.CHANGED));
-    assertThat(first.errors()).isEmpty();
-    Node cordoned = get("node-a");
-    assertThat(cordoned.getMetadata().getAnnotations())
-        .containsEntry("vouch.dev/attestation-reason", "ATTESTATION_FAILED: pcr 10 differs");
+      FailureResponder.Response first =
+          responder.respond(change(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED), host);
+      assertThat(first.queued()).containsExactly(NodeActionQueue.Kind.CORDON);
+      assertThat(queue.runDue()).isEqualTo(1);
+      assertThat(queue.of("host-a").getFirst().result()).contains("{node-a=CHANGED}");
+      Node cordoned = get("node-a");
+      assertThat(cordoned.getMetadata().getAnnotations())
+          .containsEntry("vouch.dev/attestation-reason", "ATTESTATION_FAILED: pcr 10 differs");
 
-    FailureResponder.Response repeat =
-        responder.respond(
-            change(HostStatus.ATTESTATION_FAILED, HostStatus.ATTESTATION_FAILED), host);
-    assertThat(repeat.cordoned()).isEqualTo(Map.of("node-a", NodeActions.Outcome.UNCHANGED));
-    assertThat(get("node-a")).isEqualTo(cordoned);
+      FailureResponder.Response repeat =
+          responder.respond(
+              change(HostStatus.ATTESTATION_FAILED, HostStatus.ATTESTATION_FAILED), host);
+      assertThat(repeat.queued()).containsExactly(NodeActionQueue.Kind.CORDON);
+      assertThat(queue.runDue()).isEqualTo(1);
+      assertThat(queue.of("host-a").getFirst().result()).contains("{node-a=UNCHANGED}");
+      assertThat(get("node-a")).isEqualTo(cordoned);
 
-    FailureResponder.Response recovery =
-        responder.respond(change(HostStatus.ATTESTATION_FAILED, HostStatus.VERIFIED), host);
-    assertThat(recovery.cordoned()).isEmpty();
-    assertThat(get("node-a").getSpec().getUnschedulable()).isTrue();
+      FailureResponder.Response recovery =
+          responder.respond(change(HostStatus.ATTESTATION_FAILED, HostStatus.VERIFIED), host);
+      assertThat(recovery.queued()).isEmpty();
+      assertThat(queue.runDue()).isZero();
+      assertThat(get("node-a").getSpec().getUnschedulable()).isTrue();
+    }
 
     assertThat(published)
         .extracting(StatusChange::current)

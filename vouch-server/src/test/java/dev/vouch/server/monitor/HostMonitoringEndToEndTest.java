@@ -108,7 +108,7 @@ class HostMonitoringEndToEndTest {
             Optional.of(nats.url()),
             agentTls,
             true,
-            Optional.of(server.url("/").replaceAll("/$", "")),
+            Optional.of(kubernetesUrl()),
             false,
             Optional.empty(),
             Optional.empty(),
@@ -117,6 +117,13 @@ class HostMonitoringEndToEndTest {
     vouch = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(h));
     http = new TestServers.Client(vouch.baseUri());
   }
+
+  /** The Kubernetes API the server talks to; a test may put a relay in front of the mock. */
+  private String kubernetesUrl() {
+    return kubernetesUrl.orElse(server.url("/").replaceAll("/$", ""));
+  }
+
+  private Optional<String> kubernetesUrl = Optional.empty();
 
   private SwtpmHost host(String id, String log) throws Exception {
     SwtpmHost h = SwtpmHost.start(id, log, dir, vouch.enrollments(), nats.url());
@@ -226,6 +233,50 @@ class HostMonitoringEndToEndTest {
     JsonNode onboarded = http.post("/api/v1/hosts/host-a/onboard", "", true).json();
     assertThat(onboarded.path("nodes_restored").toString()).contains("host-a");
     assertThat(cordoned(node("host-a"))).isFalse();
+  }
+
+  @Test
+  void aCordonAskedWhileTheKubernetesApiIsDownIsShownPendingAndDoneOnceItReturns()
+      throws Exception {
+    try (dev.vouch.server.TcpOutage api =
+        dev.vouch.server.TcpOutage.relayTo(java.net.URI.create(server.url("/")).getPort())) {
+      kubernetesUrl = Optional.of("http://127.0.0.1:" + api.port());
+      startServer("tofu");
+      SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);
+      Host verified = awaitStatus("host-a", HostStatus.VERIFIED, h -> true);
+
+      api.down();
+      a.tamper(1);
+      assertThat(http.post("/api/v1/hosts/host-a/attest", "", true).status()).isEqualTo(202);
+      awaitNewReport("host-a", HostStatus.ATTESTATION_FAILED, verified.lastReportId());
+      JsonNode pending = awaitNodeAction("host-a", a1 -> a1.path("attempts").asInt() >= 2);
+      assertThat(pending.path("kind").asText()).isEqualTo("CORDON");
+      assertThat(pending.path("state").asText()).isEqualTo("PENDING");
+      assertThat(pending.path("last_error").asText()).isNotEmpty();
+      assertThat(cordoned(node("host-a"))).isFalse();
+
+      api.up();
+      awaitCordoned("host-a");
+      JsonNode done = awaitNodeAction("host-a", a1 -> a1.path("state").asText().equals("DONE"));
+      assertThat(done.path("result").asText()).contains("host-a=CHANGED");
+      assertThat(done.path("last_error").isNull()).isTrue();
+      // the host stayed failed the whole time: no further status change was needed for the retry
+      assertThat(vouch.monitor().registry().get("host-a").orElseThrow().status())
+          .isEqualTo(HostStatus.ATTESTATION_FAILED);
+    }
+  }
+
+  private JsonNode awaitNodeAction(String id, Predicate<JsonNode> p) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      last = http.get("/api/v1/hosts/" + id, true).json().path("node_actions");
+      if (last.size() == 1 && p.test(last.get(0))) {
+        return last.get(0);
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("host " + id + " node actions: " + last);
   }
 
   @Test

@@ -24,6 +24,12 @@ public record AgentProblem(String code, int status, String detail) {
   /** The TPM refused or failed a command. */
   public static final String TPM_ERROR = "TPM_ERROR";
 
+  /**
+   * The agent cannot reach its TPM now (the connection dropped; it is reconnecting). Status 503: a
+   * later request may succeed.
+   */
+  public static final String TPM_UNAVAILABLE = "TPM_UNAVAILABLE";
+
   /** A log file could not be read. */
   public static final String IO_ERROR = "IO_ERROR";
 

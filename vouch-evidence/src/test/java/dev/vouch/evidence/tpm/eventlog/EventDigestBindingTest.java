@@ -39,11 +39,16 @@ class EventDigestBindingTest {
    */
   static Stream<Path> realLogs() throws IOException {
     List<Path> out = new ArrayList<>();
-    for (Path root :
-        List.of(
-            resources(),
-            ResearchData.vectors("tpm-eventlog"),
-            ResearchData.root().resolve("ca-data"))) {
+    boolean research = ResearchData.present();
+    // without the research folder the copied logs in test resources still run
+    List<Path> roots =
+        research
+            ? List.of(
+                resources(),
+                ResearchData.vectors("tpm-eventlog"),
+                ResearchData.root().resolve("ca-data"))
+            : List.of(resources());
+    for (Path root : roots) {
       try (Stream<Path> files = Files.walk(root)) {
         files
             .filter(Files::isRegularFile)
@@ -59,7 +64,7 @@ class EventDigestBindingTest {
             .forEach(out::add);
       }
     }
-    assertThat(out).hasSizeGreaterThanOrEqualTo(40);
+    assertThat(out).hasSizeGreaterThanOrEqualTo(research ? 40 : 1);
     return out.stream();
   }
 
