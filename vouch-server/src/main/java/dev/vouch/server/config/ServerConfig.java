@@ -291,16 +291,45 @@ public record ServerConfig(
    *     real TEE; {@code sample} only for tests)
    * @param passportJwksFile the JWKS of an attestation service whose tokens are accepted as bearer
    *     tokens (passport mode, {@code kbs.passport_jwks_file}); absent means background-check only
+   * @param authLimit each client's rate on {@code /kbs/v0/auth} ({@code kbs.auth_rate_per_second},
+   *     default 10, 0 for none; {@code kbs.auth_burst}, default 50). A client is its TCP peer
+   *     address (IPv6 by /64); behind a proxy all clients share the proxy's rate
+   * @param attestLimit each client's rate on {@code /kbs/v0/attest} ({@code
+   *     kbs.attest_rate_per_second}, default 10, 0 for none; {@code kbs.attest_burst}, default 50)
+   * @param maxUnattestedSessions the most live sessions that have not attested, over all clients
+   *     ({@code kbs.max_unattested_sessions}, default 10000); further {@code /auth} requests get
+   *     429 until sessions attest or expire
    */
   public record Kbs(
       boolean enabled,
       Duration sessionTtl,
       List<Path> adminKeyFiles,
       Set<Tee> tees,
-      Optional<Path> passportJwksFile) {
+      Optional<Path> passportJwksFile,
+      RateLimit authLimit,
+      RateLimit attestLimit,
+      int maxUnattestedSessions) {
     public Kbs {
       adminKeyFiles = List.copyOf(adminKeyFiles);
       tees = tees.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tees));
+    }
+
+    /** These settings with the default rate limits and session bound. */
+    public Kbs(
+        boolean enabled,
+        Duration sessionTtl,
+        List<Path> adminKeyFiles,
+        Set<Tee> tees,
+        Optional<Path> passportJwksFile) {
+      this(
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          RateLimit.DEFAULT,
+          RateLimit.DEFAULT,
+          10_000);
     }
 
     /** Enabled, five-minute sessions, every real TEE, no admin keys, no passport. */
@@ -312,6 +341,21 @@ public record ServerConfig(
           EnumSet.complementOf(EnumSet.of(Tee.SAMPLE)),
           Optional.empty());
     }
+
+    /** These settings with other per-client rates and another bound on unattested sessions. */
+    public Kbs withLimits(RateLimit auth, RateLimit attest, int maxUnattested) {
+      return new Kbs(
+          enabled, sessionTtl, adminKeyFiles, tees, passportJwksFile, auth, attest, maxUnattested);
+    }
+  }
+
+  /**
+   * A per-client request rate: bursts of {@code burst}, refilled at {@code perSecond}; {@code
+   * perSecond == 0} means unlimited.
+   */
+  public record RateLimit(int perSecond, int burst) {
+    /** Ten per second, bursts of fifty. */
+    public static final RateLimit DEFAULT = new RateLimit(10, 50);
   }
 
   /**

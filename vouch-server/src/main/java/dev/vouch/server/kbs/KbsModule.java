@@ -49,7 +49,11 @@ public record KbsModule(KbsService service, RouteGroup routes) {
             .withSessionTimeout(k.sessionTtl())
             .withTees(tees)
             .withMaxRequestBytes(
-                (int) Math.min(s.config().http().maxRequestBytes(), Integer.MAX_VALUE));
+                (int) Math.min(s.config().http().maxRequestBytes(), Integer.MAX_VALUE))
+            .withLimits(
+                new ClientRateLimiter.Limit(k.authLimit().perSecond(), k.authLimit().burst()),
+                new ClientRateLimiter.Limit(k.attestLimit().perSecond(), k.attestLimit().burst()),
+                k.maxUnattestedSessions());
     // a KBS trusts the tokens of its own attestation service, as Trustee's does: the CDH of a
     // guest presents that token as a bearer without a session cookie
     List<java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet>> issuers = new ArrayList<>();

@@ -50,7 +50,7 @@ public final class KbsRoutes implements RouteGroup {
               false,
               JSON,
               JSON,
-              List.of(200, 400)),
+              List.of(200, 400, 429)),
           new ApiRoute(
               "POST",
               "/kbs/v0/attest",
@@ -58,7 +58,7 @@ public final class KbsRoutes implements RouteGroup {
               false,
               JSON,
               JSON,
-              List.of(200, 400, 401, 413)),
+              List.of(200, 400, 401, 413, 429)),
           new ApiRoute(
               "GET",
               RESOURCE_PATH,
@@ -109,9 +109,14 @@ public final class KbsRoutes implements RouteGroup {
               List.of(200, 401)));
 
   private final KbsService kbs;
+  private final ClientRateLimiter authLimiter;
+  private final ClientRateLimiter attestLimiter;
 
+  /** Routes for this broker, limiting each client as its configuration says. */
   public KbsRoutes(KbsService kbs) {
     this.kbs = kbs;
+    this.authLimiter = new ClientRateLimiter(kbs.config().authLimit());
+    this.attestLimiter = new ClientRateLimiter(kbs.config().attestLimit());
   }
 
   @Override
@@ -146,7 +151,8 @@ public final class KbsRoutes implements RouteGroup {
     config.routes.exception(
         KbsError.class,
         (e, ctx) ->
-            ctx.status(e.status())
+            retryAfter(ctx, e)
+                .status(e.status())
                 .contentType(JSON)
                 .result(
                     "{\"type\":"
@@ -157,12 +163,14 @@ public final class KbsRoutes implements RouteGroup {
   }
 
   private void auth(Context ctx) throws KbsError {
+    limit(authLimiter, ctx, "/auth");
     KbsService.Challenge c = kbs.auth(body(ctx));
     setCookie(ctx, c.sessionId(), c.expiresAt());
     json(ctx, c.json());
   }
 
   private void attest(Context ctx) throws KbsError {
+    limit(attestLimiter, ctx, "/attest");
     KbsService.Attested a =
         kbs.attest(Optional.ofNullable(ctx.cookie(KbsConfig.SESSION_COOKIE)), body(ctx));
     setCookie(ctx, a.sessionId(), a.expiresAt());
@@ -175,6 +183,32 @@ public final class KbsRoutes implements RouteGroup {
         ctx,
         kbs.resource(
             Optional.ofNullable(ctx.cookie(KbsConfig.SESSION_COOKIE)), authorization(ctx), path));
+  }
+
+  /**
+   * Refuses the request before its body is read when the client (its TCP peer address) has used up
+   * its rate on this endpoint.
+   */
+  private static void limit(ClientRateLimiter limiter, Context ctx, String endpoint)
+      throws KbsError {
+    Optional<Duration> wait = limiter.acquire(ctx.req().getRemoteAddr());
+    if (wait.isPresent()) {
+      throw new KbsError(
+          KbsError.Kind.TooManyRequests,
+          "too many " + endpoint + " requests from this client; retry later",
+          wait);
+    }
+  }
+
+  private static Context retryAfter(Context ctx, KbsError e) {
+    // whole seconds, rounded up, at least one: RFC 9110 delay-seconds
+    e.retryAfter()
+        .ifPresent(
+            d ->
+                ctx.header(
+                    "Retry-After",
+                    Long.toString(Math.max(1, (d.toNanos() + 999_999_999L) / 1_000_000_000L))));
+    return ctx;
   }
 
   private static Optional<String> authorization(Context ctx) {
