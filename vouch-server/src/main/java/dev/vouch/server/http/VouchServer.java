@@ -82,7 +82,8 @@ public final class VouchServer implements AutoCloseable {
       JdbcReferenceValueStore referenceValues,
       AdminAuth admin,
       OpenApi openApi,
-      Clock clock) {}
+      Clock clock,
+      BundleKeys bundleKeys) {}
 
   /** Adds a service's routes to the app, given the shared services. */
   @FunctionalInterface
@@ -205,7 +206,7 @@ public final class VouchServer implements AutoCloseable {
     AdminAuth admin = new AdminAuth(adminToken);
     OpenApi api = new OpenApi(VERSION);
     Services services =
-        new Services(config, db, sealer, as, keys, policies, rvs, admin, api, clock);
+        new Services(config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     List<RouteGroup> groups = new ArrayList<>();

@@ -43,7 +43,11 @@ public final class KbsError extends Exception {
      * {@code /auth} or {@code /attest}, or the KBS holds as many unattested sessions as it allows.
      * Answered with {@code Retry-After}.
      */
-    TooManyRequests(429);
+    TooManyRequests(429),
+    /** A reference value message was refused, or the queried value does not exist. */
+    RvpsError(401),
+    /** The policy engine has no such policy. */
+    PolicyEngineError(401);
 
     private final int status;
 

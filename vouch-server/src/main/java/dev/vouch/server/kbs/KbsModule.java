@@ -94,6 +94,12 @@ public record KbsModule(KbsService service, RouteGroup routes) {
             new JdbcResourcePolicyStore(s.database(), s.clock()),
             s.clock(),
             new SecureRandom());
-    return new KbsModule(service, new KbsRoutes(service));
+    KbsAdminApi asAdmin =
+        new KbsAdminApi(
+            admin,
+            s.policies(),
+            s.referenceValues(),
+            new dev.vouch.policy.rvps.ReferenceValueMessages(s.bundleKeys(), s.clock()));
+    return new KbsModule(service, new KbsRoutes(service, Optional.of(asAdmin)));
   }
 }

@@ -102,7 +102,56 @@ public final class KbsRoutes implements RouteGroup {
           new ApiRoute(
               "GET",
               "/kbs/v0/resource-policy",
-              "Read the resource release policy (KBS admin JWT)",
+              "The resource policy ids, [\"resource-policy\"], as Trustee lists them (KBS admin"
+                  + " JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/resource-policy/{id}",
+              "The resource policy in force as {\"policy\": base64url} (KBS admin JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "POST",
+              "/kbs/v0/attestation-policy",
+              "Store an attestation policy: {type, policy_id, policy: base64url} (KBS admin JWT)",
+              true,
+              JSON,
+              null,
+              List.of(200, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/attestation-policy",
+              "Attestation policy ids as [{\"policy-id\": id}] (KBS admin JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/attestation-policy/{id}",
+              "One attestation policy document (KBS admin JWT)",
+              true,
+              null,
+              "text/plain",
+              List.of(200, 401)),
+          new ApiRoute(
+              "POST",
+              "/kbs/v0/reference-value",
+              "Register reference values from an RVPS message (KBS admin JWT)",
+              true,
+              JSON,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/reference-value/{id}",
+              "One reference value's accepted values (KBS admin JWT)",
               true,
               null,
               JSON,
@@ -111,10 +160,20 @@ public final class KbsRoutes implements RouteGroup {
   private final KbsService kbs;
   private final ClientRateLimiter authLimiter;
   private final ClientRateLimiter attestLimiter;
+  private final Optional<KbsAdminApi> asAdmin;
 
   /** Routes for this broker, limiting each client as its configuration says. */
   public KbsRoutes(KbsService kbs) {
+    this(kbs, Optional.empty());
+  }
+
+  /**
+   * Routes for this broker and, when given, Trustee's attestation-policy and reference-value admin
+   * routes.
+   */
+  public KbsRoutes(KbsService kbs, Optional<KbsAdminApi> asAdmin) {
     this.kbs = kbs;
+    this.asAdmin = asAdmin;
     this.authLimiter = new ClientRateLimiter(kbs.config().authLimit());
     this.attestLimiter = new ClientRateLimiter(kbs.config().attestLimit());
   }
@@ -147,7 +206,37 @@ public final class KbsRoutes implements RouteGroup {
           ctx.status(200);
         });
     config.routes.get(
-        "/kbs/v0/resource-policy", ctx -> json(ctx, kbs.getPolicy(authorization(ctx))));
+        "/kbs/v0/resource-policy", ctx -> json(ctx, kbs.listPolicies(authorization(ctx))));
+    config.routes.get(
+        "/kbs/v0/resource-policy/{id}",
+        ctx -> json(ctx, kbs.getPolicy(authorization(ctx), ctx.pathParam("id"))));
+    asAdmin.ifPresent(
+        a -> {
+          config.routes.post(
+              "/kbs/v0/attestation-policy",
+              ctx -> {
+                a.setAttestationPolicy(authorization(ctx), body(ctx));
+                ctx.status(200);
+              });
+          config.routes.get(
+              "/kbs/v0/attestation-policy",
+              ctx -> json(ctx, a.listAttestationPolicies(authorization(ctx))));
+          config.routes.get(
+              "/kbs/v0/attestation-policy/{id}",
+              ctx ->
+                  ctx.status(200)
+                      .contentType("text/plain; charset=utf-8")
+                      .result(a.attestationPolicy(authorization(ctx), ctx.pathParam("id"))));
+          config.routes.post(
+              "/kbs/v0/reference-value",
+              ctx -> {
+                a.registerReferenceValues(authorization(ctx), body(ctx));
+                ctx.status(200).contentType(JSON);
+              });
+          config.routes.get(
+              "/kbs/v0/reference-value/<id>",
+              ctx -> json(ctx, a.referenceValue(authorization(ctx), ctx.pathParam("id"))));
+        });
     config.routes.exception(
         KbsError.class,
         (e, ctx) ->

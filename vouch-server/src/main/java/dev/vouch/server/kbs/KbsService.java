@@ -477,9 +477,28 @@ public final class KbsService {
     LOG.info("kbs admin: resource policy replaced");
   }
 
-  /** The resource policy (admin): {@code {"policy": "<base64url>"}}. */
-  public String getPolicy(Optional<String> authorization) throws KbsError {
+  /** The resource policy's id. */
+  public static final String RESOURCE_POLICY_ID = "resource-policy";
+
+  /**
+   * The resource policy ids (admin), as Trustee v0.19 and later answer {@code GET
+   * /kbs/v0/resource-policy}: {@code ["resource-policy"]}.
+   */
+  public String listPolicies(Optional<String> authorization) throws KbsError {
     admin.authenticate(authorization);
+    return write(JSON.createArrayNode().add(RESOURCE_POLICY_ID));
+  }
+
+  /**
+   * The resource policy in force (admin): {@code {"policy": "<base64url>"}}, the body {@link
+   * #setPolicy} takes. {@code id} must be {@value #RESOURCE_POLICY_ID}.
+   */
+  public String getPolicy(Optional<String> authorization, String id) throws KbsError {
+    admin.authenticate(authorization);
+    if (!RESOURCE_POLICY_ID.equals(id)) {
+      throw new KbsError(
+          KbsError.Kind.PolicyEngineError, "policy " + abbreviate(id) + " not found");
+    }
     ObjectNode out = JSON.createObjectNode();
     out.put(
         "policy",
