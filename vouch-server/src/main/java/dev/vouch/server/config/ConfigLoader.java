@@ -30,7 +30,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * data_dir: /var/lib/vouch
- * http:    {host: 0.0.0.0, port: 8443, max_request_bytes: 1048576}
+ * http:    {host: 0.0.0.0, port: 8443, max_request_bytes: 2097152}
  * tls:     {mode: self-signed}          # or files (cert_file, key_file) or off
  * storage: {jdbc_url: "jdbc:postgresql://db/vouch", username: vouch, password: ..., pool_size: 10,
  *           kek_file: /etc/vouch/kek}
@@ -215,7 +215,13 @@ public final class ConfigLoader {
         new ServerConfig.Http(
             text(http, "http", "host").orElse("0.0.0.0"),
             (int) number(http, "http", "port", 8443, 0, 65535),
-            number(http, "http", "max_request_bytes", 1 << 20, 1024, 1L << 31));
+            number(
+                http,
+                "http",
+                "max_request_bytes",
+                ServerConfig.Http.DEFAULT_MAX_REQUEST_BYTES,
+                1024,
+                1L << 31));
     JsonNode tls = root.path("tls");
     String mode = text(tls, "tls", "mode").orElse("self-signed");
     ServerConfig.TlsMode tlsMode =

@@ -196,10 +196,13 @@ public record ServerConfig(
   /**
    * @param host address to bind ({@code http.host}, default {@code 0.0.0.0})
    * @param port TCP port, 0 for any free port ({@code http.port}, default 8443)
-   * @param maxRequestBytes larger request bodies get 413 ({@code http.max_request_bytes}, default 1
-   *     MiB)
+   * @param maxRequestBytes larger request bodies get 413 ({@code http.max_request_bytes}, default 2
+   *     MiB as Trustee's KBS: a TDX quote with a full 1 MiB CCEL fits once base64-encoded)
    */
-  public record Http(String host, int port, long maxRequestBytes) {}
+  public record Http(String host, int port, long maxRequestBytes) {
+    /** The default body limit: 2 MiB, Trustee's {@code payload_request_size}. */
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 2L << 20;
+  }
 
   /** How the listener is secured. */
   public enum TlsMode {
