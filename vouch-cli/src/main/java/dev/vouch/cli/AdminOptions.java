@@ -118,7 +118,8 @@ final class AdminOptions {
     return t;
   }
 
-  private static SSLContext trusting(List<X509Certificate> certs) throws CliIo.BadInput {
+  /** A TLS context trusting exactly these certificates (also used by {@code kbs --cacert}). */
+  static SSLContext trusting(List<X509Certificate> certs) throws CliIo.BadInput {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
