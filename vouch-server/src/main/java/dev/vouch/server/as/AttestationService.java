@@ -190,6 +190,8 @@ public final class AttestationService implements AttestationBackend {
 
     Map<String, Object> annotated = new LinkedHashMap<>(claims);
     annotated.putAll(policyInput);
+    // Trustee's per-TEE tree beside the flat names, for relying parties written for Trustee
+    TrusteeClaimTree.of(tee, claims).ifPresent(t -> annotated.put(tee.wireName(), t));
     annotated.put("policy_version", policy.version());
     annotated.put("policy_failures", appraisal.failures().stream().map(this::reason).toList());
     Submod submod = new Submod(appraisal.status(), appraisal.trustVector(), policy.id(), annotated);

@@ -248,6 +248,9 @@ public final class VouchServer implements AutoCloseable {
               cfg.startup.showOldJavalinVersionWarning = false;
               cfg.concurrency.useVirtualThreads = true;
               cfg.http.maxRequestSize = maxBody;
+              // a guest's data hub sends its attestation token as a bearer header: EAR tokens
+              // with a TPM's PCRs and Trustee's claim tree pass Jetty's 8 KiB default
+              cfg.jetty.modifyHttpConfiguration(h -> h.setRequestHeaderSize(64 * 1024));
               cfg.jetty.host = config.http().host();
               cfg.jetty.port = config.http().port();
               if (keyStore != null) {

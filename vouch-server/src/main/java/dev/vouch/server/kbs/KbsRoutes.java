@@ -122,7 +122,7 @@ public final class KbsRoutes implements RouteGroup {
               "Store an attestation policy: {type, policy_id, policy: base64url} (KBS admin JWT)",
               true,
               JSON,
-              null,
+              JSON,
               List.of(200, 401)),
           new ApiRoute(
               "GET",

@@ -127,6 +127,63 @@ class KbsTdxHandshakeTest {
         .isEqualTo(SECRET);
   }
 
+  /**
+   * A relying party written for Trustee's tokens, from Trustee's documentation only (the example
+   * token, attestation_token_verification.md): Jackson and Nimbus, no Vouch class. It trusts the
+   * key in the header's {@code jwk}, checks Trustee's profile and reads claims by Trustee's paths.
+   */
+  @Test
+  void aRelyingPartyWrittenForTrusteeTokensReadsTheTokenByTrusteesPaths() throws Exception {
+    DocClient c = kbs(true);
+    assertThat(c.auth("tdx").statusCode()).isEqualTo(200);
+    JWK key = DocClient.ecKey(Curve.P_256);
+    byte[] quote = pki.quote(DocClient.bindingDigest(c.nonce, key));
+    HttpResponse<String> attested =
+        c.post("/kbs/v0/attest", tdxBody(key, c.nonce, quote), Optional.empty());
+    assertThat(attested.statusCode()).as(attested.body()).isEqualTo(200);
+    String token = DocClient.json(attested).get("token").asText();
+
+    String[] parts = token.split("\\.");
+    Base64.Decoder b64 = Base64.getUrlDecoder();
+    com.fasterxml.jackson.databind.JsonNode header = DocClient.JSON.readTree(b64.decode(parts[0]));
+    com.fasterxml.jackson.databind.JsonNode payload = DocClient.JSON.readTree(b64.decode(parts[1]));
+    com.nimbusds.jose.jwk.ECKey signer =
+        com.nimbusds.jose.jwk.ECKey.parse(DocClient.JSON.writeValueAsString(header.get("jwk")));
+    assertThat(signer.isPrivate()).isFalse();
+    assertThat(
+            com.nimbusds.jwt.SignedJWT.parse(token)
+                .verify(new com.nimbusds.jose.crypto.ECDSAVerifier(signer)))
+        .isTrue();
+    assertThat(payload.get("eat_profile").asText())
+        .isEqualTo("tag:github.com,2024:confidential-containers/Trustee");
+    assertThat(payload.get("iss").asText()).isNotEmpty();
+    assertThat(payload.get("exp").asLong()).isGreaterThan(payload.get("iat").asLong());
+
+    String ae = "/submods/cpu0/ear.veraison.annotated-evidence";
+    assertThat(payload.at("/submods/cpu0/ear.status").asText()).isEqualTo("affirming");
+    // the TEE key where Trustee's KBS reads it for an EAR token
+    com.fasterxml.jackson.databind.JsonNode teeKey =
+        payload.at(ae + "/runtime_data_claims/tee-pubkey");
+    assertThat(teeKey.get("x").asText())
+        .isEqualTo(((com.nimbusds.jose.jwk.ECKey) key).getX().toString());
+    assertThat(teeKey.get("y").asText())
+        .isEqualTo(((com.nimbusds.jose.jwk.ECKey) key).getY().toString());
+    // Trustee's TDX claim tree; expected values from vectors/tdx/expected.json (dcap-qvl sample)
+    assertThat(payload.at(ae + "/tdx/quote/header/version").asText()).isEqualTo("0400");
+    assertThat(payload.at(ae + "/tdx/quote/body/mr_td").asText())
+        .isEqualTo(
+            "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7");
+    assertThat(payload.at(ae + "/tdx/quote/body/rtmr_1").asText())
+        .isEqualTo(
+            "0084452c01668329d4bc06acdf58a7205c26743304509973949e5619bf81a6a7aea8c323c173019b3093d54e579e9378");
+    assertThat(payload.at(ae + "/tdx/quote/body/report_data").asText())
+        .isEqualTo(payload.at(ae + "/tdx/report_data").asText())
+        .startsWith(java.util.HexFormat.of().formatHex(DocClient.bindingDigest(c.nonce, key)));
+    // Vouch's flat names stay beside the tree
+    assertThat(payload.at(ae).get("tdx.mr_td").asText())
+        .isEqualTo(payload.at(ae + "/tdx/quote/body/mr_td").asText());
+  }
+
   @Test
   void aQuoteBoundToAnotherTeeKeyIsRefused() throws Exception {
     DocClient c = kbs(true);
