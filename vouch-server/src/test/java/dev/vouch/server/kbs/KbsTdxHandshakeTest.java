@@ -184,6 +184,67 @@ class KbsTdxHandshakeTest {
         .isEqualTo(payload.at(ae + "/tdx/quote/body/mr_td").asText());
   }
 
+  /**
+   * Init data as a guest sends it ({@code "init-data": {"format": "toml", "body": ...}}), bound
+   * through MRCONFIGID: the token carries {@code init_data} and Trustee's {@code init_data_claims}
+   * (the document's data table, embedded cdh.toml parsed) where Trustee's relying parties and KBS
+   * plugins read them.
+   */
+  @Test
+  void boundInitDataAppearsAsTrusteesInitDataClaims() throws Exception {
+    DocClient c = kbs(true);
+    assertThat(c.auth("tdx").statusCode()).isEqualTo(200);
+    JWK key = DocClient.ecKey(Curve.P_256);
+    String toml =
+        """
+        version = "0.1.0"
+        algorithm = "sha384"
+
+        [data]
+        "cdh.toml" = '''
+        [kbc]
+        name = "cc_kbc"
+        url = "https://kbs.example:8080"
+        '''
+        "note.txt" = "tenant-a"
+        """;
+    byte[] digest =
+        java.security.MessageDigest.getInstance("SHA-384")
+            .digest(toml.getBytes(StandardCharsets.UTF_8));
+    byte[] quote = pki.quote(DocClient.bindingDigest(c.nonce, key), digest);
+    HttpResponse<String> attested =
+        c.post(
+            "/kbs/v0/attest", withInitData(tdxBody(key, c.nonce, quote), toml), Optional.empty());
+    assertThat(attested.statusCode()).as(attested.body()).isEqualTo(200);
+    String token = DocClient.json(attested).get("token").asText();
+    com.fasterxml.jackson.databind.JsonNode ae =
+        DocClient.JSON
+            .readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]))
+            .at("/submods/cpu0/ear.veraison.annotated-evidence");
+    assertThat(ae.get("init_data").asText()).isEqualTo(java.util.HexFormat.of().formatHex(digest));
+    assertThat(ae.at("/init_data_claims/note.txt").asText()).isEqualTo("tenant-a");
+    assertThat(ae.at("/init_data_claims/cdh.toml/kbc/url").asText())
+        .isEqualTo("https://kbs.example:8080");
+
+    // a document other than the one bound is refused, not reported
+    assertThat(c.auth("tdx").statusCode()).isEqualTo(200);
+    byte[] q2 = pki.quote(DocClient.bindingDigest(c.nonce, key), digest);
+    HttpResponse<String> refused =
+        c.post(
+            "/kbs/v0/attest",
+            withInitData(tdxBody(key, c.nonce, q2), toml.replace("tenant-a", "tenant-b")),
+            Optional.empty());
+    assertThat(refused.statusCode()).isEqualTo(401);
+    assertThat(refused.body()).contains("INIT_DATA_MISMATCH");
+  }
+
+  private static String withInitData(String attestation, String toml) throws Exception {
+    return attestation.substring(0, attestation.length() - 1)
+        + ",\"init-data\":{\"format\":\"toml\",\"body\":"
+        + DocClient.JSON.writeValueAsString(toml)
+        + "}}";
+  }
+
   @Test
   void aQuoteBoundToAnotherTeeKeyIsRefused() throws Exception {
     DocClient c = kbs(true);
