@@ -40,7 +40,7 @@ import java.util.Set;
  * kbs:     {enabled: true, session_ttl_seconds: 300, admin_key_files: [/etc/vouch/kbs-admin.pub],
  *           tees: [tpm, snp, tdx], passport_jwks_file: /etc/vouch/as.jwks,
  *           auth_rate_per_second: 10, auth_burst: 50, attest_rate_per_second: 10, attest_burst: 50,
- *           max_unattested_sessions: 10000}
+ *           max_unattested_sessions: 10000, admin_token_max_lifetime_seconds: 3600}
  * hosts:   {poll_seconds: 3600, group_poll_seconds: [edge=300], lease_seconds: 300,
  *           golden_mode: tofu, nats_url: "nats://nats:4222", kubernetes: true, evict_pods: false,
  *           node_label: vouch.dev/host-id, webhook_url: "https://hooks/vouch",
@@ -80,7 +80,8 @@ public final class ConfigLoader {
             "auth_burst",
             "attest_rate_per_second",
             "attest_burst",
-            "max_unattested_sessions"));
+            "max_unattested_sessions",
+            "admin_token_max_lifetime_seconds"));
     KEYS.put(
         "hosts",
         List.of(
@@ -493,8 +494,18 @@ public final class ConfigLoader {
     int maxUnattested =
         (int)
             number(kbs, "kbs", "max_unattested_sessions", d.maxUnattestedSessions(), 1, 10_000_000);
+    Duration adminLifetime =
+        Duration.ofSeconds(
+            number(
+                kbs,
+                "kbs",
+                "admin_token_max_lifetime_seconds",
+                d.adminTokenMaxLifetime().toSeconds(),
+                60,
+                7 * 86400));
     return new ServerConfig.Kbs(enabled, ttl, adminKeys, tees, jwks)
-        .withLimits(auth, attest, maxUnattested);
+        .withLimits(auth, attest, maxUnattested)
+        .withAdminTokenMaxLifetime(adminLifetime);
   }
 
   /** A YAML sequence of scalars, or one comma-separated string (as environment variables give). */

@@ -302,6 +302,8 @@ public record ServerConfig(
    * @param maxUnattestedSessions the most live sessions that have not attested, over all clients
    *     ({@code kbs.max_unattested_sessions}, default 10000); further {@code /auth} requests get
    *     429 until sessions attest or expire
+   * @param adminTokenMaxLifetime the longest a KBS admin JWT may be valid, from now and from its
+   *     {@code iat} ({@code kbs.admin_token_max_lifetime_seconds}, default 3600)
    */
   public record Kbs(
       boolean enabled,
@@ -311,7 +313,8 @@ public record ServerConfig(
       Optional<Path> passportJwksFile,
       RateLimit authLimit,
       RateLimit attestLimit,
-      int maxUnattestedSessions) {
+      int maxUnattestedSessions,
+      Duration adminTokenMaxLifetime) {
     public Kbs {
       adminKeyFiles = List.copyOf(adminKeyFiles);
       tees = tees.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tees));
@@ -332,7 +335,8 @@ public record ServerConfig(
           passportJwksFile,
           RateLimit.DEFAULT,
           RateLimit.DEFAULT,
-          10_000);
+          10_000,
+          Duration.ofHours(1));
     }
 
     /** Enabled, five-minute sessions, every real TEE, no admin keys, no passport. */
@@ -348,7 +352,29 @@ public record ServerConfig(
     /** These settings with other per-client rates and another bound on unattested sessions. */
     public Kbs withLimits(RateLimit auth, RateLimit attest, int maxUnattested) {
       return new Kbs(
-          enabled, sessionTtl, adminKeyFiles, tees, passportJwksFile, auth, attest, maxUnattested);
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          auth,
+          attest,
+          maxUnattested,
+          adminTokenMaxLifetime);
+    }
+
+    /** These settings with another maximum admin token lifetime. */
+    public Kbs withAdminTokenMaxLifetime(Duration d) {
+      return new Kbs(
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          authLimit,
+          attestLimit,
+          maxUnattestedSessions,
+          d);
     }
   }
 

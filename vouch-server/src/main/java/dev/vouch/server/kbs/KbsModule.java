@@ -78,7 +78,10 @@ public record KbsModule(KbsService service, RouteGroup routes) {
     }
     AdminAuth admin;
     try {
-      admin = adminKeys.isEmpty() ? AdminAuth.denyAll() : AdminAuth.withKeys(adminKeys, s.clock());
+      admin =
+          adminKeys.isEmpty()
+              ? AdminAuth.denyAll()
+              : AdminAuth.withKeys(adminKeys, s.clock(), k.adminTokenMaxLifetime());
     } catch (IllegalArgumentException e) {
       throw new ConfigException("kbs.admin_key_files: " + e.getMessage(), e);
     }

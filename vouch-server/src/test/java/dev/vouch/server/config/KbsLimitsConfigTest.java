@@ -25,6 +25,19 @@ class KbsLimitsConfigTest {
     assertThat(k.authLimit()).isEqualTo(new ServerConfig.RateLimit(10, 50));
     assertThat(k.attestLimit()).isEqualTo(new ServerConfig.RateLimit(10, 50));
     assertThat(k.maxUnattestedSessions()).isEqualTo(10_000);
+    assertThat(k.adminTokenMaxLifetime()).isEqualTo(java.time.Duration.ofHours(1));
+  }
+
+  @Test
+  void theAdminTokenLifetimeIsConfigurableWithinBounds() throws Exception {
+    assertThat(
+            load("kbs:\n  admin_token_max_lifetime_seconds: 300\n", Map.of())
+                .kbs()
+                .adminTokenMaxLifetime())
+        .isEqualTo(java.time.Duration.ofMinutes(5));
+    assertThatThrownBy(() -> load("kbs:\n  admin_token_max_lifetime_seconds: 10\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kbs.admin_token_max_lifetime_seconds");
   }
 
   @Test
