@@ -47,7 +47,9 @@ public final class KbsError extends Exception {
     /** A reference value message was refused, or the queried value does not exist. */
     RvpsError(401),
     /** The policy engine has no such policy. */
-    PolicyEngineError(401);
+    PolicyEngineError(401),
+    /** A path under {@code /kbs/v0} that names no endpoint (Trustee: a plugin it does not have). */
+    PluginNotFound(404);
 
     private final int status;
 

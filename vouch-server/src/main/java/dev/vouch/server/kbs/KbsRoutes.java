@@ -237,6 +237,22 @@ public final class KbsRoutes implements RouteGroup {
               "/kbs/v0/reference-value/<id>",
               ctx -> json(ctx, a.referenceValue(authorization(ctx), ctx.pathParam("id"))));
         });
+    // anything else under /kbs/v0 is, in Trustee's terms, a plugin this KBS does not have;
+    // registered last so that every route above matches first
+    for (String method : List.of("GET", "POST", "PUT", "DELETE")) {
+      io.javalin.http.Handler notFound =
+          ctx -> {
+            throw new KbsError(
+                KbsError.Kind.PluginNotFound,
+                "Plugin " + abbreviate(ctx.pathParam("rest").split("/", 2)[0]) + " not found");
+          };
+      switch (method) {
+        case "GET" -> config.routes.get("/kbs/v0/<rest>", notFound);
+        case "POST" -> config.routes.post("/kbs/v0/<rest>", notFound);
+        case "PUT" -> config.routes.put("/kbs/v0/<rest>", notFound);
+        default -> config.routes.delete("/kbs/v0/<rest>", notFound);
+      }
+    }
     config.routes.exception(
         KbsError.class,
         (e, ctx) ->
@@ -343,6 +359,10 @@ public final class KbsRoutes implements RouteGroup {
     return new KbsError(
         KbsError.Kind.PayloadTooLarge,
         "request of " + size + (size > max ? "+" : "") + " bytes exceeds the limit of " + max);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
   }
 
   private static String quote(String s) {

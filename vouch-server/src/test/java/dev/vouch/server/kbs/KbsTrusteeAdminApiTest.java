@@ -163,6 +163,20 @@ class KbsTrusteeAdminApiTest {
     assertThat(DocClient.json(r).get("detail").asText()).contains("lives longer");
   }
 
+  @Test
+  void aPathUnderKbsV0ThatNamesNoEndpointIsTrusteesPluginNotFound() throws Exception {
+    for (HttpResponse<String> r :
+        List.of(
+            c.get("/kbs/v0/nebula-ca/credential", bearer()),
+            c.post("/kbs/v0/pkcs11/x", "{}", Optional.empty()))) {
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+      assertThat(DocClient.json(r).get("type").asText()).isEqualTo(TYPE + "PluginNotFound");
+    }
+    // the real routes still answer
+    assertThat(c.get("/kbs/v0/resource-policy", bearer()).statusCode()).isEqualTo(200);
+    assertThat(c.auth("sample").statusCode()).isEqualTo(200);
+  }
+
   private static void assertTrusteeError(HttpResponse<String> r, String kind) throws Exception {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
     JsonNode e = DocClient.json(r);
