@@ -132,8 +132,11 @@ final class AdminOptions {
     return t;
   }
 
-  private static SSLContext trusting(List<X509Certificate> certs, String what)
-      throws CliIo.BadInput {
+  /**
+   * A TLS context trusting exactly these certificates (also used by {@code kbs --cacert}); {@code
+   * what} names where they came from in an error.
+   */
+  static SSLContext trusting(List<X509Certificate> certs, String what) throws CliIo.BadInput {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);

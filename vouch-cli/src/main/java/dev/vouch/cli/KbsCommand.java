@@ -14,12 +14,15 @@ import dev.vouch.agent.trust.Enrollment;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -86,6 +89,14 @@ public final class KbsCommand extends CommandGroup {
         description = "Write the raw bytes to this file instead of printing them.")
     Path output;
 
+    @Option(
+        names = "--cacert",
+        paramLabel = "PEM",
+        description =
+            "Trust this certificate for the KBS's TLS, e.g. <data_dir>/tls/server.crt of a"
+                + " self-signed vouch server (default: the system trust store).")
+    Path cacert;
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
@@ -95,10 +106,23 @@ public final class KbsCommand extends CommandGroup {
         err.println("error: the resource path is REPO/TYPE/TAG");
         return ExitCodes.BAD_INPUT;
       }
+      HttpClient http;
+      try {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (cacert != null) {
+          b.sslContext(
+              AdminOptions.trusting(
+                  ReportCommand.certificates(CliIo.read(cacert, "--cacert"), cacert), "--cacert"));
+        }
+        http = b.build();
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
       try {
         byte[] secret;
         switch (tee) {
-          case "sample" -> secret = fetch(SampleEvidenceProvider.explicitlyEnabled(), seg);
+          case "sample" -> secret = fetch(http, SampleEvidenceProvider.explicitlyEnabled(), seg);
           case "tpm" -> {
             try (TpmClient client = TpmClient.open(tpm)) {
               client.startup(StartupType.CLEAR);
@@ -107,6 +131,7 @@ public final class KbsCommand extends CommandGroup {
               PersistentKey ak = enrollment.ak();
               secret =
                   fetch(
+                      http,
                       TpmEvidenceProvider.measuredBoot(
                           client, ak, Optional.of(eventLog), Optional.of(ima)),
                       seg);
@@ -131,9 +156,10 @@ public final class KbsCommand extends CommandGroup {
       }
     }
 
-    private byte[] fetch(EvidenceProvider evidence, String[] seg)
+    private byte[] fetch(HttpClient http, EvidenceProvider evidence, String[] seg)
         throws KbsException, EvidenceException {
-      return KbsClient.create(url, evidence).getResource(seg[0], seg[1], seg[2]);
+      return new KbsClient(url, evidence, http, Clock.systemUTC(), KbsClient.KeyKind.EC_P256)
+          .getResource(seg[0], seg[1], seg[2]);
     }
 
     private void emit(byte[] secret, PrintWriter out, PrintWriter err) throws IOException {

@@ -51,6 +51,7 @@ class DefaultPoliciesTest {
       }
       case "snp" -> {
         c.put("snp.policy.debug", false);
+        c.put("snp.vmpl", 0L);
         c.put("snp.measurement", "4d".repeat(48));
         c.put("snp.reported_tcb.bootloader", 10L);
         c.put("snp.reported_tcb.tee", 0L);
@@ -284,6 +285,24 @@ class DefaultPoliciesTest {
         .containsExactly(
             "claim snp.policy.debug: expected == false, actual true",
             "claim snp.reported_tcb.snp: expected >= reference snp.minimum_tcb.snp[0] = 22, actual 21");
+  }
+
+  @Test
+  void snpReportedFromAVmplOtherThanZeroIsContraindicatedAsTrusteeRefusesIt() {
+    Map<String, Object> c = goodClaims("snp");
+    c.put("snp.vmpl", 1L);
+    Appraisal a = appraise("snp", c, reference("snp"));
+    assertThat(a.status()).isEqualTo(Tier.CONTRAINDICATED);
+    assertThat(a.failures()).extracting(RuleResult::rule).containsExactly("vmpl_zero");
+  }
+
+  @Test
+  void snpWithoutAVmplClaimFailsTheVmplRule() {
+    Map<String, Object> c = goodClaims("snp");
+    c.remove("snp.vmpl");
+    assertThat(appraise("snp", c, reference("snp")).failures())
+        .extracting(RuleResult::rule)
+        .containsExactly("vmpl_zero");
   }
 
   @Test

@@ -29,7 +29,7 @@ public final class TestServers {
       Path dataDir, ServerConfig.TlsMode tls, Optional<String> jdbcUrl) {
     return new ServerConfig(
         dataDir,
-        new ServerConfig.Http("127.0.0.1", 0, 1 << 20),
+        new ServerConfig.Http("127.0.0.1", 0, ServerConfig.Http.DEFAULT_MAX_REQUEST_BYTES),
         new ServerConfig.Tls(tls, Optional.empty(), Optional.empty()),
         new ServerConfig.Storage(
             jdbcUrl,

@@ -64,7 +64,16 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {
     byte[] quote = quoteOf(evidence);
+    // the kind first: a TDX quote sent as sgx is the caller's mistake, not missing collateral
+    requireSgx(quote);
     return verifyQuote(quote, expected, quotes.collateral(expected.collateral(), source, quote));
+  }
+
+  private static void requireSgx(byte[] quote) throws VerificationException {
+    if (dev.vouch.evidence.dcap.DcapQuote.parse(quote).enclaveReport().isEmpty()) {
+      throw new VerificationException(
+          Failure.UNSUPPORTED, "a TDX quote is not SGX evidence (use --tee tdx)");
+    }
   }
 
   /** Verifies against collateral the caller parsed (or fetched) already. */
@@ -75,6 +84,7 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
 
   private VerifiedEvidence verifyQuote(
       byte[] quote, Expectations expected, DcapCollateral collateral) throws VerificationException {
+    requireSgx(quote);
     VerifiedQuote v = quotes.verify(quote, expected.nonce(), expected.at(), collateral);
     EnclaveReport e =
         v.quote()

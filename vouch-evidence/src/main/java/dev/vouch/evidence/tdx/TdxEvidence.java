@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * TDX evidence as it arrives: a raw quote, or Trustee's JSON {@code {"quote": base64,
- * "cc_eventlog": base64 | null}}.
+ * "cc_eventlog": base64 | null}}; an empty {@code cc_eventlog} string means no log, as in Trustee.
  */
 public record TdxEvidence(byte[] quote, Optional<byte[]> ccEventLog) {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -44,7 +44,11 @@ public record TdxEvidence(byte[] quote, Optional<byte[]> ccEventLog) {
       if (!log.isTextual()) {
         throw new VerificationException(Failure.MALFORMED, "\"cc_eventlog\" is not a string");
       }
-      ccel = Optional.of(base64(log.textValue(), "cc_eventlog"));
+      // Trustee's attester sends "" when the guest has no CCEL, and its verifier reads that as
+      // no log; an empty log would otherwise fail as TRUNCATED
+      if (!log.textValue().isEmpty()) {
+        ccel = Optional.of(base64(log.textValue(), "cc_eventlog"));
+      }
     }
     return new TdxEvidence(base64(q.textValue(), "quote"), ccel);
   }

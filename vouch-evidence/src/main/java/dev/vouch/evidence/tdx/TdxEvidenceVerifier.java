@@ -70,7 +70,16 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
   public VerifiedEvidence verify(byte[] evidence, Expectations expected)
       throws VerificationException {
     TdxEvidence ev = TdxEvidence.parse(evidence);
+    // the kind first: an SGX quote sent as tdx is the caller's mistake, not missing collateral
+    requireTdx(ev.quote());
     return verify(ev, expected, quotes.collateral(expected.collateral(), source, ev.quote()));
+  }
+
+  private static void requireTdx(byte[] quote) throws VerificationException {
+    if (dev.vouch.evidence.dcap.DcapQuote.parse(quote).tdReport().isEmpty()) {
+      throw new VerificationException(
+          Failure.UNSUPPORTED, "an SGX quote is not TDX evidence (use --tee sgx)");
+    }
   }
 
   /** Verifies against collateral the caller parsed (or fetched) already. */
@@ -81,6 +90,7 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
 
   private VerifiedEvidence verify(TdxEvidence ev, Expectations expected, DcapCollateral collateral)
       throws VerificationException {
+    requireTdx(ev.quote());
     VerifiedQuote v = quotes.verify(ev.quote(), expected.nonce(), expected.at(), collateral);
     TdReport td =
         v.quote()

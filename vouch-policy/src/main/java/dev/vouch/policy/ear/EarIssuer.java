@@ -15,25 +15,45 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Issues EAR attestation result tokens: JWTs signed ES256 or ES384 with the current key of a {@link
- * SigningKeys}, header {@code kid} naming the key in the JWKS. Thread-safe.
+ * Issues EAR attestation result tokens shaped as Trustee's attestation service issues them: JWTs
+ * signed ES256 or ES384 with the current key of a {@link SigningKeys}, header {@code kid} naming
+ * the key in the JWKS and {@code jwk} carrying its public half (as Trustee's header does), claims
+ * {@code eat_profile} (Trustee's profile), {@code iss}, {@code iat}, {@code exp}, {@code
+ * ear.verifier-id} and {@code submods}. Thread-safe.
  */
 public final class EarIssuer {
   private final SigningKeys keys;
   private final VerifierId verifierId;
   private final Duration lifetime;
   private final Clock clock;
+  private final String issuer;
 
   /**
+   * An issuer named {@link Ear#DEFAULT_ISSUER}.
+   *
    * @param lifetime how long tokens are valid ({@code exp - iat}); also how long a superseded key
    *     must stay published
    */
   public EarIssuer(SigningKeys keys, VerifierId verifierId, Duration lifetime, Clock clock) {
+    this(keys, verifierId, Ear.DEFAULT_ISSUER, lifetime, clock);
+  }
+
+  /**
+   * @param issuer the {@code iss} claim
+   * @param lifetime how long tokens are valid ({@code exp - iat}); also how long a superseded key
+   *     must stay published
+   */
+  public EarIssuer(
+      SigningKeys keys, VerifierId verifierId, String issuer, Duration lifetime, Clock clock) {
     if (lifetime.isNegative() || lifetime.isZero()) {
       throw new IllegalArgumentException("token lifetime must be positive");
     }
+    if (issuer == null || issuer.isBlank()) {
+      throw new IllegalArgumentException("issuer must be named");
+    }
     this.keys = keys;
     this.verifierId = verifierId;
+    this.issuer = issuer;
     this.lifetime = lifetime;
     this.clock = clock;
   }
@@ -58,7 +78,8 @@ public final class EarIssuer {
     submods.forEach((name, s) -> subs.put(name, submod(s)));
     JWTClaimsSet.Builder claims =
         new JWTClaimsSet.Builder()
-            .claim(Ear.EAT_PROFILE, Ear.PROFILE)
+            .claim(Ear.EAT_PROFILE, Ear.TRUSTEE_PROFILE)
+            .issuer(issuer)
             .issueTime(Date.from(now))
             .expirationTime(Date.from(now.plus(lifetime)))
             .claim(
@@ -72,6 +93,8 @@ public final class EarIssuer {
         new JWSHeader.Builder(key.algorithm().jws())
             .type(JOSEObjectType.JWT)
             .keyID(key.kid())
+            // the public key, as Trustee's tokens carry it; a relying party still has to trust it
+            .jwk(key.publicJwk())
             .build();
     SignedJWT jwt = new SignedJWT(header, claims.build());
     try {

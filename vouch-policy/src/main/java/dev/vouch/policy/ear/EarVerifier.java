@@ -138,7 +138,7 @@ public final class EarVerifier {
       throw new VerificationException(Failure.TOKEN_EXPIRED, "token issued in the future: " + iat);
     }
     Object profile = claims.getClaim(Ear.EAT_PROFILE);
-    if (!Ear.PROFILE.equals(profile)) {
+    if (!Ear.PROFILE.equals(profile) && !Ear.TRUSTEE_PROFILE.equals(profile)) {
       throw new VerificationException(Failure.UNSUPPORTED, "eat_profile " + profile);
     }
     return new AttestationResult(

@@ -71,10 +71,14 @@ class EarTokenTest {
     SignedJWT jwt = SignedJWT.parse(token);
     ECKey key = (ECKey) JWKSet.parse(jwksJson).getKeyByKeyId(jwt.getHeader().getKeyID());
     assertThat(jwt.getHeader().getAlgorithm().getName()).isEqualTo("ES256");
+    // the header's jwk is the published key, public half only
+    assertThat(jwt.getHeader().getJWK().toJSONObject()).isEqualTo(key.toJSONObject());
+    assertThat(jwt.getHeader().getJWK().isPrivate()).isFalse();
     assertThat(jwt.verify(new ECDSAVerifier(key))).isTrue();
     Map<String, Object> c = jwt.getJWTClaimsSet().getClaims();
     assertThat(c)
-        .containsEntry("eat_profile", "tag:github.com,2023:veraison/ear")
+        .containsEntry("eat_profile", "tag:github.com,2024:confidential-containers/Trustee")
+        .containsEntry("iss", "vouch-attestation-service")
         .containsEntry("eat_nonce", "n0nce")
         .containsKeys("iat", "exp", "ear.verifier-id");
     @SuppressWarnings("unchecked")

@@ -182,6 +182,16 @@ public final class AttestationService implements AttestationBackend {
     policyInput.put("freshness", input.freshness().wireName());
     reportData.ifPresent(d -> policyInput.put("report_data", Hex.encode(d)));
     initDataDigest.ifPresent(d -> policyInput.put("init_data", Hex.encode(d)));
+    if (initDataDigest.isPresent() && input.initData().isPresent()) {
+      byte[] document = input.initData().get();
+      // claims only from the document the evidence bound (not from one sent beside a digest)
+      if (java.util.Arrays.equals(initDataDigest(document), initDataDigest.get())) {
+        Object initDataClaims = InitDataClaims.of(document);
+        if (initDataClaims != null) {
+          policyInput.put("init_data_claims", initDataClaims);
+        }
+      }
+    }
     // plain maps and lists: the token's JSON writer and the policy engine know no Jackson nodes
     structured(input)
         .ifPresent(j -> policyInput.put("runtime_data_claims", JSON.convertValue(j, Object.class)));
@@ -190,6 +200,8 @@ public final class AttestationService implements AttestationBackend {
 
     Map<String, Object> annotated = new LinkedHashMap<>(claims);
     annotated.putAll(policyInput);
+    // Trustee's per-TEE tree beside the flat names, for relying parties written for Trustee
+    TrusteeClaimTree.of(tee, claims).ifPresent(t -> annotated.put(tee.wireName(), t));
     annotated.put("policy_version", policy.version());
     annotated.put("policy_failures", appraisal.failures().stream().map(this::reason).toList());
     Submod submod = new Submod(appraisal.status(), appraisal.trustVector(), policy.id(), annotated);

@@ -30,7 +30,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * data_dir: /var/lib/vouch
- * http:    {host: 0.0.0.0, port: 8443, max_request_bytes: 1048576}
+ * http:    {host: 0.0.0.0, port: 8443, max_request_bytes: 2097152}
  * tls:     {mode: self-signed}          # or files (cert_file, key_file) or off
  * storage: {jdbc_url: "jdbc:postgresql://db/vouch", username: vouch, password: ..., pool_size: 10,
  *           kek_file: /etc/vouch/kek}
@@ -38,7 +38,9 @@ import java.util.Set;
  * admin:   {token: ...}
  * rvps:    {bundle_keys_file: /etc/vouch/rvps-keys.jwks}
  * kbs:     {enabled: true, session_ttl_seconds: 300, admin_key_files: [/etc/vouch/kbs-admin.pub],
- *           tees: [tpm, snp, tdx], passport_jwks_file: /etc/vouch/as.jwks}
+ *           tees: [tpm, snp, tdx], passport_jwks_file: /etc/vouch/as.jwks,
+ *           auth_rate_per_second: 10, auth_burst: 50, attest_rate_per_second: 10, attest_burst: 50,
+ *           max_unattested_sessions: 10000, admin_token_max_lifetime_seconds: 3600}
  * hosts:   {poll_seconds: 3600, group_poll_seconds: [edge=300], lease_seconds: 300,
  *           golden_mode: tofu, nats_url: "nats://nats:4222", kubernetes: true, evict_pods: false,
  *           node_label: vouch.dev/host-id, webhook_url: "https://hooks/vouch",
@@ -68,7 +70,18 @@ public final class ConfigLoader {
     KEYS.put("rvps", List.of("bundle_keys_file"));
     KEYS.put(
         "kbs",
-        List.of("enabled", "session_ttl_seconds", "admin_key_files", "tees", "passport_jwks_file"));
+        List.of(
+            "enabled",
+            "session_ttl_seconds",
+            "admin_key_files",
+            "tees",
+            "passport_jwks_file",
+            "auth_rate_per_second",
+            "auth_burst",
+            "attest_rate_per_second",
+            "attest_burst",
+            "max_unattested_sessions",
+            "admin_token_max_lifetime_seconds"));
     KEYS.put(
         "hosts",
         List.of(
@@ -207,7 +220,13 @@ public final class ConfigLoader {
         new ServerConfig.Http(
             text(http, "http", "host").orElse("0.0.0.0"),
             (int) number(http, "http", "port", 8443, 0, 65535),
-            number(http, "http", "max_request_bytes", 1 << 20, 1024, 1L << 31));
+            number(
+                http,
+                "http",
+                "max_request_bytes",
+                ServerConfig.Http.DEFAULT_MAX_REQUEST_BYTES,
+                1024,
+                1L << 31));
     JsonNode tls = root.path("tls");
     String mode = text(tls, "tls", "mode").orElse("self-signed");
     ServerConfig.TlsMode tlsMode =
@@ -463,7 +482,37 @@ public final class ConfigLoader {
     if (jwks.isPresent() && !Files.isReadable(jwks.get())) {
       throw new ConfigException("kbs.passport_jwks_file " + jwks.get() + " is not readable");
     }
-    return new ServerConfig.Kbs(enabled, ttl, adminKeys, tees, jwks);
+    ServerConfig.RateLimit auth =
+        new ServerConfig.RateLimit(
+            (int)
+                number(kbs, "kbs", "auth_rate_per_second", d.authLimit().perSecond(), 0, 1_000_000),
+            (int) number(kbs, "kbs", "auth_burst", d.authLimit().burst(), 1, 1_000_000));
+    ServerConfig.RateLimit attest =
+        new ServerConfig.RateLimit(
+            (int)
+                number(
+                    kbs,
+                    "kbs",
+                    "attest_rate_per_second",
+                    d.attestLimit().perSecond(),
+                    0,
+                    1_000_000),
+            (int) number(kbs, "kbs", "attest_burst", d.attestLimit().burst(), 1, 1_000_000));
+    int maxUnattested =
+        (int)
+            number(kbs, "kbs", "max_unattested_sessions", d.maxUnattestedSessions(), 1, 10_000_000);
+    Duration adminLifetime =
+        Duration.ofSeconds(
+            number(
+                kbs,
+                "kbs",
+                "admin_token_max_lifetime_seconds",
+                d.adminTokenMaxLifetime().toSeconds(),
+                60,
+                7 * 86400));
+    return new ServerConfig.Kbs(enabled, ttl, adminKeys, tees, jwks)
+        .withLimits(auth, attest, maxUnattested)
+        .withAdminTokenMaxLifetime(adminLifetime);
   }
 
   /** A YAML sequence of scalars, or one comma-separated string (as environment variables give). */

@@ -74,8 +74,8 @@ public final class ConfigReference {
         "http",
         "max_request_bytes",
         "integer 1024..2147483648",
-        "1048576",
-        "Largest request body accepted.");
+        "2097152",
+        "Largest request body accepted (2 MiB, as Trustee allows: a TDX quote with a full CCEL).");
 
     key(
         "tls",
@@ -162,6 +162,33 @@ public final class ConfigReference {
         "path (JWKS)",
         null,
         "Issuers other than this server's own attestation service whose tokens release resources.");
+    key(
+        "kbs",
+        "auth_rate_per_second",
+        "integer 0..1000000",
+        "10",
+        "`/kbs/v0/auth` requests per second per client (its TCP peer address; IPv6 by /64)."
+            + " 0: no limit.");
+    key("kbs", "auth_burst", "integer 1..1000000", "50", "Burst of `/kbs/v0/auth` per client.");
+    key(
+        "kbs",
+        "attest_rate_per_second",
+        "integer 0..1000000",
+        "10",
+        "`/kbs/v0/attest` requests per second per client. 0: no limit.");
+    key("kbs", "attest_burst", "integer 1..1000000", "50", "Burst of `/kbs/v0/attest` per client.");
+    key(
+        "kbs",
+        "max_unattested_sessions",
+        "integer 1..10000000",
+        "10000",
+        "Live sessions not yet attested, over all clients; beyond it `/auth` answers 429.");
+    key(
+        "kbs",
+        "admin_token_max_lifetime_seconds",
+        "integer 60..604800",
+        "3600",
+        "Longest lifetime an admin JWT may have, from now and from its `iat`.");
 
     key("hosts", "enabled", "boolean", "true", "Host monitoring (registrar, polling, reports).");
     key("hosts", "poll_seconds", "integer 1..604800", "3600", "Re-attestation interval.");

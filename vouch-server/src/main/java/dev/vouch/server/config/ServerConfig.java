@@ -243,10 +243,13 @@ public record ServerConfig(
   /**
    * @param host address to bind ({@code http.host}, default {@code 0.0.0.0})
    * @param port TCP port, 0 for any free port ({@code http.port}, default 8443)
-   * @param maxRequestBytes larger request bodies get 413 ({@code http.max_request_bytes}, default 1
-   *     MiB)
+   * @param maxRequestBytes larger request bodies get 413 ({@code http.max_request_bytes}, default 2
+   *     MiB as Trustee's KBS: a TDX quote with a full 1 MiB CCEL fits once base64-encoded)
    */
-  public record Http(String host, int port, long maxRequestBytes) {}
+  public record Http(String host, int port, long maxRequestBytes) {
+    /** The default body limit: 2 MiB, Trustee's {@code payload_request_size}. */
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 2L << 20;
+  }
 
   /** How the listener is secured. */
   public enum TlsMode {
@@ -338,16 +341,49 @@ public record ServerConfig(
    *     real TEE; {@code sample} only for tests)
    * @param passportJwksFile the JWKS of an attestation service whose tokens are accepted as bearer
    *     tokens (passport mode, {@code kbs.passport_jwks_file}); absent means background-check only
+   * @param authLimit each client's rate on {@code /kbs/v0/auth} ({@code kbs.auth_rate_per_second},
+   *     default 10, 0 for none; {@code kbs.auth_burst}, default 50). A client is its TCP peer
+   *     address (IPv6 by /64); behind a proxy all clients share the proxy's rate
+   * @param attestLimit each client's rate on {@code /kbs/v0/attest} ({@code
+   *     kbs.attest_rate_per_second}, default 10, 0 for none; {@code kbs.attest_burst}, default 50)
+   * @param maxUnattestedSessions the most live sessions that have not attested, over all clients
+   *     ({@code kbs.max_unattested_sessions}, default 10000); further {@code /auth} requests get
+   *     429 until sessions attest or expire
+   * @param adminTokenMaxLifetime the longest a KBS admin JWT may be valid, from now and from its
+   *     {@code iat} ({@code kbs.admin_token_max_lifetime_seconds}, default 3600)
    */
   public record Kbs(
       boolean enabled,
       Duration sessionTtl,
       List<Path> adminKeyFiles,
       Set<Tee> tees,
-      Optional<Path> passportJwksFile) {
+      Optional<Path> passportJwksFile,
+      RateLimit authLimit,
+      RateLimit attestLimit,
+      int maxUnattestedSessions,
+      Duration adminTokenMaxLifetime) {
     public Kbs {
       adminKeyFiles = List.copyOf(adminKeyFiles);
       tees = tees.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tees));
+    }
+
+    /** These settings with the default rate limits and session bound. */
+    public Kbs(
+        boolean enabled,
+        Duration sessionTtl,
+        List<Path> adminKeyFiles,
+        Set<Tee> tees,
+        Optional<Path> passportJwksFile) {
+      this(
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          RateLimit.DEFAULT,
+          RateLimit.DEFAULT,
+          10_000,
+          Duration.ofHours(1));
     }
 
     /** Enabled, five-minute sessions, every real TEE, no admin keys, no passport. */
@@ -359,6 +395,43 @@ public record ServerConfig(
           EnumSet.complementOf(EnumSet.of(Tee.SAMPLE)),
           Optional.empty());
     }
+
+    /** These settings with other per-client rates and another bound on unattested sessions. */
+    public Kbs withLimits(RateLimit auth, RateLimit attest, int maxUnattested) {
+      return new Kbs(
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          auth,
+          attest,
+          maxUnattested,
+          adminTokenMaxLifetime);
+    }
+
+    /** These settings with another maximum admin token lifetime. */
+    public Kbs withAdminTokenMaxLifetime(Duration d) {
+      return new Kbs(
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          authLimit,
+          attestLimit,
+          maxUnattestedSessions,
+          d);
+    }
+  }
+
+  /**
+   * A per-client request rate: bursts of {@code burst}, refilled at {@code perSecond}; {@code
+   * perSecond == 0} means unlimited.
+   */
+  public record RateLimit(int perSecond, int burst) {
+    /** Ten per second, bursts of fifty. */
+    public static final RateLimit DEFAULT = new RateLimit(10, 50);
   }
 
   /**

@@ -82,7 +82,8 @@ public final class VouchServer implements AutoCloseable {
       JdbcReferenceValueStore referenceValues,
       AdminAuth admin,
       OpenApi openApi,
-      Clock clock) {}
+      Clock clock,
+      BundleKeys bundleKeys) {}
 
   /** Adds a service's routes to the app, given the shared services. */
   @FunctionalInterface
@@ -214,7 +215,7 @@ public final class VouchServer implements AutoCloseable {
     AdminAuth admin = new AdminAuth(adminToken);
     OpenApi api = new OpenApi(VERSION);
     Services services =
-        new Services(config, db, sealer, as, keys, policies, rvs, admin, api, clock);
+        new Services(config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     List<RouteGroup> groups = new ArrayList<>();
@@ -256,6 +257,9 @@ public final class VouchServer implements AutoCloseable {
               cfg.startup.showOldJavalinVersionWarning = false;
               cfg.concurrency.useVirtualThreads = true;
               cfg.http.maxRequestSize = maxBody;
+              // a guest's data hub sends its attestation token as a bearer header: EAR tokens
+              // with a TPM's PCRs and Trustee's claim tree pass Jetty's 8 KiB default
+              cfg.jetty.modifyHttpConfiguration(h -> h.setRequestHeaderSize(64 * 1024));
               cfg.jetty.host = config.http().host();
               cfg.jetty.port = config.http().port();
               if (keyStore != null) {

@@ -25,24 +25,34 @@ import java.util.Optional;
  * Authenticates the KBS admin API as Trustee's "Simple" admin mode does: {@code Authorization:
  * Bearer <JWT>} signed by one of the configured keys. Ed25519 keys verify {@code EdDSA} tokens,
  * P-256 and P-384 keys verify {@code ES256} and {@code ES384}. The token must carry {@code exp}
- * (one minute of skew allowed) and no {@code iat} in the future. With no keys configured every
- * admin request is refused. Thread-safe.
+ * (one minute of skew allowed) and no {@code iat} in the future, and may live at most {@link
+ * #DEFAULT_MAX_LIFETIME} (or the configured maximum): {@code exp} no further than that from now,
+ * and from {@code iat} when it is given, so a leaked admin token stops working soon. With no keys
+ * configured every admin request is refused. Thread-safe.
  */
 public final class AdminAuth {
   private static final Duration SKEW = Duration.ofMinutes(1);
   private static final int MAX_TOKEN_CHARS = 16 * 1024;
 
+  /** The longest an admin token may be valid unless configured otherwise: one hour. */
+  public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(1);
+
   private final List<PublicKey> keys;
   private final Clock clock;
+  private final Duration maxLifetime;
 
-  private AdminAuth(List<PublicKey> keys, Clock clock) {
+  private AdminAuth(List<PublicKey> keys, Clock clock, Duration maxLifetime) {
     this.keys = List.copyOf(keys);
     this.clock = clock;
+    if (maxLifetime.isNegative() || maxLifetime.isZero()) {
+      throw new IllegalArgumentException("the admin token lifetime must be positive");
+    }
+    this.maxLifetime = maxLifetime;
   }
 
   /** Refuses every admin request. */
   public static AdminAuth denyAll() {
-    return new AdminAuth(List.of(), Clock.systemUTC());
+    return new AdminAuth(List.of(), Clock.systemUTC(), DEFAULT_MAX_LIFETIME);
   }
 
   /**
@@ -51,13 +61,23 @@ public final class AdminAuth {
    * @throws IllegalArgumentException for another key type or curve
    */
   public static AdminAuth withKeys(List<PublicKey> keys, Clock clock) {
+    return withKeys(keys, clock, DEFAULT_MAX_LIFETIME);
+  }
+
+  /**
+   * Accepts tokens signed by any of these keys that are valid for at most {@code maxLifetime}.
+   *
+   * @throws IllegalArgumentException for another key type or curve, or a lifetime that is not
+   *     positive
+   */
+  public static AdminAuth withKeys(List<PublicKey> keys, Clock clock, Duration maxLifetime) {
     for (PublicKey k : keys) {
       if (!isEd25519(k) && !(k instanceof ECPublicKey ec && ecAlgorithm(ec).isPresent())) {
         throw new IllegalArgumentException(
             "admin keys must be Ed25519 or EC P-256/P-384, not " + k.getAlgorithm());
       }
     }
-    return new AdminAuth(keys, clock);
+    return new AdminAuth(keys, clock, maxLifetime);
   }
 
   /**
@@ -130,6 +150,12 @@ public final class AdminAuth {
     if (claims.getIssueTime() != null
         && claims.getIssueTime().toInstant().isAfter(now.plus(SKEW))) {
       throw denied("admin token issued in the future");
+    }
+    Instant exp = claims.getExpirationTime().toInstant();
+    if (exp.isAfter(now.plus(maxLifetime).plus(SKEW))
+        || (claims.getIssueTime() != null
+            && exp.isAfter(claims.getIssueTime().toInstant().plus(maxLifetime)))) {
+      throw denied("admin token lives longer than the allowed " + maxLifetime.toSeconds() + " s");
     }
   }
 

@@ -48,6 +48,13 @@ public final class InMemorySessionStore implements SessionStore {
   }
 
   @Override
+  public long countUnattested(Instant now) {
+    return sessions.values().stream()
+        .filter(s -> s.state() != Session.State.ATTESTED && !s.expiredAt(now))
+        .count();
+  }
+
+  @Override
   public int removeExpired(Instant now) {
     int before = sessions.size();
     sessions.values().removeIf(s -> s.expiredAt(now));

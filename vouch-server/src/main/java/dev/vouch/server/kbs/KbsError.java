@@ -1,5 +1,8 @@
 package dev.vouch.server.kbs;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * A refusal of the KBS, answered as Trustee's error document {@code {"type": ".../errors/<Kind>",
  * "detail": "..."}}. The detail says what was wrong with the request; it never carries secret
@@ -34,7 +37,19 @@ public final class KbsError extends Exception {
     /** The admin token is missing, malformed, expired or signed by no configured key. */
     AdminAuthAccess(401),
     /** The response could not be encrypted to the TEE key. */
-    JweError(500);
+    JweError(500),
+    /**
+     * Vouch's addition (Trustee has no rate limits): this client exceeded its request rate on
+     * {@code /auth} or {@code /attest}, or the KBS holds as many unattested sessions as it allows.
+     * Answered with {@code Retry-After}.
+     */
+    TooManyRequests(429),
+    /** A reference value message was refused, or the queried value does not exist. */
+    RvpsError(401),
+    /** The policy engine has no such policy. */
+    PolicyEngineError(401),
+    /** A path under {@code /kbs/v0} that names no endpoint (Trustee: a plugin it does not have). */
+    PluginNotFound(404);
 
     private final int status;
 
@@ -54,10 +69,22 @@ public final class KbsError extends Exception {
   }
 
   private final Kind kind;
+  private final transient Optional<Duration> retryAfter;
 
   public KbsError(Kind kind, String detail) {
+    this(kind, detail, Optional.empty());
+  }
+
+  /** A refusal the client may retry after {@code retryAfter} (sent as {@code Retry-After}). */
+  public KbsError(Kind kind, String detail, Optional<Duration> retryAfter) {
     super(detail, null, false, false);
     this.kind = kind;
+    this.retryAfter = retryAfter;
+  }
+
+  /** When the client may try again, for refusals that pass with time. */
+  public Optional<Duration> retryAfter() {
+    return retryAfter;
   }
 
   public Kind kind() {

@@ -49,7 +49,11 @@ public record KbsModule(KbsService service, RouteGroup routes) {
             .withSessionTimeout(k.sessionTtl())
             .withTees(tees)
             .withMaxRequestBytes(
-                (int) Math.min(s.config().http().maxRequestBytes(), Integer.MAX_VALUE));
+                (int) Math.min(s.config().http().maxRequestBytes(), Integer.MAX_VALUE))
+            .withLimits(
+                new ClientRateLimiter.Limit(k.authLimit().perSecond(), k.authLimit().burst()),
+                new ClientRateLimiter.Limit(k.attestLimit().perSecond(), k.attestLimit().burst()),
+                k.maxUnattestedSessions());
     // a KBS trusts the tokens of its own attestation service, as Trustee's does: the CDH of a
     // guest presents that token as a bearer without a session cookie
     List<java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet>> issuers = new ArrayList<>();
@@ -74,7 +78,10 @@ public record KbsModule(KbsService service, RouteGroup routes) {
     }
     AdminAuth admin;
     try {
-      admin = adminKeys.isEmpty() ? AdminAuth.denyAll() : AdminAuth.withKeys(adminKeys, s.clock());
+      admin =
+          adminKeys.isEmpty()
+              ? AdminAuth.denyAll()
+              : AdminAuth.withKeys(adminKeys, s.clock(), k.adminTokenMaxLifetime());
     } catch (IllegalArgumentException e) {
       throw new ConfigException("kbs.admin_key_files: " + e.getMessage(), e);
     }
@@ -90,6 +97,12 @@ public record KbsModule(KbsService service, RouteGroup routes) {
             new JdbcResourcePolicyStore(s.database(), s.clock()),
             s.clock(),
             new SecureRandom());
-    return new KbsModule(service, new KbsRoutes(service));
+    KbsAdminApi asAdmin =
+        new KbsAdminApi(
+            admin,
+            s.policies(),
+            s.referenceValues(),
+            new dev.vouch.policy.rvps.ReferenceValueMessages(s.bundleKeys(), s.clock()));
+    return new KbsModule(service, new KbsRoutes(service, Optional.of(asAdmin)));
   }
 }

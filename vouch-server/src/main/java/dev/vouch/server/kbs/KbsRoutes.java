@@ -50,7 +50,7 @@ public final class KbsRoutes implements RouteGroup {
               false,
               JSON,
               JSON,
-              List.of(200, 400)),
+              List.of(200, 400, 429)),
           new ApiRoute(
               "POST",
               "/kbs/v0/attest",
@@ -58,7 +58,7 @@ public final class KbsRoutes implements RouteGroup {
               false,
               JSON,
               JSON,
-              List.of(200, 400, 401, 413)),
+              List.of(200, 400, 401, 413, 429)),
           new ApiRoute(
               "GET",
               RESOURCE_PATH,
@@ -102,16 +102,80 @@ public final class KbsRoutes implements RouteGroup {
           new ApiRoute(
               "GET",
               "/kbs/v0/resource-policy",
-              "Read the resource release policy (KBS admin JWT)",
+              "The resource policy ids, [\"resource-policy\"], as Trustee lists them (KBS admin"
+                  + " JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/resource-policy/{id}",
+              "The resource policy in force as {\"policy\": base64url} (KBS admin JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "POST",
+              "/kbs/v0/attestation-policy",
+              "Store an attestation policy: {type, policy_id, policy: base64url} (KBS admin JWT)",
+              true,
+              JSON,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/attestation-policy",
+              "Attestation policy ids as [{\"policy-id\": id}] (KBS admin JWT)",
+              true,
+              null,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/attestation-policy/{id}",
+              "One attestation policy document (KBS admin JWT)",
+              true,
+              null,
+              "text/plain",
+              List.of(200, 401)),
+          new ApiRoute(
+              "POST",
+              "/kbs/v0/reference-value",
+              "Register reference values from an RVPS message (KBS admin JWT)",
+              true,
+              JSON,
+              JSON,
+              List.of(200, 401)),
+          new ApiRoute(
+              "GET",
+              "/kbs/v0/reference-value/{id}",
+              "One reference value's accepted values (KBS admin JWT)",
               true,
               null,
               JSON,
               List.of(200, 401)));
 
   private final KbsService kbs;
+  private final ClientRateLimiter authLimiter;
+  private final ClientRateLimiter attestLimiter;
+  private final Optional<KbsAdminApi> asAdmin;
 
+  /** Routes for this broker, limiting each client as its configuration says. */
   public KbsRoutes(KbsService kbs) {
+    this(kbs, Optional.empty());
+  }
+
+  /**
+   * Routes for this broker and, when given, Trustee's attestation-policy and reference-value admin
+   * routes.
+   */
+  public KbsRoutes(KbsService kbs, Optional<KbsAdminApi> asAdmin) {
     this.kbs = kbs;
+    this.asAdmin = asAdmin;
+    this.authLimiter = new ClientRateLimiter(kbs.config().authLimit());
+    this.attestLimiter = new ClientRateLimiter(kbs.config().attestLimit());
   }
 
   @Override
@@ -142,11 +206,58 @@ public final class KbsRoutes implements RouteGroup {
           ctx.status(200);
         });
     config.routes.get(
-        "/kbs/v0/resource-policy", ctx -> json(ctx, kbs.getPolicy(authorization(ctx))));
+        "/kbs/v0/resource-policy", ctx -> json(ctx, kbs.listPolicies(authorization(ctx))));
+    config.routes.get(
+        "/kbs/v0/resource-policy/{id}",
+        ctx -> json(ctx, kbs.getPolicy(authorization(ctx), ctx.pathParam("id"))));
+    asAdmin.ifPresent(
+        a -> {
+          config.routes.post(
+              "/kbs/v0/attestation-policy",
+              ctx -> {
+                a.setAttestationPolicy(authorization(ctx), body(ctx));
+                ctx.status(200);
+              });
+          config.routes.get(
+              "/kbs/v0/attestation-policy",
+              ctx -> json(ctx, a.listAttestationPolicies(authorization(ctx))));
+          config.routes.get(
+              "/kbs/v0/attestation-policy/{id}",
+              ctx ->
+                  ctx.status(200)
+                      .contentType("text/plain; charset=utf-8")
+                      .result(a.attestationPolicy(authorization(ctx), ctx.pathParam("id"))));
+          config.routes.post(
+              "/kbs/v0/reference-value",
+              ctx -> {
+                a.registerReferenceValues(authorization(ctx), body(ctx));
+                ctx.status(200).contentType(JSON);
+              });
+          config.routes.get(
+              "/kbs/v0/reference-value/<id>",
+              ctx -> json(ctx, a.referenceValue(authorization(ctx), ctx.pathParam("id"))));
+        });
+    // anything else under /kbs/v0 is, in Trustee's terms, a plugin this KBS does not have;
+    // registered last so that every route above matches first
+    for (String method : List.of("GET", "POST", "PUT", "DELETE")) {
+      io.javalin.http.Handler notFound =
+          ctx -> {
+            throw new KbsError(
+                KbsError.Kind.PluginNotFound,
+                "Plugin " + abbreviate(ctx.pathParam("rest").split("/", 2)[0]) + " not found");
+          };
+      switch (method) {
+        case "GET" -> config.routes.get("/kbs/v0/<rest>", notFound);
+        case "POST" -> config.routes.post("/kbs/v0/<rest>", notFound);
+        case "PUT" -> config.routes.put("/kbs/v0/<rest>", notFound);
+        default -> config.routes.delete("/kbs/v0/<rest>", notFound);
+      }
+    }
     config.routes.exception(
         KbsError.class,
         (e, ctx) ->
-            ctx.status(e.status())
+            retryAfter(ctx, e)
+                .status(e.status())
                 .contentType(JSON)
                 .result(
                     "{\"type\":"
@@ -157,12 +268,14 @@ public final class KbsRoutes implements RouteGroup {
   }
 
   private void auth(Context ctx) throws KbsError {
+    limit(authLimiter, ctx, "/auth");
     KbsService.Challenge c = kbs.auth(body(ctx));
     setCookie(ctx, c.sessionId(), c.expiresAt());
     json(ctx, c.json());
   }
 
   private void attest(Context ctx) throws KbsError {
+    limit(attestLimiter, ctx, "/attest");
     KbsService.Attested a =
         kbs.attest(Optional.ofNullable(ctx.cookie(KbsConfig.SESSION_COOKIE)), body(ctx));
     setCookie(ctx, a.sessionId(), a.expiresAt());
@@ -175,6 +288,32 @@ public final class KbsRoutes implements RouteGroup {
         ctx,
         kbs.resource(
             Optional.ofNullable(ctx.cookie(KbsConfig.SESSION_COOKIE)), authorization(ctx), path));
+  }
+
+  /**
+   * Refuses the request before its body is read when the client (its TCP peer address) has used up
+   * its rate on this endpoint.
+   */
+  private static void limit(ClientRateLimiter limiter, Context ctx, String endpoint)
+      throws KbsError {
+    Optional<Duration> wait = limiter.acquire(ctx.req().getRemoteAddr());
+    if (wait.isPresent()) {
+      throw new KbsError(
+          KbsError.Kind.TooManyRequests,
+          "too many " + endpoint + " requests from this client; retry later",
+          wait);
+    }
+  }
+
+  private static Context retryAfter(Context ctx, KbsError e) {
+    // whole seconds, rounded up, at least one: RFC 9110 delay-seconds
+    e.retryAfter()
+        .ifPresent(
+            d ->
+                ctx.header(
+                    "Retry-After",
+                    Long.toString(Math.max(1, (d.toNanos() + 999_999_999L) / 1_000_000_000L))));
+    return ctx;
   }
 
   private static Optional<String> authorization(Context ctx) {
@@ -220,6 +359,10 @@ public final class KbsRoutes implements RouteGroup {
     return new KbsError(
         KbsError.Kind.PayloadTooLarge,
         "request of " + size + (size > max ? "+" : "") + " bytes exceeds the limit of " + max);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
   }
 
   private static String quote(String s) {

@@ -58,6 +58,9 @@ public final class KbsService {
                 .build());
   }
 
+  // sessions free up as they attest or expire; a full table is worth asking again shortly
+  private static final java.time.Duration RETRY_WHEN_FULL = java.time.Duration.ofSeconds(5);
+
   private final KbsConfig config;
   private final Optional<AttestationBackend> backend;
   private final Optional<TokenVerifier> passport;
@@ -71,6 +74,11 @@ public final class KbsService {
   private final AtomicReference<ResourcePolicy> compiled;
   private final Clock clock;
   private final SecureRandom random;
+  // the number of live unattested sessions: counted in the store at most once a second (other
+  // replicas add theirs), counted locally in between, so a flood costs no query per request
+  private final Object unattestedLock = new Object();
+  private long unattested;
+  private Instant unattestedCountedAt;
 
   /**
    * @param backend the attestation service for background-check mode, if any
@@ -181,13 +189,15 @@ public final class KbsService {
     if (!req.has("extra-params")) {
       throw new KbsError(KbsError.Kind.SerdeError, "Request lacks \"extra-params\"");
     }
+    Instant now = clock.instant();
+    admitUnattested(now);
     byte[] nonceBytes = new byte[32];
     random.nextBytes(nonceBytes);
     byte[] idBytes = new byte[16];
     random.nextBytes(idBytes);
     String nonce = Base64.getEncoder().encodeToString(nonceBytes);
     String id = Hex.encode(idBytes);
-    Instant expires = clock.instant().plus(config.sessionTimeout());
+    Instant expires = now.plus(config.sessionTimeout());
     sessions.create(Session.authed(id, tee, nonce, expires));
     ObjectNode challenge = JSON.createObjectNode();
     challenge.put("nonce", nonce);
@@ -301,6 +311,9 @@ public final class KbsService {
             new Session.Attested(outcome.token(), claims.asPolicyValues(), teeKey, tokenExpiry));
     if (!sessions.transition(Session.State.ATTESTING, done, clock.instant())) {
       throw attestationError("session expired during attestation; start again with /kbs/v0/auth");
+    }
+    synchronized (unattestedLock) {
+      unattested = Math.max(0, unattested - 1);
     }
     LOG.info(
         () ->
@@ -464,9 +477,28 @@ public final class KbsService {
     LOG.info("kbs admin: resource policy replaced");
   }
 
-  /** The resource policy (admin): {@code {"policy": "<base64url>"}}. */
-  public String getPolicy(Optional<String> authorization) throws KbsError {
+  /** The resource policy's id. */
+  public static final String RESOURCE_POLICY_ID = "resource-policy";
+
+  /**
+   * The resource policy ids (admin), as Trustee v0.19 and later answer {@code GET
+   * /kbs/v0/resource-policy}: {@code ["resource-policy"]}.
+   */
+  public String listPolicies(Optional<String> authorization) throws KbsError {
     admin.authenticate(authorization);
+    return write(JSON.createArrayNode().add(RESOURCE_POLICY_ID));
+  }
+
+  /**
+   * The resource policy in force (admin): {@code {"policy": "<base64url>"}}, the body {@link
+   * #setPolicy} takes. {@code id} must be {@value #RESOURCE_POLICY_ID}.
+   */
+  public String getPolicy(Optional<String> authorization, String id) throws KbsError {
+    admin.authenticate(authorization);
+    if (!RESOURCE_POLICY_ID.equals(id)) {
+      throw new KbsError(
+          KbsError.Kind.PolicyEngineError, "policy " + abbreviate(id) + " not found");
+    }
     ObjectNode out = JSON.createObjectNode();
     out.put(
         "policy",
@@ -474,6 +506,34 @@ public final class KbsService {
             .withoutPadding()
             .encodeToString(policy().source().getBytes(StandardCharsets.UTF_8)));
     return write(out);
+  }
+
+  /**
+   * Counts a new unattested session against {@link KbsConfig#maxUnattestedSessions()}, or refuses
+   * it: the global bound that keeps the session table small when many addresses flood {@code /auth}
+   * (each address alone is held by the per-client rate limit). Replicas count each other's sessions
+   * at the next refresh, so they may overshoot the bound by what they admit in a second.
+   */
+  private void admitUnattested(Instant now) throws KbsError {
+    synchronized (unattestedLock) {
+      if (unattestedCountedAt == null
+          || !now.isBefore(unattestedCountedAt.plusSeconds(1))
+          || now.isBefore(unattestedCountedAt)) {
+        unattested = sessions.countUnattested(now);
+        unattestedCountedAt = now;
+        if (unattested >= config.maxUnattestedSessions()) {
+          // once per refresh, not per refused request: a flood must not flood the log too
+          LOG.warning("kbs: " + unattested + " unattested sessions, the maximum; refusing /auth");
+        }
+      }
+      if (unattested >= config.maxUnattestedSessions()) {
+        throw new KbsError(
+            KbsError.Kind.TooManyRequests,
+            "this KBS holds as many unattested sessions as it allows; retry later",
+            Optional.of(RETRY_WHEN_FULL));
+      }
+      unattested++;
+    }
   }
 
   /** Removes expired sessions; the server's scheduler calls this every minute. */

@@ -31,6 +31,12 @@ public interface SessionStore {
    */
   boolean transition(Session.State expected, Session next, Instant now);
 
+  /**
+   * How many sessions are unexpired at {@code now} and not attested (waiting for {@code /attest},
+   * being attested, or failed): what a flood of anonymous {@code /auth} requests creates.
+   */
+  long countUnattested(Instant now);
+
   /** Removes sessions expired at {@code now}; returns how many. */
   int removeExpired(Instant now);
 }

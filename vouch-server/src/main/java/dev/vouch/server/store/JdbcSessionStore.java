@@ -119,6 +119,23 @@ public final class JdbcSessionStore implements SessionStore {
   }
 
   @Override
+  public long countUnattested(Instant now) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT COUNT(*) FROM kbs_sessions WHERE state <> ? AND expires_at > ?")) {
+            ps.setString(1, Session.State.ATTESTED.name());
+            Sql.setInstant(ps, 2, now);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
+  }
+
+  @Override
   public int removeExpired(Instant now) {
     return db.transaction(
         c -> {

@@ -27,7 +27,7 @@ class ConfigLoaderTest {
         ConfigLoader.load(Optional.empty(), Map.of(), Optional.empty(), Optional.empty());
     assertThat(c.tls().mode()).isEqualTo(ServerConfig.TlsMode.SELF_SIGNED);
     assertThat(c.http().port()).isEqualTo(8443);
-    assertThat(c.http().maxRequestBytes()).isEqualTo(1 << 20);
+    assertThat(c.http().maxRequestBytes()).isEqualTo(2 << 20);
     assertThat(c.storage().jdbcUrl()).isEmpty();
     assertThat(c.tokens().algorithm()).isEqualTo("ES256");
     assertThat(c.tokens().lifetime()).isEqualTo(Duration.ofMinutes(5));

@@ -24,13 +24,19 @@ import java.util.Optional;
  */
 final class DocClient {
   static final ObjectMapper JSON = new ObjectMapper();
-  final HttpClient http = HttpClient.newHttpClient();
+  final HttpClient http;
   final String base;
   String cookie;
   String nonce;
   JWK key;
 
   DocClient(String base) {
+    this(HttpClient.newHttpClient(), base);
+  }
+
+  /** A client sending through {@code http} (e.g. one bound to another local address). */
+  DocClient(HttpClient http, String base) {
+    this.http = http;
     this.base = base;
   }
 

@@ -174,7 +174,11 @@ class KbsAdminAndPassportTest {
           "");
       assertThat(c.post("/kbs/v0/resource-policy", body, Optional.of(auth)).statusCode())
           .isEqualTo(200);
-      HttpResponse<String> read = c.get("/kbs/v0/resource-policy", Optional.of(auth));
+      // Trustee (v0.19 on) lists the policy ids there; the document is under its id
+      HttpResponse<String> ids = c.get("/kbs/v0/resource-policy", Optional.of(auth));
+      assertThat(DocClient.json(ids)).isEqualTo(DocClient.JSON.readTree("[\"resource-policy\"]"));
+      HttpResponse<String> read =
+          c.get("/kbs/v0/resource-policy/resource-policy", Optional.of(auth));
       assertThat(
               new String(
                   Base64.getUrlDecoder().decode(DocClient.json(read).get("policy").asText()),

@@ -127,6 +127,124 @@ class KbsTdxHandshakeTest {
         .isEqualTo(SECRET);
   }
 
+  /**
+   * A relying party written for Trustee's tokens, from Trustee's documentation only (the example
+   * token, attestation_token_verification.md): Jackson and Nimbus, no Vouch class. It trusts the
+   * key in the header's {@code jwk}, checks Trustee's profile and reads claims by Trustee's paths.
+   */
+  @Test
+  void aRelyingPartyWrittenForTrusteeTokensReadsTheTokenByTrusteesPaths() throws Exception {
+    DocClient c = kbs(true);
+    assertThat(c.auth("tdx").statusCode()).isEqualTo(200);
+    JWK key = DocClient.ecKey(Curve.P_256);
+    byte[] quote = pki.quote(DocClient.bindingDigest(c.nonce, key));
+    HttpResponse<String> attested =
+        c.post("/kbs/v0/attest", tdxBody(key, c.nonce, quote), Optional.empty());
+    assertThat(attested.statusCode()).as(attested.body()).isEqualTo(200);
+    String token = DocClient.json(attested).get("token").asText();
+
+    String[] parts = token.split("\\.");
+    Base64.Decoder b64 = Base64.getUrlDecoder();
+    com.fasterxml.jackson.databind.JsonNode header = DocClient.JSON.readTree(b64.decode(parts[0]));
+    com.fasterxml.jackson.databind.JsonNode payload = DocClient.JSON.readTree(b64.decode(parts[1]));
+    com.nimbusds.jose.jwk.ECKey signer =
+        com.nimbusds.jose.jwk.ECKey.parse(DocClient.JSON.writeValueAsString(header.get("jwk")));
+    assertThat(signer.isPrivate()).isFalse();
+    assertThat(
+            com.nimbusds.jwt.SignedJWT.parse(token)
+                .verify(new com.nimbusds.jose.crypto.ECDSAVerifier(signer)))
+        .isTrue();
+    assertThat(payload.get("eat_profile").asText())
+        .isEqualTo("tag:github.com,2024:confidential-containers/Trustee");
+    assertThat(payload.get("iss").asText()).isNotEmpty();
+    assertThat(payload.get("exp").asLong()).isGreaterThan(payload.get("iat").asLong());
+
+    String ae = "/submods/cpu0/ear.veraison.annotated-evidence";
+    assertThat(payload.at("/submods/cpu0/ear.status").asText()).isEqualTo("affirming");
+    // the TEE key where Trustee's KBS reads it for an EAR token
+    com.fasterxml.jackson.databind.JsonNode teeKey =
+        payload.at(ae + "/runtime_data_claims/tee-pubkey");
+    assertThat(teeKey.get("x").asText())
+        .isEqualTo(((com.nimbusds.jose.jwk.ECKey) key).getX().toString());
+    assertThat(teeKey.get("y").asText())
+        .isEqualTo(((com.nimbusds.jose.jwk.ECKey) key).getY().toString());
+    // Trustee's TDX claim tree; expected values from vectors/tdx/expected.json (dcap-qvl sample)
+    assertThat(payload.at(ae + "/tdx/quote/header/version").asText()).isEqualTo("0400");
+    assertThat(payload.at(ae + "/tdx/quote/body/mr_td").asText())
+        .isEqualTo(
+            "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7");
+    assertThat(payload.at(ae + "/tdx/quote/body/rtmr_1").asText())
+        .isEqualTo(
+            "0084452c01668329d4bc06acdf58a7205c26743304509973949e5619bf81a6a7aea8c323c173019b3093d54e579e9378");
+    assertThat(payload.at(ae + "/tdx/quote/body/report_data").asText())
+        .isEqualTo(payload.at(ae + "/tdx/report_data").asText())
+        .startsWith(java.util.HexFormat.of().formatHex(DocClient.bindingDigest(c.nonce, key)));
+    // Vouch's flat names stay beside the tree
+    assertThat(payload.at(ae).get("tdx.mr_td").asText())
+        .isEqualTo(payload.at(ae + "/tdx/quote/body/mr_td").asText());
+  }
+
+  /**
+   * Init data as a guest sends it ({@code "init-data": {"format": "toml", "body": ...}}), bound
+   * through MRCONFIGID: the token carries {@code init_data} and Trustee's {@code init_data_claims}
+   * (the document's data table, embedded cdh.toml parsed) where Trustee's relying parties and KBS
+   * plugins read them.
+   */
+  @Test
+  void boundInitDataAppearsAsTrusteesInitDataClaims() throws Exception {
+    DocClient c = kbs(true);
+    assertThat(c.auth("tdx").statusCode()).isEqualTo(200);
+    JWK key = DocClient.ecKey(Curve.P_256);
+    String toml =
+        """
+        version = "0.1.0"
+        algorithm = "sha384"
+
+        [data]
+        "cdh.toml" = '''
+        [kbc]
+        name = "cc_kbc"
+        url = "https://kbs.example:8080"
+        '''
+        "note.txt" = "tenant-a"
+        """;
+    byte[] digest =
+        java.security.MessageDigest.getInstance("SHA-384")
+            .digest(toml.getBytes(StandardCharsets.UTF_8));
+    byte[] quote = pki.quote(DocClient.bindingDigest(c.nonce, key), digest);
+    HttpResponse<String> attested =
+        c.post(
+            "/kbs/v0/attest", withInitData(tdxBody(key, c.nonce, quote), toml), Optional.empty());
+    assertThat(attested.statusCode()).as(attested.body()).isEqualTo(200);
+    String token = DocClient.json(attested).get("token").asText();
+    com.fasterxml.jackson.databind.JsonNode ae =
+        DocClient.JSON
+            .readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]))
+            .at("/submods/cpu0/ear.veraison.annotated-evidence");
+    assertThat(ae.get("init_data").asText()).isEqualTo(java.util.HexFormat.of().formatHex(digest));
+    assertThat(ae.at("/init_data_claims/note.txt").asText()).isEqualTo("tenant-a");
+    assertThat(ae.at("/init_data_claims/cdh.toml/kbc/url").asText())
+        .isEqualTo("https://kbs.example:8080");
+
+    // a document other than the one bound is refused, not reported
+    assertThat(c.auth("tdx").statusCode()).isEqualTo(200);
+    byte[] q2 = pki.quote(DocClient.bindingDigest(c.nonce, key), digest);
+    HttpResponse<String> refused =
+        c.post(
+            "/kbs/v0/attest",
+            withInitData(tdxBody(key, c.nonce, q2), toml.replace("tenant-a", "tenant-b")),
+            Optional.empty());
+    assertThat(refused.statusCode()).isEqualTo(401);
+    assertThat(refused.body()).contains("INIT_DATA_MISMATCH");
+  }
+
+  private static String withInitData(String attestation, String toml) throws Exception {
+    return attestation.substring(0, attestation.length() - 1)
+        + ",\"init-data\":{\"format\":\"toml\",\"body\":"
+        + DocClient.JSON.writeValueAsString(toml)
+        + "}}";
+  }
+
   @Test
   void aQuoteBoundToAnotherTeeKeyIsRefused() throws Exception {
     DocClient c = kbs(true);

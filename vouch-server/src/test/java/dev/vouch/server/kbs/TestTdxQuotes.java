@@ -134,9 +134,21 @@ final class TestTdxQuotes {
 
   /** A v4 TDX quote whose REPORTDATA is {@code reportData} (at most 64 bytes, zero-padded). */
   byte[] quote(byte[] reportData) throws Exception {
+    return quote(reportData, null);
+  }
+
+  /**
+   * A v4 TDX quote with this REPORTDATA and, when not null, this MRCONFIGID (zero-padded to 48
+   * bytes): the field init data is bound through.
+   */
+  byte[] quote(byte[] reportData, byte[] mrConfigId) throws Exception {
     ByteBuffer in = ByteBuffer.wrap(template).order(ByteOrder.LITTLE_ENDIAN);
     byte[] signed = Arrays.copyOf(template, SIGNED);
     System.arraycopy(Arrays.copyOf(reportData, 64), 0, signed, REPORT_DATA, 64);
+    if (mrConfigId != null) {
+      // TD report body: TEETCBSVN 16, MRSEAM 48, MRSIGNERSEAM 48, three 8-byte fields, MRTD 48
+      System.arraycopy(Arrays.copyOf(mrConfigId, 48), 0, signed, 48 + 184, 48);
+    }
 
     KeyPair att = ec();
     byte[] attKey = point((ECPublicKey) att.getPublic());

@@ -1,0 +1,116 @@
+package dev.vouch.server.as;
+
+import dev.vouch.core.Tee;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The per-TEE claim tree Trustee's verifiers produce, built from Vouch's flat claims, so that a
+ * relying party written for Trustee tokens finds {@code
+ * submods.cpu0["ear.veraison.annotated-evidence"].tdx.quote.body.mr_td}, {@code ...snp.measurement}
+ * or {@code ...tpm.pcr07} where Trustee puts them. The tree sits under the TEE's wire name beside
+ * Vouch's flat names, which stay as they are.
+ *
+ * <p>Only claims both verifiers emit are mapped (names from Trustee's {@code deps/verifier}: {@code
+ * tdx/claims.rs}, {@code snp/mod.rs}, {@code tpm/mod.rs}, {@code sample/mod.rs}); values keep
+ * Vouch's encodings, which are Trustee's for these claims (lowercase hex, numbers, booleans),
+ * except {@code tdx.quote.header.version}, written as Trustee writes it (little-endian hex). A TEE
+ * without a mapping gets no tree.
+ */
+public final class TrusteeClaimTree {
+  private TrusteeClaimTree() {}
+
+  private static final Map<String, String> TDX_BODY = new LinkedHashMap<>();
+  private static final Map<String, String> SNP = new LinkedHashMap<>();
+  private static final Map<String, String> SAMPLE = new LinkedHashMap<>();
+
+  static {
+    // Trustee's quote.body member <- Vouch's flat claim
+    TDX_BODY.put("tcb_svn", "tdx.tee_tcb_svn");
+    TDX_BODY.put("mr_seam", "tdx.mr_seam");
+    TDX_BODY.put("mrsigner_seam", "tdx.mr_signer_seam");
+    TDX_BODY.put("seam_attributes", "tdx.seam_attributes");
+    TDX_BODY.put("td_attributes", "tdx.td_attributes");
+    TDX_BODY.put("xfam", "tdx.xfam");
+    TDX_BODY.put("mr_td", "tdx.mr_td");
+    TDX_BODY.put("mr_config_id", "tdx.mr_config_id");
+    TDX_BODY.put("mr_owner", "tdx.mr_owner");
+    TDX_BODY.put("mr_owner_config", "tdx.mr_owner_config");
+    for (int i = 0; i < 4; i++) {
+      TDX_BODY.put("rtmr_" + i, "tdx.rtmr." + i);
+    }
+    TDX_BODY.put("report_data", "tdx.report_data");
+    TDX_BODY.put("tee_tcb_svn2", "tdx.tee_tcb_svn2");
+    TDX_BODY.put("mr_servicetd", "tdx.mr_servicetd");
+
+    SNP.put("policy_abi_major", "snp.policy.abi_major");
+    SNP.put("policy_abi_minor", "snp.policy.abi_minor");
+    SNP.put("policy_smt_allowed", "snp.policy.smt");
+    SNP.put("policy_migrate_ma", "snp.policy.migrate_ma");
+    SNP.put("policy_debug_allowed", "snp.policy.debug");
+    SNP.put("policy_single_socket", "snp.policy.single_socket");
+    SNP.put("reported_tcb_bootloader", "snp.reported_tcb.bootloader");
+    SNP.put("reported_tcb_tee", "snp.reported_tcb.tee");
+    SNP.put("reported_tcb_snp", "snp.reported_tcb.snp");
+    SNP.put("reported_tcb_microcode", "snp.reported_tcb.microcode");
+    SNP.put("platform_tsme_enabled", "snp.platform_info.tsme");
+    SNP.put("platform_smt_enabled", "snp.platform_info.smt");
+    SNP.put("measurement", "snp.measurement");
+    SNP.put("report_data", "snp.report_data");
+    SNP.put("init_data", "snp.host_data");
+    SNP.put("chip_id", "snp.chip_id");
+
+    SAMPLE.put("svn", "sample.svn");
+    SAMPLE.put("launch_digest", "sample.launch_digest");
+    SAMPLE.put("debug", "sample.debug");
+  }
+
+  /** Trustee's tree for {@code tee} from Vouch's flat {@code claims}, if Vouch maps that TEE. */
+  public static Optional<Map<String, Object>> of(Tee tee, Map<String, Object> claims) {
+    Map<String, Object> tree = new LinkedHashMap<>();
+    switch (tee) {
+      case TDX -> {
+        Map<String, Object> header = new LinkedHashMap<>();
+        if (claims.get("tdx.quote_version") instanceof Number v) {
+          header.put("version", String.format("%02x%02x", v.intValue() & 0xff, v.intValue() >> 8));
+        }
+        Map<String, Object> body = pick(claims, TDX_BODY);
+        Map<String, Object> quote = new LinkedHashMap<>();
+        quote.put("header", header);
+        quote.put("body", body);
+        tree.put("quote", quote);
+        copy(claims, "tdx.td_attributes", tree, "td_attributes");
+        copy(claims, "tdx.report_data", tree, "report_data");
+        // Trustee's TDX init_data is MRCONFIGID
+        copy(claims, "tdx.mr_config_id", tree, "init_data");
+      }
+      case SNP -> tree.putAll(pick(claims, SNP));
+      case TPM -> {
+        for (int i = 0; i < 24; i++) {
+          copy(claims, "tpm.pcr.sha256." + i, tree, String.format("pcr%02d", i));
+        }
+        copy(claims, "tpm.extra_data", tree, "report_data");
+      }
+      case SAMPLE -> tree.putAll(pick(claims, SAMPLE));
+      default -> {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(tree);
+  }
+
+  private static Map<String, Object> pick(Map<String, Object> claims, Map<String, String> names) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    names.forEach((trustee, vouch) -> copy(claims, vouch, out, trustee));
+    return out;
+  }
+
+  private static void copy(
+      Map<String, Object> claims, String vouch, Map<String, Object> out, String trustee) {
+    Object v = claims.get(vouch);
+    if (v != null) {
+      out.put(trustee, v);
+    }
+  }
+}
