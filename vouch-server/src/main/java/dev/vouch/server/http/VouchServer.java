@@ -13,6 +13,7 @@ import dev.vouch.server.as.AttestationService;
 import dev.vouch.server.as.TrustSetup;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.console.ConsoleRoutes;
 import dev.vouch.server.kbs.KbsModule;
 import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
@@ -240,6 +241,7 @@ public final class VouchServer implements AutoCloseable {
     }
     HostMonitor monitor = HostMonitor.create(services, registrar.store());
     groups.add(monitor.routes().group(api, admin));
+    groups.add(new ConsoleRoutes());
     boolean tls = config.tls().mode() != ServerConfig.TlsMode.OFF;
     KeyStore keyStore =
         switch (config.tls().mode()) {

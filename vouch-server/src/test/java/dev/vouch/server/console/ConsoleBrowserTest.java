@@ -1,0 +1,240 @@
+package dev.vouch.server.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.server.TestServers;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.VouchServer;
+import dev.vouch.server.manager.AttestationOutcome;
+import dev.vouch.server.manager.HostRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The console end to end in headless Chromium against a real server: log in with the admin token,
+ * find the failing host and its reason in the fleet, open its detail page, and see failures
+ * recorded in the backend appear without a reload. Screenshots go to target/console-screenshots.
+ */
+class ConsoleBrowserTest {
+  private static final Path SHOTS = Path.of("target", "console-screenshots");
+  private static final String OWNER = "console-test";
+  private static final Duration LIVE = Duration.ofSeconds(5);
+
+  @TempDir Path dir;
+
+  /** Host monitoring with its scheduler off: the test records every outcome itself. */
+  private static ServerConfig.Hosts schedulerOff() {
+    ServerConfig.Hosts d = ServerConfig.Hosts.defaults();
+    return new ServerConfig.Hosts(
+        false,
+        d.pollInterval(),
+        d.groupPolls(),
+        d.lease(),
+        d.maxConcurrency(),
+        d.goldenMode(),
+        d.reportValidity(),
+        d.ima(),
+        d.agentTimeout(),
+        d.natsUrl(),
+        d.agentTls(),
+        d.kubernetes(),
+        d.kubernetesUrl(),
+        d.evictPods(),
+        d.nodeLabel(),
+        d.webhookUrl(),
+        d.webhookSecretFile(),
+        d.flavorTemplateFiles(),
+        d.flavorSigningKeyFiles());
+  }
+
+  /**
+   * Records attestation outcomes the way the scheduler does: claim the due hosts under a lease,
+   * complete each. Exactly the hosts given must be due, so no host is left leased.
+   */
+  private static void record(VouchServer server, Map<String, AttestationOutcome> outcomes) {
+    HostRegistry registry = server.monitor().registry();
+    Instant now = server.monitor().clock().instant();
+    for (String host : outcomes.keySet()) {
+      assertThat(registry.triggerNow(host, now)).isTrue();
+    }
+    // claimed a second ahead: the database may keep next_due rounded up to its precision
+    Instant claimAt = now.plusSeconds(1);
+    assertThat(registry.claim(OWNER, claimAt, claimAt.plusSeconds(60), 10))
+        .extracting(h -> h.id())
+        .containsExactlyInAnyOrderElementsOf(outcomes.keySet());
+    outcomes.forEach(
+        (host, outcome) ->
+            assertThat(
+                    registry
+                        .complete(host, OWNER, outcome, now, now.plus(Duration.ofHours(1)))
+                        .leaseHeld())
+                .isTrue());
+  }
+
+  private static AttestationOutcome outcome(HostStatus status, String... reasons) {
+    return new AttestationOutcome(
+        status, List.of(reasons), Optional.empty(), OptionalLong.empty(), Optional.empty());
+  }
+
+  private static String row(String host) {
+    return "document.querySelector('#hosts tbody tr[data-host-id=\"" + host + "\"]')";
+  }
+
+  @Test
+  void aFailingHostIsShownWithItsReasonAndNewFailuresAppearWithoutReload() throws Exception {
+    Optional<Path> chromium = HeadlessChromium.find();
+    if (chromium.isEmpty()) {
+      if (Boolean.getBoolean("vouch.require.tools")) {
+        throw new AssertionError("chromium is not installed (bin/install-test-deps installs it)");
+      }
+      Assumptions.abort("chromium is not installed");
+    }
+    try (VouchServer server = VouchServer.start(TestServers.plain(dir).withHosts(schedulerOff()))) {
+      TestServers.Client api = new TestServers.Client(server.baseUri());
+      for (String h : List.of("good-host", "bad-host")) {
+        assertThat(
+                api.post("/api/v1/hosts", "{\"id\":\"" + h + "\",\"connection\":\"nats\"}", true)
+                    .status())
+            .isEqualTo(201);
+      }
+      String pcrReason = "PLATFORM flavor rule failed: PCR 0 (sha256) differs from the flavor";
+      record(
+          server,
+          Map.of(
+              "good-host", outcome(HostStatus.VERIFIED),
+              "bad-host", outcome(HostStatus.ATTESTATION_FAILED, pcrReason)));
+
+      try (HeadlessChromium b = new HeadlessChromium(chromium.get(), 1280, 800)) {
+        try {
+          drive(server, b, pcrReason);
+        } catch (AssertionError e) {
+          b.screenshot(SHOTS.resolve("failure.png"));
+          throw new AssertionError(
+              e.getMessage()
+                  + " (page status: '"
+                  + b.eval("document.getElementById('status').textContent").asText()
+                  + "', see failure.png)",
+              e);
+        }
+      }
+    }
+  }
+
+  private static void drive(VouchServer server, HeadlessChromium b, String pcrReason)
+      throws Exception {
+    {
+      {
+        b.navigate(server.baseUri().resolve("/console").toString());
+        b.waitFor("!document.getElementById('login-view').hidden", LIVE);
+        // log in by keyboard alone: the token field has focus, Enter submits the form
+        b.waitFor("document.activeElement && document.activeElement.id === 'token'", LIVE);
+        b.screenshot(SHOTS.resolve("01-login.png"));
+        b.type(server.adminToken());
+        b.key("Enter", "Enter", 13);
+        b.waitFor(row("good-host") + " && " + row("bad-host"), LIVE);
+        b.waitFor(row("bad-host") + ".querySelector('.reason').textContent.length > 0", LIVE);
+        assertThat(b.eval(row("good-host") + ".dataset.status").asText()).isEqualTo("VERIFIED");
+        assertThat(b.eval(row("bad-host") + ".dataset.status").asText())
+            .isEqualTo("ATTESTATION_FAILED");
+        assertThat(b.eval(row("bad-host") + ".querySelector('.badge').className").asText())
+            .contains("failing");
+        assertThat(b.eval(row("bad-host") + ".querySelector('.reason').textContent").asText())
+            .isEqualTo(pcrReason);
+        assertThat(b.eval(row("good-host") + ".querySelector('.reason').textContent").asText())
+            .isEmpty();
+        assertThat(
+                b.eval("document.querySelector('[data-count=\"ATTESTATION_FAILED\"]').textContent")
+                    .asText())
+            .contains("1");
+        // the filter narrows the table to the failing host
+        b.eval(
+            "(() => { const f = document.getElementById('filter'); f.value = 'pcr 0';"
+                + " f.dispatchEvent(new Event('input')); return true; })()");
+        assertThat(b.eval(row("good-host") + ".hidden").asBoolean()).isTrue();
+        assertThat(b.eval(row("bad-host") + ".hidden").asBoolean()).isFalse();
+        b.screenshot(SHOTS.resolve("02-fleet-filtered.png"));
+        b.eval(
+            "(() => { const f = document.getElementById('filter'); f.value = '';"
+                + " f.dispatchEvent(new Event('input')); return true; })()");
+        b.screenshot(SHOTS.resolve("03-fleet.png"));
+
+        // a failure recorded in the backend shows in the open fleet page without a reload
+        String sbReason = "Secure Boot is off in the verified event log";
+        record(server, Map.of("good-host", outcome(HostStatus.SECURE_BOOT_DISABLED, sbReason)));
+        Duration fleetLag =
+            b.waitFor(
+                row("good-host")
+                    + ".dataset.status === 'SECURE_BOOT_DISABLED' && "
+                    + row("good-host")
+                    + ".querySelector('.reason').textContent === '"
+                    + sbReason
+                    + "'",
+                LIVE);
+        b.screenshot(SHOTS.resolve("04-fleet-updated.png"));
+
+        // open the failing host's page through its link
+        b.eval(row("bad-host") + ".querySelector('a').click()");
+        b.waitFor("!document.getElementById('host-view').hidden", LIVE);
+        b.waitFor(
+            "[...document.querySelectorAll('#host-reasons li')].some(l => l.textContent === '"
+                + pcrReason
+                + "')",
+            LIVE);
+        assertThat(b.eval("document.getElementById('host-title').textContent").asText())
+            .isEqualTo("Host bad-host");
+        assertThat(b.eval("document.querySelectorAll('#timeline li.failing').length").asInt())
+            .isEqualTo(1);
+        b.screenshot(SHOTS.resolve("05-host.png"));
+
+        // the host fails again for another reason: the detail page follows within 5 s
+        String eventLogReason = "EVENT_LOG_MISMATCH: the replayed event log does not give PCR 7";
+        record(server, Map.of("bad-host", outcome(HostStatus.ATTESTATION_FAILED, eventLogReason)));
+        Duration detailLag =
+            b.waitFor(
+                "document.querySelector('#host-reasons li').textContent === '"
+                    + eventLogReason
+                    + "' && document.querySelectorAll('#timeline li.failing').length === 2",
+                LIVE);
+        b.screenshot(SHOTS.resolve("06-host-updated.png"));
+
+        // attest now asks first; Escape cancels and sends nothing
+        TestServers.Client api = new TestServers.Client(server.baseUri());
+        String due = api.get("/api/v1/hosts/bad-host", true).json().path("next_due").asText();
+        b.eval("document.getElementById('attest-now').click()");
+        b.waitFor("document.getElementById('confirm').open", LIVE);
+        assertThat(b.eval("document.activeElement.id").asText()).isEqualTo("confirm-cancel");
+        b.screenshot(SHOTS.resolve("07-confirm.png"));
+        b.key("Escape", "Escape", 27);
+        b.waitFor("!document.getElementById('confirm').open", LIVE);
+        assertThat(api.get("/api/v1/hosts/bad-host", true).json().path("next_due").asText())
+            .isEqualTo(due);
+        // by keyboard: Tab from Cancel to Confirm, Enter queues the attestation
+        b.eval("document.getElementById('attest-now').click()");
+        b.waitFor("document.getElementById('confirm').open", LIVE);
+        b.key("Tab", "Tab", 9);
+        assertThat(b.eval("document.activeElement.id").asText()).isEqualTo("confirm-ok");
+        b.key("Enter", "Enter", 13);
+        b.waitFor(
+            "document.getElementById('status').textContent === 'Attestation of bad-host queued.'",
+            LIVE);
+        assertThat(
+                Instant.parse(
+                    api.get("/api/v1/hosts/bad-host", true).json().path("next_due").asText()))
+            .isBefore(Instant.parse(due));
+        System.out.printf(
+            "ConsoleBrowserTest: backend failure visible in the fleet page after %d ms, in the"
+                + " host page after %d ms (poll 2000 ms)%n",
+            fleetLag.toMillis(), detailLag.toMillis());
+      }
+    }
+  }
+}
