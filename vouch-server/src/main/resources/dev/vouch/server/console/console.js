@@ -247,7 +247,7 @@ async function refresh() {
 
 function route() {
   generation++;
-  clearInterval(pollTimer);
+  clearTimeout(pollTimer);
   pollTimer = null;
   if (!token()) {
     show("login-view");
@@ -255,8 +255,13 @@ function route() {
     return;
   }
   show(currentHost() ? "host-view" : "fleet-view");
-  refresh();
-  pollTimer = setInterval(refresh, POLL_MS);
+  poll(generation);
+}
+
+/** Refreshes, then waits POLL_MS before the next: a slow server never gets requests piled up. */
+async function poll(gen) {
+  await refresh();
+  if (gen === generation && token()) pollTimer = setTimeout(() => poll(gen), POLL_MS);
 }
 
 $("login-form").addEventListener("submit", (ev) => {

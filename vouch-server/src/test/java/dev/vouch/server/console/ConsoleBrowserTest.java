@@ -138,6 +138,16 @@ class ConsoleBrowserTest {
         // log in by keyboard alone: the token field has focus, Enter submits the form
         b.waitFor("document.activeElement && document.activeElement.id === 'token'", LIVE);
         b.screenshot(SHOTS.resolve("01-login.png"));
+        // a wrong token is refused by the API and the page asks again
+        b.type("not-the-admin-token");
+        b.key("Enter", "Enter", 13);
+        b.waitFor(
+            "document.getElementById('status').textContent.includes('refused the token')"
+                + " && !document.getElementById('login-view').hidden"
+                + " && document.getElementById('fleet-view').hidden"
+                + " && document.activeElement.id === 'token'",
+            LIVE);
+        assertThat(b.eval("sessionStorage.length").asInt()).isZero();
         b.type(server.adminToken());
         b.key("Enter", "Enter", 13);
         b.waitFor(row("good-host") + " && " + row("bad-host"), LIVE);
@@ -182,7 +192,11 @@ class ConsoleBrowserTest {
         b.screenshot(SHOTS.resolve("04-fleet-updated.png"));
 
         // open the failing host's page through its link
-        b.eval(row("bad-host") + ".querySelector('a').click()");
+        // by keyboard: from the filter box, Tab reaches the first host's link, Enter opens it
+        b.eval("document.getElementById('filter').focus()");
+        b.key("Tab", "Tab", 9);
+        assertThat(b.eval("document.activeElement.textContent").asText()).isEqualTo("bad-host");
+        b.key("Enter", "Enter", 13);
         b.waitFor("!document.getElementById('host-view').hidden", LIVE);
         b.waitFor(
             "[...document.querySelectorAll('#host-reasons li')].some(l => l.textContent === '"
