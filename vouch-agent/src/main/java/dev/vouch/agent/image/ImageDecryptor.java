@@ -36,8 +36,8 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Decrypts an OCI image that ocicrypt (skopeo, podman, buildah, containerd's imgcrypt) encrypted
- * to a JWE recipient, and writes the plain image as a new OCI layout.
+ * Decrypts an OCI image that ocicrypt (skopeo, podman, buildah, containerd's imgcrypt) encrypted to
+ * a JWE recipient, and writes the plain image as a new OCI layout.
  *
  * <p>ocicrypt's scheme, as read in its Go sources: each encrypted layer (media type suffix {@code
  * +encrypted}) carries two annotations. {@code org.opencontainers.image.enc.keys.jwe} is a
@@ -51,8 +51,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Everything is checked before anything appears at the destination: the blob digests the layout
  * records, the HMAC, and the plain-layer digest from the (authenticated) private options. The
  * output is assembled in a hidden sibling directory and moved into place only when every layer
- * passed, so a wrong key or a tampered image leaves the destination absent. Layers stream through
- * a fixed buffer, so memory does not grow with layer size.
+ * passed, so a wrong key or a tampered image leaves the destination absent. Layers stream through a
+ * fixed buffer, so memory does not grow with layer size.
  */
 public final class ImageDecryptor {
   static final String KEYS_JWE = "org.opencontainers.image.enc.keys.jwe";
@@ -127,7 +127,9 @@ public final class ImageDecryptor {
     boolean done = false;
     try {
       Files.writeString(
-          staging.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}", StandardCharsets.UTF_8);
+          staging.resolve("oci-layout"),
+          "{\"imageLayoutVersion\":\"1.0.0\"}",
+          StandardCharsets.UTF_8);
       byte[] configBytes = readBlob(src.dir(), config, "config");
       writeBlob(staging, digestOf(config, "config"), configBytes);
       int decrypted = 0;
@@ -189,13 +191,15 @@ public final class ImageDecryptor {
         String n = names.next();
         if (n.startsWith(ENC_PREFIX + "keys.")) {
           throw new VerificationException(
-              Failure.UNSUPPORTED, what + " is wrapped only for " + n + ", not for a JWE recipient");
+              Failure.UNSUPPORTED,
+              what + " is wrapped only for " + n + ", not for a JWE recipient");
         }
       }
       throw new VerificationException(Failure.MALFORMED, what + " has no " + KEYS_JWE);
     }
     JsonNode priv = parseJson(unwrap(wrapped, what), what + " private options");
-    JsonNode pub = parseJson(b64(ann.path(PUBOPTS).asText(""), what + " pubopts"), what + " pubopts");
+    JsonNode pub =
+        parseJson(b64(ann.path(PUBOPTS).asText(""), what + " pubopts"), what + " pubopts");
     String cipher = pub.path("cipher").asText("");
     if (!cipher.equals(CIPHER)) {
       throw new VerificationException(
@@ -345,7 +349,8 @@ public final class ImageDecryptor {
             case "sha512" -> 128;
             default -> -1;
           };
-      // The hex names a file under blobs/, so it must be exactly lower-case hex of the right length.
+      // The hex names a file under blobs/, so it must be exactly lower-case hex of the right
+      // length.
       if (len < 0 || hex.length() != len || !hex.matches("[0-9a-f]+")) {
         throw new VerificationException(Failure.MALFORMED, what + " '" + text + "' is not valid");
       }
@@ -489,5 +494,4 @@ public final class ImageDecryptor {
       }
     }
   }
-
 }

@@ -82,8 +82,8 @@ class ImageDecryptorTest {
 
     Path dst = tmp.resolve("plain");
     ImageDecryptor.Result r =
-        new ImageDecryptor(List.of(priv)).decrypt(OciRef.parse("oci:" + enc + ":v1"),
-            OciRef.parse("oci:" + dst + ":restored"));
+        new ImageDecryptor(List.of(priv))
+            .decrypt(OciRef.parse("oci:" + enc + ":v1"), OciRef.parse("oci:" + dst + ":restored"));
     assertEquals(1, r.decryptedLayers());
 
     ObjectNode m = OciTestImages.manifest(dst);
@@ -105,8 +105,13 @@ class ImageDecryptorTest {
     OciTestImages.run(
         tmp,
         List.of(
-            "skopeo", "copy", "-q", "--decryption-key", privPem.toString(),
-            "oci:" + enc + ":v1", "oci:" + tmp.resolve("by-skopeo") + ":v1"));
+            "skopeo",
+            "copy",
+            "-q",
+            "--decryption-key",
+            privPem.toString(),
+            "oci:" + enc + ":v1",
+            "oci:" + tmp.resolve("by-skopeo") + ":v1"));
     ObjectNode sm = OciTestImages.manifest(tmp.resolve("by-skopeo"));
     String sd = sm.get("layers").get(0).get("digest").asText();
     assertEquals(original.layerDigest(), sd);
@@ -120,7 +125,13 @@ class ImageDecryptorTest {
     Path pkcs1 = tmp.resolve("pkcs1.pem");
     OciTestImages.run(
         tmp,
-        List.of("openssl", "pkey", "-in", privPem.toString(), "-traditional", "-out",
+        List.of(
+            "openssl",
+            "pkey",
+            "-in",
+            privPem.toString(),
+            "-traditional",
+            "-out",
             pkcs1.toString()));
     assertTrue(Files.readString(pkcs1).contains("BEGIN RSA PRIVATE KEY"));
     Path dst = tmp.resolve("plain");
@@ -196,7 +207,8 @@ class ImageDecryptorTest {
     byte[] hmac = Base64.getDecoder().decode(pub.get("hmac").asText());
     hmac[0] ^= 0x01;
     pub.put("hmac", Base64.getEncoder().encodeToString(hmac));
-    ann.put(ImageDecryptor.PUBOPTS, Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(pub)));
+    ann.put(
+        ImageDecryptor.PUBOPTS, Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(pub)));
     OciTestImages.writeManifest(copy, m, "v1");
     assertRefused(tmp, copy, Failure.SIGNATURE_INVALID);
   }
@@ -227,7 +239,8 @@ class ImageDecryptorTest {
 
   @Test
   void ociRefParsing() {
-    assertEquals(new OciRef(Path.of("/a/b"), java.util.Optional.of("t")), OciRef.parse("oci:/a/b:t"));
+    assertEquals(
+        new OciRef(Path.of("/a/b"), java.util.Optional.of("t")), OciRef.parse("oci:/a/b:t"));
     assertEquals(new OciRef(Path.of("dir"), java.util.Optional.empty()), OciRef.parse("oci:dir"));
     assertThrows(IllegalArgumentException.class, () -> OciRef.parse("docker://x"));
     assertThrows(IllegalArgumentException.class, () -> OciRef.parse("oci:dir:"));

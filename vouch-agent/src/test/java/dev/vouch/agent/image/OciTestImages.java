@@ -22,15 +22,15 @@ import java.util.zip.GZIPOutputStream;
  * write access to the registry or disk would: changing bytes and re-hashing so the layout's own
  * digests stay consistent, leaving only the encryption's checks to notice.
  */
-final class OciTestImages {
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class OciTestImages {
+  public static final ObjectMapper JSON = new ObjectMapper();
 
   private OciTestImages() {}
 
   /** The original image's blobs, for comparison after the round trip. */
-  record Built(byte[] layer, byte[] config, String layerDigest) {}
+  public record Built(byte[] layer, byte[] config, String layerDigest) {}
 
-  static Built build(Path dir, String tag, int payloadBytes) throws IOException {
+  public static Built build(Path dir, String tag, int payloadBytes) throws IOException {
     byte[] content = new byte[payloadBytes];
     for (int i = 0; i < content.length; i++) {
       content[i] = (byte) ("vouch image test\n".charAt(i % 17));
@@ -67,7 +67,7 @@ final class OciTestImages {
   }
 
   /** One regular file in a POSIX ustar archive, then the two zero blocks that end it. */
-  static byte[] tar(String name, byte[] content) {
+  public static byte[] tar(String name, byte[] content) {
     byte[] header = new byte[512];
     put(header, 0, name);
     put(header, 100, "0000644\0");
@@ -98,13 +98,13 @@ final class OciTestImages {
     System.arraycopy(b, 0, dst, off, b.length);
   }
 
-  static String blob(Path dir, byte[] bytes) throws IOException {
+  public static String blob(Path dir, byte[] bytes) throws IOException {
     String d = digest(bytes);
     Files.write(dir.resolve("blobs/sha256").resolve(d.substring(7)), bytes);
     return d;
   }
 
-  static String digest(byte[] bytes) {
+  public static String digest(byte[] bytes) {
     try {
       return "sha256:"
           + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
@@ -113,19 +113,19 @@ final class OciTestImages {
     }
   }
 
-  static byte[] readBlob(Path dir, String digest) throws IOException {
+  public static byte[] readBlob(Path dir, String digest) throws IOException {
     return Files.readAllBytes(dir.resolve("blobs").resolve(digest.replace(':', '/')));
   }
 
   /** The single manifest of a layout, parsed. */
-  static ObjectNode manifest(Path dir) throws IOException {
+  public static ObjectNode manifest(Path dir) throws IOException {
     var index = JSON.readTree(dir.resolve("index.json").toFile());
     String d = index.get("manifests").get(0).get("digest").asText();
     return (ObjectNode) JSON.readTree(readBlob(dir, d));
   }
 
   /** Stores a manifest and points index.json (one entry, tagged) at it, digests consistent. */
-  static void writeManifest(Path dir, ObjectNode manifest, String tag) throws IOException {
+  public static void writeManifest(Path dir, ObjectNode manifest, String tag) throws IOException {
     byte[] bytes = JSON.writeValueAsBytes(manifest);
     ObjectNode index = JSON.createObjectNode();
     index.put("schemaVersion", 2);
@@ -137,19 +137,21 @@ final class OciTestImages {
     Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(index));
   }
 
-  static KeyPair rsaKey() throws NoSuchAlgorithmException {
+  public static KeyPair rsaKey() throws NoSuchAlgorithmException {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
     return g.generateKeyPair();
   }
 
-  static void writePem(Path file, String type, byte[] der) throws IOException {
-    String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-    Files.writeString(file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n");
+  public static void writePem(Path file, String type, byte[] der) throws IOException {
+    String body =
+        Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+    Files.writeString(
+        file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n");
   }
 
   /** Runs a tool and fails with its output when it exits non-zero. */
-  static void run(Path cwd, List<String> cmd) throws IOException, InterruptedException {
+  public static void run(Path cwd, List<String> cmd) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
