@@ -4,11 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWEDecrypter;
-import com.nimbusds.jose.JWEObjectJSON;
-import com.nimbusds.jose.crypto.ECDHDecrypter;
-import com.nimbusds.jose.crypto.RSADecrypter;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import java.io.IOException;
@@ -24,11 +19,11 @@ import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
-import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
@@ -287,22 +282,9 @@ public final class ImageDecryptor {
     }
     for (String jweText : jwes) {
       for (PrivateKey key : keys) {
-        JWEObjectJSON jwe;
-        try {
-          jwe = JWEObjectJSON.parse(jweText); // fresh per attempt: a failed decrypt leaves state
-        } catch (ParseException e) {
-          throw new VerificationException(
-              Failure.MALFORMED, what + ": " + KEYS_JWE + " is not a JWE: " + e.getMessage(), e);
-        }
-        try {
-          JWEDecrypter d =
-              key instanceof RSAPrivateKey rsa
-                  ? new RSADecrypter(rsa)
-                  : new ECDHDecrypter((ECPrivateKey) key);
-          jwe.decrypt(d);
-          return jwe.getPayload().toBytes();
-        } catch (JOSEException | IllegalStateException e) {
-          // wrong key for this recipient, or altered data: try the next key
+        Optional<byte[]> plain = JweJson.open(jweText, key);
+        if (plain.isPresent()) {
+          return plain.get();
         }
       }
     }

@@ -238,6 +238,72 @@ class ImageDecryptorTest {
   }
 
   @Test
+  void twoRecipientsEachDecryptAndAnEcRecipientWorks(@TempDir Path tmp) throws Exception {
+    // skopeo wraps for an RSA-OAEP and an ECDH-ES+A256KW recipient in one JWE (general JSON
+    // serialization with a recipients array); either private key alone must open it.
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    KeyPair ec = g.generateKeyPair();
+    OciTestImages.writePem(tmp.resolve("ec-pub.pem"), "PUBLIC KEY", ec.getPublic().getEncoded());
+    OciTestImages.run(
+        tmp,
+        List.of(
+            "skopeo",
+            "copy",
+            "-q",
+            "--encryption-key",
+            "jwe:" + shared.resolve("pub.pem"),
+            "--encryption-key",
+            "jwe:ec-pub.pem",
+            "oci:" + shared.resolve("src") + ":v1",
+            "oci:enc2:v1"));
+    String jwe =
+        new String(
+            Base64.getDecoder()
+                .decode(
+                    OciTestImages.manifest(tmp.resolve("enc2"))
+                        .at("/layers/0/annotations")
+                        .get(ImageDecryptor.KEYS_JWE)
+                        .asText()),
+            StandardCharsets.UTF_8);
+    assertEquals(2, JSON.readTree(jwe).get("recipients").size(), jwe);
+    for (PrivateKey k : List.of(priv, ec.getPrivate())) {
+      Path dst = tmp.resolve("plain-" + k.getAlgorithm());
+      new ImageDecryptor(List.of(k))
+          .decrypt(OciRef.parse("oci:" + tmp.resolve("enc2")), OciRef.parse("oci:" + dst));
+      assertArrayEquals(original.layer(), OciTestImages.readBlob(dst, original.layerDigest()));
+    }
+  }
+
+  @Test
+  void aLayerWrappedOnlyForAKeyProviderIsUnsupported(@TempDir Path tmp) throws Exception {
+    Path copy = encCopy(tmp);
+    ObjectNode m = OciTestImages.manifest(copy);
+    ObjectNode ann = (ObjectNode) m.get("layers").get(0).get("annotations");
+    ann.put(
+        "org.opencontainers.image.enc.keys.provider.attestation-agent",
+        ann.get(ImageDecryptor.KEYS_JWE).asText());
+    ann.remove(ImageDecryptor.KEYS_JWE);
+    OciTestImages.writeManifest(copy, m, "v1");
+    assertRefused(tmp, copy, Failure.UNSUPPORTED);
+  }
+
+  @Test
+  void pubOptsNamingAnotherCipherIsUnsupported(@TempDir Path tmp) throws Exception {
+    Path copy = encCopy(tmp);
+    ObjectNode m = OciTestImages.manifest(copy);
+    ObjectNode ann = (ObjectNode) m.get("layers").get(0).get("annotations");
+    ObjectNode pub =
+        (ObjectNode)
+            JSON.readTree(Base64.getDecoder().decode(ann.get(ImageDecryptor.PUBOPTS).asText()));
+    pub.put("cipher", "AES_128_CTR_HMAC_SHA256");
+    ann.put(
+        ImageDecryptor.PUBOPTS, Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(pub)));
+    OciTestImages.writeManifest(copy, m, "v1");
+    assertRefused(tmp, copy, Failure.UNSUPPORTED);
+  }
+
+  @Test
   void ociRefParsing() {
     assertEquals(
         new OciRef(Path.of("/a/b"), java.util.Optional.of("t")), OciRef.parse("oci:/a/b:t"));
