@@ -214,6 +214,44 @@ class ImageDecryptorTest {
   }
 
   @Test
+  void rewrappedOptionsRecordingAnotherPlainDigestAreRefused(@TempDir Path tmp) throws Exception {
+    // Anyone holding the public key can wrap new options; the HMAC then still verifies, so only
+    // the recorded plain-layer digest stands between such an edit and a silently different layer.
+    Path copy = encCopy(tmp);
+    ObjectNode m = OciTestImages.manifest(copy);
+    ObjectNode ann = (ObjectNode) m.get("layers").get(0).get("annotations");
+    String jwe =
+        new String(
+            Base64.getDecoder().decode(ann.get(ImageDecryptor.KEYS_JWE).asText()),
+            StandardCharsets.UTF_8);
+    ObjectNode opts =
+        (ObjectNode) JSON.readTree(JweJson.open(jwe, priv).orElseThrow()); // read with the key
+    opts.put("digest", OciTestImages.digest("something else".getBytes(StandardCharsets.UTF_8)));
+    com.nimbusds.jose.JWEObject o =
+        new com.nimbusds.jose.JWEObject(
+            new com.nimbusds.jose.JWEHeader(
+                com.nimbusds.jose.JWEAlgorithm.RSA_OAEP_256,
+                com.nimbusds.jose.EncryptionMethod.A256GCM),
+            new com.nimbusds.jose.Payload(JSON.writeValueAsBytes(opts)));
+    java.security.interfaces.RSAPublicKey pub =
+        (java.security.interfaces.RSAPublicKey)
+            java.security.KeyFactory.getInstance("RSA")
+                .generatePublic(
+                    new java.security.spec.RSAPublicKeySpec(
+                        ((java.security.interfaces.RSAPrivateCrtKey) priv).getModulus(),
+                        ((java.security.interfaces.RSAPrivateCrtKey) priv).getPublicExponent()));
+    o.encrypt(new com.nimbusds.jose.crypto.RSAEncrypter(pub));
+    String[] p = o.serialize().split("\\.");
+    ObjectNode flat = JSON.createObjectNode();
+    flat.put("protected", p[0]).put("encrypted_key", p[1]).put("iv", p[2]);
+    flat.put("ciphertext", p[3]).put("tag", p[4]);
+    ann.put(
+        ImageDecryptor.KEYS_JWE, Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(flat)));
+    OciTestImages.writeManifest(copy, m, "v1");
+    assertRefused(tmp, copy, Failure.DIGEST_MISMATCH);
+  }
+
+  @Test
   void manifestChangedWithoutIndexIsRefused(@TempDir Path tmp) throws Exception {
     Path copy = encCopy(tmp);
     var index = JSON.readTree(copy.resolve("index.json").toFile());
