@@ -40,6 +40,7 @@ import picocli.CommandLine.Model.OptionSpec;
       StartupTrainingCommand.class,
       KbsCommand.class,
       ServerCommand.class,
+      ImageCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {

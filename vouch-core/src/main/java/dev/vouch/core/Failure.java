@@ -52,7 +52,14 @@ public enum Failure {
    * A firmware event log entry whose type defines its digest as the hash of its event data carries
    * a digest (in some bank) that is not that hash: the data shown is not what was measured.
    */
-  EVENT_DIGEST_MISMATCH("an event's digest is not the hash of its event data");
+  EVENT_DIGEST_MISMATCH("an event's digest is not the hash of its event data"),
+  /**
+   * No supplied key opens protected data (an encrypted image layer's wrapped key): the key is the
+   * wrong one or the wrapped data was altered; authenticated encryption cannot tell the two apart.
+   */
+  DECRYPTION_FAILED("no supplied key decrypts the protected data, or the data was altered"),
+  /** Content (a blob, a decrypted layer) differs from the digest recorded for it. */
+  DIGEST_MISMATCH("content differs from the digest recorded for it");
 
   private final String description;
 

@@ -1,0 +1,214 @@
+package dev.vouch.cli.kbs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vouch.agent.image.OciTestImages;
+import dev.vouch.agent.tpm.MeasuredBoot;
+import dev.vouch.agent.tpm.PcrSelection;
+import dev.vouch.agent.tpm.StartupType;
+import dev.vouch.agent.tpm.Swtpm;
+import dev.vouch.agent.tpm.TpmClient;
+import dev.vouch.agent.trust.Enrollment;
+import dev.vouch.cli.Main;
+import dev.vouch.core.Tee;
+import dev.vouch.core.bytes.Hex;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.AkKeys;
+import dev.vouch.evidence.tpm.PcrValues;
+import dev.vouch.server.as.AttestationBackend;
+import dev.vouch.server.kbs.AdminAuth;
+import dev.vouch.server.kbs.InMemoryResourceStore;
+import dev.vouch.server.kbs.InMemorySessionStore;
+import dev.vouch.server.kbs.KbsConfig;
+import dev.vouch.server.kbs.KbsRoutes;
+import dev.vouch.server.kbs.KbsService;
+import dev.vouch.server.kbs.RealAttestation;
+import dev.vouch.server.kbs.ResourcePath;
+import dev.vouch.server.kbs.ResourcePolicy;
+import io.javalin.Javalin;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 17's acceptance for the JWE scheme: skopeo encrypts a generated image to an RSA key, the
+ * private key is a KBS resource, and {@code vouch image decrypt --url} with swtpm TPM evidence
+ * restores the original layer bytes, which skopeo's own decryption agrees with. A denying resource
+ * policy gives exit 1 and writes nothing.
+ */
+class ImageDecryptKbsTest {
+  static final Path LOG =
+      Path.of("../vouch-evidence/src/test/resources/vectors/tpm-eventlog/keylime")
+          .resolve("binary_bios_measurements-secureboot");
+  static final Path IMA =
+      Path.of("../vouch-evidence/src/test/resources/vectors/ima/keylime")
+          .resolve("ima-log-sha256.binary_runtime_measurements");
+  @TempDir static Path shared;
+  static Swtpm swtpm;
+  static String akSpkiSha256;
+  static PcrValues pcrs;
+  static byte[] privPem;
+  static OciTestImages.Built original;
+  RealAttestation backend;
+  Javalin app;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Swtpm.requireTool("skopeo");
+    swtpm = Swtpm.start();
+    try (TpmClient c = swtpm.client()) {
+      c.startup(StartupType.CLEAR);
+      MeasuredBoot.measure(c, Files.readAllBytes(LOG), Files.readAllBytes(IMA));
+      Enrollment e = Enrollment.withDefaults(c);
+      e.prepare();
+      akSpkiSha256 =
+          Hex.encode(
+              HashAlg.SHA256.digest(AkKeys.parse(e.ak().publicArea()).publicKey().getEncoded()));
+      pcrs = c.pcrRead(List.of(PcrSelection.range(HashAlg.SHA256, 0, 23)));
+    }
+    KeyPair kp = OciTestImages.rsaKey();
+    OciTestImages.writePem(shared.resolve("priv.pem"), "PRIVATE KEY", kp.getPrivate().getEncoded());
+    OciTestImages.writePem(shared.resolve("pub.pem"), "PUBLIC KEY", kp.getPublic().getEncoded());
+    privPem = Files.readAllBytes(shared.resolve("priv.pem"));
+    original = OciTestImages.build(shared.resolve("src"), "v1", 200_000);
+    OciTestImages.run(
+        shared,
+        List.of(
+            "skopeo", "copy", "-q", "--encryption-key", "jwe:pub.pem", "oci:src:v1", "oci:enc:v1"));
+  }
+
+  @AfterAll
+  static void stopTpm() {
+    if (swtpm != null) {
+      swtpm.close();
+    }
+  }
+
+  void start(ResourcePolicy policy) {
+    backend = new RealAttestation(Clock.systemUTC(), Duration.ofMinutes(5));
+    backend.reference("tpm.trusted_aks", List.of(akSpkiSha256));
+    for (int i : new int[] {0, 2, 4, 7}) {
+      backend.reference(
+          "tpm.pcr.sha256." + i, List.of(Hex.encode(pcrs.get(HashAlg.SHA256, i).orElseThrow())));
+    }
+    InMemoryResourceStore resources = new InMemoryResourceStore();
+    resources.put(new ResourcePath("default", "image-key", "v1"), privPem);
+    resources.put(new ResourcePath("default", "key", "not-a-key"), "hello".getBytes());
+    KbsService service =
+        new KbsService(
+            KbsConfig.defaults().withTees(EnumSet.of(Tee.TPM)),
+            Optional.<AttestationBackend>of(backend),
+            Optional.empty(),
+            new InMemorySessionStore(),
+            resources,
+            AdminAuth.denyAll(),
+            policy,
+            Clock.systemUTC(),
+            new SecureRandom());
+    app = Javalin.create(new KbsRoutes(service)::register).start("127.0.0.1", 0);
+  }
+
+  @AfterEach
+  void stop() {
+    if (app != null) {
+      app.stop();
+    }
+    if (backend != null) {
+      backend.close();
+    }
+  }
+
+  record Run(int exit, String out, String err) {}
+
+  Run decrypt(String resource, Path dst) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "image",
+            "decrypt",
+            "--url",
+            "http://127.0.0.1:" + app.port(),
+            "--key-resource",
+            resource,
+            "--tee",
+            "tpm",
+            "--tpm",
+            "swtpm:127.0.0.1:" + swtpm.port(),
+            "--eventlog",
+            LOG.toString(),
+            "--ima",
+            IMA.toString(),
+            "oci:" + shared.resolve("enc") + ":v1",
+            "oci:" + dst + ":v1");
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void tpmAttestedDecryptionRestoresTheOriginalLayersAndSkopeoAgrees(@TempDir Path tmp)
+      throws Exception {
+    start(ResourcePolicy.defaultPolicy());
+    Path dst = tmp.resolve("plain");
+    Run r = decrypt("default/image-key/v1", dst);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(OciTestImages.readBlob(dst, original.layerDigest())).isEqualTo(original.layer());
+    assertThat(OciTestImages.manifest(dst).at("/layers/0/digest").asText())
+        .isEqualTo(original.layerDigest());
+
+    OciTestImages.run(
+        shared,
+        List.of(
+            "skopeo",
+            "copy",
+            "-q",
+            "--decryption-key",
+            "priv.pem",
+            "oci:enc:v1",
+            "oci:" + tmp.resolve("by-skopeo") + ":v1"));
+    String d = OciTestImages.manifest(tmp.resolve("by-skopeo")).at("/layers/0/digest").asText();
+    assertThat(OciTestImages.readBlob(tmp.resolve("by-skopeo"), d))
+        .isEqualTo(OciTestImages.readBlob(dst, original.layerDigest()));
+  }
+
+  @Test
+  void aDenyingResourcePolicyExitsOneAndWritesNothing(@TempDir Path tmp) throws Exception {
+    start(
+        ResourcePolicy.compile(
+            "rules:\n  - name: no_image_keys\n    category: sourced_data\n    expr: 'false'\n"));
+    Path dst = tmp.resolve("plain");
+    Run r = decrypt("default/image-key/v1", dst);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("403").contains("no_image_keys");
+    assertThat(r.out() + r.err()).doesNotContain("PRIVATE KEY");
+    assertThat(dst).doesNotExist();
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertThat(s.toList()).isEmpty();
+    }
+  }
+
+  @Test
+  void aResourceThatIsNotAKeyExitsOneAndWritesNothing(@TempDir Path tmp) {
+    start(ResourcePolicy.defaultPolicy());
+    Path dst = tmp.resolve("plain");
+    Run r = decrypt("default/key/not-a-key", dst);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("not a PEM private key").doesNotContain("hello");
+    assertThat(dst).doesNotExist();
+  }
+}
