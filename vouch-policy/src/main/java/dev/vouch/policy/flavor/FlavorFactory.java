@@ -95,16 +95,34 @@ public final class FlavorFactory {
               .map(
                   ex ->
                       new PcrRule.EventLogEquals(
-                          events.stream().filter(ev -> !ev.hasAnyTag(ex)).toList(), ex));
+                          events.stream()
+                              .filter(ev -> !ev.hasAnyTag(ex) && !ev.hasAnyType(r.excludingTypes()))
+                              .map(FlavorFactory::asFlavorEvent)
+                              .toList(),
+                          ex,
+                          r.excludingTypes()));
       Optional<List<FlavorEvent>> includes =
           r.eventlogIncludes()
-              .map(tags -> events.stream().filter(ev -> ev.hasAnyTag(tags)).toList());
+              .map(
+                  tags ->
+                      events.stream()
+                          .filter(ev -> ev.hasAnyTag(tags))
+                          .map(FlavorFactory::asFlavorEvent)
+                          .toList());
       return new PcrRule(
           r.index(), bank, Hex.encode(value.get()), r.pcrMatches(), equals, includes);
     }
     throw new VerificationException(
         Failure.PCR_VALUES_MISSING,
         "the quote covers PCR " + r.index() + " in none of the banks " + r.banks());
+  }
+
+  /**
+   * A host event as a flavor keeps it, in ISecL's shape: type, tags and digest. The log position
+   * and description belong to one boot of one host and are not part of the baseline.
+   */
+  private static FlavorEvent asFlavorEvent(FlavorEvent e) {
+    return new FlavorEvent(e.typeId(), e.typeName(), e.tags(), e.measurement());
   }
 
   private FlavorMeta meta(
