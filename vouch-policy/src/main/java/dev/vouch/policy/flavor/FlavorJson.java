@@ -220,7 +220,8 @@ public final class FlavorJson {
       }
       JsonNode name = e.get("type_name");
       JsonNode index = e.get("index");
-      if (index != null && !(index.canConvertToInt() && index.asInt() >= 0)) {
+      if (index != null
+          && !(index.isIntegralNumber() && index.canConvertToInt() && index.asInt() >= 0)) {
         throw malformed("event index must be a non-negative integer");
       }
       out.add(
