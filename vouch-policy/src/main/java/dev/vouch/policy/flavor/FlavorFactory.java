@@ -89,9 +89,14 @@ public final class FlavorFactory {
       if (value.isEmpty()) {
         continue;
       }
-      List<FlavorEvent> events = e.eventsOf(bank, r.index()).orElse(List.of());
+      // event lists come only from a verified log that has this PCR in this bank: a flavor made
+      // from a host without one keeps its PCR values and makes no event rule it could never pass
+      Optional<List<FlavorEvent>> logged =
+          e.eventLogVerified() ? e.eventsOf(bank, r.index()) : Optional.empty();
+      List<FlavorEvent> events = logged.orElse(List.of());
       Optional<PcrRule.EventLogEquals> equals =
           r.eventlogEquals()
+              .filter(x -> logged.isPresent())
               .map(
                   ex ->
                       new PcrRule.EventLogEquals(
@@ -103,6 +108,7 @@ public final class FlavorFactory {
                           r.excludingTypes()));
       Optional<List<FlavorEvent>> includes =
           r.eventlogIncludes()
+              .filter(x -> logged.isPresent())
               .map(
                   tags ->
                       events.stream()
