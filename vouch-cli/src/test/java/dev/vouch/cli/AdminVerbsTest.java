@@ -83,6 +83,22 @@ class AdminVerbsTest {
   }
 
   @Test
+  void reportListForAnUnknownHostExitsTwoAndForAKnownHostWithoutReportsZero() {
+    CliRun unknown = admin("report", "list", "--host", "nohost");
+    assertThat(unknown.exit()).as(unknown.out()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unknown.err()).startsWith("error: ").contains("nohost");
+    CliRun unknownJson = admin("report", "list", "--host", "nohost", "--json");
+    assertThat(unknownJson.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+
+    CliRun add = admin("host", "add", "cli-r0", "--connection", "nats");
+    assertThat(add.exit()).as(add.err()).isZero();
+    CliRun none = admin("report", "list", "--host", "cli-r0");
+    assertThat(none.exit()).as(none.err()).isZero();
+    assertThat(none.out()).contains("no reports for host cli-r0");
+    assertThat(admin("host", "remove", "cli-r0").exit()).isZero();
+  }
+
+  @Test
   void aHostIsAddedListedShownAndRemoved() {
     CliRun add =
         admin("host", "add", "cli-h1", "--connection", "nats", "--group", "rack-1", "--json");

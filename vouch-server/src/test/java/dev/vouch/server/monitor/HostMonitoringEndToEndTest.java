@@ -358,6 +358,51 @@ class HostMonitoringEndToEndTest {
   }
 
   @Test
+  void anEventLogRuleExcludingAnEventTypePassesWhenOnlyAnEventOfThatTypeChanges() throws Exception {
+    // PCR 1 judged by its events alone, EV_PLATFORM_CONFIG_FLAGS left out; the other PCRs as usual
+    StringBuilder rules = new StringBuilder();
+    for (int pcr : new int[] {0, 1, 2, 3, 6, 7}) {
+      rules
+          .append(rules.length() == 0 ? "" : ",")
+          .append("{\"pcr\":{\"index\":")
+          .append(pcr)
+          .append(",\"bank\":[\"SHA256\"]},\"pcr_matches\":")
+          .append(pcr != 1)
+          .append(",\"eventlog_equals\":")
+          .append(pcr == 1 ? "{\"excluding_types\":[\"EV_PLATFORM_CONFIG_FLAGS\"]}" : "{}")
+          .append('}');
+    }
+    Path template =
+        java.nio.file.Files.writeString(
+            dir.resolve("pcr1-excluding.json"),
+            "{\"label\":\"pcr1-excluding\",\"condition\":[\"tpm.version == '2.0'\"],"
+                + "\"flavor_parts\":{\"PLATFORM\":{\"pcr_rules\":["
+                + rules
+                + "]}}}");
+    startServer("strict", Optional.empty(), false, List.of(template));
+    SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);
+    Host first = awaitStatus("host-a", HostStatus.ATTESTATION_FAILED, h -> true);
+    TestServers.Reply made =
+        http.post("/api/v1/hosts/host-a/flavors", "{\"parts\":[\"PLATFORM\"]}", true);
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    http.post("/api/v1/hosts/host-a/attest", "", true);
+    Host verified = awaitNewReport("host-a", HostStatus.VERIFIED, first.lastReportId());
+
+    a.rebootIntoChangedFirmware("evil-config");
+    Host after = awaitNewReport("host-a", HostStatus.VERIFIED, verified.lastReportId());
+    assertThat(after.lastResetCount().getAsLong())
+        .isGreaterThan(verified.lastResetCount().getAsLong());
+    String jws =
+        http.get("/api/v1/reports/" + after.lastReportId().orElseThrow(), true)
+            .json()
+            .path("jws")
+            .asText();
+    JsonNode report = verifyWithJdkOnly(jws, pem(http.get("/api/v1/reports/ca", false).body()));
+    assertThat(report.toString()).contains("rule.PcrEventLogEqualsExcluding");
+    assertThat(report.findValues("faults")).isEmpty();
+  }
+
+  @Test
   void aLogWhoseSecureBootVariableIsZeroGivesSecureBootDisabled() throws Exception {
     startServer("tofu");
     host("host-c", SwtpmHost.NO_SECURE_BOOT_LOG);
