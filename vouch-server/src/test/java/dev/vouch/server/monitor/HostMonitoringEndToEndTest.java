@@ -655,6 +655,9 @@ class HostMonitoringEndToEndTest {
     assertThat(pcr1.path("events_added").get(0).path("type").asText())
         .isEqualTo("EV_PLATFORM_CONFIG_FLAGS");
     assertThat(pcr1.path("events_added").get(0).path("digest").asText()).isEqualTo(digest);
+    assertThat(pcr1.path("events_added").get(0).path("description").asText())
+        .isEqualTo("vouch test: firmware setting changed");
+    assertThat(pcr1.path("events_added").get(0).path("index").isInt()).isTrue();
     assertThat(pcr1.path("events_removed")).isEmpty();
     assertThat(baseline.path("reset_count").asLong())
         .isGreaterThan(baseline.path("previous_reset_count").asLong());
