@@ -392,4 +392,79 @@ class EventLogRulesTest {
           .isEqualTo(Failure.MALFORMED);
     }
   }
+
+  @Test
+  void aHostWithoutAVerifiedLogGetsFlavorsWithPcrValuesButNoEventRules() throws Exception {
+    HostEvidence unverified =
+        new HostEvidence(
+            facts,
+            host.pcrs(),
+            java.util.Map.of(),
+            false,
+            host.secureBoot(),
+            host.resetCount(),
+            Optional.empty());
+    String json =
+        "{\"label\":\"t\",\"flavor_parts\":{\"PLATFORM\":{\"meta\":{},\"pcr_rules\":["
+            + "{\"pcr\":{\"index\":1,\"bank\":[\"SHA256\"]},\"pcr_matches\":true,"
+            + "\"eventlog_equals\":{}}]}}}";
+    Flavor f =
+        FlavorFactory.standard()
+            .fromHost(
+                unverified, FlavorTemplate.parse(json.getBytes(StandardCharsets.UTF_8), false))
+            .get(0);
+    assertThat(f.pcrs()).hasSize(1);
+    assertThat(f.pcrs().get(0).pcrMatches()).isTrue();
+    assertThat(f.pcrs().get(0).eventlogEquals()).isEmpty();
+    assertThat(f.pcrs().get(0).eventlogIncludes()).isEmpty();
+  }
+
+  /**
+   * ISecL's own host manifest (its verifier's test data) tags PCR 0's StartupLocality event {@code
+   * StartupLocality3}: PCR 0 replays to the manifest's value only from locality 3.
+   */
+  @Test
+  void pcr0OfTheIseclManifestReplaysFromLocalityThreeAndFailsWithoutIt() throws Exception {
+    HostEvidence isecl =
+        HostEvidence.fromIseclManifest(Vectors.read("ca-data/intel-secl/host_manifest.json"));
+    List<FlavorEvent> pcr0 = isecl.eventsOf(HashAlg.SHA256, 0).orElseThrow();
+    assertThat(pcr0.get(0).tags()).containsExactly("StartupLocality3");
+    PcrRule rule =
+        new PcrRule(
+            0,
+            HashAlg.SHA256,
+            Hex.encode(isecl.pcrs().get(HashAlg.SHA256, 0).orElseThrow()),
+            false,
+            Optional.of(new PcrRule.EventLogEquals(pcr0, List.of())),
+            Optional.empty());
+    Flavor f = Synthetic.flavor(FlavorPart.PLATFORM, 3, rule);
+    assertThat(judge(f, isecl).faults()).isEmpty();
+
+    // the same events without the locality tag replay from zero and miss the quoted value
+    List<FlavorEvent> untagged = new ArrayList<>(pcr0);
+    FlavorEvent loc = untagged.get(0);
+    untagged.set(
+        0,
+        new FlavorEvent(
+            loc.typeId(), loc.typeName(), List.of(), loc.measurement(), loc.index(), ""));
+    Map<HashAlg, Map<Integer, List<FlavorEvent>>> events = new LinkedHashMap<>(isecl.events());
+    Map<Integer, List<FlavorEvent>> sha256 = new TreeMap<>(events.get(HashAlg.SHA256));
+    sha256.put(0, untagged);
+    events.put(HashAlg.SHA256, sha256);
+    HostEvidence noLocality =
+        new HostEvidence(
+            isecl.host(),
+            isecl.pcrs(),
+            events,
+            true,
+            isecl.secureBoot(),
+            isecl.resetCount(),
+            Optional.empty());
+    List<FlavorRuleResult> integrity =
+        rules(judge(f, noLocality), FlavorRuleResult.PCR_EVENT_LOG_INTEGRITY);
+    assertThat(integrity).hasSize(1);
+    assertThat(integrity.get(0).faults())
+        .extracting(Fault::name)
+        .containsExactly(Fault.PCR_EVENT_LOG_INVALID);
+  }
 }
