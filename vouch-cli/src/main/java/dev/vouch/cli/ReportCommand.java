@@ -73,9 +73,16 @@ final class ReportCommand extends CommandGroup {
 
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      JsonNode answer =
+          client.get(REPORTS + "?host=" + host + (limit == null ? "" : "&limit=" + limit)).json();
+      if (answer.path("reports").isEmpty()) {
+        // no reports: a host the server does not know is bad input (its 404 exits 2), while a
+        // known host, or a removed one whose reports were kept, simply has none to list
+        client.get("/api/v1/hosts/" + host);
+      }
       return listing(
           out,
-          client.get(REPORTS + "?host=" + host + (limit == null ? "" : "&limit=" + limit)).json(),
+          answer,
           "reports",
           "no reports for host " + host,
           "%-36s %-28s %-7s %-24s %s",

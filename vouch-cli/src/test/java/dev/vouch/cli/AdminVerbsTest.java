@@ -83,6 +83,22 @@ class AdminVerbsTest {
   }
 
   @Test
+  void reportListForAnUnknownHostExitsTwoAndForAKnownHostWithoutReportsZero() {
+    CliRun unknown = admin("report", "list", "--host", "nohost");
+    assertThat(unknown.exit()).as(unknown.out()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unknown.err()).startsWith("error: not-found: ").contains("nohost");
+    CliRun unknownJson = admin("report", "list", "--host", "nohost", "--json");
+    assertThat(unknownJson.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+
+    CliRun add = admin("host", "add", "cli-r0", "--connection", "nats");
+    assertThat(add.exit()).as(add.err()).isZero();
+    CliRun none = admin("report", "list", "--host", "cli-r0");
+    assertThat(none.exit()).as(none.err()).isZero();
+    assertThat(none.out()).contains("no reports for host cli-r0");
+    assertThat(admin("host", "remove", "cli-r0").exit()).isZero();
+  }
+
+  @Test
   void aHostIsAddedListedShownAndRemoved() {
     CliRun add =
         admin("host", "add", "cli-h1", "--connection", "nats", "--group", "rack-1", "--json");
@@ -408,9 +424,10 @@ class AdminVerbsTest {
     CliRun run = admin("report", "get", UUID.randomUUID().toString());
     assertThat(run.exit()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(run.err()).contains("error: not-found: no report");
+    // a host the server does not know is not found either (issue 16: it used to list nothing)
     CliRun none = admin("report", "list", "--host", "cli-nobody");
-    assertThat(none.exit()).isZero();
-    assertThat(none.out()).contains("no reports for host cli-nobody");
+    assertThat(none.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(none.err()).contains("error: not-found: ", "cli-nobody");
   }
 
   static Flavor flavor(UUID id, FlavorPart part, String digestByte) {

@@ -88,6 +88,11 @@ public record BaselineChange(
       m.put("type", e.typeName());
       m.put("digest", e.measurement());
       m.put("tags", e.tags());
+      // events of the new boot's log also say where they are and what their data reads
+      e.index().ifPresent(i -> m.put("index", i));
+      if (!e.description().isEmpty()) {
+        m.put("description", e.description());
+      }
       return m;
     }
   }

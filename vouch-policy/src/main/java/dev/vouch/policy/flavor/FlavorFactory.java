@@ -89,22 +89,46 @@ public final class FlavorFactory {
       if (value.isEmpty()) {
         continue;
       }
-      List<FlavorEvent> events = e.eventsOf(bank, r.index()).orElse(List.of());
+      // event lists come only from a verified log that has this PCR in this bank: a flavor made
+      // from a host without one keeps its PCR values and makes no event rule it could never pass
+      Optional<List<FlavorEvent>> logged =
+          e.eventLogVerified() ? e.eventsOf(bank, r.index()) : Optional.empty();
+      List<FlavorEvent> events = logged.orElse(List.of());
       Optional<PcrRule.EventLogEquals> equals =
           r.eventlogEquals()
+              .filter(x -> logged.isPresent())
               .map(
                   ex ->
                       new PcrRule.EventLogEquals(
-                          events.stream().filter(ev -> !ev.hasAnyTag(ex)).toList(), ex));
+                          events.stream()
+                              .filter(ev -> !ev.hasAnyTag(ex) && !ev.hasAnyType(r.excludingTypes()))
+                              .map(FlavorFactory::asFlavorEvent)
+                              .toList(),
+                          ex,
+                          r.excludingTypes()));
       Optional<List<FlavorEvent>> includes =
           r.eventlogIncludes()
-              .map(tags -> events.stream().filter(ev -> ev.hasAnyTag(tags)).toList());
+              .filter(x -> logged.isPresent())
+              .map(
+                  tags ->
+                      events.stream()
+                          .filter(ev -> ev.hasAnyTag(tags))
+                          .map(FlavorFactory::asFlavorEvent)
+                          .toList());
       return new PcrRule(
           r.index(), bank, Hex.encode(value.get()), r.pcrMatches(), equals, includes);
     }
     throw new VerificationException(
         Failure.PCR_VALUES_MISSING,
         "the quote covers PCR " + r.index() + " in none of the banks " + r.banks());
+  }
+
+  /**
+   * A host event as a flavor keeps it, in ISecL's shape: type, tags and digest. The log position
+   * and description belong to one boot of one host and are not part of the baseline.
+   */
+  private static FlavorEvent asFlavorEvent(FlavorEvent e) {
+    return new FlavorEvent(e.typeId(), e.typeName(), e.tags(), e.measurement());
   }
 
   private FlavorMeta meta(

@@ -158,7 +158,19 @@ public final class FlavorJson {
           exclude.add(t.asText());
         }
       }
-      equals = Optional.of(new PcrRule.EventLogEquals(readEvents(eq.get("events")), exclude));
+      List<String> excludeTypes = new ArrayList<>();
+      JsonNode types = eq.get("exclude_types");
+      if (types != null && !types.isNull()) {
+        if (!types.isArray()) {
+          throw malformed("exclude_types must be an array");
+        }
+        for (JsonNode t : types) {
+          excludeTypes.add(t.asText());
+        }
+      }
+      equals =
+          Optional.of(
+              new PcrRule.EventLogEquals(readEvents(eq.get("events")), exclude, excludeTypes));
     }
     Optional<List<FlavorEvent>> includes = Optional.empty();
     JsonNode inc = p.get("eventlog_includes");
@@ -172,7 +184,10 @@ public final class FlavorJson {
         index.asInt(), bank, measurement, matches != null && matches.asBoolean(), equals, includes);
   }
 
-  /** Reads an ISecL event list ({@code [{type_id, type_name, tags, measurement}]}). */
+  /**
+   * Reads an ISecL event list ({@code [{type_id, type_name, tags, measurement}]}, with Vouch's
+   * optional {@code index} and {@code description} of events taken from a host's log).
+   */
   public static List<FlavorEvent> readEvents(JsonNode list) throws VerificationException {
     List<FlavorEvent> out = new ArrayList<>();
     if (list == null || list.isNull()) {
@@ -204,12 +219,21 @@ public final class FlavorJson {
         }
       }
       JsonNode name = e.get("type_name");
+      JsonNode index = e.get("index");
+      if (index != null
+          && !(index.isIntegralNumber() && index.canConvertToInt() && index.asInt() >= 0)) {
+        throw malformed("event index must be a non-negative integer");
+      }
       out.add(
           new FlavorEvent(
               type,
               name == null ? "" : name.asText(),
               tags,
-              hex(e.get("measurement"), "measurement")));
+              hex(e.get("measurement"), "measurement"),
+              index == null
+                  ? java.util.OptionalInt.empty()
+                  : java.util.OptionalInt.of(index.asInt()),
+              e.path("description").asText("")));
     }
     return out;
   }
@@ -283,6 +307,10 @@ public final class FlavorJson {
                 ArrayNode tags = e.putArray("exclude_tags");
                 eq.excludeTags().forEach(tags::add);
               }
+              if (!eq.excludeTypes().isEmpty()) {
+                ArrayNode types = e.putArray("exclude_types");
+                eq.excludeTypes().forEach(types::add);
+              }
             });
     r.eventlogIncludes().ifPresent(inc -> p.set("eventlog_includes", writeEvents(inc)));
     return p;
@@ -300,6 +328,11 @@ public final class FlavorJson {
         ev.tags().forEach(t::add);
       }
       e.put("measurement", ev.measurement());
+      // log position and description: only events from a host's log (faults) have them
+      ev.index().ifPresent(i -> e.put("index", i));
+      if (!ev.description().isEmpty()) {
+        e.put("description", ev.description());
+      }
     }
     return a;
   }

@@ -190,18 +190,14 @@ public final class FlavorMatcher {
       r.eventlogEquals().ifPresent(eq -> rules.add(eventLogEquals(part, id, r, eq, host)));
       r.eventlogIncludes().ifPresent(inc -> rules.add(eventLogIncludes(part, id, r, inc, host)));
       if (r.eventlogEquals().isPresent() || r.eventlogIncludes().isPresent()) {
-        List<Fault> faults =
-            host.eventLogVerified()
-                ? List.of()
-                : List.of(
-                    Fault.atPcr(
-                        Fault.PCR_EVENT_LOG_INVALID,
-                        r.index(),
-                        "PCR " + r.index() + " event log was not replayed against the quote",
-                        List.of()));
         rules.add(
             FlavorRuleResult.ofPcr(
-                FlavorRuleResult.PCR_EVENT_LOG_INTEGRITY, part, id, r, false, faults));
+                FlavorRuleResult.PCR_EVENT_LOG_INTEGRITY,
+                part,
+                id,
+                r,
+                false,
+                integrityFaults(r, host)));
       }
     }
     f.ima().ifPresent(expected -> rules.add(ima(part, id, expected, host)));
@@ -277,21 +273,88 @@ public final class FlavorMatcher {
     return FlavorRuleResult.ofPcr(FlavorRuleResult.PCR_MATCHES_CONSTANT, part, id, r, true, faults);
   }
 
+  /**
+   * ISecL's {@code PcrEventLogIntegrity}: the log must have been replayed against the quote, and
+   * the events of this PCR in this bank, extended in log order from the register's reset value,
+   * must give the quoted value. An event-log rule over a log that does not add up to the register
+   * would judge events the TPM never saw.
+   */
+  private static List<Fault> integrityFaults(PcrRule r, HostEvidence host) {
+    String where = Banks.name(r.bank()) + " PCR " + r.index();
+    if (!host.eventLogVerified()) {
+      return List.of(
+          Fault.atPcr(
+              Fault.PCR_EVENT_LOG_INVALID,
+              r.index(),
+              where + " event log was not replayed against the quote",
+              List.of()));
+    }
+    Optional<List<FlavorEvent>> log = host.eventsOf(r.bank(), r.index());
+    if (log.isEmpty()) {
+      return List.of(missingLog(r));
+    }
+    Optional<byte[]> quoted = host.pcrs().get(r.bank(), r.index());
+    if (quoted.isEmpty()) {
+      return List.of(
+          Fault.atPcr(
+              Fault.PCR_VALUE_MISSING, r.index(), where + " is missing from the quote", List.of()));
+    }
+    byte[] replayed = replay(r.bank(), r.index(), log.get());
+    if (!java.security.MessageDigest.isEqual(replayed, quoted.get())) {
+      return List.of(
+          Fault.atPcr(
+              Fault.PCR_EVENT_LOG_INVALID,
+              r.index(),
+              where
+                  + " event log replays to "
+                  + Hex.encode(replayed)
+                  + ", the quote says "
+                  + Hex.encode(quoted.get()),
+              List.of()));
+    }
+    return List.of();
+  }
+
+  /**
+   * Extends the events of one PCR from its reset value ({@code EV_NO_ACTION} entries are logged,
+   * never extended; an event of PCR 0 tagged {@code StartupLocality<n>}, as ISecL tags it, sets its
+   * initial value).
+   */
+  static byte[] replay(dev.vouch.core.crypto.HashAlg bank, int pcr, List<FlavorEvent> events) {
+    int locality = 0;
+    for (FlavorEvent e : events) {
+      if (pcr != 0 || e.typeId() != FlavorEvent.EV_NO_ACTION) {
+        continue;
+      }
+      for (String tag : e.tags()) {
+        if (tag.matches(HostEvidence.STARTUP_LOCALITY + "[0-4]")) {
+          locality = tag.charAt(tag.length() - 1) - '0';
+        }
+      }
+    }
+    byte[] value =
+        dev.vouch.evidence.tpm.eventlog.TcgEventLog.initialRegisters(bank, locality)[pcr];
+    for (FlavorEvent e : events) {
+      if (e.typeId() != FlavorEvent.EV_NO_ACTION) {
+        value = dev.vouch.evidence.tpm.PcrValues.extend(bank, value, Hex.decode(e.measurement()));
+      }
+    }
+    return value;
+  }
+
   private static FlavorRuleResult eventLogEquals(
       FlavorPart part, UUID id, PcrRule r, PcrRule.EventLogEquals eq, HostEvidence host) {
     String name =
-        eq.excludeTags().isEmpty()
-            ? FlavorRuleResult.PCR_EVENT_LOG_EQUALS
-            : FlavorRuleResult.PCR_EVENT_LOG_EQUALS_EXCLUDING;
+        eq.excludes()
+            ? FlavorRuleResult.PCR_EVENT_LOG_EQUALS_EXCLUDING
+            : FlavorRuleResult.PCR_EVENT_LOG_EQUALS;
     Optional<List<FlavorEvent>> log = host.eventsOf(r.bank(), r.index());
     List<Fault> faults = new ArrayList<>();
     if (log.isEmpty()) {
       faults.add(missingLog(r));
     } else {
-      List<FlavorEvent> actual =
-          log.get().stream().filter(e -> !e.hasAnyTag(eq.excludeTags())).toList();
-      List<FlavorEvent> expected =
-          eq.events().stream().filter(e -> !e.hasAnyTag(eq.excludeTags())).toList();
+      List<FlavorEvent> actual = log.get().stream().filter(eq::compares).toList();
+      List<FlavorEvent> expected = eq.events().stream().filter(eq::compares).toList();
       List<FlavorEvent> unexpected = subtract(actual, expected);
       List<FlavorEvent> missing = subtract(expected, actual);
       if (!unexpected.isEmpty()) {
@@ -299,7 +362,13 @@ public final class FlavorMatcher {
             Fault.atPcr(
                 Fault.PCR_EVENT_LOG_CONTAINS_UNEXPECTED_ENTRIES,
                 r.index(),
-                "PCR " + r.index() + " event log has " + unexpected.size() + " unexpected events",
+                Banks.name(r.bank())
+                    + " PCR "
+                    + r.index()
+                    + " event log has "
+                    + unexpected.size()
+                    + " unexpected events: "
+                    + labels(unexpected),
                 unexpected));
       }
       if (!missing.isEmpty()) {
@@ -337,8 +406,25 @@ public final class FlavorMatcher {
     return Fault.atPcr(
         Fault.PCR_EVENT_LOG_MISSING_EXPECTED_ENTRIES,
         r.index(),
-        "PCR " + r.index() + " event log lacks " + missing.size() + " expected events",
+        Banks.name(r.bank())
+            + " PCR "
+            + r.index()
+            + " event log lacks "
+            + missing.size()
+            + " expected events: "
+            + labels(missing),
         missing);
+  }
+
+  private static final int LABELS_LIMIT = 5;
+
+  /** The first few events by index, type, digest and description, for people reading a fault. */
+  private static String labels(List<FlavorEvent> events) {
+    String shown =
+        String.join("; ", events.stream().limit(LABELS_LIMIT).map(FlavorEvent::label).toList());
+    return events.size() > LABELS_LIMIT
+        ? shown + "; and " + (events.size() - LABELS_LIMIT) + " more"
+        : shown;
   }
 
   /** The events of {@code a} whose digest no event of {@code b} has (ISecL's Subtract). */

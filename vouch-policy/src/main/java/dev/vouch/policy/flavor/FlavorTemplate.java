@@ -58,17 +58,21 @@ public record FlavorTemplate(
    * @param pcrMatches take the value for a {@code PcrMatchesConstant} rule
    * @param eventlogEquals present: copy all events of the PCR, except those with these tags
    * @param eventlogIncludes present: copy only the events carrying one of these tags
+   * @param excludingTypes with {@code eventlogEquals}: event types left out of the flavor and of
+   *     the comparison ({@code eventlog_equals.excluding_types})
    */
   public record PcrRuleTemplate(
       int index,
       List<HashAlg> banks,
       boolean pcrMatches,
       Optional<List<String>> eventlogEquals,
-      Optional<List<String>> eventlogIncludes) {
+      Optional<List<String>> eventlogIncludes,
+      List<String> excludingTypes) {
     public PcrRuleTemplate {
       banks = List.copyOf(banks);
       eventlogEquals = eventlogEquals.map(List::copyOf);
       eventlogIncludes = eventlogIncludes.map(List::copyOf);
+      excludingTypes = List.copyOf(excludingTypes);
     }
   }
 
@@ -138,10 +142,12 @@ public record FlavorTemplate(
       throw FlavorJson.malformed("template PCR " + index + " names no bank");
     }
     Optional<List<String>> equals = Optional.empty();
+    List<String> types = new ArrayList<>();
     JsonNode eq = r.get("eventlog_equals");
     if (eq != null && eq.isObject()) {
       List<String> ex = new ArrayList<>();
       eq.path("excluding_tags").forEach(t -> ex.add(t.asText()));
+      eq.path("excluding_types").forEach(t -> types.add(t.asText()));
       equals = Optional.of(ex);
     }
     Optional<List<String>> includes = Optional.empty();
@@ -156,6 +162,6 @@ public record FlavorTemplate(
           "a template rule has eventlog_equals or eventlog_includes, not both");
     }
     return new PcrRuleTemplate(
-        index, banks, r.path("pcr_matches").asBoolean(false), equals, includes);
+        index, banks, r.path("pcr_matches").asBoolean(false), equals, includes, types);
   }
 }

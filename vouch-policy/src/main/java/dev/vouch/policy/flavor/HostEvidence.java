@@ -8,8 +8,16 @@ import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.TpmClaims;
+import dev.vouch.evidence.tpm.eventlog.ActionEvent;
+import dev.vouch.evidence.tpm.eventlog.CrtmVersionEvent;
+import dev.vouch.evidence.tpm.eventlog.EfiImageLoadEvent;
 import dev.vouch.evidence.tpm.eventlog.EfiVariableEvent;
+import dev.vouch.evidence.tpm.eventlog.EventTagEvent;
+import dev.vouch.evidence.tpm.eventlog.IplEvent;
+import dev.vouch.evidence.tpm.eventlog.OpaqueEvent;
+import dev.vouch.evidence.tpm.eventlog.PlatformDataEvent;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
+import dev.vouch.evidence.tpm.eventlog.StartupLocalityEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import java.util.ArrayList;
@@ -18,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
@@ -159,14 +168,70 @@ public record HostEvidence(
   public static Map<HashAlg, Map<Integer, List<FlavorEvent>>> eventsOf(TcgEventLog log) {
     Map<HashAlg, Map<Integer, List<FlavorEvent>>> out = new TreeMap<>();
     for (TcgEvent e : log.events()) {
-      List<String> tags = e instanceof EfiVariableEvent v ? List.of(v.name()) : List.of();
+      // tags as ISecL's manifests have them: UEFI variable names, and StartupLocality<n>
+      List<String> tags =
+          switch (e) {
+            case EfiVariableEvent v -> List.of(v.name());
+            case StartupLocalityEvent l -> List.of(STARTUP_LOCALITY + l.locality());
+            default -> List.of();
+          };
+      String description = describe(e);
       for (var d : e.digests().entrySet()) {
         out.computeIfAbsent(d.getKey(), k -> new TreeMap<>())
             .computeIfAbsent(e.pcr(), k -> new ArrayList<>())
-            .add(new FlavorEvent(e.type(), e.typeName(), tags, Hex.encode(d.getValue())));
+            .add(
+                new FlavorEvent(
+                    e.type(),
+                    e.typeName(),
+                    tags,
+                    Hex.encode(d.getValue()),
+                    OptionalInt.of(e.index()),
+                    description));
       }
     }
     return out;
+  }
+
+  /**
+   * ISecL's tag of the StartupLocality event, followed by the locality: {@code StartupLocality3}.
+   */
+  static final String STARTUP_LOCALITY = "StartupLocality";
+
+  private static final int DESCRIPTION_LIMIT = 200;
+
+  /** A short readable account of an event's data, for faults; empty when it has none. */
+  static String describe(TcgEvent e) {
+    String text =
+        switch (e) {
+          case IplEvent ipl -> ipl.text();
+          case ActionEvent a -> a.text();
+          case EfiVariableEvent v -> v.name();
+          case EfiImageLoadEvent img -> img.devicePathText().orElse("");
+          case CrtmVersionEvent c -> c.version().orElse("");
+          case PlatformDataEvent p -> p.text().orElse("");
+          case StartupLocalityEvent l -> STARTUP_LOCALITY + " " + l.locality();
+          case EventTagEvent t -> printable(t.taggedEventData());
+          case OpaqueEvent o -> printable(o.data());
+          default -> "";
+        };
+    return text.length() > DESCRIPTION_LIMIT ? text.substring(0, DESCRIPTION_LIMIT) : text;
+  }
+
+  /** The data as text when it is printable ASCII (a trailing NUL allowed), else empty. */
+  private static String printable(byte[] data) {
+    int n = data.length;
+    while (n > 0 && data[n - 1] == 0) {
+      n--;
+    }
+    if (n == 0) {
+      return "";
+    }
+    for (int i = 0; i < n; i++) {
+      if (data[i] < 0x20 || data[i] > 0x7e) {
+        return "";
+      }
+    }
+    return new String(data, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
   }
 
   /**

@@ -39,11 +39,31 @@ public record PcrRule(
    * @param events the expected events
    * @param excludeTags events carrying any of these tags are left out of the comparison on both
    *     sides
+   * @param excludeTypes events of these types (names such as {@code EV_EVENT_TAG}, or numbers) are
+   *     left out of the comparison on both sides: their digests may change between boots without
+   *     failing the rule ({@code exclude_types}, a Vouch addition to ISecL's JSON)
    */
-  public record EventLogEquals(List<FlavorEvent> events, List<String> excludeTags) {
+  public record EventLogEquals(
+      List<FlavorEvent> events, List<String> excludeTags, List<String> excludeTypes) {
     public EventLogEquals {
       events = List.copyOf(events);
       excludeTags = List.copyOf(excludeTags);
+      excludeTypes = List.copyOf(excludeTypes);
+    }
+
+    /** A rule that excludes by tag only, as ISecL's. */
+    public EventLogEquals(List<FlavorEvent> events, List<String> excludeTags) {
+      this(events, excludeTags, List.of());
+    }
+
+    /** True when the event takes part in the comparison. */
+    public boolean compares(FlavorEvent e) {
+      return !e.hasAnyTag(excludeTags) && !e.hasAnyType(excludeTypes);
+    }
+
+    /** True when the rule leaves some events out. */
+    public boolean excludes() {
+      return !excludeTags.isEmpty() || !excludeTypes.isEmpty();
     }
   }
 }

@@ -90,8 +90,10 @@ class FlavorRulesTest {
   void aPcrWithoutEventsOrValueFaultsAsMissing() {
     PcrRule noLog =
         new PcrRule(3, HashAlg.SHA256, B, true, Optional.empty(), Optional.of(List.of(DB)));
+    // PcrEventLogIncludes and PcrEventLogIntegrity each find no log, as in ISecL
     assertThat(faults(noLog, Synthetic.host()))
-        .containsExactly(Fault.PCR_VALUE_MISSING, Fault.PCR_EVENT_LOG_MISSING);
+        .containsExactly(
+            Fault.PCR_VALUE_MISSING, Fault.PCR_EVENT_LOG_MISSING, Fault.PCR_EVENT_LOG_MISSING);
     PcrRule sha1 = new PcrRule(0, HashAlg.SHA1, B, true, Optional.empty(), Optional.empty());
     assertThat(faults(sha1, Synthetic.host())).containsExactly(Fault.PCR_VALUE_MISSING);
   }

@@ -31,13 +31,35 @@ final class Synthetic {
     return new HostFacts("h1", UUID_HOST, "Ubuntu", "24.04", "EDK II", "1.0", "2.0");
   }
 
-  /** A host with PCR 0 = A and PCR 7 events SB, DB, SEP, Secure Boot on, reset count 5. */
+  /**
+   * PCR 7 after extending these digests from zero, computed here with the JDK's SHA-256 so that
+   * integrity checks are judged against an independent replay.
+   */
+  static byte[] sha256Chain(FlavorEvent... events) {
+    try {
+      byte[] v = new byte[32];
+      for (FlavorEvent e : events) {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        md.update(v);
+        md.update(Hex.decode(e.measurement()));
+        v = md.digest();
+      }
+      return v;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A host with PCR 0 = A and PCR 7 events SB, DB, SEP, INITRD (PCR 7 is their replay), Secure Boot
+   * on, reset count 5.
+   */
   static HostEvidence host() {
     return new HostEvidence(
         facts(),
         PcrValues.builder()
             .put(HashAlg.SHA256, 0, Hex.decode(A))
-            .put(HashAlg.SHA256, 7, Hex.decode(B))
+            .put(HashAlg.SHA256, 7, sha256Chain(SB, DB, SEP, INITRD))
             .build(),
         Map.of(HashAlg.SHA256, Map.of(7, List.of(SB, DB, SEP, INITRD))),
         true,

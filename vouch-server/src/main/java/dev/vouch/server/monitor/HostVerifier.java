@@ -359,7 +359,11 @@ public final class HostVerifier implements HostWorker {
         type, required ? MatchPolicy.Required.REQUIRED : MatchPolicy.Required.REQUIRED_IF_DEFINED);
   }
 
-  /** The built-in flavor template: PLATFORM = SHA-256 PCRs 0-3, 6, 7; HOST_UNIQUE = PCRs 4, 5. */
+  /**
+   * The built-in flavor template: PLATFORM = SHA-256 PCRs 0-3, 6, 7; HOST_UNIQUE = PCRs 4, 5; each
+   * PCR's value and, as ISecL's templates do, its event list ({@code eventlog_equals}) so that a
+   * fault names the event that differs.
+   */
   public static FlavorTemplate defaultTemplate() {
     try (InputStream in =
         HostVerifier.class.getResourceAsStream(

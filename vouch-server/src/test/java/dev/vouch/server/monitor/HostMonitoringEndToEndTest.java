@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.agent.trust.TestPki;
 import dev.vouch.agent.trust.Tls;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.policy.flavor.Fault;
 import dev.vouch.policy.flavor.Flavor;
 import dev.vouch.policy.flavor.FlavorJson;
 import dev.vouch.policy.flavor.FlavorMeta;
@@ -305,6 +307,102 @@ class HostMonitoringEndToEndTest {
   }
 
   @Test
+  void aLoggedExtraEventInPcr1FailsTheHostWithAFaultNamingTheEvent() throws Exception {
+    startServer("strict");
+    SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);
+    Host first = awaitStatus("host-a", HostStatus.ATTESTATION_FAILED, h -> true);
+    TestServers.Reply made =
+        http.post(
+            "/api/v1/hosts/host-a/flavors", "{\"parts\":[\"PLATFORM\",\"HOST_UNIQUE\"]}", true);
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    http.post("/api/v1/hosts/host-a/attest", "", true);
+    Host verified = awaitNewReport("host-a", HostStatus.VERIFIED, first.lastReportId());
+
+    // the extra event comes after every event of the measured log
+    int extraIndex;
+    try (java.io.InputStream in = SwtpmHost.class.getResourceAsStream(SwtpmHost.SECURE_BOOT_LOG)) {
+      extraIndex =
+          dev.vouch.evidence.tpm.eventlog.TcgEventLog.parse(in.readAllBytes()).events().size();
+    }
+    a.rebootIntoChangedFirmware("evil-config");
+    Host failed = awaitNewReport("host-a", HostStatus.ATTESTATION_FAILED, verified.lastReportId());
+    // the signed report itself, checked with the JDK alone, carries the fault
+    String jws =
+        http.get("/api/v1/reports/" + failed.lastReportId().orElseThrow(), true)
+            .json()
+            .path("jws")
+            .asText();
+    JsonNode report = verifyWithJdkOnly(jws, pem(http.get("/api/v1/reports/ca", false).body()));
+    List<JsonNode> faults = new ArrayList<>();
+    report.findValues("faults").forEach(list -> list.forEach(faults::add));
+    JsonNode unexpected =
+        faults.stream()
+            .filter(
+                f ->
+                    f.path("fault_name")
+                        .asText()
+                        .equals("fault." + Fault.PCR_EVENT_LOG_CONTAINS_UNEXPECTED_ENTRIES))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no unexpected-entries fault in " + report));
+    JsonNode event = unexpected.path("entries").path(0);
+    assertThat(unexpected.path("entries")).hasSize(1);
+    assertThat(event.path("index").asInt()).isEqualTo(extraIndex);
+    assertThat(event.path("type_name").asText()).isEqualTo("EV_PLATFORM_CONFIG_FLAGS");
+    assertThat(event.path("description").asText()).isEqualTo("evil-config");
+    assertThat(event.path("measurement").asText())
+        .isEqualTo(
+            dev.vouch.core.bytes.Hex.encode(
+                HashAlg.SHA256.digest("evil-config".getBytes(StandardCharsets.UTF_8))));
+    assertThat(unexpected.path("description").asText())
+        .contains("PCR 1", "#" + extraIndex, "\"evil-config\"");
+  }
+
+  @Test
+  void anEventLogRuleExcludingAnEventTypePassesWhenOnlyAnEventOfThatTypeChanges() throws Exception {
+    // PCR 1 judged by its events alone, EV_PLATFORM_CONFIG_FLAGS left out; the other PCRs as usual
+    StringBuilder rules = new StringBuilder();
+    for (int pcr : new int[] {0, 1, 2, 3, 6, 7}) {
+      rules
+          .append(rules.length() == 0 ? "" : ",")
+          .append("{\"pcr\":{\"index\":")
+          .append(pcr)
+          .append(",\"bank\":[\"SHA256\"]},\"pcr_matches\":")
+          .append(pcr != 1)
+          .append(",\"eventlog_equals\":")
+          .append(pcr == 1 ? "{\"excluding_types\":[\"EV_PLATFORM_CONFIG_FLAGS\"]}" : "{}")
+          .append('}');
+    }
+    Path template =
+        java.nio.file.Files.writeString(
+            dir.resolve("pcr1-excluding.json"),
+            "{\"label\":\"pcr1-excluding\",\"condition\":[\"tpm.version == '2.0'\"],"
+                + "\"flavor_parts\":{\"PLATFORM\":{\"pcr_rules\":["
+                + rules
+                + "]}}}");
+    startServer("strict", Optional.empty(), false, List.of(template));
+    SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);
+    Host first = awaitStatus("host-a", HostStatus.ATTESTATION_FAILED, h -> true);
+    TestServers.Reply made =
+        http.post("/api/v1/hosts/host-a/flavors", "{\"parts\":[\"PLATFORM\"]}", true);
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    http.post("/api/v1/hosts/host-a/attest", "", true);
+    Host verified = awaitNewReport("host-a", HostStatus.VERIFIED, first.lastReportId());
+
+    a.rebootIntoChangedFirmware("evil-config");
+    Host after = awaitNewReport("host-a", HostStatus.VERIFIED, verified.lastReportId());
+    assertThat(after.lastResetCount().getAsLong())
+        .isGreaterThan(verified.lastResetCount().getAsLong());
+    String jws =
+        http.get("/api/v1/reports/" + after.lastReportId().orElseThrow(), true)
+            .json()
+            .path("jws")
+            .asText();
+    JsonNode report = verifyWithJdkOnly(jws, pem(http.get("/api/v1/reports/ca", false).body()));
+    assertThat(report.toString()).contains("rule.PcrEventLogEqualsExcluding");
+    assertThat(report.findValues("faults")).isEmpty();
+  }
+
+  @Test
   void aLogWhoseSecureBootVariableIsZeroGivesSecureBootDisabled() throws Exception {
     startServer("tofu");
     host("host-c", SwtpmHost.NO_SECURE_BOOT_LOG);
@@ -557,6 +655,9 @@ class HostMonitoringEndToEndTest {
     assertThat(pcr1.path("events_added").get(0).path("type").asText())
         .isEqualTo("EV_PLATFORM_CONFIG_FLAGS");
     assertThat(pcr1.path("events_added").get(0).path("digest").asText()).isEqualTo(digest);
+    assertThat(pcr1.path("events_added").get(0).path("description").asText())
+        .isEqualTo("vouch test: firmware setting changed");
+    assertThat(pcr1.path("events_added").get(0).path("index").isInt()).isTrue();
     assertThat(pcr1.path("events_removed")).isEmpty();
     assertThat(baseline.path("reset_count").asLong())
         .isGreaterThan(baseline.path("previous_reset_count").asLong());

@@ -176,10 +176,13 @@ public final class SwtpmHost implements AutoCloseable {
    * where the agent reads it, and the agent restarted (it announces itself).
    */
   void rebootIntoChangedFirmware() throws Exception {
+    rebootIntoChangedFirmware("vouch test: firmware setting changed");
+  }
+
+  /** The same, the extra PCR 1 event's data being {@code text}. */
+  void rebootIntoChangedFirmware(String text) throws Exception {
     stopAgent();
-    byte[] log =
-        withPlatformConfigEvent(
-            Files.readAllBytes(logFile), "vouch test: firmware setting changed");
+    byte[] log = withPlatformConfigEvent(Files.readAllBytes(logFile), text);
     swtpm.powerCycle();
     tpm.startup(StartupType.CLEAR);
     measure(tpm, log);
