@@ -184,12 +184,72 @@ final class HostCommand extends CommandGroup {
     }
   }
 
-  @Command(name = "attest", description = "Attest a host now (queued; watch it with host show).")
+  @Command(
+      name = "attest",
+      description =
+          "Attest a host now (queued; with --wait, wait for the result: exit 0 VERIFIED, 1 any"
+              + " other status, 3 no result in time).")
   static final class Attest extends OneHost {
+    @picocli.CommandLine.Option(
+        names = "--wait",
+        description = "wait for the attestation to finish and print the host's new status")
+    boolean await;
+
+    @picocli.CommandLine.Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        defaultValue = "120",
+        description = "how long --wait waits (default ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      super.validate();
+      if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
+        throw new CliIo.BadInput("--timeout must be 1..3600 seconds");
+      }
+    }
+
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      String before = await ? client.get(path()).json().path("last_attested").asText("") : "";
       JsonNode a = client.post(path() + "/attest", new byte[0]).json();
-      return answer(out, a, () -> out.printf("attestation of host %s queued%n", id));
+      if (!await) {
+        return answer(out, a, () -> out.printf("attestation of host %s queued%n", id));
+      }
+      long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        JsonNode h = client.get(path()).json();
+        String last = h.path("last_attested").asText("");
+        // a newer attestation was recorded (its lease is released in the same transaction)
+        if (!last.isEmpty() && !last.equals(before)) {
+          String status = h.path("status").asText();
+          List<String> reasons = new ArrayList<>();
+          JsonNode history = h.path("history");
+          if (!"VERIFIED".equals(status) && !history.isEmpty()) {
+            history.get(history.size() - 1).path("reasons").forEach(r -> reasons.add(r.asText()));
+          }
+          answer(
+              out,
+              h,
+              () ->
+                  out.printf(
+                      "host %s: %s%s%n",
+                      id, status, reasons.isEmpty() ? "" : ": " + String.join("; ", reasons)));
+          return "VERIFIED".equals(status) ? ExitCodes.OK : ExitCodes.FAILED;
+        }
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      throw new AdminClient.CallFailed(
+          ExitCodes.INTERNAL,
+          0,
+          "timeout",
+          "host " + id + " was not attested within " + timeoutSeconds + " s");
     }
   }
 

@@ -114,9 +114,18 @@ class ReportEndToEndTest {
     host = h;
     assertThat(admin("host", "add", "cli-failed", "--connection", "nats").exit()).isZero();
     JsonNode verified = awaitStatus("cli-failed", "VERIFIED");
+    CliRun ok = admin("host", "attest", "cli-failed", "--wait", "--timeout", "60");
+    assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+    assertThat(ok.out()).isEqualTo("host cli-failed: VERIFIED\n");
+    assertThat(admin("host", "attest", "cli-failed", "--wait", "--timeout", "0").exit())
+        .isEqualTo(ExitCodes.BAD_INPUT);
+    verified = awaitStatus("cli-failed", "VERIFIED");
 
     h.tamper(1);
-    assertThat(admin("host", "attest", "cli-failed").exit()).isZero();
+    // --wait prints the new status and exits 1 for a host that is not VERIFIED
+    CliRun waited = admin("host", "attest", "cli-failed", "--wait", "--timeout", "60");
+    assertThat(waited.exit()).as(waited.out() + waited.err()).isEqualTo(ExitCodes.FAILED);
+    assertThat(waited.out()).startsWith("host cli-failed: ATTESTATION_FAILED: ");
     JsonNode failed = awaitStatus("cli-failed", "ATTESTATION_FAILED");
     String reportId = failed.path("last_report_id").asText();
     assertThat(reportId).isNotEqualTo(verified.path("last_report_id").asText());
