@@ -362,37 +362,6 @@ public final class VouchServer implements AutoCloseable {
         });
   }
 
-  /**
-   * Reads and discards the rest of a body that is over the limit, so that the client, which may
-   * still be writing it, reads the 413 instead of a connection reset: a server that closes with
-   * unread bytes in its receive buffer makes TCP reset the connection, which can destroy the
-   * response in flight. Bodies beyond {@link #DRAIN_FACTOR} times the limit are not worth reading;
-   * for those the connection is closed after the answer.
-   */
-  private static void drainOrClose(io.javalin.http.Context ctx, long declared, long maxBody) {
-    long cap = maxBody * DRAIN_FACTOR;
-    if (declared > cap) {
-      ctx.header("Connection", "close");
-      return;
-    }
-    byte[] sink = new byte[64 * 1024];
-    long read = 0;
-    try (var in = ctx.req().getInputStream()) {
-      int n;
-      while (read <= cap && (n = in.read(sink)) >= 0) {
-        read += n;
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // the client went away or the stream was already consumed: nothing left to protect
-    }
-    if (read > cap) {
-      ctx.header("Connection", "close");
-    }
-  }
-
-  /** How many times the body limit the server reads and discards before it answers 413. */
-  private static final long DRAIN_FACTOR = 16;
-
   /** Health, readiness, metrics, OpenAPI, problem mapping and request timing. */
   private static void operations(
       JavalinConfig cfg, Database db, PrometheusMeterRegistry metrics, OpenApi api, long maxBody) {
@@ -401,7 +370,7 @@ public final class VouchServer implements AutoCloseable {
           ctx.attribute("vouch.start", System.nanoTime());
           long len = ctx.req().getContentLengthLong();
           if (len > maxBody) {
-            drainOrClose(ctx, len, maxBody);
+            OverLimitBody.discard(ctx, len, maxBody);
             throw Problem.of(
                     413,
                     "payload-too-large",
@@ -453,7 +422,7 @@ public final class VouchServer implements AutoCloseable {
         (e, ctx) -> {
           if (e.getStatus() == 413) {
             // a chunked body over the limit: Javalin stopped reading at the limit
-            drainOrClose(ctx, -1, maxBody);
+            OverLimitBody.discard(ctx, -1, maxBody);
           }
           Json.problem(
               ctx,

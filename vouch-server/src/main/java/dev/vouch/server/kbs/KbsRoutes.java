@@ -337,16 +337,21 @@ public final class KbsRoutes implements RouteGroup {
             + HTTP_DATE.format(expires));
   }
 
-  /** Reads the body up to the configured limit; larger bodies are refused without reading on. */
+  /**
+   * Reads the body up to the configured limit; a larger body is read and discarded (up to a bound)
+   * and refused, so that the client reads the refusal rather than a reset.
+   */
   private byte[] body(Context ctx) throws KbsError {
     int max = kbs.config().maxRequestBytes();
     long declared = ctx.req().getContentLengthLong();
     if (declared > max) {
+      dev.vouch.server.http.OverLimitBody.discard(ctx, declared, max);
       throw tooLarge(declared, max);
     }
     try (InputStream in = ctx.req().getInputStream()) {
       byte[] b = in.readNBytes(max + 1);
       if (b.length > max) {
+        dev.vouch.server.http.OverLimitBody.discard(ctx, declared, max);
         throw tooLarge(b.length, max);
       }
       return b;
