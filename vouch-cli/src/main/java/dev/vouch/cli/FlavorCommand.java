@@ -191,45 +191,15 @@ final class FlavorCommand extends CommandGroup {
       description =
           "Fetch the server's flavor-signing certificate (PEM, then its CA), for flavor verify"
               + " --key.")
-  static final class Key extends AdminVerb {
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "FILE",
-        description = "write the PEM here instead of standard output")
-    Path output;
-
+  static final class Key extends CertificateDownload {
     @Override
-    boolean needsToken() {
-      return false;
+    String route() {
+      return FLAVORS + "/key";
     }
 
     @Override
-    int execute(AdminClient client, PrintWriter out)
-        throws AdminClient.CallFailed, java.io.IOException {
-      byte[] pem = client.get(FLAVORS + "/key").body();
-      java.security.cert.X509Certificate cert;
-      try {
-        cert = ReportCommand.certificates(pem, Path.of("the server's answer")).get(0);
-      } catch (CliIo.BadInput e) {
-        throw new AdminClient.CallFailed(ExitCodes.INTERNAL, 200, "bad-answer", e.getMessage());
-      }
-      if (output != null) {
-        AdminVerb.write(output, pem);
-      }
-      if (json) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("subject", cert.getSubjectX500Principal().getName());
-        doc.put("not_after", cert.getNotAfter().toInstant().toString());
-        doc.put("pem", new String(pem, StandardCharsets.US_ASCII));
-        CliIo.printJson(out, doc);
-      } else if (output == null) {
-        out.print(new String(pem, StandardCharsets.US_ASCII));
-      } else {
-        out.printf(
-            "flavor-signing certificate %s written to %s%n",
-            cert.getSubjectX500Principal().getName(), output);
-      }
-      return ExitCodes.OK;
+    String what() {
+      return "flavor-signing certificate";
     }
   }
 

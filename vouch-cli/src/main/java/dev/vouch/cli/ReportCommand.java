@@ -140,42 +140,15 @@ final class ReportCommand extends CommandGroup {
   @Command(
       name = "ca",
       description = "Fetch the server's reporting CA certificate (PEM), for report verify --ca.")
-  static final class Ca extends AdminVerb {
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "FILE",
-        description = "write the PEM here instead of standard output")
-    Path output;
-
+  static final class Ca extends CertificateDownload {
     @Override
-    boolean needsToken() {
-      return false;
+    String route() {
+      return REPORTS + "/ca";
     }
 
     @Override
-    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed, IOException {
-      byte[] pem = client.get(REPORTS + "/ca").body();
-      X509Certificate ca;
-      try {
-        ca = certificates(pem, Path.of("the server's answer")).get(0);
-      } catch (CliIo.BadInput e) {
-        throw new AdminClient.CallFailed(ExitCodes.INTERNAL, 200, "bad-answer", e.getMessage());
-      }
-      if (output != null) {
-        AdminVerb.write(output, pem);
-      }
-      if (json) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("subject", ca.getSubjectX500Principal().getName());
-        doc.put("not_after", ca.getNotAfter().toInstant().toString());
-        doc.put("pem", new String(pem, StandardCharsets.US_ASCII));
-        CliIo.printJson(out, doc);
-      } else if (output == null) {
-        out.print(new String(pem, StandardCharsets.US_ASCII));
-      } else {
-        out.printf("CA %s written to %s%n", ca.getSubjectX500Principal().getName(), output);
-      }
-      return ExitCodes.OK;
+    String what() {
+      return "CA";
     }
   }
 
