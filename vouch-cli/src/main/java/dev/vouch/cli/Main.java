@@ -41,6 +41,7 @@ import picocli.CommandLine.Model.OptionSpec;
       KbsCommand.class,
       ServerCommand.class,
       ImageCommand.class,
+      AuditCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {

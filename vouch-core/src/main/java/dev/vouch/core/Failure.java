@@ -59,7 +59,13 @@ public enum Failure {
    */
   DECRYPTION_FAILED("no supplied key decrypts the protected data, or the data was altered"),
   /** Content (a blob, a decrypted layer) differs from the digest recorded for it. */
-  DIGEST_MISMATCH("content differs from the digest recorded for it");
+  DIGEST_MISMATCH("content differs from the digest recorded for it"),
+  /** An audit record's content differs from the hash recorded for it. */
+  AUDIT_RECORD_ALTERED("an audit record differs from its recorded hash"),
+  /** An audit record does not follow the one before it: one was removed, inserted or moved. */
+  AUDIT_CHAIN_BROKEN("an audit record does not follow the record before it"),
+  /** The signed checkpoint names another head than the records lead to. */
+  AUDIT_CHECKPOINT_MISMATCH("the signed audit checkpoint does not match the records");
 
   private final String description;
 

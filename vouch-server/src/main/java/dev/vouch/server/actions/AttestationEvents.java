@@ -17,6 +17,7 @@ public final class AttestationEvents implements StatusPublisher, AutoCloseable {
 
   private final Optional<Connection> nats;
   private final Optional<WebhookDispatcher> webhooks;
+  private final StatusPublisher record;
   private final AtomicLong natsPublished = new AtomicLong();
   private final AtomicLong natsFailed = new AtomicLong();
 
@@ -25,8 +26,17 @@ public final class AttestationEvents implements StatusPublisher, AutoCloseable {
    * @param webhooks the webhook dispatcher, if webhooks are configured (closed with this object)
    */
   public AttestationEvents(Optional<Connection> nats, Optional<WebhookDispatcher> webhooks) {
+    this(nats, webhooks, change -> {});
+  }
+
+  /**
+   * @param record where every change is also recorded (the audit log), before it is sent out
+   */
+  public AttestationEvents(
+      Optional<Connection> nats, Optional<WebhookDispatcher> webhooks, StatusPublisher record) {
     this.nats = Objects.requireNonNull(nats, "nats");
     this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
+    this.record = Objects.requireNonNull(record, "record");
   }
 
   /**
@@ -52,6 +62,7 @@ public final class AttestationEvents implements StatusPublisher, AutoCloseable {
   /** Sends the event to NATS and queues it for the webhooks; returns at once. */
   @Override
   public void publish(StatusChange change) {
+    record.publish(change);
     nats.ifPresent(
         c -> {
           try {

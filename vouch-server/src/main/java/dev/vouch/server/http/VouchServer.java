@@ -3,6 +3,7 @@ package dev.vouch.server.http;
 import dev.vouch.core.VerificationException;
 import dev.vouch.policy.EvaluationLimits;
 import dev.vouch.policy.PolicyCompiler;
+import dev.vouch.policy.audit.AuditCheckpoint;
 import dev.vouch.policy.ear.EarAlgorithm;
 import dev.vouch.policy.ear.EarIssuer;
 import dev.vouch.policy.ear.VerifierId;
@@ -11,6 +12,8 @@ import dev.vouch.policy.rvps.ReferenceValueMessages;
 import dev.vouch.server.as.AttestationRoutes;
 import dev.vouch.server.as.AttestationService;
 import dev.vouch.server.as.TrustSetup;
+import dev.vouch.server.audit.AuditLog;
+import dev.vouch.server.audit.AuditRoutes;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.console.ConsoleRoutes;
@@ -19,6 +22,7 @@ import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.manager.HostRegistry;
 import dev.vouch.server.monitor.HostMonitor;
+import dev.vouch.server.monitor.ServerIdentity;
 import dev.vouch.server.policy.PolicyRoutes;
 import dev.vouch.server.policy.PolicyStore;
 import dev.vouch.server.registrar.EnrollmentStore;
@@ -84,7 +88,8 @@ public final class VouchServer implements AutoCloseable {
       AdminAuth admin,
       OpenApi openApi,
       Clock clock,
-      BundleKeys bundleKeys) {}
+      BundleKeys bundleKeys,
+      AuditLog audit) {}
 
   /** Adds a service's routes to the app, given the shared services. */
   @FunctionalInterface
@@ -215,8 +220,10 @@ public final class VouchServer implements AutoCloseable {
         new AttestationService(trust.verifiers(), trust.collateral(), policies, rvs, issuer, clock);
     AdminAuth admin = new AdminAuth(adminToken);
     OpenApi api = new OpenApi(VERSION);
+    AuditLog audit = auditLog(db, sealer, clock);
     Services services =
-        new Services(config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys);
+        new Services(
+            config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys, audit);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     List<RouteGroup> groups = new ArrayList<>();
@@ -242,6 +249,8 @@ public final class VouchServer implements AutoCloseable {
     HostMonitor monitor = HostMonitor.create(services, registrar.store());
     groups.add(monitor.routes().group(api, admin));
     groups.add(new ConsoleRoutes());
+    groups.add(cfg -> new AuditRoutes(audit).register(new Routes(cfg, api, admin)));
+    groups.add(cfg -> cfg.routes.after(AuditRoutes.recorder(api, audit)));
     boolean tls = config.tls().mode() != ServerConfig.TlsMode.OFF;
     KeyStore keyStore =
         switch (config.tls().mode()) {
@@ -319,6 +328,17 @@ public final class VouchServer implements AutoCloseable {
                 1,
                 1,
                 TimeUnit.MINUTES));
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            audit.checkpoint();
+          } catch (RuntimeException e) {
+            LOG.warn("audit checkpoint failed: {}", e.toString());
+          }
+        },
+        1,
+        60,
+        TimeUnit.MINUTES);
     monitor.start();
     VouchServer server =
         new VouchServer(
@@ -363,6 +383,15 @@ public final class VouchServer implements AutoCloseable {
   }
 
   /** Health, readiness, metrics, OpenAPI, problem mapping and request timing. */
+  private static AuditLog auditLog(Database db, Sealer sealer, Clock clock) throws ConfigException {
+    ServerIdentity identity = ServerIdentity.loadOrCreate(db, sealer, clock);
+    try {
+      return new AuditLog(db, AuditCheckpoint.signer(identity.key(), identity.chain()), clock);
+    } catch (VerificationException e) {
+      throw new ConfigException("the reporting key cannot sign audit checkpoints: " + e, e);
+    }
+  }
+
   private static void operations(
       JavalinConfig cfg, Database db, PrometheusMeterRegistry metrics, OpenApi api, long maxBody) {
     cfg.routes.before(

@@ -194,7 +194,7 @@ public final class HostMonitor implements AutoCloseable {
                     WebhookSettings.defaults(
                         List.of(new WebhookTarget(h.webhookUrl().get(), secret)))));
       }
-      AttestationEvents events = new AttestationEvents(nats, webhooks);
+      AttestationEvents events = new AttestationEvents(nats, webhooks, s.audit()::hostStatus);
       Optional<KubernetesClient> kube = Optional.empty();
       Optional<NodeActions> nodes = Optional.empty();
       Optional<NodeActionQueue> nodeQueue = Optional.empty();
