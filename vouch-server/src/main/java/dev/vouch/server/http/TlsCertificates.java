@@ -1,6 +1,7 @@
 package dev.vouch.server.http;
 
 import dev.vouch.server.config.ConfigException;
+import dev.vouch.server.store.Sealer;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -39,8 +40,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The server's TLS identity: PEM files as configured, or a self-signed P-256 certificate generated
- * into {@code <data_dir>/tls/} on first start (key file mode 0600) and reused after restarts, so
- * that clients can pin it.
+ * into {@code <data_dir>/tls/} on first start and reused after restarts, so that clients can pin
+ * it. The generated private key is kept sealed under the key-encryption key ({@code
+ * server.key.sealed}, mode 0600) like every other private key of the server; a plain {@code
+ * server.key} left by an older version is sealed and removed on the next start.
  */
 public final class TlsCertificates {
   /** The in-memory key store password; the key store never leaves the process. */
@@ -58,26 +61,51 @@ public final class TlsCertificates {
     return dataDir.resolve("tls").resolve("server.crt");
   }
 
-  static Path selfSignedKey(Path dataDir) {
+  /** The sealed private key of the generated certificate. */
+  public static Path selfSignedKey(Path dataDir) {
+    return dataDir.resolve("tls").resolve("server.key.sealed");
+  }
+
+  private static Path plainKey(Path dataDir) {
     return dataDir.resolve("tls").resolve("server.key");
   }
 
+  private static final String SEAL_TABLE = "tls";
+  private static final String SEAL_ID = "server.key";
+
   /** Generates the self-signed pair unless it exists, and returns it as a key store. */
-  public static KeyStore selfSigned(Path dataDir) throws ConfigException {
+  public static KeyStore selfSigned(Path dataDir, Sealer sealer) throws ConfigException {
     Path cert = selfSignedCert(dataDir);
     Path key = selfSignedKey(dataDir);
+    Path plain = plainKey(dataDir);
     try {
-      if (!Files.exists(cert) || !Files.exists(key)) {
-        generate(cert, key);
+      if (Files.exists(cert) && !Files.exists(key) && Files.exists(plain)) {
+        writeSealed(key, sealer, readKey(plain).getEncoded());
+        Files.delete(plain);
       }
+      if (!Files.exists(cert) || !Files.exists(key)) {
+        generate(cert, key, sealer);
+      }
+      byte[] pkcs8 = sealer.unseal(Files.readAllBytes(key), SEAL_TABLE, SEAL_ID);
+      PrivateKey pk =
+          java.security.KeyFactory.getInstance("EC")
+              .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
+      return keyStore(readChain(cert), pk);
     } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
-      throw new ConfigException("cannot create the self-signed TLS certificate: " + e, e);
+      throw new ConfigException("cannot create or open the self-signed TLS identity: " + e, e);
     }
-    return fromPem(cert, key);
   }
 
   /** A key store holding the PEM key and certificate chain. */
   public static KeyStore fromPem(Path certFile, Path keyFile) throws ConfigException {
+    try {
+      return keyStore(readChain(certFile), readKey(keyFile));
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new ConfigException("cannot load TLS files " + certFile + ", " + keyFile + ": " + e, e);
+    }
+  }
+
+  private static List<Certificate> readChain(Path certFile) throws IOException, ConfigException {
     try {
       List<Certificate> chain = new ArrayList<>();
       JcaX509CertificateConverter conv = new JcaX509CertificateConverter();
@@ -93,30 +121,46 @@ public final class TlsCertificates {
       if (chain.isEmpty()) {
         throw new ConfigException(certFile + " holds no PEM certificate");
       }
-      PrivateKey key;
-      try (Reader r = Files.newBufferedReader(keyFile);
-          PEMParser p = new PEMParser(r)) {
-        Object o = p.readObject();
-        JcaPEMKeyConverter kc = new JcaPEMKeyConverter();
-        if (o instanceof PEMKeyPair kp) {
-          // SEC1 keys may omit the public half, so read only the private key info
-          key = kc.getPrivateKey(kp.getPrivateKeyInfo());
-        } else if (o instanceof PrivateKeyInfo pki) {
-          key = kc.getPrivateKey(pki);
-        } else {
-          throw new ConfigException(keyFile + " holds no unencrypted PEM private key");
-        }
-      }
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      ks.load(null, null);
-      ks.setKeyEntry("vouch", key, PASSWORD, chain.toArray(Certificate[]::new));
-      return ks;
-    } catch (IOException | java.security.GeneralSecurityException e) {
-      throw new ConfigException("cannot load TLS files " + certFile + ", " + keyFile + ": " + e, e);
+      return chain;
+    } catch (java.security.cert.CertificateException e) {
+      throw new IOException(certFile + ": " + e.getMessage(), e);
     }
   }
 
-  private static void generate(Path certFile, Path keyFile)
+  private static PrivateKey readKey(Path keyFile) throws IOException, ConfigException {
+    try (Reader r = Files.newBufferedReader(keyFile);
+        PEMParser p = new PEMParser(r)) {
+      Object o = p.readObject();
+      JcaPEMKeyConverter kc = new JcaPEMKeyConverter();
+      if (o instanceof PEMKeyPair kp) {
+        // SEC1 keys may omit the public half, so read only the private key info
+        return kc.getPrivateKey(kp.getPrivateKeyInfo());
+      } else if (o instanceof PrivateKeyInfo pki) {
+        return kc.getPrivateKey(pki);
+      }
+      throw new ConfigException(keyFile + " holds no unencrypted PEM private key");
+    }
+  }
+
+  private static KeyStore keyStore(List<Certificate> chain, PrivateKey key)
+      throws IOException, java.security.GeneralSecurityException {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("vouch", key, PASSWORD, chain.toArray(Certificate[]::new));
+    return ks;
+  }
+
+  private static void writeSealed(Path keyFile, Sealer sealer, byte[] pkcs8) throws IOException {
+    Files.createDirectories(keyFile.getParent());
+    Path tmpKey = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
+    Files.deleteIfExists(tmpKey);
+    Files.createFile(
+        tmpKey, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.write(tmpKey, sealer.seal(pkcs8, SEAL_TABLE, SEAL_ID));
+    Files.move(tmpKey, keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static void generate(Path certFile, Path keyFile, Sealer sealer)
       throws IOException, java.security.GeneralSecurityException {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -157,14 +201,7 @@ public final class TlsCertificates {
     } catch (org.bouncycastle.operator.OperatorCreationException e) {
       throw new java.security.GeneralSecurityException(e);
     }
-    Files.createDirectories(certFile.getParent());
-    Path tmpKey = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
-    Files.deleteIfExists(tmpKey);
-    Files.createFile(
-        tmpKey, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(
-        tmpKey, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(kp.getPrivate(), null)));
-    Files.move(tmpKey, keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    writeSealed(keyFile, sealer, kp.getPrivate().getEncoded());
     Files.writeString(certFile, pem(cert));
   }
 

@@ -158,7 +158,12 @@ public final class VouchServer implements AutoCloseable {
     HostMonitor.validate(config.hosts());
     TrustSetup trust = TrustSetup.of(config.verifiers(), clock);
     try {
-      Files.createDirectories(dataDir);
+      if (!Files.isDirectory(dataDir)) {
+        // keys, the database and the admin password live here: the owner alone may look inside
+        Files.createDirectories(
+            dataDir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
     } catch (IOException e) {
       throw new ConfigException("cannot create data dir " + dataDir + ": " + e.getMessage(), e);
     }
@@ -182,6 +187,7 @@ public final class VouchServer implements AutoCloseable {
     } catch (StoreException e) {
       throw new ConfigException(e.getMessage(), e);
     }
+    ownerOnly(dataDir.resolve("vouch.mv.db"));
     try {
       return start(config, clock, extensions, dataDir, sealer, bundleKeys, trust, adminToken, db);
     } catch (ConfigException | RuntimeException e) {
@@ -254,7 +260,7 @@ public final class VouchServer implements AutoCloseable {
     boolean tls = config.tls().mode() != ServerConfig.TlsMode.OFF;
     KeyStore keyStore =
         switch (config.tls().mode()) {
-          case SELF_SIGNED -> TlsCertificates.selfSigned(dataDir);
+          case SELF_SIGNED -> TlsCertificates.selfSigned(dataDir, sealer);
           case FILES ->
               TlsCertificates.fromPem(
                   config.tls().certFile().orElseThrow(), config.tls().keyFile().orElseThrow());
@@ -276,7 +282,7 @@ public final class VouchServer implements AutoCloseable {
               if (keyStore != null) {
                 tlsConnector(cfg, keyStore, config.http().host(), config.http().port());
               }
-              operations(cfg, db, metrics, api, maxBody);
+              operations(cfg, db, metrics, api, maxBody, tls);
               for (RouteGroup g : groups) {
                 g.register(cfg);
               }
@@ -383,6 +389,17 @@ public final class VouchServer implements AutoCloseable {
   }
 
   /** Health, readiness, metrics, OpenAPI, problem mapping and request timing. */
+  // an embedded database created by an older version (or under a loose umask) was world-readable
+  private static void ownerOnly(Path file) {
+    try {
+      if (Files.exists(file)) {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.warn("cannot make {} readable by its owner only: {}", file, e.toString());
+    }
+  }
+
   private static AuditLog auditLog(Database db, Sealer sealer, Clock clock) throws ConfigException {
     ServerIdentity identity = ServerIdentity.loadOrCreate(db, sealer, clock);
     try {
@@ -392,11 +409,33 @@ public final class VouchServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Headers every answer carries: API answers are not for browsers to sniff, frame, cache or pass
+   * on in a Referer (they hold tokens, reports and wrapped secrets); HSTS when served over TLS. The
+   * console sets its own stricter CSP on its pages.
+   */
+  static void securityHeaders(io.javalin.http.Context ctx, boolean tls) {
+    ctx.header("X-Content-Type-Options", "nosniff");
+    ctx.header("X-Frame-Options", "DENY");
+    ctx.header("Referrer-Policy", "no-referrer");
+    ctx.header("Cache-Control", "no-store");
+    ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    if (tls) {
+      ctx.header("Strict-Transport-Security", "max-age=31536000");
+    }
+  }
+
   private static void operations(
-      JavalinConfig cfg, Database db, PrometheusMeterRegistry metrics, OpenApi api, long maxBody) {
+      JavalinConfig cfg,
+      Database db,
+      PrometheusMeterRegistry metrics,
+      OpenApi api,
+      long maxBody,
+      boolean tls) {
     cfg.routes.before(
         ctx -> {
           ctx.attribute("vouch.start", System.nanoTime());
+          securityHeaders(ctx, tls);
           long len = ctx.req().getContentLengthLong();
           if (len > maxBody) {
             OverLimitBody.discard(ctx, len, maxBody);

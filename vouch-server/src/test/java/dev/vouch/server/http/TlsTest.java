@@ -49,17 +49,57 @@ class TlsTest {
       assertThat(connectors).hasSize(1);
       assertThat(connectors[0].getProtocols()).contains("ssl");
       first = Files.readAllBytes(cert);
+      Path key = TlsCertificates.selfSignedKey(dir.toAbsolutePath());
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+          .isEqualTo("rw-------");
+      // sealed under the KEK: no PEM, no PKCS#8 structure in the clear
+      assertThat(new String(Files.readAllBytes(key), java.nio.charset.StandardCharsets.ISO_8859_1))
+          .doesNotContain("PRIVATE KEY");
+      assertThat(cert.resolveSibling("server.key")).doesNotExist();
       assertThat(
               PosixFilePermissions.toString(
-                  Files.getPosixFilePermissions(cert.resolveSibling("server.key"))))
+                  Files.getPosixFilePermissions(dir.toAbsolutePath().resolve("vouch.mv.db"))))
           .isEqualTo("rw-------");
-      TestServers.Reply r =
-          new TestServers.Client(trusting(cert), s.baseUri()).get("/healthz", false);
-      assertThat(r.status()).isEqualTo(200);
+      java.net.http.HttpResponse<Void> r =
+          trusting(cert)
+              .send(
+                  java.net.http.HttpRequest.newBuilder(s.baseUri().resolve("/healthz")).build(),
+                  java.net.http.HttpResponse.BodyHandlers.discarding());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("Strict-Transport-Security")).isPresent();
     }
     try (VouchServer s = VouchServer.start(cfg)) {
       assertThat(Files.readAllBytes(cert)).isEqualTo(first);
       assertThat(new TestServers.Client(trusting(cert), s.baseUri()).get("/readyz", false).status())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aPlainKeyLeftByAnOlderVersionIsSealedAndRemovedOnStart() throws Exception {
+    ServerConfig cfg = TestServers.config(dir, ServerConfig.TlsMode.SELF_SIGNED, Optional.empty());
+    Path cert = TlsCertificates.selfSignedCert(dir.toAbsolutePath());
+    Path sealed = TlsCertificates.selfSignedKey(dir.toAbsolutePath());
+    try (VouchServer s = VouchServer.start(cfg)) {
+      assertThat(sealed).exists();
+    }
+    byte[] pkcs8 =
+        dev.vouch.server.store.Sealer.load(Optional.empty(), dir.toAbsolutePath().resolve("kek"))
+            .unseal(Files.readAllBytes(sealed), "tls", "server.key");
+    Path plain = cert.resolveSibling("server.key");
+    Files.writeString(
+        plain,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + java.util.Base64.getMimeEncoder().encodeToString(pkcs8)
+            + "\n-----END PRIVATE KEY-----\n");
+    Files.delete(sealed);
+    byte[] before = Files.readAllBytes(cert);
+    try (VouchServer s = VouchServer.start(cfg)) {
+      assertThat(plain).doesNotExist();
+      assertThat(sealed).exists();
+      assertThat(Files.readAllBytes(cert)).isEqualTo(before);
+      assertThat(
+              new TestServers.Client(trusting(cert), s.baseUri()).get("/healthz", false).status())
           .isEqualTo(200);
     }
   }
