@@ -107,6 +107,20 @@ public final class X5cJws {
       }
       return o.serialize();
     }
+
+    /**
+     * The JWS of {@code payload} with the payload left out ({@code header..signature}, RFC 7515
+     * appendix F), for a signature carried next to the bytes it signs (a message header).
+     */
+    public String signDetached(byte[] payload) throws VerificationException {
+      JWSObject o = new JWSObject(header, new Payload(payload));
+      try {
+        o.sign(jws);
+      } catch (JOSEException e) {
+        throw new VerificationException(Failure.UNSUPPORTED, "cannot sign: " + e.getMessage());
+      }
+      return o.serialize(true);
+    }
   }
 
   /**
@@ -133,6 +147,42 @@ public final class X5cJws {
     } catch (ParseException e) {
       throw new VerificationException(Failure.MALFORMED, "not a compact JWS: " + e.getMessage());
     }
+    return verify(parsed, type, what, trustedRoots, crls, at, revocation);
+  }
+
+  /**
+   * Verifies a detached JWS ({@link Signer#signDetached}) over {@code payload}.
+   *
+   * @throws VerificationException as {@link #verify(String, String, String, List, List, Instant,
+   *     Revocation)}
+   */
+  public static Verified verifyDetached(
+      String jws,
+      byte[] payload,
+      String type,
+      String what,
+      List<X509Certificate> trustedRoots,
+      Instant at)
+      throws VerificationException {
+    JWSObject parsed;
+    try {
+      parsed = JWSObject.parse(jws.strip(), new Payload(payload));
+    } catch (ParseException e) {
+      throw new VerificationException(
+          Failure.MALFORMED, "not a detached compact JWS: " + e.getMessage());
+    }
+    return verify(parsed, type, what, trustedRoots, List.of(), at, Revocation.DISABLED);
+  }
+
+  private static Verified verify(
+      JWSObject parsed,
+      String type,
+      String what,
+      List<X509Certificate> trustedRoots,
+      List<X509CRL> crls,
+      Instant at,
+      Revocation revocation)
+      throws VerificationException {
     JWSAlgorithm alg = parsed.getHeader().getAlgorithm();
     if (!JWSAlgorithm.ES256.equals(alg) && !JWSAlgorithm.ES384.equals(alg)) {
       throw new VerificationException(Failure.UNSUPPORTED, what + " signed with " + alg);

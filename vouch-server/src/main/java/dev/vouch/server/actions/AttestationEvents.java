@@ -1,6 +1,9 @@
 package dev.vouch.server.actions;
 
+import dev.vouch.core.VerificationException;
+import dev.vouch.policy.report.X5cJws;
 import io.nats.client.Connection;
+import io.nats.client.impl.Headers;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +21,7 @@ public final class AttestationEvents implements StatusPublisher, AutoCloseable {
   private final Optional<Connection> nats;
   private final Optional<WebhookDispatcher> webhooks;
   private final StatusPublisher record;
+  private final Optional<X5cJws.Signer> signer;
   private final AtomicLong natsPublished = new AtomicLong();
   private final AtomicLong natsFailed = new AtomicLong();
 
@@ -26,18 +30,31 @@ public final class AttestationEvents implements StatusPublisher, AutoCloseable {
    * @param webhooks the webhook dispatcher, if webhooks are configured (closed with this object)
    */
   public AttestationEvents(Optional<Connection> nats, Optional<WebhookDispatcher> webhooks) {
-    this(nats, webhooks, change -> {});
+    this(nats, webhooks, change -> {}, Optional.empty());
   }
 
   /**
    * @param record where every change is also recorded (the audit log), before it is sent out
+   * @param signer the server's reporting key: each NATS event then carries a detached JWS of its
+   *     body in the {@value #SIGNATURE_HEADER} header, so that a subscriber can tell the server's
+   *     events from anyone else's on the same subject
    */
   public AttestationEvents(
-      Optional<Connection> nats, Optional<WebhookDispatcher> webhooks, StatusPublisher record) {
+      Optional<Connection> nats,
+      Optional<WebhookDispatcher> webhooks,
+      StatusPublisher record,
+      Optional<X5cJws.Signer> signer) {
     this.nats = Objects.requireNonNull(nats, "nats");
     this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
     this.record = Objects.requireNonNull(record, "record");
+    this.signer = Objects.requireNonNull(signer, "signer");
   }
+
+  /** The NATS header holding an event's detached signature. */
+  public static final String SIGNATURE_HEADER = "Vouch-Signature";
+
+  /** The JWS {@code typ} of event signatures. */
+  public static final String SIGNATURE_TYPE = "vouch-status-event+jws";
 
   /**
    * The subject for a host's status events. Characters that NATS gives a meaning in subjects
@@ -66,9 +83,14 @@ public final class AttestationEvents implements StatusPublisher, AutoCloseable {
     nats.ifPresent(
         c -> {
           try {
-            c.publish(subjectFor(change.hostId()), change.toJson());
+            byte[] body = change.toJson();
+            Headers headers = new Headers();
+            if (signer.isPresent()) {
+              headers.put(SIGNATURE_HEADER, signer.get().signDetached(body));
+            }
+            c.publish(subjectFor(change.hostId()), headers, body);
             natsPublished.incrementAndGet();
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | VerificationException e) {
             // closed connection or a full reconnect buffer: an event lost, not an attestation
             natsFailed.incrementAndGet();
             LOG.warning(

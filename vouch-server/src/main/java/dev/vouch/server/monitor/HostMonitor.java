@@ -3,6 +3,7 @@ package dev.vouch.server.monitor;
 import dev.vouch.core.VerificationException;
 import dev.vouch.policy.flavor.FlavorTemplate;
 import dev.vouch.policy.flavor.GoldenFlavors;
+import dev.vouch.policy.report.X5cJws;
 import dev.vouch.server.actions.AttestationEvents;
 import dev.vouch.server.actions.FailurePolicy;
 import dev.vouch.server.actions.FailureResponder;
@@ -194,7 +195,14 @@ public final class HostMonitor implements AutoCloseable {
                     WebhookSettings.defaults(
                         List.of(new WebhookTarget(h.webhookUrl().get(), secret)))));
       }
-      AttestationEvents events = new AttestationEvents(nats, webhooks, s.audit()::hostStatus);
+      AttestationEvents events =
+          new AttestationEvents(
+              nats,
+              webhooks,
+              s.audit()::hostStatus,
+              Optional.of(
+                  X5cJws.signer(
+                      identity.key(), identity.chain(), AttestationEvents.SIGNATURE_TYPE)));
       Optional<KubernetesClient> kube = Optional.empty();
       Optional<NodeActions> nodes = Optional.empty();
       Optional<NodeActionQueue> nodeQueue = Optional.empty();
@@ -249,7 +257,7 @@ public final class HostMonitor implements AutoCloseable {
           h.enabled(),
           s.clock(),
           extraFlavorKeys);
-    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+    } catch (IOException | GeneralSecurityException | VerificationException | RuntimeException e) {
       nats.ifPresent(HostMonitor::closeQuietly);
       throw new ConfigException("hosts: " + e.getMessage(), e);
     }

@@ -1,11 +1,15 @@
 package dev.vouch.server.actions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.core.Failure;
+import dev.vouch.core.VerificationException;
 import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.policy.report.X5cJws;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
@@ -18,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** Status events reach a real nats-server on the host's subject. */
 class AttestationEventsNatsTest {
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir;
 
   @Test
   void aStatusChangeIsPublishedOnTheHostsSubjectAsJson() throws Exception {
@@ -50,6 +55,55 @@ class AttestationEventsNatsTest {
       assertThat(j.get("time").asText()).isEqualTo("2026-05-01T10:15:30.123Z");
       assertThat(events.natsPublished()).isEqualTo(1);
       assertThat(events.natsFailed()).isZero();
+    }
+  }
+
+  @Test
+  void eventsCarryADetachedSignatureThatVerifiesAgainstTheReportingCaAndNotAfterAChange()
+      throws Exception {
+    try (dev.vouch.server.store.Database db = dev.vouch.server.store.TestDatabases.h2(dir).open();
+        NatsServer nats = NatsServer.start();
+        Connection publisher = Nats.connect(nats.url());
+        Connection listener = Nats.connect(nats.url())) {
+      dev.vouch.server.monitor.ServerIdentity pki =
+          dev.vouch.server.monitor.ServerIdentity.loadOrCreate(
+              db, new dev.vouch.server.store.Sealer(new byte[32]), java.time.Clock.systemUTC());
+      Subscription sub = listener.subscribe("vouch.host.*.status");
+      listener.flush(Duration.ofSeconds(2));
+      AttestationEvents events =
+          new AttestationEvents(
+              Optional.of(publisher),
+              Optional.empty(),
+              c -> {},
+              Optional.of(X5cJws.signer(pki.key(), pki.chain(), AttestationEvents.SIGNATURE_TYPE)));
+      events.publish(
+          new StatusChange(
+              "h1",
+              HostStatus.VERIFIED,
+              HostStatus.ATTESTATION_FAILED,
+              List.of("pcr 0 differs"),
+              Optional.empty(),
+              Instant.parse("2026-03-01T11:00:00Z")));
+      publisher.flush(Duration.ofSeconds(2));
+      Message m = sub.nextMessage(Duration.ofSeconds(5));
+      String sig = m.getHeaders().getFirst(AttestationEvents.SIGNATURE_HEADER);
+      assertThat(sig).contains("..");
+      Instant at = Instant.now();
+      X5cJws.verifyDetached(
+          sig, m.getData(), AttestationEvents.SIGNATURE_TYPE, "event", List.of(pki.ca()), at);
+      byte[] changed = new String(m.getData()).replace("ATTESTATION_FAILED", "VERIFIED").getBytes();
+      assertThatThrownBy(
+              () ->
+                  X5cJws.verifyDetached(
+                      sig,
+                      changed,
+                      AttestationEvents.SIGNATURE_TYPE,
+                      "event",
+                      List.of(pki.ca()),
+                      at))
+          .isInstanceOfSatisfying(
+              VerificationException.class,
+              e -> assertThat(e.failure()).isEqualTo(Failure.SIGNATURE_INVALID));
     }
   }
 

@@ -235,6 +235,17 @@ class HostMonitoringEndToEndTest {
     JsonNode onboarded = http.post("/api/v1/hosts/host-a/onboard", "", true).json();
     assertThat(onboarded.path("nodes_restored").toString()).contains("host-a");
     assertThat(cordoned(node("host-a"))).isFalse();
+
+    // the audit log holds each status change as the server's decision, and the admin's actions
+    JsonNode audit = http.get("/api/v1/audit?limit=1000", true).json().path("records");
+    assertThat(audit)
+        .filteredOn(r -> r.path("action").asText().equals("host.status"))
+        .extracting(r -> r.path("target").asText() + " " + r.path("outcome").asText())
+        .contains("host-a VERIFIED", "host-a ATTESTATION_FAILED", "host-b VERIFIED");
+    assertThat(audit)
+        .filteredOn(r -> r.path("action").asText().equals("admin.change"))
+        .extracting(r -> r.path("target").asText())
+        .contains("POST /api/v1/hosts/host-a/attest", "POST /api/v1/hosts/host-a/onboard");
   }
 
   @Test
