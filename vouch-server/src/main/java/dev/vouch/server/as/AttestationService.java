@@ -19,6 +19,7 @@ import dev.vouch.policy.RuleResult;
 import dev.vouch.policy.ear.EarIssuer;
 import dev.vouch.policy.ear.Submod;
 import dev.vouch.policy.rvps.ReferenceValueStore;
+import dev.vouch.server.metrics.VouchMetrics;
 import dev.vouch.server.policy.PolicyStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -172,6 +173,7 @@ public final class AttestationService implements AttestationBackend {
           tee.wireName(),
           out.failure(),
           out.getMessage());
+      VouchMetrics.attestation(tee.wireName(), "refused", System.nanoTime() - started);
       throw out;
     }
     Map<String, Object> claims = verified.claims().asMap();
@@ -214,6 +216,8 @@ public final class AttestationService implements AttestationBackend {
         policy.version(),
         appraisal.failures().stream().map(RuleResult::rule).toList(),
         (System.nanoTime() - started) / 1_000_000);
+    VouchMetrics.attestation(
+        tee.wireName(), appraisal.status().earName(), System.nanoTime() - started);
     return new AttestationOutcome(token, appraisal.status().earName(), claims);
   }
 

@@ -105,6 +105,7 @@ public final class VouchServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final String adminToken;
   private final boolean tls;
+  private io.micrometer.core.instrument.MeterRegistry metrics;
 
   private VouchServer(
       Javalin app,
@@ -231,6 +232,8 @@ public final class VouchServer implements AutoCloseable {
         new Services(
             config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys, audit);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // the domain metrics (VouchMetrics) are recorded on the global registry: this server shows them
+    io.micrometer.core.instrument.Metrics.addRegistry(metrics);
 
     List<RouteGroup> groups = new ArrayList<>();
     groups.add(cfg -> new AttestationRoutes(as, keys).register(new Routes(cfg, api, admin)));
@@ -290,6 +293,7 @@ public final class VouchServer implements AutoCloseable {
     try {
       app.start();
     } catch (RuntimeException e) {
+      io.micrometer.core.instrument.Metrics.removeRegistry(metrics);
       monitor.close();
       throw new ConfigException(
           "cannot listen on "
@@ -356,6 +360,7 @@ public final class VouchServer implements AutoCloseable {
             scheduler,
             adminToken,
             tls);
+    server.metrics = metrics;
     LOG.info(
         "vouch server listening url={} database={} tls={} data_dir={} kbs={}",
         server.baseUri(),
@@ -607,6 +612,9 @@ public final class VouchServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (metrics != null) {
+      io.micrometer.core.instrument.Metrics.removeRegistry(metrics);
+    }
     scheduler.shutdownNow();
     monitor.close();
     app.stop();

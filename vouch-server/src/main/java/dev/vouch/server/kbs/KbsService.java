@@ -15,6 +15,7 @@ import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.as.AttestationInput;
 import dev.vouch.server.as.AttestationOutcome;
 import dev.vouch.server.as.RuntimeData;
+import dev.vouch.server.metrics.VouchMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -340,10 +341,17 @@ public final class KbsService {
       Optional<String> sessionId, Optional<String> authorization, ResourcePath path)
       throws KbsError {
     Instant now = clock.instant();
-    Grant grant = grant(sessionId, authorization, now);
+    Grant grant;
+    try {
+      grant = grant(sessionId, authorization, now);
+    } catch (KbsError e) {
+      VouchMetrics.kbsRelease("unauthenticated");
+      throw e;
+    }
     ResourcePolicy.Decision d = policy().decide(grant.claims(), path);
     if (!d.allowed()) {
       LOG.info(() -> "kbs " + grant.who() + ": policy denied " + path + ": " + d.reasons());
+      VouchMetrics.kbsRelease("denied");
       throw new KbsError(
           KbsError.Kind.PolicyDeny,
           "resource policy denied " + path + ": " + String.join("; ", d.reasons()));
@@ -352,12 +360,15 @@ public final class KbsService {
         resources
             .get(path)
             .orElseThrow(
-                () ->
-                    new KbsError(
-                        KbsError.Kind.ResourceNotFound, "resource " + path + " not found"));
+                () -> {
+                  VouchMetrics.kbsRelease("not_found");
+                  return new KbsError(
+                      KbsError.Kind.ResourceNotFound, "resource " + path + " not found");
+                });
     try {
       String jwe = encryptor.encrypt(value, grant.key());
       LOG.info(() -> "kbs " + grant.who() + ": released " + path);
+      VouchMetrics.kbsRelease("released");
       return jwe;
     } finally {
       java.util.Arrays.fill(value, (byte) 0);

@@ -1,6 +1,7 @@
 package dev.vouch.server.manager;
 
 import dev.vouch.server.actions.StatusChange;
+import dev.vouch.server.metrics.VouchMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -136,6 +137,8 @@ public final class AttestationScheduler implements AutoCloseable {
   }
 
   private boolean attestAndRecord(Host host, Instant claimedAt) {
+    VouchMetrics.schedulerLag(Duration.between(host.nextDue(), claimedAt));
+    long started = System.nanoTime();
     AttestationOutcome outcome;
     try {
       outcome = worker.attest(host);
@@ -158,6 +161,7 @@ public final class AttestationScheduler implements AutoCloseable {
       log.warn("lease on host {} expired during attestation; result discarded", host.id());
       return false;
     }
+    VouchMetrics.hostAttestation(outcome.status().name(), System.nanoTime() - started);
     if (c.change().isPresent()) {
       StatusChange change = c.change().get();
       log.info(

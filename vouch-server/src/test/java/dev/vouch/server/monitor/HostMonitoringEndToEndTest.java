@@ -246,6 +246,26 @@ class HostMonitoringEndToEndTest {
         .filteredOn(r -> r.path("action").asText().equals("admin.change"))
         .extracting(r -> r.path("target").asText())
         .contains("POST /api/v1/hosts/host-a/attest", "POST /api/v1/hosts/host-a/onboard");
+
+    // the dashboard's series are all exported once each kind of work has happened: an AS verdict
+    // (the recorded quote, contraindicated without a log) and a KBS request without a session
+    String bundle =
+        java.util.Base64.getEncoder().encodeToString(dev.vouch.server.TpmVectors.bundle());
+    String nonce = dev.vouch.core.bytes.Hex.encode(dev.vouch.server.TpmVectors.nonce());
+    assertThat(
+            http.post(
+                    "/api/v1/attest",
+                    "{\"tee\":\"tpm\",\"evidence\":\"" + bundle + "\",\"nonce\":\"" + nonce + "\"}",
+                    false)
+                .status())
+        .isEqualTo(200);
+    assertThat(http.get("/kbs/v0/resource/default/key/one", false).status()).isEqualTo(401);
+    String scrape = http.get("/metrics", false).body();
+    assertThat(scrape)
+        .contains("vouch_host_attestations_seconds_count{status=\"VERIFIED\"")
+        .contains("vouch_attestations_seconds_count{result=\"contraindicated\",tee=\"tpm\"")
+        .contains("vouch_kbs_releases_total{outcome=\"unauthenticated\"");
+    dev.vouch.server.DashboardMetrics.assertAllExported(scrape);
   }
 
   @Test
