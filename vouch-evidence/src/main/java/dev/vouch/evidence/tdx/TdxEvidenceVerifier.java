@@ -139,6 +139,13 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
       c.put(TdxClaims.ADVISORY_IDS, t.advisoryIds());
       c.put(TdxClaims.TCB_DATE, t.tcbDate().toString());
       c.put(TdxClaims.TCB_EVALUATION_NUMBER, t.tcbEvaluationDataNumber());
+      c.put(TdxClaims.COLLATERAL_EXPIRATION_STATUS, v.collateralExpired().isPresent() ? "1" : "0");
+      v.collateralExpired()
+          .ifPresent(
+              x -> {
+                c.put(TdxClaims.COLLATERAL_EXPIRED_SINCE, x.since().toString());
+                c.put(TdxClaims.COLLATERAL_OVERDUE_SECONDS, x.overdue().toSeconds());
+              });
     }
     c.put(TdxClaims.CCEL_VERIFIED, log.isPresent());
     log.ifPresent(l -> c.put(TdxClaims.CCEL_EVENTS, l.events()));
