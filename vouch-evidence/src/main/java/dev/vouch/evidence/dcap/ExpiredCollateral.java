@@ -1,5 +1,6 @@
 package dev.vouch.evidence.dcap;
 
+import dev.vouch.core.Claims;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.VerifiedEvidence;
@@ -28,5 +29,19 @@ public final class ExpiredCollateral {
               + tee
               + ".collateral_overdue_seconds");
     }
+  }
+
+  /**
+   * Puts {@code <tee>.collateral_expiration_status} ({@code "1"} or {@code "0"}) and, when expired,
+   * {@code <tee>.collateral_expired_since} and {@code <tee>.collateral_overdue_seconds}.
+   */
+  public static void putClaims(Claims.Builder c, String tee, VerifiedQuote v) {
+    c.put(tee + ".collateral_expiration_status", v.collateralExpired().isPresent() ? "1" : "0");
+    v.collateralExpired()
+        .ifPresent(
+            x -> {
+              c.put(tee + ".collateral_expired_since", x.since().toString());
+              c.put(tee + ".collateral_overdue_seconds", x.overdue().toSeconds());
+            });
   }
 }

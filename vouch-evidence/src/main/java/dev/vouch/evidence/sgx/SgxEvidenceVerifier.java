@@ -138,13 +138,7 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
       c.put(SgxClaims.ADVISORY_IDS, t.advisoryIds());
       c.put(SgxClaims.TCB_DATE, t.tcbDate().toString());
       c.put(SgxClaims.TCB_EVALUATION_NUMBER, t.tcbEvaluationDataNumber());
-      c.put(SgxClaims.COLLATERAL_EXPIRATION_STATUS, v.collateralExpired().isPresent() ? "1" : "0");
-      v.collateralExpired()
-          .ifPresent(
-              x -> {
-                c.put(SgxClaims.COLLATERAL_EXPIRED_SINCE, x.since().toString());
-                c.put(SgxClaims.COLLATERAL_OVERDUE_SECONDS, x.overdue().toSeconds());
-              });
+      dev.vouch.evidence.dcap.ExpiredCollateral.putClaims(c, "sgx", v);
     }
     return c.build();
   }
