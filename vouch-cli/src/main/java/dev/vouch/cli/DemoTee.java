@@ -6,6 +6,7 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
+import dev.vouch.evidence.dcap.ExpiredCollateral;
 import dev.vouch.evidence.tdx.TdxClaims;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -74,7 +75,7 @@ final class DemoTee {
   private static boolean expectRejection(
       PrintWriter out, String what, EvidenceVerifier v, byte[] quote, Expectations at) {
     try {
-      v.verify(quote, at);
+      ExpiredCollateral.refuse(v.verify(quote, at));
       out.println("   UNEXPECTED: accepted " + what);
       return false;
     } catch (VerificationException e) {

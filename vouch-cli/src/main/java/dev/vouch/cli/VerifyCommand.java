@@ -7,6 +7,7 @@ import dev.vouch.evidence.CollateralFolder;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
+import dev.vouch.evidence.dcap.ExpiredCollateral;
 import dev.vouch.evidence.snp.SnpEvidenceVerifier;
 import dev.vouch.evidence.tpm.AkCertificateVerifier;
 import dev.vouch.evidence.tpm.AkKeys;
@@ -155,6 +156,9 @@ final class VerifyCommand implements Callable<Integer> {
             source.evidence != null
                 ? verifier.verify(CliIo.read(source.evidence, "evidence"), expected)
                 : ((TpmEvidenceVerifier) verifier).verify(bundle(source.files), expected);
+        // no policy here: expired Intel collateral, a claim since Trustee parity, is refused as
+        // the default AS policy refuses it
+        ExpiredCollateral.refuse(v);
       } catch (VerificationException e) {
         if (json) {
           Map<String, Object> doc = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DefaultPoliciesTest {
   static final List<String> KINDS = DefaultPolicies.KINDS;
@@ -38,6 +39,7 @@ class DefaultPoliciesTest {
       case "tdx" -> {
         c.put("tdx.debug", false);
         c.put("tdx.tcb_status", "UpToDate");
+        c.put("tdx.collateral_expiration_status", "0");
         c.put("tdx.mr_td", MRTD);
         for (int i = 0; i < 4; i++) {
           c.put("tdx.rtmr." + i, String.valueOf(i).repeat(96));
@@ -46,6 +48,7 @@ class DefaultPoliciesTest {
       case "sgx" -> {
         c.put("sgx.debug", false);
         c.put("sgx.tcb_status", "UpToDate");
+        c.put("sgx.collateral_expiration_status", "0");
         c.put("sgx.mr_enclave", "e1".repeat(32));
         c.put("sgx.mr_signer", "51".repeat(32));
       }
@@ -88,7 +91,9 @@ class DefaultPoliciesTest {
       }
       default -> {
         for (Map.Entry<String, Object> e : c.entrySet()) {
-          if (e.getValue() instanceof String s && !e.getKey().endsWith("tcb_status")) {
+          if (e.getValue() instanceof String s
+              && !e.getKey().endsWith("tcb_status")
+              && !e.getKey().endsWith("collateral_expiration_status")) {
             r.put(e.getKey(), List.of(s));
           }
         }
@@ -176,6 +181,52 @@ class DefaultPoliciesTest {
     assertThat(bad.failures())
         .extracting(RuleResult::rule)
         .containsExactly("tcb_acceptable", "tcb_up_to_date");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tdx", "sgx"})
+  void expiredIntelCollateralIsContraindicatedByTheDefaultPolicy(String kind) {
+    Map<String, Object> c = goodClaims(kind);
+    c.put(kind + ".collateral_expiration_status", "1");
+    c.put(kind + ".collateral_expired_since", "2025-07-19T10:00:35Z");
+    c.put(kind + ".collateral_overdue_seconds", 86_400L);
+    Appraisal a = appraise(kind, c, reference(kind));
+    assertThat(a.status()).isEqualTo(Tier.CONTRAINDICATED);
+    assertThat(a.failures())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.rule()).isEqualTo("collateral_not_expired");
+              assertThat(r.category()).isEqualTo(Category.HARDWARE);
+              assertThat(r.explanation()).contains(kind + ".collateral_expiration_status");
+            });
+  }
+
+  @Test
+  void aRelyingPartyMayAllowExpiredCollateralWithinAGracePeriod() throws Exception {
+    Policy grace =
+        PolicyCompiler.compile(
+            "grace",
+            """
+            rules:
+              - name: collateral_within_grace
+                category: hardware
+                expr: >-
+                  claims["tdx.collateral_expiration_status"] == "0" ||
+                  claims["tdx.collateral_overdue_seconds"] <= 7 * 86400
+            """);
+    Map<String, Object> c = goodClaims("tdx");
+    c.put("tdx.collateral_expiration_status", "1");
+    c.put("tdx.collateral_overdue_seconds", 3L * 86_400);
+    assertThat(PolicyEngine.evaluate(grace, c, Map.of(), Map.of()).status())
+        .isEqualTo(Tier.AFFIRMING);
+    c.put("tdx.collateral_overdue_seconds", 8L * 86_400);
+    assertThat(PolicyEngine.evaluate(grace, c, Map.of(), Map.of()).status())
+        .isEqualTo(Tier.CONTRAINDICATED);
+    c.put("tdx.collateral_expiration_status", "0");
+    c.remove("tdx.collateral_overdue_seconds");
+    assertThat(PolicyEngine.evaluate(grace, c, Map.of(), Map.of()).status())
+        .isEqualTo(Tier.AFFIRMING);
   }
 
   @Test

@@ -24,7 +24,9 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * The one certificate-path validator of Vouch: the JDK's PKIX {@link CertPathValidator} with
@@ -104,13 +106,18 @@ public final class CertPaths {
         current.add(crl);
       }
     }
+    Optional<Instant> staleSince = Optional.empty();
+    if (settings.revocation() == Revocation.REQUIRED_STALE_REPORTED) {
+      staleSince = addStale(path, crls, current, at);
+    }
     X509Certificate leaf = path.get(0);
     X509Certificate anchor;
     try {
       anchor =
           switch (settings.revocation()) {
             case DISABLED -> pkix(path, leaf, List.of(), false, when, settings);
-            case REQUIRED -> pkix(path, leaf, current, true, when, settings);
+            case REQUIRED, REQUIRED_STALE_REPORTED ->
+                pkix(path, leaf, current, true, when, settings);
             case CA_CERTIFICATES -> {
               // the whole path without revocation, then the CA part alone with it
               X509Certificate a = pkix(path, leaf, List.of(), false, when, settings);
@@ -127,7 +134,33 @@ public final class CertPaths {
       throw new VerificationException(
           Failure.CERT_EXPIRED, "trust anchor " + describe(anchor) + validity(anchor, at));
     }
-    return stable(new PathResult(path, anchor, settings.revocation(), at, at), crls, at);
+    return stable(
+        new PathResult(path, anchor, settings.revocation(), at, at, staleSince), crls, at);
+  }
+
+  /**
+   * Adds to {@code usable} the CRLs already issued at {@code at} but past their next update, for
+   * the issuers of {@code path} that have no current CRL among {@code usable}; returns the earliest
+   * such next update. Whether a stale CRL is signed by its issuer is checked as for any CRL.
+   */
+  private static Optional<Instant> addStale(
+      List<X509Certificate> path, Collection<X509CRL> crls, List<X509CRL> usable, Instant at) {
+    Set<X500Principal> issuers = new HashSet<>();
+    for (X509Certificate c : path) {
+      issuers.add(c.getIssuerX500Principal());
+    }
+    for (X509CRL crl : usable) {
+      issuers.remove(crl.getIssuerX500Principal());
+    }
+    Instant earliest = null;
+    for (X509CRL crl : crls) {
+      if (issuers.contains(crl.getIssuerX500Principal()) && isStale(crl, at)) {
+        usable.add(crl);
+        Instant next = crl.getNextUpdate().toInstant();
+        earliest = earliest == null || next.isBefore(earliest) ? next : earliest;
+      }
+    }
+    return Optional.ofNullable(earliest);
   }
 
   // every instant where a certificate or CRL window opens or closes; between two, nothing changes
@@ -158,7 +191,7 @@ public final class CertPaths {
         before = p;
       }
     }
-    return new PathResult(r.path(), r.anchor(), r.revocation(), after, before);
+    return new PathResult(r.path(), r.anchor(), r.revocation(), after, before, r.staleCrlsSince());
   }
 
   /**
@@ -375,7 +408,8 @@ public final class CertPaths {
             "the CRL of " + c.getIssuerX500Principal().getName() + " is not signed by its issuer",
             e);
       }
-      if (signed.stream().noneMatch(l -> isCurrent(l, at))) {
+      boolean staleAnswers = settings.revocation() == Revocation.REQUIRED_STALE_REPORTED;
+      if (signed.stream().noneMatch(l -> isCurrent(l, at) || (staleAnswers && isStale(l, at)))) {
         X509CRL l = signed.get(0);
         return new VerificationException(
             Failure.COLLATERAL_EXPIRED,
@@ -429,6 +463,13 @@ public final class CertPaths {
     return crl.getNextUpdate() != null
         && !at.isBefore(crl.getThisUpdate().toInstant())
         && !at.isAfter(crl.getNextUpdate().toInstant());
+  }
+
+  /** Stale means issued by {@code at} but with a next update before it. */
+  private static boolean isStale(X509CRL crl, Instant at) {
+    return crl.getNextUpdate() != null
+        && !at.isBefore(crl.getThisUpdate().toInstant())
+        && at.isAfter(crl.getNextUpdate().toInstant());
   }
 
   private static boolean validAt(X509Certificate c, Date when) {

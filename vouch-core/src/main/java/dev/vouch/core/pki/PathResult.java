@@ -3,6 +3,7 @@ package dev.vouch.core.pki;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A certificate path that validated.
@@ -16,13 +17,17 @@ import java.util.List;
  *     there), so a caller may reuse this result for such instants; both equal the validation time
  *     when it falls on such a boundary
  * @param stableBefore see {@code stableAfter}
+ * @param staleCrlsSince with {@link Revocation#REQUIRED_STALE_REPORTED}: the earliest next update
+ *     of a CRL that was used past it (no current CRL of that issuer was supplied); empty when every
+ *     CRL used was current
  */
 public record PathResult(
     List<X509Certificate> path,
     X509Certificate anchor,
     Revocation revocation,
     Instant stableAfter,
-    Instant stableBefore) {
+    Instant stableBefore,
+    Optional<Instant> staleCrlsSince) {
   public PathResult {
     path = List.copyOf(path);
   }

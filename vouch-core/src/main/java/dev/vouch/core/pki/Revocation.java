@@ -12,6 +12,14 @@ public enum Revocation {
    */
   REQUIRED,
   /**
+   * As {@link #REQUIRED}, except that a validly signed CRL already issued but past its next update
+   * still answers (a certificate it lists is still revoked) instead of failing {@code
+   * COLLATERAL_EXPIRED}; the result names the earliest next update so passed ({@link
+   * PathResult#staleCrlsSince()}) for the caller to report. For Intel DCAP collateral, whose expiry
+   * Intel's quote verification reports as a status beside the verdict, not as a failure.
+   */
+  REQUIRED_STALE_REPORTED,
+  /**
    * Every CA certificate below the anchor needs a current CRL as in {@link #REQUIRED}; the leaf is
    * not checked. For hierarchies whose leaf issuer cannot sign CRLs at all: AMD's ASK and ASVK
    * carry keyUsage keyCertSign without cRLSign, and the KDS publishes only the ARK's CRL (which

@@ -40,6 +40,13 @@ import java.util.function.Function;
  * by Intel's TCB signing certificate, their validity at the verification time, and the TCB status
  * ({@link TcbEvaluator}).
  *
+ * <p>Expired collateral (a TCB info, QE identity or CRL past its {@code nextUpdate}) is not a
+ * failure here, as it is not for Intel's quote verification enclave, which reports a {@code
+ * collateral_expiration_status} beside the verdict: every signature is checked as usual, an expired
+ * CRL still revokes what it lists, and the result carries {@link
+ * VerifiedQuote#collateralExpiredSince} for the claims and the policy to judge. Collateral not yet
+ * issued at the verification time, and every signature or chain failure, still fail.
+ *
  * <p>Parsed collateral, verified certificate chains and collateral signatures are cached by
  * content, so repeated verifications pay for little beyond the two ECDSA checks every quote needs.
  * Thread-safe.
@@ -124,7 +131,7 @@ public final class DcapQuoteVerifier {
             chain.path().chain(),
             collateral,
             at,
-            collateral.isEmpty() ? Revocation.DISABLED : Revocation.REQUIRED,
+            collateral.isEmpty() ? Revocation.DISABLED : Revocation.REQUIRED_STALE_REPORTED,
             "PCK certificate chain");
 
     Signatures.requireValid(
@@ -160,13 +167,28 @@ public final class DcapQuoteVerifier {
             "no Intel TCB info, QE identity or CRLs were supplied for FMSPC "
                 + Hex.encode(chain.extensions().fmspc()));
       }
-      return new VerifiedQuote(quote, chain.extensions(), Optional.empty(), false);
+      return new VerifiedQuote(
+          quote, chain.extensions(), Optional.empty(), false, Optional.empty());
     }
+    Expiry expiry = new Expiry();
+    expiry.note(path.staleCrlsSince());
+    TcbEvaluation tcb = checkCollateral(quote, chain, collateral, at, expiry);
     return new VerifiedQuote(
         quote,
         chain.extensions(),
-        Optional.of(checkCollateral(quote, chain, collateral, at)),
-        path.revocationChecked());
+        Optional.of(tcb),
+        path.revocationChecked(),
+        expiry.earliest.map(
+            t -> new VerifiedQuote.CollateralExpiry(t, java.time.Duration.between(t, at))));
+  }
+
+  /** The earliest {@code nextUpdate} passed among the collateral items used. */
+  private static final class Expiry {
+    private Optional<Instant> earliest = Optional.empty();
+
+    void note(Optional<Instant> since) {
+      since.ifPresent(t -> earliest = Optional.of(earliest.filter(e -> e.isBefore(t)).orElse(t)));
+    }
   }
 
   /** Report data must start with the nonce and be zero after it, as Trustee pads. */
@@ -212,7 +234,8 @@ public final class DcapQuoteVerifier {
   private record PathKey(IdentityKey objects, Revocation revocation) {}
 
   private TcbEvaluation checkCollateral(
-      DcapQuote quote, PckChain chain, DcapCollateral c, Instant at) throws VerificationException {
+      DcapQuote quote, PckChain chain, DcapCollateral c, Instant at, Expiry expiry)
+      throws VerificationException {
     boolean tdx = quote.header().isTdx();
     byte[] fmspc = chain.extensions().fmspc();
     byte[] pceId = chain.extensions().pceId();
@@ -233,8 +256,9 @@ public final class DcapQuoteVerifier {
     TcbInfo info =
         newest(
             infos, at, TcbInfo::issueDate, TcbInfo::nextUpdate, TcbInfo::tcbEvaluationDataNumber);
-    requireSignedByIntel(info, info.signedBytes(), info.signature(), c, at, "TCB info");
-    requireWindow(info.issueDate(), info.nextUpdate(), at, tcbId + " TCB info");
+    expiry.note(
+        requireSignedByIntel(info, info.signedBytes(), info.signature(), c, at, "TCB info"));
+    expiry.note(requireIssued(info.issueDate(), info.nextUpdate(), at, tcbId + " TCB info"));
 
     String qeId = tdx ? "TD_QE" : "QE";
     List<QeIdentity> qes = c.qeIdentities().stream().filter(q -> q.id().equals(qeId)).toList();
@@ -249,8 +273,8 @@ public final class DcapQuoteVerifier {
             QeIdentity::issueDate,
             QeIdentity::nextUpdate,
             QeIdentity::tcbEvaluationDataNumber);
-    requireSignedByIntel(qe, qe.signedBytes(), qe.signature(), c, at, "QE identity");
-    requireWindow(qe.issueDate(), qe.nextUpdate(), at, qeId + " identity");
+    expiry.note(requireSignedByIntel(qe, qe.signedBytes(), qe.signature(), c, at, "QE identity"));
+    expiry.note(requireIssued(qe.issueDate(), qe.nextUpdate(), at, qeId + " identity"));
     return TcbEvaluator.evaluate(quote, chain.extensions(), info, qe);
   }
 
@@ -268,19 +292,24 @@ public final class DcapQuoteVerifier {
     return items.stream().max(order).orElseThrow();
   }
 
-  private static void requireWindow(Instant from, Instant to, Instant at, String what)
+  /**
+   * Collateral not yet issued at {@code at} fails (no verifier could have held it then); one past
+   * its next update is returned as expired, for the caller to report.
+   */
+  private static Optional<Instant> requireIssued(Instant from, Instant to, Instant at, String what)
       throws VerificationException {
-    if (at.isBefore(from) || at.isAfter(to)) {
+    if (at.isBefore(from)) {
       throw new VerificationException(
           Failure.COLLATERAL_EXPIRED, what + " is valid " + from + " to " + to + ", not at " + at);
     }
+    return at.isAfter(to) ? Optional.of(to) : Optional.empty();
   }
 
   /**
    * Requires a valid signature over {@code signed} by an Intel TCB signing certificate among the
    * collateral, whose path to the pinned root validates at {@code at} with the collateral's CRLs.
    */
-  private void requireSignedByIntel(
+  private Optional<Instant> requireSignedByIntel(
       Object item, byte[] signed, byte[] rawSignature, DcapCollateral c, Instant at, String what)
       throws VerificationException {
     boolean anyIntelSigner = false;
@@ -302,8 +331,14 @@ public final class DcapQuoteVerifier {
         bounded(signatureCache).put(k, ok);
       }
       if (ok) {
-        validated(cert, List.of(cert), c, at, Revocation.REQUIRED, "TCB signing certificate");
-        return;
+        return validated(
+                cert,
+                List.of(cert),
+                c,
+                at,
+                Revocation.REQUIRED_STALE_REPORTED,
+                "TCB signing certificate")
+            .staleCrlsSince();
       }
     }
     throw new VerificationException(

@@ -217,6 +217,19 @@ public final class IntelPki {
   }
 
   /**
+   * True when {@code cert} is the pinned root or an earlier issuance of it: same subject, same key,
+   * self-signed by that key. Quotes of 2020 platforms carry Intel's first 2018 root certificate,
+   * whose encoding differs from the one pinned but whose key is the same; trust is in the key (as
+   * in Intel's QVL), and the path is validated to the pinned certificate either way.
+   */
+  boolean isRootReissue(X509Certificate cert) throws VerificationException {
+    return isRoot(cert)
+        || (cert.getSubjectX500Principal().equals(root.getSubjectX500Principal())
+            && Arrays.equals(cert.getPublicKey().getEncoded(), root.getPublicKey().getEncoded())
+            && signedBy(cert, root));
+  }
+
+  /**
    * The path settings of every Intel certificate: the pinned root is the only anchor, revocation is
    * required, and the leaf (a PCK or TCB signing certificate) may sign (its keyUsage allows
    * digitalSignature, as Intel sets it). No critical extension beyond those PKIX itself processes
@@ -243,7 +256,7 @@ public final class IntelPki {
     }
     X509Certificate leaf = chain.get(0);
     X509Certificate ca = chain.get(1);
-    if (chain.size() == 3 && !isRoot(chain.get(2))) {
+    if (chain.size() == 3 && !isRootReissue(chain.get(2))) {
       throw new VerificationException(
           Failure.CHAIN_UNTRUSTED,
           what + " ends at a root that is not the pinned Intel SGX Root CA");

@@ -6,14 +6,17 @@ import dev.vouch.core.VerificationException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Intel TCB info, version 3, for SGX or TDX platforms of one FMSPC: the TCB levels in Intel's order
- * (highest first) and, for TDX, the TDX module identities. Holds the exact signed bytes and the
- * signature; {@link DcapCollateral} checks the signature before any level is used.
+ * Intel TCB info for SGX or TDX platforms of one FMSPC: the TCB levels in Intel's order (highest
+ * first) and, for TDX, the TDX module identities. Version 3 (PCS API v4) and version 2 (PCS API v3,
+ * SGX only: no {@code id}, components as {@code sgxtcbcomp01svn..16}) are read into the same shape.
+ * Holds the exact signed bytes and the signature; {@link DcapCollateral} checks the signature
+ * before any level is used.
  *
- * @param id {@code "SGX"} or {@code "TDX"}
+ * @param id {@code "SGX"} or {@code "TDX"} ({@code "SGX"} for version 2, which predates TDX)
  */
 public record TcbInfo(
     String id,
@@ -61,11 +64,15 @@ public record TcbInfo(
    */
   public static TcbInfo parse(byte[] signedBytes, byte[] signature) throws VerificationException {
     JsonNode n = Json.tree(signedBytes, "TCB info");
-    String id = Json.text(n, "id");
     int version = Json.integer(n, "version");
+    if (version == 2) {
+      return parseV2(n, signedBytes, signature);
+    }
+    String id = Json.text(n, "id");
     if (version != 3 || !(id.equals("SGX") || id.equals("TDX"))) {
       throw new VerificationException(
-          Failure.UNSUPPORTED, "TCB info " + id + " version " + version + " (v3 SGX/TDX only)");
+          Failure.UNSUPPORTED,
+          "TCB info " + id + " version " + version + " (v2 SGX, v3 SGX/TDX only)");
     }
     boolean tdx = id.equals("TDX");
     Optional<TdxModule> module = Optional.empty();
@@ -114,6 +121,49 @@ public record TcbInfo(
               Json.status(l),
               Json.strings(l, "advisoryIDs")));
     }
+    return of(id, version, n, module, identities, levels, signedBytes, signature);
+  }
+
+  /**
+   * Version 2 (Intel PCS API v3): SGX only, so no {@code id}; each level's components are the
+   * members {@code sgxtcbcomp01svn..sgxtcbcomp16svn}. An {@code id} or TDX members are refused, as
+   * no version 2 TCB info carries them.
+   */
+  private static TcbInfo parseV2(JsonNode n, byte[] signedBytes, byte[] signature)
+      throws VerificationException {
+    if (n.has("id") || n.has("tdxModule")) {
+      throw new VerificationException(
+          Failure.MALFORMED, "TCB info version 2 has no \"id\" or \"tdxModule\"");
+    }
+    List<Level> levels = new ArrayList<>();
+    for (JsonNode l : Json.array(n, "tcbLevels")) {
+      JsonNode tcb = Json.field(l, "tcb");
+      int[] sgx = new int[16];
+      for (int i = 0; i < 16; i++) {
+        sgx[i] = Json.integer(tcb, String.format(Locale.ROOT, "sgxtcbcomp%02dsvn", i + 1));
+      }
+      levels.add(
+          new Level(
+              sgx,
+              Json.integer(tcb, "pcesvn"),
+              Optional.empty(),
+              Json.time(l, "tcbDate"),
+              Json.status(l),
+              Json.strings(l, "advisoryIDs")));
+    }
+    return of("SGX", 2, n, Optional.empty(), List.of(), levels, signedBytes, signature);
+  }
+
+  private static TcbInfo of(
+      String id,
+      int version,
+      JsonNode n,
+      Optional<TdxModule> module,
+      List<TdxModuleIdentity> identities,
+      List<Level> levels,
+      byte[] signedBytes,
+      byte[] signature)
+      throws VerificationException {
     if (levels.isEmpty()) {
       throw new VerificationException(Failure.MALFORMED, "TCB info has no TCB levels");
     }

@@ -1,5 +1,7 @@
 package dev.vouch.evidence.dcap;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -12,6 +14,23 @@ import java.util.Optional;
  * @param revocationChecked true when current root and PCK CRLs were checked for the PCK chain
  *     (always with collateral); false only when no collateral was supplied to a verifier built not
  *     to require it
+ * @param collateralExpired present when the verification time passed the {@code nextUpdate} of a
+ *     TCB info, QE identity or CRL used (their signatures all verified); empty when all were
+ *     current. Intel's QvE reports this as {@code collateral_expiration_status}; whether it is
+ *     acceptable is the relying party's policy (Vouch's default policies refuse it)
  */
 public record VerifiedQuote(
-    DcapQuote quote, PckExtensions pck, Optional<TcbEvaluation> tcb, boolean revocationChecked) {}
+    DcapQuote quote,
+    PckExtensions pck,
+    Optional<TcbEvaluation> tcb,
+    boolean revocationChecked,
+    Optional<CollateralExpiry> collateralExpired) {
+
+  /**
+   * Collateral past its {@code nextUpdate}.
+   *
+   * @param since the earliest {@code nextUpdate} passed
+   * @param overdue how long before the verification time that was
+   */
+  public record CollateralExpiry(Instant since, Duration overdue) {}
+}

@@ -66,4 +66,20 @@ public final class SgxClaims {
 
   /** TCB evaluation data number of the TCB info used; present with collateral. */
   public static final String TCB_EVALUATION_NUMBER = "sgx.tcb_evaluation_number";
+
+  /**
+   * Trustee's {@code collateral_expiration_status}: {@code "1"} when the verification time passed
+   * the {@code nextUpdate} of Intel's TCB info, QE identity or a CRL used (all signatures still
+   * verified), else {@code "0"}; present with collateral. The default policy refuses {@code "1"}.
+   */
+  public static final String COLLATERAL_EXPIRATION_STATUS = "sgx.collateral_expiration_status";
+
+  /** The earliest {@code nextUpdate} passed (ISO-8601); only when collateral expired. */
+  public static final String COLLATERAL_EXPIRED_SINCE = "sgx.collateral_expired_since";
+
+  /**
+   * Seconds from {@link #COLLATERAL_EXPIRED_SINCE} to the verification time; only when collateral
+   * expired. A policy may allow a grace period with it.
+   */
+  public static final String COLLATERAL_OVERDUE_SECONDS = "sgx.collateral_overdue_seconds";
 }

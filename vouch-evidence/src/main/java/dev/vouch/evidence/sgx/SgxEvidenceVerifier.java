@@ -138,6 +138,7 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
       c.put(SgxClaims.ADVISORY_IDS, t.advisoryIds());
       c.put(SgxClaims.TCB_DATE, t.tcbDate().toString());
       c.put(SgxClaims.TCB_EVALUATION_NUMBER, t.tcbEvaluationDataNumber());
+      dev.vouch.evidence.dcap.ExpiredCollateral.putClaims(c, "sgx", v);
     }
     return c.build();
   }

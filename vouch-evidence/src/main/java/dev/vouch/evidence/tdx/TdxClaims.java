@@ -90,4 +90,36 @@ public final class TdxClaims {
 
   /** Number of entries in the verified CC event log. */
   public static final String CCEL_EVENTS = "tdx.ccel.events";
+
+  /**
+   * Trustee's {@code collateral_expiration_status}: {@code "1"} when the verification time passed
+   * the {@code nextUpdate} of Intel's TCB info, QE identity or a CRL used (all signatures still
+   * verified), else {@code "0"}; present with collateral. The default policy refuses {@code "1"}.
+   */
+  public static final String COLLATERAL_EXPIRATION_STATUS = "tdx.collateral_expiration_status";
+
+  /** The earliest {@code nextUpdate} passed (ISO-8601); only when collateral expired. */
+  public static final String COLLATERAL_EXPIRED_SINCE = "tdx.collateral_expired_since";
+
+  /**
+   * Seconds from {@link #COLLATERAL_EXPIRED_SINCE} to the verification time; only when collateral
+   * expired. A policy may allow a grace period with it.
+   */
+  public static final String COLLATERAL_OVERDUE_SECONDS = "tdx.collateral_overdue_seconds";
+
+  /** TD_ATTRIBUTES bit 30 (PKS): protection keys enabled (Trustee's {@code protection_keys}). */
+  public static final String PROTECTION_KEYS = "tdx.protection_keys";
+
+  /** TD_ATTRIBUTES bit 31 (KL): key locker enabled (Trustee's {@code key_locker}). */
+  public static final String KEY_LOCKER = "tdx.key_locker";
+
+  /** TD_ATTRIBUTES bit 63 (PERFMON): performance monitoring allowed (Trustee's {@code perfmon}). */
+  public static final String PERFMON = "tdx.perfmon";
+
+  /**
+   * Prefix of the quote header fields as Trustee's {@code quote.header} holds them (hex of the
+   * little-endian bytes): {@code att_key_type}, {@code tee_type}, {@code reserved} (QE and PCE
+   * SVN), {@code vendor_id}, {@code user_data}.
+   */
+  public static final String HEADER_PREFIX = "tdx.quote.header.";
 }

@@ -108,6 +108,15 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
     return new VerifiedEvidence(Tee.TDX, claims(v, td, log));
   }
 
+  /** {@code value} as {@code bytes} little-endian bytes in hex, as Trustee prints header fields. */
+  private static String leHex(long value, int bytes) {
+    byte[] b = new byte[bytes];
+    for (int i = 0; i < bytes; i++) {
+      b[i] = (byte) (value >>> (8 * i));
+    }
+    return Hex.encode(b);
+  }
+
   static Claims claims(VerifiedQuote v, TdReport td, Optional<CcelLog> log) {
     Claims.Builder c = Claims.builder();
     c.put(TdxClaims.QUOTE_VERSION, v.quote().header().version());
@@ -125,6 +134,15 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
     c.put(TdxClaims.TD_ATTRIBUTES, Hex.encode(td.tdAttributes()));
     c.put(TdxClaims.DEBUG, td.debug());
     c.put(TdxClaims.SEPT_VE_DISABLE, (td.tdAttributes()[3] & 0x10) != 0);
+    c.put(TdxClaims.PROTECTION_KEYS, (td.tdAttributes()[3] & 0x40) != 0);
+    c.put(TdxClaims.KEY_LOCKER, (td.tdAttributes()[3] & 0x80) != 0);
+    c.put(TdxClaims.PERFMON, (td.tdAttributes()[7] & 0x80) != 0);
+    dev.vouch.evidence.dcap.QuoteHeader h = v.quote().header();
+    c.put(TdxClaims.HEADER_PREFIX + "att_key_type", leHex(h.attestationKeyType(), 2));
+    c.put(TdxClaims.HEADER_PREFIX + "tee_type", leHex(h.teeType(), 4));
+    c.put(TdxClaims.HEADER_PREFIX + "reserved", leHex(h.qeSvn(), 2) + leHex(h.pceSvn(), 2));
+    c.put(TdxClaims.HEADER_PREFIX + "vendor_id", Hex.encode(h.qeVendorId()));
+    c.put(TdxClaims.HEADER_PREFIX + "user_data", Hex.encode(h.userData()));
     c.put(TdxClaims.XFAM, Hex.encode(td.xfam()));
     c.put(TdxClaims.REPORT_DATA, Hex.encode(td.reportData()));
     c.put(TdxClaims.TEE_TCB_SVN, Hex.encode(td.teeTcbSvn()));
@@ -139,6 +157,7 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
       c.put(TdxClaims.ADVISORY_IDS, t.advisoryIds());
       c.put(TdxClaims.TCB_DATE, t.tcbDate().toString());
       c.put(TdxClaims.TCB_EVALUATION_NUMBER, t.tcbEvaluationDataNumber());
+      dev.vouch.evidence.dcap.ExpiredCollateral.putClaims(c, "tdx", v);
     }
     c.put(TdxClaims.CCEL_VERIFIED, log.isPresent());
     log.ifPresent(l -> c.put(TdxClaims.CCEL_EVENTS, l.events()));

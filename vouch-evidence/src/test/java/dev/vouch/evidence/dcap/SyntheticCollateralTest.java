@@ -117,16 +117,32 @@ class SyntheticCollateralTest {
   }
 
   @Test
-  void rejectsCrlsPastTheirNextUpdate() throws Exception {
+  void reportsCrlsPastTheirNextUpdateAsExpiredCollateral() throws Exception {
+    Instant next = Instant.parse("2025-06-30T00:00:00Z");
+    byte[] c = pki.collateral(tcbInfo, qeIdentity, List.of(), List.of(), CRL_FROM, next);
+    VerifiedQuote v = verify(pki.quote(), c);
+    assertThat(v.collateralExpired()).isPresent();
+    assertThat(v.collateralExpired().get().since()).isEqualTo(next);
+    assertThat(v.collateralExpired().get().overdue()).isEqualTo(java.time.Duration.ofDays(1));
+    assertThat(v.tcb().orElseThrow().status()).isEqualTo(TcbStatus.UP_TO_DATE);
+  }
+
+  @Test
+  void aCrlPastItsNextUpdateStillRevokes() throws Exception {
     byte[] c =
         pki.collateral(
             tcbInfo,
             qeIdentity,
             List.of(),
-            List.of(),
+            List.of(pki.pck.getSerialNumber()),
             CRL_FROM,
             Instant.parse("2025-06-30T00:00:00Z"));
-    assertRejected(pki.quote(), c, Failure.COLLATERAL_EXPIRED);
+    assertRejected(pki.quote(), c, Failure.CERT_REVOKED);
+  }
+
+  @Test
+  void currentCollateralReportsNoExpiry() throws Exception {
+    assertThat(verify(pki.quote(), collateral(tcbInfo, qeIdentity)).collateralExpired()).isEmpty();
   }
 
   @Test

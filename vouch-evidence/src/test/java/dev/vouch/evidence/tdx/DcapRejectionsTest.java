@@ -60,15 +60,19 @@ class DcapRejectionsTest {
   }
 
   @Test
-  void rejectsCollateralPastTheNextUpdateOfThePckCrl() {
-    // the PCK CRL is the first item to lapse: 2025-07-19 10:00:35
+  void reportsCollateralPastTheNextUpdateOfThePckCrlAndRefusesItByDefault() throws Exception {
+    // the PCK CRL is the first item to lapse: 2025-07-19 10:00:35; its signature still verifies
     Instant after = Instant.parse("2025-07-19T10:00:36Z");
+    var v =
+        new TdxEvidenceVerifier()
+            .verify(TdxVectors.bytes(TDX), at(after, "dcap-qvl/tdx_quote_collateral.json"));
+    assertThat(v.claims().get("tdx.collateral_expiration_status")).isEqualTo("1");
+    assertThat(v.claims().get("tdx.collateral_expired_since")).isEqualTo("2025-07-19T10:00:35Z");
+    assertThat(v.claims().get("tdx.collateral_overdue_seconds")).isEqualTo(1L);
     assertRejected(
-        () ->
-            new TdxEvidenceVerifier()
-                .verify(TdxVectors.bytes(TDX), at(after, "dcap-qvl/tdx_quote_collateral.json")),
+        () -> dev.vouch.evidence.dcap.ExpiredCollateral.refuse(v),
         Failure.COLLATERAL_EXPIRED,
-        "PCK Platform CA is valid");
+        "expired at 2025-07-19T10:00:35Z");
   }
 
   @Test

@@ -170,8 +170,21 @@ class DcapVectorsTest {
     String status = e.get("final_status").asText();
     boolean stalePckCrl = !e.get("pck_crl").get("time_valid").asBoolean();
     if (stalePckCrl) {
-      // the assembled collateral's PCK CRL is out of date at the recorded time (see "caveat")
-      assertFailure(quote, x, tdx, Failure.COLLATERAL_EXPIRED, "PCK Platform CA is valid");
+      // the assembled collateral's PCK CRL is out of date at the recorded time (see "caveat"):
+      // reported as Trustee reports it, with the recorded TCB status, and refused by default
+      VerifiedEvidence stale =
+          tdx
+              ? new TdxEvidenceVerifier().verify(quote, x)
+              : new SgxEvidenceVerifier().verify(quote, x);
+      String kind = tdx ? "tdx" : "sgx";
+      assertThat(stale.claims().get(kind + ".collateral_expiration_status")).isEqualTo("1");
+      assertThat(stale.claims().get(kind + ".collateral_expired_since"))
+          .isEqualTo("2025-07-19T10:00:35Z");
+      assertThat(stale.claims().get(kind + ".tcb_status")).isEqualTo(status);
+      assertThatThrownBy(() -> dev.vouch.evidence.dcap.ExpiredCollateral.refuse(stale))
+          .isInstanceOf(VerificationException.class)
+          .extracting(t -> ((VerificationException) t).failure())
+          .isEqualTo(Failure.COLLATERAL_EXPIRED);
       return;
     }
     if (status.equals("NoMatchingTcbLevel")) {
@@ -184,6 +197,7 @@ class DcapVectorsTest {
             : new SgxEvidenceVerifier().verify(quote, x);
     String kind = tdx ? "tdx" : "sgx";
     assertThat(v.claims().get(kind + ".tcb_status")).isEqualTo(status);
+    assertThat(v.claims().get(kind + ".collateral_expiration_status")).isEqualTo("0");
     // the collateral carries Intel's root and PCK CRLs, so the PCK path was checked against them
     assertThat(v.claims().get(kind + ".revocation_checked")).isEqualTo(true);
     List<String> advisories = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.vouch.server.as;
 
 import dev.vouch.core.Tee;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -75,12 +76,15 @@ public final class TrusteeClaimTree {
         if (claims.get("tdx.quote_version") instanceof Number v) {
           header.put("version", String.format("%02x%02x", v.intValue() & 0xff, v.intValue() >> 8));
         }
+        for (String f : List.of("att_key_type", "tee_type", "reserved", "vendor_id", "user_data")) {
+          copy(claims, "tdx.quote.header." + f, header, f);
+        }
         Map<String, Object> body = pick(claims, TDX_BODY);
         Map<String, Object> quote = new LinkedHashMap<>();
         quote.put("header", header);
         quote.put("body", body);
         tree.put("quote", quote);
-        copy(claims, "tdx.td_attributes", tree, "td_attributes");
+        tree.put("td_attributes", tdAttributes(claims));
         copy(claims, "tdx.report_data", tree, "report_data");
         // Trustee's TDX init_data is MRCONFIGID
         copy(claims, "tdx.mr_config_id", tree, "init_data");
@@ -98,6 +102,17 @@ public final class TrusteeClaimTree {
       }
     }
     return Optional.of(tree);
+  }
+
+  /** Trustee's TD attribute flags, an object of booleans in Trustee's order. */
+  private static Map<String, Object> tdAttributes(Map<String, Object> claims) {
+    Map<String, Object> flags = new LinkedHashMap<>();
+    copy(claims, "tdx.debug", flags, "debug");
+    copy(claims, "tdx.septve_disable", flags, "septve_disable");
+    copy(claims, "tdx.protection_keys", flags, "protection_keys");
+    copy(claims, "tdx.key_locker", flags, "key_locker");
+    copy(claims, "tdx.perfmon", flags, "perfmon");
+    return flags;
   }
 
   private static Map<String, Object> pick(Map<String, Object> claims, Map<String, String> names) {
