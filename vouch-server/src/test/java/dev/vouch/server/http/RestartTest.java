@@ -7,21 +7,16 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.vouch.core.bytes.Hex;
-import dev.vouch.server.TestServerMain;
+import dev.vouch.server.ChildServer;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.TestServers.Client;
 import dev.vouch.server.TestServers.Reply;
 import dev.vouch.server.TpmVectors;
 import dev.vouch.server.store.TestDatabases;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,51 +34,16 @@ class RestartTest {
     return Stream.of("h2", "postgresql");
   }
 
-  /** A started child server. */
-  record Child(Process process, URI base) {}
-
-  private Child start(Map<String, String> env) throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            TestServerMain.class.getName(),
-            dir.toString());
-    pb.environment().putAll(env);
-    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-    Process p = pb.start();
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    String line;
-    while ((line = out.readLine()) != null) {
-      if (line.startsWith("listening ")) {
-        return new Child(p, URI.create(line.substring("listening ".length()).strip()));
-      }
-    }
-    p.destroyForcibly();
-    throw new AssertionError("the child server exited with " + p.waitFor());
-  }
-
-  private static void kill(Child c) throws Exception {
-    c.process().destroyForcibly();
-    assertThat(c.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("databases")
   void policiesReferenceValuesAndKeysSurviveAKill(String kind) throws Exception {
     TestDatabases.Handle db = kind.equals("h2") ? TestDatabases.h2(dir) : TestDatabases.postgres();
-    Map<String, String> env = new java.util.HashMap<>();
-    env.put("VOUCH_TLS_MODE", "off");
-    env.put("VOUCH_HTTP_HOST", "127.0.0.1");
-    env.put("VOUCH_ADMIN_TOKEN", TestServers.ADMIN);
-    if (kind.equals("postgresql")) {
-      env.put("VOUCH_STORAGE_JDBC_URL", db.url());
-      env.put("VOUCH_STORAGE_USERNAME", db.user().orElseThrow());
-    }
+    Map<String, String> env =
+        kind.equals("postgresql")
+            ? ChildServer.env(java.util.Optional.of(db.url()), db.user())
+            : ChildServer.env(java.util.Optional.empty(), java.util.Optional.empty());
     try (db) {
-      Child first = start(env);
+      ChildServer first = ChildServer.start(dir, env);
       String token;
       String kid;
       try {
@@ -116,10 +76,10 @@ class RestartTest {
         token = r.json().get("token").asText();
         kid = SignedJWT.parse(token).getHeader().getKeyID();
       } finally {
-        kill(first);
+        first.kill();
       }
 
-      Child second = start(env);
+      ChildServer second = ChildServer.start(dir, env);
       try {
         Client c = new Client(second.base());
         assertThat(c.get("/api/v1/policies/pcr10", true).json().get("latest").asInt()).isEqualTo(1);
@@ -134,7 +94,7 @@ class RestartTest {
         assertThat(SignedJWT.parse(again.json().get("token").asText()).getHeader().getKeyID())
             .isEqualTo(kid);
       } finally {
-        kill(second);
+        second.kill();
       }
     }
   }
