@@ -59,7 +59,17 @@ public enum Failure {
    */
   DECRYPTION_FAILED("no supplied key decrypts the protected data, or the data was altered"),
   /** Content (a blob, a decrypted layer) differs from the digest recorded for it. */
-  DIGEST_MISMATCH("content differs from the digest recorded for it");
+  DIGEST_MISMATCH("content differs from the digest recorded for it"),
+  /**
+   * The runtime data a paravisor reports beside a hardware report (Azure's HCL variable data, which
+   * holds the vTPM attestation key) is not the data the hardware report binds in its report data.
+   */
+  HCL_DATA_MISMATCH("runtime data beside the hardware report is not the data the report binds"),
+  /**
+   * A hardware report was requested from a less privileged level than the evidence kind requires
+   * (SEV-SNP VMPL other than 0 where the paravisor itself must have asked).
+   */
+  VMPL_MISMATCH("the report was requested from the wrong privilege level (VMPL)");
 
   private final String description;
 
