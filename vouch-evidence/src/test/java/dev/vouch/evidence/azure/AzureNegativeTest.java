@@ -44,6 +44,11 @@ class AzureNegativeTest {
     return failure(AzureVectors.tdx(), evidence, AzureVectors.CHALLENGE);
   }
 
+  /** The failure of {@code evidence} as the kind of {@code file} (SNP or TDX) with its nonce. */
+  private static Failure failureAs(String file, byte[] evidence) {
+    return file.equals(SNP) ? snpFailure(evidence) : tdxFailure(evidence);
+  }
+
   private static Failure failure(EvidenceVerifier v, byte[] evidence, byte[] runtime) {
     return code(() -> v.verify(evidence, AzureVectors.expect(runtime)));
   }
@@ -87,10 +92,7 @@ class AzureNegativeTest {
     for (String file : new String[] {SNP, TDX}) {
       ObjectNode ev = AzureVectors.json(file);
       flipHex((ObjectNode) ev.get("tpm_quote"), "signature", 17);
-      Failure f =
-          file.equals(SNP)
-              ? snpFailure(AzureVectors.write(ev))
-              : tdxFailure(AzureVectors.write(ev));
+      Failure f = failureAs(file, AzureVectors.write(ev));
       assertThat(f).isEqualTo(Failure.SIGNATURE_INVALID);
     }
   }
@@ -110,10 +112,7 @@ class AzureNegativeTest {
       byte[] p = Hex.decode(pcrs.get(7).asText());
       p[0] ^= 0x01;
       pcrs.set(7, Hex.encode(p));
-      Failure f =
-          file.equals(SNP)
-              ? snpFailure(AzureVectors.write(ev))
-              : tdxFailure(AzureVectors.write(ev));
+      Failure f = failureAs(file, AzureVectors.write(ev));
       assertThat(f).isEqualTo(Failure.PCR_DIGEST_MISMATCH);
     }
   }
@@ -162,7 +161,7 @@ class AzureNegativeTest {
                 int at = VAR_DATA + var.indexOf("\"vm-configuration\"") + 3;
                 h[at] ^= 0x20; // changes the case of a letter: still JSON
               });
-      Failure f = file.equals(SNP) ? snpFailure(ev) : tdxFailure(ev);
+      Failure f = failureAs(file, ev);
       assertThat(f).isEqualTo(Failure.HCL_DATA_MISMATCH);
     }
   }

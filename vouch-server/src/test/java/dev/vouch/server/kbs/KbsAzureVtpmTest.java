@@ -18,7 +18,6 @@ import io.javalin.Javalin;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -53,18 +52,9 @@ class KbsAzureVtpmTest {
   }
 
   DocClient kbs() {
-    KbsService service =
-        new KbsService(
-            KbsConfig.defaults().withTees(EnumSet.of(Tee.AZ_SNP_VTPM)),
-            Optional.<dev.vouch.server.as.AttestationBackend>of(attestation()),
-            Optional.empty(),
-            new InMemorySessionStore(),
-            new InMemoryResourceStore(),
-            AdminAuth.denyAll(),
-            ResourcePolicy.defaultPolicy(),
-            clock,
-            new SecureRandom());
-    app = Javalin.create(new KbsRoutes(service)::register).start("127.0.0.1", 0);
+    app =
+        KbsHarness.serve(
+            EnumSet.of(Tee.AZ_SNP_VTPM), attestation(), new InMemoryResourceStore(), clock);
     return new DocClient("http://127.0.0.1:" + app.port());
   }
 
