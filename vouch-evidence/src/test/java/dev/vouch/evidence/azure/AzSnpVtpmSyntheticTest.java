@@ -60,6 +60,7 @@ class AzSnpVtpmSyntheticTest {
     int hashType = 1;
     Optional<byte[]> userData = Optional.of(Arrays.copyOf(RUNTIME, 64));
     byte[] quoteNonce = RUNTIME;
+    byte[] pcr8 = new byte[32];
   }
 
   static byte[] varData(Spec s) {
@@ -102,6 +103,9 @@ class AzSnpVtpmSyntheticTest {
     for (int i = 0; i < 24; i++) {
       byte[] p = new byte[32];
       p[0] = (byte) i;
+      if (i == 8) {
+        p = s.pcr8;
+      }
       pcrs.add(p);
       all.writeBytes(p);
     }
@@ -158,6 +162,24 @@ class AzSnpVtpmSyntheticTest {
     assertThat(c.get("tpm.extra_data")).isEqualTo(Hex.encode(RUNTIME));
     assertThat(c.get(VtpmBinding.USER_DATA)).isEqualTo(Hex.encode(Arrays.copyOf(RUNTIME, 64)));
     assertThat(c.get("tpm.pcr.sha256.23")).isEqualTo("17" + "00".repeat(31));
+  }
+
+  @Test
+  void initDataIsBoundThroughPcr8ExtendedOnceFromZero() throws Exception {
+    byte[] digest = HashAlg.SHA256.digest("policy.rego".getBytes());
+    Spec s = new Spec();
+    s.pcr8 =
+        HashAlg.SHA256.digest(java.nio.ByteBuffer.allocate(64).position(32).put(digest).array());
+    var verified = verifier.verify(evidence(s), expect());
+    verifier.checkInitData(verified, digest);
+    byte[] other = digest.clone();
+    other[0] ^= 1;
+    try {
+      verifier.checkInitData(verified, other);
+      throw new AssertionError("another init data digest was accepted");
+    } catch (VerificationException e) {
+      assertThat(e.failure()).isEqualTo(Failure.INIT_DATA_MISMATCH);
+    }
   }
 
   @Test
