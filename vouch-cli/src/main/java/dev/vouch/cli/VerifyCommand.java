@@ -7,6 +7,7 @@ import dev.vouch.evidence.CollateralFolder;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
+import dev.vouch.evidence.azure.AzSnpVtpmVerifier;
 import dev.vouch.evidence.dcap.ExpiredCollateral;
 import dev.vouch.evidence.snp.SnpEvidenceVerifier;
 import dev.vouch.evidence.tpm.AkCertificateVerifier;
@@ -41,7 +42,10 @@ import picocli.CommandLine.Spec;
 final class VerifyCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--tee", required = true, description = "evidence kind: tpm, tdx, sgx, snp, cca")
+  /** The kinds {@code --tee} takes, as the help and the usage error name them. */
+  static final String KINDS = "tpm, tdx, sgx, snp, cca, az-snp-vtpm, az-tdx-vtpm";
+
+  @Option(names = "--tee", required = true, description = "evidence kind: " + KINDS)
   String tee;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -119,8 +123,7 @@ final class VerifyCommand implements Callable<Integer> {
     try {
       Tee kind =
           Tee.fromWireName(tee)
-              .orElseThrow(
-                  () -> new CliIo.BadInput("--tee must be one of tpm, tdx, sgx, snp, cca"));
+              .orElseThrow(() -> new CliIo.BadInput("--tee must be one of " + KINDS));
       List<byte[]> files = collateral == null ? List.of() : collateralFiles(collateral);
       Expectations expected =
           new Expectations(
@@ -140,6 +143,8 @@ final class VerifyCommand implements Callable<Integer> {
         }
       } else if (kind == Tee.SNP && noRevocation) {
         verifier = new SnpEvidenceVerifier().withoutRevocation();
+      } else if (kind == Tee.AZ_SNP_VTPM && noRevocation) {
+        verifier = new AzSnpVtpmVerifier(new SnpEvidenceVerifier().withoutRevocation());
       } else {
         verifier =
             Verifiers.defaults()
@@ -178,13 +183,14 @@ final class VerifyCommand implements Callable<Integer> {
         doc.put("tee", kind.wireName());
         doc.put("claims", v.claims().asMap());
         // Intel evidence carries its TCB verdict at the top level, as the CLI contract says
-        Object status = v.claims().get(kind.wireName() + ".tcb_status");
+        // az-tdx-vtpm evidence carries the TD quote's verdict under tdx.*
+        String intel = kind == Tee.AZ_TDX_VTPM ? "tdx" : kind.wireName();
+        Object status = v.claims().get(intel + ".tcb_status");
         if (status != null) {
           doc.put("tcb_status", status);
           doc.put(
               "advisory_ids",
-              Optional.ofNullable(v.claims().get(kind.wireName() + ".advisory_ids"))
-                  .orElse(List.of()));
+              Optional.ofNullable(v.claims().get(intel + ".advisory_ids")).orElse(List.of()));
         }
         doc.put("errors", List.of());
         CliIo.printJson(out, doc);

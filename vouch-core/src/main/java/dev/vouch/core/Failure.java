@@ -65,7 +65,17 @@ public enum Failure {
   /** An audit record does not follow the one before it: one was removed, inserted or moved. */
   AUDIT_CHAIN_BROKEN("an audit record does not follow the record before it"),
   /** The signed checkpoint names another head than the records lead to. */
-  AUDIT_CHECKPOINT_MISMATCH("the signed audit checkpoint does not match the records");
+  AUDIT_CHECKPOINT_MISMATCH("the signed audit checkpoint does not match the records"),
+  /**
+   * The runtime data a paravisor reports beside a hardware report (Azure's HCL variable data, which
+   * holds the vTPM attestation key) is not the data the hardware report binds in its report data.
+   */
+  HCL_DATA_MISMATCH("runtime data beside the hardware report is not the data the report binds"),
+  /**
+   * A hardware report was requested from a less privileged level than the evidence kind requires
+   * (SEV-SNP VMPL other than 0 where the paravisor itself must have asked).
+   */
+  VMPL_MISMATCH("the report was requested from the wrong privilege level (VMPL)");
 
   private final String description;
 

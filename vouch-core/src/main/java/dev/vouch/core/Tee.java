@@ -3,18 +3,25 @@ package dev.vouch.core;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The closed set of evidence kinds Vouch verifies. The lower-case name is used on CLI and HTTP. */
+/**
+ * The closed set of evidence kinds Vouch verifies. The wire name (lower case, {@code _} written as
+ * {@code -}, as Trustee names its TEEs) is used on CLI and HTTP.
+ */
 public enum Tee {
   TPM,
   TDX,
   SGX,
   SNP,
   CCA,
-  SAMPLE;
+  SAMPLE,
+  /** An Azure confidential VM on SEV-SNP: vTPM quote + HCL report + SNP report (Trustee's name). */
+  AZ_SNP_VTPM,
+  /** An Azure confidential VM on TDX: vTPM quote + HCL report + TD quote (Trustee's name). */
+  AZ_TDX_VTPM;
 
-  /** The wire name, e.g. {@code "tpm"}. */
+  /** The wire name, e.g. {@code "tpm"} or {@code "az-snp-vtpm"}. */
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /** Looks up a kind by its wire name, case-insensitively. */

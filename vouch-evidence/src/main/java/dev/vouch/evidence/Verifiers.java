@@ -1,6 +1,8 @@
 package dev.vouch.evidence;
 
 import dev.vouch.core.Tee;
+import dev.vouch.evidence.azure.AzSnpVtpmVerifier;
+import dev.vouch.evidence.azure.AzTdxVtpmVerifier;
 import dev.vouch.evidence.cca.CcaEvidenceVerifier;
 import dev.vouch.evidence.sample.SampleEvidenceVerifier;
 import dev.vouch.evidence.sgx.SgxEvidenceVerifier;
@@ -43,6 +45,8 @@ public final class Verifiers {
     register(m, new TdxEvidenceVerifier());
     register(m, new SgxEvidenceVerifier());
     register(m, new SampleEvidenceVerifier());
+    register(m, new AzSnpVtpmVerifier());
+    register(m, new AzTdxVtpmVerifier());
     return new Verifiers(m, Map.of());
   }
 

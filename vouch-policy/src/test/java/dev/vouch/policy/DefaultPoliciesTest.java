@@ -61,6 +61,16 @@ class DefaultPoliciesTest {
         c.put("snp.reported_tcb.snp", 23L);
         c.put("snp.reported_tcb.microcode", 213L);
       }
+      case "az-snp-vtpm" -> {
+        c.putAll(goodClaims("snp"));
+        c.putAll(vtpmPcrs());
+      }
+      case "az-tdx-vtpm" -> {
+        c.put("tdx.debug", false);
+        c.put("tdx.tcb_status", "UpToDate");
+        c.put("tdx.mr_td", MRTD);
+        c.putAll(vtpmPcrs());
+      }
       case "cca" -> c.put("cca.realm.rim", "6a".repeat(64));
       case "sample" -> {
         c.put("sample.debug", false);
@@ -72,6 +82,11 @@ class DefaultPoliciesTest {
     return c;
   }
 
+  /** The boot PCRs an Azure vTPM quote carries, as the az-* defaults judge them. */
+  private static Map<String, Object> vtpmPcrs() {
+    return Map.of("tpm.pcr.sha256.0", PCR0, "tpm.pcr.sha256.4", PCR4, "tpm.pcr.sha256.7", PCR7);
+  }
+
   static Map<String, Object> reference(String kind) {
     Map<String, Object> r = new HashMap<>();
     Map<String, Object> c = goodClaims(kind);
@@ -81,6 +96,10 @@ class DefaultPoliciesTest {
         for (int i : new int[] {0, 2, 4, 7}) {
           r.put("tpm.pcr.sha256." + i, List.of("00".repeat(32), c.get("tpm.pcr.sha256." + i)));
         }
+      }
+      case "az-snp-vtpm" -> {
+        r.putAll(reference("snp"));
+        vtpmPcrs().forEach((k, v) -> r.put(k, List.of(v)));
       }
       case "snp" -> {
         r.put("snp.measurement", List.of(c.get("snp.measurement")));

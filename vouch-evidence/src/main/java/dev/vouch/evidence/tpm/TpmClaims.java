@@ -37,6 +37,12 @@ public final class TpmClaims {
   public static final String AK_TRUST_SUPPLIED = "supplied";
 
   /**
+   * {@link #AK_TRUST} value: the AK is the one an Azure paravisor reported in its HCL variable
+   * data, which a verified SEV-SNP or TDX report binds.
+   */
+  public static final String AK_TRUST_HCL = "hcl";
+
+  /**
    * Whether the AK certificate's path was checked against current CRLs of every issuer (boolean);
    * false when the AK is not certified or the AK verifier was built without revocation.
    */

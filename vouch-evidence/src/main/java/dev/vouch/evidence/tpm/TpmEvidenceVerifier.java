@@ -93,6 +93,18 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
    */
   @Override
   public void checkInitData(VerifiedEvidence verified, byte[] digest) throws VerificationException {
+    requirePcr8InitData(verified, digest);
+  }
+
+  /**
+   * The TPM init data rule, shared by every kind whose evidence is a TPM quote: PCR 8 (SHA-256
+   * bank) must hold the 32-byte digest extended once into zeros.
+   *
+   * @throws VerificationException {@link Failure#UNSUPPORTED} for a digest of another size, else as
+   *     {@link InitData#requireClaim}
+   */
+  public static void requirePcr8InitData(VerifiedEvidence verified, byte[] digest)
+      throws VerificationException {
     if (digest.length != 32) {
       throw new VerificationException(
           Failure.UNSUPPORTED,

@@ -3,6 +3,8 @@ package dev.vouch.evidence.fuzz;
 import static dev.vouch.evidence.fuzz.ParserFuzzTest.failsClosed;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.vouch.evidence.azure.AzureEvidence;
+import dev.vouch.evidence.azure.HclReport;
 import dev.vouch.evidence.cca.CcaPlatformClaims;
 import dev.vouch.evidence.cca.CcaRealmClaims;
 import dev.vouch.evidence.cca.CcaToken;
@@ -17,7 +19,8 @@ import dev.vouch.evidence.tdx.TdxEvidence;
 /**
  * Jazzer fuzz targets for the confidential-computing evidence parsers: DCAP quotes (TDX, SGX) and
  * collateral files, SNP reports and evidence, CCA tokens (CBOR/COSE) and their claim sets, and the
- * CCEL table and log. Same property and folders as {@link ParserFuzzTest}.
+ * CCEL table and log, Azure vTPM evidence and HCL reports. Same property and folders as {@link
+ * ParserFuzzTest}.
  */
 class TeeFuzzTest {
   static void all(byte[] data) {
@@ -25,6 +28,14 @@ class TeeFuzzTest {
     snpTarget(data);
     ccaTarget(data);
     ccelTarget(data);
+    azureTarget(data);
+  }
+
+  static void azureTarget(byte[] data) {
+    failsClosed(() -> AzureEvidence.parse(data, AzureEvidence.Kind.SNP));
+    failsClosed(() -> AzureEvidence.parse(data, AzureEvidence.Kind.TDX));
+    failsClosed(() -> HclReport.parse(data).attestationKey());
+    failsClosed(() -> HclReport.parse(data).userData());
   }
 
   static void dcapTarget(byte[] data) {
@@ -62,6 +73,11 @@ class TeeFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void cca(byte[] data) {
     ccaTarget(data);
+  }
+
+  @FuzzTest(maxDuration = "30s")
+  void azure(byte[] data) {
+    azureTarget(data);
   }
 
   @FuzzTest(maxDuration = "30s")

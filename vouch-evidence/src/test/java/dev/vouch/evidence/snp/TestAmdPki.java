@@ -32,12 +32,13 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A test AMD hierarchy (ARK, ASK, ASVK with RSASSA-PSS SHA-384 as AMD signs, VCEK/VLEK with P-384
  * keys and AMD's extensions) and a report builder, for the cases no real vector covers: CRLs, Turin
- * and version 5 layouts, unsigned reports, rogue intermediates.
+ * and version 5 layouts, unsigned reports, rogue intermediates. Public for the tests of kinds that
+ * embed an SNP report (Azure's HCL report).
  */
-final class TestAmdPki {
+public final class TestAmdPki {
   static final Instant NOT_BEFORE = Instant.parse("2024-01-01T00:00:00Z");
-  static final Instant NOT_AFTER = Instant.parse("2030-01-01T00:00:00Z");
-  static final Instant AT = Instant.parse("2025-01-01T00:00:00Z");
+  public static final Instant NOT_AFTER = Instant.parse("2030-01-01T00:00:00Z");
+  public static final Instant AT = Instant.parse("2025-01-01T00:00:00Z");
 
   private static final KeyPair ARK = rsa();
   private static final KeyPair ASK = rsa();
@@ -50,7 +51,7 @@ final class TestAmdPki {
   final byte[] asvkDer;
   final KeyPair vekKey = ec();
 
-  TestAmdPki(SnpProduct product) throws Exception {
+  public TestAmdPki(SnpProduct product) throws Exception {
     this.product = product;
     String p = product.amdName();
     arkDer = cert("ARK-" + p, "ARK-" + p, ARK.getPublic(), ARK.getPrivate(), 1, NOT_AFTER, null);
@@ -59,7 +60,7 @@ final class TestAmdPki {
         cert("SEV-VLEK-" + p, "ARK-" + p, ASVK.getPublic(), ARK.getPrivate(), 3, NOT_AFTER, null);
   }
 
-  AmdRoots roots() throws Exception {
+  public AmdRoots roots() throws Exception {
     return AmdRoots.of(Map.of(product, List.of(arkDer, askDer, asvkDer)));
   }
 
@@ -96,9 +97,9 @@ final class TestAmdPki {
   }
 
   /** The VEK's AMD extensions. */
-  record Tcb(int fmc, int bl, int tee, int snp, int ucode) {}
+  public record Tcb(int fmc, int bl, int tee, int snp, int ucode) {}
 
-  byte[] vcek(Tcb tcb, byte[] hwId) throws Exception {
+  public byte[] vcek(Tcb tcb, byte[] hwId) throws Exception {
     return cert(
         "SEV-VCEK",
         "SEV-" + product.amdName(),
@@ -145,7 +146,7 @@ final class TestAmdPki {
    * A CRL by the ARK (revoking intermediates), or one by the ASK, which may not sign CRLs (its
    * keyUsage is keyCertSign only, as AMD's), so that no validator should use it.
    */
-  byte[] crl(boolean byArk, Instant nextUpdate, BigInteger... revoked) throws Exception {
+  public byte[] crl(boolean byArk, Instant nextUpdate, BigInteger... revoked) throws Exception {
     String p = product.amdName();
     X500Name issuer = name(byArk ? "ARK-" + p : "SEV-" + p);
     X509v2CRLBuilder b = new X509v2CRLBuilder(issuer, Date.from(NOT_BEFORE));
@@ -165,20 +166,30 @@ final class TestAmdPki {
   }
 
   /** Report fields the tests vary; everything else is fixed. */
-  static final class ReportSpec {
+  public static final class ReportSpec {
     int version = 3;
     int family = 0x19;
     int model = 0x01;
     long policy = 0x30000;
     long keyInfo = 0;
-    long vmpl = 0;
-    long tcb;
-    byte[] chipId = new byte[64];
-    byte[] reportData = new byte[64];
+    public long vmpl = 0;
+    public long tcb;
+    public byte[] chipId = new byte[64];
+    public byte[] reportData = new byte[64];
+  }
+
+  /** A Milan report spec with this TCB and chip ID, the shape other packages' tests need. */
+  public static ReportSpec milan(Tcb t, byte[] chipId) {
+    ReportSpec s = new ReportSpec();
+    s.tcb =
+        TcbVersion.encode(
+            SnpProduct.MILAN, java.util.OptionalInt.empty(), t.bl(), t.tee(), t.snp(), t.ucode());
+    s.chipId = chipId.clone();
+    return s;
   }
 
   /** Builds and signs a report with the VEK key. */
-  byte[] report(ReportSpec s) throws Exception {
+  public byte[] report(ReportSpec s) throws Exception {
     return report(s, vekKey.getPrivate());
   }
 

@@ -8,6 +8,8 @@ import dev.vouch.evidence.CollateralFolder;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
+import dev.vouch.evidence.azure.AzSnpVtpmVerifier;
+import dev.vouch.evidence.azure.AzTdxVtpmVerifier;
 import dev.vouch.evidence.cca.CcaEvidenceVerifier;
 import dev.vouch.evidence.cca.CcaTrustAnchor;
 import dev.vouch.evidence.dcap.CollateralSource;
@@ -101,7 +103,10 @@ public record TrustSetup(Verifiers verifiers, AttestationService.CollateralFiles
                             HttpClient.newBuilder()
                                 .connectTimeout(Duration.ofSeconds(10))
                                 .build())));
-    v = v.with(cfg.revocation() ? snp : snp.withoutRevocation());
+    snp = cfg.revocation() ? snp : snp.withoutRevocation();
+    v = v.with(snp);
+    // Azure SEV-SNP CVMs: the same AMD trust, the vTPM bound through the HCL report
+    v = v.with(new AzSnpVtpmVerifier(snp));
 
     // Intel: the pinned root, plus test roots when configured; collateral from folders or a PCCS
     boolean intelCollateral;
@@ -126,13 +131,20 @@ public record TrustSetup(Verifiers verifiers, AttestationService.CollateralFiles
             "trusting an extra Intel root for tests: {}", root.getSubjectX500Principal().getName());
         pkis.add(IntelPki.withRoot(root));
       }
-      v = v.with(anyRoot(pkis, p -> new TdxEvidenceVerifier(new DcapQuoteVerifier(p, true), pccs)));
+      EvidenceVerifier tdx =
+          anyRoot(pkis, p -> new TdxEvidenceVerifier(new DcapQuoteVerifier(p, true), pccs));
+      v = v.with(tdx);
+      // Azure TDX CVMs: the same Intel trust and collateral, the vTPM bound through the HCL report
+      v = v.with(new AzTdxVtpmVerifier(tdx));
       v = v.with(anyRoot(pkis, p -> new SgxEvidenceVerifier(new DcapQuoteVerifier(p, true), pccs)));
     } else {
       String why =
           " evidence is not accepted: no Intel collateral is configured (TCB info and QE identity"
               + " in verifiers.collateral_dirs or --collateral, or verifiers.intel_pccs_url)";
-      v = v.without(Tee.TDX, "tdx" + why).without(Tee.SGX, "sgx" + why);
+      v =
+          v.without(Tee.TDX, "tdx" + why)
+              .without(Tee.SGX, "sgx" + why)
+              .without(Tee.AZ_TDX_VTPM, "az-tdx-vtpm" + why);
     }
 
     // CCA: platform keys from their own files or from the collateral folders

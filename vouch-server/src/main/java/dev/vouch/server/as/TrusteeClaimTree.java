@@ -1,6 +1,8 @@
 package dev.vouch.server.as;
 
 import dev.vouch.core.Tee;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,24 +73,7 @@ public final class TrusteeClaimTree {
   public static Optional<Map<String, Object>> of(Tee tee, Map<String, Object> claims) {
     Map<String, Object> tree = new LinkedHashMap<>();
     switch (tee) {
-      case TDX -> {
-        Map<String, Object> header = new LinkedHashMap<>();
-        if (claims.get("tdx.quote_version") instanceof Number v) {
-          header.put("version", String.format("%02x%02x", v.intValue() & 0xff, v.intValue() >> 8));
-        }
-        for (String f : List.of("att_key_type", "tee_type", "reserved", "vendor_id", "user_data")) {
-          copy(claims, "tdx.quote.header." + f, header, f);
-        }
-        Map<String, Object> body = pick(claims, TDX_BODY);
-        Map<String, Object> quote = new LinkedHashMap<>();
-        quote.put("header", header);
-        quote.put("body", body);
-        tree.put("quote", quote);
-        tree.put("td_attributes", tdAttributes(claims));
-        copy(claims, "tdx.report_data", tree, "report_data");
-        // Trustee's TDX init_data is MRCONFIGID
-        copy(claims, "tdx.mr_config_id", tree, "init_data");
-      }
+      case TDX -> tdx(claims, tree);
       case SNP -> tree.putAll(pick(claims, SNP));
       case TPM -> {
         for (int i = 0; i < 24; i++) {
@@ -97,6 +82,9 @@ public final class TrusteeClaimTree {
         copy(claims, "tpm.extra_data", tree, "report_data");
       }
       case SAMPLE -> tree.putAll(pick(claims, SAMPLE));
+      case AZ_SNP_VTPM, AZ_TDX_VTPM -> {
+        return Optional.of(azure(tee, claims));
+      }
       default -> {
         return Optional.empty();
       }
@@ -113,6 +101,56 @@ public final class TrusteeClaimTree {
     copy(claims, "tdx.key_locker", flags, "key_locker");
     copy(claims, "tdx.perfmon", flags, "perfmon");
     return flags;
+  }
+
+  private static void tdx(Map<String, Object> claims, Map<String, Object> tree) {
+    Map<String, Object> header = new LinkedHashMap<>();
+    if (claims.get("tdx.quote_version") instanceof Number v) {
+      header.put("version", String.format("%02x%02x", v.intValue() & 0xff, v.intValue() >> 8));
+    }
+    for (String f : List.of("att_key_type", "tee_type", "reserved", "vendor_id", "user_data")) {
+      copy(claims, "tdx.quote.header." + f, header, f);
+    }
+    Map<String, Object> body = pick(claims, TDX_BODY);
+    Map<String, Object> quote = new LinkedHashMap<>();
+    quote.put("header", header);
+    quote.put("body", body);
+    tree.put("quote", quote);
+    tree.put("td_attributes", tdAttributes(claims));
+    copy(claims, "tdx.report_data", tree, "report_data");
+    // Trustee's TDX init_data is MRCONFIGID
+    copy(claims, "tdx.mr_config_id", tree, "init_data");
+  }
+
+  /**
+   * Trustee's {@code az-snp-vtpm} and {@code az-tdx-vtpm} trees ({@code deps/verifier/src/
+   * az_snp_vtpm/mod.rs}): the hardware part (for SNP {@code parse_tee_evidence_az}, which writes
+   * every value as a string and the measurement in base64; for TDX the TDX tree), then {@code
+   * tpm.pcrNN}, with {@code report_data} the vTPM quote's nonce and {@code init_data} PCR 8, both
+   * hex, replacing the hardware report's.
+   */
+  private static Map<String, Object> azure(Tee tee, Map<String, Object> claims) {
+    Map<String, Object> tree = new LinkedHashMap<>();
+    if (tee == Tee.AZ_TDX_VTPM) {
+      tdx(claims, tree);
+    } else {
+      pick(claims, SNP).forEach((k, v) -> tree.put(k, String.valueOf(v)));
+      tree.remove("chip_id"); // parse_tee_evidence_az has no chip_id
+      // parse_tee_evidence_az writes the report's byte fields in base64
+      for (String k : new String[] {"measurement", "report_data", "init_data"}) {
+        tree.computeIfPresent(
+            k,
+            (n, hex) -> Base64.getEncoder().encodeToString(HexFormat.of().parseHex((String) hex)));
+      }
+    }
+    Map<String, Object> tpm = new LinkedHashMap<>();
+    for (int i = 0; i < 24; i++) {
+      copy(claims, "tpm.pcr.sha256." + i, tpm, String.format("pcr%02d", i));
+    }
+    tree.put("tpm", tpm);
+    copy(claims, "tpm.pcr.sha256.8", tree, "init_data");
+    copy(claims, "tpm.extra_data", tree, "report_data");
+    return tree;
   }
 
   private static Map<String, Object> pick(Map<String, Object> claims, Map<String, String> names) {

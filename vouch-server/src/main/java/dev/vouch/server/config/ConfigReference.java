@@ -152,7 +152,7 @@ public final class ConfigReference {
     key(
         "kbs",
         "tees",
-        "list of `tpm`, `snp`, `tdx`, `sgx`, `cca`",
+        "list of `tpm`, `snp`, `tdx`, `sgx`, `cca`, `az-snp-vtpm`, `az-tdx-vtpm`",
         null,
         "Evidence kinds the KBS accepts. Absent: every real kind (not `sample`), each only when"
             + " its trust material is configured under `verifiers`.");

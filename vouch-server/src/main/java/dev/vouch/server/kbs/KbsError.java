@@ -48,6 +48,12 @@ public final class KbsError extends Exception {
     RvpsError(401),
     /** The policy engine has no such policy. */
     PolicyEngineError(401),
+    /**
+     * Vouch's addition: the attestation carries {@code additional_evidence} (device evidence, e.g.
+     * a GPU's) and this KBS has no verifier for it. Answered like a failed attestation (401) with
+     * its own type, so that a client can tell "send no device evidence" from "bad evidence".
+     */
+    AdditionalEvidenceUnsupported(401),
     /** A path under {@code /kbs/v0} that names no endpoint (Trustee: a plugin it does not have). */
     PluginNotFound(404);
 

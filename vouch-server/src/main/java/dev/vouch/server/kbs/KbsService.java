@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -245,9 +246,7 @@ public final class KbsService {
     }
     String additional = text(evidence, "additional_evidence", "tee-evidence", true);
     if (!additional.isEmpty()) {
-      throw new KbsError(
-          KbsError.Kind.SerdeError,
-          "additional (device) evidence is not supported by this KBS; send \"\"");
+      refuseAdditionalEvidence(additional);
     }
     Optional<byte[]> initData = initData(att.get("init-data"));
     AttestationBackend as =
@@ -640,6 +639,35 @@ public final class KbsService {
 
   private static KbsError attestationError(String detail) {
     return new KbsError(KbsError.Kind.AttestationError, detail);
+  }
+
+  /**
+   * Refuses non-empty {@code additional_evidence}, which Trustee reads as a JSON object of evidence
+   * by device kind ({@code {"nvidia": {...}}}): malformed is {@link KbsError.Kind#SerdeError};
+   * well-formed is {@link KbsError.Kind#AdditionalEvidenceUnsupported}, because no device verifier
+   * is configured and the primary evidence alone must not be taken for the whole (fail closed).
+   * Checked before the session's nonce is claimed, so the client may retry without it.
+   */
+  private static void refuseAdditionalEvidence(String additional) throws KbsError {
+    JsonNode devices;
+    try {
+      devices = JSON.readTree(additional);
+    } catch (JsonProcessingException e) {
+      devices = null;
+    }
+    if (devices == null || !devices.isObject() || devices.isEmpty()) {
+      throw new KbsError(
+          KbsError.Kind.SerdeError,
+          "additional_evidence is neither \"\" nor a JSON object of evidence by device kind");
+    }
+    List<String> kinds = new ArrayList<>();
+    devices.fieldNames().forEachRemaining(k -> kinds.add(abbreviate(k)));
+    throw new KbsError(
+        KbsError.Kind.AdditionalEvidenceUnsupported,
+        "ADDITIONAL_EVIDENCE_UNSUPPORTED: no device verifier is configured for the additional"
+            + " evidence "
+            + (kinds.size() > 4 ? kinds.subList(0, 4) + "..." : kinds)
+            + "; send \"\" to attest the primary evidence alone");
   }
 
   private static String abbreviate(String s) {

@@ -44,8 +44,9 @@ class TrustSetupTest {
   @Test
   void withNothingConfiguredOnlyTpmAndSnpAreAccepted() throws Exception {
     TrustSetup t = setup(NONE);
-    assertThat(t.verifiers().tees()).containsExactlyInAnyOrder(Tee.TPM, Tee.SNP);
+    assertThat(t.verifiers().tees()).containsExactlyInAnyOrder(Tee.TPM, Tee.SNP, Tee.AZ_SNP_VTPM);
     assertThat(t.verifiers().whyRefused(Tee.TDX)).contains("no Intel collateral");
+    assertThat(t.verifiers().whyRefused(Tee.AZ_TDX_VTPM)).contains("no Intel collateral");
     assertThat(t.verifiers().whyRefused(Tee.CCA)).contains("no CCA platform keys");
     assertThat(t.verifiers().whyRefused(Tee.SAMPLE)).contains("tests only");
   }
@@ -54,7 +55,9 @@ class TrustSetupTest {
   void anIntelCollateralFolderRecognisedByContentEnablesTdxAndSgx() throws Exception {
     Path folder = folderWith("tdx/tdx_quote_collateral.json");
     TrustSetup t = setup(NONE.withCollateralDirs(List.of(folder)));
-    assertThat(t.verifiers().tees()).contains(Tee.TDX, Tee.SGX).doesNotContain(Tee.CCA);
+    assertThat(t.verifiers().tees())
+        .contains(Tee.TDX, Tee.SGX, Tee.AZ_TDX_VTPM)
+        .doesNotContain(Tee.CCA);
     assertThat(t.collateral().current()).hasSize(1);
   }
 

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A KBS on its own Javalin app on a loopback port, with the real attestation service and a test
@@ -37,6 +38,26 @@ final class KbsHarness implements AutoCloseable {
             new SecureRandom());
     KbsRoutes routes = new KbsRoutes(service);
     app = Javalin.create(routes::register).start("127.0.0.1", 0);
+  }
+
+  /**
+   * A KBS for {@code tees} with the real attestation service {@code as}, default policy and no
+   * admin, started on a loopback port (for tests that configure their own verifiers).
+   */
+  static Javalin serve(
+      Set<Tee> tees, AttestationBackend as, ResourceStore resources, java.time.Clock clock) {
+    KbsService service =
+        new KbsService(
+            KbsConfig.defaults().withTees(tees),
+            Optional.of(as),
+            Optional.empty(),
+            new InMemorySessionStore(),
+            resources,
+            AdminAuth.denyAll(),
+            ResourcePolicy.defaultPolicy(),
+            clock,
+            new SecureRandom());
+    return Javalin.create(new KbsRoutes(service)::register).start("127.0.0.1", 0);
   }
 
   /** A KBS accepting sample evidence (and TPM), default limits, admin disabled. */

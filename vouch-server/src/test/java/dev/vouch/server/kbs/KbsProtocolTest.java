@@ -255,9 +255,57 @@ class KbsProtocolTest {
 
   @Test
   void anUnknownTeeAndAnotherProtocolVersionAreRefused() throws Exception {
-    assertError(client.auth("az-snp-vtpm"), 400, "SerdeError", "not supported");
+    assertError(client.auth("se"), 400, "SerdeError", "not supported");
     assertError(client.auth("tdx"), 400, "SerdeError", "not accepted");
+    // Trustee's Azure kinds are known; this sample-only KBS does not accept them
+    assertError(client.auth("az-snp-vtpm"), 400, "SerdeError", "not accepted");
+    assertError(client.auth("az_snp_vtpm"), 400, "SerdeError", "not supported");
     assertError(client.auth("0.1.1", "sample"), 401, "AttestationError", "Version Mismatch");
+  }
+
+  /** An attestation body whose {@code additional_evidence} is {@code additional} (JSON text). */
+  private String withAdditionalEvidence(JWK key, String additional) throws Exception {
+    String body = client.attestationBody(key, DocClient.bindingDigest(client.nonce, key));
+    return body.replace(
+        "\"additional_evidence\":\"\"",
+        "\"additional_evidence\":" + DocClient.JSON.writeValueAsString(additional));
+  }
+
+  @Test
+  void deviceEvidenceIsRefusedWithItsOwnCodeAndTheSessionSurvives() throws Exception {
+    client.auth("sample");
+    JWK key = DocClient.ecKey(Curve.P_256);
+    HttpResponse<String> r =
+        client.post(
+            "/kbs/v0/attest",
+            withAdditionalEvidence(key, "{\"nvidia\":{\"evidence_list\":[]}}"),
+            java.util.Optional.empty());
+    assertError(r, 401, "AdditionalEvidenceUnsupported", "ADDITIONAL_EVIDENCE_UNSUPPORTED");
+    assertThat(DocClient.json(r).get("detail").asText()).contains("nvidia");
+    // refused before the nonce was claimed: the same session still attests without device evidence
+    assertThat(client.attest(key).statusCode()).isEqualTo(200);
+    assertThat(client.resource("default/key/luks").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void additionalEvidenceThatIsNotAnObjectOfEvidenceByDeviceIsMalformed() throws Exception {
+    client.auth("sample");
+    JWK key = DocClient.ecKey(Curve.P_256);
+    for (String bad : new String[] {"not json", "[1,2]", "{}", "\"nvidia\""}) {
+      HttpResponse<String> r =
+          client.post(
+              "/kbs/v0/attest", withAdditionalEvidence(key, bad), java.util.Optional.empty());
+      assertError(r, 400, "SerdeError", "additional_evidence");
+    }
+    String noString =
+        client
+            .attestationBody(key, DocClient.bindingDigest(client.nonce, key))
+            .replace("\"additional_evidence\":\"\"", "\"additional_evidence\":{}");
+    assertError(
+        client.post("/kbs/v0/attest", noString, java.util.Optional.empty()),
+        400,
+        "SerdeError",
+        "additional_evidence");
   }
 
   @Test

@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.EnumSet;
@@ -76,18 +75,7 @@ class KbsTdxHandshakeTest {
     as.reference("tdx.rtmr.3", List.of("00".repeat(48)));
     InMemoryResourceStore resources = new InMemoryResourceStore();
     resources.put(PATH, SECRET.getBytes(StandardCharsets.UTF_8));
-    KbsService service =
-        new KbsService(
-            KbsConfig.defaults().withTees(EnumSet.of(Tee.TDX)),
-            Optional.<dev.vouch.server.as.AttestationBackend>of(as),
-            Optional.empty(),
-            new InMemorySessionStore(),
-            resources,
-            AdminAuth.denyAll(),
-            ResourcePolicy.defaultPolicy(),
-            clock,
-            new SecureRandom());
-    app = Javalin.create(new KbsRoutes(service)::register).start("127.0.0.1", 0);
+    app = KbsHarness.serve(EnumSet.of(Tee.TDX), as, resources, clock);
     return new DocClient("http://127.0.0.1:" + app.port());
   }
 
