@@ -40,7 +40,8 @@ import java.util.Set;
  * kbs:     {enabled: true, session_ttl_seconds: 300, admin_key_files: [/etc/vouch/kbs-admin.pub],
  *           tees: [tpm, snp, tdx], passport_jwks_file: /etc/vouch/as.jwks,
  *           auth_rate_per_second: 10, auth_burst: 50, attest_rate_per_second: 10, attest_burst: 50,
- *           max_unattested_sessions: 10000, admin_token_max_lifetime_seconds: 3600}
+ *           max_unattested_sessions: 10000, admin_token_max_lifetime_seconds: 3600,
+ *           admin_acls: ["kbs-admin=^/kbs/v0/resource/.+$"]}
  * hosts:   {poll_seconds: 3600, group_poll_seconds: [edge=300], lease_seconds: 300,
  *           golden_mode: tofu, nats_url: "nats://nats:4222", kubernetes: true, evict_pods: false,
  *           node_label: vouch.dev/host-id, webhook_url: "https://hooks/vouch",
@@ -81,7 +82,8 @@ public final class ConfigLoader {
             "attest_rate_per_second",
             "attest_burst",
             "max_unattested_sessions",
-            "admin_token_max_lifetime_seconds"));
+            "admin_token_max_lifetime_seconds",
+            "admin_acls"));
     KEYS.put(
         "hosts",
         List.of(
@@ -512,7 +514,8 @@ public final class ConfigLoader {
                 7 * 86400));
     return new ServerConfig.Kbs(enabled, ttl, adminKeys, tees, jwks)
         .withLimits(auth, attest, maxUnattested)
-        .withAdminTokenMaxLifetime(adminLifetime);
+        .withAdminTokenMaxLifetime(adminLifetime)
+        .withAdminAcls(list(kbs, "kbs", "admin_acls"));
   }
 
   /** A YAML sequence of scalars, or one comma-separated string (as environment variables give). */

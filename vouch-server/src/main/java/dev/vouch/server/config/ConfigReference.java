@@ -189,6 +189,14 @@ public final class ConfigReference {
         "integer 60..604800",
         "3600",
         "Longest lifetime an admin JWT may have, from now and from its `iat`.");
+    key(
+        "kbs",
+        "admin_acls",
+        "list of `role=regex`",
+        null,
+        "Trustee's admin `regex_acl`: a JWT whose `role` claim is `role` may use the paths the"
+            + " regex (anchored `^/kbs...$`) matches; any rule makes the `role` claim required."
+            + " None: every valid admin JWT may use every admin endpoint.");
 
     key("hosts", "enabled", "boolean", "true", "Host monitoring (registrar, polling, reports).");
     key("hosts", "poll_seconds", "integer 1..604800", "3600", "Re-attestation interval.");

@@ -351,6 +351,9 @@ public record ServerConfig(
    *     429 until sessions attest or expire
    * @param adminTokenMaxLifetime the longest a KBS admin JWT may be valid, from now and from its
    *     {@code iat} ({@code kbs.admin_token_max_lifetime_seconds}, default 3600)
+   * @param adminAcls Trustee's admin {@code regex_acl} rules as {@code role=regex} ({@code
+   *     kbs.admin_acls}); when any is given, admin JWTs need a {@code role} claim that a rule
+   *     allows for the request path. None (the default): every valid admin JWT may do everything
    */
   public record Kbs(
       boolean enabled,
@@ -361,9 +364,11 @@ public record ServerConfig(
       RateLimit authLimit,
       RateLimit attestLimit,
       int maxUnattestedSessions,
-      Duration adminTokenMaxLifetime) {
+      Duration adminTokenMaxLifetime,
+      List<String> adminAcls) {
     public Kbs {
       adminKeyFiles = List.copyOf(adminKeyFiles);
+      adminAcls = List.copyOf(adminAcls);
       tees = tees.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tees));
     }
 
@@ -383,7 +388,8 @@ public record ServerConfig(
           RateLimit.DEFAULT,
           RateLimit.DEFAULT,
           10_000,
-          Duration.ofHours(1));
+          Duration.ofHours(1),
+          List.of());
     }
 
     /** Enabled, five-minute sessions, every real TEE, no admin keys, no passport. */
@@ -407,7 +413,8 @@ public record ServerConfig(
           auth,
           attest,
           maxUnattested,
-          adminTokenMaxLifetime);
+          adminTokenMaxLifetime,
+          adminAcls);
     }
 
     /** These settings with another maximum admin token lifetime. */
@@ -421,7 +428,23 @@ public record ServerConfig(
           authLimit,
           attestLimit,
           maxUnattestedSessions,
-          d);
+          d,
+          adminAcls);
+    }
+
+    /** These settings with Trustee-shaped admin ACL rules ({@code role=regex}). */
+    public Kbs withAdminAcls(List<String> rules) {
+      return new Kbs(
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          authLimit,
+          attestLimit,
+          maxUnattestedSessions,
+          adminTokenMaxLifetime,
+          rules);
     }
   }
 
