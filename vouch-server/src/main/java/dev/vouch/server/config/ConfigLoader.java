@@ -34,7 +34,8 @@ import java.util.Set;
  * tls:     {mode: self-signed}          # or files (cert_file, key_file) or off
  * storage: {jdbc_url: "jdbc:postgresql://db/vouch", username: vouch, password: ..., pool_size: 10,
  *           kek_file: /etc/vouch/kek}
- * tokens:  {algorithm: ES256, lifetime_seconds: 300, rotation_hours: 24}
+ * tokens:  {algorithm: ES256, lifetime_seconds: 300, rotation_hours: 24,
+ *           x5c_ca_cert_file: /etc/vouch/token-ca.pem, x5c_ca_key_file: /etc/vouch/token-ca.key}
  * admin:   {token: ...}
  * rvps:    {bundle_keys_file: /etc/vouch/rvps-keys.jwks}
  * kbs:     {enabled: true, session_ttl_seconds: 300, admin_key_files: [/etc/vouch/kbs-admin.pub],
@@ -66,7 +67,14 @@ public final class ConfigLoader {
     KEYS.put("http", List.of("host", "port", "max_request_bytes"));
     KEYS.put("tls", List.of("mode", "cert_file", "key_file"));
     KEYS.put("storage", List.of("jdbc_url", "username", "password", "pool_size", "kek_file"));
-    KEYS.put("tokens", List.of("algorithm", "lifetime_seconds", "rotation_hours"));
+    KEYS.put(
+        "tokens",
+        List.of(
+            "algorithm",
+            "lifetime_seconds",
+            "rotation_hours",
+            "x5c_ca_cert_file",
+            "x5c_ca_key_file"));
     KEYS.put("admin", List.of("token"));
     KEYS.put("rvps", List.of("bundle_keys_file"));
     KEYS.put(
@@ -284,6 +292,21 @@ public final class ConfigLoader {
     if (rotation.compareTo(lifetime) <= 0) {
       throw new ConfigException("tokens.rotation_hours must be longer than the token lifetime");
     }
+    ServerConfig.Tokens tokens = new ServerConfig.Tokens(alg, lifetime, rotation);
+    Optional<String> x5cCert = text(tok, "tokens", "x5c_ca_cert_file");
+    Optional<String> x5cKey = text(tok, "tokens", "x5c_ca_key_file");
+    if (x5cCert.isPresent() != x5cKey.isPresent()) {
+      throw new ConfigException(
+          "tokens.x5c_ca_cert_file and tokens.x5c_ca_key_file are given together or not at all");
+    }
+    if (x5cCert.isPresent()) {
+      for (String f : List.of(x5cCert.get(), x5cKey.get())) {
+        if (!Files.isReadable(Path.of(f))) {
+          throw new ConfigException("tokens: " + f + " is not readable");
+        }
+      }
+      tokens = tokens.withX5cCa(Path.of(x5cCert.get()), Path.of(x5cKey.get()));
+    }
     Optional<String> adminToken = text(root.path("admin"), "admin", "token");
     if (adminToken.isPresent() && adminToken.get().length() < 16) {
       throw new ConfigException("admin.token must be at least 16 characters");
@@ -297,7 +320,7 @@ public final class ConfigLoader {
         h,
         new ServerConfig.Tls(tlsMode, cert, key),
         storage,
-        new ServerConfig.Tokens(alg, lifetime, rotation),
+        tokens,
         new ServerConfig.Admin(adminToken),
         new ServerConfig.Rvps(bundleKeys),
         kbs(root.path("kbs")),

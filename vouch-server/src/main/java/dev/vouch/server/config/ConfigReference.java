@@ -120,6 +120,20 @@ public final class ConfigReference {
         "24",
         "Signing key rotation; old keys stay published until their tokens expire. Must be longer"
             + " than the token lifetime.");
+    key(
+        "tokens",
+        "x5c_ca_cert_file",
+        "path",
+        null,
+        "PEM chain, issuing CA first: that CA certifies each signing key (rotated ones too) and"
+            + " tokens carry the chain in `x5c`. Needs `x5c_ca_key_file`; a key that is not the CA"
+            + " certificate's refuses start-up.");
+    key(
+        "tokens",
+        "x5c_ca_key_file",
+        "path",
+        null,
+        "Unencrypted PEM private key of the `x5c_ca_cert_file` CA (EC or RSA).");
 
     key(
         "admin",

@@ -305,8 +305,28 @@ public record ServerConfig(
    * @param lifetime token validity ({@code lifetime_seconds}, default 300)
    * @param rotation how often the signing key is replaced ({@code rotation_hours}, default 24);
    *     superseded keys stay in the JWKS until every token they signed has expired
+   * @param x5cCaCertFile a PEM chain, issuing CA first, whose CA certifies each signing key for the
+   *     tokens' {@code x5c} header ({@code tokens.x5c_ca_cert_file}); absent: no {@code x5c}
+   * @param x5cCaKeyFile the issuing CA's PEM private key ({@code tokens.x5c_ca_key_file}); given
+   *     exactly when the chain is
    */
-  public record Tokens(String algorithm, Duration lifetime, Duration rotation) {}
+  public record Tokens(
+      String algorithm,
+      Duration lifetime,
+      Duration rotation,
+      Optional<Path> x5cCaCertFile,
+      Optional<Path> x5cCaKeyFile) {
+
+    /** Tokens without {@code x5c}. */
+    public Tokens(String algorithm, Duration lifetime, Duration rotation) {
+      this(algorithm, lifetime, rotation, Optional.empty(), Optional.empty());
+    }
+
+    /** These settings with an issuing CA for {@code x5c}. */
+    public Tokens withX5cCa(Path certFile, Path keyFile) {
+      return new Tokens(algorithm, lifetime, rotation, Optional.of(certFile), Optional.of(keyFile));
+    }
+  }
 
   /**
    * Admin API authentication. For now a single bearer token compared in constant time; the

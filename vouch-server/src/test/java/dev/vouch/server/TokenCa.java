@@ -1,0 +1,102 @@
+package dev.vouch.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A root and an issuing CA for token {@code x5c} tests, made by the {@code openssl} tool (an
+ * independent peer: the server must read the PEM files OpenSSL writes). P-256 keys, PKCS#8 PEM.
+ *
+ * @param rootCert the root certificate relying parties pin
+ * @param caCert the issuing CA's certificate (issued by the root)
+ * @param caKey the issuing CA's private key
+ * @param rootKey the root's private key (a key that does not match {@code caCert})
+ */
+public record TokenCa(Path rootCert, Path caCert, Path caKey, Path rootKey) {
+
+  /** Makes the pair under {@code dir}. */
+  public static TokenCa make(Path dir) throws IOException, InterruptedException {
+    Path rootKey = dir.resolve("root.key");
+    Path rootCert = dir.resolve("root.pem");
+    Path caKey = dir.resolve("ca.key");
+    Path csr = dir.resolve("ca.csr");
+    Path caCert = dir.resolve("ca.pem");
+    Path ext =
+        Files.writeString(
+            dir.resolve("ca.ext"),
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
+    openssl(
+        dir,
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        rootKey.toString(),
+        "-out",
+        rootCert.toString(),
+        "-subj",
+        "/CN=token root",
+        "-days",
+        "30",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign");
+    openssl(
+        dir,
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        caKey.toString(),
+        "-out",
+        csr.toString(),
+        "-subj",
+        "/CN=token issuing CA");
+    openssl(
+        dir,
+        "x509",
+        "-req",
+        "-in",
+        csr.toString(),
+        "-CA",
+        rootCert.toString(),
+        "-CAkey",
+        rootKey.toString(),
+        "-set_serial",
+        "2",
+        "-days",
+        "30",
+        "-extfile",
+        ext.toString(),
+        "-out",
+        caCert.toString());
+    return new TokenCa(rootCert, caCert, caKey, rootKey);
+  }
+
+  private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("openssl.log").toFile())
+            .start();
+    if (p.waitFor() != 0) {
+      throw new IOException(
+          "openssl " + args[0] + " failed: " + Files.readString(dir.resolve("openssl.log")));
+    }
+  }
+}
