@@ -85,6 +85,26 @@ public record TokenCa(Path rootCert, Path caCert, Path caKey, Path rootKey) {
     return new TokenCa(rootCert, caCert, caKey, rootKey);
   }
 
+  /** {@code openssl req} with a new P-256 key: a self-signed certificate or a request. */
+  private static void newKey(Path dir, Path key, Path out, String... more)
+      throws IOException, InterruptedException {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                out.toString()));
+    args.addAll(List.of(more));
+    openssl(dir, args.toArray(String[]::new));
+  }
+
   private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("openssl"));
     cmd.addAll(List.of(args));

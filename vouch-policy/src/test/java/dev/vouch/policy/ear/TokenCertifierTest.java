@@ -120,17 +120,21 @@ class TokenCertifierTest {
     return leafKey;
   }
 
+  /** Five-minute tokens whose leaves, issued by {@code ca}, are valid for 50 hours. */
+  private EarIssuer certifyingIssuer(InMemorySigningKeys keys, Ca ca) {
+    Clock clock = Clock.fixed(t0, ZoneOffset.UTC);
+    return new EarIssuer(keys, ID, Duration.ofMinutes(5), clock)
+        .withCertifier(
+            TokenCertifier.of(
+                ca.key().getPrivate(), List.of(ca.cert()), Duration.ofHours(50), clock));
+  }
+
   @Test
   void aRelyingPartyPinningTheRootVerifiesTokensAcrossAKeyRotation() throws Exception {
-    Clock clock = Clock.fixed(t0, ZoneOffset.UTC);
     Ca root = root();
-    Ca ca = issuing(root, t0);
-    InMemorySigningKeys keys = new InMemorySigningKeys(EarAlgorithm.ES256, clock);
-    EarIssuer issuer =
-        new EarIssuer(keys, ID, Duration.ofMinutes(5), clock)
-            .withCertifier(
-                TokenCertifier.of(
-                    ca.key().getPrivate(), List.of(ca.cert()), Duration.ofHours(50), clock));
+    InMemorySigningKeys keys =
+        new InMemorySigningKeys(EarAlgorithm.ES256, Clock.fixed(t0, ZoneOffset.UTC));
+    EarIssuer issuer = certifyingIssuer(keys, issuing(root, t0));
     String before = token(issuer);
     ECPublicKey first = relyingPartyVerifies(before, root.cert(), t0);
     assertThat(first).isEqualTo(keys.current().key().toECPublicKey());
@@ -149,15 +153,10 @@ class TokenCertifierTest {
 
   @Test
   void aTokenWhoseChainNamesAnotherKeyOrAnotherRootOrWasAlteredIsRefused() throws Exception {
-    Clock clock = Clock.fixed(t0, ZoneOffset.UTC);
     Ca root = root();
-    Ca ca = issuing(root, t0);
-    InMemorySigningKeys keys = new InMemorySigningKeys(EarAlgorithm.ES256, clock);
-    EarIssuer issuer =
-        new EarIssuer(keys, ID, Duration.ofMinutes(5), clock)
-            .withCertifier(
-                TokenCertifier.of(
-                    ca.key().getPrivate(), List.of(ca.cert()), Duration.ofHours(50), clock));
+    InMemorySigningKeys keys =
+        new InMemorySigningKeys(EarAlgorithm.ES256, Clock.fixed(t0, ZoneOffset.UTC));
+    EarIssuer issuer = certifyingIssuer(keys, issuing(root, t0));
     String before = token(issuer);
     keys.rotate();
     String after = token(issuer);
