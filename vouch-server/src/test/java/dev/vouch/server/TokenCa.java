@@ -28,19 +28,11 @@ public record TokenCa(Path rootCert, Path caCert, Path caKey, Path rootKey) {
         Files.writeString(
             dir.resolve("ca.ext"),
             "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
-    openssl(
+    newKey(
         dir,
-        "req",
+        rootKey,
+        rootCert,
         "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        rootKey.toString(),
-        "-out",
-        rootCert.toString(),
         "-subj",
         "/CN=token root",
         "-days",
@@ -49,21 +41,7 @@ public record TokenCa(Path rootCert, Path caCert, Path caKey, Path rootKey) {
         "basicConstraints=critical,CA:TRUE",
         "-addext",
         "keyUsage=critical,keyCertSign,cRLSign");
-    openssl(
-        dir,
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        caKey.toString(),
-        "-out",
-        csr.toString(),
-        "-subj",
-        "/CN=token issuing CA");
+    newKey(dir, caKey, csr, "-new", "-subj", "/CN=token issuing CA");
     openssl(
         dir,
         "x509",
