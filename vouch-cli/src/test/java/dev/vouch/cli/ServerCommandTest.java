@@ -99,4 +99,17 @@ class ServerCommandTest {
             + "\n",
         "webhook_secret_file");
   }
+
+  @Test
+  void aTokenCertificateChainNotMatchingItsKeyExitsTwoBeforeTheDataDirIsMade() throws Exception {
+    dev.vouch.server.TokenCa ca = dev.vouch.server.TokenCa.make(dir);
+    assertRefusedBeforeTouchingTheDataDir(
+        "tokens:\n  x5c_ca_cert_file: "
+            + ca.caCert()
+            + "\n  x5c_ca_key_file: "
+            + ca.rootKey()
+            + "\n",
+        "tokens.x5c_ca_cert_file",
+        "does not match");
+  }
 }

@@ -19,7 +19,9 @@ import java.util.Map;
  * signed ES256 or ES384 with the current key of a {@link SigningKeys}, header {@code kid} naming
  * the key in the JWKS and {@code jwk} carrying its public half (as Trustee's header does), claims
  * {@code eat_profile} (Trustee's profile), {@code iss}, {@code iat}, {@code exp}, {@code
- * ear.verifier-id} and {@code submods}. Thread-safe.
+ * ear.verifier-id} and {@code submods}. With a {@link TokenCertifier} the header also carries
+ * {@code x5c}: a certificate chain for the signing key, so that relying parties can trust the key
+ * through a pinned root rather than a JWKS. Thread-safe.
  */
 public final class EarIssuer {
   private final SigningKeys keys;
@@ -27,6 +29,7 @@ public final class EarIssuer {
   private final Duration lifetime;
   private final Clock clock;
   private final String issuer;
+  private final TokenCertifier certifier;
 
   /**
    * An issuer named {@link Ear#DEFAULT_ISSUER}.
@@ -56,6 +59,21 @@ public final class EarIssuer {
     this.issuer = issuer;
     this.lifetime = lifetime;
     this.clock = clock;
+    this.certifier = null;
+  }
+
+  private EarIssuer(EarIssuer base, TokenCertifier certifier) {
+    this.keys = base.keys;
+    this.verifierId = base.verifierId;
+    this.issuer = base.issuer;
+    this.lifetime = base.lifetime;
+    this.clock = base.clock;
+    this.certifier = certifier;
+  }
+
+  /** This issuer, also putting the signing key's certificate chain in {@code x5c}. */
+  public EarIssuer withCertifier(TokenCertifier certifier) {
+    return new EarIssuer(this, java.util.Objects.requireNonNull(certifier));
   }
 
   public Duration lifetime() {
@@ -95,6 +113,7 @@ public final class EarIssuer {
             .keyID(key.kid())
             // the public key, as Trustee's tokens carry it; a relying party still has to trust it
             .jwk(key.publicJwk())
+            .x509CertChain(certifier == null ? null : x5c(certifier.chainFor(key)))
             .build();
     SignedJWT jwt = new SignedJWT(header, claims.build());
     try {
@@ -106,6 +125,19 @@ public final class EarIssuer {
       throw new IllegalStateException("cannot sign with key " + key.kid(), e);
     }
     return jwt.serialize();
+  }
+
+  private static java.util.List<com.nimbusds.jose.util.Base64> x5c(
+      java.util.List<java.security.cert.X509Certificate> chain) {
+    try {
+      java.util.List<com.nimbusds.jose.util.Base64> out = new java.util.ArrayList<>();
+      for (java.security.cert.X509Certificate c : chain) {
+        out.add(com.nimbusds.jose.util.Base64.encode(c.getEncoded()));
+      }
+      return out;
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new IllegalStateException("cannot encode the token certificate chain", e);
+    }
   }
 
   private static Map<String, Object> submod(Submod s) {

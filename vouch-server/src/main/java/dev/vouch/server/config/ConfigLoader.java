@@ -34,13 +34,15 @@ import java.util.Set;
  * tls:     {mode: self-signed}          # or files (cert_file, key_file) or off
  * storage: {jdbc_url: "jdbc:postgresql://db/vouch", username: vouch, password: ..., pool_size: 10,
  *           kek_file: /etc/vouch/kek}
- * tokens:  {algorithm: ES256, lifetime_seconds: 300, rotation_hours: 24}
+ * tokens:  {algorithm: ES256, lifetime_seconds: 300, rotation_hours: 24,
+ *           x5c_ca_cert_file: /etc/vouch/token-ca.pem, x5c_ca_key_file: /etc/vouch/token-ca.key}
  * admin:   {token: ...}
  * rvps:    {bundle_keys_file: /etc/vouch/rvps-keys.jwks}
  * kbs:     {enabled: true, session_ttl_seconds: 300, admin_key_files: [/etc/vouch/kbs-admin.pub],
  *           tees: [tpm, snp, tdx], passport_jwks_file: /etc/vouch/as.jwks,
  *           auth_rate_per_second: 10, auth_burst: 50, attest_rate_per_second: 10, attest_burst: 50,
- *           max_unattested_sessions: 10000, admin_token_max_lifetime_seconds: 3600}
+ *           max_unattested_sessions: 10000, admin_token_max_lifetime_seconds: 3600,
+ *           admin_acls: ["kbs-admin=^/kbs/v0/resource/.+$"]}
  * hosts:   {poll_seconds: 3600, group_poll_seconds: [edge=300], lease_seconds: 300,
  *           golden_mode: tofu, nats_url: "nats://nats:4222", kubernetes: true, evict_pods: false,
  *           node_label: vouch.dev/host-id, webhook_url: "https://hooks/vouch",
@@ -65,7 +67,14 @@ public final class ConfigLoader {
     KEYS.put("http", List.of("host", "port", "max_request_bytes"));
     KEYS.put("tls", List.of("mode", "cert_file", "key_file"));
     KEYS.put("storage", List.of("jdbc_url", "username", "password", "pool_size", "kek_file"));
-    KEYS.put("tokens", List.of("algorithm", "lifetime_seconds", "rotation_hours"));
+    KEYS.put(
+        "tokens",
+        List.of(
+            "algorithm",
+            "lifetime_seconds",
+            "rotation_hours",
+            "x5c_ca_cert_file",
+            "x5c_ca_key_file"));
     KEYS.put("admin", List.of("token"));
     KEYS.put("rvps", List.of("bundle_keys_file"));
     KEYS.put(
@@ -81,7 +90,8 @@ public final class ConfigLoader {
             "attest_rate_per_second",
             "attest_burst",
             "max_unattested_sessions",
-            "admin_token_max_lifetime_seconds"));
+            "admin_token_max_lifetime_seconds",
+            "admin_acls"));
     KEYS.put(
         "hosts",
         List.of(
@@ -282,6 +292,21 @@ public final class ConfigLoader {
     if (rotation.compareTo(lifetime) <= 0) {
       throw new ConfigException("tokens.rotation_hours must be longer than the token lifetime");
     }
+    ServerConfig.Tokens tokens = new ServerConfig.Tokens(alg, lifetime, rotation);
+    Optional<String> x5cCert = text(tok, "tokens", "x5c_ca_cert_file");
+    Optional<String> x5cKey = text(tok, "tokens", "x5c_ca_key_file");
+    if (x5cCert.isPresent() != x5cKey.isPresent()) {
+      throw new ConfigException(
+          "tokens.x5c_ca_cert_file and tokens.x5c_ca_key_file are given together or not at all");
+    }
+    if (x5cCert.isPresent()) {
+      for (String f : List.of(x5cCert.get(), x5cKey.get())) {
+        if (!Files.isReadable(Path.of(f))) {
+          throw new ConfigException("tokens: " + f + " is not readable");
+        }
+      }
+      tokens = tokens.withX5cCa(Path.of(x5cCert.get()), Path.of(x5cKey.get()));
+    }
     Optional<String> adminToken = text(root.path("admin"), "admin", "token");
     if (adminToken.isPresent() && adminToken.get().length() < 16) {
       throw new ConfigException("admin.token must be at least 16 characters");
@@ -295,7 +320,7 @@ public final class ConfigLoader {
         h,
         new ServerConfig.Tls(tlsMode, cert, key),
         storage,
-        new ServerConfig.Tokens(alg, lifetime, rotation),
+        tokens,
         new ServerConfig.Admin(adminToken),
         new ServerConfig.Rvps(bundleKeys),
         kbs(root.path("kbs")),
@@ -512,7 +537,8 @@ public final class ConfigLoader {
                 7 * 86400));
     return new ServerConfig.Kbs(enabled, ttl, adminKeys, tees, jwks)
         .withLimits(auth, attest, maxUnattested)
-        .withAdminTokenMaxLifetime(adminLifetime);
+        .withAdminTokenMaxLifetime(adminLifetime)
+        .withAdminAcls(list(kbs, "kbs", "admin_acls"));
   }
 
   /** A YAML sequence of scalars, or one comma-separated string (as environment variables give). */

@@ -120,6 +120,20 @@ public final class ConfigReference {
         "24",
         "Signing key rotation; old keys stay published until their tokens expire. Must be longer"
             + " than the token lifetime.");
+    key(
+        "tokens",
+        "x5c_ca_cert_file",
+        "path",
+        null,
+        "PEM chain, issuing CA first: that CA certifies each signing key (rotated ones too) and"
+            + " tokens carry the chain in `x5c`. Needs `x5c_ca_key_file`; a key that is not the CA"
+            + " certificate's refuses start-up.");
+    key(
+        "tokens",
+        "x5c_ca_key_file",
+        "path",
+        null,
+        "Unencrypted PEM private key of the `x5c_ca_cert_file` CA (EC or RSA).");
 
     key(
         "admin",
@@ -189,6 +203,14 @@ public final class ConfigReference {
         "integer 60..604800",
         "3600",
         "Longest lifetime an admin JWT may have, from now and from its `iat`.");
+    key(
+        "kbs",
+        "admin_acls",
+        "list of `role=regex`",
+        null,
+        "Trustee's admin `regex_acl`: a JWT whose `role` claim is `role` may use the paths the"
+            + " regex (anchored `^/kbs...$`) matches; any rule makes the `role` claim required."
+            + " None: every valid admin JWT may use every admin endpoint.");
 
     key("hosts", "enabled", "boolean", "true", "Host monitoring (registrar, polling, reports).");
     key("hosts", "poll_seconds", "integer 1..604800", "3600", "Re-attestation interval.");

@@ -305,8 +305,28 @@ public record ServerConfig(
    * @param lifetime token validity ({@code lifetime_seconds}, default 300)
    * @param rotation how often the signing key is replaced ({@code rotation_hours}, default 24);
    *     superseded keys stay in the JWKS until every token they signed has expired
+   * @param x5cCaCertFile a PEM chain, issuing CA first, whose CA certifies each signing key for the
+   *     tokens' {@code x5c} header ({@code tokens.x5c_ca_cert_file}); absent: no {@code x5c}
+   * @param x5cCaKeyFile the issuing CA's PEM private key ({@code tokens.x5c_ca_key_file}); given
+   *     exactly when the chain is
    */
-  public record Tokens(String algorithm, Duration lifetime, Duration rotation) {}
+  public record Tokens(
+      String algorithm,
+      Duration lifetime,
+      Duration rotation,
+      Optional<Path> x5cCaCertFile,
+      Optional<Path> x5cCaKeyFile) {
+
+    /** Tokens without {@code x5c}. */
+    public Tokens(String algorithm, Duration lifetime, Duration rotation) {
+      this(algorithm, lifetime, rotation, Optional.empty(), Optional.empty());
+    }
+
+    /** These settings with an issuing CA for {@code x5c}. */
+    public Tokens withX5cCa(Path certFile, Path keyFile) {
+      return new Tokens(algorithm, lifetime, rotation, Optional.of(certFile), Optional.of(keyFile));
+    }
+  }
 
   /**
    * Admin API authentication. For now a single bearer token compared in constant time; the
@@ -351,6 +371,9 @@ public record ServerConfig(
    *     429 until sessions attest or expire
    * @param adminTokenMaxLifetime the longest a KBS admin JWT may be valid, from now and from its
    *     {@code iat} ({@code kbs.admin_token_max_lifetime_seconds}, default 3600)
+   * @param adminAcls Trustee's admin {@code regex_acl} rules as {@code role=regex} ({@code
+   *     kbs.admin_acls}); when any is given, admin JWTs need a {@code role} claim that a rule
+   *     allows for the request path. None (the default): every valid admin JWT may do everything
    */
   public record Kbs(
       boolean enabled,
@@ -361,9 +384,11 @@ public record ServerConfig(
       RateLimit authLimit,
       RateLimit attestLimit,
       int maxUnattestedSessions,
-      Duration adminTokenMaxLifetime) {
+      Duration adminTokenMaxLifetime,
+      List<String> adminAcls) {
     public Kbs {
       adminKeyFiles = List.copyOf(adminKeyFiles);
+      adminAcls = List.copyOf(adminAcls);
       tees = tees.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tees));
     }
 
@@ -383,7 +408,8 @@ public record ServerConfig(
           RateLimit.DEFAULT,
           RateLimit.DEFAULT,
           10_000,
-          Duration.ofHours(1));
+          Duration.ofHours(1),
+          List.of());
     }
 
     /** Enabled, five-minute sessions, every real TEE, no admin keys, no passport. */
@@ -407,7 +433,8 @@ public record ServerConfig(
           auth,
           attest,
           maxUnattested,
-          adminTokenMaxLifetime);
+          adminTokenMaxLifetime,
+          adminAcls);
     }
 
     /** These settings with another maximum admin token lifetime. */
@@ -421,7 +448,23 @@ public record ServerConfig(
           authLimit,
           attestLimit,
           maxUnattestedSessions,
-          d);
+          d,
+          adminAcls);
+    }
+
+    /** These settings with Trustee-shaped admin ACL rules ({@code role=regex}). */
+    public Kbs withAdminAcls(List<String> rules) {
+      return new Kbs(
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          authLimit,
+          attestLimit,
+          maxUnattestedSessions,
+          adminTokenMaxLifetime,
+          rules);
     }
   }
 

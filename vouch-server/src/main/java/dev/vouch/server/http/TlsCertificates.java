@@ -105,9 +105,14 @@ public final class TlsCertificates {
     }
   }
 
-  private static List<Certificate> readChain(Path certFile) throws IOException, ConfigException {
+  /**
+   * The PEM certificates of a file, in file order.
+   *
+   * @throws ConfigException when the file holds none
+   */
+  public static List<X509Certificate> readChain(Path certFile) throws IOException, ConfigException {
     try {
-      List<Certificate> chain = new ArrayList<>();
+      List<X509Certificate> chain = new ArrayList<>();
       JcaX509CertificateConverter conv = new JcaX509CertificateConverter();
       try (Reader r = Files.newBufferedReader(certFile);
           PEMParser p = new PEMParser(r)) {
@@ -127,7 +132,12 @@ public final class TlsCertificates {
     }
   }
 
-  private static PrivateKey readKey(Path keyFile) throws IOException, ConfigException {
+  /**
+   * The unencrypted PEM private key of a file (PKCS#8, or SEC1/PKCS#1).
+   *
+   * @throws ConfigException when the file holds none
+   */
+  public static PrivateKey readKey(Path keyFile) throws IOException, ConfigException {
     try (Reader r = Files.newBufferedReader(keyFile);
         PEMParser p = new PEMParser(r)) {
       Object o = p.readObject();
@@ -142,7 +152,7 @@ public final class TlsCertificates {
     }
   }
 
-  private static KeyStore keyStore(List<Certificate> chain, PrivateKey key)
+  private static KeyStore keyStore(List<? extends Certificate> chain, PrivateKey key)
       throws IOException, java.security.GeneralSecurityException {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);

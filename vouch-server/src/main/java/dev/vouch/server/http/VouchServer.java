@@ -6,6 +6,7 @@ import dev.vouch.policy.PolicyCompiler;
 import dev.vouch.policy.audit.AuditCheckpoint;
 import dev.vouch.policy.ear.EarAlgorithm;
 import dev.vouch.policy.ear.EarIssuer;
+import dev.vouch.policy.ear.TokenCertifier;
 import dev.vouch.policy.ear.VerifierId;
 import dev.vouch.policy.rvps.BundleKeys;
 import dev.vouch.policy.rvps.ReferenceValueMessages;
@@ -157,6 +158,7 @@ public final class VouchServer implements AutoCloseable {
     }
     RegistrarModule.validate(config.registrar());
     HostMonitor.validate(config.hosts());
+    Optional<TokenCertifier> certifier = tokenCertifier(config.tokens(), clock);
     TrustSetup trust = TrustSetup.of(config.verifiers(), clock);
     try {
       if (!Files.isDirectory(dataDir)) {
@@ -190,10 +192,42 @@ public final class VouchServer implements AutoCloseable {
     }
     ownerOnly(dataDir.resolve("vouch.mv.db"));
     try {
-      return start(config, clock, extensions, dataDir, sealer, bundleKeys, trust, adminToken, db);
+      return start(
+          config, clock, extensions, dataDir, sealer, bundleKeys, trust, adminToken, db, certifier);
     } catch (ConfigException | RuntimeException e) {
       db.close();
       throw e;
+    }
+  }
+
+  /**
+   * The certifier of token signing keys when {@code tokens.x5c_ca_*} are set: its CA key must be
+   * the CA certificate's, so a chain that does not match its key refuses start-up (exit 2).
+   */
+  private static Optional<TokenCertifier> tokenCertifier(ServerConfig.Tokens tok, Clock clock)
+      throws ConfigException {
+    if (tok.x5cCaCertFile().isEmpty()) {
+      return Optional.empty();
+    }
+    Path certFile = tok.x5cCaCertFile().get();
+    Path keyFile = tok.x5cCaKeyFile().orElseThrow();
+    try {
+      // a leaf outlives every token it is put in: rotation plus lifetime, re-issued at half
+      return Optional.of(
+          TokenCertifier.of(
+              TlsCertificates.readKey(keyFile),
+              TlsCertificates.readChain(certFile),
+              tok.rotation().plus(tok.lifetime()).multipliedBy(2),
+              clock));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ConfigException(
+          "tokens.x5c_ca_cert_file "
+              + certFile
+              + ", x5c_ca_key_file "
+              + keyFile
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -206,7 +240,8 @@ public final class VouchServer implements AutoCloseable {
       BundleKeys bundleKeys,
       TrustSetup trust,
       String adminToken,
-      Database db)
+      Database db,
+      Optional<TokenCertifier> certifier)
       throws ConfigException {
     ServerConfig.Tokens tok = config.tokens();
     JdbcSigningKeys keys =
@@ -218,9 +253,10 @@ public final class VouchServer implements AutoCloseable {
             tok.rotation(),
             clock);
     keys.rotateIfDue();
-    EarIssuer issuer =
+    EarIssuer plainIssuer =
         new EarIssuer(
             keys, new VerifierId("https://vouch.dev", "vouch " + VERSION), tok.lifetime(), clock);
+    EarIssuer issuer = certifier.map(plainIssuer::withCertifier).orElse(plainIssuer);
     PolicyStore policies = new PolicyStore(db, new PolicyCompiler(EvaluationLimits.DEFAULT), clock);
     JdbcReferenceValueStore rvs = new JdbcReferenceValueStore(db);
     AttestationService as =

@@ -28,7 +28,9 @@ import java.util.Optional;
  * (one minute of skew allowed) and no {@code iat} in the future, and may live at most {@link
  * #DEFAULT_MAX_LIFETIME} (or the configured maximum): {@code exp} no further than that from now,
  * and from {@code iat} when it is given, so a leaked admin token stops working soon. With no keys
- * configured every admin request is refused. Thread-safe.
+ * configured every admin request is refused. With an {@link AdminAcl} (Trustee v0.21's {@code
+ * regex_acl}) the token must also carry a string {@code role} claim that some rule allows for the
+ * request path; without one, any valid token may use every admin endpoint. Thread-safe.
  */
 public final class AdminAuth {
   private static final Duration SKEW = Duration.ofMinutes(1);
@@ -40,10 +42,12 @@ public final class AdminAuth {
   private final List<PublicKey> keys;
   private final Clock clock;
   private final Duration maxLifetime;
+  private final AdminAcl acl;
 
-  private AdminAuth(List<PublicKey> keys, Clock clock, Duration maxLifetime) {
+  private AdminAuth(List<PublicKey> keys, Clock clock, Duration maxLifetime, AdminAcl acl) {
     this.keys = List.copyOf(keys);
     this.clock = clock;
+    this.acl = java.util.Objects.requireNonNull(acl);
     if (maxLifetime.isNegative() || maxLifetime.isZero()) {
       throw new IllegalArgumentException("the admin token lifetime must be positive");
     }
@@ -52,7 +56,7 @@ public final class AdminAuth {
 
   /** Refuses every admin request. */
   public static AdminAuth denyAll() {
-    return new AdminAuth(List.of(), Clock.systemUTC(), DEFAULT_MAX_LIFETIME);
+    return new AdminAuth(List.of(), Clock.systemUTC(), DEFAULT_MAX_LIFETIME, AdminAcl.none());
   }
 
   /**
@@ -71,13 +75,25 @@ public final class AdminAuth {
    *     positive
    */
   public static AdminAuth withKeys(List<PublicKey> keys, Clock clock, Duration maxLifetime) {
+    return withKeys(keys, clock, maxLifetime, AdminAcl.none());
+  }
+
+  /**
+   * Accepts tokens signed by any of these keys, valid for at most {@code maxLifetime}, whose role
+   * the ACL allows for the path asked for.
+   *
+   * @throws IllegalArgumentException for another key type or curve, or a lifetime that is not
+   *     positive
+   */
+  public static AdminAuth withKeys(
+      List<PublicKey> keys, Clock clock, Duration maxLifetime, AdminAcl acl) {
     for (PublicKey k : keys) {
       if (!isEd25519(k) && !(k instanceof ECPublicKey ec && ecAlgorithm(ec).isPresent())) {
         throw new IllegalArgumentException(
             "admin keys must be Ed25519 or EC P-256/P-384, not " + k.getAlgorithm());
       }
     }
-    return new AdminAuth(keys, clock, maxLifetime);
+    return new AdminAuth(keys, clock, maxLifetime, acl);
   }
 
   /**
@@ -108,12 +124,28 @@ public final class AdminAuth {
   }
 
   /**
-   * Checks the request's Authorization header.
+   * Checks the request's Authorization header and, when an ACL is configured, that the token's
+   * {@code role} may reach {@code path}, as Trustee checks the request URI.
    *
-   * @throws KbsError {@link KbsError.Kind#AdminAuthAccess} when absent, malformed, expired or
-   *     signed by no configured key
+   * @param path the admin endpoint asked for, e.g. {@code /kbs/v0/resource-policy}
+   * @throws KbsError {@link KbsError.Kind#AdminAuthAccess} when absent, malformed, expired, signed
+   *     by no configured key, or of a role the ACL does not allow for the path
    */
-  public void authenticate(Optional<String> authorization) throws KbsError {
+  public void authorize(Optional<String> authorization, String path) throws KbsError {
+    JWTClaimsSet claims = authenticate(authorization);
+    Optional<String> role;
+    try {
+      role = Optional.ofNullable(claims.getStringClaim("role"));
+    } catch (ParseException e) {
+      throw denied("admin token's role claim is not a string");
+    }
+    Optional<String> refusal = acl.refusal(role, path);
+    if (refusal.isPresent()) {
+      throw denied(refusal.get());
+    }
+  }
+
+  private JWTClaimsSet authenticate(Optional<String> authorization) throws KbsError {
     if (keys.isEmpty()) {
       throw denied("admin API is disabled: no admin keys are configured");
     }
@@ -157,6 +189,7 @@ public final class AdminAuth {
             && exp.isAfter(claims.getIssueTime().toInstant().plus(maxLifetime)))) {
       throw denied("admin token lives longer than the allowed " + maxLifetime.toSeconds() + " s");
     }
+    return claims;
   }
 
   private boolean verifiedByAnyKey(JWSObject jws) {

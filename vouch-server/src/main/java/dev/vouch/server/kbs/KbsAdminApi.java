@@ -41,6 +41,9 @@ import java.util.logging.Logger;
 public final class KbsAdminApi {
   private static final Logger LOG = Logger.getLogger(KbsAdminApi.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
+  // the request paths the admin ACL judges
+  private static final String ATTESTATION_POLICY = "/kbs/v0/attestation-policy";
+  private static final String REFERENCE_VALUE = "/kbs/v0/reference-value";
 
   private final AdminAuth admin;
   private final PolicyStore policies;
@@ -60,7 +63,7 @@ public final class KbsAdminApi {
 
   /** Stores an attestation policy as the next version of its id. */
   public void setAttestationPolicy(Optional<String> authorization, byte[] body) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, ATTESTATION_POLICY);
     JsonNode req;
     try {
       req = JSON.readTree(body);
@@ -100,7 +103,7 @@ public final class KbsAdminApi {
 
   /** The ids of the stored attestation policies, as Trustee's AS lists them. */
   public String listAttestationPolicies(Optional<String> authorization) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, ATTESTATION_POLICY);
     ArrayNode out = JSON.createArrayNode();
     for (String id : policies.ids()) {
       out.addObject().put("policy-id", id);
@@ -110,7 +113,7 @@ public final class KbsAdminApi {
 
   /** The latest document of one attestation policy. */
   public String attestationPolicy(Optional<String> authorization, String id) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, ATTESTATION_POLICY + "/" + id);
     return policies
         .latest(id)
         .map(StoredPolicy::source)
@@ -120,7 +123,7 @@ public final class KbsAdminApi {
 
   /** Registers the values of an RVPS message; nothing is stored unless all of it is valid. */
   public void registerReferenceValues(Optional<String> authorization, byte[] body) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, REFERENCE_VALUE);
     try {
       int n = messages.register(referenceValues, body).size();
       LOG.info(() -> "kbs admin: registered " + n + " reference values");
@@ -133,7 +136,7 @@ public final class KbsAdminApi {
 
   /** One reference value's accepted values as a JSON array. */
   public String referenceValue(Optional<String> authorization, String id) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, REFERENCE_VALUE + "/" + id);
     ReferenceValue v =
         referenceValues.list().stream()
             .filter(x -> x.name().equals(id))

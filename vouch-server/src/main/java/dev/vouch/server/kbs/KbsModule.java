@@ -76,12 +76,21 @@ public record KbsModule(KbsService service, RouteGroup routes) {
         throw new ConfigException("kbs.admin_key_files " + f + ": " + e.getMessage(), e);
       }
     }
+    List<AdminAcl.Rule> acls = new ArrayList<>();
+    for (String rule : k.adminAcls()) {
+      try {
+        acls.add(AdminAcl.Rule.parse(rule));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("kbs.admin_acls: " + e.getMessage(), e);
+      }
+    }
     AdminAuth admin;
     try {
       admin =
           adminKeys.isEmpty()
               ? AdminAuth.denyAll()
-              : AdminAuth.withKeys(adminKeys, s.clock(), k.adminTokenMaxLifetime());
+              : AdminAuth.withKeys(
+                  adminKeys, s.clock(), k.adminTokenMaxLifetime(), new AdminAcl(acls));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("kbs.admin_key_files: " + e.getMessage(), e);
     }

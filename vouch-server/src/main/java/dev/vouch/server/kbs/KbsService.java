@@ -440,7 +440,7 @@ public final class KbsService {
   /** Stores or replaces a resource (admin). */
   public void putResource(Optional<String> authorization, ResourcePath path, byte[] value)
       throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, RESOURCE_PREFIX + path);
     if (value.length > config.maxRequestBytes()) {
       throw tooLarge(value.length);
     }
@@ -450,7 +450,7 @@ public final class KbsService {
 
   /** Deletes a resource (admin). */
   public void deleteResource(Optional<String> authorization, ResourcePath path) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, RESOURCE_PREFIX + path);
     if (!resources.delete(path)) {
       throw new KbsError(KbsError.Kind.ResourceNotFound, "resource " + path + " not found");
     }
@@ -459,7 +459,7 @@ public final class KbsService {
 
   /** Lists resource paths (admin): a JSON array of {@code "repository/type/tag"}, no values. */
   public String listResources(Optional<String> authorization) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, "/kbs/v0/resource");
     List<String> paths = resources.list().stream().map(ResourcePath::toString).toList();
     return write(JSON.valueToTree(paths));
   }
@@ -469,7 +469,7 @@ public final class KbsService {
    * document>"}} as Trustee's {@code /resource-policy} takes it.
    */
   public void setPolicy(Optional<String> authorization, byte[] body) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, RESOURCE_POLICY_PATH);
     if (body.length > config.maxRequestBytes()) {
       throw tooLarge(body.length);
     }
@@ -490,12 +490,16 @@ public final class KbsService {
   /** The resource policy's id. */
   public static final String RESOURCE_POLICY_ID = "resource-policy";
 
+  // the request paths the admin ACL judges, as Trustee matches its regex_acl on the request URI
+  private static final String RESOURCE_PREFIX = "/kbs/v0/resource/";
+  private static final String RESOURCE_POLICY_PATH = "/kbs/v0/" + RESOURCE_POLICY_ID;
+
   /**
    * The resource policy ids (admin), as Trustee v0.19 and later answer {@code GET
    * /kbs/v0/resource-policy}: {@code ["resource-policy"]}.
    */
   public String listPolicies(Optional<String> authorization) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, RESOURCE_POLICY_PATH);
     return write(JSON.createArrayNode().add(RESOURCE_POLICY_ID));
   }
 
@@ -504,7 +508,7 @@ public final class KbsService {
    * #setPolicy} takes. {@code id} must be {@value #RESOURCE_POLICY_ID}.
    */
   public String getPolicy(Optional<String> authorization, String id) throws KbsError {
-    admin.authenticate(authorization);
+    admin.authorize(authorization, RESOURCE_POLICY_PATH + "/" + id);
     if (!RESOURCE_POLICY_ID.equals(id)) {
       throw new KbsError(
           KbsError.Kind.PolicyEngineError, "policy " + abbreviate(id) + " not found");

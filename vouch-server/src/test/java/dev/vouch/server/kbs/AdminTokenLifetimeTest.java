@@ -38,11 +38,13 @@ class AdminTokenLifetimeTest {
   void aTokenWithinTheLifetimeIsAccepted() throws Exception {
     KeyPair k = KbsAdminAndPassportTest.ed25519();
     AdminAuth auth = AdminAuth.withKeys(List.of(k.getPublic()), clock);
-    auth.authenticate(Optional.of(token(k, "{\"exp\":" + at(Duration.ofMinutes(59)) + "}")));
-    auth.authenticate(
+    auth.authorize(
+        Optional.of(token(k, "{\"exp\":" + at(Duration.ofMinutes(59)) + "}")), "/kbs/v0/resource");
+    auth.authorize(
         Optional.of(
             token(
-                k, "{\"iat\":" + at(Duration.ZERO) + ",\"exp\":" + at(Duration.ofHours(1)) + "}")));
+                k, "{\"iat\":" + at(Duration.ZERO) + ",\"exp\":" + at(Duration.ofHours(1)) + "}")),
+        "/kbs/v0/resource");
   }
 
   @Test
@@ -50,7 +52,7 @@ class AdminTokenLifetimeTest {
     KeyPair k = KbsAdminAndPassportTest.ed25519();
     AdminAuth auth = AdminAuth.withKeys(List.of(k.getPublic()), clock);
     String t = token(k, "{\"exp\":" + at(Duration.ofHours(2)) + "}");
-    assertThatThrownBy(() -> auth.authenticate(Optional.of(t)))
+    assertThatThrownBy(() -> auth.authorize(Optional.of(t), "/kbs/v0/resource"))
         .isInstanceOfSatisfying(
             KbsError.class,
             e -> {
@@ -72,7 +74,7 @@ class AdminTokenLifetimeTest {
                 + ",\"exp\":"
                 + at(Duration.ofMinutes(5))
                 + "}");
-    assertThatThrownBy(() -> auth.authenticate(Optional.of(t)))
+    assertThatThrownBy(() -> auth.authorize(Optional.of(t), "/kbs/v0/resource"))
         .isInstanceOfSatisfying(
             KbsError.class, e -> assertThat(e.detail()).contains("lives longer"));
   }
@@ -82,7 +84,8 @@ class AdminTokenLifetimeTest {
     KeyPair k = KbsAdminAndPassportTest.ed25519();
     AdminAuth shortLived = AdminAuth.withKeys(List.of(k.getPublic()), clock, Duration.ofMinutes(5));
     String t = token(k, "{\"exp\":" + at(Duration.ofMinutes(30)) + "}");
-    assertThatThrownBy(() -> shortLived.authenticate(Optional.of(t))).isInstanceOf(KbsError.class);
+    assertThatThrownBy(() -> shortLived.authorize(Optional.of(t), "/kbs/v0/resource"))
+        .isInstanceOf(KbsError.class);
     assertThatThrownBy(() -> AdminAuth.withKeys(List.of(k.getPublic()), clock, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
   }
