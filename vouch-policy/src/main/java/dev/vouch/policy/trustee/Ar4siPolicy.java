@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
+import dev.cel.common.types.ListType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
@@ -49,10 +50,16 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * <p>Conditions are CEL over {@code input} (Trustee's claim tree for one TEE, {@code {"snp": {...},
- * "init_data_claims": ..., "runtime_data_claims": ...}}) and {@code reference} (Rego's {@code
- * query_reference_value(name)} is {@code reference[name]}), both {@code map(string, dyn)}. A
- * condition that errors (an absent field or reference value) does not hold, as a Rego body with an
- * undefined term does not; the error is reported. Immutable and thread-safe.
+ * "init_data_claims": ..., "runtime_data_claims": ...}}, a {@code map(string, dyn)}) and {@code
+ * reference} (Rego's {@code query_reference_value(name)} is {@code reference[name]}), a {@code
+ * map(string, list(dyn))}: a reference value is always the list of accepted values, as Vouch's RVPS
+ * stores it, and a single value given is a one-element list. So Rego's {@code x ==
+ * query_reference_value(n)} is {@code x in reference[n]} here. A condition that errors (an absent
+ * field or reference value) does not hold, as a Rego body with an undefined term does not; the
+ * error is reported.
+ *
+ * <p>The AS tells this form from a rule document ({@link dev.vouch.policy.PolicyCompiler}) by its
+ * top-level {@code trust_claims} key ({@link #recognises}). Immutable and thread-safe.
  */
 public final class Ar4siPolicy {
   private static final ObjectMapper YAML =
@@ -128,6 +135,20 @@ public final class Ar4siPolicy {
   }
 
   /**
+   * Whether {@code source} is a document of this form: a YAML mapping with a top-level {@code
+   * trust_claims} key. False for anything else, including text that is not YAML (the rule compiler
+   * then reports what is wrong with it).
+   */
+  public static boolean recognises(String source) {
+    try {
+      JsonNode root = YAML.readTree(source);
+      return root != null && root.isObject() && root.has("trust_claims");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
    * Parses and type-checks a document; each condition must type-check to {@code bool}.
    *
    * @throws PolicyException for YAML or structural errors, and for a condition that does not
@@ -151,7 +172,7 @@ public final class Ar4siPolicy {
             .setOptions(options)
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
             .addVar("input", MapType.create(SimpleType.STRING, SimpleType.DYN))
-            .addVar("reference", MapType.create(SimpleType.STRING, SimpleType.DYN))
+            .addVar("reference", MapType.create(SimpleType.STRING, ListType.create(SimpleType.DYN)))
             .setResultType(SimpleType.BOOL)
             .build();
     CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(options).build();
@@ -229,12 +250,15 @@ public final class Ar4siPolicy {
    * Appraises one TEE's claims. Never throws for anything the data contain.
    *
    * @param input Trustee's claim tree; values as {@link Values#normalize} takes them
-   * @param reference reference values by name, each a list or a single value
+   * @param reference reference values by name, each a list or a single value (seen as a one-element
+   *     list)
    * @throws IllegalArgumentException for values policies cannot see (e.g. byte arrays)
    */
   public Appraisal evaluate(Map<String, ?> input, Map<String, ?> reference) {
+    Map<String, Object> lists = new LinkedHashMap<>();
+    reference.forEach((k, v) -> lists.put(k, v instanceof List<?> || v == null ? v : List.of(v)));
     Map<String, Object> vars =
-        Map.of("input", Values.normalizeMap(input), "reference", Values.normalizeMap(reference));
+        Map.of("input", Values.normalizeMap(input), "reference", Values.normalizeMap(lists));
     EnumMap<Category, Integer> vector = new EnumMap<>(Category.class);
     Map<Category, String> decidedBy = new LinkedHashMap<>();
     List<String> errors = new ArrayList<>();

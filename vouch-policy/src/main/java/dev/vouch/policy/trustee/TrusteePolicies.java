@@ -15,6 +15,13 @@ public final class TrusteePolicies {
   /** The id of the translation of Trustee's {@code ear_default_policy_cpu.rego}. */
   public static final String EAR_DEFAULT_CPU = "ear_default_policy_cpu";
 
+  /**
+   * The built-in policy id under which the attestation service offers the translation (Trustee
+   * names it {@code default} for its {@code cpu} class; Vouch's {@code default} is its own per-kind
+   * policy). Storing a policy under this id replaces it.
+   */
+  public static final String BUILTIN_ID = "trustee-default-cpu";
+
   private TrusteePolicies() {}
 
   /** The YAML source of the translation. */
@@ -30,10 +37,10 @@ public final class TrusteePolicies {
     }
   }
 
-  /** The compiled translation of Trustee's default CPU policy. */
+  /** The compiled translation of Trustee's default CPU policy, with the id {@link #BUILTIN_ID}. */
   public static Ar4siPolicy earDefaultCpu() {
     try {
-      return Ar4siPolicy.compile(EAR_DEFAULT_CPU, earDefaultCpuSource());
+      return Ar4siPolicy.compile(BUILTIN_ID, earDefaultCpuSource());
     } catch (PolicyException e) {
       // compiled by the tests; reaching this is a packaging error
       throw new IllegalStateException(e.getMessage(), e);

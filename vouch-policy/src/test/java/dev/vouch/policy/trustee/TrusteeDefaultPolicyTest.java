@@ -290,4 +290,30 @@ class TrusteeDefaultPolicyTest {
           .isInstanceOf(PolicyException.class);
     }
   }
+
+  @Test
+  void aReferenceValueGivenAsOneValueOrAsAOneElementListDecidesAlike() throws Exception {
+    // Trustee registers major_version as 1; Vouch's RVPS stores every value as a list
+    Map<String, Object> asLists = new HashMap<>();
+    map(resource("sample-reference-values.json"))
+        .forEach((k, v) -> asLists.put(k, v instanceof List<?> ? v : List.of(v)));
+    Ar4siPolicy.Appraisal a = POLICY.evaluate(map(resource("sample-claims.json")), asLists);
+    assertThat(vector(a)).isEqualTo(expected(3, 2, 2));
+    assertThat(a.errors()).isEmpty();
+    // a list of accepted major versions without the claim's refuses it
+    asLists.put("major_version", List.of(2, 3));
+    assertThat(vector(POLICY.evaluate(map(resource("sample-claims.json")), asLists)))
+        .isEqualTo(expected(3, 97, 2));
+  }
+
+  @Test
+  void onlyAYamlMappingWithTopLevelTrustClaimsIsRecognisedAsThisForm() {
+    assertThat(Ar4siPolicy.recognises(TrusteePolicies.earDefaultCpuSource())).isTrue();
+    assertThat(Ar4siPolicy.recognises("trust_claims: {hardware: {default: 97}}")).isTrue();
+    assertThat(Ar4siPolicy.recognises("rules:\n  - name: a\n    expr: 'true'\n")).isFalse();
+    assertThat(Ar4siPolicy.recognises("description: x\nrules: {trust_claims: 1}")).isFalse();
+    assertThat(Ar4siPolicy.recognises("- trust_claims")).isFalse();
+    assertThat(Ar4siPolicy.recognises("trust_claims: [unclosed")).isFalse();
+    assertThat(TrusteePolicies.earDefaultCpu().id()).isEqualTo(TrusteePolicies.BUILTIN_ID);
+  }
 }

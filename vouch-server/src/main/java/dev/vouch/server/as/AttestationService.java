@@ -16,10 +16,13 @@ import dev.vouch.policy.DefaultPolicies;
 import dev.vouch.policy.Policy;
 import dev.vouch.policy.PolicyEngine;
 import dev.vouch.policy.RuleResult;
+import dev.vouch.policy.TrustVector;
 import dev.vouch.policy.ear.EarIssuer;
 import dev.vouch.policy.ear.Submod;
 import dev.vouch.policy.rvps.ReferenceValueStore;
+import dev.vouch.policy.trustee.Ar4siPolicy;
 import dev.vouch.server.metrics.VouchMetrics;
+import dev.vouch.server.policy.AppraisalPolicy;
 import dev.vouch.server.policy.PolicyStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -57,7 +60,10 @@ import org.slf4j.LoggerFactory;
  * signed token whose status says so (as Trustee does: gating is the relying party's job). With no
  * policy ids, or the id {@code default}, the default policy of the evidence kind ({@code
  * default-<kind>}, replaceable by storing a policy under that id) appraises; only the first id
- * counts, as in Trustee. Thread-safe.
+ * counts, as in Trustee. A trust claim policy ({@link AppraisalPolicy.TrustClaims}, e.g. the
+ * built-in {@code trustee-default-cpu}) appraises Trustee's claim tree ({@link TrusteeClaimTree})
+ * and sets the token's trust vector to its values; the status is the worst tier of that vector, as
+ * Trustee's {@code update_status_from_trust_vector}. Thread-safe.
  */
 public final class AttestationService implements AttestationBackend {
   /** The EAR submod name of the primary evidence, as Trustee names it. */
@@ -152,7 +158,7 @@ public final class AttestationService implements AttestationBackend {
             .forTee(tee)
             .orElseThrow(
                 () -> new VerificationException(Failure.UNSUPPORTED, verifiers.whyRefused(tee)));
-    Policy policy = policy(tee, input.policyIds());
+    AppraisalPolicy policy = policy(tee, input.policyIds());
     Optional<byte[]> reportData = reportData(input);
     Optional<byte[]> expected = reportData.map(d -> regularize(d, verifier.reportDataLength()));
     Instant now = clock.instant();
@@ -197,28 +203,92 @@ public final class AttestationService implements AttestationBackend {
     // plain maps and lists: the token's JSON writer and the policy engine know no Jackson nodes
     structured(input)
         .ifPresent(j -> policyInput.put("runtime_data_claims", JSON.convertValue(j, Object.class)));
-    Appraisal appraisal =
-        PolicyEngine.evaluate(policy, claims, referenceValues.referenceMap(now), policyInput);
+    Map<String, List<Object>> reference = referenceValues.referenceMap(now);
+    Optional<Map<String, Object>> tree = TrusteeClaimTree.of(tee, claims);
+    Verdict verdict =
+        switch (policy) {
+          case AppraisalPolicy.Rules r -> rules(r.policy(), claims, reference, policyInput);
+          case AppraisalPolicy.TrustClaims t ->
+              trustClaims(t.policy(), tee, tree.orElse(Map.of()), reference, policyInput);
+        };
 
     Map<String, Object> annotated = new LinkedHashMap<>(claims);
     annotated.putAll(policyInput);
     // Trustee's per-TEE tree beside the flat names, for relying parties written for Trustee
-    TrusteeClaimTree.of(tee, claims).ifPresent(t -> annotated.put(tee.wireName(), t));
+    tree.ifPresent(t -> annotated.put(tee.wireName(), t));
     annotated.put("policy_version", policy.version());
-    annotated.put("policy_failures", appraisal.failures().stream().map(this::reason).toList());
-    Submod submod = new Submod(appraisal.status(), appraisal.trustVector(), policy.id(), annotated);
+    annotated.putAll(verdict.annotations());
+    TrustVector vector = verdict.vector();
+    Submod submod = new Submod(vector.status(), vector, policy.id(), annotated);
     String token = issuer.issue(Map.of(SUBMOD, submod), null);
     LOG.info(
-        "attestation tee={} status={} policy={} v{} failed_rules={} ms={}",
+        "attestation tee={} status={} policy={} v{} {} ms={}",
         tee.wireName(),
-        appraisal.status().earName(),
+        vector.status().earName(),
         policy.id(),
         policy.version(),
-        appraisal.failures().stream().map(RuleResult::rule).toList(),
+        verdict.logDetail(),
         (System.nanoTime() - started) / 1_000_000);
     VouchMetrics.attestation(
-        tee.wireName(), appraisal.status().earName(), System.nanoTime() - started);
-    return new AttestationOutcome(token, appraisal.status().earName(), claims);
+        tee.wireName(), vector.status().earName(), System.nanoTime() - started);
+    return new AttestationOutcome(token, vector.status().earName(), claims);
+  }
+
+  /** What a policy of either form said: the vector and what the token adds to explain it. */
+  private record Verdict(TrustVector vector, Map<String, Object> annotations, String logDetail) {}
+
+  private Verdict rules(
+      Policy policy,
+      Map<String, Object> claims,
+      Map<String, List<Object>> reference,
+      Map<String, Object> policyInput) {
+    Appraisal appraisal = PolicyEngine.evaluate(policy, claims, reference, policyInput);
+    return new Verdict(
+        appraisal.trustVector(),
+        Map.of("policy_failures", appraisal.failures().stream().map(this::reason).toList()),
+        "failed_rules=" + appraisal.failures().stream().map(RuleResult::rule).toList());
+  }
+
+  /**
+   * A trust claim policy sees what Trustee's EAR policy sees ({@code transform_claims} in Trustee's
+   * attestation-service/src/ear_token/broker.rs): the TEE's claim tree under its wire name with
+   * {@code init_data} and {@code report_data} lifted to the top, beside {@code init_data_claims}
+   * and {@code runtime_data_claims}.
+   */
+  private static Verdict trustClaims(
+      Ar4siPolicy policy,
+      Tee tee,
+      Map<String, Object> tree,
+      Map<String, List<Object>> reference,
+      Map<String, Object> policyInput) {
+    Ar4siPolicy.Appraisal a = policy.evaluate(trusteeInput(tee, tree, policyInput), reference);
+    Map<String, Object> cases = new LinkedHashMap<>();
+    a.decidedBy().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(e -> cases.put(e.getKey().earName(), e.getValue()));
+    return new Verdict(
+        a.vector(),
+        Map.of("policy_cases", cases, "policy_errors", a.errors()),
+        "cases=" + cases.values() + " errors=" + a.errors().size());
+  }
+
+  /** Trustee's policy input for one TEE, built from its claim tree and the request's data. */
+  static Map<String, Object> trusteeInput(
+      Tee tee, Map<String, Object> tree, Map<String, Object> policyInput) {
+    Map<String, Object> teeClaims = new LinkedHashMap<>(tree);
+    Map<String, Object> in = new LinkedHashMap<>();
+    Object initData = teeClaims.remove("init_data");
+    if (initData != null) {
+      in.put("init_data", initData);
+      in.put("init_data_claims", policyInput.getOrDefault("init_data_claims", Map.of()));
+    }
+    Object reportData = teeClaims.remove("report_data");
+    if (reportData != null) {
+      in.put("report_data", reportData);
+      in.put("runtime_data_claims", policyInput.getOrDefault("runtime_data_claims", Map.of()));
+    }
+    in.put(tee.wireName(), teeClaims);
+    return in;
   }
 
   private Map<String, Object> reason(RuleResult r) {
@@ -230,7 +300,7 @@ public final class AttestationService implements AttestationBackend {
     return m;
   }
 
-  private Policy policy(Tee tee, List<String> ids) throws VerificationException {
+  private AppraisalPolicy policy(Tee tee, List<String> ids) throws VerificationException {
     String id =
         ids.isEmpty() || ids.get(0).equals("default")
             ? DefaultPolicies.id(tee.wireName())

@@ -25,8 +25,10 @@ import java.util.logging.Logger;
  * <ul>
  *   <li>{@code POST /kbs/v0/attestation-policy} with {@code {"type", "policy_id", "policy"}}
  *       ({@code policy} is base64url of the document): Trustee's body as {@code kbs-client
- *       set-attestation-policy} sends it. Vouch's attestation policies are CEL rule documents, so a
- *       Rego policy is refused naming the reason; {@code type} is ignored as Trustee ignores it.
+ *       set-attestation-policy} sends it. Vouch's attestation policies are CEL documents (rule
+ *       documents, or trust claim documents with a top-level {@code trust_claims} key, the shape of
+ *       Trustee's EAR policies), so a Rego policy is refused naming the reason; {@code type} is
+ *       ignored as Trustee ignores it.
  *   <li>{@code GET /kbs/v0/attestation-policy}: {@code [{"policy-id": id}, ...]} and {@code GET
  *       /kbs/v0/attestation-policy/{id}}: the document as text, as Trustee's attestation service
  *       answers {@code GET /policy} (Trustee's KBS itself has only the POST)
@@ -94,7 +96,7 @@ public final class KbsAdminApi {
       throw setPolicy(
           ("rego".equalsIgnoreCase(type) || source.contains("package policy")
                   ? "Rego policies are not supported: Vouch's attestation policies are CEL rule"
-                      + " documents; "
+                      + " or trust_claims documents (see trustee-default-cpu); "
                   : "")
               + e.getMessage());
     }

@@ -2,6 +2,7 @@ package dev.vouch.server.policy;
 
 import dev.vouch.policy.DefaultPolicies;
 import dev.vouch.policy.PolicyException;
+import dev.vouch.policy.trustee.TrusteePolicies;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Admin routes for appraisal policies: upload (compiled on upload; a document that does not compile
  * is answered 400 {@code policy-invalid} with the compiler's message, rule, line and column, and
- * nothing is stored), versions, list and delete. Uploads count from the next attestation on.
+ * nothing is stored), versions, list and delete. Uploads count from the next attestation on. A
+ * document is a rule document, or a trust claim document when it has a top-level {@code
+ * trust_claims} key ({@link AppraisalPolicy}).
  */
 public final class PolicyRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyRoutes.class);
@@ -58,15 +61,7 @@ public final class PolicyRoutes {
         null,
         "application/json",
         List.of(200, 401),
-        ctx ->
-            Json.write(
-                ctx,
-                200,
-                Map.of(
-                    "policies",
-                    store.ids(),
-                    "builtin",
-                    DefaultPolicies.KINDS.stream().map(DefaultPolicies::id).toList())));
+        ctx -> Json.write(ctx, 200, Map.of("policies", store.ids(), "builtin", builtinIds())));
   }
 
   private void put(Context ctx) {
@@ -98,12 +93,8 @@ public final class PolicyRoutes {
     Map<String, Object> res = new LinkedHashMap<>();
     res.put("id", id);
     if (versions.isEmpty()) {
-      String kind = id.startsWith("default-") ? id.substring("default-".length()) : "";
-      if (!DefaultPolicies.KINDS.contains(kind)) {
-        throw Problem.notFound("no policy with id '" + id + "'");
-      }
       res.put("builtin", true);
-      res.put("versions", List.of(Map.of("version", 0, "source", DefaultPolicies.source(kind))));
+      res.put("versions", List.of(Map.of("version", 0, "source", builtinSource(id))));
     } else {
       res.put("builtin", false);
       res.put("latest", versions.get(versions.size() - 1).version());
@@ -128,6 +119,24 @@ public final class PolicyRoutes {
     }
     LOG.info("policy deleted id={}", id);
     ctx.status(204);
+  }
+
+  private static List<String> builtinIds() {
+    List<String> ids = new java.util.ArrayList<>();
+    DefaultPolicies.KINDS.forEach(k -> ids.add(DefaultPolicies.id(k)));
+    ids.add(TrusteePolicies.BUILTIN_ID);
+    return ids;
+  }
+
+  private static String builtinSource(String id) {
+    if (TrusteePolicies.BUILTIN_ID.equals(id)) {
+      return TrusteePolicies.earDefaultCpuSource();
+    }
+    String kind = id.startsWith("default-") ? id.substring("default-".length()) : "";
+    if (!DefaultPolicies.KINDS.contains(kind)) {
+      throw Problem.notFound("no policy with id '" + id + "'");
+    }
+    return DefaultPolicies.source(kind);
   }
 
   private static Map<String, Object> summary(StoredPolicy p) {

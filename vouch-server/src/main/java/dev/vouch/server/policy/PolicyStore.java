@@ -1,9 +1,9 @@
 package dev.vouch.server.policy;
 
 import dev.vouch.policy.DefaultPolicies;
-import dev.vouch.policy.Policy;
 import dev.vouch.policy.PolicyCompiler;
 import dev.vouch.policy.PolicyException;
+import dev.vouch.policy.trustee.TrusteePolicies;
 import dev.vouch.server.store.Database;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
  * document is compiled and type-checked before anything is written, so a refused policy leaves no
  * trace. The newest version of an id is the one that counts, read from the database on each lookup:
  * an upload takes effect on the next attestation, on every replica, without restart. Compiled
- * policies are cached by id, version and text. The built-in defaults ({@code default-<kind>}) apply
- * when no stored policy has their id. Thread-safe.
+ * policies are cached by id, version and text. The built-in defaults ({@code default-<kind>}) and
+ * the translation of Trustee's default policy ({@value TrusteePolicies#BUILTIN_ID}) apply when no
+ * stored policy has their id. A document is a rule document or, with a top-level {@code
+ * trust_claims} key, a trust claim document ({@link AppraisalPolicy}). Thread-safe.
  */
 public final class PolicyStore {
   /** Policy ids: what fits in a URL path segment without escaping. */
@@ -32,7 +34,7 @@ public final class PolicyStore {
   private final Database db;
   private final PolicyCompiler compiler;
   private final Clock clock;
-  private final ConcurrentHashMap<String, Policy> compiled = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AppraisalPolicy> compiled = new ConcurrentHashMap<>();
 
   public PolicyStore(Database db, PolicyCompiler compiler, Clock clock) {
     this.db = db;
@@ -49,7 +51,7 @@ public final class PolicyStore {
   public StoredPolicy put(String id, String source) throws PolicyException {
     checkId(id);
     // compile first (version is checked again below): a bad document never reaches the table
-    compiler.compile(id, 1, source);
+    AppraisalPolicy.compile(compiler, id, 1, source);
     OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     return db.transaction(
         c -> {
@@ -138,9 +140,9 @@ public final class PolicyStore {
 
   /**
    * The compiled policy that counts for {@code id}: the newest stored version, else the built-in
-   * default for {@code default-<kind>}.
+   * default for {@code default-<kind>} or {@value TrusteePolicies#BUILTIN_ID}.
    */
-  public Optional<Policy> resolve(String id) {
+  public Optional<AppraisalPolicy> resolve(String id) {
     Optional<StoredPolicy> stored = latest(id);
     if (stored.isPresent()) {
       StoredPolicy s = stored.get();
@@ -150,7 +152,7 @@ public final class PolicyStore {
               key,
               k -> {
                 try {
-                  return compiler.compile(s.id(), s.version(), s.source());
+                  return AppraisalPolicy.compile(compiler, s.id(), s.version(), s.source());
                 } catch (PolicyException e) {
                   // it compiled on upload; a failure now means the compiler changed
                   throw new IllegalStateException("stored policy no longer compiles: " + e, e);
@@ -159,8 +161,15 @@ public final class PolicyStore {
     }
     for (String kind : DefaultPolicies.KINDS) {
       if (DefaultPolicies.id(kind).equals(id)) {
-        return Optional.of(compiled.computeIfAbsent(id, k -> DefaultPolicies.load(kind)));
+        return Optional.of(
+            compiled.computeIfAbsent(
+                id, k -> new AppraisalPolicy.Rules(DefaultPolicies.load(kind))));
       }
+    }
+    if (TrusteePolicies.BUILTIN_ID.equals(id)) {
+      return Optional.of(
+          compiled.computeIfAbsent(
+              id, k -> new AppraisalPolicy.TrustClaims(TrusteePolicies.earDefaultCpu(), 0)));
     }
     return Optional.empty();
   }

@@ -17,6 +17,7 @@ import dev.vouch.policy.ear.EarAlgorithm;
 import dev.vouch.policy.ear.SigningKey;
 import dev.vouch.policy.rvps.Provenance;
 import dev.vouch.policy.rvps.ReferenceValue;
+import dev.vouch.server.policy.AppraisalPolicy;
 import dev.vouch.server.policy.PolicyStore;
 import dev.vouch.server.policy.StoredPolicy;
 import java.nio.file.Path;
@@ -151,7 +152,12 @@ class PersistenceTest {
       assertThat(store.versions("snp-strict"))
           .extracting(StoredPolicy::version)
           .containsExactly(1, 2);
-      assertThat(store.resolve("snp-strict").orElseThrow().rules().get(0).name())
+      assertThat(
+              ((AppraisalPolicy.Rules) store.resolve("snp-strict").orElseThrow())
+                  .policy()
+                  .rules()
+                  .get(0)
+                  .name())
           .isEqualTo("no_debug");
       assertThatThrownBy(
               () ->
