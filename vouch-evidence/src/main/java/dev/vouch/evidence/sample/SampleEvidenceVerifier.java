@@ -23,11 +23,18 @@ import java.util.Optional;
  * <p>The report data must start with the expected nonce and be zero after it, as for the hardware
  * kinds ({@link Failure#REPORT_DATA_MISMATCH}). Claims: {@code sample.svn} as the evidence says,
  * {@code sample.debug} false, and {@code sample.launch_digest} the constant {@link #LAUNCH_DIGEST}
- * (the sample measures nothing, so one fixed value stands for "the sample workload").
+ * (the sample measures nothing, so one fixed value stands for "the sample workload"), and {@code
+ * sample.platform_version.major}/{@code .minor} the constants 1 and 4, as Trustee's sample verifier
+ * reports them.
  */
 public final class SampleEvidenceVerifier implements EvidenceVerifier {
   /** The launch digest every sample evidence reports (hex, 48 bytes). */
   public static final String LAUNCH_DIGEST = "ab".repeat(48);
+
+  /** The platform version every sample evidence reports, Trustee's constant 1.4. */
+  public static final long PLATFORM_MAJOR = 1;
+
+  public static final long PLATFORM_MINOR = 4;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int REPORT_DATA_LENGTH = 64;
@@ -82,6 +89,8 @@ public final class SampleEvidenceVerifier implements EvidenceVerifier {
             .put("sample.svn", n.get("svn").textValue())
             .put("sample.debug", false)
             .put("sample.launch_digest", LAUNCH_DIGEST)
+            .put("sample.platform_version.major", PLATFORM_MAJOR)
+            .put("sample.platform_version.minor", PLATFORM_MINOR)
             .build());
   }
 }

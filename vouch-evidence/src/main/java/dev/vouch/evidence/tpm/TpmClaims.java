@@ -16,6 +16,12 @@ public final class TpmClaims {
   /** Hex SHA-256 of the AK's DER SubjectPublicKeyInfo: a stable key identifier for policies. */
   public static final String AK_SPKI_SHA256 = "tpm.ak.spki_sha256";
 
+  /**
+   * Base64 (standard alphabet) of the AK's DER SubjectPublicKeyInfo: Trustee's {@code ak_public}
+   * claim, which its default policy looks up in {@code trusted_aks}.
+   */
+  public static final String AK_PUBLIC = "tpm.ak.public";
+
   /** True when the AK certificate chain verified to a configured root; false when not checked. */
   public static final String AK_CERTIFIED = "tpm.ak.certified";
 

@@ -165,6 +165,9 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
     claims.put(
         TpmClaims.AK_SPKI_SHA256,
         Hex.encode(HashAlg.SHA256.digest(bundle.ak().publicKey().getEncoded())));
+    claims.put(
+        TpmClaims.AK_PUBLIC,
+        Base64.getEncoder().encodeToString(bundle.ak().publicKey().getEncoded()));
     claims.put(TpmClaims.AK_CERTIFIED, certified);
     claims.put(TpmClaims.AK_TRUST, trust);
     claims.put(TpmClaims.AK_REVOCATION_CHECKED, revocationChecked);

@@ -80,8 +80,19 @@ public final class TrusteeClaimTree {
           copy(claims, "tpm.pcr.sha256." + i, tree, String.format("pcr%02d", i));
         }
         copy(claims, "tpm.extra_data", tree, "report_data");
+        // Trustee's tpm verifier: the AK as base64 DER SubjectPublicKeyInfo, init_data PCR 8
+        copy(claims, "tpm.ak.public", tree, "ak_public");
+        copy(claims, "tpm.pcr.sha256.8", tree, "init_data");
       }
-      case SAMPLE -> tree.putAll(pick(claims, SAMPLE));
+      case SAMPLE -> {
+        tree.putAll(pick(claims, SAMPLE));
+        Map<String, Object> version = new LinkedHashMap<>();
+        copy(claims, "sample.platform_version.major", version, "major");
+        copy(claims, "sample.platform_version.minor", version, "minor");
+        if (!version.isEmpty()) {
+          tree.put("platform_version", version);
+        }
+      }
       case AZ_SNP_VTPM, AZ_TDX_VTPM -> {
         return Optional.of(azure(tee, claims));
       }
@@ -120,6 +131,9 @@ public final class TrusteeClaimTree {
     copy(claims, "tdx.report_data", tree, "report_data");
     // Trustee's TDX init_data is MRCONFIGID
     copy(claims, "tdx.mr_config_id", tree, "init_data");
+    // intel_dcap/claims.rs: the QvE's verdict and collateral expiry ("0"/"1") beside the quote
+    copy(claims, "tdx.tcb_status", tree, "tcb_status");
+    copy(claims, "tdx.collateral_expiration_status", tree, "collateral_expiration_status");
   }
 
   /**

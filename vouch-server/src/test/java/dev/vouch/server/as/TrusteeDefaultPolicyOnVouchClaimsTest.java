@@ -3,20 +3,37 @@ package dev.vouch.server.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.core.Tee;
+import dev.vouch.core.VerifiedEvidence;
+import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.sample.SampleEvidenceVerifier;
+import dev.vouch.evidence.tdx.TdxEvidenceVerifier;
+import dev.vouch.evidence.tpm.TpmClaims;
+import dev.vouch.policy.Category;
 import dev.vouch.policy.trustee.Ar4siPolicy;
 import dev.vouch.policy.trustee.TrusteePolicies;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
  * The CEL translation of Trustee's default attestation policy reads the claim tree Vouch builds for
  * Trustee-shaped tokens ({@link TrusteeClaimTree}) by the names Trustee's Rego uses: Vouch's flat
- * claims in, Trustee's trust vector out, with Trustee's reference value names.
+ * claims in, Trustee's trust vector out, with Trustee's reference value names. The claims the Rego
+ * reads beyond the quote are there: TDX {@code tcb_status} and {@code collateral_expiration_status}
+ * (from a real quote verified with Intel-signed collateral), TPM {@code ak_public}, sample {@code
+ * platform_version}.
  */
 class TrusteeDefaultPolicyOnVouchClaimsTest {
   private static final Ar4siPolicy POLICY = TrusteePolicies.earDefaultCpu();
+
+  /** Inside the dcap-qvl sample collateral's validity window (its recorded verification time). */
+  private static final Instant COLLATERAL_VALID = Instant.parse("2025-07-19T10:00:34Z");
 
   private static Map<String, Object> input(Tee tee, Map<String, Object> flat) {
     return Map.of(tee.wireName(), TrusteeClaimTree.of(tee, flat).orElseThrow());
@@ -78,19 +95,139 @@ class TrusteeDefaultPolicyOnVouchClaimsTest {
         .containsEntry("hardware", 97);
   }
 
+  private static Map<String, Object> vector(Ar4siPolicy.Appraisal a) {
+    return a.vector().toEar();
+  }
+
+  /** Trustee's policy input built as the attestation service builds it. */
+  private static Map<String, Object> asInput(Tee tee, Map<String, Object> flat) {
+    return AttestationService.trusteeInput(
+        tee, TrusteeClaimTree.of(tee, flat).orElseThrow(), Map.of());
+  }
+
   @Test
-  void vouchsTpmTreeNamesPcr11AsTrusteesPolicyReadsIt() {
-    Map<String, Object> flat = Map.of("tpm.pcr.sha256.11", "cd".repeat(32));
-    Map<String, Object> tpm = input(Tee.TPM, flat);
-    // Vouch's tree has no ak_public, so executables stays at Trustee's default (33)
-    assertThat(
-            POLICY
-                .evaluate(
-                    tpm, Map.of("tpm_pcr11", List.of("cd".repeat(32)), "trusted_aks", List.of()))
-                .vector()
-                .toEar())
+  void vouchsTpmTreeCarriesTrusteesAkPublicSoAKnownAkAndPcr11AreRecognizedExecutables() {
+    String ak = Base64.getEncoder().encodeToString(new byte[] {0x30, 0x59, 1, 2});
+    Map<String, Object> flat =
+        Map.of(
+            "tpm.pcr.sha256.11",
+            "cd".repeat(32),
+            "tpm.pcr.sha256.8",
+            "00".repeat(32),
+            "tpm.extra_data",
+            "11".repeat(32),
+            TpmClaims.AK_PUBLIC,
+            ak);
+    Map<String, Object> in = asInput(Tee.TPM, flat);
+    // Trustee lifts init_data (PCR 8) and report_data (the quote's nonce) out of the TEE tree
+    assertThat(in).containsEntry("init_data", "00".repeat(32)).containsKey("report_data");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tpm = (Map<String, Object>) in.get("tpm");
+    assertThat(tpm).containsEntry("ak_public", ak).containsKey("pcr11");
+    Map<String, Object> rv =
+        Map.of("tpm_pcr11", List.of("cd".repeat(32)), "trusted_aks", List.of(ak));
+    assertThat(vector(POLICY.evaluate(in, rv)))
+        .containsEntry("executables", 3)
         .containsEntry("hardware", 2)
-        .containsEntry("configuration", 0)
+        .containsEntry("configuration", 0);
+    // another AK, or another PCR 11, is not recognized: Trustee's 33
+    assertThat(
+            vector(
+                POLICY.evaluate(
+                    in,
+                    Map.of("tpm_pcr11", List.of("cd".repeat(32)), "trusted_aks", List.of("x")))))
         .containsEntry("executables", 33);
+    assertThat(
+            vector(
+                POLICY.evaluate(
+                    in, Map.of("tpm_pcr11", List.of("ce".repeat(32)), "trusted_aks", List.of(ak)))))
+        .containsEntry("executables", 33);
+  }
+
+  @Test
+  void vouchsSampleVerifierReportsTrusteesPlatformVersionSoTheSampleIsAffirmed() throws Exception {
+    byte[] nonce = "nonce".getBytes(StandardCharsets.UTF_8);
+    String evidence =
+        "{\"svn\":\"1\",\"report_data\":\"" + Base64.getEncoder().encodeToString(nonce) + "\"}";
+    VerifiedEvidence v =
+        new SampleEvidenceVerifier()
+            .verify(
+                evidence.getBytes(StandardCharsets.UTF_8),
+                new Expectations(Optional.of(nonce), Instant.now(), List.of()));
+    Map<String, Object> in = asInput(Tee.SAMPLE, v.claims().asMap());
+    assertThat(((Map<?, ?>) in.get("sample")).get("platform_version"))
+        .isEqualTo(Map.of("major", 1L, "minor", 4L));
+    // Trustee's integration-test reference values, with Vouch's sample launch digest
+    Map<String, Object> rv = new HashMap<>();
+    rv.put("launch_digest", List.of(SampleEvidenceVerifier.LAUNCH_DIGEST));
+    rv.put("svn", List.of("1"));
+    rv.put("major_version", List.of(1));
+    rv.put("minimum_minor_version", List.of(1));
+    Ar4siPolicy.Appraisal a = POLICY.evaluate(in, rv);
+    assertThat(vector(a))
+        .containsEntry("executables", 3)
+        .containsEntry("hardware", 2)
+        .containsEntry("configuration", 2);
+    assertThat(a.errors()).isEmpty();
+    rv.put("minimum_minor_version", List.of(5));
+    assertThat(vector(POLICY.evaluate(in, rv))).containsEntry("hardware", 97);
+  }
+
+  private static VerifiedEvidence dcapSampleTdxQuote(Instant at) throws Exception {
+    return new TdxEvidenceVerifier()
+        .verify(
+            resource("/vectors/tdx/tdx_quote"),
+            new Expectations(
+                Optional.empty(), at, List.of(resource("/vectors/tdx/tdx_quote_collateral.json"))));
+  }
+
+  private static byte[] resource(String name) throws Exception {
+    try (InputStream in = TrusteeDefaultPolicyOnVouchClaimsTest.class.getResourceAsStream(name)) {
+      assertThat(in).as(name).isNotNull();
+      return in.readAllBytes();
+    }
+  }
+
+  private static Map<String, Object> tdxReference(Map<String, Object> flat) {
+    return Map.of(
+        "mr_td", List.of(flat.get("tdx.mr_td")),
+        "xfam", List.of(flat.get("tdx.xfam")),
+        "rtmr_1", List.of(flat.get("tdx.rtmr.1")),
+        "rtmr_2", List.of(flat.get("tdx.rtmr.2")));
+  }
+
+  @Test
+  void aVerifiedTdxQuoteWithCurrentCollateralReachesTrusteesHardwareAndConfigurationValues()
+      throws Exception {
+    Map<String, Object> flat = dcapSampleTdxQuote(COLLATERAL_VALID).claims().asMap();
+    Map<String, Object> in = asInput(Tee.TDX, flat);
+    Map<?, ?> tdx = (Map<?, ?>) in.get("tdx");
+    assertThat(tdx.get("tcb_status")).isEqualTo("UpToDate");
+    assertThat(tdx.get("collateral_expiration_status")).isEqualTo("0");
+    Ar4siPolicy.Appraisal a = POLICY.evaluate(in, tdxReference(flat));
+    // hardware: Intel's TEE type and vendor, a known MRTD, UpToDate, collateral current;
+    // executables: Rego's "else := 4" (no uefi_event_logs in Vouch's tree, see
+    // TrusteeVectorParityTest), as Trustee gives for a quote whose log shows no kernel event
+    assertThat(vector(a))
+        .containsEntry("hardware", 2)
+        .containsEntry("configuration", 2)
+        .containsEntry("executables", 4);
+    assertThat(a.decidedBy()).containsEntry(Category.EXECUTABLES, "tdx_executables_grub");
+  }
+
+  @Test
+  void expiredIntelCollateralIsReportedAsTrusteeDoesAndTheTranslatedPolicyRefusesTheHardware()
+      throws Exception {
+    Map<String, Object> flat =
+        dcapSampleTdxQuote(COLLATERAL_VALID.plusSeconds(3600)).claims().asMap();
+    Map<String, Object> in = asInput(Tee.TDX, flat);
+    assertThat(((Map<?, ?>) in.get("tdx")).get("collateral_expiration_status")).isEqualTo("1");
+    assertThat(vector(POLICY.evaluate(in, tdxReference(flat)))).containsEntry("hardware", 97);
+    // an unknown MRTD is refused as well, with current collateral
+    Map<String, Object> current = dcapSampleTdxQuote(COLLATERAL_VALID).claims().asMap();
+    Map<String, Object> rv = new HashMap<>(tdxReference(current));
+    rv.put("mr_td", List.of("00".repeat(48)));
+    assertThat(vector(POLICY.evaluate(asInput(Tee.TDX, current), rv)))
+        .containsEntry("hardware", 97);
   }
 }
