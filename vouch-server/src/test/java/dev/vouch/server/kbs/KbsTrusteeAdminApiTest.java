@@ -94,6 +94,63 @@ class KbsTrusteeAdminApiTest {
   }
 
   @Test
+  void aTrustClaimPolicySetAsKbsClientSendsItSetsTheVectorOfTheTokensItAppraises()
+      throws Exception {
+    // Trustee's EAR policy shape: exact AR4SI values per trust claim
+    String policy =
+        """
+        trust_claims:
+          hardware:
+            default: 97
+            cases:
+              - name: sample_svn_one
+                value: 2
+                expr: '"sample" in input && input.sample.svn == "1"'
+        """;
+    String body =
+        "{\"type\":\"cel\",\"policy_id\":\"svn_cpu\",\"policy\":\""
+            + B64URL.encodeToString(policy.getBytes(StandardCharsets.UTF_8))
+            + "\"}";
+    HttpResponse<String> set = c.post("/kbs/v0/attestation-policy", body, bearer());
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    assertThat(c.get("/kbs/v0/attestation-policy/svn_cpu", bearer()).body()).isEqualTo(policy);
+
+    for (String svn : List.of("1", "2")) {
+      String evidence =
+          Base64.getEncoder()
+              .encodeToString(
+                  ("{\"svn\":\"" + svn + "\",\"report_data\":\"\"}")
+                      .getBytes(StandardCharsets.UTF_8));
+      HttpResponse<String> r =
+          c.post(
+              "/api/v1/attest",
+              "{\"tee\":\"sample\",\"evidence\":\""
+                  + evidence
+                  + "\",\"freshness\":\"none\",\"policy_ids\":[\"svn_cpu\"]}",
+              Optional.empty());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      JsonNode cpu0 =
+          DocClient.JSON
+              .readTree(
+                  Base64.getUrlDecoder()
+                      .decode(DocClient.json(r).get("token").asText().split("\\.")[1]))
+              .at("/submods/cpu0");
+      assertThat(cpu0.at("/ear.trustworthiness-vector/hardware").asInt())
+          .as(svn)
+          .isEqualTo(svn.equals("1") ? 2 : 97);
+    }
+
+    // a trust claim document that does not compile is Trustee's AttestationError, not stored
+    String bad =
+        "{\"policy_id\":\"svn_cpu\",\"policy\":\""
+            + B64URL.encodeToString(
+                "trust_claims: {hardware: {default: 999}}".getBytes(StandardCharsets.UTF_8))
+            + "\"}";
+    assertTrusteeError(c.post("/kbs/v0/attestation-policy", bad, bearer()), "AttestationError");
+    assertThat(c.get("/kbs/v0/attestation-policy/svn_cpu", bearer()).body()).isEqualTo(policy);
+  }
+
+  @Test
   void aRegoAttestationPolicyIsRefusedAsTrusteeRefusesAPolicyItCannotSet() throws Exception {
     String rego = "package policy\n\ndefault allow = true\n";
     String body =
