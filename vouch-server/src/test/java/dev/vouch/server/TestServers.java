@@ -79,6 +79,18 @@ public final class TestServers {
               .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** Registers reference values as an admin, in an RVPS {@code sample} message. */
+    public Reply registerSample(java.util.Map<String, ?> values) {
+      try {
+        String msg =
+            JSON.writeValueAsString(
+                java.util.Map.of("version", "0.1.0", "type", "sample", "payload", values));
+        return post("/api/v1/reference-values", msg, true);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
     public Reply put(String path, String body, boolean admin) {
       return send(
           builder(path, admin)

@@ -58,10 +58,7 @@ class TrusteePolicyEndToEndTest {
   }
 
   private void register(Map<String, ?> values) throws Exception {
-    String msg =
-        TestServers.JSON.writeValueAsString(
-            Map.of("version", "0.1.0", "type", "sample", "payload", values));
-    Reply r = client.post("/api/v1/reference-values", msg, true);
+    Reply r = client.registerSample(values);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
   }
 

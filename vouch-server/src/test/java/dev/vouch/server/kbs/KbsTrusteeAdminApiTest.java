@@ -76,12 +76,8 @@ class KbsTrusteeAdminApiTest {
             category: executables
             expr: claims["sample.svn"] == "1"
         """;
-    // kbs-client set-attestation-policy: {"type","policy_id","policy": base64url without padding}
-    String body =
-        "{\"type\":\"cel\",\"policy_id\":\"default_cpu\",\"policy\":\""
-            + B64URL.encodeToString(policy.getBytes(StandardCharsets.UTF_8))
-            + "\"}";
-    HttpResponse<String> set = c.post("/kbs/v0/attestation-policy", body, bearer());
+    HttpResponse<String> set =
+        c.post("/kbs/v0/attestation-policy", setPolicy("cel", "default_cpu", policy), bearer());
     assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
     assertThat(set.body()).isEmpty();
 
@@ -107,11 +103,8 @@ class KbsTrusteeAdminApiTest {
                 value: 2
                 expr: '"sample" in input && input.sample.svn == "1"'
         """;
-    String body =
-        "{\"type\":\"cel\",\"policy_id\":\"svn_cpu\",\"policy\":\""
-            + B64URL.encodeToString(policy.getBytes(StandardCharsets.UTF_8))
-            + "\"}";
-    HttpResponse<String> set = c.post("/kbs/v0/attestation-policy", body, bearer());
+    HttpResponse<String> set =
+        c.post("/kbs/v0/attestation-policy", setPolicy("cel", "svn_cpu", policy), bearer());
     assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
     assertThat(c.get("/kbs/v0/attestation-policy/svn_cpu", bearer()).body()).isEqualTo(policy);
 
@@ -141,11 +134,7 @@ class KbsTrusteeAdminApiTest {
     }
 
     // a trust claim document that does not compile is Trustee's AttestationError, not stored
-    String bad =
-        "{\"policy_id\":\"svn_cpu\",\"policy\":\""
-            + B64URL.encodeToString(
-                "trust_claims: {hardware: {default: 999}}".getBytes(StandardCharsets.UTF_8))
-            + "\"}";
+    String bad = setPolicy("cel", "svn_cpu", "trust_claims: {hardware: {default: 999}}");
     assertTrusteeError(c.post("/kbs/v0/attestation-policy", bad, bearer()), "AttestationError");
     assertThat(c.get("/kbs/v0/attestation-policy/svn_cpu", bearer()).body()).isEqualTo(policy);
   }
@@ -153,11 +142,8 @@ class KbsTrusteeAdminApiTest {
   @Test
   void aRegoAttestationPolicyIsRefusedAsTrusteeRefusesAPolicyItCannotSet() throws Exception {
     String rego = "package policy\n\ndefault allow = true\n";
-    String body =
-        "{\"type\":\"rego\",\"policy_id\":\"default_cpu\",\"policy\":\""
-            + B64URL.encodeToString(rego.getBytes(StandardCharsets.UTF_8))
-            + "\"}";
-    HttpResponse<String> r = c.post("/kbs/v0/attestation-policy", body, bearer());
+    HttpResponse<String> r =
+        c.post("/kbs/v0/attestation-policy", setPolicy("rego", "default_cpu", rego), bearer());
     assertTrusteeError(r, "AttestationError");
     assertThat(DocClient.json(r).get("detail").asText()).contains("Rego");
     assertTrusteeError(
@@ -232,6 +218,17 @@ class KbsTrusteeAdminApiTest {
     // the real routes still answer
     assertThat(c.get("/kbs/v0/resource-policy", bearer()).statusCode()).isEqualTo(200);
     assertThat(c.auth("sample").statusCode()).isEqualTo(200);
+  }
+
+  /** kbs-client set-attestation-policy: {"type","policy_id","policy": base64url, no padding}. */
+  private static String setPolicy(String type, String id, String policy) {
+    return "{\"type\":\""
+        + type
+        + "\",\"policy_id\":\""
+        + id
+        + "\",\"policy\":\""
+        + B64URL.encodeToString(policy.getBytes(StandardCharsets.UTF_8))
+        + "\"}";
   }
 
   private static void assertTrusteeError(HttpResponse<String> r, String kind) throws Exception {
