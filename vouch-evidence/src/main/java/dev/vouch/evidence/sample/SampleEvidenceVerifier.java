@@ -25,7 +25,7 @@ import java.util.Optional;
  * {@code sample.debug} false, and {@code sample.launch_digest} the constant {@link #LAUNCH_DIGEST}
  * (the sample measures nothing, so one fixed value stands for "the sample workload"), and {@code
  * sample.platform_version.major}/{@code .minor} the constants 1 and 4, as Trustee's sample verifier
- * reports them.
+ * reports them, and {@code sample.report_data} the evidence's base64 text.
  */
 public final class SampleEvidenceVerifier implements EvidenceVerifier {
   /** The launch digest every sample evidence reports (hex, 48 bytes). */
@@ -91,6 +91,8 @@ public final class SampleEvidenceVerifier implements EvidenceVerifier {
             .put("sample.launch_digest", LAUNCH_DIGEST)
             .put("sample.platform_version.major", PLATFORM_MAJOR)
             .put("sample.platform_version.minor", PLATFORM_MINOR)
+            // as Trustee's sample verifier: the evidence's base64 text, checked above
+            .put("sample.report_data", n.get("report_data").textValue())
             .build());
   }
 }

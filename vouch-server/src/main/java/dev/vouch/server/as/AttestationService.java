@@ -272,7 +272,11 @@ public final class AttestationService implements AttestationBackend {
         "cases=" + cases.values() + " errors=" + a.errors().size());
   }
 
-  /** Trustee's policy input for one TEE, built from its claim tree and the request's data. */
+  /**
+   * Trustee's policy input for one TEE, built from its claim tree and the request's data; the
+   * claims of raw or absent init or runtime data are null, as Trustee's {@code parse_init_data} and
+   * {@code parse_runtime_data} give them.
+   */
   static Map<String, Object> trusteeInput(
       Tee tee, Map<String, Object> tree, Map<String, Object> policyInput) {
     Map<String, Object> teeClaims = new LinkedHashMap<>(tree);
@@ -280,12 +284,12 @@ public final class AttestationService implements AttestationBackend {
     Object initData = teeClaims.remove("init_data");
     if (initData != null) {
       in.put("init_data", initData);
-      in.put("init_data_claims", policyInput.getOrDefault("init_data_claims", Map.of()));
+      in.put("init_data_claims", policyInput.get("init_data_claims"));
     }
     Object reportData = teeClaims.remove("report_data");
     if (reportData != null) {
       in.put("report_data", reportData);
-      in.put("runtime_data_claims", policyInput.getOrDefault("runtime_data_claims", Map.of()));
+      in.put("runtime_data_claims", policyInput.get("runtime_data_claims"));
     }
     in.put(tee.wireName(), teeClaims);
     return in;

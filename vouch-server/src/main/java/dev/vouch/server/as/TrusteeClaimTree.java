@@ -67,6 +67,7 @@ public final class TrusteeClaimTree {
     SAMPLE.put("svn", "sample.svn");
     SAMPLE.put("launch_digest", "sample.launch_digest");
     SAMPLE.put("debug", "sample.debug");
+    SAMPLE.put("report_data", "sample.report_data");
   }
 
   /** Trustee's tree for {@code tee} from Vouch's flat {@code claims}, if Vouch maps that TEE. */

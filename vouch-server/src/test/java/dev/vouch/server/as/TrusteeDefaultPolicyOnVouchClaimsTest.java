@@ -230,4 +230,34 @@ class TrusteeDefaultPolicyOnVouchClaimsTest {
     assertThat(vector(POLICY.evaluate(asInput(Tee.TDX, current), rv)))
         .containsEntry("hardware", 97);
   }
+
+  @Test
+  void theInputLiftsInitAndReportDataAndCarriesTheRequestsClaimsOrNullAsTrusteesDoes() {
+    Map<String, Object> flat =
+        Map.of("tdx.mr_td", "aa", "tdx.report_data", "bb", "tdx.mr_config_id", "cc");
+    Map<String, Object> tree = TrusteeClaimTree.of(Tee.TDX, flat).orElseThrow();
+    Map<String, Object> in =
+        AttestationService.trusteeInput(
+            Tee.TDX,
+            tree,
+            Map.of(
+                "runtime_data_claims", Map.of("nonce", "n1"),
+                "init_data_claims", Map.of("policy", "p")));
+    assertThat(in)
+        .containsEntry("report_data", "bb")
+        .containsEntry("init_data", "cc")
+        .containsEntry("runtime_data_claims", Map.of("nonce", "n1"))
+        .containsEntry("init_data_claims", Map.of("policy", "p"));
+    assertThat(((Map<?, ?>) in.get("tdx")).containsKey("report_data")).isFalse();
+    assertThat(((Map<?, ?>) in.get("tdx")).containsKey("init_data")).isFalse();
+    // raw runtime data, no init data document: Trustee's null
+    Map<String, Object> raw = AttestationService.trusteeInput(Tee.TDX, tree, Map.of());
+    assertThat(raw)
+        .containsEntry("runtime_data_claims", null)
+        .containsEntry("init_data_claims", null);
+    // a tree without report data gets neither member
+    Map<String, Object> none =
+        AttestationService.trusteeInput(Tee.SNP, Map.of("measurement", "m"), Map.of());
+    assertThat(none).containsOnlyKeys("snp");
+  }
 }

@@ -241,6 +241,36 @@ class TrusteePolicyEndToEndTest {
   }
 
   @Test
+  void aTrustClaimDocumentSeesStructuredRuntimeDataAsTrusteesRuntimeDataClaims() throws Exception {
+    String doc =
+        """
+        trust_claims:
+          instance_identity:
+            default: 97
+            cases:
+              - name: client_nonce
+                value: 2
+                expr: 'input.runtime_data_claims.nonce == "n-42"'
+        """;
+    assertThat(client.put("/api/v1/policies/runtime-nonce", doc, true).status()).isEqualTo(200);
+    for (String nonce : List.of("n-42", "n-43")) {
+      String runtime = "{\"nonce\":\"" + nonce + "\"}";
+      // Trustee's binding: SHA-384 of the canonical JSON in the report data
+      byte[] bound = HashAlg.SHA384.digest(runtime.getBytes(StandardCharsets.UTF_8));
+      String body =
+          "{\"tee\":\"sample\",\"evidence\":\""
+              + Base64.getEncoder().encodeToString(sample("1", bound))
+              + "\",\"runtime_data\":{\"structured\":"
+              + runtime
+              + "},\"policy_ids\":[\"runtime-nonce\"]}";
+      Map<String, Object> cpu0 = cpu0(client.post("/api/v1/attest", body, false));
+      assertThat(((Map<?, ?>) cpu0.get("ear.trustworthiness-vector")).get("instance-identity"))
+          .as(nonce)
+          .isEqualTo(nonce.equals("n-42") ? 2L : 97L);
+    }
+  }
+
+  @Test
   void aTrustClaimDocumentThatDoesNotCompileIsRefusedAndNothingIsStored() {
     for (String bad :
         List.of(
