@@ -2,6 +2,7 @@ package dev.vouch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vouch.core.Tee;
 import dev.vouch.core.VerificationException;
 import dev.vouch.policy.Appraisal;
 import dev.vouch.policy.Finding;
@@ -10,10 +11,14 @@ import dev.vouch.policy.PolicyCompiler;
 import dev.vouch.policy.PolicyEngine;
 import dev.vouch.policy.PolicyException;
 import dev.vouch.policy.RuleResult;
+import dev.vouch.policy.Tier;
 import dev.vouch.policy.Values;
 import dev.vouch.policy.rvps.BundleKeys;
 import dev.vouch.policy.rvps.ReferenceValue;
 import dev.vouch.policy.rvps.ReferenceValueMessages;
+import dev.vouch.policy.trustee.Ar4siPolicy;
+import dev.vouch.server.as.AttestationService;
+import dev.vouch.server.as.TrusteeClaimTree;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +62,9 @@ final class PolicyCommand extends CommandGroup {
     @Option(
         names = "--claims",
         required = true,
-        description = "claims JSON: an object of claims, or the output of `vouch verify --json`")
+        description =
+            "claims JSON: an object of claims, or the output of `vouch verify --json`; for a"
+                + " trust_claims policy, Trustee's input ({\"sample\": {...}}) or that output")
     Path claims;
 
     @Option(
@@ -75,10 +82,13 @@ final class PolicyCommand extends CommandGroup {
       try {
         String source = new String(CliIo.read(policy, "policy"), StandardCharsets.UTF_8);
         String id = policy.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-        Policy p = PolicyCompiler.compile(id, source);
-        Map<String, Object> c = claims(CliIo.read(claims, "claims"));
         Map<String, Object> r =
             reference == null ? Map.of() : reference(CliIo.read(reference, "reference values"));
+        if (Ar4siPolicy.recognises(source)) {
+          return trustClaims(Ar4siPolicy.compile(id, source), r, out);
+        }
+        Policy p = PolicyCompiler.compile(id, source);
+        Map<String, Object> c = claims(CliIo.read(claims, "claims"));
         Appraisal a = PolicyEngine.evaluate(p, c, r, Map.of());
         if (json) {
           CliIo.printJson(out, document(a));
@@ -95,12 +105,60 @@ final class PolicyCommand extends CommandGroup {
       }
     }
 
+    /**
+     * A trust claim document ({@link Ar4siPolicy}) over Trustee's input: the claims file as given
+     * ({@code {"sample": {...}, ...}}), or built from a {@code vouch verify --json} document as the
+     * attestation service builds it.
+     */
+    private Integer trustClaims(Ar4siPolicy p, Map<String, Object> r, PrintWriter out)
+        throws CliIo.BadInput {
+      byte[] bytes = CliIo.read(claims, "claims");
+      JsonNode root = object(bytes, "claims");
+      Map<String, Object> input;
+      if (verifyDocument(root)) {
+        String kind = root.path("tee").asText();
+        Tee tee =
+            Tee.fromWireName(kind)
+                .orElseThrow(() -> new CliIo.BadInput("claims: unknown tee '" + kind + "'"));
+        Map<String, Object> tree =
+            TrusteeClaimTree.of(tee, claims(bytes))
+                .orElseThrow(
+                    () -> new CliIo.BadInput("claims: Vouch builds no Trustee tree for " + kind));
+        input = AttestationService.trusteeInput(tee, tree, Map.of());
+      } else {
+        input = claims(bytes);
+      }
+      Ar4siPolicy.Appraisal a = p.evaluate(input, r);
+      Map<String, Object> cases = new LinkedHashMap<>();
+      a.decidedBy().forEach((c, by) -> cases.put(c.earName(), by));
+      Tier status = a.vector().status();
+      if (json) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("policy", a.policyId());
+        doc.put("status", status.earName());
+        doc.put("trust_vector", a.vector().toEar());
+        doc.put("cases", cases);
+        doc.put("errors", a.errors());
+        CliIo.printJson(out, doc);
+      } else {
+        out.printf("policy %s%n", a.policyId());
+        cases.forEach((c, by) -> out.printf("%-18s %4d  %s%n", c, a.vector().toEar().get(c), by));
+        a.errors().forEach(e -> out.println("ERROR " + e));
+        out.println("ear.status: " + status.earName());
+      }
+      return status == Tier.AFFIRMING ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /** The whole {@code vouch verify --json} document carries the claims in "claims". */
+    private static boolean verifyDocument(JsonNode root) {
+      JsonNode c = root.get("claims");
+      return c != null && c.isObject() && (root.has("valid") || root.has("tee"));
+    }
+
     private Map<String, Object> claims(byte[] bytes) throws CliIo.BadInput {
       JsonNode root = object(bytes, "claims");
-      JsonNode c = root.get("claims");
-      // the whole `vouch verify --json` document carries the claims in "claims"
-      if (c != null && c.isObject() && (root.has("valid") || root.has("tee"))) {
-        root = c;
+      if (verifyDocument(root)) {
+        root = root.get("claims");
       }
       try {
         @SuppressWarnings("unchecked")

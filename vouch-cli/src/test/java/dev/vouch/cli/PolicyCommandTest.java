@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.policy.DefaultPolicies;
+import dev.vouch.policy.trustee.TrusteePolicies;
 import dev.vouch.server.MeasuredTpmBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ class PolicyCommandTest {
   Path policy;
   Path verified;
   String spki;
+  String akPublic;
 
   /** Real evidence: the swtpm quote verified by `vouch verify --json`, saved as a whole. */
   @BeforeEach
@@ -43,6 +45,7 @@ class PolicyCommandTest {
     assertThat(v.exit()).as(v.err()).isZero();
     verified = Files.writeString(dir.resolve("verify.json"), v.out());
     spki = v.json().at("/claims/tpm.ak.spki_sha256").asText();
+    akPublic = v.json().at("/claims/tpm.ak.public").asText();
     policy = Files.writeString(dir.resolve("default-tpm.yaml"), DefaultPolicies.source("tpm"));
   }
 
@@ -206,5 +209,86 @@ class PolicyCommandTest {
                 .exit())
         .isEqualTo(2);
     assertThat(CliRun.of("policy", "test", "--claims", verified.toString()).exit()).isEqualTo(2);
+  }
+
+  private Path trustee() throws Exception {
+    return Files.writeString(
+        dir.resolve("trustee-default-cpu.yaml"), TrusteePolicies.earDefaultCpuSource());
+  }
+
+  @Test
+  void aTrustClaimPolicyOverTrusteesInputGivesTrusteesValuesAndTheCaseThatSetEach()
+      throws Exception {
+    Path input =
+        Files.writeString(
+            dir.resolve("sample-input.json"),
+            """
+            {"sample": {"svn": "1", "launch_digest": "abcde",
+                        "platform_version": {"major": 1, "minor": 4}, "debug": false}}
+            """);
+    Path rv =
+        Files.writeString(
+            dir.resolve("sample-rv.json"),
+            """
+            {"svn": ["1"], "launch_digest": ["abcde"], "major_version": 1,
+             "minimum_minor_version": 1}
+            """);
+    CliRun r =
+        CliRun.of(
+            "policy",
+            "test",
+            "--policy",
+            trustee().toString(),
+            "--claims",
+            input.toString(),
+            "--reference",
+            rv.toString(),
+            "--json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    JsonNode doc = r.json();
+    assertThat(doc.at("/status").asText()).isEqualTo("affirming");
+    assertThat(doc.at("/trust_vector/executables").asInt()).isEqualTo(3);
+    assertThat(doc.at("/trust_vector/hardware").asInt()).isEqualTo(2);
+    assertThat(doc.at("/trust_vector/configuration").asInt()).isEqualTo(2);
+    assertThat(doc.at("/cases/hardware").asText()).isEqualTo("sample_hardware");
+    assertThat(doc.at("/errors").size()).isZero();
+  }
+
+  @Test
+  void aTrustClaimPolicyOverAVerifiedQuoteSeesTrusteesTpmTree() throws Exception {
+    // the recorded quote has no PCR 11: Trustee's executables stay 33, a warning, exit 1
+    String ak = akPublic;
+    assertThat(ak).isNotEmpty();
+    Path rv =
+        Files.writeString(
+            dir.resolve("tpm-rv.json"),
+            "{\"trusted_aks\": [\"" + ak + "\"], \"tpm_pcr11\": [\"" + ZERO + "\"]}");
+    CliRun r =
+        CliRun.of(
+            "policy",
+            "test",
+            "--policy",
+            trustee().toString(),
+            "--claims",
+            verified.toString(),
+            "--reference",
+            rv.toString());
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    assertThat(r.out())
+        .contains("policy trustee-default-cpu")
+        .containsPattern("hardware\\s+2\\s+tpm_hardware")
+        .containsPattern("executables\\s+33\\s+default")
+        .contains("ERROR tpm_executables")
+        .contains("ear.status: warning");
+  }
+
+  @Test
+  void aTrustClaimPolicyThatDoesNotCompileIsBadInput() throws Exception {
+    Path bad =
+        Files.writeString(dir.resolve("bad.yaml"), "trust_claims: {hardware: {default: 300}}\n");
+    CliRun r =
+        CliRun.of("policy", "test", "--policy", bad.toString(), "--claims", verified.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("-128..127");
   }
 }

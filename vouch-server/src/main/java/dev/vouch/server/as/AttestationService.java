@@ -276,8 +276,12 @@ public final class AttestationService implements AttestationBackend {
    * Trustee's policy input for one TEE, built from its claim tree and the request's data; the
    * claims of raw or absent init or runtime data are null, as Trustee's {@code parse_init_data} and
    * {@code parse_runtime_data} give them.
+   *
+   * @param tree the TEE's {@link TrusteeClaimTree}
+   * @param policyInput the request's {@code init_data_claims} and {@code runtime_data_claims}, if
+   *     any
    */
-  static Map<String, Object> trusteeInput(
+  public static Map<String, Object> trusteeInput(
       Tee tee, Map<String, Object> tree, Map<String, Object> policyInput) {
     Map<String, Object> teeClaims = new LinkedHashMap<>(tree);
     Map<String, Object> in = new LinkedHashMap<>();
