@@ -8,6 +8,8 @@ import dev.vouch.policy.trustee.TrusteePolicies;
 import dev.vouch.server.MeasuredTpmBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -211,9 +213,24 @@ class PolicyCommandTest {
     assertThat(CliRun.of("policy", "test", "--claims", verified.toString()).exit()).isEqualTo(2);
   }
 
-  private Path trustee() throws Exception {
-    return Files.writeString(
-        dir.resolve("trustee-default-cpu.yaml"), TrusteePolicies.earDefaultCpuSource());
+  /** {@code vouch policy test} with the shipped translation of Trustee's default policy. */
+  private CliRun trusteeDryRun(Path claims, Path rv, String... more) throws Exception {
+    Path trustee =
+        Files.writeString(
+            dir.resolve("trustee-default-cpu.yaml"), TrusteePolicies.earDefaultCpuSource());
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "policy",
+                "test",
+                "--policy",
+                trustee.toString(),
+                "--claims",
+                claims.toString(),
+                "--reference",
+                rv.toString()));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
   }
 
   @Test
@@ -233,17 +250,7 @@ class PolicyCommandTest {
             {"svn": ["1"], "launch_digest": ["abcde"], "major_version": 1,
              "minimum_minor_version": 1}
             """);
-    CliRun r =
-        CliRun.of(
-            "policy",
-            "test",
-            "--policy",
-            trustee().toString(),
-            "--claims",
-            input.toString(),
-            "--reference",
-            rv.toString(),
-            "--json");
+    CliRun r = trusteeDryRun(input, rv, "--json");
     assertThat(r.exit()).as(r.err()).isZero();
     JsonNode doc = r.json();
     assertThat(doc.at("/status").asText()).isEqualTo("affirming");
@@ -263,16 +270,7 @@ class PolicyCommandTest {
         Files.writeString(
             dir.resolve("tpm-rv.json"),
             "{\"trusted_aks\": [\"" + ak + "\"], \"tpm_pcr11\": [\"" + ZERO + "\"]}");
-    CliRun r =
-        CliRun.of(
-            "policy",
-            "test",
-            "--policy",
-            trustee().toString(),
-            "--claims",
-            verified.toString(),
-            "--reference",
-            rv.toString());
+    CliRun r = trusteeDryRun(verified, rv);
     assertThat(r.exit()).as(r.err()).isEqualTo(1);
     assertThat(r.out())
         .contains("policy trustee-default-cpu")
