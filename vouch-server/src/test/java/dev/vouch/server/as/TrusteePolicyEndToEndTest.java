@@ -89,7 +89,11 @@ class TrusteePolicyEndToEndTest {
   /** The cpu0 submod of a token verified with Nimbus from the JWKS JSON only. */
   private Map<String, Object> cpu0(Reply r) throws Exception {
     assertThat(r.status()).as(r.body()).isEqualTo(200);
-    SignedJWT jwt = SignedJWT.parse(r.json().get("token").asText());
+    return cpu0(r.json().get("token").asText());
+  }
+
+  private Map<String, Object> cpu0(String token) throws Exception {
+    SignedJWT jwt = SignedJWT.parse(token);
     String jwks = client.get("/.well-known/jwks.json", false).body();
     ECKey key = (ECKey) JWKSet.parse(jwks).getKeyByKeyId(jwt.getHeader().getKeyID());
     assertThat(jwt.verify(new ECDSAVerifier(key))).isTrue();
@@ -160,6 +164,28 @@ class TrusteePolicyEndToEndTest {
                 "storage-opaque", "default",
                 "sourced-data", "default"));
     assertThat((List<?>) evidence.get("policy_errors")).isEmpty();
+  }
+
+  @Test
+  void trusteesAsRequestNamingTheTranslationGetsTheSameVectorAsABareJwt() throws Exception {
+    trusteesSampleReferenceValues();
+    byte[] nonce = Hex.decode("5a".repeat(16));
+    Base64.Encoder b64url = Base64.getUrlEncoder().withoutPadding();
+    // Trustee's attestation-service REST body, as its AS client sends it
+    String body =
+        "{\"verification_requests\":[{\"tee\":\"sample\",\"evidence\":\""
+            + b64url.encodeToString(sample("1", nonce))
+            + "\",\"runtime_data\":{\"raw\":\""
+            + b64url.encodeToString(nonce)
+            + "\"}}],\"policy_ids\":[\""
+            + TRUSTEE
+            + "\"]}";
+    Reply r = client.post("/attestation", body, false);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.contentType()).startsWith("text/plain");
+    Map<String, Object> cpu0 = cpu0(r.body());
+    assertThat(cpu0.get("ear.trustworthiness-vector")).isEqualTo(vector(3, 2, 2));
+    assertThat(cpu0.get("ear.appraisal-policy-id")).isEqualTo(TRUSTEE);
   }
 
   @Test
