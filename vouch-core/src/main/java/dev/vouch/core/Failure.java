@@ -59,7 +59,12 @@ public enum Failure {
    */
   DECRYPTION_FAILED("no supplied key decrypts the protected data, or the data was altered"),
   /** Content (a blob, a decrypted layer) differs from the digest recorded for it. */
-  DIGEST_MISMATCH("content differs from the digest recorded for it");
+  DIGEST_MISMATCH("content differs from the digest recorded for it"),
+  /**
+   * Container evidence shows another pod's or container's measurements, or attests a container
+   * other than the one asked about: attribution by cgroup disagrees with the evidence's subject.
+   */
+  CONTAINER_MISMATCH("the evidence holds or names another container's measurements");
 
   private final String description;
 

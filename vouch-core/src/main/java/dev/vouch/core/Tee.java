@@ -10,7 +10,9 @@ public enum Tee {
   SGX,
   SNP,
   CCA,
-  SAMPLE;
+  SAMPLE,
+  /** A container's virtual register bound into a TPM quote (the CIMA role). */
+  CONTAINER;
 
   /** The wire name, e.g. {@code "tpm"}. */
   public String wireName() {

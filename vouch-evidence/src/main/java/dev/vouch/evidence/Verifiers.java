@@ -2,6 +2,7 @@ package dev.vouch.evidence;
 
 import dev.vouch.core.Tee;
 import dev.vouch.evidence.cca.CcaEvidenceVerifier;
+import dev.vouch.evidence.cima.ContainerEvidenceVerifier;
 import dev.vouch.evidence.sample.SampleEvidenceVerifier;
 import dev.vouch.evidence.sgx.SgxEvidenceVerifier;
 import dev.vouch.evidence.snp.SnpEvidenceVerifier;
@@ -43,6 +44,7 @@ public final class Verifiers {
     register(m, new TdxEvidenceVerifier());
     register(m, new SgxEvidenceVerifier());
     register(m, new SampleEvidenceVerifier());
+    register(m, new ContainerEvidenceVerifier());
     return new Verifiers(m, Map.of());
   }
 
