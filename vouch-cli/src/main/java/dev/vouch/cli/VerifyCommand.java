@@ -40,7 +40,10 @@ import picocli.CommandLine.Spec;
 final class VerifyCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--tee", required = true, description = "evidence kind: tpm, tdx, sgx, snp, cca")
+  @Option(
+      names = "--tee",
+      required = true,
+      description = "evidence kind: tpm, tdx, sgx, snp, cca, container")
   String tee;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -49,7 +52,9 @@ final class VerifyCommand implements Callable<Integer> {
   static final class Source {
     @Option(
         names = "--evidence",
-        description = "evidence file (TPM: Vouch bundle JSON or Trustee's tpm evidence JSON)")
+        description =
+            "evidence file (TPM: Vouch bundle JSON or Trustee's tpm evidence JSON; container:"
+                + " the measurement agent's /v1/evidence JSON)")
     Path evidence;
 
     @ArgGroup(exclusive = false)
@@ -119,7 +124,9 @@ final class VerifyCommand implements Callable<Integer> {
       Tee kind =
           Tee.fromWireName(tee)
               .orElseThrow(
-                  () -> new CliIo.BadInput("--tee must be one of tpm, tdx, sgx, snp, cca"));
+                  () ->
+                      new CliIo.BadInput(
+                          "--tee must be one of tpm, tdx, sgx, snp, cca, container"));
       List<byte[]> files = collateral == null ? List.of() : collateralFiles(collateral);
       Expectations expected =
           new Expectations(

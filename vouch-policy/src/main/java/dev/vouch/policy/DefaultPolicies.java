@@ -14,7 +14,8 @@ import java.util.List;
  */
 public final class DefaultPolicies {
   /** The evidence kinds that have a default policy. */
-  public static final List<String> KINDS = List.of("tpm", "tdx", "sgx", "snp", "cca", "sample");
+  public static final List<String> KINDS =
+      List.of("tpm", "tdx", "sgx", "snp", "cca", "sample", "container");
 
   private DefaultPolicies() {}
 

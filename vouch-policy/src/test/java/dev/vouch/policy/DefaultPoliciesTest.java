@@ -59,6 +59,12 @@ class DefaultPoliciesTest {
         c.put("snp.reported_tcb.microcode", 213L);
       }
       case "cca" -> c.put("cca.realm.rim", "6a".repeat(64));
+      case "container" -> {
+        c.put("tpm.ak.certified", false);
+        c.put("tpm.ak.spki_sha256", "5a".repeat(32));
+        c.put("container.register", "c0".repeat(32));
+        c.put("container.isolated", true);
+      }
       case "sample" -> {
         c.put("sample.debug", false);
         c.put("sample.launch_digest", "abcde");
@@ -78,6 +84,10 @@ class DefaultPoliciesTest {
         for (int i : new int[] {0, 2, 4, 7}) {
           r.put("tpm.pcr.sha256." + i, List.of("00".repeat(32), c.get("tpm.pcr.sha256." + i)));
         }
+      }
+      case "container" -> {
+        r.put("tpm.trusted_aks", List.of(c.get("tpm.ak.spki_sha256")));
+        r.put("container.register", List.of(c.get("container.register")));
       }
       case "snp" -> {
         r.put("snp.measurement", List.of(c.get("snp.measurement")));

@@ -103,6 +103,8 @@ public final class MeasurementService {
   private final Optional<MeasurementPolicy> policy;
   private final TpmClient tpm;
   private final KeyHandle ak;
+  private final java.util.concurrent.atomic.AtomicBoolean warnedNoCgroups =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * @param imaList the binary (or ASCII) IMA list, normally the kernel's
@@ -337,6 +339,11 @@ public final class MeasurementService {
   private ContainerEventLog eventLogOf(ImaLog list, ContainerSubject s)
       throws VerificationException {
     ContainerAttribution.Result r = ContainerAttribution.measure(list, policy);
+    if (!r.cgroupAware() && list.size() > 0 && !warnedNoCgroups.getAndSet(true)) {
+      LOG.warning(
+          "measure: the IMA template carries no cgroup field (boot with ima_template=ima-cgpath):"
+              + " containers have no entries of their own, only node-level measurements");
+    }
     return ContainerEventLog.of(list, r, s, policy, !isolated());
   }
 

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vouch.agent.tpm.Handles;
-import dev.vouch.agent.tpm.KeyTemplate;
 import dev.vouch.agent.tpm.Swtpm;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TransientKey;
@@ -50,104 +48,42 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ContainerMeasurementTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String POD_A = "0c2a5bd4-4f5e-4bd0-9c6f-3f1e8a2b7c11";
-  private static final String POD_B = "9d1e7f60-1b2c-4d3e-8f90-a1b2c3d4e5f6";
-  private static final String C1 = "a1".repeat(32);
-  private static final String C2 = "b2".repeat(32);
-  private static final String C3 = "c3".repeat(32);
-  private static final String BAD_POD_PATH =
-      "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podnot_a_uid.slice";
-  private static final String POLICY =
-      """
-      backend: ima
-      hashAlgorithm: sha256
-      measure:
-        system:
-          withParameter: true
-          processes: [/usr/bin/containerd, /usr/bin/kubelet --config=/var/lib/kubelet/config.yaml]
-        container:
-          isolated: true
-      """;
+  private static final String POD_A = ContainerNode.POD_A;
+  private static final String POD_B = ContainerNode.POD_B;
+  private static final String C1 = ContainerNode.C1;
+  private static final String C2 = ContainerNode.C2;
+  private static final String C3 = ContainerNode.C3;
+  private static final String BAD_POD_PATH = ContainerNode.BAD_POD_PATH;
+  private static final String POLICY = ContainerNode.POLICY;
+  private static final String C1_PATH = ContainerNode.C1_PATH;
+  private static final String C3_PATH = ContainerNode.C3_PATH;
 
   @TempDir static Path tmp;
-  static Swtpm swtpm;
+  static ContainerNode node;
   static TpmClient tpm;
-  static TransientKey srk;
   static TransientKey ak;
   static Path list;
   static MeasureServer server;
   static CgroupClients clients;
 
-  static String podA(String scope) {
-    return "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-        + POD_A.replace('-', '_')
-        + ".slice/"
-        + scope;
-  }
-
-  static String podB(String scope) {
-    return "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
-        + POD_B.replace('-', '_')
-        + ".slice/"
-        + scope;
-  }
-
-  static final String C1_PATH = podA("cri-containerd-" + C1 + ".scope");
-  static final String C2_PATH = podA("crio-" + C2 + ".scope");
-  static final String C3_PATH = podB("docker-" + C3 + ".scope");
-
   private static byte[] file(String s) {
-    return HashAlg.SHA256.digest(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  static byte[] writeList() {
-    return new ImaListWriter(HashAlg.SHA256, false)
-        .ng(10, "sha256", file("aggregate"), "boot_aggregate")
-        .cgpath(
-            10,
-            "systemd",
-            "/system.slice/containerd.service",
-            "sha256",
-            file("c"),
-            "/usr/bin/containerd")
-        .cgpath(10, "shim:runc", C1_PATH, "sha256", file("sh"), "/bin/sh")
-        .cgpath(10, "conmon:crun", C2_PATH, "sha256", file("py"), "/usr/bin/python3")
-        .cgpath(10, "dockerd:runc", C3_PATH, "sha256", file("ng"), "/usr/sbin/nginx")
-        .cgpath(10, "shim:runc", C1_PATH, "sha256", file("app"), "/app")
-        .cgpath(
-            10, "shim:runc", BAD_POD_PATH + "/cri-containerd-zz.scope", "sha256", file("x"), "/x")
-        .cgpath(10, "dockerd:runc", C3_PATH, "sha256", file("lib"), "/usr/lib/libssl.so")
-        .cgpath(10, "systemd", "/", "sha256", file("sd"), "/usr/lib/systemd/systemd")
-        .binary();
+    return ContainerNode.file(s);
   }
 
   @BeforeAll
   static void start() throws Exception {
     Swtpm.requireTool("curl");
     Swtpm.requireTool("ss");
-    swtpm = Swtpm.start();
-    tpm = swtpm.client();
-    byte[] bytes = writeList();
-    list = tmp.resolve("binary_runtime_measurements");
-    Files.write(list, bytes);
-    // the kernel extends the SHA-256 bank with the SHA-256 template hash of each entry
-    for (ImaEntry e : ImaLog.parse(bytes).entries()) {
-      tpm.pcrExtend(e.pcr(), Map.of(HashAlg.SHA256, e.templateHash()));
-    }
-    srk = tpm.createPrimary(Handles.TPM_RH_OWNER, KeyTemplate.srkEccP256());
-    ak = tpm.createAndLoad(srk, KeyTemplate.akEccP256());
-    MeasurementService service =
-        new MeasurementService(
-            list,
-            Optional.of(MeasurementPolicy.parse(POLICY.getBytes(StandardCharsets.UTF_8))),
-            tpm,
-            ak);
+    node = ContainerNode.start(tmp);
+    tpm = node.tpm;
+    ak = node.ak;
+    list = node.list;
     clients = CgroupClients.create(tmp);
     System.out.println(
         "ContainerMeasurementTest: callers in "
             + (clients.simulated() ? "a simulated /proc root" : "real cgroup v2 cgroups"));
     Path socket = tmp.resolve("measure.sock");
-    server = MeasureServer.start(service, socket, new SockDiagPeers(socket), clients.proc());
+    server = MeasureServer.start(node.service, socket, new SockDiagPeers(socket), clients.proc());
   }
 
   @AfterAll
@@ -158,17 +94,8 @@ class ContainerMeasurementTest {
     if (clients != null) {
       clients.close();
     }
-    if (ak != null) {
-      ak.close();
-    }
-    if (srk != null) {
-      srk.close();
-    }
-    if (tpm != null) {
-      tpm.close();
-    }
-    if (swtpm != null) {
-      swtpm.close();
+    if (node != null) {
+      node.close();
     }
   }
 
