@@ -72,6 +72,6 @@ public record ContainerSubject(Optional<String> pod, Optional<String> container)
 
   @Override
   public String toString() {
-    return container.map(c -> "container " + c).orElse("pod " + pod.orElseThrow());
+    return container.map(c -> "container " + c).orElseGet(() -> "pod " + pod.orElseThrow());
   }
 }
