@@ -337,12 +337,20 @@ public final class MeasurementService {
   }
 
   private ContainerEventLog eventLogOf(ImaLog list, ContainerSubject s)
-      throws VerificationException {
+      throws VerificationException, Refused {
     ContainerAttribution.Result r = ContainerAttribution.measure(list, policy);
     if (!r.cgroupAware() && list.size() > 0 && !warnedNoCgroups.getAndSet(true)) {
       LOG.warning(
           "measure: the IMA template carries no cgroup field (boot with ima_template=ima-cgpath):"
               + " containers have no entries of their own, only node-level measurements");
+    }
+    // a container named by its id alone gets the pod its entries name
+    if (s.container().isPresent() && r.containers().containsKey(s.container().get())) {
+      Optional<String> pod = r.containers().get(s.container().get()).pod();
+      if (s.pod().isPresent() && pod.isPresent() && !s.pod().equals(pod)) {
+        throw badRequest("container " + s.container().get() + " is not in pod " + s.pod().get());
+      }
+      s = new ContainerSubject(s.pod().or(() -> pod), s.container());
     }
     return ContainerEventLog.of(list, r, s, policy, !isolated());
   }
