@@ -38,6 +38,16 @@ public final class MeasureServer implements AutoCloseable {
 
   static final int MAX_HEAD = 16 * 1024;
 
+  /** A connection is closed this long after it was accepted, whatever it is doing. */
+  static final java.time.Duration CONNECTION_DEADLINE = java.time.Duration.ofSeconds(30);
+
+  /** Bound on request bytes read and dropped after the reply, so the peer reads it unreset. */
+  private static final int MAX_DRAIN = 64 * 1024;
+
+  private static final java.util.concurrent.ScheduledExecutorService DEADLINES =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("vouch-measure-deadline").daemon().factory());
+
   private final ServerSocketChannel server;
   private final Path socket;
   private final Thread acceptor;
@@ -110,11 +120,18 @@ public final class MeasureServer implements AutoCloseable {
           .name("vouch-measure-conn")
           .start(
               () -> {
+                // a peer that neither sends nor reads cannot hold its connection open
+                var deadline =
+                    DEADLINES.schedule(
+                        () -> closeQuietly(ch),
+                        CONNECTION_DEADLINE.toMillis(),
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
                 try (ch) {
                   serve(ch, service, caller);
                 } catch (IOException e) {
                   LOG.log(Level.FINE, "measure: connection failed", e);
                 } finally {
+                  deadline.cancel(false);
                   peers.forget(ch);
                 }
               });
@@ -163,6 +180,24 @@ public final class MeasureServer implements AutoCloseable {
     out.put(head.getBytes(StandardCharsets.US_ASCII)).put(reply.body()).flip();
     while (out.hasRemaining()) {
       ch.write(out);
+    }
+    // closing with unread request bytes would reset the connection before the peer reads the
+    // reply (a refused oversized head): end our side, then drop what it still sends, bounded
+    ch.shutdownOutput();
+    ByteBuffer sink = ByteBuffer.allocate(4096);
+    int dropped = 0;
+    int n;
+    while (dropped < MAX_DRAIN && (n = ch.read(sink)) >= 0) {
+      dropped += n;
+      sink.clear();
+    }
+  }
+
+  private static void closeQuietly(SocketChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // already gone
     }
   }
 

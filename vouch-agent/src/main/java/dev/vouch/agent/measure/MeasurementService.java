@@ -257,8 +257,8 @@ public final class MeasurementService {
         ContainerEventLog log = eventLogOf(list, s);
         o.put("register", register);
         ObjectNode subj = o.putObject("subject");
-        subj.put("pod", s.pod().orElse(null));
-        subj.put("container", s.container().orElse(null));
+        subj.put("pod", log.subject().pod().orElse(null));
+        subj.put("container", log.subject().container().orElse(null));
         o.put("hash_algorithm", log.hashAlgorithm().shortName());
         o.put("value", Hex.encode(log.register()));
         o.put("events", log.ownEvents());
