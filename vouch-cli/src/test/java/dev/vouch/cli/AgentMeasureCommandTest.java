@@ -3,6 +3,7 @@ package dev.vouch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.agent.measure.ContainerNode;
+import dev.vouch.agent.measure.UnixHttp;
 import dev.vouch.agent.tpm.Swtpm;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.core.VerifiedEvidence;
@@ -12,13 +13,8 @@ import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.cima.ContainerEvidenceVerifier;
 import dev.vouch.evidence.tpm.ima.ImaEntry;
 import dev.vouch.evidence.tpm.ima.ImaLog;
-import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,19 +117,6 @@ class AgentMeasureCommandTest {
   }
 
   private static String get(Path socket, String target) throws Exception {
-    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      ch.connect(UnixDomainSocketAddress.of(socket));
-      ch.write(
-          ByteBuffer.wrap(
-              ("GET " + target + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
-      ch.shutdownOutput();
-      ByteArrayOutputStream in = new ByteArrayOutputStream();
-      ByteBuffer buf = ByteBuffer.allocate(8192);
-      while (ch.read(buf) >= 0) {
-        in.write(buf.array(), 0, buf.position());
-        buf.clear();
-      }
-      return in.toString(StandardCharsets.UTF_8);
-    }
+    return UnixHttp.send(socket, "GET " + target + " HTTP/1.1\r\n\r\n");
   }
 }

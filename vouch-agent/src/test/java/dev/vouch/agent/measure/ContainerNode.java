@@ -67,14 +67,14 @@ public final class ContainerNode implements AutoCloseable {
     this.service = s;
   }
 
-  static String podA(String scope) {
+  public static String podA(String scope) {
     return "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
         + POD_A.replace('-', '_')
         + ".slice/"
         + scope;
   }
 
-  static String podB(String scope) {
+  public static String podB(String scope) {
     return "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
         + POD_B.replace('-', '_')
         + ".slice/"

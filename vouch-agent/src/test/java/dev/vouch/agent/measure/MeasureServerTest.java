@@ -3,12 +3,8 @@ package dev.vouch.agent.measure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.evidence.tpm.ima.ImaLog;
-import java.io.ByteArrayOutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,21 +38,7 @@ class MeasureServerTest {
   }
 
   private static String send(String request) throws Exception {
-    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      ch.connect(UnixDomainSocketAddress.of(server.socket()));
-      ByteBuffer out = ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1));
-      while (out.hasRemaining()) {
-        ch.write(out);
-      }
-      ch.shutdownOutput(); // the whole request is sent: a truncated head then ends at EOF
-      ByteArrayOutputStream in = new ByteArrayOutputStream();
-      ByteBuffer buf = ByteBuffer.allocate(8192);
-      while (ch.read(buf) >= 0) {
-        in.write(buf.array(), 0, buf.position());
-        buf.clear();
-      }
-      return in.toString(StandardCharsets.UTF_8);
-    }
+    return UnixHttp.send(server.socket(), request);
   }
 
   @Test

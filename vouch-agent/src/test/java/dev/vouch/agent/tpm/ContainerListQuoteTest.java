@@ -3,6 +3,7 @@ package dev.vouch.agent.tpm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vouch.agent.measure.ContainerNode;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
@@ -34,28 +35,22 @@ import org.junit.jupiter.api.Test;
  */
 class ContainerListQuoteTest extends SwtpmTest {
   private static final List<PcrSelection> PCR10 = List.of(PcrSelection.of(HashAlg.SHA256, 10));
-  private static final String POD_A = "0c2a5bd4-4f5e-4bd0-9c6f-3f1e8a2b7c11";
-  private static final String POD_B = "9d1e7f60-1b2c-4d3e-8f90-a1b2c3d4e5f6";
-  private static final String C1 = "a1".repeat(32);
-  private static final String C2 = "b2".repeat(32);
-  private static final String C3 = "c3".repeat(32);
+  private static final String POD_A = ContainerNode.POD_A;
+  private static final String POD_B = ContainerNode.POD_B;
+  private static final String C1 = ContainerNode.C1;
+  private static final String C2 = ContainerNode.C2;
+  private static final String C3 = ContainerNode.C3;
 
   private static String podA(String scope) {
-    return "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-        + POD_A.replace('-', '_')
-        + ".slice/"
-        + scope;
+    return ContainerNode.podA(scope);
   }
 
   private static String podB(String scope) {
-    return "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
-        + POD_B.replace('-', '_')
-        + ".slice/"
-        + scope;
+    return ContainerNode.podB(scope);
   }
 
   private static byte[] file(String s) {
-    return HashAlg.SHA256.digest(s.getBytes(StandardCharsets.UTF_8));
+    return ContainerNode.file(s);
   }
 
   private static byte[] list() {

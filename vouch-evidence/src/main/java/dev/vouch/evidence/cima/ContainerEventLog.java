@@ -236,36 +236,27 @@ public record ContainerEventLog(
   private static byte[] frame(List<Event> shown) {
     ByteArrayOutputStream bin = new ByteArrayOutputStream();
     for (Event e : shown) {
-      u32(bin, e.pcr());
-      bin.writeBytes(e.templateHash());
-      byte[] name = e.templateName().orElseThrow().getBytes(StandardCharsets.US_ASCII);
-      u32(bin, name.length);
-      bin.writeBytes(name);
-      byte[] data = e.templateData().orElseThrow();
-      if (!e.templateName().get().equals("ima")) {
-        u32(bin, data.length);
-      }
-      bin.writeBytes(data);
+      ImaLog.writeEntry(
+          bin,
+          e.pcr(),
+          e.templateHash(),
+          e.templateName().orElseThrow(),
+          e.templateData().orElseThrow());
     }
     return bin.toByteArray();
   }
 
-  private static void u32(ByteArrayOutputStream out, int v) {
-    out.write(v);
-    out.write(v >>> 8);
-    out.write(v >>> 16);
-    out.write(v >>> 24);
-  }
-
   // ---------------------------------------------------------------- JSON
 
-  private static final ObjectMapper JSON =
+  /** Strict reading for the package's documents (duplicate keys, trailing tokens refused). */
+  static final ObjectMapper JSON =
       new ObjectMapper(
               JsonFactory.builder()
                   .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                  // a busy node's list, base64 in one evidence document
                   .streamReadConstraints(
                       StreamReadConstraints.builder()
-                          .maxStringLength(64 * 1024 * 1024)
+                          .maxStringLength(512 * 1024 * 1024)
                           .maxNestingDepth(16)
                           .build())
                   .build())

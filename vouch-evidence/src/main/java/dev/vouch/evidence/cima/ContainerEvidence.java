@@ -1,9 +1,5 @@
 package dev.vouch.evidence.cima;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,17 +53,7 @@ public record ContainerEvidence(byte[] nonce, ContainerEventLog eventLog, TpmEvi
     return HashAlg.SHA256.digest(both);
   }
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper(
-              JsonFactory.builder()
-                  .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                  .streamReadConstraints(
-                      StreamReadConstraints.builder()
-                          .maxStringLength(512 * 1024 * 1024)
-                          .maxNestingDepth(16)
-                          .build())
-                  .build())
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectMapper JSON = ContainerEventLog.JSON;
 
   public byte[] toJson() {
     ObjectNode root = JSON.createObjectNode();
