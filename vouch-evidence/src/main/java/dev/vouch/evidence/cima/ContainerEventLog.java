@@ -1,9 +1,5 @@
 package dev.vouch.evidence.cima;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,13 +11,13 @@ import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.ima.ImaEntry;
 import dev.vouch.evidence.tpm.ima.ImaLog;
+import dev.vouch.evidence.tpm.protocol.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -249,18 +245,7 @@ public record ContainerEventLog(
   // ---------------------------------------------------------------- JSON
 
   /** Strict reading for the package's documents (duplicate keys, trailing tokens refused). */
-  static final ObjectMapper JSON =
-      new ObjectMapper(
-              JsonFactory.builder()
-                  .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                  // a busy node's list, base64 in one evidence document
-                  .streamReadConstraints(
-                      StreamReadConstraints.builder()
-                          .maxStringLength(512 * 1024 * 1024)
-                          .maxNestingDepth(16)
-                          .build())
-                  .build())
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  static final ObjectMapper JSON = Json.MAPPER;
 
   /** The TCG-style document. */
   public ObjectNode toJsonNode() {
@@ -492,29 +477,16 @@ public record ContainerEventLog(
     if (!n.isObject()) {
       throw malformed(where + " must be an object");
     }
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!allowed.contains(f)) {
-        throw malformed(where + ": unknown member '" + f + "'");
-      }
-    }
+    Json.onlyMembers(n, allowed, where);
   }
 
   private static String text(JsonNode n, String field) throws VerificationException {
-    JsonNode v = n.path(field);
-    if (!v.isTextual()) {
-      throw malformed("'" + field + "' must be a string");
-    }
-    return v.textValue();
+    return Json.text(n, field);
   }
 
   private static Optional<String> optionalText(JsonNode n, String field)
       throws VerificationException {
-    JsonNode v = n.path(field);
-    if (v.isMissingNode() || v.isNull()) {
-      return Optional.empty();
-    }
-    return Optional.of(text(n, field));
+    return Json.optionalText(n, field);
   }
 
   private static byte[] hex(String s, int size, String where) throws VerificationException {
