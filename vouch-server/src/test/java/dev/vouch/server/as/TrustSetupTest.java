@@ -42,9 +42,10 @@ class TrustSetupTest {
   }
 
   @Test
-  void withNothingConfiguredOnlyTpmAndSnpAreAccepted() throws Exception {
+  void withNothingConfiguredOnlyTpmSnpAndContainerAreAccepted() throws Exception {
     TrustSetup t = setup(NONE);
-    assertThat(t.verifiers().tees()).containsExactlyInAnyOrder(Tee.TPM, Tee.SNP);
+    // container evidence is a TPM quote: it needs no more trust material than TPM evidence
+    assertThat(t.verifiers().tees()).containsExactlyInAnyOrder(Tee.TPM, Tee.SNP, Tee.CONTAINER);
     assertThat(t.verifiers().whyRefused(Tee.TDX)).contains("no Intel collateral");
     assertThat(t.verifiers().whyRefused(Tee.CCA)).contains("no CCA platform keys");
     assertThat(t.verifiers().whyRefused(Tee.SAMPLE)).contains("tests only");
