@@ -263,6 +263,8 @@ final class AgentCommand implements Callable<Integer> {
           out.println("agent " + hostId + ": HTTPS on port " + httpsPort);
         }
         if (transports.measureSocket != null) {
+          // shares the trust agent's TPM: both only read PCRs and quote with the persistent AK,
+          // and each command is one atomic transmit, so their commands may interleave
           MeasurementService measure = new MeasurementService(imaLog, policy, client, ak);
           running.add(
               MeasureServer.start(
