@@ -424,17 +424,30 @@ public final class ImaLog {
   public byte[] toBinary() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (ImaEntry e : entries) {
-      writeU32(out, e.pcr());
-      out.writeBytes(e.templateHash());
-      byte[] name = e.templateName().getBytes(StandardCharsets.US_ASCII);
-      writeU32(out, name.length);
-      out.writeBytes(name);
-      if (!e.templateName().equals("ima")) {
-        writeU32(out, e.templateDataLength());
-      }
-      out.writeBytes(e.templateData());
+      writeEntry(out, e.pcr(), e.templateHash(), e.templateName(), e.templateData());
     }
     return out.toByteArray();
+  }
+
+  /**
+   * Appends one entry in the kernel's binary form (the legacy {@code ima} template has no data
+   * length), for callers that hold entries that are not yet a list.
+   */
+  public static void writeEntry(
+      ByteArrayOutputStream out,
+      int pcr,
+      byte[] templateHash,
+      String templateName,
+      byte[] templateData) {
+    writeU32(out, pcr);
+    out.writeBytes(templateHash);
+    byte[] name = templateName.getBytes(StandardCharsets.US_ASCII);
+    writeU32(out, name.length);
+    out.writeBytes(name);
+    if (!templateName.equals("ima")) {
+      writeU32(out, templateData.length);
+    }
+    out.writeBytes(templateData);
   }
 
   private static void writeU32(ByteArrayOutputStream out, int v) {
