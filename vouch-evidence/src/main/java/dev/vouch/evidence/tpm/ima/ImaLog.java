@@ -371,11 +371,20 @@ public final class ImaLog {
    * but do not change {@code pcr}. Empty when no prefix matches.
    */
   public OptionalInt matchQuoted(HashAlg bank, int pcr, byte[] quoted, ImaReplayMode mode) {
-    if (quoted.length != bank.size()) {
+    return matchQuoted(bank, pcr, new byte[bank.size()], quoted, mode);
+  }
+
+  /**
+   * The same, replaying from {@code start} instead of the register's reset value: for a list that
+   * continues entries already verified up to that value ({@link ImaCheckpoint}).
+   */
+  public OptionalInt matchQuoted(
+      HashAlg bank, int pcr, byte[] start, byte[] quoted, ImaReplayMode mode) {
+    if (quoted.length != bank.size() || start.length != bank.size()) {
       return OptionalInt.empty();
     }
     // One forward pass keeps the last prefix that matched, which is the longest.
-    byte[] cur = new byte[bank.size()];
+    byte[] cur = start.clone();
     int best = Arrays.equals(cur, quoted) ? 0 : -1;
     for (int i = 0; i < entries.size(); i++) {
       ImaEntry e = entries.get(i);
