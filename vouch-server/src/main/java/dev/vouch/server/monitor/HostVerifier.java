@@ -272,22 +272,7 @@ public final class HostVerifier implements HostWorker {
       TrustReport report =
           TrustReport.of(
               UUID.randomUUID(), host.id(), evidence, trust, now, settings.reportValidity());
-      String jws = reportSigner.sign(report);
-      if (runtime.isPresent()) {
-        reports.add(
-            report,
-            jws,
-            c -> {
-              if (imaState.isPresent()) {
-                ImaStateStore.put(c, imaState.get());
-              } else {
-                ImaStateStore.delete(c, host.id());
-              }
-              return null;
-            });
-      } else {
-        reports.add(report, jws);
-      }
+      store(report, imaState, host.id());
       List<String> reasons = new ArrayList<>(reasons(trust));
       if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
         reasons.add(0, "golden-refused: " + d.audit().reason());
@@ -568,24 +553,37 @@ public final class HostVerifier implements HostWorker {
             now.plus(settings.reportValidity()));
     Optional<String> id = Optional.empty();
     try {
-      String jws = reportSigner.sign(report);
-      if (runtime.isPresent()) {
-        // nothing verified survives a failed check: the next attestation starts from entry 0
-        reports.add(
-            report,
-            jws,
-            c -> {
-              ImaStateStore.delete(c, hostId);
-              return null;
-            });
-      } else {
-        reports.add(report, jws);
-      }
+      // nothing verified survives a failed check: the next attestation starts from entry 0
+      store(report, Optional.empty(), hostId);
       id = Optional.of(report.id().toString());
     } catch (VerificationException signing) {
       LOG.warn("host {}: cannot sign the failure report: {}", hostId, signing.getMessage());
     }
     return new AttestationOutcome(HostStatus.ATTESTATION_FAILED, List.of(reason), id);
+  }
+
+  /**
+   * Signs and stores {@code report} and, in the same transaction, the host's IMA state after it:
+   * {@code ima}, or none (the next attestation reads the list from entry 0).
+   */
+  private void store(TrustReport report, Optional<ImaStateStore.HostImaState> ima, String hostId)
+      throws VerificationException {
+    String jws = reportSigner.sign(report);
+    if (runtime.isEmpty()) {
+      reports.add(report, jws);
+      return;
+    }
+    reports.add(
+        report,
+        jws,
+        c -> {
+          if (ima.isPresent()) {
+            ImaStateStore.put(c, ima.get());
+          } else {
+            ImaStateStore.delete(c, hostId);
+          }
+          return null;
+        });
   }
 
   /** One line per failed rule fault, or the trust detail when no rule says more. */

@@ -80,12 +80,11 @@ class ImaRuntimeEndToEndTest {
     nats.close();
   }
 
-  private Host register(SwtpmHost h) {
+  private void register(SwtpmHost h) {
     host = h;
     TestServers.Reply r =
         http.post("/api/v1/hosts", "{\"id\":\"" + h.id + "\",\"connection\":\"nats\"}", true);
     assertThat(r.status()).as(r.body()).isEqualTo(201);
-    return null;
   }
 
   private Host awaitReport(String id, HostStatus status, Optional<String> previous)
@@ -94,16 +93,7 @@ class ImaRuntimeEndToEndTest {
   }
 
   private Host await(String id, HostStatus status, Predicate<Host> also) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    Host h = null;
-    while (System.nanoTime() < deadline) {
-      h = vouch.monitor().registry().get(id).orElseThrow();
-      if (h.status() == status && h.lastAttested().isPresent() && also.test(h)) {
-        return h;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("host " + id + " is " + h + ", expected " + status);
+    return HostMonitoringEndToEndTest.awaitStatus(vouch, WAIT, id, status, also);
   }
 
   private Host attestAgain(String id, HostStatus status, Host before) throws Exception {

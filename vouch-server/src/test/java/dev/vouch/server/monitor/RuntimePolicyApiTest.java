@@ -1,5 +1,6 @@
 package dev.vouch.server.monitor;
 
+import static dev.vouch.server.monitor.MonitorApiTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.server.TestServers;
@@ -33,12 +34,6 @@ class RuntimePolicyApiTest {
   @AfterEach
   void stop() {
     server.close();
-  }
-
-  private void assertProblem(TestServers.Reply r, int status, String code) {
-    assertThat(r.status()).as(r.body()).isEqualTo(status);
-    assertThat(r.contentType()).startsWith("application/problem+json");
-    assertThat(r.json().path("type").asText()).endsWith("/" + code);
   }
 
   @Test
