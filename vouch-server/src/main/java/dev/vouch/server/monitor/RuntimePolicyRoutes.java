@@ -3,7 +3,6 @@ package dev.vouch.server.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.evidence.runtime.RuntimeAppraiser;
 import dev.vouch.evidence.runtime.RuntimePolicy;
-import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
@@ -163,7 +162,7 @@ final class RuntimePolicyRoutes {
     m.put("policy", s.policy().orElse(null));
     m.put("boot_aggregate", s.bootAggregate().claim());
     m.put("findings_total", s.findingsTotal());
-    m.put("findings", s.findings().stream().map(RuntimePolicyRoutes::finding).toList());
+    m.put("findings", s.findings().stream().map(RuntimeAppraiser.Finding::toMap).toList());
     m.put("last_restart", s.lastRestart().orElse(null));
     m.put("updated", s.updated().toString());
     Json.write(ctx, 200, m);
@@ -191,18 +190,6 @@ final class RuntimePolicyRoutes {
     m.put("version", s.version());
     m.put("sha256", s.sha256());
     m.put("created", s.created().toString());
-    return m;
-  }
-
-  static Map<String, Object> finding(RuntimeAppraiser.Finding f) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("entry", f.entry());
-    m.put("path", f.path());
-    m.put("digest", f.digest());
-    m.put("algorithm", f.algorithm());
-    m.put("rule", f.rule().name());
-    m.put("detail", f.detail());
-    m.put("pcr", ImaLog.IMA_PCR);
     return m;
   }
 }
