@@ -118,6 +118,36 @@ class IncrementalImaAttestorTest {
   }
 
   @Test
+  void theContinuationTravelsOverMutualTlsHttpsToo() throws Exception {
+    dev.vouch.agent.trust.TestPki pki = dev.vouch.agent.trust.TestPki.create("Vouch agents CA");
+    dev.vouch.agent.trust.TestPki.Issued agentCert = pki.issueTls("agent inc-1");
+    dev.vouch.agent.trust.TestPki.Issued verifier = pki.issueTls("verifier");
+    String url =
+        host.serveHttps(
+            dev.vouch.agent.trust.Tls.context(
+                agentCert.keys().getPrivate(),
+                java.util.List.of(agentCert.certificate()),
+                java.util.List.of(pki.certificate())));
+    AgentChannel https =
+        new dev.vouch.server.hosts.HttpsAgentChannel(
+            dev.vouch.agent.trust.Tls.context(
+                verifier.keys().getPrivate(),
+                java.util.List.of(verifier.certificate()),
+                java.util.List.of(pki.certificate())),
+            id -> Optional.of(java.net.URI.create(url)),
+            Duration.ofSeconds(10));
+    HostAttestor a =
+        new HostAttestor(
+            store, https, QuotePlan.firmwareAndIma(), Clock.systemUTC(), new SecureRandom());
+    ImaProgress p = a.attest("inc-1").imaProgress().orElseThrow();
+    host.appendIma(files("/usr/bin/over-https"));
+    HostAttestation next = a.attest("inc-1", Optional.of(p));
+    assertThat(next.imaRestart()).isEmpty();
+    assertThat(next.imaOffset()).isEqualTo(p.checkpoint().entries());
+    assertThat(next.imaLog().orElseThrow()).isEqualTo(files("/usr/bin/over-https"));
+  }
+
+  @Test
   void aContinuationFromAnotherOffsetIsDiscardedForTheWholeList() throws Exception {
     ImaProgress p = attestor(r -> r).attest("inc-1").imaProgress().orElseThrow();
     host.appendIma(files("/usr/bin/new-1"));
