@@ -212,6 +212,7 @@ public final class MonitorRoutes {
         JSON,
         read,
         this::showReport);
+    new RuntimePolicyRoutes(monitor).register(r);
   }
 
   private static final String JSON = "application/json";
@@ -568,7 +569,7 @@ public final class MonitorRoutes {
     return monitor.registry().get(id).orElseThrow(() -> Problem.notFound("no host '" + id + "'"));
   }
 
-  private static String hostId(Context ctx) {
+  static String hostId(Context ctx) {
     String id = ctx.pathParam("id");
     if (!HostIds.isValid(id)) {
       throw Problem.badRequest(

@@ -71,6 +71,49 @@ public final class ImaLog {
     }
   }
 
+  /**
+   * Where entry {@code entry} (0-based) of a binary list starts, found by reading only the length
+   * fields: for serving the entries after a verifier's checkpoint without parsing the whole list.
+   * Equals {@code list.length} when the list has exactly {@code entry} entries; empty when it has
+   * fewer. Nothing is hashed or checked beyond the framing.
+   *
+   * @throws VerificationException TRUNCATED or MALFORMED when the entries before it cannot be
+   *     framed
+   */
+  public static java.util.OptionalInt binaryOffsetOf(byte[] list, long entry)
+      throws VerificationException {
+    if (entry == 0) {
+      return java.util.OptionalInt.of(0);
+    }
+    if (list.length == 0) {
+      return java.util.OptionalInt.empty();
+    }
+    int hsize = ImaFormat.detectBinaryTemplateHash(list).size();
+    dev.vouch.core.bytes.ByteReader r = dev.vouch.core.bytes.ByteReader.littleEndian(list);
+    long n = 0;
+    while (r.hasRemaining()) {
+      r.u32(); // PCR
+      r.skip(hsize);
+      int nameLen = r.length32("template name");
+      boolean legacy =
+          nameLen == 3
+              && list[r.position()] == 'i'
+              && list[r.position() + 1] == 'm'
+              && list[r.position() + 2] == 'a';
+      r.skip(nameLen);
+      if (legacy) {
+        r.skip(20);
+        r.skip(r.length32("ima template name"));
+      } else {
+        r.skip(r.length32("template data"));
+      }
+      if (++n == entry) {
+        return java.util.OptionalInt.of(r.position());
+      }
+    }
+    return java.util.OptionalInt.empty();
+  }
+
   /** Parses either export, recognized by its first bytes; template hashes are enforced. */
   public static ImaLog parse(byte[] list) throws VerificationException {
     return parse(list, HashCheck.ENFORCE);
@@ -371,11 +414,20 @@ public final class ImaLog {
    * but do not change {@code pcr}. Empty when no prefix matches.
    */
   public OptionalInt matchQuoted(HashAlg bank, int pcr, byte[] quoted, ImaReplayMode mode) {
-    if (quoted.length != bank.size()) {
+    return matchQuoted(bank, pcr, new byte[bank.size()], quoted, mode);
+  }
+
+  /**
+   * The same, replaying from {@code start} instead of the register's reset value: for a list that
+   * continues entries already verified up to that value ({@link ImaCheckpoint}).
+   */
+  public OptionalInt matchQuoted(
+      HashAlg bank, int pcr, byte[] start, byte[] quoted, ImaReplayMode mode) {
+    if (quoted.length != bank.size() || start.length != bank.size()) {
       return OptionalInt.empty();
     }
     // One forward pass keeps the last prefix that matched, which is the longest.
-    byte[] cur = new byte[bank.size()];
+    byte[] cur = start.clone();
     int best = Arrays.equals(cur, quoted) ? 0 : -1;
     for (int i = 0; i < entries.size(); i++) {
       ImaEntry e = entries.get(i);
