@@ -59,7 +59,15 @@ public final class OpenApi {
         "components",
         Map.of(
             "securitySchemes",
-            Map.of("adminToken", Map.of("type", "http", "scheme", "bearer")),
+            Map.of(
+                "adminToken",
+                Map.of(
+                    "type",
+                    "http",
+                    "scheme",
+                    "bearer",
+                    "description",
+                    "an admin JWT from POST /api/v1/auth/token or a service account's API key")),
             "schemas",
             Map.of(
                 "Problem",
@@ -106,6 +114,16 @@ public final class OpenApi {
     if (r.admin()) {
       op.put("security", List.of(Map.of("adminToken", List.of())));
     }
+    r.permission()
+        .ifPresent(
+            p -> {
+              op.put("x-vouch-permission", p.value());
+              op.put(
+                  "description",
+                  "Needs the permission `"
+                      + p.value()
+                      + "` (401 without a valid token, else 403).");
+            });
     Map<String, Object> responses = new LinkedHashMap<>();
     for (int s : r.statuses()) {
       if (s < 400) {
