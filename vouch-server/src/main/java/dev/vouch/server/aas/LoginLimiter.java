@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LoginLimiter {
   public static final int FREE_FAILURES = 5;
+  public static final int FREE_ADDRESS_FAILURES = 20;
   public static final Duration MAX_LOCKOUT = Duration.ofMinutes(15);
   static final int MAX_TRACKED = 100_000;
 
@@ -53,9 +54,10 @@ public final class LoginLimiter {
           k,
           (key, f) -> {
             int n = f == null ? 1 : f.count() + 1;
+            int free = key.startsWith("account:") ? FREE_FAILURES : FREE_ADDRESS_FAILURES;
             Instant until = now;
-            if (n >= FREE_FAILURES) {
-              int shift = Math.min(n - FREE_FAILURES, 20);
+            if (n >= free) {
+              int shift = Math.min(n - free, 20);
               Duration lock = Duration.ofSeconds(1L << shift);
               until = now.plus(lock.compareTo(MAX_LOCKOUT) > 0 ? MAX_LOCKOUT : lock);
             }
