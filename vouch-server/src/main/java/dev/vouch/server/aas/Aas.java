@@ -119,7 +119,17 @@ public final class Aas {
               List.of("admin"),
               false,
               clock.instant());
-      if (store.insert(admin)) {
+      boolean created;
+      try {
+        created = store.insert(admin);
+      } catch (RuntimeException e) {
+        // a replica starting at the same moment inserted it first
+        if (store.account(BOOTSTRAP_ADMIN).isEmpty()) {
+          throw e;
+        }
+        created = false;
+      }
+      if (created) {
         if (password.isEmpty()) {
           writePasswordFile(dataDir.resolve(PASSWORD_FILE), pw);
         }
