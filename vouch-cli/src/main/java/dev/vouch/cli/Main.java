@@ -41,6 +41,10 @@ import picocli.CommandLine.Model.OptionSpec;
       KbsCommand.class,
       ServerCommand.class,
       ImageCommand.class,
+      LoginCommand.class,
+      UserCommand.class,
+      RoleCommand.class,
+      ApikeyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {
