@@ -32,8 +32,15 @@ record StoredLogin(String server, String user, String token, Instant expires) {
     return "StoredLogin[" + user + "@" + server + ", expires " + expires + "]";
   }
 
-  /** The directory: {@code $XDG_CONFIG_HOME/vouch} or {@code ~/.config/vouch}. */
+  /**
+   * The directory: the system property {@code vouch.config.dir} (for tests and packaging), else
+   * {@code $XDG_CONFIG_HOME/vouch}, else {@code ~/.config/vouch}.
+   */
   static Path directory() {
+    String fixed = System.getProperty("vouch.config.dir");
+    if (fixed != null && !fixed.isBlank()) {
+      return Path.of(fixed);
+    }
     String xdg = System.getenv("XDG_CONFIG_HOME");
     Path base =
         xdg != null && !xdg.isBlank()
