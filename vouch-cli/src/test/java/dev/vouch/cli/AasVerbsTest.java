@@ -3,12 +3,10 @@ package dev.vouch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.server.TestServers;
-import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,25 +27,10 @@ class AasVerbsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    ServerConfig base = TestServers.plain(dir.resolve("server"));
     server =
         VouchServer.start(
-            new ServerConfig(
-                base.dataDir(),
-                base.http(),
-                base.tls(),
-                base.storage(),
-                base.tokens(),
-                new ServerConfig.Admin(
-                    Optional.of(TestServers.ADMIN),
-                    Optional.of("bootstrap-password-0123"),
-                    ServerConfig.Admin.DEFAULT_TOKEN_LIFETIME,
-                    ServerConfig.Admin.DEFAULT_KEY_ROTATION),
-                base.rvps(),
-                base.kbs(),
-                base.registrar(),
-                base.hosts(),
-                base.verifiers()));
+            TestServers.plain(dir.resolve("server"))
+                .withAdmin(TestServers.adminWithPassword("bootstrap-password-0123")));
     url = server.baseUri().toString();
     tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN + "\n");
     passwordFile = Files.writeString(dir.resolve("pw"), PASSWORD + "\n");

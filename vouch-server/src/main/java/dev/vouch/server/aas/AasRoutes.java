@@ -84,24 +84,19 @@ public final class AasRoutes {
                         .account(ctx.pathParam("name"))
                         .orElseThrow(
                             () -> Problem.notFound("no account " + ctx.pathParam("name"))))));
-    r.admin(
-        Permission.USERS_WRITE,
-        "POST",
-        "/api/v1/users/{name}/disable",
-        "Disable an account: its logins, tokens and API keys are refused at once",
-        null,
-        JSON,
-        List.of(200, 401, 403, 404),
-        ctx -> setDisabled(ctx, true));
-    r.admin(
-        Permission.USERS_WRITE,
-        "POST",
-        "/api/v1/users/{name}/enable",
-        "Enable a disabled account",
-        null,
-        JSON,
-        List.of(200, 401, 403, 404),
-        ctx -> setDisabled(ctx, false));
+    for (boolean disable : new boolean[] {true, false}) {
+      r.admin(
+          Permission.USERS_WRITE,
+          "POST",
+          "/api/v1/users/{name}/" + (disable ? "disable" : "enable"),
+          disable
+              ? "Disable an account: its logins, tokens and API keys are refused at once"
+              : "Enable a disabled account",
+          null,
+          JSON,
+          List.of(200, 401, 403, 404),
+          ctx -> setDisabled(ctx, disable));
+    }
     r.admin(
         Permission.USERS_WRITE,
         "DELETE",

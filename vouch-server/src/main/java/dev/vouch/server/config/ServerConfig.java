@@ -96,6 +96,18 @@ public record ServerConfig(
         Hosts.defaults());
   }
 
+  /** This configuration with another storage section. */
+  public ServerConfig withStorage(Storage s) {
+    return new ServerConfig(
+        dataDir, http, tls, s, tokens, admin, rvps, kbs, registrar, hosts, verifiers);
+  }
+
+  /** This configuration with another admin (AAS) section. */
+  public ServerConfig withAdmin(Admin a) {
+    return new ServerConfig(
+        dataDir, http, tls, storage, tokens, a, rvps, kbs, registrar, hosts, verifiers);
+  }
+
   /** This configuration with another key broker section. */
   public ServerConfig withKbs(Kbs k) {
     return new ServerConfig(

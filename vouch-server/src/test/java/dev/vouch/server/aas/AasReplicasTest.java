@@ -90,18 +90,8 @@ class AasReplicasTest {
         AasTestSupport.withBootstrapPassword(
             TestServers.config(dir.resolve(name), ServerConfig.TlsMode.OFF, Optional.of(db.url())));
     ServerConfig.Storage s = c.storage();
-    return new ServerConfig(
-        c.dataDir(),
-        c.http(),
-        c.tls(),
+    return c.withStorage(
         new ServerConfig.Storage(
-            s.jdbcUrl(), s.username(), s.password(), 4, Optional.empty(), Optional.of(kek)),
-        c.tokens(),
-        c.admin(),
-        c.rvps(),
-        c.kbs(),
-        c.registrar(),
-        c.hosts(),
-        c.verifiers());
+            s.jdbcUrl(), s.username(), s.password(), 4, Optional.empty(), Optional.of(kek)));
   }
 }

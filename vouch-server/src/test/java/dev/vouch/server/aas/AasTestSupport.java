@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
 
 /** A server config with a known bootstrap password, and requests with any bearer credential. */
 final class AasTestSupport {
@@ -21,22 +20,7 @@ final class AasTestSupport {
 
   /** {@code base} with the bootstrap password set and default token timings. */
   static ServerConfig withBootstrapPassword(ServerConfig base) {
-    return new ServerConfig(
-        base.dataDir(),
-        base.http(),
-        base.tls(),
-        base.storage(),
-        base.tokens(),
-        new ServerConfig.Admin(
-            Optional.of(TestServers.ADMIN),
-            Optional.of(BOOTSTRAP_PASSWORD),
-            ServerConfig.Admin.DEFAULT_TOKEN_LIFETIME,
-            ServerConfig.Admin.DEFAULT_KEY_ROTATION),
-        base.rvps(),
-        base.kbs(),
-        base.registrar(),
-        base.hosts(),
-        base.verifiers());
+    return base.withAdmin(TestServers.adminWithPassword(BOOTSTRAP_PASSWORD));
   }
 
   /** Sends {@code method path} with an optional body and bearer credential. */
