@@ -125,7 +125,16 @@ public final class OpenApi {
                       + "` (401 without a valid token, else 403).");
             });
     Map<String, Object> responses = new LinkedHashMap<>();
-    for (int s : r.statuses()) {
+    List<Integer> statuses = new ArrayList<>(r.statuses());
+    if (r.permission().isPresent()) {
+      // every guarded route can refuse, whether or not its registration lists it
+      for (int s : List.of(401, 403)) {
+        if (!statuses.contains(s)) {
+          statuses.add(s);
+        }
+      }
+    }
+    for (int s : statuses) {
       if (s < 400) {
         responses.put(
             String.valueOf(s),

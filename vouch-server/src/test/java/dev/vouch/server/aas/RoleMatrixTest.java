@@ -85,6 +85,7 @@ class RoleMatrixTest {
           .as(r.method() + " " + r.path())
           .isEqualTo(r.permission().orElseThrow().value());
       assertThat(op.get("security")).isEqualTo(List.of(Map.of("adminToken", List.of())));
+      assertThat(op.get("responses").toString()).contains("401=", "403=");
     }
     // the served document says the same
     JsonNode doc =
