@@ -78,8 +78,13 @@ final class AdminOptions {
     String fromEnv = System.getenv(CACERT_ENV);
     Path ca =
         cacert != null ? cacert : fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv);
+    String what = cacert != null ? "--cacert" : "$" + CACERT_ENV;
+    if (ca == null) {
+      // the certificate vouch login trusted this server with
+      ca = StoredLogin.loadFor(uri).flatMap(StoredLogin::cacert).map(Path::of).orElse(null);
+      what = "the --cacert of vouch login";
+    }
     if (ca != null) {
-      String what = cacert != null ? "--cacert" : "$" + CACERT_ENV;
       List<X509Certificate> certs;
       try {
         certs = ReportCommand.certificates(CliIo.read(ca, what), ca);
@@ -127,11 +132,7 @@ final class AdminOptions {
     }
     if (t == null || t.isBlank()) {
       // only for the server that issued it: a token is never sent to another server
-      t =
-          StoredLogin.load()
-              .filter(l -> same(l.server(), uri))
-              .map(StoredLogin::token)
-              .orElse(null);
+      t = StoredLogin.loadFor(uri).map(StoredLogin::token).orElse(null);
     }
     if (t == null || t.isBlank()) {
       throw new CliIo.BadInput(
@@ -144,10 +145,6 @@ final class AdminOptions {
       throw new CliIo.BadInput("the admin token must be printable ASCII without spaces");
     }
     return t;
-  }
-
-  private static boolean same(String stored, URI uri) {
-    return stored.replaceAll("/+$", "").equals(uri.toString().replaceAll("/+$", ""));
   }
 
   /**

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,7 +65,8 @@ final class LoginCommand extends AdminVerb {
                   server.serverUri().toString(),
                   user,
                   answer.path("token").asText(),
-                  Instant.now().plusSeconds(seconds))
+                  Instant.now().plusSeconds(seconds),
+                  Optional.ofNullable(server.cacert).map(p -> p.toAbsolutePath().toString()))
               .save();
     } catch (CliIo.BadInput e) {
       throw new IllegalStateException("the server was checked before the call", e);

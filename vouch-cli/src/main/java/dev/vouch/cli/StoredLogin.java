@@ -16,14 +16,17 @@ import java.util.Optional;
  * The token {@code vouch login} stored for later admin verbs: {@code
  * $XDG_CONFIG_HOME/vouch/login.json} (default {@code ~/.config/vouch/}), mode 0600 in a 0700
  * directory, written to a temporary file and moved into place so that it is never readable by
- * others, not even for a moment. Holds the server URL, the account, the token and its expiry.
+ * others, not even for a moment. Holds the server URL, the account, the token, its expiry and the
+ * certificate the server was trusted with.
  *
  * @param server the server it was issued by (admin verbs use it only for that server)
  * @param user the account
  * @param token the admin JWT
  * @param expires when it expires
+ * @param cacert the absolute path of {@code --cacert} at login, if one was given
  */
-record StoredLogin(String server, String user, String token, Instant expires) {
+record StoredLogin(
+    String server, String user, String token, Instant expires, Optional<String> cacert) {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String FILE = "login.json";
 
@@ -49,6 +52,12 @@ record StoredLogin(String server, String user, String token, Instant expires) {
     return base.resolve("vouch");
   }
 
+  /** The stored login for {@code server}, if there is a readable, unexpired one. */
+  static Optional<StoredLogin> loadFor(java.net.URI server) {
+    String want = server.toString().replaceAll("/+$", "");
+    return load().filter(l -> l.server().replaceAll("/+$", "").equals(want));
+  }
+
   /** The stored login, if there is a readable, unexpired one. */
   static Optional<StoredLogin> load() {
     Path f = directory().resolve(FILE);
@@ -62,7 +71,10 @@ record StoredLogin(String server, String user, String token, Instant expires) {
               n.path("server").asText(),
               n.path("user").asText(),
               n.path("token").asText(),
-              Instant.parse(n.path("expires").asText()));
+              Instant.parse(n.path("expires").asText()),
+              n.path("cacert").isTextual()
+                  ? Optional.of(n.path("cacert").asText())
+                  : Optional.empty());
       return l.expires().isAfter(Instant.now()) && !l.token().isEmpty()
           ? Optional.of(l)
           : Optional.empty();
@@ -87,6 +99,7 @@ record StoredLogin(String server, String user, String token, Instant expires) {
     m.put("user", user);
     m.put("token", token);
     m.put("expires", expires.toString());
+    cacert.ifPresent(c -> m.put("cacert", c));
     try {
       Files.write(tmp, JSON.writeValueAsBytes(m));
       return Files.move(

@@ -3,10 +3,13 @@ package dev.vouch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.server.TestServers;
+import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.TlsCertificates;
 import dev.vouch.server.http.VouchServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,6 +87,35 @@ class AasVerbsTest {
     CliRun users = CliRun.of("user", "list");
     assertThat(users.exit()).isEqualTo(2);
     assertThat(users.err()).contains("forbidden");
+  }
+
+  @Test
+  void loginRemembersTheCacertItTrustedASelfSignedServerWith() throws Exception {
+    Path data = dir.resolve("tls-server");
+    try (VouchServer tls =
+        VouchServer.start(
+            TestServers.config(data, ServerConfig.TlsMode.SELF_SIGNED, Optional.empty())
+                .withAdmin(TestServers.adminWithPassword(PASSWORD)))) {
+      String tlsUrl = tls.baseUri().toString();
+      Path cert = TlsCertificates.selfSignedCert(data.toAbsolutePath());
+      CliRun login =
+          CliRun.of(
+              "login",
+              "--server",
+              tlsUrl,
+              "--user",
+              "admin",
+              "--password-file",
+              passwordFile.toString(),
+              "--cacert",
+              cert.toString());
+      assertThat(login.exit()).as(login.err()).isZero();
+      CliRun hosts = CliRun.of("host", "list", "--json");
+      assertThat(hosts.exit()).as(hosts.err()).isZero();
+      // another server named on the command line goes with its own credential, as before
+      CliRun other = CliRun.of("host", "list", "--server", url, "--token", TestServers.ADMIN);
+      assertThat(other.exit()).as(other.err()).isZero();
+    }
   }
 
   @Test
