@@ -42,6 +42,10 @@ import picocli.CommandLine.Model.OptionSpec;
       ServerCommand.class,
       ImageCommand.class,
       AuditCommand.class,
+      LoginCommand.class,
+      UserCommand.class,
+      RoleCommand.class,
+      ApikeyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {

@@ -202,7 +202,8 @@ class AdminVerbsTest {
     assumeTrue(System.getenv(AdminOptions.SERVER_ENV) == null, "VOUCH_SERVER is set");
     CliRun noServer = CliRun.of("host", "add", "cli-bad", "--connection", "nats", "--token", "x");
     assertThat(noServer.exit()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(noServer.err()).contains("no server: give --server URL or set VOUCH_SERVER");
+    assertThat(noServer.err())
+        .contains("no server: give --server URL, set VOUCH_SERVER or run vouch login");
     CliRun notUrl = CliRun.of("host", "list", "--server", "vouch:8443", "--token", "x");
     assertThat(notUrl.exit()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(hostIds()).isEqualTo(before);
@@ -224,7 +225,9 @@ class AdminVerbsTest {
             wrong.toString());
     assertThat(run.exit()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(run.err())
-        .contains("error: unauthorized: send the admin token as 'Authorization: Bearer <token>'");
+        .contains(
+            "error: unauthorized: unknown API key; send a token from POST /api/v1/auth/token or an"
+                + " API key as 'Authorization: Bearer <token>'");
     assertThat(hostIds()).doesNotContain("cli-wrong");
 
     assumeTrue(System.getenv(AdminOptions.TOKEN_ENV) == null, "VOUCH_ADMIN_TOKEN is set");

@@ -3,6 +3,7 @@ package dev.vouch.server.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.evidence.runtime.RuntimeAppraiser;
 import dev.vouch.evidence.runtime.RuntimePolicy;
+import dev.vouch.server.aas.Permission;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
@@ -31,6 +32,7 @@ final class RuntimePolicyRoutes {
 
   void register(Routes r) {
     r.admin(
+        Permission.POLICIES_READ,
         "GET",
         "/api/v1/runtime-policies",
         "Runtime policies: the newest version of each",
@@ -39,6 +41,7 @@ final class RuntimePolicyRoutes {
         List.of(200, 401),
         this::list);
     r.admin(
+        Permission.POLICIES_WRITE,
         "PUT",
         "/api/v1/runtime-policies/{name}",
         "Store a Keylime runtime policy (JSON, version 1) as the next version of {name}; hosts"
@@ -48,6 +51,7 @@ final class RuntimePolicyRoutes {
         List.of(201, 400, 401),
         this::put);
     r.admin(
+        Permission.POLICIES_READ,
         "GET",
         "/api/v1/runtime-policies/{name}",
         "The newest version of a runtime policy, with its SHA-256 and the policy itself",
@@ -56,6 +60,7 @@ final class RuntimePolicyRoutes {
         List.of(200, 401, 404),
         this::show);
     r.admin(
+        Permission.HOSTS_WRITE,
         "PUT",
         "/api/v1/hosts/{id}/runtime-policy",
         "Appraise the host's IMA entries by runtime policy {policy: NAME} (its newest version)",
@@ -64,6 +69,7 @@ final class RuntimePolicyRoutes {
         List.of(200, 400, 401, 404),
         this::assign);
     r.admin(
+        Permission.HOSTS_WRITE,
         "DELETE",
         "/api/v1/hosts/{id}/runtime-policy",
         "Stop appraising the host by a runtime policy",
@@ -72,6 +78,7 @@ final class RuntimePolicyRoutes {
         List.of(204, 401, 404),
         this::unassign);
     r.admin(
+        Permission.HOSTS_READ,
         "GET",
         "/api/v1/hosts/{id}/ima",
         "The host's incremental IMA state: entries verified, boot, policy, findings, last restart",
