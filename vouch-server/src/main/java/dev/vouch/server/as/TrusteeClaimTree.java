@@ -5,7 +5,6 @@ import dev.vouch.core.bytes.Hex;
 import dev.vouch.evidence.dcap.PckClaims;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -173,7 +172,7 @@ public final class TrusteeClaimTree {
     base64(claims, "cca.realm.challenge", realm, "cca-realm-challenge");
     List<Object> rems = new ArrayList<>();
     for (int i = 0; claims.get("cca.realm.rem." + i) instanceof String rem; i++) {
-      rems.add(Base64.getEncoder().encodeToString(Hex.decode(rem)));
+      rems.add(base64(rem));
     }
     realm.put("cca-realm-extensible-measurements", rems);
     copy(claims, "cca.realm.hash_algo", realm, "cca-realm-hash-algo-id");
@@ -193,8 +192,13 @@ public final class TrusteeClaimTree {
   private static void base64(
       Map<String, Object> claims, String vouch, Map<String, Object> out, String trustee) {
     if (claims.get(vouch) instanceof String hex) {
-      out.put(trustee, Base64.getEncoder().encodeToString(Hex.decode(hex)));
+      out.put(trustee, base64(hex));
     }
+  }
+
+  /** Standard base64 of the bytes {@code hex} spells, as Trustee writes byte claims it encodes. */
+  private static String base64(String hex) {
+    return Base64.getEncoder().encodeToString(Hex.decode(hex));
   }
 
   /** Trustee's TD attribute flags, an object of booleans in Trustee's order. */
@@ -244,9 +248,7 @@ public final class TrusteeClaimTree {
       tree.remove("chip_id"); // parse_tee_evidence_az has no chip_id
       // parse_tee_evidence_az writes the report's byte fields in base64
       for (String k : new String[] {"measurement", "report_data", "init_data"}) {
-        tree.computeIfPresent(
-            k,
-            (n, hex) -> Base64.getEncoder().encodeToString(HexFormat.of().parseHex((String) hex)));
+        tree.computeIfPresent(k, (n, hex) -> base64((String) hex));
       }
     }
     Map<String, Object> tpm = new LinkedHashMap<>();
