@@ -38,8 +38,23 @@ public final class PckClaims {
   /** {@code <tee>.pck.smt_enabled} (boolean); only with the platform instance id. */
   public static final String SMT_ENABLED = ".pck.smt_enabled";
 
+  /**
+   * {@code <tee>.root_key_id}: hex SHA-384 of the Intel root key the PCK chain validated to
+   * (Trustee's {@code root_key_id}).
+   */
+  public static final String ROOT_KEY_ID = ".root_key_id";
+
+  /**
+   * Puts the PCK claims of {@code v} under {@code tee} ({@code sgx} or {@code tdx}): those of its
+   * PCK certificate and the root key id.
+   */
+  public static void put(Claims.Builder c, String tee, VerifiedQuote v) {
+    put(c, tee, v.pck());
+    c.put(tee + ROOT_KEY_ID, Hex.encode(v.rootKeyId()));
+  }
+
   /** Puts the PCK claims of {@code pck} under {@code tee} ({@code sgx} or {@code tdx}). */
-  public static void put(Claims.Builder c, String tee, PckExtensions pck) {
+  private static void put(Claims.Builder c, String tee, PckExtensions pck) {
     c.put(tee + SGX_TYPE, sgxTypeName(pck.sgxType()));
     if (pck.ppid().length > 0) {
       c.put(tee + PPID, Hex.encode(pck.ppid()));

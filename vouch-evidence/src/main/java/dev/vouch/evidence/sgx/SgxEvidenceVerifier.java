@@ -143,7 +143,7 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
     c.put(SgxClaims.HEADER_PREFIX + "pce_svn", PckClaims.leHex(h.pceSvn(), 2));
     c.put(SgxClaims.HEADER_PREFIX + "vendor_id", Hex.encode(h.qeVendorId()));
     c.put(SgxClaims.HEADER_PREFIX + "user_data", Hex.encode(h.userData()));
-    PckClaims.put(c, "sgx", v.pck());
+    PckClaims.put(c, "sgx", v);
     c.put(SgxClaims.REVOCATION_CHECKED, v.revocationChecked());
     if (v.tcb().isPresent()) {
       TcbEvaluation t = v.tcb().get();

@@ -144,7 +144,7 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
     td.mrServiceTd().ifPresent(s -> c.put(TdxClaims.MR_SERVICETD, Hex.encode(s)));
     c.put(TdxClaims.FMSPC, Hex.encode(v.pck().fmspc()));
     c.put(TdxClaims.PCE_SVN, v.pck().pceSvn());
-    PckClaims.put(c, "tdx", v.pck());
+    PckClaims.put(c, "tdx", v);
     c.put(TdxClaims.REVOCATION_CHECKED, v.revocationChecked());
     if (v.tcb().isPresent()) {
       TcbEvaluation t = v.tcb().get();

@@ -143,8 +143,8 @@ public final class TrusteeClaimTree {
   /**
    * What Trustee adds to both DCAP trees from the PCK certificate and Intel's QvE result: {@code
    * platform_instance_id}, {@code sgx_type}, {@code platform_provider_id}, the {@code is_*}
-   * platform flags, and with collateral {@code tcb_status}, {@code advisory_ids}, {@code tcb_date},
-   * {@code tcb_eval_num}, {@code collateral_expiration_status}.
+   * platform flags, {@code root_key_id}, and with collateral {@code tcb_status}, {@code
+   * advisory_ids}, {@code tcb_date}, {@code tcb_eval_num}, {@code collateral_expiration_status}.
    */
   private static Map<String, Object> dcapSupplemental(String tee, Map<String, Object> claims) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -154,6 +154,7 @@ public final class TrusteeClaimTree {
     copy(claims, tee + ".pck.dynamic_platform", out, "is_dynamic_platform");
     copy(claims, tee + ".pck.cached_keys", out, "is_cached_keys");
     copy(claims, tee + ".pck.smt_enabled", out, "is_smt_enabled");
+    copy(claims, tee + ".root_key_id", out, "root_key_id");
     copy(claims, tee + ".tcb_status", out, "tcb_status");
     copy(claims, tee + ".advisory_ids", out, "advisory_ids");
     copy(claims, tee + ".tcb_date", out, "tcb_date");

@@ -59,7 +59,7 @@ class TrusteeVectorParityTest {
 
   /**
    * SGX QvE supplemental data Vouch does not report: collateral bookkeeping (issue and expiry dates
-   * of the collateral used, CRL numbers, the root key id).
+   * of the collateral used, CRL numbers).
    */
   static final Set<String> SGX_QVE_DIFFERENCES =
       Set.of(
@@ -67,8 +67,7 @@ class TrusteeVectorParityTest {
           "/latest_issue_date",
           "/earliest_expiration_date",
           "/pck_crl_num",
-          "/root_ca_crl_num",
-          "/root_key_id");
+          "/root_ca_crl_num");
 
   /**
    * Claims of Trustee's example token that need the Intel collateral Trustee fetched live in 2025
@@ -191,15 +190,17 @@ class TrusteeVectorParityTest {
     List<String> compared = agree(expected, actual, skipped);
     absent(actual, SGX_DIFFERENCES);
     absent(actual, SGX_QVE_DIFFERENCES);
-    // the PCK certificate's platform flags, type and PPID, as Intel's QvE hands them to Trustee
+    // the PCK certificate's platform flags, type and PPID and the root key id, as Intel's QvE hands
+    // them to Trustee
     assertThat(compared)
         .contains(
             "/sgx_type",
             "/platform_provider_id",
             "/is_dynamic_platform",
             "/is_cached_keys",
-            "/is_smt_enabled")
-        .hasSize(7 + 13 + 5);
+            "/is_smt_enabled",
+            "/root_key_id")
+        .hasSize(7 + 13 + 6);
   }
 
   @Test
