@@ -112,6 +112,14 @@ public final class ImageDecryptor {
     return new ImageDecryptor(List.of(), keks);
   }
 
+  /** A decryptor for both schemes: JWE recipients with {@code keys}, key-provider packets. */
+  public static ImageDecryptor withKeys(List<PrivateKey> keys, KekSource keks) {
+    if (keks == null) {
+      throw new IllegalArgumentException("a KEK source is needed");
+    }
+    return new ImageDecryptor(keys, keks);
+  }
+
   /**
    * The KEKs the key-provider annotations of {@code src}'s layers name, so that a caller can fetch
    * them (attesting once) before decrypting. Layers wrapped for other schemes contribute nothing.

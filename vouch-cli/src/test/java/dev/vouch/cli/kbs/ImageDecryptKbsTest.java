@@ -63,6 +63,7 @@ class ImageDecryptKbsTest {
   static PcrValues pcrs;
   static byte[] privPem;
   static OciTestImages.Built original;
+  static byte[] kek;
   RealAttestation backend;
   Javalin app;
 
@@ -89,6 +90,20 @@ class ImageDecryptKbsTest {
         shared,
         List.of(
             "skopeo", "copy", "-q", "--encryption-key", "jwe:pub.pem", "oci:src:v1", "oci:enc:v1"));
+    kek = new byte[32];
+    new SecureRandom().nextBytes(kek);
+    Files.write(shared.resolve("kek.bin"), kek);
+    Run enc =
+        cli(
+            "image",
+            "encrypt",
+            "--kbs-key",
+            "default/image-kek/v1",
+            "--key-file",
+            shared.resolve("kek.bin").toString(),
+            "oci:" + shared.resolve("src") + ":v1",
+            "oci:" + shared.resolve("kp") + ":v1");
+    assertThat(enc.exit()).as(enc.err()).isZero();
   }
 
   @AfterAll
@@ -108,6 +123,7 @@ class ImageDecryptKbsTest {
     InMemoryResourceStore resources = new InMemoryResourceStore();
     resources.put(new ResourcePath("default", "image-key", "v1"), privPem);
     resources.put(new ResourcePath("default", "key", "not-a-key"), "hello".getBytes());
+    resources.put(new ResourcePath("default", "image-kek", "v1"), kek);
     KbsService service =
         new KbsService(
             KbsConfig.defaults().withTees(EnumSet.of(Tee.TPM)),
@@ -134,30 +150,66 @@ class ImageDecryptKbsTest {
 
   record Run(int exit, String out, String err) {}
 
-  Run decrypt(String resource, Path dst) {
+  static Run cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "image",
-            "decrypt",
-            "--url",
-            "http://127.0.0.1:" + app.port(),
-            "--key-resource",
-            resource,
-            "--tee",
-            "tpm",
-            "--tpm",
-            "swtpm:127.0.0.1:" + swtpm.port(),
-            "--eventlog",
-            LOG.toString(),
-            "--ima",
-            IMA.toString(),
-            "oci:" + shared.resolve("enc") + ":v1",
-            "oci:" + dst + ":v1");
+    int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
     return new Run(exit, out.toString(), err.toString());
+  }
+
+  Run decrypt(String resource, Path dst) {
+    return decryptAttested("enc", dst, "--key-resource", resource);
+  }
+
+  /** {@code vouch image decrypt --url} with swtpm evidence, plus any extra options. */
+  Run decryptAttested(String layout, Path dst, String... extra) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "image",
+                "decrypt",
+                "--url",
+                "http://127.0.0.1:" + app.port(),
+                "--tee",
+                "tpm",
+                "--tpm",
+                "swtpm:127.0.0.1:" + swtpm.port(),
+                "--eventlog",
+                LOG.toString(),
+                "--ima",
+                IMA.toString()));
+    args.addAll(List.of(extra));
+    args.add("oci:" + shared.resolve(layout) + ":v1");
+    args.add("oci:" + dst + ":v1");
+    return cli(args.toArray(String[]::new));
+  }
+
+  @Test
+  void keyProviderLayersDecryptWithTheKekTheKbsReleasesAfterTpmAttestation(@TempDir Path tmp)
+      throws Exception {
+    start(ResourcePolicy.defaultPolicy());
+    Path dst = tmp.resolve("plain");
+    Run r = decryptAttested("kp", dst);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("decrypted 1 layer(s)");
+    assertThat(OciTestImages.readBlob(dst, original.layerDigest())).isEqualTo(original.layer());
+    assertThat(OciTestImages.manifest(dst).at("/layers/0/digest").asText())
+        .isEqualTo(original.layerDigest());
+  }
+
+  @Test
+  void keyProviderLayersUnderADenyingPolicyExitOneAndWriteNothing(@TempDir Path tmp)
+      throws Exception {
+    start(
+        ResourcePolicy.compile(
+            "rules:\n  - name: no_keks\n    category: sourced_data\n    expr: 'false'\n"));
+    Path dst = tmp.resolve("plain");
+    Run r = decryptAttested("kp", dst);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("403").contains("no_keks");
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertThat(s.toList()).isEmpty();
+    }
   }
 
   @Test
