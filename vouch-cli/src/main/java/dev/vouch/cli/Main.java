@@ -42,6 +42,7 @@ import picocli.CommandLine.Model.OptionSpec;
       ServerCommand.class,
       ImageCommand.class,
       AuditCommand.class,
+      ResourceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {
