@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.vouch.agent.kbs.EvidenceException;
 import dev.vouch.agent.kbs.KbsException;
+import dev.vouch.core.VerificationException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -23,6 +24,9 @@ import java.util.regex.Pattern;
  * application/octet-stream}), fetched from the KBS through the attestation handshake. Bound to the
  * loopback address only. Answers are cached until the earlier of the token's expiry and the
  * configured lifetime, so a revoked policy or a failing attestation takes effect within that time.
+ *
+ * <p>{@code POST /cdh/unseal} takes a CoCo sealed secret and answers its value ({@link
+ * SealedSecret}), with the keys it names fetched the same way.
  *
  * <p>Errors are text: 400 bad path, 403 the KBS refused (attestation failed or policy denied; the
  * reason follows), 404 no such resource, 502 the KBS could not be reached, 500 no evidence.
@@ -57,6 +61,7 @@ public final class DataHub implements AutoCloseable {
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
     DataHub hub = new DataHub(source, maxAge, clock, s);
     s.createContext(PREFIX, hub::handle);
+    s.createContext("/cdh/unseal", hub::unseal);
     s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     s.start();
     return hub;
@@ -89,35 +94,88 @@ public final class DataHub implements AutoCloseable {
         text(ex, 400, "a resource path is <repository>/<type>/<tag> of [A-Za-z0-9._-]");
         return;
       }
-      String key = raw;
-      Instant now = clock.instant();
-      ResourceSource.Fetched f = cache.get(key);
-      if (f == null || !now.isBefore(f.expiresAt())) {
-        try {
-          ResourceSource.Fetched fresh = source.fetch(seg[0], seg[1], seg[2]);
-          Instant cap = now.plus(maxAge);
-          f =
-              new ResourceSource.Fetched(
-                  fresh.value(), fresh.expiresAt().isBefore(cap) ? fresh.expiresAt() : cap);
-          cache.put(key, f);
-        } catch (KbsException e) {
-          cache.remove(key);
-          int status = e.refused() ? 403 : e.status() == 404 ? 404 : e.status() == 400 ? 400 : 502;
-          LOG.info(() -> "data hub: " + key + " refused: " + e);
-          text(ex, status, "kbs: " + e);
-          return;
-        } catch (EvidenceException e) {
-          text(ex, 500, "evidence: " + e.getMessage());
-          return;
-        }
+      byte[] v;
+      try {
+        v = cached(seg[0], seg[1], seg[2]);
+      } catch (KbsException e) {
+        refused(ex, raw, e);
+        return;
+      } catch (EvidenceException e) {
+        text(ex, 500, "evidence: " + e.getMessage());
+        return;
       }
-      byte[] v = f.value();
-      ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
-      ex.getResponseHeaders().set("Cache-Control", "no-store");
-      ex.sendResponseHeaders(200, v.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(v);
+      value(ex, v);
+    }
+  }
+
+  /** A resource from the cache, or fetched (attesting as needed) when absent or expired. */
+  private byte[] cached(String repository, String type, String tag)
+      throws KbsException, EvidenceException {
+    String key = repository + "/" + type + "/" + tag;
+    Instant now = clock.instant();
+    ResourceSource.Fetched f = cache.get(key);
+    if (f == null || !now.isBefore(f.expiresAt())) {
+      try {
+        ResourceSource.Fetched fresh = source.fetch(repository, type, tag);
+        Instant cap = now.plus(maxAge);
+        f =
+            new ResourceSource.Fetched(
+                fresh.value(), fresh.expiresAt().isBefore(cap) ? fresh.expiresAt() : cap);
+        cache.put(key, f);
+      } catch (KbsException e) {
+        cache.remove(key);
+        throw e;
       }
+    }
+    return f.value();
+  }
+
+  private static void refused(HttpExchange ex, String what, KbsException e) throws IOException {
+    int status = e.refused() ? 403 : e.status() == 404 ? 404 : e.status() == 400 ? 400 : 502;
+    LOG.info(() -> "data hub: " + what + " refused: " + e);
+    text(ex, status, "kbs: " + e);
+  }
+
+  /**
+   * {@code POST /cdh/unseal}: the body is a sealed secret ({@code sealed.} + JWS); the answer is
+   * its value, unsealed with keys the KBS releases after attestation. 400 not a sealed secret (or
+   * its signature or keys do not check out: the stable code follows), 403 the KBS refused.
+   */
+  private void unseal(HttpExchange ex) throws IOException {
+    try (ex) {
+      if (!"POST".equals(ex.getRequestMethod())) {
+        text(ex, 405, "only POST");
+        return;
+      }
+      byte[] body = ex.getRequestBody().readNBytes(SealedSecret.MAX_LENGTH + 1);
+      byte[] v;
+      try {
+        v =
+            SealedSecret.unseal(
+                new String(body, StandardCharsets.UTF_8),
+                uri -> cached(uri.repository(), uri.type(), uri.tag()));
+      } catch (VerificationException e) {
+        LOG.info(() -> "data hub: unseal refused: " + e.failure());
+        text(ex, 400, e.failure().code() + ": " + e.getMessage());
+        return;
+      } catch (KbsException e) {
+        refused(ex, "unseal", e);
+        return;
+      } catch (EvidenceException e) {
+        text(ex, 500, "evidence: " + e.getMessage());
+        return;
+      }
+      value(ex, v);
+    }
+  }
+
+  /** A 200 with the value, never cached by anything between the hub and the workload. */
+  private static void value(HttpExchange ex, byte[] v) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+    ex.getResponseHeaders().set("Cache-Control", "no-store");
+    ex.sendResponseHeaders(200, v.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(v);
     }
   }
 

@@ -106,4 +106,43 @@ class DataHubTest {
       assertThat(hub.address().getAddress().isLoopbackAddress()).isTrue();
     }
   }
+
+  HttpResponse<byte[]> unseal(DataHub hub, String sealed) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hub.port() + "/cdh/unseal"))
+            .POST(HttpRequest.BodyPublishers.ofString(sealed))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void unsealsASealedSecretWithKeysFromTheKbsAndNotWhenTheKbsRefuses() throws Exception {
+    SealedSecretTest.keys();
+    String sealed = SealedSecretTest.seal();
+    AtomicReference<Boolean> attested = new AtomicReference<>(false);
+    ResourceSource src =
+        (r, t, tag) -> {
+          if (!attested.get()) {
+            throw new KbsException(
+                401,
+                "https://github.com/confidential-containers/kbs/errors/AttestationFailed",
+                "evidence rejected");
+          }
+          byte[] v = SealedSecretTest.kbs.get(new dev.vouch.agent.kbs.ResourceUri("", r, t, tag));
+          return new ResourceSource.Fetched(v, now.get().plusSeconds(60));
+        };
+    try (DataHub hub = DataHub.start(src, 0, Duration.ofMinutes(1), clock)) {
+      HttpResponse<byte[]> before = unseal(hub, sealed);
+      assertThat(before.statusCode()).isEqualTo(403);
+      assertThat(new String(before.body())).contains("AttestationFailed").doesNotContain("hunter2");
+      attested.set(true);
+      HttpResponse<byte[]> after = unseal(hub, sealed);
+      assertThat(after.statusCode()).isEqualTo(200);
+      assertThat(after.body()).isEqualTo(SealedSecretTest.SECRET);
+      assertThat(after.headers().firstValue("cache-control")).hasValue("no-store");
+      HttpResponse<byte[]> forged = unseal(hub, sealed.substring(0, sealed.length() - 4) + "AAAA");
+      assertThat(forged.statusCode()).isEqualTo(400);
+      assertThat(new String(forged.body())).startsWith("SIGNATURE_INVALID");
+    }
+  }
 }
