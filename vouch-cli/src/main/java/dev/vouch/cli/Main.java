@@ -43,6 +43,7 @@ import picocli.CommandLine.Model.OptionSpec;
       ImageCommand.class,
       AuditCommand.class,
       ResourceCommand.class,
+      SecretCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {
