@@ -10,9 +10,11 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.logging.Logger;
@@ -34,19 +36,38 @@ import java.util.regex.Pattern;
 public final class DataHub implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DataHub.class.getName());
   private static final String PREFIX = "/cdh/resource/";
+  private static final String UNSEAL = "/cdh/unseal";
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
 
   private final ResourceSource source;
   private final Duration maxAge;
   private final Clock clock;
   private final ConcurrentHashMap<String, ResourceSource.Fetched> cache = new ConcurrentHashMap<>();
-  private final HttpServer server;
+  private HttpServer server;
+  private UnixSocketHttp unix;
 
-  private DataHub(ResourceSource source, Duration maxAge, Clock clock, HttpServer server) {
+  /** The port Confidential Containers' data hub REST API listens on. */
+  public static final int COCO_PORT = 8006;
+
+  /** Where Confidential Containers' data hub puts its unix socket. */
+  public static final Path COCO_SOCKET = Path.of("/run/confidential-containers/cdh.sock");
+
+  /** One answer, whatever transport carries it. */
+  record Answer(int status, String contentType, byte[] body) {
+    static Answer text(int status, String msg) {
+      return new Answer(
+          status, "text/plain; charset=utf-8", (msg + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Answer value(byte[] v) {
+      return new Answer(200, "application/octet-stream", v);
+    }
+  }
+
+  private DataHub(ResourceSource source, Duration maxAge, Clock clock) {
     this.source = source;
     this.maxAge = maxAge;
     this.clock = clock;
-    this.server = server;
   }
 
   /**
@@ -57,13 +78,31 @@ public final class DataHub implements AutoCloseable {
    */
   public static DataHub start(ResourceSource source, int port, Duration maxAge, Clock clock)
       throws IOException {
+    return start(source, port, Optional.empty(), maxAge, clock);
+  }
+
+  /**
+   * Starts the hub on 127.0.0.1 and, when {@code socket} is given, also on that unix socket (made
+   * 0600: only the workload's user reaches it), where it answers exactly as on the port.
+   */
+  public static DataHub start(
+      ResourceSource source, int port, Optional<Path> socket, Duration maxAge, Clock clock)
+      throws IOException {
+    DataHub hub = new DataHub(source, maxAge, clock);
     HttpServer s =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
-    DataHub hub = new DataHub(source, maxAge, clock, s);
-    s.createContext(PREFIX, hub::handle);
-    s.createContext("/cdh/unseal", hub::unseal);
+    s.createContext("/cdh/", hub::exchange);
     s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     s.start();
+    hub.server = s;
+    if (socket.isPresent()) {
+      try {
+        hub.unix = UnixSocketHttp.start(socket.get(), hub::answer);
+      } catch (IOException e) {
+        s.stop(0);
+        throw e;
+      }
+    }
     return hub;
   }
 
@@ -82,29 +121,43 @@ public final class DataHub implements AutoCloseable {
     cache.clear();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
+  private void exchange(HttpExchange ex) throws IOException {
     try (ex) {
-      if (!"GET".equals(ex.getRequestMethod())) {
-        text(ex, 405, "only GET");
-        return;
+      byte[] body = ex.getRequestBody().readNBytes(SealedSecret.MAX_LENGTH + 1);
+      Answer a = answer(ex.getRequestMethod(), ex.getRequestURI().getRawPath(), body);
+      ex.getResponseHeaders().set("Content-Type", a.contentType());
+      ex.getResponseHeaders().set("Cache-Control", "no-store");
+      ex.sendResponseHeaders(a.status(), a.body().length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(a.body());
       }
-      String raw = ex.getRequestURI().getRawPath().substring(PREFIX.length());
-      String[] seg = raw.split("/", -1);
-      if (seg.length != 3 || !valid(seg[0]) || !valid(seg[1]) || !valid(seg[2])) {
-        text(ex, 400, "a resource path is <repository>/<type>/<tag> of [A-Za-z0-9._-]");
-        return;
-      }
-      byte[] v;
-      try {
-        v = cached(seg[0], seg[1], seg[2]);
-      } catch (KbsException e) {
-        refused(ex, raw, e);
-        return;
-      } catch (EvidenceException e) {
-        text(ex, 500, "evidence: " + e.getMessage());
-        return;
-      }
-      value(ex, v);
+    }
+  }
+
+  /** The hub's whole API, apart from any transport. */
+  Answer answer(String method, String rawPath, byte[] body) {
+    if (rawPath.startsWith(PREFIX)) {
+      return "GET".equals(method)
+          ? resource(rawPath.substring(PREFIX.length()))
+          : Answer.text(405, "only GET");
+    }
+    if (rawPath.equals(UNSEAL)) {
+      return "POST".equals(method) ? unseal(body) : Answer.text(405, "only POST");
+    }
+    return Answer.text(404, "no such route");
+  }
+
+  private Answer resource(String raw) {
+    String[] seg = raw.split("/", -1);
+    if (seg.length != 3 || !valid(seg[0]) || !valid(seg[1]) || !valid(seg[2])) {
+      return Answer.text(400, "a resource path is <repository>/<type>/<tag> of [A-Za-z0-9._-]");
+    }
+    try {
+      return Answer.value(cached(seg[0], seg[1], seg[2]));
+    } catch (KbsException e) {
+      return refused(raw, e);
+    } catch (EvidenceException e) {
+      return Answer.text(500, "evidence: " + e.getMessage());
     }
   }
 
@@ -130,10 +183,10 @@ public final class DataHub implements AutoCloseable {
     return f.value();
   }
 
-  private static void refused(HttpExchange ex, String what, KbsException e) throws IOException {
+  private static Answer refused(String what, KbsException e) {
     int status = e.refused() ? 403 : e.status() == 404 ? 404 : e.status() == 400 ? 400 : 502;
     LOG.info(() -> "data hub: " + what + " refused: " + e);
-    text(ex, status, "kbs: " + e);
+    return Answer.text(status, "kbs: " + e);
   }
 
   /**
@@ -141,41 +194,19 @@ public final class DataHub implements AutoCloseable {
    * its value, unsealed with keys the KBS releases after attestation. 400 not a sealed secret (or
    * its signature or keys do not check out: the stable code follows), 403 the KBS refused.
    */
-  private void unseal(HttpExchange ex) throws IOException {
-    try (ex) {
-      if (!"POST".equals(ex.getRequestMethod())) {
-        text(ex, 405, "only POST");
-        return;
-      }
-      byte[] body = ex.getRequestBody().readNBytes(SealedSecret.MAX_LENGTH + 1);
-      byte[] v;
-      try {
-        v =
-            SealedSecret.unseal(
-                new String(body, StandardCharsets.UTF_8),
-                uri -> cached(uri.repository(), uri.type(), uri.tag()));
-      } catch (VerificationException e) {
-        LOG.info(() -> "data hub: unseal refused: " + e.failure());
-        text(ex, 400, e.failure().code() + ": " + e.getMessage());
-        return;
-      } catch (KbsException e) {
-        refused(ex, "unseal", e);
-        return;
-      } catch (EvidenceException e) {
-        text(ex, 500, "evidence: " + e.getMessage());
-        return;
-      }
-      value(ex, v);
-    }
-  }
-
-  /** A 200 with the value, never cached by anything between the hub and the workload. */
-  private static void value(HttpExchange ex, byte[] v) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
-    ex.getResponseHeaders().set("Cache-Control", "no-store");
-    ex.sendResponseHeaders(200, v.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(v);
+  private Answer unseal(byte[] body) {
+    try {
+      return Answer.value(
+          SealedSecret.unseal(
+              new String(body, StandardCharsets.UTF_8),
+              uri -> cached(uri.repository(), uri.type(), uri.tag())));
+    } catch (VerificationException e) {
+      LOG.info(() -> "data hub: unseal refused: " + e.failure());
+      return Answer.text(400, e.failure().code() + ": " + e.getMessage());
+    } catch (KbsException e) {
+      return refused("unseal", e);
+    } catch (EvidenceException e) {
+      return Answer.text(500, "evidence: " + e.getMessage());
     }
   }
 
@@ -183,18 +214,12 @@ public final class DataHub implements AutoCloseable {
     return SEGMENT.matcher(s).matches();
   }
 
-  private static void text(HttpExchange ex, int status, String msg) throws IOException {
-    byte[] b = (msg + "\n").getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    ex.sendResponseHeaders(status, b.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(b);
-    }
-  }
-
   @Override
   public void close() {
     server.stop(0);
+    if (unix != null) {
+      unix.close();
+    }
     cache.clear();
   }
 }
