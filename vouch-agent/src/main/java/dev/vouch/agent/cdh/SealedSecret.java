@@ -10,6 +10,7 @@ import dev.vouch.agent.kbs.KbsException;
 import dev.vouch.agent.kbs.ResourceUri;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
+import dev.vouch.core.crypto.AesGcm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -20,10 +21,7 @@ import java.security.interfaces.ECPublicKey;
 import java.text.ParseException;
 import java.util.Arrays;
 import java.util.Base64;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import java.util.Optional;
 
 /**
  * Confidential Containers sealed secrets, as guest-components' data hub reads them: {@code sealed.}
@@ -83,8 +81,8 @@ public final class SealedSecret {
     random.nextBytes(iv);
     random.nextBytes(wrapIv);
     try {
-      byte[] data = gcm(Cipher.ENCRYPT_MODE, dek, iv).doFinal(secret);
-      byte[] wrapped = gcm(Cipher.ENCRYPT_MODE, kek, wrapIv).doFinal(dek);
+      byte[] data = AesGcm.seal(dek, iv, secret);
+      byte[] wrapped = AesGcm.seal(kek, wrapIv, dek);
       ObjectNode p = JSON.createObjectNode();
       p.put("version", VERSION);
       p.put("type", "envelope");
@@ -203,24 +201,19 @@ public final class SealedSecret {
       throw new VerificationException(
           Failure.MALFORMED, keyId + " is not a 32-byte key-encryption key");
     }
-    byte[] dek = null;
     try {
-      dek =
-          gcm(Cipher.DECRYPT_MODE, kek, Arrays.copyOf(encKey, 12))
-              .doFinal(encKey, 12, encKey.length - 12);
-      return gcm(Cipher.DECRYPT_MODE, dek, iv).doFinal(data);
-    } catch (AEADBadTagException e) {
-      throw new VerificationException(
-          Failure.DECRYPTION_FAILED,
-          "the key-encryption key " + keyId + " does not open the secret (wrong key or altered)",
-          e);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("JCE lacks AES-GCM", e);
+      Optional<byte[]> dek = AesGcm.open(kek, Arrays.copyOf(encKey, 12), encKey, 12);
+      Optional<byte[]> plain = dek.flatMap(k -> AesGcm.open(k, iv, data, 0));
+      dek.ifPresent(k -> Arrays.fill(k, (byte) 0));
+      return plain.orElseThrow(
+          () ->
+              new VerificationException(
+                  Failure.DECRYPTION_FAILED,
+                  "the key-encryption key "
+                      + keyId
+                      + " does not open the secret (wrong key or altered)"));
     } finally {
       Arrays.fill(kek, (byte) 0);
-      if (dek != null) {
-        Arrays.fill(dek, (byte) 0);
-      }
     }
   }
 
@@ -276,12 +269,6 @@ public final class SealedSecret {
       throw new VerificationException(
           Failure.MALFORMED, "sealed secret " + what + " is not base64", e);
     }
-  }
-
-  private static Cipher gcm(int mode, byte[] key, byte[] iv) throws GeneralSecurityException {
-    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-    c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, iv));
-    return c;
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

@@ -1,6 +1,5 @@
 package dev.vouch.agent.image;
 
-import static dev.vouch.agent.image.OciLayout.BUFFER;
 import static dev.vouch.agent.image.OciLayout.b64;
 import static dev.vouch.agent.image.OciLayout.blobPath;
 import static dev.vouch.agent.image.OciLayout.digestOf;
@@ -13,12 +12,9 @@ import dev.vouch.agent.kbs.ResourceUri;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
@@ -29,10 +25,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Decrypts an OCI image that ocicrypt (skopeo, podman, buildah, containerd's imgcrypt) encrypted to
@@ -184,35 +176,19 @@ public final class ImageDecryptor {
     long encSize = layer.path("size").asLong(-1);
 
     Path tmp = Files.createTempFile(staging, "layer-", ".tmp");
-    long n = 0;
-    byte[] actualHmac;
-    byte[] encHash;
-    byte[] plainHash;
-    try (InputStream in = Files.newInputStream(blobPath(srcDir, encDigest));
-        OutputStream os = Files.newOutputStream(tmp)) {
-      Cipher ctr = Cipher.getInstance("AES/CTR/NoPadding");
-      ctr.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(nonce));
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      MessageDigest encMd = encDigest.newMessageDigest();
-      MessageDigest plainMd = plainDigest.newMessageDigest();
-      byte[] buf = new byte[BUFFER];
-      byte[] plain = new byte[BUFFER];
-      int r;
-      while ((r = in.read(buf)) > 0) {
-        n += r;
-        mac.update(buf, 0, r);
-        encMd.update(buf, 0, r);
-        int p = ctr.update(buf, 0, r, plain);
-        plainMd.update(plain, 0, p);
-        os.write(plain, 0, p);
-      }
-      actualHmac = mac.doFinal();
-      encHash = encMd.digest();
-      plainHash = plainMd.digest();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("JCE lacks AES-CTR or HMAC-SHA256", e);
-    }
+    LayerCipher.Pass pass =
+        LayerCipher.run(
+            false,
+            key,
+            nonce,
+            blobPath(srcDir, encDigest),
+            tmp,
+            encDigest.newMessageDigest(),
+            plainDigest.newMessageDigest());
+    long n = pass.bytes();
+    byte[] actualHmac = pass.hmac();
+    byte[] encHash = pass.inHash();
+    byte[] plainHash = pass.outHash();
     // The HMAC is the scheme's own integrity check, so it is the one a tampered layer reports.
     if (!MessageDigest.isEqual(actualHmac, expectedHmac)) {
       throw new VerificationException(

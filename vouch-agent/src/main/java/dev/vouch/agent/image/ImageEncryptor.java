@@ -1,6 +1,5 @@
 package dev.vouch.agent.image;
 
-import static dev.vouch.agent.image.OciLayout.BUFFER;
 import static dev.vouch.agent.image.OciLayout.b64;
 import static dev.vouch.agent.image.OciLayout.blobPath;
 import static dev.vouch.agent.image.OciLayout.digestOf;
@@ -11,19 +10,12 @@ import dev.vouch.agent.kbs.ResourceUri;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Optional;
-import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Encrypts every plain layer of an OCI image for the Confidential Containers key-provider scheme,
@@ -79,35 +71,24 @@ public final class ImageEncryptor {
     random.nextBytes(key);
     random.nextBytes(nonce);
     Path tmp = Files.createTempFile(staging, "layer-", ".tmp");
-    long n = 0;
-    byte[] hmac;
-    byte[] encHash;
-    byte[] plainHash;
-    try (InputStream in = Files.newInputStream(blobPath(srcDir, plainDigest));
-        OutputStream os = Files.newOutputStream(tmp)) {
-      Cipher ctr = Cipher.getInstance("AES/CTR/NoPadding");
-      ctr.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(nonce));
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      MessageDigest encMd = MessageDigest.getInstance("SHA-256");
-      MessageDigest plainMd = plainDigest.newMessageDigest();
-      byte[] buf = new byte[BUFFER];
-      byte[] enc = new byte[BUFFER];
-      int r;
-      while ((r = in.read(buf)) > 0) {
-        n += r;
-        plainMd.update(buf, 0, r);
-        int e = ctr.update(buf, 0, r, enc);
-        mac.update(enc, 0, e);
-        encMd.update(enc, 0, e);
-        os.write(enc, 0, e);
-      }
-      hmac = mac.doFinal();
-      encHash = encMd.digest();
-      plainHash = plainMd.digest();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("JCE lacks AES-CTR or HMAC-SHA256", e);
+    LayerCipher.Pass pass;
+    try {
+      pass =
+          LayerCipher.run(
+              true,
+              key,
+              nonce,
+              blobPath(srcDir, plainDigest),
+              tmp,
+              plainDigest.newMessageDigest(),
+              MessageDigest.getInstance("SHA-256"));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
+    long n = pass.bytes();
+    byte[] hmac = pass.hmac();
+    byte[] plainHash = pass.inHash();
+    byte[] encHash = pass.outHash();
     // The source is checked like any input: encrypting a corrupted layer would seal the damage.
     if (!MessageDigest.isEqual(plainHash, plainDigest.value())
         || n != layer.path("size").asLong(-1)) {

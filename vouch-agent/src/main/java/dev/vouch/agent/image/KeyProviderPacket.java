@@ -5,14 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vouch.agent.kbs.ResourceUri;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
-import java.security.GeneralSecurityException;
+import dev.vouch.core.crypto.AesGcm;
 import java.security.SecureRandom;
 import java.util.Iterator;
 import java.util.Set;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The Confidential Containers key-provider annotation ({@code
@@ -120,12 +116,7 @@ public record KeyProviderPacket(ResourceUri kid, byte[] wrappedData, byte[] iv, 
     checkKek(kek);
     byte[] iv = new byte[12];
     random.nextBytes(iv);
-    try {
-      return new KeyProviderPacket(
-          kid, gcm(Cipher.ENCRYPT_MODE, kek, iv).doFinal(plain), iv, A256GCM);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("JCE lacks AES-GCM", e);
-    }
+    return new KeyProviderPacket(kid, AesGcm.seal(kek, iv, plain), iv, A256GCM);
   }
 
   /**
@@ -135,22 +126,14 @@ public record KeyProviderPacket(ResourceUri kid, byte[] wrappedData, byte[] iv, 
    */
   public byte[] unwrap(byte[] kek) throws VerificationException {
     checkKek(kek);
-    try {
-      return gcm(Cipher.DECRYPT_MODE, kek, iv).doFinal(wrappedData);
-    } catch (AEADBadTagException e) {
-      throw new VerificationException(
-          Failure.DECRYPTION_FAILED,
-          "the key-encryption key " + kid + " does not open the layer key (wrong key or altered)",
-          e);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("JCE lacks AES-GCM", e);
-    }
-  }
-
-  private static Cipher gcm(int mode, byte[] kek, byte[] iv) throws GeneralSecurityException {
-    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-    c.init(mode, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, iv));
-    return c;
+    return AesGcm.open(kek, iv, wrappedData, 0)
+        .orElseThrow(
+            () ->
+                new VerificationException(
+                    Failure.DECRYPTION_FAILED,
+                    "the key-encryption key "
+                        + kid
+                        + " does not open the layer key (wrong key or altered)"));
   }
 
   static void checkKek(byte[] kek) {

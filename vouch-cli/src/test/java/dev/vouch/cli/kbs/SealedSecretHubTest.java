@@ -67,6 +67,23 @@ class SealedSecretHubTest {
     return new Run(exit, out.toString(), err.toString());
   }
 
+  /** {@code vouch secret seal} of the test secret with these files. */
+  static Run sealCli(String keyId, String kekFile, String signingKey) {
+    return cli(
+        "secret",
+        "seal",
+        "--key-id",
+        keyId,
+        "--key-file",
+        dir.resolve(kekFile).toString(),
+        "--signing-key",
+        dir.resolve(signingKey).toString(),
+        "--signing-kid",
+        "kbs:///default/sealing/signer",
+        "--in",
+        dir.resolve("secret").toString());
+  }
+
   @BeforeAll
   static void seal() throws Exception {
     kek = new byte[32];
@@ -83,20 +100,7 @@ class SealedSecretHubTest {
     assertThat(j.exit()).as(j.err()).isZero();
     jwk = j.out().strip();
     assertThat(jwk).contains("\"crv\":\"P-256\"").doesNotContain("\"d\"");
-    Run s =
-        cli(
-            "secret",
-            "seal",
-            "--key-id",
-            "kbs:///default/sealing/kek",
-            "--key-file",
-            dir.resolve("kek").toString(),
-            "--signing-key",
-            dir.resolve("sign.pem").toString(),
-            "--signing-kid",
-            "kbs:///default/sealing/signer",
-            "--in",
-            dir.resolve("secret").toString());
+    Run s = sealCli("kbs:///default/sealing/kek", "kek", "sign.pem");
     assertThat(s.exit()).as(s.err()).isZero();
     sealed = s.out().strip();
     assertThat(sealed).startsWith("sealed.").doesNotContain(SECRET);
@@ -179,50 +183,11 @@ class SealedSecretHubTest {
 
   @Test
   void sealBadInputExitsTwo() {
-    Run shortKek =
-        cli(
-            "secret",
-            "seal",
-            "--key-id",
-            "kbs:///default/sealing/kek",
-            "--key-file",
-            dir.resolve("secret").toString(),
-            "--signing-key",
-            dir.resolve("sign.pem").toString(),
-            "--signing-kid",
-            "kbs:///default/sealing/signer",
-            "--in",
-            dir.resolve("secret").toString());
+    Run shortKek = sealCli("kbs:///default/sealing/kek", "secret", "sign.pem");
     assertThat(shortKek.exit()).isEqualTo(2);
-    Run badKid =
-        cli(
-            "secret",
-            "seal",
-            "--key-id",
-            "default/sealing/kek",
-            "--key-file",
-            dir.resolve("kek").toString(),
-            "--signing-key",
-            dir.resolve("sign.pem").toString(),
-            "--signing-kid",
-            "kbs:///default/sealing/signer",
-            "--in",
-            dir.resolve("secret").toString());
+    Run badKid = sealCli("default/sealing/kek", "kek", "sign.pem");
     assertThat(badKid.exit()).isEqualTo(2);
-    Run pubAsSigner =
-        cli(
-            "secret",
-            "seal",
-            "--key-id",
-            "kbs:///default/sealing/kek",
-            "--key-file",
-            dir.resolve("kek").toString(),
-            "--signing-key",
-            dir.resolve("sign.pub").toString(),
-            "--signing-kid",
-            "kbs:///default/sealing/signer",
-            "--in",
-            dir.resolve("secret").toString());
+    Run pubAsSigner = sealCli("kbs:///default/sealing/kek", "kek", "sign.pub");
     assertThat(pubAsSigner.exit()).isEqualTo(2);
     assertThat(cli("secret", "jwk", dir.resolve("sign.pem").toString()).exit()).isEqualTo(2);
   }
