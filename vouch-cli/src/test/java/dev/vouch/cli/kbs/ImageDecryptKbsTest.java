@@ -18,10 +18,6 @@ import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.kbs.AdminAuth;
 import dev.vouch.server.kbs.InMemoryResourceStore;
-import dev.vouch.server.kbs.InMemorySessionStore;
-import dev.vouch.server.kbs.KbsConfig;
-import dev.vouch.server.kbs.KbsRoutes;
-import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.kbs.RealAttestation;
 import dev.vouch.server.kbs.ResourcePath;
 import dev.vouch.server.kbs.ResourcePolicy;
@@ -34,9 +30,9 @@ import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -124,18 +120,13 @@ class ImageDecryptKbsTest {
     resources.put(new ResourcePath("default", "image-key", "v1"), privPem);
     resources.put(new ResourcePath("default", "key", "not-a-key"), "hello".getBytes());
     resources.put(new ResourcePath("default", "image-kek", "v1"), kek);
-    KbsService service =
-        new KbsService(
-            KbsConfig.defaults().withTees(EnumSet.of(Tee.TPM)),
+    app =
+        TestKbs.serve(
+            Set.of(Tee.TPM),
             Optional.<AttestationBackend>of(backend),
-            Optional.empty(),
-            new InMemorySessionStore(),
             resources,
             AdminAuth.denyAll(),
-            policy,
-            Clock.systemUTC(),
-            new SecureRandom());
-    app = Javalin.create(new KbsRoutes(service)::register).start("127.0.0.1", 0);
+            policy);
   }
 
   @AfterEach

@@ -7,10 +7,6 @@ import dev.vouch.cli.Main;
 import dev.vouch.core.Tee;
 import dev.vouch.server.kbs.AdminAuth;
 import dev.vouch.server.kbs.InMemoryResourceStore;
-import dev.vouch.server.kbs.InMemorySessionStore;
-import dev.vouch.server.kbs.KbsConfig;
-import dev.vouch.server.kbs.KbsRoutes;
-import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.kbs.ResourcePath;
 import dev.vouch.server.kbs.ResourcePolicy;
 import io.javalin.Javalin;
@@ -20,13 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +38,6 @@ class ResourceCommandTest {
   KeyPair ed;
   KeyPair ec;
   InMemoryResourceStore store;
-  KbsService kbs;
   Javalin app;
 
   @BeforeEach
@@ -60,18 +54,13 @@ class ResourceCommandTest {
         KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate().getEncoded());
     OciTestImages.writePem(dir.resolve("pub.pem"), "PUBLIC KEY", ed.getPublic().getEncoded());
     store = new InMemoryResourceStore();
-    kbs =
-        new KbsService(
-            KbsConfig.defaults().withTees(EnumSet.of(Tee.TPM)),
+    app =
+        TestKbs.serve(
+            Set.of(Tee.TPM),
             Optional.empty(),
-            Optional.empty(),
-            new InMemorySessionStore(),
             store,
             AdminAuth.withKeys(List.of(ed.getPublic(), ec.getPublic()), Clock.systemUTC()),
-            ResourcePolicy.defaultPolicy(),
-            Clock.systemUTC(),
-            new SecureRandom());
-    app = Javalin.create(new KbsRoutes(kbs)::register).start("127.0.0.1", 0);
+            ResourcePolicy.defaultPolicy());
   }
 
   @AfterEach

@@ -12,10 +12,6 @@ import dev.vouch.core.Tee;
 import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.kbs.AdminAuth;
 import dev.vouch.server.kbs.InMemoryResourceStore;
-import dev.vouch.server.kbs.InMemorySessionStore;
-import dev.vouch.server.kbs.KbsConfig;
-import dev.vouch.server.kbs.KbsRoutes;
-import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.kbs.RealAttestation;
 import dev.vouch.server.kbs.ResourcePath;
 import dev.vouch.server.kbs.ResourcePolicy;
@@ -35,7 +31,6 @@ import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -112,18 +107,9 @@ class SealedSecretHubTest {
     resources.put(new ResourcePath("default", "sealing", "kek"), kek);
     resources.put(
         new ResourcePath("default", "sealing", "signer"), jwk.getBytes(StandardCharsets.UTF_8));
-    KbsService service =
-        new KbsService(
-            KbsConfig.defaults().withTees(EnumSet.copyOf(tees)),
-            Optional.<AttestationBackend>of(backend),
-            Optional.empty(),
-            new InMemorySessionStore(),
-            resources,
-            AdminAuth.denyAll(),
-            policy,
-            Clock.systemUTC(),
-            new SecureRandom());
-    app = Javalin.create(new KbsRoutes(service)::register).start("127.0.0.1", 0);
+    app =
+        TestKbs.serve(
+            tees, Optional.<AttestationBackend>of(backend), resources, AdminAuth.denyAll(), policy);
     KbsClient guest =
         KbsClient.create(
             URI.create("http://127.0.0.1:" + app.port()),
