@@ -5,33 +5,24 @@ import dev.vouch.agent.image.ImageEncryptor;
 import dev.vouch.agent.image.OciRef;
 import dev.vouch.agent.image.PrivateKeyFile;
 import dev.vouch.agent.kbs.EvidenceException;
-import dev.vouch.agent.kbs.EvidenceProvider;
-import dev.vouch.agent.kbs.KbsClient;
 import dev.vouch.agent.kbs.KbsException;
 import dev.vouch.agent.kbs.ResourceUri;
-import dev.vouch.agent.kbs.SampleEvidenceProvider;
-import dev.vouch.agent.kbs.TpmEvidenceProvider;
-import dev.vouch.agent.tpm.StartupType;
-import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TpmException;
-import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.core.VerificationException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -94,32 +85,7 @@ final class ImageCommand extends CommandGroup {
                 + " by the image's key-provider annotations are fetched.")
     String keyResource;
 
-    @Option(
-        names = "--tee",
-        defaultValue = "tpm",
-        description = "Evidence source for --url: tpm, or sample (test only; proves nothing).")
-    String tee;
-
-    @Option(
-        names = "--tpm",
-        defaultValue = "device:/dev/tpmrm0",
-        description = "device:/dev/tpmrm0 or swtpm:HOST:PORT (default: ${DEFAULT-VALUE}).")
-    String tpm;
-
-    @Option(
-        names = "--eventlog",
-        defaultValue = "/sys/kernel/security/tpm0/binary_bios_measurements",
-        description = "TPM: firmware event log to send (default: ${DEFAULT-VALUE}).")
-    Path eventLog;
-
-    @Option(
-        names = "--ima",
-        defaultValue = "/sys/kernel/security/ima/binary_runtime_measurements",
-        description = "TPM: binary IMA list to send (default: ${DEFAULT-VALUE}).")
-    Path ima;
-
-    @Option(names = "--cacert", paramLabel = "PEM", description = "Trust this CA for the KBS TLS.")
-    Path cacert;
+    @Mixin GuestOptions guest;
 
     @Override
     public Integer call() {
@@ -230,37 +196,14 @@ final class ImageCommand extends CommandGroup {
       }
     }
 
+    /** Attests once and fetches every wanted resource; null after an error. */
     private Map<ResourceUri, byte[]> fetchAll(PrintWriter err, List<ResourceUri> wanted) {
-      try {
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-        if (cacert != null) {
-          b.sslContext(
-              AdminOptions.trusting(
-                  ReportCommand.certificates(CliIo.read(cacert, "--cacert"), cacert), "--cacert"));
+      try (GuestOptions.Guest g = guest.open(url)) {
+        Map<ResourceUri, byte[]> out = new HashMap<>();
+        for (ResourceUri r : wanted) {
+          out.put(r, g.kbs().getResource(r.repository(), r.type(), r.tag()));
         }
-        HttpClient http = b.build();
-        switch (tee) {
-          case "sample" -> {
-            return fetch(http, SampleEvidenceProvider.explicitlyEnabled(), wanted);
-          }
-          case "tpm" -> {
-            try (TpmClient client = TpmClient.open(tpm)) {
-              client.startup(StartupType.CLEAR);
-              Enrollment enrollment = Enrollment.withDefaults(client);
-              enrollment.prepare();
-              return fetch(
-                  http,
-                  TpmEvidenceProvider.measuredBoot(
-                      client, enrollment.ak(), Optional.of(eventLog), Optional.of(ima)),
-                  wanted);
-            }
-          }
-          default -> {
-            err.println("error: --tee must be tpm or sample");
-            lastExit = ExitCodes.BAD_INPUT;
-            return null;
-          }
-        }
+        return out;
       } catch (CliIo.BadInput e) {
         err.println("error: " + e.getMessage());
         lastExit = ExitCodes.BAD_INPUT;
@@ -272,19 +215,6 @@ final class ImageCommand extends CommandGroup {
         lastExit = ExitCodes.INTERNAL;
       }
       return null;
-    }
-
-    /** One client, so one attestation serves every resource. */
-    private Map<ResourceUri, byte[]> fetch(
-        HttpClient http, EvidenceProvider evidence, List<ResourceUri> wanted)
-        throws KbsException, EvidenceException {
-      KbsClient kbs =
-          new KbsClient(url, evidence, http, Clock.systemUTC(), KbsClient.KeyKind.EC_P256);
-      Map<ResourceUri, byte[]> out = new HashMap<>();
-      for (ResourceUri r : wanted) {
-        out.put(r, kbs.getResource(r.repository(), r.type(), r.tag()));
-      }
-      return out;
     }
 
     private static String describe(Exception e) {

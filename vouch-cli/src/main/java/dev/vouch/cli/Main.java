@@ -44,6 +44,7 @@ import picocli.CommandLine.Model.OptionSpec;
       AuditCommand.class,
       ResourceCommand.class,
       SecretCommand.class,
+      DataHubCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {

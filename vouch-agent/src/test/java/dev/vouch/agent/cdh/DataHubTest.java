@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DataHubTest {
+public class DataHubTest {
   final HttpClient http = HttpClient.newHttpClient();
   final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
   final Clock clock =
@@ -157,7 +157,7 @@ class DataHubTest {
   }
 
   /** A raw HTTP/1.1 exchange over the hub's unix socket: status, content type, body. */
-  static List<Object> overSocket(Path socket, String method, String path, String body)
+  public static List<Object> overSocket(Path socket, String method, String path, String body)
       throws Exception {
     try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
       byte[] b = body.getBytes(StandardCharsets.UTF_8);

@@ -17,10 +17,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /** A real KBS (service and routes) on its own Javalin app on 127.0.0.1, for CLI and guest tests. */
-final class TestKbs {
+public final class TestKbs {
   private TestKbs() {}
 
-  static Javalin serve(
+  public static Javalin serve(
       Set<Tee> tees,
       Optional<AttestationBackend> backend,
       ResourceStore resources,
