@@ -18,10 +18,11 @@ import picocli.CommandLine.Option;
 
 /**
  * Where the server is and how to authenticate to it; shared by every admin verb. The server comes
- * from {@code --server} or {@code VOUCH_SERVER}, the admin token from {@code --token}, {@code
- * --token-file} or {@code VOUCH_ADMIN_TOKEN}. A self-signed server certificate is trusted only when
- * named with {@code --cacert} or {@code VOUCH_CACERT}: there is deliberately no way to switch
- * verification off.
+ * from {@code --server} or {@code VOUCH_SERVER}, the credential (an API key, the old admin token,
+ * or an admin JWT) from {@code --token}, {@code --token-file} or {@code VOUCH_ADMIN_TOKEN}; when
+ * none is given, the token {@code vouch login} stored is used for the server it came from (and that
+ * server is the default). A self-signed server certificate is trusted only when named with {@code
+ * --cacert} or {@code VOUCH_CACERT}: there is deliberately no way to switch verification off.
  */
 final class AdminOptions {
   static final String SERVER_ENV = "VOUCH_SERVER";
@@ -65,8 +66,12 @@ final class AdminOptions {
    * @param err where a warning about a token sent in clear goes
    */
   AdminClient client(boolean needsToken, PrintWriter err) throws CliIo.BadInput {
+    return client(needsToken ? Optional.of(token(serverUri())) : Optional.empty(), err);
+  }
+
+  /** A client for the configured server that sends {@code t} (a token the verb made itself). */
+  AdminClient client(Optional<String> t, PrintWriter err) throws CliIo.BadInput {
     URI uri = serverUri();
-    Optional<String> t = needsToken ? Optional.of(token()) : Optional.empty();
     if (t.isPresent() && "http".equals(uri.getScheme()) && !LOOPBACK.contains(uri.getHost())) {
       err.println("warning: the admin token travels unencrypted to " + uri);
     }
@@ -77,8 +82,13 @@ final class AdminOptions {
     String fromEnv = System.getenv(CACERT_ENV);
     Path ca =
         cacert != null ? cacert : fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv);
+    String what = cacert != null ? "--cacert" : "$" + CACERT_ENV;
+    if (ca == null) {
+      // the certificate vouch login trusted this server with
+      ca = StoredLogin.loadFor(uri).flatMap(StoredLogin::cacert).map(Path::of).orElse(null);
+      what = "the --cacert of vouch login";
+    }
     if (ca != null) {
-      String what = cacert != null ? "--cacert" : "$" + CACERT_ENV;
       List<X509Certificate> certs;
       try {
         certs = ReportCommand.certificates(CliIo.read(ca, what), ca);
@@ -90,10 +100,14 @@ final class AdminOptions {
     return new AdminClient(uri, t, http.build());
   }
 
-  private URI serverUri() throws CliIo.BadInput {
+  URI serverUri() throws CliIo.BadInput {
     String s = server != null ? server : System.getenv(SERVER_ENV);
     if (s == null || s.isBlank()) {
-      throw new CliIo.BadInput("no server: give --server URL or set " + SERVER_ENV);
+      s = StoredLogin.load().map(StoredLogin::server).orElse(null);
+    }
+    if (s == null || s.isBlank()) {
+      throw new CliIo.BadInput(
+          "no server: give --server URL, set " + SERVER_ENV + " or run vouch login");
     }
     try {
       URI uri = new URI(s.strip());
@@ -110,7 +124,7 @@ final class AdminOptions {
     }
   }
 
-  private String token() throws CliIo.BadInput {
+  private String token(URI uri) throws CliIo.BadInput {
     if (token != null && tokenFile != null) {
       throw new CliIo.BadInput("give either --token or --token-file, not both");
     }
@@ -121,8 +135,13 @@ final class AdminOptions {
       t = System.getenv(TOKEN_ENV);
     }
     if (t == null || t.isBlank()) {
+      // only for the server that issued it: a token is never sent to another server
+      t = StoredLogin.loadFor(uri).map(StoredLogin::token).orElse(null);
+    }
+    if (t == null || t.isBlank()) {
       throw new CliIo.BadInput(
-          "no admin token: give --token-file FILE, --token TOKEN or set " + TOKEN_ENV);
+          "no admin token: run vouch login, give --token-file FILE, --token TOKEN or set "
+              + TOKEN_ENV);
     }
     t = t.strip();
     // a header value with control characters or spaces could smuggle a second header

@@ -1,5 +1,9 @@
 package dev.vouch.cli;
 
+import dev.vouch.agent.measure.MeasureServer;
+import dev.vouch.agent.measure.MeasurementService;
+import dev.vouch.agent.measure.ProcCgroups;
+import dev.vouch.agent.measure.SockDiagPeers;
 import dev.vouch.agent.tpm.EkTemplate;
 import dev.vouch.agent.tpm.KeyTemplate;
 import dev.vouch.agent.tpm.PersistentKey;
@@ -14,6 +18,7 @@ import dev.vouch.agent.trust.RegistrarException;
 import dev.vouch.agent.trust.Tls;
 import dev.vouch.agent.trust.TrustAgent;
 import dev.vouch.agent.trust.TrustAgentConfig;
+import dev.vouch.evidence.cima.MeasurementPolicy;
 import dev.vouch.evidence.tpm.protocol.HostIds;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -115,12 +120,27 @@ final class AgentCommand implements Callable<Integer> {
               + " with --nats, else https://<listen address>).")
   String connection;
 
+  @Option(
+      names = "--measure-policy",
+      description =
+          "Container measurement policy YAML (hashAlgorithm, system baseline,"
+              + " measure.container.isolated); with --measure-socket.")
+  Path measurePolicy;
+
   @ArgGroup(exclusive = false, multiplicity = "1")
   Transports transports;
 
   static final class Transports {
     @Option(names = "--nats", description = "NATS server URL, e.g. nats://verifier:4222.")
     String nats;
+
+    @Option(
+        names = "--measure-socket",
+        description =
+            "Serve container measurements (CIMA role) on this unix socket, e.g. "
+                + "/run/vouch/measure.sock: measurement, event log (JSON or CEL) and evidence"
+                + " bound to the TPM quote.")
+    Path measureSocket;
 
     @ArgGroup(exclusive = false)
     HttpsOptions https;
@@ -154,9 +174,27 @@ final class AgentCommand implements Callable<Integer> {
       err.println("error: --host-id must be 1-128 characters of A-Z a-z 0-9 _ -");
       return ExitCodes.BAD_INPUT;
     }
-    if (transports.nats == null && transports.https == null) {
-      err.println("error: give --nats URL and/or --listen with its TLS options");
+    if (transports.nats == null && transports.https == null && transports.measureSocket == null) {
+      err.println(
+          "error: give --nats URL and/or --listen with its TLS options, and/or --measure-socket");
       return ExitCodes.BAD_INPUT;
+    }
+    Optional<MeasurementPolicy> policy = Optional.empty();
+    if (measurePolicy != null) {
+      if (transports.measureSocket == null) {
+        err.println("error: --measure-policy needs --measure-socket");
+        return ExitCodes.BAD_INPUT;
+      }
+      try {
+        policy =
+            Optional.of(MeasurementPolicy.parse(CliIo.read(measurePolicy, "--measure-policy")));
+      } catch (MeasurementPolicy.Invalid e) {
+        err.println("error: --measure-policy " + measurePolicy + ": " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
     }
     EkTemplate ekTemplate;
     int handle;
@@ -223,6 +261,23 @@ final class AgentCommand implements Callable<Integer> {
           running.add(https);
           httpsPort = https.port();
           out.println("agent " + hostId + ": HTTPS on port " + httpsPort);
+        }
+        if (transports.measureSocket != null) {
+          // shares the trust agent's TPM: both only read PCRs and quote with the persistent AK,
+          // and each command is one atomic transmit, so their commands may interleave
+          MeasurementService measure = new MeasurementService(imaLog, policy, client, ak);
+          running.add(
+              MeasureServer.start(
+                  measure,
+                  transports.measureSocket,
+                  new SockDiagPeers(transports.measureSocket),
+                  ProcCgroups.system()));
+          out.println(
+              "agent "
+                  + hostId
+                  + ": container measurements on "
+                  + transports.measureSocket
+                  + (measure.isolated() ? " (isolated)" : ""));
         }
         if (transports.nats != null) {
           Connection nats = Nats.connect(transports.nats);

@@ -384,14 +384,7 @@ final class EventlogCommand extends CommandGroup {
         }
         List<Map<String, Object>> failures = new ArrayList<>();
         for (RuntimeAppraiser.Finding f : a.failures()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("entry", f.entry());
-          m.put("path", f.path());
-          m.put("digest", f.digest());
-          m.put("algorithm", f.algorithm());
-          m.put("rule", f.rule().name());
-          m.put("detail", f.detail());
-          failures.add(m);
+          failures.add(f.toMap());
         }
         if (json) {
           Map<String, Object> doc = new LinkedHashMap<>();

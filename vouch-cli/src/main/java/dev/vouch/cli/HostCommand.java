@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
       HostCommand.Remove.class,
       HostCommand.Attest.class,
       HostCommand.Onboard.class,
-      HostCommand.Flavors.class
+      HostCommand.Flavors.class,
+      HostCommand.RuntimePolicyVerb.class
     })
 final class HostCommand extends CommandGroup {
   private static final String HOSTS = "/api/v1/hosts";
@@ -313,6 +314,64 @@ final class HostCommand extends CommandGroup {
           client.post(path() + "/flavors", AdminClient.json(Map.of("parts", parts))).json();
       return answer(
           out, made, () -> FlavorCommand.printSummaries(out, made.path("flavors"), "made"));
+    }
+  }
+
+  @Command(
+      name = "runtime-policy",
+      description =
+          "Store a Keylime runtime policy (JSON) as the next version of NAME and appraise the"
+              + " host's IMA entries by it from its next attestation.")
+  static final class RuntimePolicyVerb extends OneHost {
+    @Option(
+        names = "--policy",
+        required = true,
+        paramLabel = "FILE",
+        description = "Keylime runtime policy JSON (version 1)")
+    java.nio.file.Path policy;
+
+    @Option(
+        names = "--name",
+        paramLabel = "NAME",
+        description = "the policy's name (default: the host id)")
+    String name;
+
+    private byte[] body;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      super.validate();
+      if (name == null) {
+        name = id;
+      }
+      if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
+        throw new CliIo.BadInput("--name must be 1-128 of A-Z a-z 0-9 _ . -");
+      }
+      body = CliIo.read(policy, "runtime policy");
+      try {
+        dev.vouch.evidence.runtime.RuntimePolicy.fromKeylimeJson(body);
+      } catch (dev.vouch.evidence.runtime.RuntimePolicy.Invalid e) {
+        throw new CliIo.BadInput(policy + ": not a Keylime runtime policy: " + e.getMessage());
+      }
+    }
+
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      client.get(path()); // an unknown host stops here (not-found), before a policy is stored
+      JsonNode stored =
+          client.put("/api/v1/runtime-policies/" + AdminClient.encode(name), body).json();
+      JsonNode assigned =
+          client.put(path() + "/runtime-policy", AdminClient.json(Map.of("policy", name))).json();
+      return answer(
+          out,
+          assigned,
+          () ->
+              out.printf(
+                  "host %s: runtime policy %s version %d (sha256 %s) assigned%n",
+                  id,
+                  stored.path("name").asText(),
+                  assigned.path("version").asInt(),
+                  assigned.path("sha256").asText()));
     }
   }
 }

@@ -42,6 +42,13 @@ import picocli.CommandLine.Model.OptionSpec;
       ServerCommand.class,
       ImageCommand.class,
       AuditCommand.class,
+      LoginCommand.class,
+      UserCommand.class,
+      RoleCommand.class,
+      ApikeyCommand.class,
+      ResourceCommand.class,
+      SecretCommand.class,
+      DataHubCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {

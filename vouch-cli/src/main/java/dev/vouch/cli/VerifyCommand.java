@@ -43,7 +43,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   /** The kinds {@code --tee} takes, as the help and the usage error name them. */
-  static final String KINDS = "tpm, tdx, sgx, snp, cca, az-snp-vtpm, az-tdx-vtpm";
+  static final String KINDS = "tpm, tdx, sgx, snp, cca, az-snp-vtpm, az-tdx-vtpm, container";
 
   @Option(names = "--tee", required = true, description = "evidence kind: " + KINDS)
   String tee;
@@ -54,7 +54,9 @@ final class VerifyCommand implements Callable<Integer> {
   static final class Source {
     @Option(
         names = "--evidence",
-        description = "evidence file (TPM: Vouch bundle JSON or Trustee's tpm evidence JSON)")
+        description =
+            "evidence file (TPM: Vouch bundle JSON or Trustee's tpm evidence JSON; container:"
+                + " the measurement agent's /v1/evidence JSON)")
     Path evidence;
 
     @ArgGroup(exclusive = false)

@@ -139,6 +139,46 @@ class AdminVerbsTest {
   }
 
   @Test
+  void aRuntimePolicyIsStoredAsTheNextVersionAndAssignedToTheHost() throws Exception {
+    assertThat(admin("host", "add", "cli-rp", "--connection", "nats").exit()).isZero();
+    Path policy =
+        Files.writeString(
+            dir.resolve("runtime-policy.json"),
+            """
+            {"meta": {"version": 1}, "digests": {"/usr/bin/bash": ["%s"]}, "excludes": [],
+             "keyrings": {}, "ima": {"ignored_keyrings": [], "log_hash_alg": "sha1"},
+             "ima-buf": {}, "verification-keys": ""}
+            """
+                .formatted("ab".repeat(32)));
+    CliRun first =
+        admin("host", "runtime-policy", "cli-rp", "--policy", policy.toString(), "--json");
+    assertThat(first.exit()).as(first.err()).isZero();
+    assertThat(first.json().path("name").asText()).isEqualTo("cli-rp");
+    assertThat(first.json().path("version").asInt()).isEqualTo(1);
+    assertThat(first.json().path("host").asText()).isEqualTo("cli-rp");
+    CliRun second =
+        admin("host", "runtime-policy", "cli-rp", "--policy", policy.toString(), "--name", "web");
+    assertThat(second.exit()).as(second.err()).isZero();
+    assertThat(second.out()).contains("host cli-rp: runtime policy web version 1 (sha256 ");
+
+    // bad input never reaches the server: exit 2, nothing stored
+    Path broken = Files.writeString(dir.resolve("broken-policy.json"), "{\"digests\": 5}");
+    CliRun bad = admin("host", "runtime-policy", "cli-rp", "--policy", broken.toString());
+    assertThat(bad.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(bad.err()).contains("not a Keylime runtime policy");
+    CliRun badName =
+        admin("host", "runtime-policy", "cli-rp", "--policy", policy.toString(), "--name", "a/b");
+    assertThat(badName.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    CliRun unknown = admin("host", "runtime-policy", "nohost", "--policy", policy.toString());
+    assertThat(unknown.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unknown.err()).contains("not-found");
+    assertThat(server.monitor().runtimePolicies().latest("nohost")).isEmpty();
+    assertThat(server.monitor().runtimePolicies().latest("cli-rp").orElseThrow().version())
+        .isEqualTo(1);
+    assertThat(admin("host", "remove", "cli-rp").exit()).isZero();
+  }
+
+  @Test
   void badInputExitsTwoAndChangesNothing() {
     List<String> before = hostIds();
     CliRun badId = admin("host", "add", "bad id!", "--connection", "nats");
@@ -162,7 +202,8 @@ class AdminVerbsTest {
     assumeTrue(System.getenv(AdminOptions.SERVER_ENV) == null, "VOUCH_SERVER is set");
     CliRun noServer = CliRun.of("host", "add", "cli-bad", "--connection", "nats", "--token", "x");
     assertThat(noServer.exit()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(noServer.err()).contains("no server: give --server URL or set VOUCH_SERVER");
+    assertThat(noServer.err())
+        .contains("no server: give --server URL, set VOUCH_SERVER or run vouch login");
     CliRun notUrl = CliRun.of("host", "list", "--server", "vouch:8443", "--token", "x");
     assertThat(notUrl.exit()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(hostIds()).isEqualTo(before);
@@ -184,7 +225,9 @@ class AdminVerbsTest {
             wrong.toString());
     assertThat(run.exit()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(run.err())
-        .contains("error: unauthorized: send the admin token as 'Authorization: Bearer <token>'");
+        .contains(
+            "error: unauthorized: unknown API key; send a token from POST /api/v1/auth/token or an"
+                + " API key as 'Authorization: Bearer <token>'");
     assertThat(hostIds()).doesNotContain("cli-wrong");
 
     assumeTrue(System.getenv(AdminOptions.TOKEN_ENV) == null, "VOUCH_ADMIN_TOKEN is set");
@@ -412,7 +455,8 @@ class AdminVerbsTest {
     assertThat(help.out()).contains("host ", "Manage the hosts", "VOUCH_SERVER", "--cacert");
     CliRun host = CliRun.of("host");
     assertThat(host.out())
-        .contains("list", "show", "add", "remove", "attest", "onboard", "flavors");
+        .contains(
+            "list", "show", "add", "remove", "attest", "onboard", "flavors", "runtime-policy");
     CliRun flavor = CliRun.of("flavor", "group");
     assertThat(flavor.out()).contains("list", "show", "put", "delete");
     CliRun report = CliRun.of("report", "get", "--help");

@@ -75,7 +75,12 @@ public enum Failure {
    * A hardware report was requested from a less privileged level than the evidence kind requires
    * (SEV-SNP VMPL other than 0 where the paravisor itself must have asked).
    */
-  VMPL_MISMATCH("the report was requested from the wrong privilege level (VMPL)");
+  VMPL_MISMATCH("the report was requested from the wrong privilege level (VMPL)"),
+  /**
+   * Container evidence shows another pod's or container's measurements, or attests a container
+   * other than the one asked about: attribution by cgroup disagrees with the evidence's subject.
+   */
+  CONTAINER_MISMATCH("the evidence holds or names another container's measurements");
 
   private final String description;
 

@@ -17,7 +17,9 @@ public enum Tee {
   /** An Azure confidential VM on SEV-SNP: vTPM quote + HCL report + SNP report (Trustee's name). */
   AZ_SNP_VTPM,
   /** An Azure confidential VM on TDX: vTPM quote + HCL report + TD quote (Trustee's name). */
-  AZ_TDX_VTPM;
+  AZ_TDX_VTPM,
+  /** A container's virtual register bound into a TPM quote (the CIMA role). */
+  CONTAINER;
 
   /** The wire name, e.g. {@code "tpm"} or {@code "az-snp-vtpm"}. */
   public String wireName() {

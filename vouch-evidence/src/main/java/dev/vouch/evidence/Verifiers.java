@@ -4,6 +4,7 @@ import dev.vouch.core.Tee;
 import dev.vouch.evidence.azure.AzSnpVtpmVerifier;
 import dev.vouch.evidence.azure.AzTdxVtpmVerifier;
 import dev.vouch.evidence.cca.CcaEvidenceVerifier;
+import dev.vouch.evidence.cima.ContainerEvidenceVerifier;
 import dev.vouch.evidence.sample.SampleEvidenceVerifier;
 import dev.vouch.evidence.sgx.SgxEvidenceVerifier;
 import dev.vouch.evidence.snp.SnpEvidenceVerifier;
@@ -47,6 +48,7 @@ public final class Verifiers {
     register(m, new SampleEvidenceVerifier());
     register(m, new AzSnpVtpmVerifier());
     register(m, new AzTdxVtpmVerifier());
+    register(m, new ContainerEvidenceVerifier());
     return new Verifiers(m, Map.of());
   }
 

@@ -15,7 +15,8 @@ import java.util.List;
 public final class DefaultPolicies {
   /** The evidence kinds that have a default policy. */
   public static final List<String> KINDS =
-      List.of("tpm", "tdx", "sgx", "snp", "cca", "sample", "az-snp-vtpm", "az-tdx-vtpm");
+      List.of(
+          "tpm", "tdx", "sgx", "snp", "cca", "sample", "az-snp-vtpm", "az-tdx-vtpm", "container");
 
   private DefaultPolicies() {}
 

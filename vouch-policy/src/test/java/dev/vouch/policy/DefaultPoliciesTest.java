@@ -72,6 +72,12 @@ class DefaultPoliciesTest {
         c.putAll(vtpmPcrs());
       }
       case "cca" -> c.put("cca.realm.rim", "6a".repeat(64));
+      case "container" -> {
+        c.put("tpm.ak.certified", false);
+        c.put("tpm.ak.spki_sha256", "5a".repeat(32));
+        c.put("container.register", "c0".repeat(32));
+        c.put("container.isolated", true);
+      }
       case "sample" -> {
         c.put("sample.debug", false);
         c.put("sample.launch_digest", "abcde");
@@ -100,6 +106,10 @@ class DefaultPoliciesTest {
       case "az-snp-vtpm" -> {
         r.putAll(reference("snp"));
         vtpmPcrs().forEach((k, v) -> r.put(k, List.of(v)));
+      }
+      case "container" -> {
+        r.put("tpm.trusted_aks", List.of(c.get("tpm.ak.spki_sha256")));
+        r.put("container.register", List.of(c.get("container.register")));
       }
       case "snp" -> {
         r.put("snp.measurement", List.of(c.get("snp.measurement")));

@@ -43,6 +43,15 @@ public final class TestServers {
         new ServerConfig.Rvps(Optional.empty()));
   }
 
+  /** The test admin token plus a known bootstrap password for the administrator {@code admin}. */
+  public static ServerConfig.Admin adminWithPassword(String password) {
+    return new ServerConfig.Admin(
+        Optional.of(ADMIN),
+        Optional.of(password),
+        ServerConfig.Admin.DEFAULT_TOKEN_LIFETIME,
+        ServerConfig.Admin.DEFAULT_KEY_ROTATION);
+  }
+
   /** A response with its body as text. */
   public record Reply(int status, String contentType, String body) {
     public JsonNode json() {

@@ -20,12 +20,12 @@ record ImaSlice(long offset, byte[] bytes) {
    * @throws VerificationException when the list cannot be framed into entries
    */
   static ImaSlice of(byte[] list, long from) throws VerificationException {
-    // the agent only frames entries here; template hashes are the verifier's to judge
-    ImaLog log = ImaLog.parseBinary(list, ImaLog.HashCheck.RECORD);
-    if (from > log.size()) {
+    // the agent only frames entries here, reading their lengths: template hashes are the
+    // verifier's to judge, and a long list costs no parsing of the entries before the checkpoint
+    java.util.OptionalInt at = ImaLog.binaryOffsetOf(list, from);
+    if (at.isEmpty()) {
       return new ImaSlice(0, list);
     }
-    int skip = log.prefix((int) from).toBinary().length;
-    return new ImaSlice(from, Arrays.copyOfRange(list, skip, list.length));
+    return new ImaSlice(from, Arrays.copyOfRange(list, at.getAsInt(), list.length));
   }
 }

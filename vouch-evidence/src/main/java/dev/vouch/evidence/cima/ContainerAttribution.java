@@ -30,6 +30,9 @@ import java.util.TreeMap;
 public final class ContainerAttribution {
   private ContainerAttribution() {}
 
+  /** The reason of an entry whose template has no cgroup field (the boot aggregate, ima-ng). */
+  public static final String NO_CGROUP_FIELD = "template has no cgroup field";
+
   /** A pod: its entries, its containers (first seen first) and its register. */
   public record PodMeasurement(
       String uid, List<Integer> entries, List<String> containers, byte[] register) {
@@ -130,8 +133,7 @@ public final class ContainerAttribution {
       Optional<String> cg = cgroupField(e, index);
       aware |= cg.isPresent();
       CgroupOwner owner =
-          cg.map(CgroupOwner::of)
-              .orElseGet(() -> new CgroupOwner.Unattributed("template has no cgroup field"));
+          cg.map(CgroupOwner::of).orElseGet(() -> new CgroupOwner.Unattributed(NO_CGROUP_FIELD));
       owners.add(owner);
       byte[] digest = e.violation() ? violation : e.templateHash();
       final int i = index;

@@ -52,7 +52,19 @@ public final class RuntimeAppraiser {
    * @param detail a sentence for people
    */
   public record Finding(
-      int entry, String path, String digest, String algorithm, Rule rule, String detail) {}
+      int entry, String path, String digest, String algorithm, Rule rule, String detail) {
+    /** The finding as JSON-ready members, in the order the CLI and the API print them. */
+    public java.util.Map<String, Object> toMap() {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("entry", entry);
+      m.put("path", path);
+      m.put("digest", digest);
+      m.put("algorithm", algorithm);
+      m.put("rule", rule.name());
+      m.put("detail", detail);
+      return m;
+    }
+  }
 
   /**
    * The appraisal of a list.

@@ -136,6 +136,21 @@ public final class TpmClaims {
   /** Number of violation entries among the quoted IMA entries. */
   public static final String IMA_VIOLATIONS = "tpm.ima.violations";
 
+  /**
+   * The 0-based number of the first IMA entry supplied: 0 for a whole list, the checkpoint's entry
+   * count when only the entries after a verified checkpoint were supplied. {@link #IMA_ENTRIES} and
+   * {@link #IMA_QUOTED_ENTRIES} count from the list's start either way; {@link #IMA_VIOLATIONS}
+   * counts among the supplied entries only.
+   */
+  public static final String IMA_OFFSET = "tpm.ima.offset";
+
+  /**
+   * The list's first entry checked against the quoted PCRs 0-7 of its digest's bank ({@code
+   * ima.BootAggregate}): {@code verified}, {@code mismatch}, or {@code not_checked} (no
+   * boot_aggregate entry, its bank's PCRs 0-7 not quoted, or a list supplied from a later entry).
+   */
+  public static final String IMA_BOOT_AGGREGATE = "tpm.ima.boot_aggregate";
+
   /** How the kernel extended PCR 10: {@code per_bank} or {@code old_kernel}. */
   public static final String IMA_MODE = "tpm.ima.mode";
 }

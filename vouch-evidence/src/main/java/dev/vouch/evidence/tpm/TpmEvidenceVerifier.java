@@ -14,16 +14,14 @@ import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.InitData;
 import dev.vouch.evidence.tpm.eventlog.SecureBootState;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
-import dev.vouch.evidence.tpm.ima.ImaLog;
-import dev.vouch.evidence.tpm.ima.ImaReplayMode;
+import dev.vouch.evidence.tpm.ima.ImaCheckpoint;
+import dev.vouch.evidence.tpm.ima.ImaIncremental;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.TreeSet;
 
 /**
@@ -133,6 +131,20 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
   /** Verifies a parsed bundle. */
   public VerifiedEvidence verify(TpmEvidenceBundle bundle, Expectations expected)
       throws VerificationException {
+    return verify(bundle, expected, Optional.empty());
+  }
+
+  /**
+   * Verifies a parsed bundle whose IMA entries continue {@code imaFrom}: they are replayed from the
+   * checkpoint's PCR 10 values, and with a checkpoint a bundle without IMA entries means none were
+   * added (PCR 10 must still hold the checkpoint's value). The IMA claims count entries from the
+   * list's start ({@link TpmClaims#IMA_OFFSET} says where the supplied ones begin). Whether the
+   * checkpoint belongs to the quoted boot is the caller's to check against {@link
+   * TpmClaims#RESET_COUNT} and {@link TpmClaims#RESTART_COUNT}.
+   */
+  public VerifiedEvidence verify(
+      TpmEvidenceBundle bundle, Expectations expected, Optional<ImaCheckpoint> imaFrom)
+      throws VerificationException {
     if (enrolledAk.isPresent()
         && !java.security.MessageDigest.isEqual(
             enrolledAk.get().publicKey().getEncoded(), bundle.ak().publicKey().getEncoded())) {
@@ -189,9 +201,12 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
     }
     Optional<byte[]> ima =
         bundle.imaLog().or(() -> bundle.imaLogAscii().map(s -> s.getBytes(StandardCharsets.UTF_8)));
+    if (ima.isEmpty() && imaFrom.isPresent()) {
+      ima = Optional.of(new byte[0]); // nothing added since the checkpoint
+    }
     claims.put(TpmClaims.IMA_VERIFIED, ima.isPresent());
     if (ima.isPresent()) {
-      verifyIma(ima.get(), quoted, claims);
+      verifyIma(ima.get(), quoted, imaFrom, claims);
     }
     return new VerifiedEvidence(Tee.TPM, claims.build());
   }
@@ -255,45 +270,20 @@ public final class TpmEvidenceVerifier implements EvidenceVerifier {
   }
 
   /**
-   * The quoted PCR 10 must equal the replay of some prefix of the list in every quoted bank; the
-   * newer per-bank extension is tried before the old SHA-1-padded one.
+   * The quoted PCR 10 must equal the replay of some prefix of the list (or, after a checkpoint, of
+   * the entries after it, from the checkpoint's values) in every quoted bank ({@link
+   * ImaIncremental}); the newer per-bank extension is tried before the old SHA-1-padded one.
    */
-  private static void verifyIma(byte[] bytes, PcrValues quoted, Claims.Builder claims)
+  private static void verifyIma(
+      byte[] bytes, PcrValues quoted, Optional<ImaCheckpoint> from, Claims.Builder claims)
       throws VerificationException {
-    ImaLog log = ImaLog.parse(bytes);
-    List<HashAlg> banks = new ArrayList<>();
-    for (HashAlg b : quoted.banks()) {
-      if (quoted.get(b, ImaLog.IMA_PCR).isPresent()) {
-        banks.add(b);
-      }
-    }
-    if (banks.isEmpty()) {
-      throw new VerificationException(
-          Failure.PCR_VALUES_MISSING, "an IMA list was supplied but no quote covers PCR 10");
-    }
-    for (ImaReplayMode mode : ImaReplayMode.values()) {
-      OptionalInt prefix = OptionalInt.empty();
-      boolean all = true;
-      for (HashAlg bank : banks) {
-        OptionalInt p = log.matchQuoted(bank, quoted.get(bank, ImaLog.IMA_PCR).get(), mode);
-        if (p.isEmpty() || (prefix.isPresent() && prefix.getAsInt() != p.getAsInt())) {
-          all = false;
-          break;
-        }
-        prefix = p;
-      }
-      if (all) {
-        int n = prefix.getAsInt();
-        claims.put(TpmClaims.IMA_ENTRIES, log.size());
-        claims.put(TpmClaims.IMA_QUOTED_ENTRIES, n);
-        claims.put(TpmClaims.IMA_VIOLATIONS, log.prefix(n).violations());
-        claims.put(TpmClaims.IMA_MODE, mode.name().toLowerCase(Locale.ROOT));
-        return;
-      }
-    }
-    throw new VerificationException(
-        Failure.EVENT_LOG_MISMATCH,
-        "no prefix of the IMA list's " + log.size() + " entries reproduces the quoted PCR 10");
+    ImaIncremental.Result r = ImaIncremental.verify(bytes, quoted, from);
+    claims.put(TpmClaims.IMA_OFFSET, r.offset());
+    claims.put(TpmClaims.IMA_ENTRIES, r.offset() + r.log().size());
+    claims.put(TpmClaims.IMA_QUOTED_ENTRIES, r.next().entries());
+    claims.put(TpmClaims.IMA_VIOLATIONS, r.violations());
+    claims.put(TpmClaims.IMA_MODE, r.next().mode().name().toLowerCase(Locale.ROOT));
+    claims.put(TpmClaims.IMA_BOOT_AGGREGATE, r.bootAggregate().claim());
   }
 
   private static PcrValues merge(List<VerifiedQuote> quotes) {

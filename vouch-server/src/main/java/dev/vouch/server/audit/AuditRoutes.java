@@ -2,6 +2,8 @@ package dev.vouch.server.audit;
 
 import dev.vouch.policy.audit.AuditEntry;
 import dev.vouch.policy.audit.AuditRecord;
+import dev.vouch.server.aas.Permission;
+import dev.vouch.server.http.AdminAuth;
 import dev.vouch.server.http.ApiRoute;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.OpenApi;
@@ -37,6 +39,7 @@ public final class AuditRoutes {
 
   public void register(Routes r) {
     r.admin(
+        Permission.AUDIT_READ,
         "GET",
         "/api/v1/audit",
         "Audit records, oldest first; filters actor, action, target, since, until (ISO-8601),"
@@ -46,6 +49,7 @@ public final class AuditRoutes {
         List.of(200, 400, 401),
         this::list);
     r.admin(
+        Permission.AUDIT_READ,
         "GET",
         "/api/v1/audit/export",
         "The whole audit log as JSON lines, ending with its signed checkpoints (vouch audit"
@@ -55,6 +59,7 @@ public final class AuditRoutes {
         List.of(200, 401),
         this::export);
     r.admin(
+        Permission.AUDIT_READ,
         "GET",
         "/api/v1/audit/checkpoint",
         "A checkpoint signing the audit log's current head with the reporting key",
@@ -153,10 +158,14 @@ public final class AuditRoutes {
       int status = ctx.statusCode();
       String outcome =
           status < 400 ? "success" : status == 401 || status == 403 ? "denied" : "failure";
-      Object who = ctx.attribute(PRINCIPAL);
+      Object who = ctx.attribute(AdminAuth.PRINCIPAL);
       String actor =
-          who != null ? who.toString() : route.startsWith("/api/") ? "admin" : "attester";
-      if (status == 401) {
+          who instanceof dev.vouch.server.aas.Principal p
+              ? p.account()
+              : route.startsWith("/api/") ? "admin" : "attester";
+      if (ctx.attribute(dev.vouch.server.aas.AasRoutes.LOGIN_USER) instanceof String user) {
+        actor = user;
+      } else if (status == 401) {
         actor = "anonymous";
       }
       log.record(
@@ -171,10 +180,13 @@ public final class AuditRoutes {
     };
   }
 
-  /** The request attribute an authenticator sets to the principal's name. */
-  public static final String PRINCIPAL = "vouch.principal";
-
   private static String action(OpenApi api, String method, String route, int status) {
+    if (route.equals("/api/v1/auth/token")) {
+      return "auth.login";
+    }
+    if (route.equals("/api/v1/auth/revoke")) {
+      return "auth.revoke";
+    }
     if (route.startsWith("/kbs/v0/resource/") && method.equals("GET")) {
       return "kbs.release";
     }

@@ -75,7 +75,9 @@ public final class ConfigLoader {
             "rotation_hours",
             "x5c_ca_cert_file",
             "x5c_ca_key_file"));
-    KEYS.put("admin", List.of("token"));
+    KEYS.put(
+        "admin",
+        List.of("token", "bootstrap_password", "token_lifetime_seconds", "key_rotation_hours"));
     KEYS.put("rvps", List.of("bundle_keys_file"));
     KEYS.put(
         "kbs",
@@ -152,6 +154,12 @@ public final class ConfigLoader {
     ObjectNode root = file.isPresent() ? read(file.get()) : JsonNodeFactory.instance.objectNode();
     checkKeys(root);
     applyEnvironment(root, env);
+    // the name issue 14 gives the bootstrap password (the generic rule would say
+    // VOUCH_ADMIN_BOOTSTRAP_PASSWORD, which is read as well)
+    String bootstrap = env.get("VOUCH_BOOTSTRAP_ADMIN_PASSWORD");
+    if (bootstrap != null) {
+      section(root, "admin").put("bootstrap_password", bootstrap);
+    }
     dataDir.ifPresent(d -> root.put("data_dir", d.toString()));
     port.ifPresent(p -> section(root, "http").put("port", p));
     return bind(root, Optional.ofNullable(env.get("VOUCH_KEK")));
@@ -321,12 +329,28 @@ public final class ConfigLoader {
         new ServerConfig.Tls(tlsMode, cert, key),
         storage,
         tokens,
-        new ServerConfig.Admin(adminToken),
+        admin(root.path("admin"), adminToken),
         new ServerConfig.Rvps(bundleKeys),
         kbs(root.path("kbs")),
         registrar(root.path("registrar")),
         hosts(root.path("hosts")),
         verifiers(root.path("verifiers")));
+  }
+
+  private static ServerConfig.Admin admin(JsonNode n, Optional<String> token)
+      throws ConfigException {
+    Optional<String> pw = text(n, "admin", "bootstrap_password");
+    if (pw.isPresent() && (pw.get().length() < 12 || pw.get().length() > 1024)) {
+      throw new ConfigException("admin.bootstrap_password must have 12 to 1024 characters");
+    }
+    Duration lifetime =
+        Duration.ofSeconds(number(n, "admin", "token_lifetime_seconds", 900, 30, 86400));
+    Duration rotation = Duration.ofHours(number(n, "admin", "key_rotation_hours", 24, 1, 24 * 365));
+    if (rotation.compareTo(lifetime) <= 0) {
+      throw new ConfigException(
+          "admin.key_rotation_hours must be longer than admin.token_lifetime_seconds");
+    }
+    return new ServerConfig.Admin(token, pw, lifetime, rotation);
   }
 
   private static Optional<java.net.URI> httpUrl(JsonNode n, String key) throws ConfigException {

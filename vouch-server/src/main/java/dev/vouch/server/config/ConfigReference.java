@@ -140,7 +140,29 @@ public final class ConfigReference {
         "token",
         "string, 16 characters or more",
         null,
-        "Admin bearer token. Absent: one is generated into `DATA_DIR/admin-token`.");
+        "The old single admin token, now an API key of the bootstrap administrator `admin`."
+            + " Absent: one is generated into `DATA_DIR/admin-token`.");
+    key(
+        "admin",
+        "bootstrap_password",
+        "string, 12 to 1024 characters",
+        null,
+        "Password of the bootstrap administrator `admin`, created on first start when the"
+            + " database has no account (also `VOUCH_BOOTSTRAP_ADMIN_PASSWORD`). Absent: one is"
+            + " generated into `DATA_DIR/admin-password` (0600).");
+    key(
+        "admin",
+        "token_lifetime_seconds",
+        "integer 30..86400",
+        "900",
+        "Validity of the admin JWTs that `POST /api/v1/auth/token` issues.");
+    key(
+        "admin",
+        "key_rotation_hours",
+        "integer 1..8760",
+        "24",
+        "Rotation of the ES384 key that signs admin JWTs (sealed in the database); must be longer"
+            + " than the token lifetime.");
 
     key(
         "rvps",

@@ -96,6 +96,18 @@ public record ServerConfig(
         Hosts.defaults());
   }
 
+  /** This configuration with another storage section. */
+  public ServerConfig withStorage(Storage s) {
+    return new ServerConfig(
+        dataDir, http, tls, s, tokens, admin, rvps, kbs, registrar, hosts, verifiers);
+  }
+
+  /** This configuration with another admin (AAS) section. */
+  public ServerConfig withAdmin(Admin a) {
+    return new ServerConfig(
+        dataDir, http, tls, storage, tokens, a, rvps, kbs, registrar, hosts, verifiers);
+  }
+
   /** This configuration with another key broker section. */
   public ServerConfig withKbs(Kbs k) {
     return new ServerConfig(
@@ -329,16 +341,40 @@ public record ServerConfig(
   }
 
   /**
-   * Admin API authentication. For now a single bearer token compared in constant time; the
-   * authentication service (AAS) with identities and roles replaces it later.
+   * Admin API authentication (AAS).
    *
-   * @param token the bearer token; when absent one is generated into {@code <data_dir>/admin-token}
-   *     (mode 0600) on first start
+   * @param token the old single admin token, now an API key of the bootstrap administrator; when
+   *     absent one is generated into {@code <data_dir>/admin-token} (mode 0600) on first start
+   * @param bootstrapPassword the password of the bootstrap administrator {@code admin}, used only
+   *     when the database has no account yet ({@code VOUCH_BOOTSTRAP_ADMIN_PASSWORD}); absent: one
+   *     is generated into {@code <data_dir>/admin-password} (0600)
+   * @param tokenLifetime how long an admin JWT from {@code POST /api/v1/auth/token} is valid
+   * @param keyRotation how often the admin JWT signing key is replaced
    */
-  public record Admin(Optional<String> token) {
+  public record Admin(
+      Optional<String> token,
+      Optional<String> bootstrapPassword,
+      Duration tokenLifetime,
+      Duration keyRotation) {
+    public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofMinutes(15);
+    public static final Duration DEFAULT_KEY_ROTATION = Duration.ofDays(1);
+
+    /** The given token, a generated bootstrap password and default token timings. */
+    public Admin(Optional<String> token) {
+      this(token, Optional.empty(), DEFAULT_TOKEN_LIFETIME, DEFAULT_KEY_ROTATION);
+    }
+
     @Override
     public String toString() {
-      return "Admin[token=" + (token.isPresent() ? "(set)" : "(generated)") + "]";
+      return "Admin[token="
+          + (token.isPresent() ? "(set)" : "(generated)")
+          + ", bootstrap_password="
+          + (bootstrapPassword.isPresent() ? "(set)" : "(generated)")
+          + ", token_lifetime="
+          + tokenLifetime
+          + ", key_rotation="
+          + keyRotation
+          + "]";
     }
   }
 

@@ -5,8 +5,13 @@ import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.TpmClaims;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.evidence.tpm.ima.BootAggregate;
+import dev.vouch.evidence.tpm.ima.ImaCheckpoint;
+import dev.vouch.evidence.tpm.ima.ImaLog;
+import dev.vouch.evidence.tpm.ima.ImaReplayMode;
 import dev.vouch.evidence.tpm.protocol.HostInfo;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,7 +29,11 @@ import java.util.OptionalInt;
  *     event log and IMA list reproduced the quote, Secure Boot as the verified log shows it, ...
  * @param eventLog the firmware event log the verifier replayed, when the plan asked for it
  * @param host the agent's unsigned host facts
- * @param imaLog the IMA list the agent sent (binary), when the plan asked for it
+ * @param imaLog the IMA entries the agent sent (binary), when the plan asked for them: the whole
+ *     list, or only the entries from {@link #imaOffset()} on when the attestation continued a
+ *     checkpoint
+ * @param imaRestart why a checkpoint the attestation was asked to continue was discarded and the
+ *     whole list verified instead (a reboot, a mismatch); empty when none was or it held
  */
 public record HostAttestation(
     String hostId,
@@ -32,7 +41,8 @@ public record HostAttestation(
     Claims claims,
     Optional<TcgEventLog> eventLog,
     HostInfo host,
-    Optional<byte[]> imaLog) {
+    Optional<byte[]> imaLog,
+    Optional<String> imaRestart) {
   public HostAttestation {
     Objects.requireNonNull(hostId, "hostId");
     Objects.requireNonNull(attestedAt, "attestedAt");
@@ -40,6 +50,66 @@ public record HostAttestation(
     Objects.requireNonNull(eventLog, "eventLog");
     Objects.requireNonNull(host, "host");
     imaLog = imaLog.map(byte[]::clone);
+    Objects.requireNonNull(imaRestart, "imaRestart");
+  }
+
+  /** The same attestation, recording why a checkpoint was discarded. */
+  HostAttestation withImaRestart(String reason) {
+    return new HostAttestation(
+        hostId, attestedAt, claims, eventLog, host, imaLog, Optional.of(reason));
+  }
+
+  /** The quote's restart count ({@code tpm.restart_count}). */
+  public long restartCount() {
+    return ((Number) claims.get(TpmClaims.RESTART_COUNT)).longValue();
+  }
+
+  /** The 0-based number of the first IMA entry in {@link #imaLog()} ({@code tpm.ima.offset}). */
+  public long imaOffset() {
+    return claims.get(TpmClaims.IMA_OFFSET) instanceof Number n ? n.longValue() : 0;
+  }
+
+  /** The boot_aggregate check ({@code tpm.ima.boot_aggregate}); NOT_CHECKED without IMA. */
+  public BootAggregate.Result bootAggregate() {
+    Object v = claims.get(TpmClaims.IMA_BOOT_AGGREGATE);
+    return v == null
+        ? BootAggregate.Result.NOT_CHECKED
+        : BootAggregate.Result.valueOf(String.valueOf(v).toUpperCase(Locale.ROOT));
+  }
+
+  /**
+   * Where the next attestation of this boot may continue: the quoted entries and PCR 10 of every
+   * bank quoted, when the IMA list was verified.
+   */
+  public Optional<ImaProgress> imaProgress() {
+    OptionalInt quoted = imaEntriesQuoted();
+    Object mode = claims.get(TpmClaims.IMA_MODE);
+    if (!Boolean.TRUE.equals(claims.get(TpmClaims.IMA_VERIFIED))
+        || quoted.isEmpty()
+        || mode == null) {
+      return Optional.empty();
+    }
+    PcrValues all = pcrs();
+    PcrValues.Builder pcr10 = PcrValues.builder();
+    boolean any = false;
+    for (HashAlg b : all.banks()) {
+      Optional<byte[]> v = all.get(b, ImaLog.IMA_PCR);
+      if (v.isPresent()) {
+        pcr10.put(b, ImaLog.IMA_PCR, v.get());
+        any = true;
+      }
+    }
+    if (!any) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new ImaProgress(
+            resetCount(),
+            restartCount(),
+            new ImaCheckpoint(
+                quoted.getAsInt(),
+                ImaReplayMode.valueOf(String.valueOf(mode).toUpperCase(Locale.ROOT)),
+                pcr10.build())));
   }
 
   @Override
@@ -83,7 +153,10 @@ public record HostAttestation(
         : Optional.empty();
   }
 
-  /** How many entries of the IMA list the quoted PCR 10 covers ({@code tpm.ima.quoted_entries}). */
+  /**
+   * How many IMA entries, from the list's start, the quoted PCR 10 covers ({@code
+   * tpm.ima.quoted_entries}).
+   */
   public OptionalInt imaEntriesQuoted() {
     return claims.get(TpmClaims.IMA_QUOTED_ENTRIES) instanceof Number n
         ? OptionalInt.of(n.intValue())

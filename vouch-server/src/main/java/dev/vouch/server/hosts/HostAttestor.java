@@ -11,6 +11,7 @@ import dev.vouch.evidence.tpm.TpmClaims;
 import dev.vouch.evidence.tpm.TpmEvidenceBundle;
 import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.evidence.tpm.ima.ImaCheckpoint;
 import dev.vouch.evidence.tpm.protocol.QuoteRequest;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
 import dev.vouch.server.registrar.EnrolledHost;
@@ -41,13 +42,20 @@ import java.util.logging.Logger;
  *       checks, the one the attestation service uses too;
  *   <li>it holds what the plan asks for: every register ({@link Failure#PCR_VALUES_MISSING}), the
  *       firmware event log ({@link Failure#EVENT_LOG_MISMATCH} when none came or it was not
- *       verified), the IMA list from entry 0 ({@link Failure#EVENT_LOG_MISMATCH} when none came,
- *       {@link Failure#MALFORMED} for another offset).
+ *       verified), the IMA list from the entry asked ({@link Failure#EVENT_LOG_MISMATCH} when none
+ *       came, {@link Failure#MALFORMED} for another offset).
  * </ol>
  *
- * What the host is judged by is read from the verifier's claims ({@link HostAttestation#claims()}),
- * never recomputed here. Reboots are seen by the host registry, which keeps the last reset count.
- * Thread-safe.
+ * <p>Incremental IMA: given the host's {@link ImaProgress}, the agent is asked only for the entries
+ * after its checkpoint, and they must extend the checkpoint's PCR 10 to the quoted one. The
+ * checkpoint is discarded and the whole list fetched and verified at once, with a fresh nonce, when
+ * the quote comes from another boot (reset or restart count changed), the agent's list is shorter
+ * than the checkpoint (it answers from entry 0), or the continuation fails any check; {@link
+ * HostAttestation#imaRestart()} then says why.
+ *
+ * <p>What the host is judged by is read from the verifier's claims ({@link
+ * HostAttestation#claims()}), never recomputed here. Reboots are seen by the host registry, which
+ * keeps the last reset count. Thread-safe.
  */
 public final class HostAttestor {
   private static final Logger LOG = Logger.getLogger(HostAttestor.class.getName());
@@ -81,6 +89,20 @@ public final class HostAttestor {
    */
   public HostAttestation attest(String hostId)
       throws EnrollmentException, AgentException, VerificationException, InterruptedException {
+    return attest(hostId, Optional.empty());
+  }
+
+  /**
+   * Attests one host now, continuing its IMA verification from {@code ima} when the plan checks IMA
+   * (see the class comment).
+   *
+   * @throws EnrollmentException HOST_NOT_ENROLLED
+   * @throws AgentException when the agent cannot be reached or refuses
+   * @throws VerificationException when the answer fails a check (codes in the class comment); for a
+   *     continuation, when the whole list fetched after it fails too
+   */
+  public HostAttestation attest(String hostId, Optional<ImaProgress> ima)
+      throws EnrollmentException, AgentException, VerificationException, InterruptedException {
     EnrolledHost host =
         hosts
             .host(hostId)
@@ -88,17 +110,69 @@ public final class HostAttestor {
                 () ->
                     new EnrollmentException(
                         EnrollmentError.HOST_NOT_ENROLLED, "host " + hostId + " is not enrolled"));
+    if (!plan.ima() || ima.isEmpty()) {
+      return attestOnce(host, Optional.empty());
+    }
+    ImaProgress from = ima.get();
+    String restart;
+    try {
+      HostAttestation a = attestOnce(host, Optional.of(from));
+      if (a.imaRestart().isPresent()) {
+        return a;
+      }
+      if (a.resetCount() == from.resetCount() && a.restartCount() == from.restartCount()) {
+        return a;
+      }
+      // PCR 10 of a new boot matched by chance or not: entries of another boot prove nothing
+      restart =
+          "reboot: reset/restart count "
+              + a.resetCount()
+              + "/"
+              + a.restartCount()
+              + ", the checkpoint's "
+              + from.resetCount()
+              + "/"
+              + from.restartCount();
+    } catch (VerificationException e) {
+      restart = "mismatch: " + e.failure().code() + ": " + e.getMessage();
+    }
+    String why = restart;
+    LOG.info(
+        () ->
+            "host "
+                + hostId
+                + ": IMA checkpoint at entry "
+                + from.checkpoint().entries()
+                + " discarded ("
+                + why
+                + "); verifying the whole list");
+    return attestOnce(host, Optional.empty()).withImaRestart(why);
+  }
+
+  private HostAttestation attestOnce(EnrolledHost host, Optional<ImaProgress> from)
+      throws AgentException, VerificationException, InterruptedException {
+    String hostId = host.hostId();
     byte[] nonce = new byte[NONCE_SIZE];
     random.nextBytes(nonce);
+    long offset = from.map(p -> p.checkpoint().entries()).orElse(0L);
     QuoteRequest request =
         new QuoteRequest(
             nonce,
             plan.pcrs(),
             plan.eventLog(),
-            plan.ima() ? OptionalLong.of(0) : OptionalLong.empty());
+            plan.ima() ? OptionalLong.of(offset) : OptionalLong.empty());
     QuoteResponse response = channel.quote(hostId, request);
     try {
-      HostAttestation result = verify(host, nonce, response);
+      HostAttestation result;
+      if (from.isPresent() && offset > 0 && response.imaOffset() == 0) {
+        // the agent's list is shorter than the checkpoint (a new boot): it sent the whole list
+        result =
+            verify(host, nonce, response, Optional.empty())
+                .withImaRestart(
+                    "the agent's IMA list is shorter than the checkpoint's " + offset + " entries");
+      } else {
+        result = verify(host, nonce, response, from.map(ImaProgress::checkpoint));
+      }
       LOG.info(
           () ->
               "host " + hostId + ": attestation passed (reset count " + result.resetCount() + ")");
@@ -114,6 +188,13 @@ public final class HostAttestor {
    * arrive by other ways (e.g. saved ones) pass the same checks.
    */
   public HostAttestation verify(EnrolledHost host, byte[] nonce, QuoteResponse response)
+      throws VerificationException {
+    return verify(host, nonce, response, Optional.empty());
+  }
+
+  /** The same, the IMA entries continuing {@code imaFrom} (whose boot the caller checks). */
+  public HostAttestation verify(
+      EnrolledHost host, byte[] nonce, QuoteResponse response, Optional<ImaCheckpoint> imaFrom)
       throws VerificationException {
     if (!response.hostId().equals(host.hostId())) {
       throw new VerificationException(
@@ -138,18 +219,23 @@ public final class HostAttestor {
           Failure.EVENT_LOG_MISMATCH, "the agent sent no firmware event log");
     }
     if (plan.ima()) {
-      if (response.imaOffset() != 0) {
+      long asked = imaFrom.map(ImaCheckpoint::entries).orElse(0L);
+      if (response.imaOffset() != asked) {
         throw new VerificationException(
             Failure.MALFORMED,
-            "asked for the IMA list from entry 0, the agent sent it from " + response.imaOffset());
+            "asked for the IMA list from entry "
+                + asked
+                + ", the agent sent it from "
+                + response.imaOffset());
       }
-      if (evidence.imaLog().isEmpty() && evidence.imaLogAscii().isEmpty()) {
+      // after a checkpoint an agent whose list did not grow sends no entries
+      if (imaFrom.isEmpty() && evidence.imaLog().isEmpty() && evidence.imaLogAscii().isEmpty()) {
         throw new VerificationException(Failure.EVENT_LOG_MISMATCH, "the agent sent no IMA list");
       }
     }
     Claims claims =
         TpmEvidenceVerifier.forEnrolledAk(host.ak())
-            .verify(evidence, new Expectations(Optional.of(nonce), clock.instant()))
+            .verify(evidence, new Expectations(Optional.of(nonce), clock.instant()), imaFrom)
             .claims();
     for (Map.Entry<HashAlg, SortedSet<Integer>> e : plan.pcrs().entrySet()) {
       for (int i : e.getValue()) {
@@ -178,6 +264,7 @@ public final class HostAttestor {
         claims,
         verifiedLog,
         response.host(),
-        plan.ima() ? evidence.imaLog() : Optional.empty());
+        plan.ima() ? evidence.imaLog() : Optional.empty(),
+        Optional.empty());
   }
 }

@@ -59,7 +59,15 @@ public final class OpenApi {
         "components",
         Map.of(
             "securitySchemes",
-            Map.of("adminToken", Map.of("type", "http", "scheme", "bearer")),
+            Map.of(
+                "adminToken",
+                Map.of(
+                    "type",
+                    "http",
+                    "scheme",
+                    "bearer",
+                    "description",
+                    "an admin JWT from POST /api/v1/auth/token or a service account's API key")),
             "schemas",
             Map.of(
                 "Problem",
@@ -106,8 +114,27 @@ public final class OpenApi {
     if (r.admin()) {
       op.put("security", List.of(Map.of("adminToken", List.of())));
     }
+    r.permission()
+        .ifPresent(
+            p -> {
+              op.put("x-vouch-permission", p.value());
+              op.put(
+                  "description",
+                  "Needs the permission `"
+                      + p.value()
+                      + "` (401 without a valid token, else 403).");
+            });
     Map<String, Object> responses = new LinkedHashMap<>();
-    for (int s : r.statuses()) {
+    List<Integer> statuses = new ArrayList<>(r.statuses());
+    if (r.permission().isPresent()) {
+      // every guarded route can refuse, whether or not its registration lists it
+      for (int s : List.of(401, 403)) {
+        if (!statuses.contains(s)) {
+          statuses.add(s);
+        }
+      }
+    }
+    for (int s : statuses) {
       if (s < 400) {
         responses.put(
             String.valueOf(s),

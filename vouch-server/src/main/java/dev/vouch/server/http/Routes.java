@@ -1,12 +1,17 @@
 package dev.vouch.server.http;
 
+import dev.vouch.server.aas.Permission;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Handler;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Registers routes on a Javalin config and lists each in the {@link OpenApi} document in the same
- * call, so that the document cannot miss a route added this way.
+ * call, so that the document cannot miss a route added this way. An admin route cannot be added
+ * without the {@link Permission} it needs: the guard and the document's {@code x-vouch-permission}
+ * both come from that one argument.
  */
 public final class Routes {
   private final JavalinConfig config;
@@ -31,8 +36,9 @@ public final class Routes {
     return add(new ApiRoute(method, path, summary, false, requestType, responseType, statuses), h);
   }
 
-  /** A route that needs the admin token. */
+  /** A route for callers whose roles grant {@code needed} (401 without a credential, else 403). */
   public Routes admin(
+      Permission needed,
       String method,
       String path,
       String summary,
@@ -40,9 +46,11 @@ public final class Routes {
       String responseType,
       List<Integer> statuses,
       Handler h) {
+    Objects.requireNonNull(needed, "an admin route needs a permission");
     return add(
-        new ApiRoute(method, path, summary, true, requestType, responseType, statuses),
-        admin.guard(h));
+        new ApiRoute(
+            method, path, summary, true, requestType, responseType, statuses, Optional.of(needed)),
+        admin.guard(needed, h));
   }
 
   private Routes add(ApiRoute r, Handler h) {

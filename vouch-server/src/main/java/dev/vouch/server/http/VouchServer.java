@@ -10,6 +10,8 @@ import dev.vouch.policy.ear.TokenCertifier;
 import dev.vouch.policy.ear.VerifierId;
 import dev.vouch.policy.rvps.BundleKeys;
 import dev.vouch.policy.rvps.ReferenceValueMessages;
+import dev.vouch.server.aas.Aas;
+import dev.vouch.server.aas.AasRoutes;
 import dev.vouch.server.as.AttestationRoutes;
 import dev.vouch.server.as.AttestationService;
 import dev.vouch.server.as.TrustSetup;
@@ -261,7 +263,10 @@ public final class VouchServer implements AutoCloseable {
     JdbcReferenceValueStore rvs = new JdbcReferenceValueStore(db);
     AttestationService as =
         new AttestationService(trust.verifiers(), trust.collateral(), policies, rvs, issuer, clock);
-    AdminAuth admin = new AdminAuth(adminToken);
+    Aas aas =
+        Aas.open(db, sealer, config.admin().tokenLifetime(), config.admin().keyRotation(), clock);
+    aas.bootstrap(config.admin().bootstrapPassword(), dataDir, adminToken);
+    AdminAuth admin = new AdminAuth(aas);
     OpenApi api = new OpenApi(VERSION);
     AuditLog audit = auditLog(db, sealer, clock);
     Services services =
@@ -273,6 +278,7 @@ public final class VouchServer implements AutoCloseable {
 
     List<RouteGroup> groups = new ArrayList<>();
     groups.add(cfg -> new AttestationRoutes(as, keys).register(new Routes(cfg, api, admin)));
+    groups.add(cfg -> new AasRoutes(aas).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new PolicyRoutes(policies).register(new Routes(cfg, api, admin)));
     groups.add(
         cfg ->
@@ -351,6 +357,7 @@ public final class VouchServer implements AutoCloseable {
         () -> {
           try {
             keys.rotateIfDue();
+            aas.maintain();
           } catch (RuntimeException e) {
             LOG.warn("signing key rotation check failed: {}", e.toString());
           }
@@ -618,6 +625,7 @@ public final class VouchServer implements AutoCloseable {
     return app.jettyServer().server().getConnectors();
   }
 
+  /** The old single admin token: the bootstrap administrator's API key. */
   public String adminToken() {
     return adminToken;
   }

@@ -101,7 +101,7 @@ public final class ClientRateLimiter {
    * The identity a request's limit is kept under: IPv4 as is, IPv6 (other than IPv4-mapped) by its
    * /64 prefix, anything unparseable as its text.
    */
-  static String clientKey(String remoteAddress) {
+  public static String clientKey(String remoteAddress) {
     if (remoteAddress == null || remoteAddress.isEmpty()) {
       return "unknown";
     }

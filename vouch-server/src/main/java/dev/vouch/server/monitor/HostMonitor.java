@@ -185,7 +185,10 @@ public final class HostMonitor implements AutoCloseable {
                   HostVerifier.Settings.defaults().goldenParts(),
                   templates(h.flavorTemplateFiles()),
                   h.reportValidity()),
-              s.clock());
+              s.clock(),
+              Optional.of(
+                  new HostVerifier.Runtime(
+                      new ImaStateStore(s.database()), new RuntimePolicyStore(s.database()))));
       Optional<WebhookDispatcher> webhooks = Optional.empty();
       if (h.webhookUrl().isPresent()) {
         byte[] secret = Files.readAllBytes(h.webhookSecretFile().orElseThrow());
@@ -484,6 +487,16 @@ public final class HostMonitor implements AutoCloseable {
 
   public HostVerifier verifier() {
     return verifier;
+  }
+
+  /** Per-host IMA checkpoints and runtime findings. */
+  public ImaStateStore imaStates() {
+    return verifier.runtime().orElseThrow().states();
+  }
+
+  /** Runtime policies and their assignment to hosts. */
+  public RuntimePolicyStore runtimePolicies() {
+    return verifier.runtime().orElseThrow().policies();
   }
 
   public AttestationScheduler scheduler() {

@@ -1,6 +1,10 @@
 package dev.vouch.server.monitor;
 
+import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.runtime.RuntimeAppraiser;
+import dev.vouch.evidence.runtime.RuntimePolicy;
+import dev.vouch.evidence.tpm.ima.BootAggregate;
 import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.policy.flavor.Fault;
 import dev.vouch.policy.flavor.Flavor;
@@ -19,6 +23,7 @@ import dev.vouch.policy.flavor.HostTrust;
 import dev.vouch.policy.flavor.ImaMeasurement;
 import dev.vouch.policy.flavor.MatchPolicy;
 import dev.vouch.policy.flavor.PartTrust;
+import dev.vouch.policy.flavor.RuntimeFaults;
 import dev.vouch.policy.flavor.SignedFlavor;
 import dev.vouch.policy.report.TrustReport;
 import dev.vouch.policy.report.TrustReports;
@@ -124,7 +129,24 @@ public final class HostVerifier implements HostWorker {
   private final Map<FlavorTemplate, GoldenFlavors> golden = new java.util.IdentityHashMap<>();
   private final FlavorMatcher matcher;
   private final TrustReports.Signer reportSigner;
+  private final Optional<Runtime> runtime;
 
+  /**
+   * Where incremental IMA state and runtime policies are kept: with them the verifier continues
+   * each host's IMA verification from its checkpoint and appraises the new entries against the
+   * host's runtime policy.
+   *
+   * @param states per-host IMA checkpoints and findings
+   * @param policies runtime policies and their assignment to hosts
+   */
+  public record Runtime(ImaStateStore states, RuntimePolicyStore policies) {
+    public Runtime {
+      Objects.requireNonNull(states, "states");
+      Objects.requireNonNull(policies, "policies");
+    }
+  }
+
+  /** A verifier without incremental IMA state or runtime policies. */
   public HostVerifier(
       HostAttestor attestor,
       FlavorStore flavors,
@@ -132,6 +154,18 @@ public final class HostVerifier implements HostWorker {
       ServerIdentity identity,
       Settings settings,
       Clock clock) {
+    this(attestor, flavors, reports, identity, settings, clock, Optional.empty());
+  }
+
+  public HostVerifier(
+      HostAttestor attestor,
+      FlavorStore flavors,
+      TrustReportStore reports,
+      ServerIdentity identity,
+      Settings settings,
+      Clock clock,
+      Optional<Runtime> runtime) {
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
     this.attestor = Objects.requireNonNull(attestor, "attestor");
     this.flavors = Objects.requireNonNull(flavors, "flavors");
     this.reports = Objects.requireNonNull(reports, "reports");
@@ -153,6 +187,11 @@ public final class HostVerifier implements HostWorker {
     }
   }
 
+  /** Where IMA state and runtime policies are kept, when they are. */
+  public Optional<Runtime> runtime() {
+    return runtime;
+  }
+
   /** The settings in force. */
   public Settings settings() {
     return settings;
@@ -160,9 +199,19 @@ public final class HostVerifier implements HostWorker {
 
   @Override
   public AttestationOutcome attest(Host host) throws InterruptedException {
+    Judged before = judged(host.id());
+    Optional<RuntimePolicyStore.Stored> policy =
+        runtime.flatMap(r -> r.policies().assigned(host.id()));
+    Optional<ImaStateStore.HostImaState> state = runtime.flatMap(r -> r.states().get(host.id()));
+    // IMA flavors judge every file of the list, so they need it whole; a policy change means the
+    // entries verified so far were appraised under another policy: both start from entry 0
+    boolean imaFlavors = before.candidates().stream().anyMatch(f -> f.flavor().ima().isPresent());
+    Optional<String> policyRef = policy.map(RuntimePolicyStore.Stored::ref);
+    Optional<ImaStateStore.HostImaState> continued =
+        state.filter(s -> !imaFlavors && s.policy().equals(policyRef));
     HostAttestation att;
     try {
-      att = attestor.attest(host.id());
+      att = attestor.attest(host.id(), continued.map(ImaStateStore.HostImaState::progress));
     } catch (AgentException | EnrollmentException e) {
       return AttestationOutcome.notMeasured(
           host, AttestationOutcome.AGENT_UNREACHABLE, e.getMessage());
@@ -171,7 +220,16 @@ public final class HostVerifier implements HostWorker {
     }
     try {
       HostEvidence evidence = evidence(host.id(), att);
-      Judged before = judged(host.id());
+      Optional<ImaStateStore.HostImaState> imaState =
+          imaState(
+              host.id(),
+              att,
+              continued.filter(s -> att.imaRestart().isEmpty()),
+              policy,
+              state.isPresent() && continued.isEmpty()
+                  ? Optional.of(
+                      imaFlavors ? "IMA flavors need the whole list" : "runtime policy changed")
+                  : att.imaRestart());
       GoldenFlavors.Decision d =
           golden
               .get(templateFor(evidence))
@@ -197,7 +255,9 @@ public final class HostVerifier implements HostWorker {
           d.action() == GoldenFlavors.Action.ADOPTED
               ? before.withGolden(adopted)
               : before.candidates();
-      HostTrust trust = matcher.match(group, candidates, evidence);
+      HostTrust trust =
+          RuntimeFaults.withImaRules(
+              matcher.match(group, candidates, evidence), imaRules(att, imaState));
       if (refusedInTofu && trust.status() == HostStatus.VERIFIED) {
         // the group may not judge the constrained part: a refused boot must fail all the same
         trust =
@@ -212,7 +272,7 @@ public final class HostVerifier implements HostWorker {
       TrustReport report =
           TrustReport.of(
               UUID.randomUUID(), host.id(), evidence, trust, now, settings.reportValidity());
-      reports.add(report, reportSigner.sign(report));
+      store(report, imaState, host.id());
       List<String> reasons = new ArrayList<>(reasons(trust));
       if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
         reasons.add(0, "golden-refused: " + d.audit().reason());
@@ -382,7 +442,7 @@ public final class HostVerifier implements HostWorker {
     HostEvidence e =
         HostEvidence.fromVerified(
             att.claims(), att.eventLog(), HostFacts.of(hostId, "", att.host()));
-    if (att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
+    if (att.imaOffset() == 0 && att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =
           e.withIma(
@@ -390,6 +450,88 @@ public final class HostVerifier implements HostWorker {
                   ImaLog.parseBinary(att.imaLog().get()), att.imaEntriesQuoted().getAsInt()));
     }
     return e;
+  }
+
+  /**
+   * The host's IMA state after {@code att}: its checkpoint, and the runtime appraisal of the quoted
+   * entries it received added to the findings of {@code continued} (the state it continued, empty
+   * when it verified the list from entry 0). Empty when the IMA list was not verified.
+   *
+   * @throws VerificationException when the runtime policy's verification keys cannot be used
+   */
+  private Optional<ImaStateStore.HostImaState> imaState(
+      String hostId,
+      HostAttestation att,
+      Optional<ImaStateStore.HostImaState> continued,
+      Optional<RuntimePolicyStore.Stored> policy,
+      Optional<String> restart)
+      throws VerificationException {
+    Optional<dev.vouch.server.hosts.ImaProgress> progress = att.imaProgress();
+    if (runtime.isEmpty() || progress.isEmpty()) {
+      return Optional.empty();
+    }
+    long offset = att.imaOffset();
+    List<RuntimeAppraiser.Finding> findings =
+        new ArrayList<>(continued.map(ImaStateStore.HostImaState::findings).orElse(List.of()));
+    long total = continued.map(ImaStateStore.HostImaState::findingsTotal).orElse(0L);
+    if (policy.isPresent() && att.imaLog().isPresent()) {
+      int quoted = (int) (progress.get().checkpoint().entries() - offset);
+      // the verifier enforced the template hashes of these entries; RECORD only frames them
+      ImaLog entries = ImaLog.parse(att.imaLog().get(), ImaLog.HashCheck.RECORD).prefix(quoted);
+      RuntimeAppraiser.Appraisal a;
+      try {
+        a = RuntimeAppraiser.appraise(entries, policy.get().policy());
+      } catch (RuntimePolicy.Invalid e) {
+        throw new VerificationException(
+            Failure.POLICY_DENIED, "runtime policy " + policy.get().ref() + ": " + e.getMessage());
+      }
+      for (RuntimeAppraiser.Finding f : a.failures()) {
+        findings.add(
+            new RuntimeAppraiser.Finding(
+                (int) (f.entry() + offset),
+                f.path(),
+                f.digest(),
+                f.algorithm(),
+                f.rule(),
+                f.detail()));
+      }
+      total += a.failures().size();
+      if (!a.failures().isEmpty()) {
+        LOG.info(
+            "host {}: {} IMA entries fail runtime policy {}",
+            hostId,
+            a.failures().size(),
+            policy.get().ref());
+      }
+    }
+    restart.ifPresent(r -> LOG.info("host {}: ima-restart: {}", hostId, r));
+    return Optional.of(
+        new ImaStateStore.HostImaState(
+            hostId,
+            progress.get(),
+            policy.map(RuntimePolicyStore.Stored::ref),
+            continued.map(ImaStateStore.HostImaState::bootAggregate).orElse(att.bootAggregate()),
+            findings,
+            total,
+            restart.or(() -> continued.flatMap(ImaStateStore.HostImaState::lastRestart)),
+            clock.instant()));
+  }
+
+  /** The IMA part's boot_aggregate and runtime-policy rules for this attestation. */
+  private static List<dev.vouch.policy.flavor.FlavorRuleResult> imaRules(
+      HostAttestation att, Optional<ImaStateStore.HostImaState> state) {
+    List<dev.vouch.policy.flavor.FlavorRuleResult> rules = new ArrayList<>();
+    BootAggregate.Result boot =
+        state.map(ImaStateStore.HostImaState::bootAggregate).orElse(att.bootAggregate());
+    if (boot != BootAggregate.Result.NOT_CHECKED) {
+      rules.add(RuntimeFaults.bootAggregate(boot == BootAggregate.Result.MISMATCH));
+    }
+    if (state.isPresent() && state.get().policy().isPresent()) {
+      rules.add(
+          RuntimeFaults.runtimePolicy(
+              state.get().policy().get(), state.get().findings(), state.get().findingsTotal()));
+    }
+    return rules;
   }
 
   /** A signed report for an answer that failed verification, so the failure has a record too. */
@@ -411,12 +553,37 @@ public final class HostVerifier implements HostWorker {
             now.plus(settings.reportValidity()));
     Optional<String> id = Optional.empty();
     try {
-      reports.add(report, reportSigner.sign(report));
+      // nothing verified survives a failed check: the next attestation starts from entry 0
+      store(report, Optional.empty(), hostId);
       id = Optional.of(report.id().toString());
     } catch (VerificationException signing) {
       LOG.warn("host {}: cannot sign the failure report: {}", hostId, signing.getMessage());
     }
     return new AttestationOutcome(HostStatus.ATTESTATION_FAILED, List.of(reason), id);
+  }
+
+  /**
+   * Signs and stores {@code report} and, in the same transaction, the host's IMA state after it:
+   * {@code ima}, or none (the next attestation reads the list from entry 0).
+   */
+  private void store(TrustReport report, Optional<ImaStateStore.HostImaState> ima, String hostId)
+      throws VerificationException {
+    String jws = reportSigner.sign(report);
+    if (runtime.isEmpty()) {
+      reports.add(report, jws);
+      return;
+    }
+    reports.add(
+        report,
+        jws,
+        c -> {
+          if (ima.isPresent()) {
+            ImaStateStore.put(c, ima.get());
+          } else {
+            ImaStateStore.delete(c, hostId);
+          }
+          return null;
+        });
   }
 
   /** One line per failed rule fault, or the trust detail when no rule says more. */

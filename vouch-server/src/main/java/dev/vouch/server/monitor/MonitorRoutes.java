@@ -8,6 +8,7 @@ import dev.vouch.policy.flavor.FlavorGroup;
 import dev.vouch.policy.flavor.FlavorJson;
 import dev.vouch.policy.flavor.FlavorPart;
 import dev.vouch.policy.flavor.SignedFlavor;
+import dev.vouch.server.aas.Permission;
 import dev.vouch.server.actions.HostRef;
 import dev.vouch.server.actions.NodeActionException;
 import dev.vouch.server.actions.NodeActionQueue;
@@ -62,6 +63,7 @@ public final class MonitorRoutes {
   void register(Routes r) {
     List<Integer> read = List.of(200, 401, 404);
     r.admin(
+        Permission.HOSTS_READ,
         "GET",
         "/api/v1/hosts",
         "Every registered host with its status",
@@ -70,6 +72,7 @@ public final class MonitorRoutes {
         List.of(200, 401),
         this::listHosts);
     r.admin(
+        Permission.HOSTS_WRITE,
         "POST",
         "/api/v1/hosts",
         "Register an enrolled host for monitoring: {id, group?, connection: nats|https URL}",
@@ -78,6 +81,7 @@ public final class MonitorRoutes {
         List.of(201, 400, 401, 409),
         this::addHost);
     r.admin(
+        Permission.HOSTS_READ,
         "GET",
         "/api/v1/hosts/{id}",
         "A host, its status history and golden-flavor audit",
@@ -86,6 +90,7 @@ public final class MonitorRoutes {
         read,
         this::showHost);
     r.admin(
+        Permission.HOSTS_WRITE,
         "DELETE",
         "/api/v1/hosts/{id}",
         "Stop monitoring a host (reports and flavors stay)",
@@ -94,6 +99,7 @@ public final class MonitorRoutes {
         List.of(204, 401, 404),
         this::removeHost);
     r.admin(
+        Permission.HOSTS_ATTEST,
         "POST",
         "/api/v1/hosts/{id}/attest",
         "Attest the host now (queued for this or another replica)",
@@ -102,6 +108,7 @@ public final class MonitorRoutes {
         List.of(202, 401, 404),
         this::attestNow);
     r.admin(
+        Permission.HOSTS_ATTEST,
         "POST",
         "/api/v1/hosts/{id}/onboard",
         "Onboard afresh: retire golden flavors, lift the Kubernetes cordon, attest now",
@@ -110,6 +117,7 @@ public final class MonitorRoutes {
         List.of(200, 401, 404, 502),
         this::onboard);
     r.admin(
+        Permission.FLAVORS_WRITE,
         "POST",
         "/api/v1/hosts/{id}/flavors",
         "Make approved flavors from the host's freshly verified measurements: {parts: [...]}",
@@ -118,6 +126,7 @@ public final class MonitorRoutes {
         List.of(201, 400, 401, 404, 422, 502),
         this::flavorsFromHost);
     r.admin(
+        Permission.FLAVORS_READ,
         "GET",
         "/api/v1/flavors",
         "Flavors (?host=ID, ?retired=true)",
@@ -135,8 +144,17 @@ public final class MonitorRoutes {
         ctx ->
             ctx.contentType("application/x-pem-file")
                 .result(monitor.flavorKeyPem().getBytes(StandardCharsets.UTF_8)));
-    r.admin("GET", "/api/v1/flavors/{id}", "One signed flavor", null, JSON, read, this::showFlavor);
     r.admin(
+        Permission.FLAVORS_READ,
+        "GET",
+        "/api/v1/flavors/{id}",
+        "One signed flavor",
+        null,
+        JSON,
+        read,
+        this::showFlavor);
+    r.admin(
+        Permission.FLAVORS_WRITE,
         "POST",
         "/api/v1/flavors",
         "Import flavors ({flavor, signature} or an array; ?host=ID binds them): each signature must"
@@ -147,6 +165,7 @@ public final class MonitorRoutes {
         List.of(201, 400, 401, 409, 422),
         this::importFlavors);
     r.admin(
+        Permission.FLAVORS_WRITE,
         "DELETE",
         "/api/v1/flavors/{id}",
         "Delete a flavor",
@@ -155,6 +174,7 @@ public final class MonitorRoutes {
         List.of(204, 401, 404),
         this::deleteFlavor);
     r.admin(
+        Permission.FLAVORS_READ,
         "GET",
         "/api/v1/flavor-groups",
         "Flavor groups and their match policies",
@@ -163,6 +183,7 @@ public final class MonitorRoutes {
         List.of(200, 401),
         this::listGroups);
     r.admin(
+        Permission.FLAVORS_READ,
         "GET",
         "/api/v1/flavor-groups/{name}",
         "One flavor group",
@@ -171,6 +192,7 @@ public final class MonitorRoutes {
         read,
         this::showGroup);
     r.admin(
+        Permission.FLAVORS_WRITE,
         "PUT",
         "/api/v1/flavor-groups/{name}",
         "Create or replace a group: {PART: {match_type, required}}; hosts of the group named alike use it",
@@ -179,6 +201,7 @@ public final class MonitorRoutes {
         List.of(200, 400, 401),
         this::putGroup);
     r.admin(
+        Permission.FLAVORS_WRITE,
         "DELETE",
         "/api/v1/flavor-groups/{name}",
         "Delete a flavor group",
@@ -187,6 +210,7 @@ public final class MonitorRoutes {
         List.of(204, 401, 404),
         this::deleteGroup);
     r.admin(
+        Permission.REPORTS_READ,
         "GET",
         "/api/v1/reports",
         "A host's trust reports, newest first (?host=ID&limit=N)",
@@ -205,6 +229,7 @@ public final class MonitorRoutes {
             ctx.contentType("application/x-pem-file")
                 .result(monitor.identity().caPem().getBytes(StandardCharsets.UTF_8)));
     r.admin(
+        Permission.REPORTS_READ,
         "GET",
         "/api/v1/reports/{id}",
         "One signed trust report (JWS in 'jws')",
@@ -212,6 +237,7 @@ public final class MonitorRoutes {
         JSON,
         read,
         this::showReport);
+    new RuntimePolicyRoutes(monitor).register(r);
   }
 
   private static final String JSON = "application/json";
@@ -568,7 +594,7 @@ public final class MonitorRoutes {
     return monitor.registry().get(id).orElseThrow(() -> Problem.notFound("no host '" + id + "'"));
   }
 
-  private static String hostId(Context ctx) {
+  static String hostId(Context ctx) {
     String id = ctx.pathParam("id");
     if (!HostIds.isValid(id)) {
       throw Problem.badRequest(

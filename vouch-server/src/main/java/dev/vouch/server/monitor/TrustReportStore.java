@@ -48,8 +48,17 @@ public final class TrustReportStore {
 
   /** Stores a signed report. */
   public void add(TrustReport report, String jws) {
+    add(report, jws, c -> null);
+  }
+
+  /**
+   * Stores a signed report and runs {@code also} in the same transaction: state that the report
+   * rests on (a host's verified IMA checkpoint) is written exactly when the report is.
+   */
+  public void add(TrustReport report, String jws, Database.Work<?> also) {
     db.transaction(
         c -> {
+          also.run(c);
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO trust_reports (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {

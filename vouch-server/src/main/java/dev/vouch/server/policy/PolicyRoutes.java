@@ -3,6 +3,7 @@ package dev.vouch.server.policy;
 import dev.vouch.policy.DefaultPolicies;
 import dev.vouch.policy.PolicyException;
 import dev.vouch.policy.trustee.TrusteePolicies;
+import dev.vouch.server.aas.Permission;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
@@ -31,6 +32,7 @@ public final class PolicyRoutes {
 
   public void register(Routes r) {
     r.admin(
+        Permission.POLICIES_WRITE,
         "PUT",
         "/api/v1/policies/{id}",
         "Upload a policy document (YAML) as the next version of this id",
@@ -39,6 +41,7 @@ public final class PolicyRoutes {
         List.of(200, 400, 401, 413),
         this::put);
     r.admin(
+        Permission.POLICIES_READ,
         "GET",
         "/api/v1/policies/{id}",
         "All stored versions of a policy (or the built-in default)",
@@ -47,6 +50,7 @@ public final class PolicyRoutes {
         List.of(200, 401, 404),
         this::get);
     r.admin(
+        Permission.POLICIES_WRITE,
         "DELETE",
         "/api/v1/policies/{id}",
         "Delete every version of a policy",
@@ -55,6 +59,7 @@ public final class PolicyRoutes {
         List.of(204, 401, 404),
         this::delete);
     r.admin(
+        Permission.POLICIES_READ,
         "GET",
         "/api/v1/policies",
         "Ids of stored and built-in policies",

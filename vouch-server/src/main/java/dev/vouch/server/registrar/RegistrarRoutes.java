@@ -2,6 +2,7 @@ package dev.vouch.server.registrar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.core.bytes.Hex;
+import dev.vouch.server.aas.Permission;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
@@ -74,6 +75,7 @@ public final class RegistrarRoutes {
         List.of(200, 400, 404, 409, 410, 422),
         this::activate);
     r.admin(
+        Permission.REGISTRAR_READ,
         "GET",
         "/api/v1/registrar/hosts/{id}",
         "An enrolled host: its attestation key and where the manager attests it",
@@ -82,6 +84,7 @@ public final class RegistrarRoutes {
         List.of(200, 401, 404),
         this::get);
     r.admin(
+        Permission.REGISTRAR_WRITE,
         "DELETE",
         "/api/v1/registrar/hosts/{id}",
         "Remove a host's enrollment (e.g. before it enrolls with a replaced TPM)",

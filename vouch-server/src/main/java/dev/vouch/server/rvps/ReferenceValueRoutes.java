@@ -4,6 +4,7 @@ import dev.vouch.core.VerificationException;
 import dev.vouch.policy.rvps.ReferenceValue;
 import dev.vouch.policy.rvps.ReferenceValueMessages;
 import dev.vouch.policy.rvps.ReferenceValueStore;
+import dev.vouch.server.aas.Permission;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
@@ -35,6 +36,7 @@ public final class ReferenceValueRoutes {
 
   public void register(Routes r) {
     r.admin(
+        Permission.REFERENCE_VALUES_WRITE,
         "POST",
         "/api/v1/reference-values",
         "Register reference values from an RVPS message (sample or signed bundle)",
@@ -43,6 +45,7 @@ public final class ReferenceValueRoutes {
         List.of(200, 400, 401, 413, 422),
         this::register);
     r.admin(
+        Permission.REFERENCE_VALUES_READ,
         "GET",
         "/api/v1/reference-values/{name}",
         "One reference value with its provenance and validity",
@@ -51,6 +54,7 @@ public final class ReferenceValueRoutes {
         List.of(200, 401, 404),
         this::get);
     r.admin(
+        Permission.REFERENCE_VALUES_READ,
         "GET",
         "/api/v1/reference-values",
         "Names of all stored reference values",
@@ -63,6 +67,7 @@ public final class ReferenceValueRoutes {
                 200,
                 Map.of("names", store.list().stream().map(ReferenceValue::name).toList())));
     r.admin(
+        Permission.REFERENCE_VALUES_WRITE,
         "DELETE",
         "/api/v1/reference-values/{name}",
         "Remove a reference value",

@@ -36,8 +36,12 @@ public final class JdbcSigningKeys implements SigningKeys {
   private static final Duration SKEW = Duration.ofMinutes(1);
   private static final Logger LOG = LoggerFactory.getLogger(JdbcSigningKeys.class);
 
+  /** The table of admin (AAS) token keys: same layout, its own rotation. */
+  public static final String AUTH_TABLE = "auth_signing_keys";
+
   private final Database db;
   private final Sealer sealer;
+  private final String table;
   private final EarAlgorithm algorithm;
   private final Duration tokenLifetime;
   private final Duration rotation;
@@ -52,8 +56,27 @@ public final class JdbcSigningKeys implements SigningKeys {
       Duration tokenLifetime,
       Duration rotation,
       Clock clock) {
+    this(db, sealer, TABLE, algorithm, tokenLifetime, rotation, clock);
+  }
+
+  /**
+   * Keys in {@code table}: {@value #TABLE} (attestation tokens) or {@value #AUTH_TABLE} (admin
+   * tokens), so that each kind of token has keys that sign nothing else.
+   */
+  public JdbcSigningKeys(
+      Database db,
+      Sealer sealer,
+      String table,
+      EarAlgorithm algorithm,
+      Duration tokenLifetime,
+      Duration rotation,
+      Clock clock) {
+    if (!table.equals(TABLE) && !table.equals(AUTH_TABLE)) {
+      throw new IllegalArgumentException("no signing key table " + table);
+    }
     this.db = db;
     this.sealer = sealer;
+    this.table = table;
     this.algorithm = algorithm;
     this.tokenLifetime = tokenLifetime;
     this.rotation = rotation;
@@ -106,7 +129,9 @@ public final class JdbcSigningKeys implements SigningKeys {
                 if (cur != null) {
                   try (PreparedStatement ps =
                       c.prepareStatement(
-                          "UPDATE signing_keys SET superseded_at = ? WHERE kid = ?"
+                          "UPDATE "
+                              + table
+                              + " SET superseded_at = ? WHERE kid = ?"
                               + " AND superseded_at IS NULL")) {
                     Sql.setInstant(ps, 1, now);
                     ps.setString(2, cur.kid());
@@ -119,7 +144,9 @@ public final class JdbcSigningKeys implements SigningKeys {
               }
               try (PreparedStatement ps =
                   c.prepareStatement(
-                      "UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL"
+                      "UPDATE "
+                          + table
+                          + " SET retired_at = ? WHERE retired_at IS NULL"
                           + " AND superseded_at IS NOT NULL AND superseded_at < ?")) {
                 Sql.setInstant(ps, 1, now);
                 Sql.setInstant(ps, 2, now.minus(tokenLifetime).minus(SKEW));
@@ -141,7 +168,7 @@ public final class JdbcSigningKeys implements SigningKeys {
     List<SigningKey> older = new ArrayList<>();
     try (PreparedStatement ps =
             c.prepareStatement(
-                "SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC");
+                "SELECT * FROM " + table + " WHERE retired_at IS NULL ORDER BY created_at DESC");
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         SigningKey k = row(rs);
@@ -155,7 +182,7 @@ public final class JdbcSigningKeys implements SigningKeys {
   private SigningKey row(ResultSet rs) throws SQLException {
     String kid = rs.getString("kid");
     byte[] sealed = Base64.getDecoder().decode(rs.getString("sealed_private_key"));
-    byte[] jwk = sealer.unseal(sealed, TABLE, kid);
+    byte[] jwk = sealer.unseal(sealed, table, kid);
     ECKey key;
     try {
       key = ECKey.parse(new String(jwk, StandardCharsets.UTF_8));
@@ -184,12 +211,14 @@ public final class JdbcSigningKeys implements SigningKeys {
   private void insert(Connection c, SigningKey k) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO signing_keys (kid, alg, sealed_private_key, public_jwk, created_at)"
+            "INSERT INTO "
+                + table
+                + " (kid, alg, sealed_private_key, public_jwk, created_at)"
                 + " VALUES (?, ?, ?, ?, ?)")) {
       ps.setString(1, k.kid());
       ps.setString(2, k.algorithm().name());
       byte[] sealed =
-          sealer.seal(k.key().toJSONString().getBytes(StandardCharsets.UTF_8), TABLE, k.kid());
+          sealer.seal(k.key().toJSONString().getBytes(StandardCharsets.UTF_8), table, k.kid());
       ps.setString(3, Base64.getEncoder().encodeToString(sealed));
       ps.setString(4, k.publicJwk().toJSONString());
       Sql.setInstant(ps, 5, k.created());

@@ -271,8 +271,50 @@ $("login-form").addEventListener("submit", (ev) => {
   say("");
   route();
 });
-$("logout").addEventListener("click", () => {
+$("password-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const body = JSON.stringify({ username: $("username").value, password: $("password").value });
+  $("password").value = "";
+  try {
+    const res = await fetch("/api/v1/auth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body,
+      cache: "no-store",
+    });
+    const answer = await res.json();
+    if (!res.ok) {
+      say(
+        res.status === 429
+          ? "Too many failed logins: try again in " + answer.retry_after_seconds + " s."
+          : "The server refused the name or password.",
+        true,
+      );
+      $("password").focus();
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, answer.token);
+    say("");
+    route();
+  } catch (e) {
+    say(e.message, true);
+  }
+});
+$("logout").addEventListener("click", async () => {
+  const t = token();
   sessionStorage.removeItem(TOKEN_KEY);
+  // a password login's token is revoked on every replica; an admin token or API key is not ours to end
+  if (t && t.split(".").length === 3) {
+    try {
+      await fetch("/api/v1/auth/revoke", {
+        method: "POST",
+        headers: { Authorization: "Bearer " + t },
+        cache: "no-store",
+      });
+    } catch (e) {
+      // logged out locally either way; the token expires on its own
+    }
+  }
   say("Logged out.");
   route();
 });

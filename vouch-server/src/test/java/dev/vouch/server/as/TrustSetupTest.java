@@ -42,9 +42,11 @@ class TrustSetupTest {
   }
 
   @Test
-  void withNothingConfiguredOnlyTpmAndSnpAreAccepted() throws Exception {
+  void withNothingConfiguredOnlyTpmSnpAndContainerAreAccepted() throws Exception {
     TrustSetup t = setup(NONE);
-    assertThat(t.verifiers().tees()).containsExactlyInAnyOrder(Tee.TPM, Tee.SNP, Tee.AZ_SNP_VTPM);
+    // container evidence is a TPM quote: it needs no more trust material than TPM evidence
+    assertThat(t.verifiers().tees())
+        .containsExactlyInAnyOrder(Tee.TPM, Tee.SNP, Tee.AZ_SNP_VTPM, Tee.CONTAINER);
     assertThat(t.verifiers().whyRefused(Tee.TDX)).contains("no Intel collateral");
     assertThat(t.verifiers().whyRefused(Tee.AZ_TDX_VTPM)).contains("no Intel collateral");
     assertThat(t.verifiers().whyRefused(Tee.CCA)).contains("no CCA platform keys");

@@ -97,6 +97,9 @@ class ConsoleAssetsTest {
     assertThat(js).doesNotContain("innerHTML", "eval(", "http://", "https://");
   }
 
+  private static final List<String> AUTH_ROUTES =
+      List.of("/api/v1/auth/token", "/api/v1/auth/revoke");
+
   @Test
   void everyApiCallOfTheScriptIsADocumentedAdminRoute() throws Exception {
     String js = get("/console/console.js").body();
@@ -109,7 +112,9 @@ class ConsoleAssetsTest {
     }
     assertThat(prefixes)
         .isNotEmpty()
-        .allMatch(p -> p.equals("/api/v1/hosts") || p.equals("/api/v1/hosts/"));
+        .allMatch(
+            p ->
+                p.equals("/api/v1/hosts") || p.equals("/api/v1/hosts/") || AUTH_ROUTES.contains(p));
     assertThat(js).contains("`/api/v1/hosts/${encodeURIComponent(id)}/${kind}`");
     assertThat(js).contains("hostAction(\"attest\")", "hostAction(\"onboard\")");
 
@@ -126,6 +131,13 @@ class ConsoleAssetsTest {
             "/api/v1/hosts/{id}", "get",
             "/api/v1/hosts/{id}/attest", "post",
             "/api/v1/hosts/{id}/onboard", "post");
+    // the AAS's own login and revocation: public routes, documented as such
+    for (String auth : AUTH_ROUTES) {
+      assertThat(js).contains("\"" + auth + "\"");
+      JsonNode op = doc.path("paths").path(auth).path("post");
+      assertThat(op.isMissingNode()).as("post " + auth).isFalse();
+      assertThat(op.has("security")).as(auth + " is public").isFalse();
+    }
     for (var c : calls.entrySet()) {
       JsonNode op = doc.path("paths").path(c.getKey()).path(c.getValue());
       assertThat(op.isMissingNode()).as(c.getValue() + " " + c.getKey()).isFalse();

@@ -8,6 +8,9 @@ import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
 import dev.vouch.server.manager.AttestationOutcome;
 import dev.vouch.server.manager.HostRegistry;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,6 +88,26 @@ class ConsoleBrowserTest {
         status, List.of(reasons), Optional.empty(), OptionalLong.empty(), Optional.empty());
   }
 
+  private static final String PASSWORD = "console-password-0123";
+
+  private static HttpResponse<String> hostsWith(VouchServer server, String bearer)
+      throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(server.baseUri().resolve("/api/v1/hosts"))
+                .header("Authorization", "Bearer " + bearer)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Fills the password form as the administrator and submits it. */
+  private static String passwordLogin(String password) {
+    return "(() => { document.getElementById('username').value = 'admin';"
+        + " document.getElementById('password').value = '"
+        + password
+        + "'; document.getElementById('password-form').requestSubmit(); return true; })()";
+  }
+
   private static String row(String host) {
     return "document.querySelector('#hosts tbody tr[data-host-id=\"" + host + "\"]')";
   }
@@ -98,7 +121,11 @@ class ConsoleBrowserTest {
       }
       Assumptions.abort("chromium is not installed");
     }
-    try (VouchServer server = VouchServer.start(TestServers.plain(dir).withHosts(schedulerOff()))) {
+    try (VouchServer server =
+        VouchServer.start(
+            TestServers.plain(dir)
+                .withHosts(schedulerOff())
+                .withAdmin(TestServers.adminWithPassword(PASSWORD)))) {
       TestServers.Client api = new TestServers.Client(server.baseUri());
       for (String h : List.of("good-host", "bad-host")) {
         assertThat(
@@ -244,6 +271,33 @@ class ConsoleBrowserTest {
                 Instant.parse(
                     api.get("/api/v1/hosts/bad-host", true).json().path("next_due").asText()))
             .isBefore(Instant.parse(due));
+
+        // log out, then in again as a user with a password: a wrong one is refused, the right
+        // one yields a JWT that logging out revokes
+        b.eval("document.getElementById('logout').click()");
+        b.waitFor("!document.getElementById('login-view').hidden", LIVE);
+        b.eval(passwordLogin("not-the-password"));
+        b.waitFor(
+            "document.getElementById('status').textContent.includes('refused the name or password')"
+                + " && document.getElementById('fleet-view').hidden",
+            LIVE);
+        b.eval(passwordLogin(PASSWORD));
+        b.waitFor(
+            // back on the host page it was showing, now with the user's token
+            "sessionStorage.getItem('vouch.console.token') !== null"
+                + " && document.getElementById('login-view').hidden"
+                + " && !document.getElementById('host-view').hidden",
+            LIVE);
+        String jwt = b.eval("sessionStorage.getItem('vouch.console.token')").asText();
+        assertThat(jwt.split("\\.")).hasSize(3);
+        assertThat(b.eval("document.getElementById('password').value").asText()).isEmpty();
+        assertThat(hostsWith(server, jwt).statusCode()).isEqualTo(200);
+        b.eval("document.getElementById('logout').click()");
+        b.waitFor("!document.getElementById('login-view').hidden", LIVE);
+        HttpResponse<String> revoked = hostsWith(server, jwt);
+        assertThat(revoked.statusCode()).isEqualTo(401);
+        assertThat(revoked.body()).contains("\"reason\":\"revoked\"");
+
         System.out.printf(
             "ConsoleBrowserTest: backend failure visible in the fleet page after %d ms, in the"
                 + " host page after %d ms (poll 2000 ms)%n",

@@ -137,7 +137,14 @@ class HostMonitoringEndToEndTest {
   }
 
   private Host awaitStatus(String id, HostStatus status, Predicate<Host> also) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
+    return awaitStatus(vouch, WAIT, id, status, also);
+  }
+
+  /** Waits until the server's registry shows host {@code id} attested with {@code status}. */
+  static Host awaitStatus(
+      VouchServer vouch, Duration wait, String id, HostStatus status, Predicate<Host> also)
+      throws Exception {
+    long deadline = System.nanoTime() + wait.toNanos();
     Host h = null;
     while (System.nanoTime() < deadline) {
       h = vouch.monitor().registry().get(id).orElseThrow();

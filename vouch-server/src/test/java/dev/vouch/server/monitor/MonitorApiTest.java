@@ -48,7 +48,7 @@ class MonitorApiTest {
     server.close();
   }
 
-  private void assertProblem(TestServers.Reply r, int status, String code) {
+  static void assertProblem(TestServers.Reply r, int status, String code) {
     assertThat(r.status()).as(r.body()).isEqualTo(status);
     assertThat(r.contentType()).startsWith("application/problem+json");
     assertThat(r.json().path("type").asText()).endsWith("/" + code);

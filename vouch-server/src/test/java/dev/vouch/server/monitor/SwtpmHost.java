@@ -83,7 +83,7 @@ public final class SwtpmHost implements AutoCloseable {
       EnrollmentStore store,
       String natsUrl)
       throws Exception {
-    return start(id, logResource, imaResource, dir, store, natsUrl, log -> log);
+    return start(id, logResource, imaResource, dir, store, natsUrl, log -> log, true);
   }
 
   /**
@@ -98,7 +98,30 @@ public final class SwtpmHost implements AutoCloseable {
       EnrollmentStore store,
       String natsUrl)
       throws Exception {
-    return start(id, logResource, java.util.Optional.empty(), dir, store, natsUrl, served);
+    return start(id, logResource, java.util.Optional.empty(), dir, store, natsUrl, served, true);
+  }
+
+  /**
+   * A host whose kernel measured {@code imaResource} with a SHA-256 boot_aggregate entry of another
+   * machine's PCRs 0-7 (it then does not match this swtpm's).
+   */
+  public static SwtpmHost startWithForeignBootAggregate(
+      String id,
+      String logResource,
+      String imaResource,
+      Path dir,
+      EnrollmentStore store,
+      String natsUrl)
+      throws Exception {
+    return start(
+        id,
+        logResource,
+        java.util.Optional.of(imaResource),
+        dir,
+        store,
+        natsUrl,
+        log -> log,
+        false);
   }
 
   private static SwtpmHost start(
@@ -108,7 +131,8 @@ public final class SwtpmHost implements AutoCloseable {
       Path dir,
       EnrollmentStore store,
       String natsUrl,
-      java.util.function.UnaryOperator<byte[]> served)
+      java.util.function.UnaryOperator<byte[]> served,
+      boolean bootAggregateOfThisTpm)
       throws Exception {
     Path root = dir.resolve(id);
     Files.createDirectories(root.resolve("etc"));
@@ -127,10 +151,17 @@ public final class SwtpmHost implements AutoCloseable {
     Files.write(log, served.apply(measured.clone()));
     Path ima = root.resolve("ima");
     if (imaResource.isPresent()) {
+      byte[] list;
       try (InputStream in = SwtpmHost.class.getResourceAsStream(imaResource.get())) {
-        Files.write(ima, in.readAllBytes());
+        list = in.readAllBytes();
       }
-      dev.vouch.agent.tpm.SoftwareTpm.measureIma(tpm, Files.readAllBytes(ima));
+      list =
+          bootAggregateOfThisTpm
+              ? withBootAggregate(tpm, list)
+              : withBootAggregate(
+                  list, HashAlg.SHA256.digest("another machine".getBytes(StandardCharsets.UTF_8)));
+      Files.write(ima, list);
+      dev.vouch.agent.tpm.SoftwareTpm.measureIma(tpm, list);
     }
     Registrar registrar =
         new Registrar(
@@ -140,6 +171,61 @@ public final class SwtpmHost implements AutoCloseable {
     SwtpmHost h = new SwtpmHost(id, swtpm, tpm, log, agent, Nats.connect(natsUrl));
     h.startAgent();
     return h;
+  }
+
+  /**
+   * {@code list} with its first entry replaced by the boot_aggregate a kernel would write on this
+   * TPM: SHA-256 over SHA-256 PCRs 0-7, as an {@code ima-ng} entry with the list's template hash.
+   */
+  static byte[] withBootAggregate(TpmClient tpm, byte[] list) throws Exception {
+    java.util.TreeSet<Integer> regs = new java.util.TreeSet<>();
+    for (int i = 0; i < 8; i++) {
+      regs.add(i);
+    }
+    dev.vouch.evidence.tpm.PcrValues p =
+        tpm.pcrRead(List.of(new dev.vouch.agent.tpm.PcrSelection(HashAlg.SHA256, regs)));
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < 8; i++) {
+      all.writeBytes(p.get(HashAlg.SHA256, i).orElseThrow());
+    }
+    return withBootAggregate(list, HashAlg.SHA256.digest(all.toByteArray()));
+  }
+
+  /** {@code list} with its first entry replaced by a SHA-256 boot_aggregate of {@code digest}. */
+  static byte[] withBootAggregate(byte[] list, byte[] digest) throws Exception {
+    dev.vouch.evidence.tpm.ima.ImaLog log = dev.vouch.evidence.tpm.ima.ImaLog.parse(list);
+    int firstLen = log.prefix(1).toBinary().length;
+    byte[] first =
+        new dev.vouch.evidence.tpm.ima.ImaListWriter(log.templateHashAlg(), false)
+            .ng(10, "sha256", digest, "boot_aggregate")
+            .binary();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(first);
+    out.write(list, firstLen, list.length - firstLen);
+    return out.toByteArray();
+  }
+
+  /** The kernel measures more files: {@code entries} appended to the list and PCR 10 extended. */
+  public void appendIma(byte[] entries) throws Exception {
+    Path ima = logFile.resolveSibling("ima");
+    Files.write(ima, entries, java.nio.file.StandardOpenOption.APPEND);
+    dev.vouch.agent.tpm.SoftwareTpm.measureIma(tpm, entries);
+  }
+
+  /**
+   * Reboots into the same firmware with a new IMA list: power cycle, TPM2_Startup(CLEAR), the
+   * firmware log measured again, {@code list} given this TPM's boot_aggregate, measured and written
+   * where the agent reads it, and the agent restarted.
+   */
+  public void rebootWithIma(byte[] list) throws Exception {
+    stopAgent();
+    swtpm.powerCycle();
+    tpm.startup(StartupType.CLEAR);
+    measure(tpm, Files.readAllBytes(logFile));
+    byte[] fixed = withBootAggregate(tpm, list);
+    Files.write(logFile.resolveSibling("ima"), fixed);
+    dev.vouch.agent.tpm.SoftwareTpm.measureIma(tpm, fixed);
+    startAgent();
   }
 
   /** Starts the agent's NATS service, which announces the host (as an agent does at boot). */

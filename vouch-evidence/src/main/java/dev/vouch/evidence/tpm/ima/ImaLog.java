@@ -71,6 +71,49 @@ public final class ImaLog {
     }
   }
 
+  /**
+   * Where entry {@code entry} (0-based) of a binary list starts, found by reading only the length
+   * fields: for serving the entries after a verifier's checkpoint without parsing the whole list.
+   * Equals {@code list.length} when the list has exactly {@code entry} entries; empty when it has
+   * fewer. Nothing is hashed or checked beyond the framing.
+   *
+   * @throws VerificationException TRUNCATED or MALFORMED when the entries before it cannot be
+   *     framed
+   */
+  public static java.util.OptionalInt binaryOffsetOf(byte[] list, long entry)
+      throws VerificationException {
+    if (entry == 0) {
+      return java.util.OptionalInt.of(0);
+    }
+    if (list.length == 0) {
+      return java.util.OptionalInt.empty();
+    }
+    int hsize = ImaFormat.detectBinaryTemplateHash(list).size();
+    dev.vouch.core.bytes.ByteReader r = dev.vouch.core.bytes.ByteReader.littleEndian(list);
+    long n = 0;
+    while (r.hasRemaining()) {
+      r.u32(); // PCR
+      r.skip(hsize);
+      int nameLen = r.length32("template name");
+      boolean legacy =
+          nameLen == 3
+              && list[r.position()] == 'i'
+              && list[r.position() + 1] == 'm'
+              && list[r.position() + 2] == 'a';
+      r.skip(nameLen);
+      if (legacy) {
+        r.skip(20);
+        r.skip(r.length32("ima template name"));
+      } else {
+        r.skip(r.length32("template data"));
+      }
+      if (++n == entry) {
+        return java.util.OptionalInt.of(r.position());
+      }
+    }
+    return java.util.OptionalInt.empty();
+  }
+
   /** Parses either export, recognized by its first bytes; template hashes are enforced. */
   public static ImaLog parse(byte[] list) throws VerificationException {
     return parse(list, HashCheck.ENFORCE);
@@ -371,11 +414,20 @@ public final class ImaLog {
    * but do not change {@code pcr}. Empty when no prefix matches.
    */
   public OptionalInt matchQuoted(HashAlg bank, int pcr, byte[] quoted, ImaReplayMode mode) {
-    if (quoted.length != bank.size()) {
+    return matchQuoted(bank, pcr, new byte[bank.size()], quoted, mode);
+  }
+
+  /**
+   * The same, replaying from {@code start} instead of the register's reset value: for a list that
+   * continues entries already verified up to that value ({@link ImaCheckpoint}).
+   */
+  public OptionalInt matchQuoted(
+      HashAlg bank, int pcr, byte[] start, byte[] quoted, ImaReplayMode mode) {
+    if (quoted.length != bank.size() || start.length != bank.size()) {
       return OptionalInt.empty();
     }
     // One forward pass keeps the last prefix that matched, which is the longest.
-    byte[] cur = new byte[bank.size()];
+    byte[] cur = start.clone();
     int best = Arrays.equals(cur, quoted) ? 0 : -1;
     for (int i = 0; i < entries.size(); i++) {
       ImaEntry e = entries.get(i);
@@ -424,17 +476,30 @@ public final class ImaLog {
   public byte[] toBinary() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (ImaEntry e : entries) {
-      writeU32(out, e.pcr());
-      out.writeBytes(e.templateHash());
-      byte[] name = e.templateName().getBytes(StandardCharsets.US_ASCII);
-      writeU32(out, name.length);
-      out.writeBytes(name);
-      if (!e.templateName().equals("ima")) {
-        writeU32(out, e.templateDataLength());
-      }
-      out.writeBytes(e.templateData());
+      writeEntry(out, e.pcr(), e.templateHash(), e.templateName(), e.templateData());
     }
     return out.toByteArray();
+  }
+
+  /**
+   * Appends one entry in the kernel's binary form (the legacy {@code ima} template has no data
+   * length), for callers that hold entries that are not yet a list.
+   */
+  public static void writeEntry(
+      ByteArrayOutputStream out,
+      int pcr,
+      byte[] templateHash,
+      String templateName,
+      byte[] templateData) {
+    writeU32(out, pcr);
+    out.writeBytes(templateHash);
+    byte[] name = templateName.getBytes(StandardCharsets.US_ASCII);
+    writeU32(out, name.length);
+    out.writeBytes(name);
+    if (!templateName.equals("ima")) {
+      writeU32(out, templateData.length);
+    }
+    out.writeBytes(templateData);
   }
 
   private static void writeU32(ByteArrayOutputStream out, int v) {

@@ -16,9 +16,12 @@ import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
 
-/** Strict JSON reading shared by the protocol messages: every bad shape is MALFORMED. */
-final class Json {
-  static final ObjectMapper MAPPER =
+/**
+ * Strict JSON reading shared by the protocol messages and other evidence documents (the container
+ * measurement agent's): every bad shape is MALFORMED.
+ */
+public final class Json {
+  public static final ObjectMapper MAPPER =
       new ObjectMapper(
               JsonFactory.builder()
                   .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -48,7 +51,7 @@ final class Json {
     return o;
   }
 
-  static void onlyMembers(JsonNode node, Set<String> allowed, String what)
+  public static void onlyMembers(JsonNode node, Set<String> allowed, String what)
       throws VerificationException {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String name = it.next();
@@ -59,7 +62,7 @@ final class Json {
     }
   }
 
-  static JsonNode required(JsonNode node, String name) throws VerificationException {
+  public static JsonNode required(JsonNode node, String name) throws VerificationException {
     JsonNode v = node.get(name);
     if (v == null || v.isNull()) {
       throw new VerificationException(Failure.MALFORMED, "missing \"" + name + "\"");
@@ -67,7 +70,7 @@ final class Json {
     return v;
   }
 
-  static String text(JsonNode node, String name) throws VerificationException {
+  public static String text(JsonNode node, String name) throws VerificationException {
     JsonNode v = required(node, name);
     if (!v.isTextual()) {
       throw new VerificationException(Failure.MALFORMED, "\"" + name + "\" must be a string");
@@ -75,7 +78,8 @@ final class Json {
     return v.asText();
   }
 
-  static Optional<String> optionalText(JsonNode node, String name) throws VerificationException {
+  public static Optional<String> optionalText(JsonNode node, String name)
+      throws VerificationException {
     JsonNode v = node.get(name);
     if (v == null || v.isNull()) {
       return Optional.empty();
