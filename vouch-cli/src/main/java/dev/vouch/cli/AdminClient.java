@@ -118,6 +118,14 @@ final class AdminClient {
             .POST(HttpRequest.BodyPublishers.ofByteArray(json)));
   }
 
+  /** POSTs bytes as they are (a KBS resource value). */
+  Answer postBytes(String path, byte[] body) throws CallFailed {
+    return send(
+        request(path)
+            .header("Content-Type", "application/octet-stream")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
   Answer put(String path, byte[] json) throws CallFailed {
     return send(
         request(path)

@@ -66,8 +66,12 @@ final class AdminOptions {
    * @param err where a warning about a token sent in clear goes
    */
   AdminClient client(boolean needsToken, PrintWriter err) throws CliIo.BadInput {
+    return client(needsToken ? Optional.of(token(serverUri())) : Optional.empty(), err);
+  }
+
+  /** A client for the configured server that sends {@code t} (a token the verb made itself). */
+  AdminClient client(Optional<String> t, PrintWriter err) throws CliIo.BadInput {
     URI uri = serverUri();
-    Optional<String> t = needsToken ? Optional.of(token(uri)) : Optional.empty();
     if (t.isPresent() && "http".equals(uri.getScheme()) && !LOOPBACK.contains(uri.getHost())) {
       err.println("warning: the admin token travels unencrypted to " + uri);
     }

@@ -42,6 +42,11 @@ abstract class AdminVerb implements Callable<Integer> {
   /** Checks arguments before any call; bad input throws. */
   void validate() throws CliIo.BadInput {}
 
+  /** The client the verb calls through; a verb with another kind of credential overrides it. */
+  AdminClient client(PrintWriter err) throws CliIo.BadInput {
+    return server.client(needsToken(), err);
+  }
+
   /** Whether the route needs the admin token; only the public report CA does not. */
   boolean needsToken() {
     return true;
@@ -53,7 +58,7 @@ abstract class AdminVerb implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try {
       validate();
-      int exit = execute(server.client(needsToken(), err), out);
+      int exit = execute(client(err), out);
       out.flush();
       return exit;
     } catch (CliIo.BadInput e) {

@@ -13,7 +13,6 @@ import dev.vouch.agent.tpm.SoftwareTpm;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.core.bytes.Hex;
-import dev.vouch.core.crypto.Crypto;
 import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.AkKeys;
 import dev.vouch.evidence.tpm.PcrValues;
@@ -34,7 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -65,8 +64,7 @@ final class DemoKbs {
     DemoMonitoring.quietLogs();
     Path dir = Files.createTempDirectory("vouch-demo-kbs");
     try {
-      KeyPair admin =
-          KeyPairGenerator.getInstance("Ed25519", Crypto.bouncyCastle()).generateKeyPair();
+      KeyPair admin = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
       Path adminKey = dir.resolve("kbs-admin.pub");
       Files.writeString(
           adminKey,
@@ -110,7 +108,7 @@ final class DemoKbs {
             "   vouch server (AS + RVPS + KBS) on %s, data dir %s%n",
             server.baseUri(), dir.resolve("data"));
         KbsService kbs = server.kbs().orElseThrow();
-        String adminAuth = "Bearer " + adminToken(admin);
+        String adminAuth = "Bearer " + KbsAdminToken.mint(admin.getPrivate(), Clock.systemUTC());
         kbs.putResource(
             Optional.of(adminAuth),
             new ResourcePath("default", "key", "luks"),
@@ -282,20 +280,5 @@ final class DemoKbs {
       ima.ng(10, "sha256", HashAlg.SHA256.digest(file.getBytes(StandardCharsets.UTF_8)), file);
     }
     return ima.binary();
-  }
-
-  /** An EdDSA admin JWT for the KBS admin API, valid five minutes. */
-  private static String adminToken(KeyPair k) throws Exception {
-    Base64.Encoder b = Base64.getUrlEncoder().withoutPadding();
-    String input =
-        b.encodeToString("{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
-            + "."
-            + b.encodeToString(
-                ("{\"exp\":" + Instant.now().plusSeconds(300).getEpochSecond() + "}")
-                    .getBytes(StandardCharsets.UTF_8));
-    Signature s = Signature.getInstance("Ed25519", Crypto.bouncyCastle());
-    s.initSign(k.getPrivate());
-    s.update(input.getBytes(StandardCharsets.US_ASCII));
-    return input + "." + b.encodeToString(s.sign());
   }
 }

@@ -1,32 +1,28 @@
 package dev.vouch.cli;
 
 import dev.vouch.agent.image.ImageDecryptor;
+import dev.vouch.agent.image.ImageEncryptor;
 import dev.vouch.agent.image.OciRef;
 import dev.vouch.agent.image.PrivateKeyFile;
 import dev.vouch.agent.kbs.EvidenceException;
-import dev.vouch.agent.kbs.EvidenceProvider;
-import dev.vouch.agent.kbs.KbsClient;
 import dev.vouch.agent.kbs.KbsException;
-import dev.vouch.agent.kbs.SampleEvidenceProvider;
-import dev.vouch.agent.kbs.TpmEvidenceProvider;
-import dev.vouch.agent.tpm.StartupType;
-import dev.vouch.agent.tpm.TpmClient;
+import dev.vouch.agent.kbs.ResourceUri;
 import dev.vouch.agent.tpm.TpmException;
-import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.core.VerificationException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
-import java.time.Clock;
-import java.time.Duration;
+import java.security.SecureRandom;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -34,8 +30,8 @@ import picocli.CommandLine.Spec;
 /** {@code vouch image ...}: encrypted container images. */
 @Command(
     name = "image",
-    description = "Decrypt OCI images encrypted with ocicrypt (skopeo, podman, buildah).",
-    subcommands = {ImageCommand.Decrypt.class})
+    description = "Encrypt and decrypt OCI images (ocicrypt JWE recipients, CoCo key provider).",
+    subcommands = {ImageCommand.Decrypt.class, ImageCommand.Encrypt.class})
 final class ImageCommand extends CommandGroup {
 
   /**
@@ -67,41 +63,29 @@ final class ImageCommand extends CommandGroup {
         description = "Private key the image was encrypted to (PKCS#8 or PKCS#1 PEM; RSA or EC).")
     Path keyFile;
 
-    @Option(names = "--url", description = "KBS base URL: fetch the private key after attestation.")
+    @Option(
+        names = "--kek-file",
+        paramLabel = "FILE",
+        description =
+            "32-byte key-encryption key for key-provider (attestation-agent) layers, offline.")
+    Path kekFile;
+
+    @Option(
+        names = "--url",
+        description =
+            "KBS base URL: after attestation, fetch the private key (--key-resource) or the"
+                + " key-encryption keys the layers' key-provider annotations name.")
     URI url;
 
     @Option(
         names = "--key-resource",
         paramLabel = "REPO/TYPE/TAG",
-        description = "KBS resource holding the PEM private key (with --url).")
+        description =
+            "KBS resource holding the PEM private key (with --url); without it, the KEKs named"
+                + " by the image's key-provider annotations are fetched.")
     String keyResource;
 
-    @Option(
-        names = "--tee",
-        defaultValue = "tpm",
-        description = "Evidence source for --url: tpm, or sample (test only; proves nothing).")
-    String tee;
-
-    @Option(
-        names = "--tpm",
-        defaultValue = "device:/dev/tpmrm0",
-        description = "device:/dev/tpmrm0 or swtpm:HOST:PORT (default: ${DEFAULT-VALUE}).")
-    String tpm;
-
-    @Option(
-        names = "--eventlog",
-        defaultValue = "/sys/kernel/security/tpm0/binary_bios_measurements",
-        description = "TPM: firmware event log to send (default: ${DEFAULT-VALUE}).")
-    Path eventLog;
-
-    @Option(
-        names = "--ima",
-        defaultValue = "/sys/kernel/security/ima/binary_runtime_measurements",
-        description = "TPM: binary IMA list to send (default: ${DEFAULT-VALUE}).")
-    Path ima;
-
-    @Option(names = "--cacert", paramLabel = "PEM", description = "Trust this CA for the KBS TLS.")
-    Path cacert;
+    @Mixin GuestOptions guest;
 
     @Override
     public Integer call() {
@@ -116,22 +100,25 @@ final class ImageCommand extends CommandGroup {
         err.println("error: " + e.getMessage());
         return ExitCodes.BAD_INPUT;
       }
-      if ((keyFile == null) == (url == null) || (url == null) != (keyResource == null)) {
-        err.println("error: give either --key-file, or --url with --key-resource");
+      if (url == null ? keyFile == null && kekFile == null : keyFile != null || kekFile != null) {
+        err.println("error: give --key-file and/or --kek-file, or --url (with --key-resource)");
         return ExitCodes.BAD_INPUT;
       }
-      PrivateKey key;
+      ImageDecryptor decryptor;
       try {
-        key = keyFile != null ? PrivateKeyFile.read(keyFile) : fromKbs(err);
-        if (key == null) {
+        decryptor = url == null ? offline() : fromKbs(from, err);
+        if (decryptor == null) {
           return lastExit;
         }
-      } catch (IllegalArgumentException | IOException e) {
-        err.println("error: private key: " + e.getMessage());
+      } catch (CliIo.BadInput | IllegalArgumentException | IOException e) {
+        err.println("error: " + describe(e));
         return ExitCodes.BAD_INPUT;
+      } catch (VerificationException e) {
+        err.println("error: " + e + " (nothing written at " + to.dir() + ")");
+        return ExitCodes.FAILED;
       }
       try {
-        ImageDecryptor.Result r = new ImageDecryptor(List.of(key)).decrypt(from, to);
+        ImageDecryptor.Result r = decryptor.decrypt(from, to);
         out.println(
             "decrypted "
                 + r.decryptedLayers()
@@ -158,52 +145,65 @@ final class ImageCommand extends CommandGroup {
 
     private int lastExit = ExitCodes.INTERNAL;
 
-    /** Attests to the KBS and parses the released resource as the PEM key; null after an error. */
-    private PrivateKey fromKbs(PrintWriter err) {
-      String[] seg = keyResource.split("/", -1);
-      if (seg.length != 3 || List.of(seg).contains("")) {
-        err.println("error: --key-resource is REPO/TYPE/TAG");
-        lastExit = ExitCodes.BAD_INPUT;
-        return null;
+    private ImageDecryptor offline() throws IOException, CliIo.BadInput {
+      List<PrivateKey> keys = keyFile == null ? List.of() : List.of(PrivateKeyFile.read(keyFile));
+      if (kekFile == null) {
+        return new ImageDecryptor(keys);
       }
-      try {
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-        if (cacert != null) {
-          b.sslContext(
-              AdminOptions.trusting(
-                  ReportCommand.certificates(CliIo.read(cacert, "--cacert"), cacert), "--cacert"));
-        }
-        HttpClient http = b.build();
-        byte[] pem;
-        switch (tee) {
-          case "sample" -> pem = fetch(http, SampleEvidenceProvider.explicitlyEnabled(), seg);
-          case "tpm" -> {
-            try (TpmClient client = TpmClient.open(tpm)) {
-              client.startup(StartupType.CLEAR);
-              Enrollment enrollment = Enrollment.withDefaults(client);
-              enrollment.prepare();
-              pem =
-                  fetch(
-                      http,
-                      TpmEvidenceProvider.measuredBoot(
-                          client, enrollment.ak(), Optional.of(eventLog), Optional.of(ima)),
-                      seg);
-            }
-          }
-          default -> {
-            err.println("error: --tee must be tpm or sample");
-            lastExit = ExitCodes.BAD_INPUT;
-            return null;
-          }
-        }
+      byte[] kek = Kek.read(kekFile, "--kek-file");
+      ImageDecryptor.KekSource any = kid -> Optional.of(kek);
+      return keys.isEmpty() ? ImageDecryptor.withKeks(any) : ImageDecryptor.withKeys(keys, any);
+    }
+
+    /**
+     * Attests to the KBS once and builds the decryptor from what it releases: the PEM private key
+     * named by --key-resource, or every KEK the image's key-provider annotations name. Null after
+     * an error, with {@link #lastExit} set.
+     */
+    private ImageDecryptor fromKbs(OciRef from, PrintWriter err)
+        throws VerificationException, IOException {
+      List<ResourceUri> wanted;
+      if (keyResource != null) {
         try {
-          return PrivateKeyFile.parse(pem);
+          wanted = List.of(ResourceUri.ofPath(keyResource));
         } catch (IllegalArgumentException e) {
-          // the KBS released something, but not a key: the operator stored the wrong resource
-          err.println("error: resource " + keyResource + " is not a PEM private key");
-          lastExit = ExitCodes.FAILED;
+          err.println("error: --key-resource is REPO/TYPE/TAG");
+          lastExit = ExitCodes.BAD_INPUT;
           return null;
         }
+      } else {
+        wanted = List.copyOf(ImageDecryptor.keyProviderKids(from));
+        if (wanted.isEmpty()) {
+          err.println("error: no layer names a key-provider KEK; give --key-resource");
+          lastExit = ExitCodes.BAD_INPUT;
+          return null;
+        }
+      }
+      Map<ResourceUri, byte[]> released = fetchAll(err, wanted);
+      if (released == null) {
+        return null;
+      }
+      if (keyResource == null) {
+        return ImageDecryptor.withKeks(kid -> Optional.ofNullable(released.get(kid)));
+      }
+      try {
+        return new ImageDecryptor(List.of(PrivateKeyFile.parse(released.get(wanted.get(0)))));
+      } catch (IllegalArgumentException e) {
+        // the KBS released something, but not a key: the operator stored the wrong resource
+        err.println("error: resource " + keyResource + " is not a PEM private key");
+        lastExit = ExitCodes.FAILED;
+        return null;
+      }
+    }
+
+    /** Attests once and fetches every wanted resource; null after an error. */
+    private Map<ResourceUri, byte[]> fetchAll(PrintWriter err, List<ResourceUri> wanted) {
+      try (GuestOptions.Guest g = guest.open(url)) {
+        Map<ResourceUri, byte[]> out = new HashMap<>();
+        for (ResourceUri r : wanted) {
+          out.put(r, g.kbs().getResource(r.repository(), r.type(), r.tag()));
+        }
+        return out;
       } catch (CliIo.BadInput e) {
         err.println("error: " + e.getMessage());
         lastExit = ExitCodes.BAD_INPUT;
@@ -217,14 +217,111 @@ final class ImageCommand extends CommandGroup {
       return null;
     }
 
-    private byte[] fetch(HttpClient http, EvidenceProvider evidence, String[] seg)
-        throws KbsException, EvidenceException {
-      return new KbsClient(url, evidence, http, Clock.systemUTC(), KbsClient.KeyKind.EC_P256)
-          .getResource(seg[0], seg[1], seg[2]);
-    }
-
     private static String describe(Exception e) {
       return e instanceof NoSuchFileException n ? "no such file: " + n.getFile() : e.getMessage();
+    }
+  }
+
+  /**
+   * {@code vouch image encrypt --kbs-key R/T/T --key-file KEK oci:SRC oci:DST}: what coco
+   * keyprovider does for skopeo, without a key-provider process: every plain layer encrypted, its
+   * key wrapped under the KEK the KBS will hold as the resource. Exit 0 done; 1 the source layout
+   * does not verify; 2 bad input; 3 disk trouble. Nothing is written at DST on failure.
+   */
+  @Command(
+      name = "encrypt",
+      mixinStandardHelpOptions = true,
+      description =
+          "Encrypt an OCI layout for the Confidential Containers key provider (KEK held by the"
+              + " KBS).")
+  static final class Encrypt implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "oci:SRC[:TAG]", description = "Plain layout.")
+    String src;
+
+    @Parameters(
+        index = "1",
+        paramLabel = "oci:DST[:TAG]",
+        description = "New layout to write; must not exist, or be an empty directory.")
+    String dst;
+
+    @Option(
+        names = "--kbs-key",
+        required = true,
+        paramLabel = "REPO/TYPE/TAG",
+        description = "KBS resource that holds (or will hold) the KEK; also kbs:///REPO/TYPE/TAG.")
+    String kbsKey;
+
+    @Option(
+        names = "--key-file",
+        required = true,
+        paramLabel = "KEK",
+        description = "The 32-byte AES-256 key-encryption key (raw bytes, as coco keyprovider).")
+    Path keyFile;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      OciRef from;
+      OciRef to;
+      ResourceUri kid;
+      byte[] kek;
+      try {
+        from = OciRef.parse(src);
+        to = OciRef.parse(dst);
+        kid = kbsKey.startsWith("kbs://") ? ResourceUri.parse(kbsKey) : ResourceUri.ofPath(kbsKey);
+        kek = Kek.read(keyFile, "--key-file");
+      } catch (IllegalArgumentException | CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+      try {
+        ImageEncryptor.Result r =
+            new ImageEncryptor(kid, kek, new SecureRandom()).encrypt(from, to);
+        out.println(
+            "encrypted "
+                + r.encryptedLayers()
+                + " layer(s) for "
+                + kid
+                + "; wrote "
+                + to
+                + " (manifest "
+                + r.manifestDigest()
+                + ")");
+        out.flush();
+        return ExitCodes.OK;
+      } catch (VerificationException e) {
+        err.println("error: " + e + " (nothing written at " + to.dir() + ")");
+        return ExitCodes.FAILED;
+      } catch (IllegalArgumentException | NoSuchFileException e) {
+        err.println(
+            "error: "
+                + (e instanceof NoSuchFileException n
+                    ? "no such file: " + n.getFile()
+                    : e.getMessage()));
+        return ExitCodes.BAD_INPUT;
+      } catch (IOException e) {
+        err.println("error: " + e.getMessage() + " (nothing written at " + to.dir() + ")");
+        return ExitCodes.INTERNAL;
+      } finally {
+        java.util.Arrays.fill(kek, (byte) 0);
+      }
+    }
+  }
+
+  /** A raw 32-byte AES-256 key-encryption key in a file, as coco keyprovider reads one. */
+  static final class Kek {
+    private Kek() {}
+
+    static byte[] read(Path file, String what) throws CliIo.BadInput {
+      byte[] k = CliIo.read(file, what);
+      if (k.length != 32) {
+        throw new CliIo.BadInput(
+            what + " " + file + " holds " + k.length + " bytes; a KEK is 32 raw bytes");
+      }
+      return k;
     }
   }
 }

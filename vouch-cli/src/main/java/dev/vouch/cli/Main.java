@@ -46,6 +46,9 @@ import picocli.CommandLine.Model.OptionSpec;
       UserCommand.class,
       RoleCommand.class,
       ApikeyCommand.class,
+      ResourceCommand.class,
+      SecretCommand.class,
+      DataHubCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main extends CommandGroup {

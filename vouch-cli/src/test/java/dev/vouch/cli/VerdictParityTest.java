@@ -1,5 +1,6 @@
 package dev.vouch.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -202,6 +203,16 @@ class VerdictParityTest {
         if (noCrl) {
           assertThat(serverClaims).containsEntry("snp.revocation_checked", false);
         }
+      } else if (c.at("/errors/0/code").asText().equals("COLLATERAL_EXPIRED")) {
+        // expiry is a claim on both sides: the CLI refuses it as the default policy does, the
+        // server's default policy contraindicates it, naming the rule, with the same claims
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("status").asText()).isEqualTo("contraindicated");
+        assertThat(r.json().at("/claims/" + s.tee() + ".collateral_expiration_status").asText())
+            .isEqualTo("1");
+        String payload = r.json().get("token").asText().split("\\.")[1];
+        assertThat(new String(Base64.getUrlDecoder().decode(payload), UTF_8))
+            .contains("collateral_not_expired");
       } else {
         assertThat(r.status()).as(r.body()).isEqualTo(422);
         assertThat(r.json().get("failure").asText())

@@ -13,9 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads the private key an image was encrypted to: PEM, either PKCS#8 ({@code PRIVATE KEY}, RSA or
- * EC, what {@code openssl genpkey} writes) or PKCS#1 ({@code RSA PRIVATE KEY}, what {@code openssl
- * genrsa} wrote for years). Encrypted PEM is refused: the key comes from a file or the KBS.
+ * Reads the private key an image was encrypted to (or a KBS admin key): PEM, either PKCS#8 ({@code
+ * PRIVATE KEY}, RSA, EC or Ed25519, what {@code openssl genpkey} writes) or PKCS#1 ({@code RSA
+ * PRIVATE KEY}, what {@code openssl genrsa} wrote for years). Encrypted PEM is refused: the key
+ * comes from a file or the KBS.
  */
 public final class PrivateKeyFile {
   private static final Pattern PEM =
@@ -48,14 +49,14 @@ public final class PrivateKeyFile {
   }
 
   private static PrivateKey pkcs8(byte[] der) {
-    for (String alg : new String[] {"RSA", "EC"}) {
+    for (String alg : new String[] {"RSA", "EC", "Ed25519"}) {
       try {
         return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
       } catch (GeneralSecurityException e) {
         // not this algorithm: try the next one
       }
     }
-    throw new IllegalArgumentException("PKCS#8 key is neither RSA nor EC, or is malformed");
+    throw new IllegalArgumentException("PKCS#8 key is not RSA, EC or Ed25519, or is malformed");
   }
 
   /** PKCS#8 PrivateKeyInfo around a PKCS#1 RSAPrivateKey: version 0, rsaEncryption, the key. */

@@ -18,10 +18,6 @@ import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.kbs.AdminAuth;
 import dev.vouch.server.kbs.InMemoryResourceStore;
-import dev.vouch.server.kbs.InMemorySessionStore;
-import dev.vouch.server.kbs.KbsConfig;
-import dev.vouch.server.kbs.KbsRoutes;
-import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.kbs.RealAttestation;
 import dev.vouch.server.kbs.ResourcePath;
 import dev.vouch.server.kbs.ResourcePolicy;
@@ -34,9 +30,9 @@ import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -63,6 +59,7 @@ class ImageDecryptKbsTest {
   static PcrValues pcrs;
   static byte[] privPem;
   static OciTestImages.Built original;
+  static byte[] kek;
   RealAttestation backend;
   Javalin app;
 
@@ -89,6 +86,20 @@ class ImageDecryptKbsTest {
         shared,
         List.of(
             "skopeo", "copy", "-q", "--encryption-key", "jwe:pub.pem", "oci:src:v1", "oci:enc:v1"));
+    kek = new byte[32];
+    new SecureRandom().nextBytes(kek);
+    Files.write(shared.resolve("kek.bin"), kek);
+    Run enc =
+        cli(
+            "image",
+            "encrypt",
+            "--kbs-key",
+            "default/image-kek/v1",
+            "--key-file",
+            shared.resolve("kek.bin").toString(),
+            "oci:" + shared.resolve("src") + ":v1",
+            "oci:" + shared.resolve("kp") + ":v1");
+    assertThat(enc.exit()).as(enc.err()).isZero();
   }
 
   @AfterAll
@@ -108,18 +119,14 @@ class ImageDecryptKbsTest {
     InMemoryResourceStore resources = new InMemoryResourceStore();
     resources.put(new ResourcePath("default", "image-key", "v1"), privPem);
     resources.put(new ResourcePath("default", "key", "not-a-key"), "hello".getBytes());
-    KbsService service =
-        new KbsService(
-            KbsConfig.defaults().withTees(EnumSet.of(Tee.TPM)),
+    resources.put(new ResourcePath("default", "image-kek", "v1"), kek);
+    app =
+        TestKbs.serve(
+            Set.of(Tee.TPM),
             Optional.<AttestationBackend>of(backend),
-            Optional.empty(),
-            new InMemorySessionStore(),
             resources,
             AdminAuth.denyAll(),
-            policy,
-            Clock.systemUTC(),
-            new SecureRandom());
-    app = Javalin.create(new KbsRoutes(service)::register).start("127.0.0.1", 0);
+            policy);
   }
 
   @AfterEach
@@ -134,30 +141,66 @@ class ImageDecryptKbsTest {
 
   record Run(int exit, String out, String err) {}
 
-  Run decrypt(String resource, Path dst) {
+  static Run cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "image",
-            "decrypt",
-            "--url",
-            "http://127.0.0.1:" + app.port(),
-            "--key-resource",
-            resource,
-            "--tee",
-            "tpm",
-            "--tpm",
-            "swtpm:127.0.0.1:" + swtpm.port(),
-            "--eventlog",
-            LOG.toString(),
-            "--ima",
-            IMA.toString(),
-            "oci:" + shared.resolve("enc") + ":v1",
-            "oci:" + dst + ":v1");
+    int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
     return new Run(exit, out.toString(), err.toString());
+  }
+
+  Run decrypt(String resource, Path dst) {
+    return decryptAttested("enc", dst, "--key-resource", resource);
+  }
+
+  /** {@code vouch image decrypt --url} with swtpm evidence, plus any extra options. */
+  Run decryptAttested(String layout, Path dst, String... extra) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "image",
+                "decrypt",
+                "--url",
+                "http://127.0.0.1:" + app.port(),
+                "--tee",
+                "tpm",
+                "--tpm",
+                "swtpm:127.0.0.1:" + swtpm.port(),
+                "--eventlog",
+                LOG.toString(),
+                "--ima",
+                IMA.toString()));
+    args.addAll(List.of(extra));
+    args.add("oci:" + shared.resolve(layout) + ":v1");
+    args.add("oci:" + dst + ":v1");
+    return cli(args.toArray(String[]::new));
+  }
+
+  @Test
+  void keyProviderLayersDecryptWithTheKekTheKbsReleasesAfterTpmAttestation(@TempDir Path tmp)
+      throws Exception {
+    start(ResourcePolicy.defaultPolicy());
+    Path dst = tmp.resolve("plain");
+    Run r = decryptAttested("kp", dst);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("decrypted 1 layer(s)");
+    assertThat(OciTestImages.readBlob(dst, original.layerDigest())).isEqualTo(original.layer());
+    assertThat(OciTestImages.manifest(dst).at("/layers/0/digest").asText())
+        .isEqualTo(original.layerDigest());
+  }
+
+  @Test
+  void keyProviderLayersUnderADenyingPolicyExitOneAndWriteNothing(@TempDir Path tmp)
+      throws Exception {
+    start(
+        ResourcePolicy.compile(
+            "rules:\n  - name: no_keks\n    category: sourced_data\n    expr: 'false'\n"));
+    Path dst = tmp.resolve("plain");
+    Run r = decryptAttested("kp", dst);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("403").contains("no_keks");
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertThat(s.toList()).isEmpty();
+    }
   }
 
   @Test

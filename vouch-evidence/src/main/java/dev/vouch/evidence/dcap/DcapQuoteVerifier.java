@@ -168,7 +168,7 @@ public final class DcapQuoteVerifier {
                 + Hex.encode(chain.extensions().fmspc()));
       }
       return new VerifiedQuote(
-          quote, chain.extensions(), Optional.empty(), false, Optional.empty());
+          quote, chain.extensions(), Optional.empty(), false, Optional.empty(), rootKeyId(path));
     }
     Expiry expiry = new Expiry();
     expiry.note(path.staleCrlsSince());
@@ -179,7 +179,18 @@ public final class DcapQuoteVerifier {
         Optional.of(tcb),
         path.revocationChecked(),
         expiry.earliest.map(
-            t -> new VerifiedQuote.CollateralExpiry(t, java.time.Duration.between(t, at))));
+            t -> new VerifiedQuote.CollateralExpiry(t, java.time.Duration.between(t, at))),
+        rootKeyId(path));
+  }
+
+  /** SHA-384 of the anchor's public key as its certificate holds it (QvE's root_key_id). */
+  private static byte[] rootKeyId(PathResult path) {
+    byte[] point =
+        org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(
+                path.anchor().getPublicKey().getEncoded())
+            .getPublicKeyData()
+            .getBytes();
+    return HashAlg.SHA384.newDigest().digest(point);
   }
 
   /** The earliest {@code nextUpdate} passed among the collateral items used. */

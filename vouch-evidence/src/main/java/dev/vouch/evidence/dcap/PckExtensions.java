@@ -4,6 +4,8 @@ import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.Optional;
+import org.bouncycastle.asn1.ASN1Boolean;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Enumerated;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -11,6 +13,10 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * The Intel SGX extension of a PCK certificate (OID 1.2.840.113741.1.13.1): what the PCK key
@@ -23,6 +29,8 @@ import org.bouncycastle.asn1.ASN1Sequence;
  * @param pceId 2 bytes
  * @param fmspc 6 bytes: family-model-stepping-platform-customSKU, selects the TCB info
  * @param sgxType 0 standard, 1 scalable, 2 scalable with integrity
+ * @param platform the platform instance and configuration, present exactly when the PCK Platform CA
+ *     issued the certificate (multi-package platforms); empty for the PCK Processor CA
  */
 public record PckExtensions(
     byte[] ppid,
@@ -31,7 +39,41 @@ public record PckExtensions(
     byte[] cpuSvn,
     byte[] pceId,
     byte[] fmspc,
-    int sgxType) {
+    int sgxType,
+    Optional<Platform> platform) {
+
+  /**
+   * What a Platform CA-issued PCK certificate says about the platform (Intel's PCK certificate
+   * profile: PlatformInstanceID and Configuration).
+   *
+   * @param instanceId the 16-byte platform instance id as the certificate holds it
+   * @param dynamicPlatform whether the platform may add or replace packages (DynamicPlatform)
+   * @param cachedKeys whether platform root keys are cached by Intel's registration (CachedKeys)
+   * @param smtEnabled whether simultaneous multithreading is on (SMTEnabled)
+   */
+  public record Platform(
+      byte[] instanceId, boolean dynamicPlatform, boolean cachedKeys, boolean smtEnabled) {
+    public Platform {
+      instanceId = instanceId.clone();
+    }
+
+    @Override
+    public byte[] instanceId() {
+      return instanceId.clone();
+    }
+
+    /**
+     * The instance id as Trustee and Intel's tools print it: the 16 bytes are a little-endian
+     * 128-bit number, printed big-endian (the certificate's bytes reversed).
+     */
+    public byte[] instanceIdBigEndian() {
+      byte[] out = new byte[instanceId.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = instanceId[instanceId.length - 1 - i];
+      }
+      return out;
+    }
+  }
 
   static final String SGX_EXTENSION_OID = "1.2.840.113741.1.13.1";
   private static final String PPID = SGX_EXTENSION_OID + ".1";
@@ -39,6 +81,13 @@ public record PckExtensions(
   private static final String PCEID = SGX_EXTENSION_OID + ".3";
   private static final String FMSPC = SGX_EXTENSION_OID + ".4";
   private static final String SGX_TYPE = SGX_EXTENSION_OID + ".5";
+  private static final String PLATFORM_INSTANCE_ID = SGX_EXTENSION_OID + ".6";
+  private static final String CONFIGURATION = SGX_EXTENSION_OID + ".7";
+  private static final String DYNAMIC_PLATFORM = CONFIGURATION + ".1";
+  private static final String CACHED_KEYS = CONFIGURATION + ".2";
+  private static final String SMT_ENABLED = CONFIGURATION + ".3";
+  private static final String PLATFORM_CA = "Intel SGX PCK Platform CA";
+  private static final String PROCESSOR_CA = "Intel SGX PCK Processor CA";
 
   public PckExtensions {
     ppid = ppid.clone();
@@ -71,6 +120,8 @@ public record PckExtensions(
       byte[] pceId = null;
       byte[] fmspc = null;
       int sgxType = -1;
+      byte[] instanceId = null;
+      Boolean[] config = null;
       for (ASN1Encodable e : seq) {
         ASN1Sequence pair = ASN1Sequence.getInstance(e);
         String oid = ASN1ObjectIdentifier.getInstance(pair.getObjectAt(0)).getId();
@@ -100,8 +151,10 @@ public record PckExtensions(
               }
             }
           }
+          case PLATFORM_INSTANCE_ID -> instanceId = ASN1OctetString.getInstance(v).getOctets();
+          case CONFIGURATION -> config = configuration(ASN1Sequence.getInstance(v));
           default -> {
-            // platform instance id and configuration (multi-package platforms) are not used here
+            // other members (none defined today) carry nothing Vouch reports
           }
         }
       }
@@ -118,11 +171,79 @@ public record PckExtensions(
         throw new VerificationException(
             Failure.MALFORMED, "PCK SGX extension lacks TCB, PCEID or FMSPC fields");
       }
-      return new PckExtensions(ppid, comps, pceSvn, cpuSvn, pceId, fmspc, sgxType);
+      Optional<Platform> platform = platform(pck, instanceId, config);
+      return new PckExtensions(ppid, comps, pceSvn, cpuSvn, pceId, fmspc, sgxType, platform);
     } catch (java.io.IOException | RuntimeException e) {
       throw new VerificationException(
           Failure.MALFORMED, "PCK SGX extension does not decode: " + e.getMessage(), e);
     }
+  }
+
+  /** DynamicPlatform, CachedKeys, SMTEnabled; each must appear once. */
+  private static Boolean[] configuration(ASN1Sequence seq) throws VerificationException {
+    Boolean[] flags = new Boolean[3];
+    for (ASN1Encodable e : seq) {
+      ASN1Sequence pair = ASN1Sequence.getInstance(e);
+      String oid = ASN1ObjectIdentifier.getInstance(pair.getObjectAt(0)).getId();
+      int i =
+          switch (oid) {
+            case DYNAMIC_PLATFORM -> 0;
+            case CACHED_KEYS -> 1;
+            case SMT_ENABLED -> 2;
+            default -> -1;
+          };
+      if (i < 0) {
+        continue;
+      }
+      if (flags[i] != null) {
+        throw new VerificationException(
+            Failure.MALFORMED, "PCK SGX extension repeats a configuration flag");
+      }
+      flags[i] = ASN1Boolean.getInstance(pair.getObjectAt(1)).isTrue();
+    }
+    if (flags[0] == null || flags[1] == null || flags[2] == null) {
+      throw new VerificationException(
+          Failure.MALFORMED, "PCK SGX extension configuration lacks a flag");
+    }
+    return flags;
+  }
+
+  /**
+   * The platform members: both or neither, and (for Intel's own CAs) both exactly when the issuer
+   * is the Platform CA, as Intel's profile defines and Trustee checks. A certificate that says
+   * otherwise is refused rather than reported without them.
+   */
+  private static Optional<Platform> platform(
+      X509Certificate pck, byte[] instanceId, Boolean[] config) throws VerificationException {
+    if ((instanceId == null) != (config == null)) {
+      throw new VerificationException(
+          Failure.MALFORMED,
+          "PCK SGX extension has only one of platform instance and configuration");
+    }
+    String issuerCn = commonName(pck);
+    boolean present = instanceId != null;
+    if ((PLATFORM_CA.equals(issuerCn) && !present) || (PROCESSOR_CA.equals(issuerCn) && present)) {
+      throw new VerificationException(
+          Failure.MALFORMED,
+          "PCK certificate from the "
+              + issuerCn
+              + " "
+              + (present ? "has" : "lacks")
+              + " the platform instance and configuration");
+    }
+    if (!present) {
+      return Optional.empty();
+    }
+    if (instanceId.length != 16) {
+      throw new VerificationException(
+          Failure.MALFORMED, "PCK platform instance id is not 16 bytes");
+    }
+    return Optional.of(new Platform(instanceId, config[0], config[1], config[2]));
+  }
+
+  private static String commonName(X509Certificate cert) {
+    RDN[] cn = X500Name.getInstance(cert.getIssuerX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+    return cn.length == 1 ? IETFUtils.valueToString(cn[0].getFirst().getValue()) : "";
   }
 
   @Override

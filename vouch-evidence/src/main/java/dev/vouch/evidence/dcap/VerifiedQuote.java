@@ -18,13 +18,25 @@ import java.util.Optional;
  *     TCB info, QE identity or CRL used (their signatures all verified); empty when all were
  *     current. Intel's QvE reports this as {@code collateral_expiration_status}; whether it is
  *     acceptable is the relying party's policy (Vouch's default policies refuse it)
+ * @param rootKeyId SHA-384 of the public key (the uncompressed point its certificate holds) of the
+ *     root the PCK chain validated to: Intel QvE's {@code root_key_id}, the same for every issuance
+ *     of Intel's root key
  */
 public record VerifiedQuote(
     DcapQuote quote,
     PckExtensions pck,
     Optional<TcbEvaluation> tcb,
     boolean revocationChecked,
-    Optional<CollateralExpiry> collateralExpired) {
+    Optional<CollateralExpiry> collateralExpired,
+    byte[] rootKeyId) {
+  public VerifiedQuote {
+    rootKeyId = rootKeyId.clone();
+  }
+
+  @Override
+  public byte[] rootKeyId() {
+    return rootKeyId.clone();
+  }
 
   /**
    * Collateral past its {@code nextUpdate}.

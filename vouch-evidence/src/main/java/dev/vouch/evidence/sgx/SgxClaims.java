@@ -82,4 +82,25 @@ public final class SgxClaims {
    * expired. A policy may allow a grace period with it.
    */
   public static final String COLLATERAL_OVERDUE_SECONDS = "sgx.collateral_overdue_seconds";
+
+  /** ISVEXTPRODID (16 bytes). */
+  public static final String ISV_EXT_PROD_ID = "sgx.isv_ext_prod_id";
+
+  /** ISVFAMILYID (16 bytes). */
+  public static final String ISV_FAMILY_ID = "sgx.isv_family_id";
+
+  /**
+   * Prefix of the quote header fields as Trustee's SGX {@code header} holds them (hex of the
+   * little-endian bytes): {@code att_key_type}, {@code att_key_data_0}, {@code qe_svn}, {@code
+   * pce_svn}, {@code vendor_id}, {@code user_data}.
+   */
+  public static final String HEADER_PREFIX = "sgx.quote.header.";
+
+  /**
+   * Platform instance id from a Platform CA-issued PCK certificate (see {@link
+   * dev.vouch.evidence.dcap.PckClaims}); PCK flags follow as {@code sgx.pck.sgx_type}, {@code
+   * sgx.pck.ppid}, {@code sgx.pck.dynamic_platform}, {@code sgx.pck.cached_keys}, {@code
+   * sgx.pck.smt_enabled}.
+   */
+  public static final String PLATFORM_INSTANCE_ID = "sgx.platform_instance_id";
 }

@@ -14,6 +14,8 @@ import dev.vouch.evidence.dcap.CollateralSource;
 import dev.vouch.evidence.dcap.DcapCollateral;
 import dev.vouch.evidence.dcap.DcapQuoteVerifier;
 import dev.vouch.evidence.dcap.EnclaveReport;
+import dev.vouch.evidence.dcap.PckClaims;
+import dev.vouch.evidence.dcap.QuoteHeader;
 import dev.vouch.evidence.dcap.TcbEvaluation;
 import dev.vouch.evidence.dcap.VerifiedQuote;
 import java.io.IOException;
@@ -131,6 +133,17 @@ public final class SgxEvidenceVerifier implements EvidenceVerifier {
     c.put(SgxClaims.CPU_SVN, Hex.encode(e.cpuSvn()));
     c.put(SgxClaims.FMSPC, Hex.encode(v.pck().fmspc()));
     c.put(SgxClaims.PCE_SVN, v.pck().pceSvn());
+    c.put(SgxClaims.ISV_EXT_PROD_ID, Hex.encode(e.isvExtProdId()));
+    c.put(SgxClaims.ISV_FAMILY_ID, Hex.encode(e.isvFamilyId()));
+    // Trustee's names for the v3 header: tee_type is att_key_data_0, the reserved bytes QE/PCE SVN
+    QuoteHeader h = v.quote().header();
+    c.put(SgxClaims.HEADER_PREFIX + "att_key_type", PckClaims.leHex(h.attestationKeyType(), 2));
+    c.put(SgxClaims.HEADER_PREFIX + "att_key_data_0", PckClaims.leHex(h.teeType(), 4));
+    c.put(SgxClaims.HEADER_PREFIX + "qe_svn", PckClaims.leHex(h.qeSvn(), 2));
+    c.put(SgxClaims.HEADER_PREFIX + "pce_svn", PckClaims.leHex(h.pceSvn(), 2));
+    c.put(SgxClaims.HEADER_PREFIX + "vendor_id", Hex.encode(h.qeVendorId()));
+    c.put(SgxClaims.HEADER_PREFIX + "user_data", Hex.encode(h.userData()));
+    PckClaims.put(c, "sgx", v);
     c.put(SgxClaims.REVOCATION_CHECKED, v.revocationChecked());
     if (v.tcb().isPresent()) {
       TcbEvaluation t = v.tcb().get();

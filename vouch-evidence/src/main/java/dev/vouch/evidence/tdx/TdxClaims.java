@@ -122,4 +122,12 @@ public final class TdxClaims {
    * SVN), {@code vendor_id}, {@code user_data}.
    */
   public static final String HEADER_PREFIX = "tdx.quote.header.";
+
+  /**
+   * Platform instance id from a Platform CA-issued PCK certificate (see {@link
+   * dev.vouch.evidence.dcap.PckClaims}); PCK flags follow as {@code tdx.pck.sgx_type}, {@code
+   * tdx.pck.ppid}, {@code tdx.pck.dynamic_platform}, {@code tdx.pck.cached_keys}, {@code
+   * tdx.pck.smt_enabled}.
+   */
+  public static final String PLATFORM_INSTANCE_ID = "tdx.platform_instance_id";
 }

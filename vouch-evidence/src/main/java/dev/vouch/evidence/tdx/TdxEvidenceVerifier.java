@@ -12,6 +12,7 @@ import dev.vouch.evidence.InitData;
 import dev.vouch.evidence.dcap.CollateralSource;
 import dev.vouch.evidence.dcap.DcapCollateral;
 import dev.vouch.evidence.dcap.DcapQuoteVerifier;
+import dev.vouch.evidence.dcap.PckClaims;
 import dev.vouch.evidence.dcap.TcbEvaluation;
 import dev.vouch.evidence.dcap.TdReport;
 import dev.vouch.evidence.dcap.VerifiedQuote;
@@ -108,15 +109,6 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
     return new VerifiedEvidence(Tee.TDX, claims(v, td, log));
   }
 
-  /** {@code value} as {@code bytes} little-endian bytes in hex, as Trustee prints header fields. */
-  private static String leHex(long value, int bytes) {
-    byte[] b = new byte[bytes];
-    for (int i = 0; i < bytes; i++) {
-      b[i] = (byte) (value >>> (8 * i));
-    }
-    return Hex.encode(b);
-  }
-
   static Claims claims(VerifiedQuote v, TdReport td, Optional<CcelLog> log) {
     Claims.Builder c = Claims.builder();
     c.put(TdxClaims.QUOTE_VERSION, v.quote().header().version());
@@ -138,9 +130,11 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
     c.put(TdxClaims.KEY_LOCKER, (td.tdAttributes()[3] & 0x80) != 0);
     c.put(TdxClaims.PERFMON, (td.tdAttributes()[7] & 0x80) != 0);
     dev.vouch.evidence.dcap.QuoteHeader h = v.quote().header();
-    c.put(TdxClaims.HEADER_PREFIX + "att_key_type", leHex(h.attestationKeyType(), 2));
-    c.put(TdxClaims.HEADER_PREFIX + "tee_type", leHex(h.teeType(), 4));
-    c.put(TdxClaims.HEADER_PREFIX + "reserved", leHex(h.qeSvn(), 2) + leHex(h.pceSvn(), 2));
+    c.put(TdxClaims.HEADER_PREFIX + "att_key_type", PckClaims.leHex(h.attestationKeyType(), 2));
+    c.put(TdxClaims.HEADER_PREFIX + "tee_type", PckClaims.leHex(h.teeType(), 4));
+    c.put(
+        TdxClaims.HEADER_PREFIX + "reserved",
+        PckClaims.leHex(h.qeSvn(), 2) + PckClaims.leHex(h.pceSvn(), 2));
     c.put(TdxClaims.HEADER_PREFIX + "vendor_id", Hex.encode(h.qeVendorId()));
     c.put(TdxClaims.HEADER_PREFIX + "user_data", Hex.encode(h.userData()));
     c.put(TdxClaims.XFAM, Hex.encode(td.xfam()));
@@ -150,6 +144,7 @@ public final class TdxEvidenceVerifier implements EvidenceVerifier {
     td.mrServiceTd().ifPresent(s -> c.put(TdxClaims.MR_SERVICETD, Hex.encode(s)));
     c.put(TdxClaims.FMSPC, Hex.encode(v.pck().fmspc()));
     c.put(TdxClaims.PCE_SVN, v.pck().pceSvn());
+    PckClaims.put(c, "tdx", v);
     c.put(TdxClaims.REVOCATION_CHECKED, v.revocationChecked());
     if (v.tcb().isPresent()) {
       TcbEvaluation t = v.tcb().get();

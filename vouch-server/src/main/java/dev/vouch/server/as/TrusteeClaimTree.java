@@ -1,8 +1,10 @@
 package dev.vouch.server.as;
 
 import dev.vouch.core.Tee;
+import dev.vouch.core.bytes.Hex;
+import dev.vouch.evidence.dcap.PckClaims;
+import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +20,8 @@ import java.util.Optional;
  * <p>Only claims both verifiers emit are mapped (names from Trustee's {@code deps/verifier}: {@code
  * tdx/claims.rs}, {@code snp/mod.rs}, {@code tpm/mod.rs}, {@code sample/mod.rs}); values keep
  * Vouch's encodings, which are Trustee's for these claims (lowercase hex, numbers, booleans),
- * except {@code tdx.quote.header.version}, written as Trustee writes it (little-endian hex). A TEE
+ * except the DCAP quote version and SGX 16-bit numbers, written as Trustee writes them
+ * (little-endian hex), and CCA byte values, in base64 as Trustee's CCA verifier gives them. A TEE
  * without a mapping gets no tree.
  */
 public final class TrusteeClaimTree {
@@ -74,6 +77,8 @@ public final class TrusteeClaimTree {
     Map<String, Object> tree = new LinkedHashMap<>();
     switch (tee) {
       case TDX -> tdx(claims, tree);
+      case SGX -> tree.putAll(sgx(claims));
+      case CCA -> tree.putAll(cca(claims));
       case SNP -> tree.putAll(pick(claims, SNP));
       case TPM -> {
         for (int i = 0; i < 24; i++) {
@@ -92,6 +97,111 @@ public final class TrusteeClaimTree {
     return Optional.of(tree);
   }
 
+  /**
+   * Trustee's SGX tree ({@code deps/verifier/src/sgx/claims.rs}): {@code header}, {@code body} (its
+   * member names, {@code attributes.flags} included, are Trustee's), {@code report_data}, {@code
+   * init_data} (CONFIGID), {@code platform_instance_id} and the QvE results. The body's four
+   * reserved fields are not claims and are left out.
+   */
+  private static Map<String, Object> sgx(Map<String, Object> claims) {
+    Map<String, Object> header = new LinkedHashMap<>();
+    if (claims.get("sgx.quote_version") instanceof Number v) {
+      header.put("version", PckClaims.leHex(v.longValue(), 2));
+    }
+    for (String f :
+        List.of("att_key_type", "att_key_data_0", "qe_svn", "pce_svn", "vendor_id", "user_data")) {
+      copy(claims, "sgx.quote.header." + f, header, f);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    copy(claims, "sgx.cpu_svn", body, "cpu_svn");
+    copy(claims, "sgx.misc_select", body, "misc_select");
+    copy(claims, "sgx.isv_ext_prod_id", body, "isv_ext_prod_id");
+    if (claims.get("sgx.attributes") instanceof String a && a.length() == 32) {
+      body.put("attributes.flags", a.substring(0, 16));
+      body.put("attributes.xfrm", a.substring(16));
+    }
+    copy(claims, "sgx.mr_enclave", body, "mr_enclave");
+    copy(claims, "sgx.mr_signer", body, "mr_signer");
+    copy(claims, "sgx.config_id", body, "config_id");
+    // Trustee prints the 16-bit numbers as their little-endian bytes
+    for (String f : List.of("isv_prod_id", "isv_svn", "config_svn")) {
+      if (claims.get("sgx." + f) instanceof Number n) {
+        body.put(f, PckClaims.leHex(n.longValue(), 2));
+      }
+    }
+    copy(claims, "sgx.isv_family_id", body, "isv_family_id");
+    copy(claims, "sgx.report_data", body, "report_data");
+    Map<String, Object> tree = new LinkedHashMap<>();
+    tree.put("header", header);
+    tree.put("body", body);
+    copy(claims, "sgx.report_data", tree, "report_data");
+    copy(claims, "sgx.config_id", tree, "init_data");
+    tree.putAll(dcapSupplemental("sgx", claims));
+    return tree;
+  }
+
+  /**
+   * What Trustee adds to both DCAP trees from the PCK certificate and Intel's QvE result: {@code
+   * platform_instance_id}, {@code sgx_type}, {@code platform_provider_id}, the {@code is_*}
+   * platform flags, {@code root_key_id}, and with collateral {@code tcb_status}, {@code
+   * advisory_ids}, {@code tcb_date}, {@code tcb_eval_num}, {@code collateral_expiration_status}.
+   */
+  private static Map<String, Object> dcapSupplemental(String tee, Map<String, Object> claims) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    copy(claims, tee + ".platform_instance_id", out, "platform_instance_id");
+    copy(claims, tee + ".pck.sgx_type", out, "sgx_type");
+    copy(claims, tee + ".pck.ppid", out, "platform_provider_id");
+    copy(claims, tee + ".pck.dynamic_platform", out, "is_dynamic_platform");
+    copy(claims, tee + ".pck.cached_keys", out, "is_cached_keys");
+    copy(claims, tee + ".pck.smt_enabled", out, "is_smt_enabled");
+    copy(claims, tee + ".root_key_id", out, "root_key_id");
+    copy(claims, tee + ".tcb_status", out, "tcb_status");
+    copy(claims, tee + ".advisory_ids", out, "advisory_ids");
+    copy(claims, tee + ".tcb_date", out, "tcb_date");
+    copy(claims, tee + ".tcb_evaluation_number", out, "tcb_eval_num");
+    copy(claims, tee + ".collateral_expiration_status", out, "collateral_expiration_status");
+    return out;
+  }
+
+  /**
+   * Trustee's CCA tree ({@code deps/verifier/src/cca/local.rs}): the realm and platform claims its
+   * local verifier reports, byte values in standard base64 as Trustee encodes them, and {@code
+   * report_data} (the realm challenge) and {@code init_data} (the personalization value) in hex.
+   */
+  private static Map<String, Object> cca(Map<String, Object> claims) {
+    Map<String, Object> realm = new LinkedHashMap<>();
+    base64(claims, "cca.realm.challenge", realm, "cca-realm-challenge");
+    List<Object> rems = new ArrayList<>();
+    for (int i = 0; claims.get("cca.realm.rem." + i) instanceof String rem; i++) {
+      rems.add(base64(rem));
+    }
+    realm.put("cca-realm-extensible-measurements", rems);
+    copy(claims, "cca.realm.hash_algo", realm, "cca-realm-hash-algo-id");
+    base64(claims, "cca.realm.rim", realm, "cca-realm-initial-measurement");
+    base64(claims, "cca.realm.personalization_value", realm, "cca-realm-personalization-value");
+    Map<String, Object> platform = new LinkedHashMap<>();
+    base64(claims, "cca.platform.instance_id", platform, "cca-platform-instance-id");
+    base64(claims, "cca.platform.implementation_id", platform, "cca-platform-implementation-id");
+    Map<String, Object> tree = new LinkedHashMap<>();
+    tree.put("realm", realm);
+    tree.put("platform", platform);
+    copy(claims, "cca.realm.challenge", tree, "report_data");
+    copy(claims, "cca.realm.personalization_value", tree, "init_data");
+    return tree;
+  }
+
+  private static void base64(
+      Map<String, Object> claims, String vouch, Map<String, Object> out, String trustee) {
+    if (claims.get(vouch) instanceof String hex) {
+      out.put(trustee, base64(hex));
+    }
+  }
+
+  /** Standard base64 of the bytes {@code hex} spells, as Trustee writes byte claims it encodes. */
+  private static String base64(String hex) {
+    return Base64.getEncoder().encodeToString(Hex.decode(hex));
+  }
+
   /** Trustee's TD attribute flags, an object of booleans in Trustee's order. */
   private static Map<String, Object> tdAttributes(Map<String, Object> claims) {
     Map<String, Object> flags = new LinkedHashMap<>();
@@ -106,7 +216,7 @@ public final class TrusteeClaimTree {
   private static void tdx(Map<String, Object> claims, Map<String, Object> tree) {
     Map<String, Object> header = new LinkedHashMap<>();
     if (claims.get("tdx.quote_version") instanceof Number v) {
-      header.put("version", String.format("%02x%02x", v.intValue() & 0xff, v.intValue() >> 8));
+      header.put("version", PckClaims.leHex(v.longValue(), 2));
     }
     for (String f : List.of("att_key_type", "tee_type", "reserved", "vendor_id", "user_data")) {
       copy(claims, "tdx.quote.header." + f, header, f);
@@ -120,6 +230,7 @@ public final class TrusteeClaimTree {
     copy(claims, "tdx.report_data", tree, "report_data");
     // Trustee's TDX init_data is MRCONFIGID
     copy(claims, "tdx.mr_config_id", tree, "init_data");
+    tree.putAll(dcapSupplemental("tdx", claims));
   }
 
   /**
@@ -138,9 +249,7 @@ public final class TrusteeClaimTree {
       tree.remove("chip_id"); // parse_tee_evidence_az has no chip_id
       // parse_tee_evidence_az writes the report's byte fields in base64
       for (String k : new String[] {"measurement", "report_data", "init_data"}) {
-        tree.computeIfPresent(
-            k,
-            (n, hex) -> Base64.getEncoder().encodeToString(HexFormat.of().parseHex((String) hex)));
+        tree.computeIfPresent(k, (n, hex) -> base64((String) hex));
       }
     }
     Map<String, Object> tpm = new LinkedHashMap<>();
