@@ -29,8 +29,14 @@ public record ChildServer(Process process, URI base) {
     return env;
   }
 
-  /** Starts a child and waits until it listens. */
+  /** Starts a child and waits until it listens; its log is discarded. */
   public static ChildServer start(Path dataDir, Map<String, String> env) throws Exception {
+    return start(dataDir, env, Optional.empty());
+  }
+
+  /** Starts a child, its standard error (the log) written to {@code log} when given. */
+  public static ChildServer start(Path dataDir, Map<String, String> env, Optional<Path> log)
+      throws Exception {
     ProcessBuilder pb =
         new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -39,7 +45,8 @@ public record ChildServer(Process process, URI base) {
             TestServerMain.class.getName(),
             dataDir.toString());
     pb.environment().putAll(env);
-    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.redirectError(
+        log.map(ProcessBuilder.Redirect::to).orElse(ProcessBuilder.Redirect.DISCARD));
     Process p = pb.start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
