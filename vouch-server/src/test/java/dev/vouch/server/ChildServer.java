@@ -46,7 +46,8 @@ public record ChildServer(Process process, URI base) {
             dataDir.toString());
     pb.environment().putAll(env);
     pb.redirectError(
-        log.map(ProcessBuilder.Redirect::to).orElse(ProcessBuilder.Redirect.DISCARD));
+        log.map(p -> ProcessBuilder.Redirect.to(p.toFile()))
+            .orElse(ProcessBuilder.Redirect.DISCARD));
     Process p = pb.start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

@@ -54,7 +54,9 @@ class SecretsNeverLeakTest {
     if (bearer != null) {
       b.header("Authorization", "Bearer " + bearer);
     }
-    b.header("Content-Type", path.startsWith("/api/v1/policies") ? "application/yaml" : "application/json");
+    b.header(
+        "Content-Type",
+        path.startsWith("/api/v1/policies") ? "application/yaml" : "application/json");
     b.method(
         method,
         body == null
@@ -62,7 +64,8 @@ class SecretsNeverLeakTest {
             : HttpRequest.BodyPublishers.ofString(body));
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     if (keep) {
-      answers.add(method + " " + path + " -> " + r.statusCode() + " " + r.headers().map() + " " + r.body());
+      answers.add(
+          method + " " + path + " -> " + r.statusCode() + " " + r.headers().map() + " " + r.body());
     }
     return r;
   }
@@ -75,7 +78,8 @@ class SecretsNeverLeakTest {
     String wrongPassword = random("wrongpw-");
     String secret = random("the-secret-");
     KeyPair kbsAdmin = KbsAdminAndPassportTest.ed25519();
-    Path kbsAdminPem = Files.writeString(dir.resolve("kbs-admin.pub"), KbsAdminAndPassportTest.pem(kbsAdmin));
+    Path kbsAdminPem =
+        Files.writeString(dir.resolve("kbs-admin.pub"), KbsAdminAndPassportTest.pem(kbsAdmin));
     Map<String, String> env = ChildServer.env(Optional.empty(), Optional.empty());
     env.put("VOUCH_ADMIN_TOKEN", adminToken);
     env.put("VOUCH_BOOTSTRAP_ADMIN_PASSWORD", bootstrapPassword);
@@ -85,64 +89,102 @@ class SecretsNeverLeakTest {
     Path data = dir.resolve("data");
     Path log = dir.resolve("server.log");
     ChildServer server = ChildServer.start(data, env, Optional.of(log));
-    List<String> used = new ArrayList<>(List.of(adminToken, bootstrapPassword, userPassword, wrongPassword, secret));
+    List<String> used =
+        new ArrayList<>(
+            List.of(adminToken, bootstrapPassword, userPassword, wrongPassword, secret));
     try {
       URI base = server.base();
       // the bootstrap admin logs in; the answer that hands out the token is not scanned
       String adminJwt =
           TestServers.JSON
               .readTree(
-                  send(base, "POST", "/api/v1/auth/token",
+                  send(
+                          base,
+                          "POST",
+                          "/api/v1/auth/token",
                           "{\"username\":\"admin\",\"password\":\"" + bootstrapPassword + "\"}",
-                          null, false)
+                          null,
+                          false)
                       .body())
               .get("token")
               .asText();
       used.add(adminJwt);
       assertThat(
-              send(base, "POST", "/api/v1/users",
-                      "{\"name\":\"ops\",\"roles\":[\"operator\"],\"password\":\"" + userPassword + "\"}",
-                      adminJwt, true)
+              send(
+                      base,
+                      "POST",
+                      "/api/v1/users",
+                      "{\"name\":\"ops\",\"roles\":[\"operator\"],\"password\":\""
+                          + userPassword
+                          + "\"}",
+                      adminJwt,
+                      true)
                   .statusCode())
           .isEqualTo(201);
       for (int i = 0; i < 2; i++) {
         assertThat(
-                send(base, "POST", "/api/v1/auth/token",
-                        "{\"username\":\"ops\",\"password\":\"" + wrongPassword + "\"}", null, true)
+                send(
+                        base,
+                        "POST",
+                        "/api/v1/auth/token",
+                        "{\"username\":\"ops\",\"password\":\"" + wrongPassword + "\"}",
+                        null,
+                        true)
                     .statusCode())
             .isEqualTo(401);
       }
       String opsJwt =
           TestServers.JSON
               .readTree(
-                  send(base, "POST", "/api/v1/auth/token",
-                          "{\"username\":\"ops\",\"password\":\"" + userPassword + "\"}", null, false)
+                  send(
+                          base,
+                          "POST",
+                          "/api/v1/auth/token",
+                          "{\"username\":\"ops\",\"password\":\"" + userPassword + "\"}",
+                          null,
+                          false)
                       .body())
               .get("token")
               .asText();
       used.add(opsJwt);
       JsonNode key =
           TestServers.JSON.readTree(
-              send(base, "POST", "/api/v1/apikeys", "{\"account\":\"ops\",\"label\":\"ci\"}", adminJwt, false)
+              send(
+                      base,
+                      "POST",
+                      "/api/v1/apikeys",
+                      "{\"account\":\"ops\",\"label\":\"ci\"}",
+                      adminJwt,
+                      false)
                   .body());
       String apiKey = key.get("key").asText();
       used.add(apiKey);
-      assertThat(send(base, "GET", "/api/v1/hosts", null, apiKey, true).statusCode()).isEqualTo(200);
-      assertThat(send(base, "GET", "/api/v1/hosts", null, adminToken, true).statusCode()).isEqualTo(200);
+      assertThat(send(base, "GET", "/api/v1/hosts", null, apiKey, true).statusCode())
+          .isEqualTo(200);
+      assertThat(send(base, "GET", "/api/v1/hosts", null, adminToken, true).statusCode())
+          .isEqualTo(200);
       assertThat(
-              send(base, "PUT", "/api/v1/policies/leak",
+              send(
+                      base,
+                      "PUT",
+                      "/api/v1/policies/leak",
                       "rules:\n  - name: r\n    category: executables\n    expr: claims[\"x\"] == \"y\"\n",
-                      adminJwt, true)
+                      adminJwt,
+                      true)
                   .statusCode())
           .isEqualTo(200);
       Map<String, Object> payload = new LinkedHashMap<>();
       payload.put("sample.launch_digest", List.of(SampleEvidenceVerifier.LAUNCH_DIGEST));
       payload.put("sample.svn", List.of("1"));
       assertThat(
-              send(base, "POST", "/api/v1/reference-values",
+              send(
+                      base,
+                      "POST",
+                      "/api/v1/reference-values",
                       TestServers.JSON.writeValueAsString(
                           Map.of("version", "0.1.0", "type", "sample", "payload", payload)),
-                      adminJwt, true)
+                      adminJwt,
+                      true)
                   .statusCode())
           .isEqualTo(200);
 
@@ -172,8 +214,15 @@ class SecretsNeverLeakTest {
           .as("the guest got the secret")
           .isEqualTo(secret);
 
-      assertThat(send(base, "POST", "/api/v1/auth/revoke", "{\"token\":\"" + opsJwt + "\"}", adminJwt, true)
-              .statusCode())
+      assertThat(
+              send(
+                      base,
+                      "POST",
+                      "/api/v1/auth/revoke",
+                      "{\"token\":\"" + opsJwt + "\"}",
+                      adminJwt,
+                      true)
+                  .statusCode())
           .isEqualTo(200);
       assertThat(send(base, "GET", "/api/v1/audit/export", null, adminJwt, true).statusCode())
           .isEqualTo(200);
