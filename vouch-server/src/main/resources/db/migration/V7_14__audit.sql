@@ -25,3 +25,10 @@ CREATE TABLE audit_checkpoints (
   jws  VARCHAR(8000) NOT NULL,
   at   TIMESTAMP WITH TIME ZONE NOT NULL
 );
+
+-- One row every append locks first (SELECT ... FOR UPDATE): appends from all replicas take turns
+-- instead of racing for the next number and retrying.
+CREATE TABLE audit_lock (
+  id INT NOT NULL PRIMARY KEY
+);
+INSERT INTO audit_lock (id) VALUES (1);

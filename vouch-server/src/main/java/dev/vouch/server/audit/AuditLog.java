@@ -91,6 +91,12 @@ public final class AuditLog {
   }
 
   private AuditRecord insertAfterHead(Connection c, AuditEntry entry) throws SQLException {
+    // appends take turns across replicas: the head cannot move between reading it and writing after
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT id FROM audit_lock WHERE id = 1 FOR UPDATE");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+    }
     long prevSeq = 0;
     String prevHash = AuditRecord.GENESIS;
     try (PreparedStatement ps =
