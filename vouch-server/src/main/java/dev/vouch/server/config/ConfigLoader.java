@@ -87,6 +87,8 @@ public final class ConfigLoader {
             "admin_key_files",
             "tees",
             "passport_jwks_file",
+            "passport_jwks_urls",
+            "passport_jwks_refresh_seconds",
             "auth_rate_per_second",
             "auth_burst",
             "attest_rate_per_second",
@@ -481,6 +483,22 @@ public final class ConfigLoader {
         bool(reg, "registrar", "ek_revocation", true));
   }
 
+  private static List<java.net.URI> jwksUrls(List<String> urls) throws ConfigException {
+    List<java.net.URI> out = new ArrayList<>();
+    for (String u : urls) {
+      try {
+        java.net.URI uri = new java.net.URI(u);
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
+          throw new java.net.URISyntaxException(u, "not an http(s) URL");
+        }
+        out.add(uri);
+      } catch (java.net.URISyntaxException e) {
+        throw new ConfigException("kbs.passport_jwks_urls: " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
   private static List<Path> readableFiles(JsonNode section, String name, String key)
       throws ConfigException {
     List<Path> out = new ArrayList<>();
@@ -562,7 +580,11 @@ public final class ConfigLoader {
     return new ServerConfig.Kbs(enabled, ttl, adminKeys, tees, jwks)
         .withLimits(auth, attest, maxUnattested)
         .withAdminTokenMaxLifetime(adminLifetime)
-        .withAdminAcls(list(kbs, "kbs", "admin_acls"));
+        .withAdminAcls(list(kbs, "kbs", "admin_acls"))
+        .withPassportJwks(
+            jwksUrls(list(kbs, "kbs", "passport_jwks_urls")),
+            Duration.ofSeconds(
+                number(kbs, "kbs", "passport_jwks_refresh_seconds", 300, 10, 86400)));
   }
 
   /** A YAML sequence of scalars, or one comma-separated string (as environment variables give). */

@@ -197,7 +197,22 @@ public final class ConfigReference {
         "passport_jwks_file",
         "path (JWKS)",
         null,
-        "Issuers other than this server's own attestation service whose tokens release resources.");
+        "Issuers other than this server's own attestation service whose tokens release resources;"
+            + " re-read when the file changes.");
+    key(
+        "kbs",
+        "passport_jwks_urls",
+        "list of URLs (https; http on loopback only)",
+        null,
+        "JWKS endpoints of other attestation services whose tokens release resources; fetched at"
+            + " start and re-fetched every `passport_jwks_refresh_seconds` (a failed fetch keeps the"
+            + " last keys and is retried after 30 s).");
+    key(
+        "kbs",
+        "passport_jwks_refresh_seconds",
+        "integer 10..86400",
+        "300",
+        "How often the issuers' published keys are re-read.");
     key(
         "kbs",
         "auth_rate_per_second",

@@ -410,6 +410,10 @@ public record ServerConfig(
    * @param adminAcls Trustee's admin {@code regex_acl} rules as {@code role=regex} ({@code
    *     kbs.admin_acls}); when any is given, admin JWTs need a {@code role} claim that a rule
    *     allows for the request path. None (the default): every valid admin JWT may do everything
+   * @param passportJwksUrls JWKS URLs of other attestation services whose tokens are accepted as
+   *     bearer tokens ({@code kbs.passport_jwks_urls}), re-fetched every {@code
+   *     kbs.passport_jwks_refresh_seconds}
+   * @param passportJwksRefresh how often published issuer keys are re-read (default 300 s)
    */
   public record Kbs(
       boolean enabled,
@@ -421,10 +425,13 @@ public record ServerConfig(
       RateLimit attestLimit,
       int maxUnattestedSessions,
       Duration adminTokenMaxLifetime,
-      List<String> adminAcls) {
+      List<String> adminAcls,
+      List<java.net.URI> passportJwksUrls,
+      Duration passportJwksRefresh) {
     public Kbs {
       adminKeyFiles = List.copyOf(adminKeyFiles);
       adminAcls = List.copyOf(adminAcls);
+      passportJwksUrls = List.copyOf(passportJwksUrls);
       tees = tees.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(tees));
     }
 
@@ -445,7 +452,9 @@ public record ServerConfig(
           RateLimit.DEFAULT,
           10_000,
           Duration.ofHours(1),
-          List.of());
+          List.of(),
+          List.of(),
+          Duration.ofMinutes(5));
     }
 
     /** Enabled, five-minute sessions, every real TEE, no admin keys, no passport. */
@@ -470,7 +479,9 @@ public record ServerConfig(
           attest,
           maxUnattested,
           adminTokenMaxLifetime,
-          adminAcls);
+          adminAcls,
+          passportJwksUrls,
+          passportJwksRefresh);
     }
 
     /** These settings with another maximum admin token lifetime. */
@@ -485,7 +496,9 @@ public record ServerConfig(
           attestLimit,
           maxUnattestedSessions,
           d,
-          adminAcls);
+          adminAcls,
+          passportJwksUrls,
+          passportJwksRefresh);
     }
 
     /** These settings with Trustee-shaped admin ACL rules ({@code role=regex}). */
@@ -500,7 +513,26 @@ public record ServerConfig(
           attestLimit,
           maxUnattestedSessions,
           adminTokenMaxLifetime,
-          rules);
+          rules,
+          passportJwksUrls,
+          passportJwksRefresh);
+    }
+
+    /** These settings with issuers' JWKS URLs and how often published keys are re-read. */
+    public Kbs withPassportJwks(List<java.net.URI> urls, Duration refresh) {
+      return new Kbs(
+          enabled,
+          sessionTtl,
+          adminKeyFiles,
+          tees,
+          passportJwksFile,
+          authLimit,
+          attestLimit,
+          maxUnattestedSessions,
+          adminTokenMaxLifetime,
+          adminAcls,
+          urls,
+          refresh);
     }
   }
 

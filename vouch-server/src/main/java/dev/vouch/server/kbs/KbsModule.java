@@ -61,10 +61,16 @@ public record KbsModule(KbsService service, RouteGroup routes) {
     if (k.passportJwksFile().isPresent()) {
       Path f = k.passportJwksFile().get();
       try {
-        com.nimbusds.jose.jwk.JWKSet file = com.nimbusds.jose.jwk.JWKSet.parse(Files.readString(f));
-        issuers.add(() -> file);
-      } catch (IOException | java.text.ParseException | RuntimeException e) {
+        issuers.add(RefreshingJwks.fromFile(f, k.passportJwksRefresh(), s.clock()));
+      } catch (IOException | RuntimeException e) {
         throw new ConfigException("kbs.passport_jwks_file " + f + ": " + e.getMessage(), e);
+      }
+    }
+    for (java.net.URI u : k.passportJwksUrls()) {
+      try {
+        issuers.add(RefreshingJwks.fromUrl(u, k.passportJwksRefresh(), s.clock()));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("kbs.passport_jwks_urls: " + e.getMessage(), e);
       }
     }
     Optional<TokenVerifier> passport = Optional.of(new TrustedIssuers(issuers, s.clock()));
