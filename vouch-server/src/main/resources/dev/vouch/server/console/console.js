@@ -378,6 +378,7 @@ async function runPolicyTest(ev) {
     }
     table.hidden = false;
     say("");
+    summary.scrollIntoView({ block: "start" });
   } catch (e) {
     if (e instanceof Unauthorized) return handle(e);
     summary.textContent = e.message;

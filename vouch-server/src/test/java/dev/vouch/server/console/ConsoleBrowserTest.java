@@ -272,6 +272,8 @@ class ConsoleBrowserTest {
                     api.get("/api/v1/hosts/bad-host", true).json().path("next_due").asText()))
             .isBefore(Instant.parse(due));
 
+        pages(server, b);
+
         // log out, then in again as a user with a password: a wrong one is refused, the right
         // one yields a JWT that logging out revokes
         b.eval("document.getElementById('logout').click()");
@@ -283,10 +285,10 @@ class ConsoleBrowserTest {
             LIVE);
         b.eval(passwordLogin(PASSWORD));
         b.waitFor(
-            // back on the host page it was showing, now with the user's token
+            // back on the page it was showing, now with the user's token
             "sessionStorage.getItem('vouch.console.token') !== null"
                 + " && document.getElementById('login-view').hidden"
-                + " && !document.getElementById('host-view').hidden",
+                + " && !document.getElementById('audit-view').hidden",
             LIVE);
         String jwt = b.eval("sessionStorage.getItem('vouch.console.token')").asText();
         assertThat(jwt.split("\\.")).hasSize(3);
@@ -304,5 +306,169 @@ class ConsoleBrowserTest {
             fleetLag.toMillis(), detailLag.toMillis());
       }
     }
+  }
+
+  /** A JavaScript string literal for {@code text}. */
+  private static String js(String text) throws Exception {
+    return TestServers.JSON.writeValueAsString(text);
+  }
+
+  private static void setValue(HeadlessChromium b, String id, String text) throws Exception {
+    b.eval(
+        "(() => { document.getElementById('"
+            + id
+            + "').value = "
+            + js(text)
+            + "; return true; })()");
+  }
+
+  /** Follows a main navigation link by keyboard focus and Enter, as a keyboard user would. */
+  private static void open(HeadlessChromium b, String hash, String view) throws Exception {
+    b.eval("document.querySelector('header nav a[href=\"" + hash + "\"]').focus()");
+    b.key("Enter", "Enter", 13);
+    b.waitFor(
+        "!document.getElementById('"
+            + view
+            + "').hidden && document.querySelector('header nav a[href=\""
+            + hash
+            + "\"]').getAttribute('aria-current') === 'page'",
+        LIVE);
+  }
+
+  /**
+   * The operator's other pages: a policy dry run explained rule by rule (and a broken one refused),
+   * flavor groups, reference values, the KBS's resources and releases, the audit log filtered.
+   */
+  private static void pages(VouchServer server, HeadlessChromium b) throws Exception {
+    TestServers.Client api = new TestServers.Client(server.baseUri());
+    assertThat(
+            api.put(
+                    "/api/v1/flavor-groups/edge",
+                    "{\"PLATFORM\":{\"match_type\":\"ALL_OF\",\"required\":\"REQUIRED\"}}",
+                    true)
+                .status())
+        .isEqualTo(200);
+    String pcr7 = "ab".repeat(32);
+    assertThat(api.registerSample(Map.of("tpm.pcr.sha256.7", List.of(pcr7))).status())
+        .isEqualTo(200);
+    // a guest asking for a secret without attesting: refused, and recorded as a release attempt
+    assertThat(api.get("/kbs/v0/resource/default/key/one", false).status()).isEqualTo(401);
+
+    open(b, "#/policies", "policies-view");
+    b.waitFor("document.querySelector('[data-policy-id=\"default-tpm\"]')", LIVE);
+    // every field of the tester is labelled
+    assertThat(
+            b.eval(
+                    "[...document.querySelectorAll('#policies-view textarea')]"
+                        + ".every(t => t.labels.length === 1)")
+                .asBoolean())
+        .isTrue();
+    b.eval("document.querySelector('[data-policy-id=\"default-tpm\"]').click()");
+    b.waitFor("document.getElementById('policy-source').value.includes('secure_boot_on')", LIVE);
+    assertThat(b.eval("document.activeElement.id").asText()).isEqualTo("policy-claims");
+    setValue(
+        b, "policy-claims", "{\"tpm.secure_boot\": false, \"tpm.pcr.sha256.7\": \"" + pcr7 + "\"}");
+    setValue(b, "policy-reference", "{\"tpm.pcr.sha256.7\": [\"" + pcr7 + "\"]}");
+    b.eval("document.getElementById('policy-run').click()");
+    String sbRow = "document.querySelector('#policy-rules tr[data-rule=\"secure_boot_on\"]')";
+    b.waitFor(sbRow + " && !document.getElementById('policy-rules').hidden", LIVE);
+    assertThat(b.eval(sbRow + ".dataset.outcome").asText()).isEqualTo("failed");
+    assertThat(b.eval(sbRow + ".querySelector('.explanation').textContent").asText())
+        .contains("tpm.secure_boot")
+        .contains("false");
+    assertThat(
+            b.eval(
+                    "document.querySelector('#policy-rules tr[data-rule=\"boot_pcr_7\"]')"
+                        + ".dataset.outcome")
+                .asText())
+        .isEqualTo("passed");
+    assertThat(b.eval("document.getElementById('policy-summary').dataset.status").asText())
+        .isEqualTo("contraindicated");
+    b.screenshot(SHOTS.resolve("08-policy-test.png"));
+    // claims that are not JSON never leave the page; a policy that does not compile is refused
+    setValue(b, "policy-claims", "{not json");
+    b.eval("document.getElementById('policy-run').click()");
+    b.waitFor(
+        "document.getElementById('policy-summary').textContent.startsWith('Claims is not JSON')"
+            + " && document.getElementById('policy-claims').getAttribute('aria-invalid') === 'true'",
+        LIVE);
+    setValue(b, "policy-claims", "{}");
+    setValue(
+        b,
+        "policy-source",
+        "rules:\n  - name: broken\n    category: configuration\n    expr: claims[\n");
+    b.eval("document.getElementById('policy-run').click()");
+    b.waitFor(
+        "document.getElementById('policy-summary').textContent.startsWith('The policy does not"
+            + " compile') && document.getElementById('policy-rules').hidden",
+        LIVE);
+
+    open(b, "#/flavors", "flavors-view");
+    b.waitFor(
+        "document.querySelector('#groups [data-group=\"edge\"] tr[data-part=\"PLATFORM\"]')", LIVE);
+    assertThat(
+            b.eval(
+                    "document.querySelector('#groups [data-group=\"edge\"] tr[data-part=\"PLATFORM\"]')"
+                        + ".textContent")
+                .asText())
+        .contains("ALL_OF")
+        .contains("REQUIRED");
+    b.screenshot(SHOTS.resolve("09-flavors.png"));
+
+    open(b, "#/reference-values", "refvalues-view");
+    b.waitFor("document.querySelector('#refvalues tr[data-name=\"tpm.pcr.sha256.7\"]')", LIVE);
+    assertThat(
+            b.eval(
+                    "document.querySelector('#refvalues tr[data-name=\"tpm.pcr.sha256.7\"]').textContent")
+                .asText())
+        .contains(pcr7);
+    b.screenshot(SHOTS.resolve("10-reference-values.png"));
+
+    open(b, "#/kbs", "kbs-view");
+    b.waitFor("document.querySelector('#releases tr[data-outcome=\"denied\"]')", LIVE);
+    assertThat(
+            b.eval("document.querySelector('#releases tr[data-outcome=\"denied\"]').textContent")
+                .asText())
+        .contains("default/key/one");
+    assertThat(b.eval("document.getElementById('resources').textContent").asText())
+        .isEqualTo("no resources");
+    b.screenshot(SHOTS.resolve("11-kbs.png"));
+
+    open(b, "#/audit", "audit-view");
+    b.waitFor("document.querySelectorAll('#audit-log tbody tr[data-seq]').length > 0", LIVE);
+    b.eval("document.getElementById('audit-action').focus()");
+    b.type("kbs.release");
+    b.key("Enter", "Enter", 13);
+    b.waitFor(
+        "(() => { const rows = [...document.querySelectorAll('#audit-log tbody tr[data-seq]')];"
+            + " return rows.length === 1 && rows[0].dataset.action === 'kbs.release'; })()",
+        LIVE);
+    assertThat(b.eval("document.getElementById('audit-next').disabled").asBoolean()).isTrue();
+    b.screenshot(SHOTS.resolve("12-audit.png"));
+
+    // paging: 55 refused calls (and the wrong token at login) make two pages of admin.refused
+    // records, 50 then the rest
+    for (int i = 0; i < 55; i++) {
+      assertThat(api.get("/api/v1/hosts", false).status()).isEqualTo(401);
+    }
+    int refused =
+        api.get("/api/v1/audit?action=admin.refused&limit=1000", true).json().get("records").size();
+    assertThat(refused).isBetween(55, 99);
+    setValue(b, "audit-action", "admin.refused");
+    b.eval("document.getElementById('audit-filter').requestSubmit()");
+    String rows = "document.querySelectorAll('#audit-log tbody tr[data-action=\"admin.refused\"]')";
+    b.waitFor(rows + ".length === 50 && !document.getElementById('audit-next').disabled", LIVE);
+    long firstSeq = b.eval(rows + "[0].dataset.seq").asLong();
+    b.eval("document.getElementById('audit-next').focus()");
+    b.key("Enter", "Enter", 13);
+    b.waitFor(
+        rows
+            + ".length === "
+            + (refused - 50)
+            + " && document.getElementById('audit-next').disabled",
+        LIVE);
+    assertThat(b.eval(rows + "[0].dataset.seq").asLong()).isGreaterThan(firstSeq + 49);
+    b.eval("document.getElementById('audit-prev').click()");
+    b.waitFor(rows + ".length === 50 && " + rows + "[0].dataset.seq === '" + firstSeq + "'", LIVE);
   }
 }
