@@ -357,6 +357,7 @@ async function runPolicyTest(ev) {
     const body = { policy: $("policy-source").value, claims: parseJsonField("policy-claims", "Claims") };
     const reference = parseJsonField("policy-reference", "Reference values", true);
     if (reference !== undefined) body.reference = reference;
+    if ($("policy-source").dataset.policyId) body.id = $("policy-source").dataset.policyId;
     const r = await api("/api/v1/policies/test", "POST", body);
     summary.textContent = `Policy ${r.policy}: ${r.status}`;
     summary.dataset.status = r.status;
