@@ -99,7 +99,10 @@ class PolicyTestRouteTest {
                 Map.of("tpm.pcr.sha256.7", "cc", "tpm.secure_boot", true)));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().get("policy").asText()).isEqualTo("dry-run");
-    assertThat(rule(r.json(), "pcr7_known").get("outcome").asText()).isNotEqualTo("passed");
+    JsonNode pcr = rule(r.json(), "pcr7_known");
+    assertThat(pcr.get("outcome").asText()).isEqualTo("failed");
+    assertThat(pcr.get("explanation").asText())
+        .isEqualTo("reference value tpm.pcr.sha256.7 is absent");
     assertThat(rule(r.json(), "secure_boot_on").get("outcome").asText()).isEqualTo("passed");
   }
 
