@@ -62,6 +62,7 @@ const VIEWS = [
   "login-view",
   "fleet-view",
   "host-view",
+  "report-view",
   "flavors-view",
   "policies-view",
   "refvalues-view",
@@ -90,6 +91,7 @@ function show(view) {
 
 function currentView() {
   if (currentHost()) return "host-view";
+  if (currentReport()) return "report-view";
   return PAGES[location.hash.split("?")[0]] || "fleet-view";
 }
 
@@ -172,7 +174,12 @@ async function refreshHost(id, gen) {
   fact("Connection", d.connection);
   fact("Last attestation", when(d.last_attested));
   fact("Next due", when(d.next_due));
-  fact("Last report", d.last_report_id || "none");
+  fact(
+    "Last report",
+    d.last_report_id
+      ? el("a", d.last_report_id, { href: "#/reports/" + encodeURIComponent(d.last_report_id), id: "last-report" })
+      : "none",
+  );
   fact("Being attested by", d.attesting || "nobody");
 
   const reasons = failingReasons(d);
@@ -247,6 +254,49 @@ async function hostAction(kind) {
   }
 }
 
+
+
+// ------------------------------------------------------------------ trust report
+
+/** The payload of a compact JWS; the server verified and signed it, the page only shows it. */
+function jwsPayload(jws) {
+  const b64 = jws.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+async function refreshReport(id, gen) {
+  const r = await api("/api/v1/reports/" + encodeURIComponent(id));
+  if (gen !== generation) return;
+  const report = jwsPayload(r.jws);
+  $("report-title").textContent = "Trust report for " + r.host_id;
+  $("report-back").href = "#/hosts/" + encodeURIComponent(r.host_id);
+  const facts = $("report-facts");
+  facts.replaceChildren();
+  const fact = (k, v) => facts.append(el("dt", k), v instanceof Node ? wrap("dd", v) : el("dd", v));
+  fact("Status", badge(r.status));
+  fact("Overall trust", r.overall ? "trusted" : "untrusted");
+  fact("Detail", report.detail || "");
+  fact("Created", when(r.created));
+  fact("Expires", when(r.expires));
+  const rows = [];
+  for (const [part, trust] of Object.entries((report.trust_information || {}).flavors_trust || {})) {
+    for (const rr of trust.rules || []) {
+      const name = (rr.rule.rule_name || "").replace(/^rule\./, "");
+      const pcr = rr.rule.pcr ? ` (PCR ${rr.rule.pcr.index}${rr.rule.pcr.bank ? " " + rr.rule.pcr.bank : ""})` : "";
+      const faults = el("ul");
+      for (const f of rr.faults || []) {
+        faults.append(el("li", f.fault_name.replace(/^fault\./, "") + ": " + f.description, { class: "reason" }));
+      }
+      const tr = el("tr", null, { "data-rule": name, "data-trusted": String(rr.trusted), class: rr.trusted ? "" : "failing" });
+      rows.push({ trusted: rr.trusted, tr: cells(tr, part, name + pcr, rr.trusted ? "passed" : "failed", rr.rule.measurement || "", faults) });
+    }
+  }
+  rows.sort((a, b) => Number(a.trusted) - Number(b.trusted));
+  const tbody = $("report-rules").tBodies[0];
+  tbody.replaceChildren(...rows.map((x) => x.tr));
+  emptyRow(tbody, "no flavor rules in this report", 5);
+}
 
 // ------------------------------------------------------------------ flavors and groups
 
@@ -494,6 +544,11 @@ function auditPage(move) {
 
 // ------------------------------------------------------------------ routing and polling
 
+function currentReport() {
+  const m = location.hash.match(/^#\/reports\/(.+)$/);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
 function currentHost() {
   const m = location.hash.match(/^#\/hosts\/(.+)$/);
   return m ? decodeURIComponent(m[1]) : null;
@@ -514,6 +569,7 @@ async function refresh() {
   try {
     const view = currentView();
     if (view === "host-view") await refreshHost(currentHost(), gen);
+    else if (view === "report-view") await refreshReport(currentReport(), gen);
     else if (view === "fleet-view") await refreshFleet(gen);
     else await ONCE[view](gen);
     if (gen === generation && $("status").classList.contains("error")) {
@@ -541,6 +597,7 @@ function route() {
 
 /** Pages loaded once per visit: their data change by an operator's hand, not by the hosts. */
 const ONCE = {
+  "report-view": (gen) => refreshReport(currentReport(), gen),
   "flavors-view": refreshFlavors,
   "policies-view": refreshPolicies,
   "refvalues-view": refreshReferenceValues,

@@ -122,6 +122,7 @@ class ConsoleAssetsTest {
             "/api/v1/reference-values",
             "/api/v1/reference-values/",
             "/api/v1/resources",
+            "/api/v1/reports/",
             "/api/v1/audit");
     assertThat(prefixes).isNotEmpty().allMatch(p -> known.contains(p) || AUTH_ROUTES.contains(p));
     assertThat(js).contains("`/api/v1/hosts/${encodeURIComponent(id)}/${kind}`");
@@ -148,6 +149,7 @@ class ConsoleAssetsTest {
             Map.entry("/api/v1/reference-values", "get"),
             Map.entry("/api/v1/reference-values/{name}", "get"),
             Map.entry("/api/v1/resources", "get"),
+            Map.entry("/api/v1/reports/{id}", "get"),
             Map.entry("/api/v1/audit", "get"));
     // the AAS's own login and revocation: public routes, documented as such
     for (String auth : AUTH_ROUTES) {

@@ -2,7 +2,15 @@ package dev.vouch.server.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.policy.flavor.Fault;
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.policy.flavor.FlavorRuleResult;
+import dev.vouch.policy.flavor.HostFacts;
 import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.policy.flavor.PartTrust;
+import dev.vouch.policy.report.TrustReport;
+import dev.vouch.policy.report.TrustReports;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
@@ -17,7 +25,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -336,11 +346,90 @@ class ConsoleBrowserTest {
   }
 
   /**
+   * A signed trust report with a failing PLATFORM rule is the failing host's last report: the host
+   * page links to it, and the report page shows the failing rule first with its fault.
+   */
+  private static void report(VouchServer server, HeadlessChromium b) throws Exception {
+    UUID id = UUID.randomUUID();
+    Instant now = Instant.now();
+    String fault = "PCR 0 (sha256) is " + "bb".repeat(32) + ", the flavor has " + "aa".repeat(32);
+    FlavorRuleResult passed =
+        new FlavorRuleResult(
+            FlavorRuleResult.PCR_MATCHES_CONSTANT,
+            FlavorPart.PLATFORM,
+            Optional.empty(),
+            OptionalInt.of(7),
+            Optional.of(HashAlg.SHA256),
+            Optional.of("cc".repeat(32)),
+            true,
+            List.of());
+    FlavorRuleResult failed =
+        new FlavorRuleResult(
+            FlavorRuleResult.PCR_MATCHES_CONSTANT,
+            FlavorPart.PLATFORM,
+            Optional.empty(),
+            OptionalInt.of(0),
+            Optional.of(HashAlg.SHA256),
+            Optional.of("aa".repeat(32)),
+            false,
+            List.of(new Fault(Fault.PCR_VALUE_MISMATCH, fault, OptionalInt.of(0), List.of())));
+    TrustReport report =
+        new TrustReport(
+            id,
+            "bad-host",
+            new HostFacts("bad-host", "hw-uuid", "Debian", "13", "EDK II", "1.0", "2.0"),
+            Optional.of(true),
+            HostStatus.ATTESTATION_FAILED,
+            false,
+            Map.of(
+                FlavorPart.PLATFORM,
+                new PartTrust(FlavorPart.PLATFORM, false, List.of(passed, failed))),
+            List.of(),
+            "PLATFORM flavor rule failed",
+            now,
+            now.plusSeconds(3600));
+    server
+        .monitor()
+        .reports()
+        .add(
+            report,
+            TrustReports.sign(
+                report, server.monitor().identity().key(), server.monitor().identity().chain()));
+    record(
+        server,
+        Map.of(
+            "bad-host",
+            new AttestationOutcome(
+                HostStatus.ATTESTATION_FAILED,
+                List.of("PLATFORM flavor rule failed: PCR 0 (sha256) differs from the flavor"),
+                Optional.of(id.toString()),
+                OptionalLong.empty(),
+                Optional.empty())));
+    b.eval("(() => { location.hash = '#/hosts/bad-host'; return true; })()");
+    b.waitFor("document.getElementById('last-report')", LIVE);
+    b.eval("document.getElementById('last-report').focus()");
+    b.key("Enter", "Enter", 13);
+    b.waitFor("!document.getElementById('report-view').hidden", LIVE);
+    String first = "document.querySelector('#report-rules tbody tr')";
+    b.waitFor(first + " && " + first + ".dataset.trusted === 'false'", LIVE);
+    assertThat(b.eval(first + ".textContent").asText())
+        .contains("PcrMatchesConstant (PCR 0 SHA256)")
+        .contains("failed")
+        .contains("PcrValueMismatch: " + fault);
+    assertThat(b.eval("document.querySelectorAll('#report-rules tbody tr').length").asInt())
+        .isEqualTo(2);
+    assertThat(b.eval("document.getElementById('report-title').textContent").asText())
+        .isEqualTo("Trust report for bad-host");
+    b.screenshot(SHOTS.resolve("07b-report.png"));
+  }
+
+  /**
    * The operator's other pages: a policy dry run explained rule by rule (and a broken one refused),
    * flavor groups, reference values, the KBS's resources and releases, the audit log filtered.
    */
   private static void pages(VouchServer server, HeadlessChromium b) throws Exception {
     TestServers.Client api = new TestServers.Client(server.baseUri());
+    report(server, b);
     assertThat(
             api.put(
                     "/api/v1/flavor-groups/edge",
