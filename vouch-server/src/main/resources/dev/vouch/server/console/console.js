@@ -166,9 +166,7 @@ async function refreshHost(id, gen) {
   const d = await api("/api/v1/hosts/" + encodeURIComponent(id));
   if (gen !== generation) return;
   $("host-title").textContent = "Host " + d.id;
-  const facts = $("host-facts");
-  facts.replaceChildren();
-  const fact = (k, v) => facts.append(el("dt", k), v instanceof Node ? wrap("dd", v) : el("dd", v));
+  const fact = factList($("host-facts"));
   fact("Status", badge(d.status));
   fact("Group", d.group);
   fact("Connection", d.connection);
@@ -217,6 +215,12 @@ async function refreshHost(id, gen) {
     tr.append(el("td", "no golden-flavor changes", { colspan: "4" }));
     audit.append(tr);
   }
+}
+
+/** Empties a definition list and answers a function that adds one term and its value. */
+function factList(dl) {
+  dl.replaceChildren();
+  return (k, v) => dl.append(el("dt", k), v instanceof Node ? wrap("dd", v) : el("dd", v));
 }
 
 function wrap(tag, child) {
@@ -271,9 +275,7 @@ async function refreshReport(id, gen) {
   const report = jwsPayload(r.jws);
   $("report-title").textContent = "Trust report for " + r.host_id;
   $("report-back").href = "#/hosts/" + encodeURIComponent(r.host_id);
-  const facts = $("report-facts");
-  facts.replaceChildren();
-  const fact = (k, v) => facts.append(el("dt", k), v instanceof Node ? wrap("dd", v) : el("dd", v));
+  const fact = factList($("report-facts"));
   fact("Status", badge(r.status));
   fact("Overall trust", r.overall ? "trusted" : "untrusted");
   fact("Detail", report.detail || "");
