@@ -2,33 +2,15 @@ package dev.vouch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vouch.core.Tee;
-import dev.vouch.core.VerificationException;
 import dev.vouch.policy.Appraisal;
-import dev.vouch.policy.Finding;
-import dev.vouch.policy.Policy;
-import dev.vouch.policy.PolicyCompiler;
-import dev.vouch.policy.PolicyEngine;
 import dev.vouch.policy.PolicyException;
 import dev.vouch.policy.RuleResult;
-import dev.vouch.policy.Tier;
-import dev.vouch.policy.Values;
-import dev.vouch.policy.rvps.BundleKeys;
-import dev.vouch.policy.rvps.ReferenceValue;
-import dev.vouch.policy.rvps.ReferenceValueMessages;
 import dev.vouch.policy.trustee.Ar4siPolicy;
-import dev.vouch.server.as.AttestationService;
-import dev.vouch.server.as.TrusteeClaimTree;
+import dev.vouch.server.policy.PolicyDryRun;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -82,108 +64,32 @@ final class PolicyCommand extends CommandGroup {
       try {
         String source = new String(CliIo.read(policy, "policy"), StandardCharsets.UTF_8);
         String id = policy.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-        Map<String, Object> r =
-            reference == null ? Map.of() : reference(CliIo.read(reference, "reference values"));
-        if (Ar4siPolicy.recognises(source)) {
-          return trustClaims(Ar4siPolicy.compile(id, source), r, out);
+        JsonNode c = object(CliIo.read(claims, "claims"), "claims");
+        JsonNode r =
+            reference == null
+                ? null
+                : object(CliIo.read(reference, "reference values"), "reference values");
+        PolicyDryRun.Result result;
+        try {
+          result = PolicyDryRun.run(id, source, c, r);
+        } catch (PolicyDryRun.BadInput e) {
+          throw new CliIo.BadInput(e.getMessage());
         }
-        Policy p = PolicyCompiler.compile(id, source);
-        Map<String, Object> c = claims(CliIo.read(claims, "claims"));
-        Appraisal a = PolicyEngine.evaluate(p, c, r, Map.of());
         if (json) {
-          CliIo.printJson(out, document(a));
+          CliIo.printJson(out, result.document());
         } else {
-          print(out, a);
+          switch (result) {
+            case PolicyDryRun.Rules rules -> print(out, rules.appraisal());
+            case PolicyDryRun.TrustClaims t -> print(out, t);
+          }
         }
-        return a.affirming() ? ExitCodes.OK : ExitCodes.FAILED;
+        return result.affirming() ? ExitCodes.OK : ExitCodes.FAILED;
       } catch (PolicyException e) {
         err.println("error: " + e.getMessage());
         return ExitCodes.BAD_INPUT;
       } catch (CliIo.BadInput e) {
         err.println("error: " + e.getMessage());
         return ExitCodes.BAD_INPUT;
-      }
-    }
-
-    /**
-     * A trust claim document ({@link Ar4siPolicy}) over Trustee's input: the claims file as given
-     * ({@code {"sample": {...}, ...}}), or built from a {@code vouch verify --json} document as the
-     * attestation service builds it.
-     */
-    private Integer trustClaims(Ar4siPolicy p, Map<String, Object> r, PrintWriter out)
-        throws CliIo.BadInput {
-      byte[] bytes = CliIo.read(claims, "claims");
-      JsonNode root = object(bytes, "claims");
-      Map<String, Object> input;
-      if (verifyDocument(root)) {
-        String kind = root.path("tee").asText();
-        Tee tee =
-            Tee.fromWireName(kind)
-                .orElseThrow(() -> new CliIo.BadInput("claims: unknown tee '" + kind + "'"));
-        Map<String, Object> tree =
-            TrusteeClaimTree.of(tee, claims(bytes))
-                .orElseThrow(
-                    () -> new CliIo.BadInput("claims: Vouch builds no Trustee tree for " + kind));
-        input = AttestationService.trusteeInput(tee, tree, Map.of());
-      } else {
-        input = claims(bytes);
-      }
-      Ar4siPolicy.Appraisal a = p.evaluate(input, r);
-      Map<String, Object> cases = new LinkedHashMap<>();
-      a.decidedBy().forEach((c, by) -> cases.put(c.earName(), by));
-      Tier status = a.vector().status();
-      if (json) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("policy", a.policyId());
-        doc.put("status", status.earName());
-        doc.put("trust_vector", a.vector().toEar());
-        doc.put("cases", cases);
-        doc.put("errors", a.errors());
-        CliIo.printJson(out, doc);
-      } else {
-        out.printf("policy %s%n", a.policyId());
-        cases.forEach((c, by) -> out.printf("%-18s %4d  %s%n", c, a.vector().toEar().get(c), by));
-        a.errors().forEach(e -> out.println("ERROR " + e));
-        out.println("ear.status: " + status.earName());
-      }
-      return status == Tier.AFFIRMING ? ExitCodes.OK : ExitCodes.FAILED;
-    }
-
-    /** The whole {@code vouch verify --json} document carries the claims in "claims". */
-    private static boolean verifyDocument(JsonNode root) {
-      JsonNode c = root.get("claims");
-      return c != null && c.isObject() && (root.has("valid") || root.has("tee"));
-    }
-
-    private Map<String, Object> claims(byte[] bytes) throws CliIo.BadInput {
-      JsonNode root = object(bytes, "claims");
-      if (verifyDocument(root)) {
-        root = root.get("claims");
-      }
-      try {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) Values.fromJson(root);
-        return m;
-      } catch (IllegalArgumentException e) {
-        throw new CliIo.BadInput("claims " + claims + ": " + e.getMessage());
-      }
-    }
-
-    private Map<String, Object> reference(byte[] bytes) throws CliIo.BadInput {
-      JsonNode root = object(bytes, "reference values");
-      ReferenceValueMessages messages =
-          new ReferenceValueMessages(BundleKeys.none(), Clock.systemUTC());
-      try {
-        List<ReferenceValue> values =
-            root.has("type") && root.has("payload")
-                ? messages.parse(bytes)
-                : messages.sample(bytes, null);
-        Map<String, Object> m = new LinkedHashMap<>();
-        values.forEach(v -> m.put(v.name(), v.values()));
-        return m;
-      } catch (VerificationException e) {
-        throw new CliIo.BadInput(
-            "reference values " + reference + ": " + e.failure().code() + " " + e.getMessage());
       }
     }
 
@@ -215,68 +121,12 @@ final class PolicyCommand extends CommandGroup {
       out.println("ear.status: " + a.status().earName());
     }
 
-    private static Map<String, Object> document(Appraisal a) {
-      Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("policy", a.policyId());
-      doc.put("status", a.status().earName());
-      doc.put("trust_vector", a.trustVector().toEar());
-      List<Map<String, Object>> rules = new ArrayList<>();
-      for (RuleResult r : a.rules()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("rule", r.rule());
-        m.put("outcome", r.outcome().name().toLowerCase(Locale.ROOT));
-        m.put("category", r.category().policyName());
-        m.put("tier", r.tier().earName());
-        m.put("explanation", r.explanation());
-        List<Map<String, Object>> findings = new ArrayList<>();
-        for (Finding f : r.findings()) {
-          findings.add(finding(f));
-        }
-        m.put("findings", findings);
-        rules.add(m);
-      }
-      doc.put("rules", rules);
-      return doc;
-    }
-
-    private static Map<String, Object> finding(Finding f) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      switch (f) {
-        case Finding.Comparison c -> {
-          m.put("kind", "comparison");
-          m.put("claim", c.claim());
-          m.put("operator", c.operator());
-          m.put("expected", plain(c.expected()));
-          if (c.reference() != null) {
-            m.put("reference", c.reference());
-          }
-          m.put("actual", plain(c.actual()));
-        }
-        case Finding.Presence p -> {
-          m.put("kind", "presence");
-          m.put("source", p.source().label());
-          m.put("name", p.name());
-          m.put("present", p.present());
-        }
-        case Finding.Expression e -> {
-          m.put("kind", "expression");
-          m.put("expression", e.expression());
-          Map<String, Object> read = new LinkedHashMap<>();
-          e.claimsRead().forEach((k, v) -> read.put(k, plain(v)));
-          m.put("claims_read", read);
-        }
-        case Finding.Error e -> {
-          m.put("kind", "error");
-          m.put("message", e.message());
-        }
-      }
-      m.put("holds", f.holds());
-      m.put("text", f.text());
-      return m;
-    }
-
-    private static Object plain(Object v) {
-      return Values.toPlain(v);
+    private static void print(PrintWriter out, PolicyDryRun.TrustClaims t) {
+      Ar4siPolicy.Appraisal a = t.appraisal();
+      out.printf("policy %s%n", a.policyId());
+      t.cases().forEach((c, by) -> out.printf("%-18s %4d  %s%n", c, a.vector().toEar().get(c), by));
+      a.errors().forEach(e -> out.println("ERROR " + e));
+      out.println("ear.status: " + a.vector().status().earName());
     }
   }
 }

@@ -100,13 +100,14 @@ public record KbsModule(KbsService service, RouteGroup routes) {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("kbs.admin_key_files: " + e.getMessage(), e);
     }
+    JdbcResourceStore resources = new JdbcResourceStore(s.database(), s.sealer(), s.clock());
     KbsService service =
         new KbsService(
             config,
             Optional.<AttestationBackend>of(s.attestation()),
             passport,
             new JdbcSessionStore(s.database(), s.sealer()),
-            new JdbcResourceStore(s.database(), s.sealer(), s.clock()),
+            resources,
             admin,
             ResourcePolicy.defaultPolicy(),
             new JdbcResourcePolicyStore(s.database(), s.clock()),
@@ -118,6 +119,13 @@ public record KbsModule(KbsService service, RouteGroup routes) {
             s.policies(),
             s.referenceValues(),
             new dev.vouch.policy.rvps.ReferenceValueMessages(s.bundleKeys(), s.clock()));
-    return new KbsModule(service, new KbsRoutes(service, Optional.of(asAdmin)));
+    KbsRoutes kbsRoutes = new KbsRoutes(service, Optional.of(asAdmin));
+    ResourceNameRoutes names = new ResourceNameRoutes(resources);
+    return new KbsModule(
+        service,
+        cfg -> {
+          kbsRoutes.register(cfg);
+          names.register(new dev.vouch.server.http.Routes(cfg, s.openApi(), s.admin()));
+        });
   }
 }

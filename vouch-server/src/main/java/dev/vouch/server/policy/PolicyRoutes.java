@@ -1,5 +1,6 @@
 package dev.vouch.server.policy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.policy.DefaultPolicies;
 import dev.vouch.policy.PolicyException;
 import dev.vouch.policy.trustee.TrusteePolicies;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PolicyRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyRoutes.class);
+  private static final java.util.Set<String> TEST_FIELDS =
+      java.util.Set.of("policy", "claims", "reference", "id");
   private final PolicyStore store;
 
   public PolicyRoutes(PolicyStore store) {
@@ -31,6 +34,16 @@ public final class PolicyRoutes {
   }
 
   public void register(Routes r) {
+    r.admin(
+        Permission.POLICIES_READ,
+        "POST",
+        "/api/v1/policies/test",
+        "Dry run of a policy document over given claims and reference values, explained rule by"
+            + " rule; nothing is stored",
+        "application/json",
+        "application/json",
+        List.of(200, 400, 401, 403, 413),
+        this::test);
     r.admin(
         Permission.POLICIES_WRITE,
         "PUT",
@@ -77,19 +90,48 @@ public final class PolicyRoutes {
       p = store.put(id, source);
     } catch (PolicyException e) {
       LOG.info("policy refused id={} detail={}", id, e.getMessage());
-      Problem problem =
-          Problem.of(400, "policy-invalid", "The policy does not compile", e.getMessage())
-              .with("compiler_message", e.detail())
-              .with("line", e.line())
-              .with("column", e.column())
-              .with("document_line", e.documentLine());
-      if (e.rule().isPresent()) {
-        problem = problem.with("rule", e.rule().get());
-      }
-      throw problem.exception();
+      throw invalid(e);
     }
     LOG.info("policy stored id={} version={}", p.id(), p.version());
     Json.write(ctx, 200, summary(p));
+  }
+
+  /** 400 {@code policy-invalid} with the compiler's message, rule, line and column. */
+  private static Problem.ProblemException invalid(PolicyException e) {
+    Problem problem =
+        Problem.of(400, "policy-invalid", "The policy does not compile", e.getMessage())
+            .with("compiler_message", e.detail())
+            .with("line", e.line())
+            .with("column", e.column())
+            .with("document_line", e.documentLine());
+    if (e.rule().isPresent()) {
+      problem = problem.with("rule", e.rule().get());
+    }
+    return problem.exception();
+  }
+
+  /**
+   * A dry run: {@code {"policy": "YAML", "claims": {...}, "reference": {...}, "id": "..."}}, the
+   * last two optional. Nothing is stored and no token is signed, so reading policies is enough.
+   */
+  private void test(Context ctx) {
+    JsonNode body = Json.object(ctx);
+    Json.onlyFields(body, TEST_FIELDS, "a policy test");
+    String source = Json.text(body, "policy");
+    String id = body.has("id") ? Json.text(body, "id") : "dry-run";
+    if (!PolicyStore.ID.matcher(id).matches()) {
+      throw Problem.badRequest("bad-request", "'id' is not a valid policy id");
+    }
+    JsonNode reference = body.get("reference");
+    PolicyDryRun.Result r;
+    try {
+      r = PolicyDryRun.run(id, source, body.get("claims"), reference);
+    } catch (PolicyException e) {
+      throw invalid(e);
+    } catch (PolicyDryRun.BadInput e) {
+      throw Problem.badRequest("bad-request", e.getMessage());
+    }
+    Json.write(ctx, 200, r.document());
   }
 
   private void get(Context ctx) {

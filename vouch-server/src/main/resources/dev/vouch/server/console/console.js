@@ -16,21 +16,24 @@ function token() {
 
 class Unauthorized extends Error {}
 
-async function api(path, method = "GET") {
+async function api(path, method = "GET", body = undefined) {
+  const headers = { Authorization: "Bearer " + token(), Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, {
     method,
-    headers: { Authorization: "Bearer " + token(), Accept: "application/json" },
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
     cache: "no-store",
   });
   if (res.status === 401 || res.status === 403) {
     throw new Unauthorized("the server refused the token");
   }
   const text = await res.text();
-  const body = text ? JSON.parse(text) : {};
+  const answer = text ? JSON.parse(text) : {};
   if (!res.ok) {
-    throw new Error((body.title || "HTTP " + res.status) + (body.detail ? ": " + body.detail : ""));
+    throw new Error((answer.title || "HTTP " + res.status) + (answer.detail ? ": " + answer.detail : ""));
   }
-  return body;
+  return answer;
 }
 
 function el(tag, text, attrs = {}) {
@@ -55,9 +58,41 @@ function say(message, error = false) {
   s.classList.toggle("error", error);
 }
 
+const VIEWS = [
+  "login-view",
+  "fleet-view",
+  "host-view",
+  "report-view",
+  "flavors-view",
+  "policies-view",
+  "refvalues-view",
+  "kbs-view",
+  "audit-view",
+];
+
+/** Page hashes and the view each shows; a host's page is #/hosts/ID. */
+const PAGES = {
+  "#/flavors": "flavors-view",
+  "#/policies": "policies-view",
+  "#/reference-values": "refvalues-view",
+  "#/kbs": "kbs-view",
+  "#/audit": "audit-view",
+};
+
 function show(view) {
-  for (const id of ["login-view", "fleet-view", "host-view"]) $(id).hidden = id !== view;
+  for (const id of VIEWS) $(id).hidden = id !== view;
   $("logout").hidden = view === "login-view";
+  for (const a of document.querySelectorAll("header nav a")) {
+    const here = PAGES[a.getAttribute("href")] === view || (a.getAttribute("href") === "#/" && view === "fleet-view");
+    if (here) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+function currentView() {
+  if (currentHost()) return "host-view";
+  if (currentReport()) return "report-view";
+  return PAGES[location.hash.split("?")[0]] || "fleet-view";
 }
 
 /** The reasons of the newest history entry when the host is failing; history is oldest first. */
@@ -131,15 +166,18 @@ async function refreshHost(id, gen) {
   const d = await api("/api/v1/hosts/" + encodeURIComponent(id));
   if (gen !== generation) return;
   $("host-title").textContent = "Host " + d.id;
-  const facts = $("host-facts");
-  facts.replaceChildren();
-  const fact = (k, v) => facts.append(el("dt", k), v instanceof Node ? wrap("dd", v) : el("dd", v));
+  const fact = factList($("host-facts"));
   fact("Status", badge(d.status));
   fact("Group", d.group);
   fact("Connection", d.connection);
   fact("Last attestation", when(d.last_attested));
   fact("Next due", when(d.next_due));
-  fact("Last report", d.last_report_id || "none");
+  fact(
+    "Last report",
+    d.last_report_id
+      ? el("a", d.last_report_id, { href: "#/reports/" + encodeURIComponent(d.last_report_id), id: "last-report" })
+      : "none",
+  );
   fact("Being attested by", d.attesting || "nobody");
 
   const reasons = failingReasons(d);
@@ -179,6 +217,12 @@ async function refreshHost(id, gen) {
   }
 }
 
+/** Empties a definition list and answers a function that adds one term and its value. */
+function factList(dl) {
+  dl.replaceChildren();
+  return (k, v) => dl.append(el("dt", k), v instanceof Node ? wrap("dd", v) : el("dd", v));
+}
+
 function wrap(tag, child) {
   const e = el(tag);
   e.append(child);
@@ -214,7 +258,298 @@ async function hostAction(kind) {
   }
 }
 
+
+
+// ------------------------------------------------------------------ trust report
+
+/** The payload of a compact JWS; the server verified and signed it, the page only shows it. */
+function jwsPayload(jws) {
+  const b64 = jws.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+async function refreshReport(id, gen) {
+  const r = await api("/api/v1/reports/" + encodeURIComponent(id));
+  if (gen !== generation) return;
+  const report = jwsPayload(r.jws);
+  $("report-title").textContent = "Trust report for " + r.host_id;
+  $("report-back").href = "#/hosts/" + encodeURIComponent(r.host_id);
+  const fact = factList($("report-facts"));
+  fact("Status", badge(r.status));
+  fact("Overall trust", r.overall ? "trusted" : "untrusted");
+  fact("Detail", report.detail || "");
+  fact("Created", when(r.created));
+  fact("Expires", when(r.expires));
+  const rows = [];
+  for (const [part, trust] of Object.entries((report.trust_information || {}).flavors_trust || {})) {
+    for (const rr of trust.rules || []) {
+      const name = (rr.rule.rule_name || "").replace(/^rule\./, "");
+      const pcr = rr.rule.pcr ? ` (PCR ${rr.rule.pcr.index}${rr.rule.pcr.bank ? " " + rr.rule.pcr.bank : ""})` : "";
+      const faults = el("ul");
+      for (const f of rr.faults || []) {
+        faults.append(el("li", f.fault_name.replace(/^fault\./, "") + ": " + f.description, { class: "reason" }));
+      }
+      const tr = el("tr", null, { "data-rule": name, "data-trusted": String(rr.trusted), class: rr.trusted ? "" : "failing" });
+      rows.push({ trusted: rr.trusted, tr: cells(tr, part, name + pcr, rr.trusted ? "passed" : "failed", rr.rule.measurement || "", faults) });
+    }
+  }
+  rows.sort((a, b) => Number(a.trusted) - Number(b.trusted));
+  const tbody = $("report-rules").tBodies[0];
+  tbody.replaceChildren(...rows.map((x) => x.tr));
+  emptyRow(tbody, "no flavor rules in this report", 5);
+}
+
+// ------------------------------------------------------------------ flavors and groups
+
+function cells(tr, ...values) {
+  for (const v of values) tr.append(v instanceof Node ? wrap("td", v) : el("td", v));
+  return tr;
+}
+
+/** One row saying why a table is empty, across all its columns. */
+function emptyRow(tbody, text, span) {
+  if (tbody.rows.length) return;
+  const tr = el("tr");
+  tr.append(el("td", text, { colspan: String(span) }));
+  tbody.append(tr);
+}
+
+async function refreshFlavors(gen) {
+  const [{ flavors }, { groups }] = await Promise.all([
+    api("/api/v1/flavors"),
+    api("/api/v1/flavor-groups"),
+  ]);
+  if (gen !== generation) return;
+  const tbody = $("flavors").tBodies[0];
+  tbody.replaceChildren(
+    ...flavors.map((f) =>
+      cells(
+        el("tr", null, { "data-flavor-id": f.id }),
+        f.label,
+        f.flavor_part,
+        f.host_id || "any host",
+        f.origin,
+        f.approved ? "yes" : "no",
+        when(f.created),
+      ),
+    ),
+  );
+  emptyRow(tbody, "no flavors", 6);
+  $("groups").replaceChildren(
+    ...groups.map((g) => {
+      const box = el("section", null, { "data-group": g.name, "aria-label": "Group " + g.name });
+      box.append(el("h3", g.name + (g.builtin ? " (built-in)" : "")));
+      const t = el("table");
+      t.append(el("caption", "Match policy of " + g.name, { class: "sr-only" }));
+      const head = el("thead");
+      const hr = el("tr");
+      for (const h of ["Flavor part", "Match type", "Required"]) hr.append(el("th", h, { scope: "col" }));
+      head.append(hr);
+      const body = el("tbody");
+      for (const [part, rule] of Object.entries(g.policies || {})) {
+        const r = rule && typeof rule === "object" ? rule : { match_type: String(rule) };
+        const req = r.required === undefined ? "" : typeof r.required === "object" ? JSON.stringify(r.required) : String(r.required);
+        body.append(cells(el("tr", null, { "data-part": part }), part, r.match_type || "", req));
+      }
+      t.append(head, body);
+      box.append(t);
+      return box;
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ policies and the tester
+
+async function refreshPolicies(gen) {
+  const { policies, builtin } = await api("/api/v1/policies");
+  if (gen !== generation) return;
+  $("policy-list").replaceChildren(
+    ...[...policies, ...builtin.filter((b) => !policies.includes(b))].map((id) => {
+      const li = el("li");
+      const b = el("button", id, { type: "button", "data-policy-id": id, "aria-label": "Load policy " + id + " into the tester" });
+      b.addEventListener("click", () => loadPolicy(id));
+      li.append(b);
+      return li;
+    }),
+  );
+}
+
+async function loadPolicy(id) {
+  try {
+    const p = await api("/api/v1/policies/" + encodeURIComponent(id));
+    const v = p.versions[p.versions.length - 1];
+    $("policy-source").value = v.source;
+    $("policy-source").dataset.policyId = id;
+    say(`Policy ${id} loaded (version ${v.version}).`);
+    $("policy-claims").focus();
+  } catch (e) {
+    handle(e);
+  }
+}
+
+function parseJsonField(id, label, optional) {
+  const text = $(id).value.trim();
+  if (!text && optional) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    $(id).setAttribute("aria-invalid", "true");
+    $(id).focus();
+    throw new Error(label + " is not JSON: " + e.message);
+  }
+}
+
+async function runPolicyTest(ev) {
+  ev.preventDefault();
+  for (const id of ["policy-claims", "policy-reference"]) $(id).removeAttribute("aria-invalid");
+  const summary = $("policy-summary");
+  const table = $("policy-rules");
+  try {
+    const body = { policy: $("policy-source").value, claims: parseJsonField("policy-claims", "Claims") };
+    const reference = parseJsonField("policy-reference", "Reference values", true);
+    if (reference !== undefined) body.reference = reference;
+    if ($("policy-source").dataset.policyId) body.id = $("policy-source").dataset.policyId;
+    const r = await api("/api/v1/policies/test", "POST", body);
+    summary.textContent = `Policy ${r.policy}: ${r.status}`;
+    summary.dataset.status = r.status;
+    const tbody = table.tBodies[0];
+    if (r.form === "trust_claims") {
+      tbody.replaceChildren(
+        ...Object.entries(r.cases).map(([category, by]) =>
+          cells(el("tr", null, { "data-rule": category }), by, String(r.trust_vector[category]), category, "decided by case " + by),
+        ),
+        ...r.errors.map((e) => cells(el("tr", null, { class: "outcome-error" }), "error", "error", "", e)),
+      );
+    } else {
+      tbody.replaceChildren(
+        ...r.rules.map((rule) => {
+          const tr = el("tr", null, { "data-rule": rule.rule, "data-outcome": rule.outcome });
+          return cells(tr, rule.rule, el("span", rule.outcome, { class: "outcome-" + rule.outcome }), rule.category, el("span", rule.explanation, { class: "explanation" }));
+        }),
+      );
+    }
+    table.hidden = false;
+    say("");
+    summary.scrollIntoView({ block: "start" });
+  } catch (e) {
+    if (e instanceof Unauthorized) return handle(e);
+    summary.textContent = e.message;
+    summary.dataset.status = "error";
+    table.hidden = true;
+  }
+}
+
+// ------------------------------------------------------------------ reference values
+
+async function refreshReferenceValues(gen) {
+  const { names } = await api("/api/v1/reference-values");
+  const values = await Promise.all(names.map((n) => api("/api/v1/reference-values/" + encodeURIComponent(n))));
+  if (gen !== generation) return;
+  const tbody = $("refvalues").tBodies[0];
+  tbody.replaceChildren(
+    ...values.map((v) => {
+      const list = el("ul");
+      for (const x of v.values) {
+        list.append(wrap("li", el("code", typeof x === "string" ? x : JSON.stringify(x), { class: "value" })));
+      }
+      return cells(
+        el("tr", null, { "data-name": v.name }),
+        v.name,
+        list,
+        v.provenance.kind + (v.provenance.signer ? " by " + v.provenance.signer : "") + ", " + when(v.provenance.registered_at),
+        v.expires ? when(v.expires) : "never",
+        v.valid ? "yes" : "no",
+      );
+    }),
+  );
+  emptyRow(tbody, "no reference values", 5);
+}
+
+// ------------------------------------------------------------------ KBS
+
+async function refreshKbs(gen) {
+  let resources;
+  try {
+    resources = (await api("/api/v1/resources")).resources;
+  } catch (e) {
+    if (e instanceof Unauthorized) throw e;
+    resources = null; // the key broker is off on this server
+  }
+  // the audit log is oldest first: the newest releases are at the end of the last page
+  const { records } = await api("/api/v1/audit?action=kbs.release&limit=1000");
+  if (gen !== generation) return;
+  $("resources").replaceChildren(
+    ...(resources === null
+      ? [el("li", "The key broker is not enabled on this server.")]
+      : resources.length
+        ? resources.map((r) => {
+            const li = wrap("li", el("code", r));
+            li.dataset.resource = r;
+            return li;
+          })
+        : [el("li", "no resources")]),
+  );
+  const tbody = $("releases").tBodies[0];
+  tbody.replaceChildren(
+    ...records
+      .slice(-50)
+      .reverse()
+      .map((a) =>
+        cells(
+          el("tr", null, { "data-outcome": a.outcome }),
+          when(a.at),
+          a.target.replace(/^GET \/kbs\/v0\/resource\//, ""),
+          a.outcome,
+          a.source || "",
+          a.detail || "",
+        ),
+      ),
+  );
+  emptyRow(tbody, "no releases recorded", 5);
+}
+
+// ------------------------------------------------------------------ audit log
+
+const AUDIT_PAGE = 50;
+const auditPages = { afters: [0], next: null };
+
+async function refreshAudit(gen) {
+  const q = new URLSearchParams({ limit: String(AUDIT_PAGE) });
+  const actor = $("audit-actor").value.trim();
+  const action = $("audit-action").value.trim();
+  if (actor) q.set("actor", actor);
+  if (action) q.set("action", action);
+  const after = auditPages.afters[auditPages.afters.length - 1];
+  if (after) q.set("after", String(after));
+  const { records, next_after } = await api("/api/v1/audit?" + q);
+  if (gen !== generation) return;
+  auditPages.next = next_after;
+  const tbody = $("audit-log").tBodies[0];
+  tbody.replaceChildren(
+    ...records.map((a) =>
+      cells(el("tr", null, { "data-seq": String(a.seq), "data-action": a.action }), String(a.seq), when(a.at), a.actor, a.action, a.target, a.outcome, a.detail || ""),
+    ),
+  );
+  emptyRow(tbody, "no records match", 7);
+  $("audit-next").disabled = next_after === null;
+  $("audit-prev").disabled = auditPages.afters.length < 2;
+  $("audit-first").disabled = auditPages.afters.length < 2;
+}
+
+function auditPage(move) {
+  if (move === "first") auditPages.afters = [0];
+  if (move === "prev" && auditPages.afters.length > 1) auditPages.afters.pop();
+  if (move === "next" && auditPages.next !== null) auditPages.afters.push(auditPages.next);
+  refresh();
+}
+
 // ------------------------------------------------------------------ routing and polling
+
+function currentReport() {
+  const m = location.hash.match(/^#\/reports\/(.+)$/);
+  return m ? decodeURIComponent(m[1]) : null;
+}
 
 function currentHost() {
   const m = location.hash.match(/^#\/hosts\/(.+)$/);
@@ -234,9 +569,11 @@ function handle(e) {
 async function refresh() {
   const gen = generation;
   try {
-    const id = currentHost();
-    if (id) await refreshHost(id, gen);
-    else await refreshFleet(gen);
+    const view = currentView();
+    if (view === "host-view") await refreshHost(currentHost(), gen);
+    else if (view === "report-view") await refreshReport(currentReport(), gen);
+    else if (view === "fleet-view") await refreshFleet(gen);
+    else await ONCE[view](gen);
     if (gen === generation && $("status").classList.contains("error")) {
       say(""); // the server answers again: the last error is stale
     }
@@ -254,9 +591,21 @@ function route() {
     $("token").focus();
     return;
   }
-  show(currentHost() ? "host-view" : "fleet-view");
-  poll(generation);
+  const view = currentView();
+  show(view);
+  if (ONCE[view]) refresh();
+  else poll(generation);
 }
+
+/** Pages loaded once per visit: their data change by an operator's hand, not by the hosts. */
+const ONCE = {
+  "report-view": (gen) => refreshReport(currentReport(), gen),
+  "flavors-view": refreshFlavors,
+  "policies-view": refreshPolicies,
+  "refvalues-view": refreshReferenceValues,
+  "kbs-view": refreshKbs,
+  "audit-view": refreshAudit,
+};
 
 /** Refreshes, then waits POLL_MS before the next: a slow server never gets requests piled up. */
 async function poll(gen) {
@@ -319,6 +668,14 @@ $("logout").addEventListener("click", async () => {
   route();
 });
 $("filter").addEventListener("input", applyFilter);
+$("policy-test-form").addEventListener("submit", runPolicyTest);
+$("audit-filter").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  auditPage("first");
+});
+$("audit-first").addEventListener("click", () => auditPage("first"));
+$("audit-prev").addEventListener("click", () => auditPage("prev"));
+$("audit-next").addEventListener("click", () => auditPage("next"));
 $("attest-now").addEventListener("click", () => hostAction("attest"));
 $("onboard").addEventListener("click", () => hostAction("onboard"));
 window.addEventListener("hashchange", () => {

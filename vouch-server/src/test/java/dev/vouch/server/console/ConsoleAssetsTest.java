@@ -110,11 +110,21 @@ class ConsoleAssetsTest {
     while (m.find()) {
       prefixes.add(m.group());
     }
-    assertThat(prefixes)
-        .isNotEmpty()
-        .allMatch(
-            p ->
-                p.equals("/api/v1/hosts") || p.equals("/api/v1/hosts/") || AUTH_ROUTES.contains(p));
+    List<String> known =
+        List.of(
+            "/api/v1/hosts",
+            "/api/v1/hosts/",
+            "/api/v1/flavors",
+            "/api/v1/flavor-groups",
+            "/api/v1/policies",
+            "/api/v1/policies/",
+            "/api/v1/policies/test",
+            "/api/v1/reference-values",
+            "/api/v1/reference-values/",
+            "/api/v1/resources",
+            "/api/v1/reports/",
+            "/api/v1/audit");
+    assertThat(prefixes).isNotEmpty().allMatch(p -> known.contains(p) || AUTH_ROUTES.contains(p));
     assertThat(js).contains("`/api/v1/hosts/${encodeURIComponent(id)}/${kind}`");
     assertThat(js).contains("hostAction(\"attest\")", "hostAction(\"onboard\")");
 
@@ -126,11 +136,21 @@ class ConsoleAssetsTest {
                     HttpResponse.BodyHandlers.ofString())
                 .body());
     Map<String, String> calls =
-        Map.of(
-            "/api/v1/hosts", "get",
-            "/api/v1/hosts/{id}", "get",
-            "/api/v1/hosts/{id}/attest", "post",
-            "/api/v1/hosts/{id}/onboard", "post");
+        Map.ofEntries(
+            Map.entry("/api/v1/hosts", "get"),
+            Map.entry("/api/v1/hosts/{id}", "get"),
+            Map.entry("/api/v1/hosts/{id}/attest", "post"),
+            Map.entry("/api/v1/hosts/{id}/onboard", "post"),
+            Map.entry("/api/v1/flavors", "get"),
+            Map.entry("/api/v1/flavor-groups", "get"),
+            Map.entry("/api/v1/policies", "get"),
+            Map.entry("/api/v1/policies/{id}", "get"),
+            Map.entry("/api/v1/policies/test", "post"),
+            Map.entry("/api/v1/reference-values", "get"),
+            Map.entry("/api/v1/reference-values/{name}", "get"),
+            Map.entry("/api/v1/resources", "get"),
+            Map.entry("/api/v1/reports/{id}", "get"),
+            Map.entry("/api/v1/audit", "get"));
     // the AAS's own login and revocation: public routes, documented as such
     for (String auth : AUTH_ROUTES) {
       assertThat(js).contains("\"" + auth + "\"");

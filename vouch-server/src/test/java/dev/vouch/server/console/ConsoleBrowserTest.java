@@ -2,7 +2,15 @@ package dev.vouch.server.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.policy.flavor.Fault;
+import dev.vouch.policy.flavor.FlavorPart;
+import dev.vouch.policy.flavor.FlavorRuleResult;
+import dev.vouch.policy.flavor.HostFacts;
 import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.policy.flavor.PartTrust;
+import dev.vouch.policy.report.TrustReport;
+import dev.vouch.policy.report.TrustReports;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
@@ -17,7 +25,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -272,6 +282,8 @@ class ConsoleBrowserTest {
                     api.get("/api/v1/hosts/bad-host", true).json().path("next_due").asText()))
             .isBefore(Instant.parse(due));
 
+        pages(server, b);
+
         // log out, then in again as a user with a password: a wrong one is refused, the right
         // one yields a JWT that logging out revokes
         b.eval("document.getElementById('logout').click()");
@@ -283,10 +295,10 @@ class ConsoleBrowserTest {
             LIVE);
         b.eval(passwordLogin(PASSWORD));
         b.waitFor(
-            // back on the host page it was showing, now with the user's token
+            // back on the page it was showing, now with the user's token
             "sessionStorage.getItem('vouch.console.token') !== null"
                 + " && document.getElementById('login-view').hidden"
-                + " && !document.getElementById('host-view').hidden",
+                + " && !document.getElementById('audit-view').hidden",
             LIVE);
         String jwt = b.eval("sessionStorage.getItem('vouch.console.token')").asText();
         assertThat(jwt.split("\\.")).hasSize(3);
@@ -304,5 +316,248 @@ class ConsoleBrowserTest {
             fleetLag.toMillis(), detailLag.toMillis());
       }
     }
+  }
+
+  /** A JavaScript string literal for {@code text}. */
+  private static String js(String text) throws Exception {
+    return TestServers.JSON.writeValueAsString(text);
+  }
+
+  private static void setValue(HeadlessChromium b, String id, String text) throws Exception {
+    b.eval(
+        "(() => { document.getElementById('"
+            + id
+            + "').value = "
+            + js(text)
+            + "; return true; })()");
+  }
+
+  /** Follows a main navigation link by keyboard focus and Enter, as a keyboard user would. */
+  private static void open(HeadlessChromium b, String hash, String view) throws Exception {
+    b.eval("document.querySelector('header nav a[href=\"" + hash + "\"]').focus()");
+    b.key("Enter", "Enter", 13);
+    b.waitFor(
+        "!document.getElementById('"
+            + view
+            + "').hidden && document.querySelector('header nav a[href=\""
+            + hash
+            + "\"]').getAttribute('aria-current') === 'page'",
+        LIVE);
+  }
+
+  /**
+   * A signed trust report with a failing PLATFORM rule is the failing host's last report: the host
+   * page links to it, and the report page shows the failing rule first with its fault.
+   */
+  private static void report(VouchServer server, HeadlessChromium b) throws Exception {
+    UUID id = UUID.randomUUID();
+    Instant now = Instant.now();
+    String fault = "PCR 0 (sha256) is " + "bb".repeat(32) + ", the flavor has " + "aa".repeat(32);
+    FlavorRuleResult passed =
+        new FlavorRuleResult(
+            FlavorRuleResult.PCR_MATCHES_CONSTANT,
+            FlavorPart.PLATFORM,
+            Optional.empty(),
+            OptionalInt.of(7),
+            Optional.of(HashAlg.SHA256),
+            Optional.of("cc".repeat(32)),
+            true,
+            List.of());
+    FlavorRuleResult failed =
+        new FlavorRuleResult(
+            FlavorRuleResult.PCR_MATCHES_CONSTANT,
+            FlavorPart.PLATFORM,
+            Optional.empty(),
+            OptionalInt.of(0),
+            Optional.of(HashAlg.SHA256),
+            Optional.of("aa".repeat(32)),
+            false,
+            List.of(new Fault(Fault.PCR_VALUE_MISMATCH, fault, OptionalInt.of(0), List.of())));
+    TrustReport report =
+        new TrustReport(
+            id,
+            "bad-host",
+            new HostFacts("bad-host", "hw-uuid", "Debian", "13", "EDK II", "1.0", "2.0"),
+            Optional.of(true),
+            HostStatus.ATTESTATION_FAILED,
+            false,
+            Map.of(
+                FlavorPart.PLATFORM,
+                new PartTrust(FlavorPart.PLATFORM, false, List.of(passed, failed))),
+            List.of(),
+            "PLATFORM flavor rule failed",
+            now,
+            now.plusSeconds(3600));
+    server
+        .monitor()
+        .reports()
+        .add(
+            report,
+            TrustReports.sign(
+                report, server.monitor().identity().key(), server.monitor().identity().chain()));
+    record(
+        server,
+        Map.of(
+            "bad-host",
+            new AttestationOutcome(
+                HostStatus.ATTESTATION_FAILED,
+                List.of("PLATFORM flavor rule failed: PCR 0 (sha256) differs from the flavor"),
+                Optional.of(id.toString()),
+                OptionalLong.empty(),
+                Optional.empty())));
+    b.eval("(() => { location.hash = '#/hosts/bad-host'; return true; })()");
+    b.waitFor("document.getElementById('last-report')", LIVE);
+    b.eval("document.getElementById('last-report').focus()");
+    b.key("Enter", "Enter", 13);
+    b.waitFor("!document.getElementById('report-view').hidden", LIVE);
+    String first = "document.querySelector('#report-rules tbody tr')";
+    b.waitFor(first + " && " + first + ".dataset.trusted === 'false'", LIVE);
+    assertThat(b.eval(first + ".textContent").asText())
+        .contains("PcrMatchesConstant (PCR 0 SHA256)")
+        .contains("failed")
+        .contains("PcrValueMismatch: " + fault);
+    assertThat(b.eval("document.querySelectorAll('#report-rules tbody tr').length").asInt())
+        .isEqualTo(2);
+    assertThat(b.eval("document.getElementById('report-title').textContent").asText())
+        .isEqualTo("Trust report for bad-host");
+    b.screenshot(SHOTS.resolve("07b-report.png"));
+  }
+
+  /**
+   * The operator's other pages: a policy dry run explained rule by rule (and a broken one refused),
+   * flavor groups, reference values, the KBS's resources and releases, the audit log filtered.
+   */
+  private static void pages(VouchServer server, HeadlessChromium b) throws Exception {
+    TestServers.Client api = new TestServers.Client(server.baseUri());
+    report(server, b);
+    assertThat(
+            api.put(
+                    "/api/v1/flavor-groups/edge",
+                    "{\"PLATFORM\":{\"match_type\":\"ALL_OF\",\"required\":\"REQUIRED\"}}",
+                    true)
+                .status())
+        .isEqualTo(200);
+    String pcr7 = "ab".repeat(32);
+    assertThat(api.registerSample(Map.of("tpm.pcr.sha256.7", List.of(pcr7))).status())
+        .isEqualTo(200);
+    // a guest asking for a secret without attesting: refused, and recorded as a release attempt
+    assertThat(api.get("/kbs/v0/resource/default/key/one", false).status()).isEqualTo(401);
+
+    open(b, "#/policies", "policies-view");
+    b.waitFor("document.querySelector('[data-policy-id=\"default-tpm\"]')", LIVE);
+    // every field of the tester is labelled
+    assertThat(
+            b.eval(
+                    "[...document.querySelectorAll('#policies-view textarea')]"
+                        + ".every(t => t.labels.length === 1)")
+                .asBoolean())
+        .isTrue();
+    b.eval("document.querySelector('[data-policy-id=\"default-tpm\"]').click()");
+    b.waitFor("document.getElementById('policy-source').value.includes('secure_boot_on')", LIVE);
+    assertThat(b.eval("document.activeElement.id").asText()).isEqualTo("policy-claims");
+    setValue(
+        b, "policy-claims", "{\"tpm.secure_boot\": false, \"tpm.pcr.sha256.7\": \"" + pcr7 + "\"}");
+    setValue(b, "policy-reference", "{\"tpm.pcr.sha256.7\": [\"" + pcr7 + "\"]}");
+    b.eval("document.getElementById('policy-run').click()");
+    String sbRow = "document.querySelector('#policy-rules tr[data-rule=\"secure_boot_on\"]')";
+    b.waitFor(sbRow + " && !document.getElementById('policy-rules').hidden", LIVE);
+    assertThat(b.eval(sbRow + ".dataset.outcome").asText()).isEqualTo("failed");
+    assertThat(b.eval(sbRow + ".querySelector('.explanation').textContent").asText())
+        .contains("tpm.secure_boot")
+        .contains("false");
+    assertThat(
+            b.eval(
+                    "document.querySelector('#policy-rules tr[data-rule=\"boot_pcr_7\"]')"
+                        + ".dataset.outcome")
+                .asText())
+        .isEqualTo("passed");
+    assertThat(b.eval("document.getElementById('policy-summary').dataset.status").asText())
+        .isEqualTo("contraindicated");
+    b.screenshot(SHOTS.resolve("08-policy-test.png"));
+    // claims that are not JSON never leave the page; a policy that does not compile is refused
+    setValue(b, "policy-claims", "{not json");
+    b.eval("document.getElementById('policy-run').click()");
+    b.waitFor(
+        "document.getElementById('policy-summary').textContent.startsWith('Claims is not JSON')"
+            + " && document.getElementById('policy-claims').getAttribute('aria-invalid') === 'true'",
+        LIVE);
+    setValue(b, "policy-claims", "{}");
+    setValue(
+        b,
+        "policy-source",
+        "rules:\n  - name: broken\n    category: configuration\n    expr: claims[\n");
+    b.eval("document.getElementById('policy-run').click()");
+    b.waitFor(
+        "document.getElementById('policy-summary').textContent.startsWith('The policy does not"
+            + " compile') && document.getElementById('policy-rules').hidden",
+        LIVE);
+
+    open(b, "#/flavors", "flavors-view");
+    b.waitFor(
+        "document.querySelector('#groups [data-group=\"edge\"] tr[data-part=\"PLATFORM\"]')", LIVE);
+    assertThat(
+            b.eval(
+                    "document.querySelector('#groups [data-group=\"edge\"] tr[data-part=\"PLATFORM\"]')"
+                        + ".textContent")
+                .asText())
+        .contains("ALL_OF")
+        .contains("REQUIRED");
+    b.screenshot(SHOTS.resolve("09-flavors.png"));
+
+    open(b, "#/reference-values", "refvalues-view");
+    b.waitFor("document.querySelector('#refvalues tr[data-name=\"tpm.pcr.sha256.7\"]')", LIVE);
+    assertThat(
+            b.eval(
+                    "document.querySelector('#refvalues tr[data-name=\"tpm.pcr.sha256.7\"]').textContent")
+                .asText())
+        .contains(pcr7);
+    b.screenshot(SHOTS.resolve("10-reference-values.png"));
+
+    open(b, "#/kbs", "kbs-view");
+    b.waitFor("document.querySelector('#releases tr[data-outcome=\"denied\"]')", LIVE);
+    assertThat(
+            b.eval("document.querySelector('#releases tr[data-outcome=\"denied\"]').textContent")
+                .asText())
+        .contains("default/key/one");
+    assertThat(b.eval("document.getElementById('resources').textContent").asText())
+        .isEqualTo("no resources");
+    b.screenshot(SHOTS.resolve("11-kbs.png"));
+
+    open(b, "#/audit", "audit-view");
+    b.waitFor("document.querySelectorAll('#audit-log tbody tr[data-seq]').length > 0", LIVE);
+    b.eval("document.getElementById('audit-action').focus()");
+    b.type("kbs.release");
+    b.key("Enter", "Enter", 13);
+    b.waitFor(
+        "(() => { const rows = [...document.querySelectorAll('#audit-log tbody tr[data-seq]')];"
+            + " return rows.length === 1 && rows[0].dataset.action === 'kbs.release'; })()",
+        LIVE);
+    assertThat(b.eval("document.getElementById('audit-next').disabled").asBoolean()).isTrue();
+    b.screenshot(SHOTS.resolve("12-audit.png"));
+
+    // paging: 55 refused calls (and the wrong token at login) make two pages of admin.refused
+    // records, 50 then the rest
+    for (int i = 0; i < 55; i++) {
+      assertThat(api.get("/api/v1/hosts", false).status()).isEqualTo(401);
+    }
+    int refused =
+        api.get("/api/v1/audit?action=admin.refused&limit=1000", true).json().get("records").size();
+    assertThat(refused).isBetween(55, 99);
+    setValue(b, "audit-action", "admin.refused");
+    b.eval("document.getElementById('audit-filter').requestSubmit()");
+    String rows = "document.querySelectorAll('#audit-log tbody tr[data-action=\"admin.refused\"]')";
+    b.waitFor(rows + ".length === 50 && !document.getElementById('audit-next').disabled", LIVE);
+    long firstSeq = b.eval(rows + "[0].dataset.seq").asLong();
+    b.eval("document.getElementById('audit-next').focus()");
+    b.key("Enter", "Enter", 13);
+    b.waitFor(
+        rows
+            + ".length === "
+            + (refused - 50)
+            + " && document.getElementById('audit-next').disabled",
+        LIVE);
+    assertThat(b.eval(rows + "[0].dataset.seq").asLong()).isGreaterThan(firstSeq + 49);
+    b.eval("document.getElementById('audit-prev').click()");
+    b.waitFor(rows + ".length === 50 && " + rows + "[0].dataset.seq === '" + firstSeq + "'", LIVE);
   }
 }
