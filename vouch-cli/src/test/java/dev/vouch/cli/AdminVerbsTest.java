@@ -139,18 +139,22 @@ class AdminVerbsTest {
     assertThat(goneJson.json().path("error").path("code").asText()).isEqualTo("not-found");
   }
 
+  /** A Keylime runtime policy file allowing /usr/bin/bash with SHA-256 {@code hex}. */
+  private Path keylimePolicy(String file, String hex) throws java.io.IOException {
+    return Files.writeString(
+        dir.resolve(file),
+        """
+        {"meta": {"version": 1}, "digests": {"/usr/bin/bash": ["%s"]}, "excludes": [],
+         "keyrings": {}, "ima": {"ignored_keyrings": [], "log_hash_alg": "sha1"},
+         "ima-buf": {}, "verification-keys": ""}
+        """
+            .formatted(hex));
+  }
+
   @Test
   void aRuntimePolicyIsStoredAsTheNextVersionAndAssignedToTheHost() throws Exception {
     assertThat(admin("host", "add", "cli-rp", "--connection", "nats").exit()).isZero();
-    Path policy =
-        Files.writeString(
-            dir.resolve("runtime-policy.json"),
-            """
-            {"meta": {"version": 1}, "digests": {"/usr/bin/bash": ["%s"]}, "excludes": [],
-             "keyrings": {}, "ima": {"ignored_keyrings": [], "log_hash_alg": "sha1"},
-             "ima-buf": {}, "verification-keys": ""}
-            """
-                .formatted("ab".repeat(32)));
+    Path policy = keylimePolicy("runtime-policy.json", "ab".repeat(32));
     CliRun first =
         admin("host", "runtime-policy", "cli-rp", "--policy", policy.toString(), "--json");
     assertThat(first.exit()).as(first.err()).isZero();
@@ -184,15 +188,7 @@ class AdminVerbsTest {
       throws Exception {
     assertThat(admin("host", "add", "cli-g1", "--connection", "nats", "--group", "edge").exit())
         .isZero();
-    Path policy =
-        Files.writeString(
-            dir.resolve("group-policy.json"),
-            """
-            {"meta": {"version": 1}, "digests": {"/usr/bin/bash": ["%s"]}, "excludes": [],
-             "keyrings": {}, "ima": {"ignored_keyrings": [], "log_hash_alg": "sha1"},
-             "ima-buf": {}, "verification-keys": ""}
-            """
-                .formatted("cd".repeat(32)));
+    Path policy = keylimePolicy("group-policy.json", "cd".repeat(32));
     CliRun group =
         admin("host", "runtime-policy", "--group", "edge", "--policy", policy.toString(), "--json");
     assertThat(group.exit()).as(group.err()).isZero();
