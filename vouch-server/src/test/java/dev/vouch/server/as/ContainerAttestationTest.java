@@ -136,13 +136,18 @@ class ContainerAttestationTest {
     assertThat(r.status()).as(r.body()).isEqualTo(201);
   }
 
-  @Test
-  void aRuntimePolicyAllowingTheContainersFilesAppraisesItsEvidence() throws Exception {
+  /** A policy for C1's files: /bin/sh as measured, /app with the digest of {@code app}. */
+  private void storeC1Policy(String name, String app) throws Exception {
     storeRuntimePolicy(
-        "c1-allowed",
+        name,
         Map.of(
             "/bin/sh", Hex.encode(ContainerNode.file("sh")),
-            "/app", Hex.encode(ContainerNode.file("app"))));
+            "/app", Hex.encode(ContainerNode.file(app))));
+  }
+
+  @Test
+  void aRuntimePolicyAllowingTheContainersFilesAppraisesItsEvidence() throws Exception {
+    storeC1Policy("c1-allowed", "app");
     String nonce = "41".repeat(32);
     Reply r = attestUnder("c1-allowed", node.evidence(ContainerNode.C1, nonce), nonce);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -170,11 +175,7 @@ class ContainerAttestationTest {
 
   @Test
   void aChangedDigestIsRefusedAsADigestMismatch() throws Exception {
-    storeRuntimePolicy(
-        "c1-old-app",
-        Map.of(
-            "/bin/sh", Hex.encode(ContainerNode.file("sh")),
-            "/app", Hex.encode(ContainerNode.file("app-1.0"))));
+    storeC1Policy("c1-old-app", "app-1.0");
     String nonce = "43".repeat(32);
     Reply r = attestUnder("c1-old-app", node.evidence(ContainerNode.C1, nonce), nonce);
     assertThat(r.status()).as(r.body()).isEqualTo(422);
