@@ -1,6 +1,8 @@
 package dev.vouch.bench;
 
 import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.runtime.RuntimeAppraiser;
+import dev.vouch.evidence.runtime.RuntimePolicy;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.ima.ImaCheckpoint;
 import dev.vouch.evidence.tpm.ima.ImaIncremental;
@@ -27,7 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * ImaListGenerator}) verified once against its quoted SHA-256 PCR 10 ({@code full}), then 1,000
  * appended entries verified from the checkpoint the first verification left ({@code appended1000}),
  * as the host monitor does at every later attestation. Both run the verifier's code path ({@link
- * ImaIncremental#verify}: parse, template hashes, replay, prefix match).
+ * ImaIncremental#verify}: parse, template hashes, replay, prefix match). {@code
+ * reappraiseAfterPolicyChange} is what a runtime-policy change adds to {@code full} when the host
+ * monitor re-reads the list: the re-read list framed again, its first checkpoint entries replayed
+ * to the stored PCR 10 (the checkpoint kept), and every entry appraised under the new policy.
  */
 @State(Scope.Benchmark)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -41,6 +46,7 @@ public class ImaIncrementalBench {
   private PcrValues quotedBase;
   private PcrValues quotedAll;
   private ImaCheckpoint checkpoint;
+  private RuntimePolicy policy;
 
   @Setup
   public void setup() throws Exception {
@@ -51,6 +57,7 @@ public class ImaIncrementalBench {
     quotedBase = pcr10(base);
     quotedAll = pcr10(all);
     checkpoint = ImaIncremental.verify(base, quotedBase, Optional.empty()).next();
+    policy = RuntimePolicy.fromLog(ImaLog.parseBinary(base, ImaLog.HashCheck.RECORD));
     System.out.printf(
         "%nlist: %d entries, %d bytes; appended: %d entries, %d bytes%n",
         BASE, base.length, APPENDED, appended.length);
@@ -80,5 +87,23 @@ public class ImaIncrementalBench {
   @Measurement(iterations = 5, time = 2)
   public ImaIncremental.Result appended1000() throws Exception {
     return ImaIncremental.verify(appended, quotedAll, Optional.of(checkpoint));
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.SingleShotTime)
+  @Warmup(iterations = 1)
+  @Measurement(iterations = 3)
+  public RuntimeAppraiser.Appraisal reappraiseAfterPolicyChange() throws Exception {
+    ImaLog log = ImaLog.parse(base, ImaLog.HashCheck.RECORD);
+    byte[] replayed =
+        log.prefix((int) checkpoint.entries())
+            .replay(EnumSet.of(HashAlg.SHA256), checkpoint.mode())
+            .get(HashAlg.SHA256, ImaLog.IMA_PCR)
+            .orElseThrow();
+    if (!Arrays.equals(
+        replayed, checkpoint.pcr10().get(HashAlg.SHA256, ImaLog.IMA_PCR).orElseThrow())) {
+      throw new IllegalStateException("the list does not reproduce its checkpoint");
+    }
+    return RuntimeAppraiser.appraise(log, policy);
   }
 }

@@ -321,11 +321,21 @@ final class HostCommand extends CommandGroup {
       name = "runtime-policy",
       description =
           "Store a Keylime runtime policy (JSON) as the next version of NAME and appraise the"
-              + " host's IMA entries by it from its next attestation.")
-  static final class RuntimePolicyVerb extends OneHost {
+              + " host's (or, with --group, the host group's) IMA entries by it from the next"
+              + " attestation; a host's own assignment wins over its group's. --remove ends the"
+              + " assignment.")
+  static final class RuntimePolicyVerb extends AdminVerb {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "host id")
+    String id;
+
+    @Option(
+        names = "--group",
+        paramLabel = "GROUP",
+        description = "assign to this host group instead of one host")
+    String group;
+
     @Option(
         names = "--policy",
-        required = true,
         paramLabel = "FILE",
         description = "Keylime runtime policy JSON (version 1)")
     java.nio.file.Path policy;
@@ -333,18 +343,37 @@ final class HostCommand extends CommandGroup {
     @Option(
         names = "--name",
         paramLabel = "NAME",
-        description = "the policy's name (default: the host id)")
+        description = "the policy's name (default: the host id or group)")
     String name;
+
+    @Option(names = "--remove", description = "remove the host's (or group's) assignment")
+    boolean remove;
 
     private byte[] body;
 
     @Override
     void validate() throws CliIo.BadInput {
-      super.validate();
-      if (name == null) {
-        name = id;
+      if ((id == null) == (group == null)) {
+        throw new CliIo.BadInput("name a host ID or a --group, not both");
       }
-      if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
+      if (id != null) {
+        requireHostId(id);
+      } else if (!group.matches(NAME)) {
+        throw new CliIo.BadInput("--group must be 1-128 of A-Z a-z 0-9 _ . -");
+      }
+      if (remove == (policy != null)) {
+        throw new CliIo.BadInput("give --policy FILE or --remove");
+      }
+      if (remove) {
+        if (name != null) {
+          throw new CliIo.BadInput("--name goes with --policy, not --remove");
+        }
+        return;
+      }
+      if (name == null) {
+        name = id != null ? id : group;
+      }
+      if (!name.matches(NAME)) {
         throw new CliIo.BadInput("--name must be 1-128 of A-Z a-z 0-9 _ . -");
       }
       body = CliIo.read(policy, "runtime policy");
@@ -355,20 +384,40 @@ final class HostCommand extends CommandGroup {
       }
     }
 
+    private static final String NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}";
+
+    private String target() {
+      return id != null
+          ? HOSTS + "/" + id + "/runtime-policy"
+          : "/api/v1/host-groups/" + AdminClient.encode(group) + "/runtime-policy";
+    }
+
+    private String who() {
+      return id != null ? "host " + id : "host group " + group;
+    }
+
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      client.get(path()); // an unknown host stops here (not-found), before a policy is stored
+      if (remove) {
+        client.delete(target());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(id != null ? "host" : "group", id != null ? id : group);
+        m.put("removed", true);
+        return answer(out, m, () -> out.printf("%s: runtime policy assignment removed%n", who()));
+      }
+      if (id != null) {
+        client.get(HOSTS + "/" + id); // an unknown host stops here, before a policy is stored
+      }
       JsonNode stored =
           client.put("/api/v1/runtime-policies/" + AdminClient.encode(name), body).json();
-      JsonNode assigned =
-          client.put(path() + "/runtime-policy", AdminClient.json(Map.of("policy", name))).json();
+      JsonNode assigned = client.put(target(), AdminClient.json(Map.of("policy", name))).json();
       return answer(
           out,
           assigned,
           () ->
               out.printf(
-                  "host %s: runtime policy %s version %d (sha256 %s) assigned%n",
-                  id,
+                  "%s: runtime policy %s version %d (sha256 %s) assigned%n",
+                  who(),
                   stored.path("name").asText(),
                   assigned.path("version").asInt(),
                   assigned.path("sha256").asText()));

@@ -17,6 +17,7 @@ import dev.vouch.server.TestServers;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.TlsCertificates;
 import dev.vouch.server.http.VouchServer;
+import dev.vouch.server.monitor.RuntimePolicyStore;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,18 +139,22 @@ class AdminVerbsTest {
     assertThat(goneJson.json().path("error").path("code").asText()).isEqualTo("not-found");
   }
 
+  /** A Keylime runtime policy file allowing /usr/bin/bash with SHA-256 {@code hex}. */
+  private Path keylimePolicy(String file, String hex) throws java.io.IOException {
+    return Files.writeString(
+        dir.resolve(file),
+        """
+        {"meta": {"version": 1}, "digests": {"/usr/bin/bash": ["%s"]}, "excludes": [],
+         "keyrings": {}, "ima": {"ignored_keyrings": [], "log_hash_alg": "sha1"},
+         "ima-buf": {}, "verification-keys": ""}
+        """
+            .formatted(hex));
+  }
+
   @Test
   void aRuntimePolicyIsStoredAsTheNextVersionAndAssignedToTheHost() throws Exception {
     assertThat(admin("host", "add", "cli-rp", "--connection", "nats").exit()).isZero();
-    Path policy =
-        Files.writeString(
-            dir.resolve("runtime-policy.json"),
-            """
-            {"meta": {"version": 1}, "digests": {"/usr/bin/bash": ["%s"]}, "excludes": [],
-             "keyrings": {}, "ima": {"ignored_keyrings": [], "log_hash_alg": "sha1"},
-             "ima-buf": {}, "verification-keys": ""}
-            """
-                .formatted("ab".repeat(32)));
+    Path policy = keylimePolicy("runtime-policy.json", "ab".repeat(32));
     CliRun first =
         admin("host", "runtime-policy", "cli-rp", "--policy", policy.toString(), "--json");
     assertThat(first.exit()).as(first.err()).isZero();
@@ -176,6 +181,53 @@ class AdminVerbsTest {
     assertThat(server.monitor().runtimePolicies().latest("cli-rp").orElseThrow().version())
         .isEqualTo(1);
     assertThat(admin("host", "remove", "cli-rp").exit()).isZero();
+  }
+
+  @Test
+  void aGroupsRuntimePolicyAppliesToItsHostsUntilAHostHasItsOwnAndRemoveEndsEither()
+      throws Exception {
+    assertThat(admin("host", "add", "cli-g1", "--connection", "nats", "--group", "edge").exit())
+        .isZero();
+    Path policy = keylimePolicy("group-policy.json", "cd".repeat(32));
+    CliRun group =
+        admin("host", "runtime-policy", "--group", "edge", "--policy", policy.toString(), "--json");
+    assertThat(group.exit()).as(group.err()).isZero();
+    assertThat(group.json().path("group").asText()).isEqualTo("edge");
+    assertThat(group.json().path("name").asText()).isEqualTo("edge");
+    RuntimePolicyStore store = server.monitor().runtimePolicies();
+    assertThat(store.effective("cli-g1", "edge").orElseThrow().ref()).isEqualTo("edge@1");
+
+    // the host's own assignment wins over its group's; removing it falls back to the group's
+    CliRun own =
+        admin("host", "runtime-policy", "cli-g1", "--policy", policy.toString(), "--name", "own");
+    assertThat(own.exit()).as(own.err()).isZero();
+    assertThat(store.effective("cli-g1", "edge").orElseThrow().ref()).isEqualTo("own@1");
+    CliRun removed = admin("host", "runtime-policy", "cli-g1", "--remove", "--json");
+    assertThat(removed.exit()).as(removed.err()).isZero();
+    assertThat(removed.json().path("removed").asBoolean()).isTrue();
+    assertThat(store.effective("cli-g1", "edge").orElseThrow().ref()).isEqualTo("edge@1");
+    CliRun groupRemoved = admin("host", "runtime-policy", "--group", "edge", "--remove");
+    assertThat(groupRemoved.exit()).as(groupRemoved.err()).isZero();
+    assertThat(groupRemoved.out()).contains("host group edge: runtime policy assignment removed");
+    assertThat(store.effective("cli-g1", "edge")).isEmpty();
+
+    // removing what is not assigned is refused by the server; bad combinations never reach it
+    CliRun again = admin("host", "runtime-policy", "--group", "edge", "--remove");
+    assertThat(again.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(again.err()).contains("not-found");
+    for (String[] bad :
+        List.of(
+            new String[] {"host", "runtime-policy", "--remove"},
+            new String[] {"host", "runtime-policy", "cli-g1", "--group", "edge", "--remove"},
+            new String[] {"host", "runtime-policy", "cli-g1"},
+            new String[] {
+              "host", "runtime-policy", "cli-g1", "--remove", "--policy", policy.toString()
+            },
+            new String[] {"host", "runtime-policy", "--group", "a/b", "--remove"})) {
+      CliRun r = admin(bad);
+      assertThat(r.exit()).as(String.join(" ", bad)).isEqualTo(ExitCodes.BAD_INPUT);
+    }
+    assertThat(admin("host", "remove", "cli-g1").exit()).isZero();
   }
 
   @Test

@@ -59,6 +59,11 @@ public final class ContainerEvidenceVerifier implements EvidenceVerifier {
     this.runtimePolicy = runtimePolicy;
   }
 
+  /** The same verifier, appraising the subject's own entries against {@code policy}. */
+  public ContainerEvidenceVerifier withRuntimePolicy(RuntimePolicy policy) {
+    return new ContainerEvidenceVerifier(tpm, Optional.of(policy));
+  }
+
   @Override
   public Tee tee() {
     return Tee.CONTAINER;

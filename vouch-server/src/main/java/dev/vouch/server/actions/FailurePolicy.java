@@ -15,6 +15,8 @@ import java.util.List;
  *   <li>Any other change (including recovery to VERIFIED): publish only. A node is never uncordoned
  *       here: that takes an administrator's fresh onboarding.
  *   <li>A changed golden baseline ({@code baseline-changed}): publish, whatever the status.
+ *   <li>An IMA restart ({@code ima-restart}): publish only; the host's status event, if any, is
+ *       decided on its own.
  *   <li>No change and not a failure: nothing.
  * </ul>
  *
@@ -36,6 +38,9 @@ public record FailurePolicy(boolean evictPods) {
 
   public List<Action> decide(StatusChange change) {
     List<Action> actions = new ArrayList<>();
+    if (change.imaRestart().isPresent()) {
+      return List.of(new Publish());
+    }
     if (change.current().isFailure()) {
       actions.add(new Publish());
       actions.add(new Cordon(NodeActions.reasonFor(change)));

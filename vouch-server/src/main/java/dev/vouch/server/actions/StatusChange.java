@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param time when the status was decided
  * @param baseline how the new boot's measurements differ from the previous golden baseline, when
  *     they do
+ * @param imaRestart with it, an {@code ima-restart} event: incremental IMA verification of the host
+ *     started again from entry 0, for this reason (a reboot, a mismatch); the statuses are then
+ *     both the host's status after the attestation
  */
 public record StatusChange(
     String hostId,
@@ -34,7 +37,8 @@ public record StatusChange(
     List<String> reasons,
     Optional<String> reportId,
     Instant time,
-    Optional<BaselineChange> baseline) {
+    Optional<BaselineChange> baseline,
+    Optional<String> imaRestart) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The event name of a status event. */
@@ -42,6 +46,9 @@ public record StatusChange(
 
   /** The event name of a status event that also reports a changed baseline. */
   public static final String BASELINE_CHANGED_EVENT = "baseline-changed";
+
+  /** The event name of an IMA restart: published only, never a cause for node actions. */
+  public static final String IMA_RESTART_EVENT = "ima-restart";
 
   public StatusChange {
     Objects.requireNonNull(hostId, "hostId");
@@ -51,6 +58,26 @@ public record StatusChange(
     Objects.requireNonNull(reportId, "reportId");
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(baseline, "baseline");
+    Objects.requireNonNull(imaRestart, "imaRestart");
+  }
+
+  /** A status event, with a baseline change when one is given. */
+  public StatusChange(
+      String hostId,
+      HostStatus previous,
+      HostStatus current,
+      List<String> reasons,
+      Optional<String> reportId,
+      Instant time,
+      Optional<BaselineChange> baseline) {
+    this(hostId, previous, current, reasons, reportId, time, baseline, Optional.empty());
+  }
+
+  /** The {@link #IMA_RESTART_EVENT} of a host whose attestation ended in {@code status}. */
+  public static StatusChange imaRestart(
+      String hostId, HostStatus status, String reason, Optional<String> reportId, Instant time) {
+    return new StatusChange(
+        hostId, status, status, List.of(), reportId, time, Optional.empty(), Optional.of(reason));
   }
 
   /** A status event without a baseline change. */
@@ -64,9 +91,14 @@ public record StatusChange(
     this(hostId, previous, current, reasons, reportId, time, Optional.empty());
   }
 
-  /** {@link #BASELINE_CHANGED_EVENT} when the baseline changed, else {@link #STATUS_EVENT}. */
+  /**
+   * {@link #IMA_RESTART_EVENT} for an IMA restart, {@link #BASELINE_CHANGED_EVENT} when the
+   * baseline changed, else {@link #STATUS_EVENT}.
+   */
   public String event() {
-    return baseline.isPresent() ? BASELINE_CHANGED_EVENT : STATUS_EVENT;
+    return imaRestart.isPresent()
+        ? IMA_RESTART_EVENT
+        : baseline.isPresent() ? BASELINE_CHANGED_EVENT : STATUS_EVENT;
   }
 
   /** True when the status differs from the previous one. */
@@ -79,7 +111,8 @@ public record StatusChange(
    * with the statuses as enum names, {@code reportId} null when absent and {@code time} in ISO-8601
    * (UTC, milliseconds); a baseline-changed event adds {@code "baseline": {"previous_reset_count",
    * "reset_count", "adopted", "pcrs": [{"bank","pcr","before","after","events_known",
-   * "events_added","events_removed"}]}}.
+   * "events_added","events_removed"}]}}; an ima-restart event adds {@code "ima_restart":
+   * {"reason"}}.
    */
   public byte[] toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -91,6 +124,7 @@ public record StatusChange(
     m.put("reportId", reportId.orElse(null));
     m.put("time", time.truncatedTo(ChronoUnit.MILLIS).toString());
     baseline.ifPresent(b -> m.put("baseline", b.toMap()));
+    imaRestart.ifPresent(r -> m.put("ima_restart", Map.of("reason", r)));
     try {
       return JSON.writeValueAsString(m).getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {

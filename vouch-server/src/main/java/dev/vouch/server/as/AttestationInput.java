@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param policyIds policies to appraise with; empty means the default policy of the evidence kind
  * @param freshness whether the caller asks for no freshness check ({@link Freshness#NONE}, said
  *     explicitly and then carried in the token) or binds runtime data (the default)
+ * @param runtimePolicy the name of a stored runtime policy the evidence's IMA entries are appraised
+ *     against (container evidence only); its newest version is used
  */
 public record AttestationInput(
     Tee tee,
@@ -27,7 +29,8 @@ public record AttestationInput(
     String runtimeDataHash,
     Optional<byte[]> initData,
     List<String> policyIds,
-    Freshness freshness) {
+    Freshness freshness,
+    Optional<String> runtimePolicy) {
 
   /** How the request proves the evidence is fresh. */
   public enum Freshness {
@@ -54,6 +57,27 @@ public record AttestationInput(
     initData = initData.map(byte[]::clone);
     policyIds = List.copyOf(policyIds);
     Objects.requireNonNull(freshness, "freshness");
+    Objects.requireNonNull(runtimePolicy, "runtimePolicy");
+  }
+
+  /** A request without a runtime policy. */
+  public AttestationInput(
+      Tee tee,
+      byte[] evidence,
+      Optional<RuntimeData> runtimeData,
+      String runtimeDataHash,
+      Optional<byte[]> initData,
+      List<String> policyIds,
+      Freshness freshness) {
+    this(
+        tee,
+        evidence,
+        runtimeData,
+        runtimeDataHash,
+        initData,
+        policyIds,
+        freshness,
+        Optional.empty());
   }
 
   /** A request that binds runtime data (freshness required). */

@@ -36,7 +36,8 @@ public final class AttestationRoutes {
           "runtime_data_hash_algorithm",
           "init_data",
           "policy_ids",
-          "freshness");
+          "freshness",
+          "runtime_policy");
   private static final List<Integer> ATTEST_STATUSES = List.of(200, 400, 413, 422);
 
   private final AttestationService service;
@@ -89,8 +90,9 @@ public final class AttestationRoutes {
   /**
    * {@code {tee, evidence (base64), nonce? (hex, used as raw runtime data), runtime_data? {raw |
    * structured}, runtime_data_hash_algorithm?, init_data? (base64 of the init data document),
-   * policy_ids?, freshness? ("none")}}. Without a nonce or runtime data the request must say {@code
-   * "freshness": "none"} (400 {@code freshness-required} otherwise).
+   * policy_ids?, freshness? ("none"), runtime_policy? (name of a stored runtime policy; container
+   * evidence only)}}. Without a nonce or runtime data the request must say {@code "freshness":
+   * "none"} (400 {@code freshness-required} otherwise).
    */
   private void attest(Context ctx) throws VerificationException {
     JsonNode body = Json.object(ctx);
@@ -120,7 +122,8 @@ public final class AttestationRoutes {
             hashName(body),
             initData,
             policyIds(body.get("policy_ids")),
-            freshness(body));
+            freshness(body),
+            runtimePolicy(body, tee));
     checkFreshness(in);
     AttestationOutcome out = service.attest(in);
     Map<String, Object> res = new LinkedHashMap<>();
@@ -174,6 +177,23 @@ public final class AttestationRoutes {
     checkFreshness(in);
     AttestationOutcome out = service.attest(in, initDigest);
     ctx.contentType("text/plain").result(out.token());
+  }
+
+  /** {@code runtime_policy}: a policy name, for container evidence only (400 otherwise). */
+  private static Optional<String> runtimePolicy(JsonNode body, Tee tee) {
+    if (!body.has("runtime_policy")) {
+      return Optional.empty();
+    }
+    String name = Json.text(body, "runtime_policy");
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
+      throw Problem.badRequest(
+          "bad-request", "'runtime_policy' must be 1-128 of A-Z a-z 0-9 _ . -");
+    }
+    if (tee != Tee.CONTAINER) {
+      throw Problem.badRequest(
+          "bad-request", "'runtime_policy' appraises container evidence, not " + tee.wireName());
+    }
+    return Optional.of(name);
   }
 
   /** {@code "freshness": "none"} waives the freshness check; absent means runtime data binds. */

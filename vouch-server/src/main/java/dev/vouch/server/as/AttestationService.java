@@ -11,6 +11,8 @@ import dev.vouch.core.json.Jcs;
 import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
+import dev.vouch.evidence.cima.ContainerEvidenceVerifier;
+import dev.vouch.evidence.runtime.RuntimePolicy;
 import dev.vouch.policy.Appraisal;
 import dev.vouch.policy.DefaultPolicies;
 import dev.vouch.policy.Policy;
@@ -93,6 +95,27 @@ public final class AttestationService implements AttestationBackend {
     }
   }
 
+  /**
+   * Stored runtime policies by name, for requests that name one ({@link
+   * AttestationInput#runtimePolicy()}).
+   */
+  @FunctionalInterface
+  public interface RuntimePolicies {
+    /**
+     * The newest version of policy {@code name}.
+     *
+     * @throws RuntimePolicy.Invalid when the stored policy no longer parses
+     */
+    Optional<RuntimePolicy> latest(String name) throws RuntimePolicy.Invalid;
+
+    /** No stored runtime policies. */
+    static RuntimePolicies none() {
+      return name -> Optional.empty();
+    }
+  }
+
+  private final RuntimePolicies runtimePolicies;
+
   /** A service without offline collateral. */
   public AttestationService(
       Verifiers verifiers,
@@ -110,6 +133,19 @@ public final class AttestationService implements AttestationBackend {
       ReferenceValueStore referenceValues,
       EarIssuer issuer,
       Clock clock) {
+    this(verifiers, collateral, policies, referenceValues, issuer, clock, RuntimePolicies.none());
+  }
+
+  /** A service whose requests may name a runtime policy from {@code runtimePolicies}. */
+  public AttestationService(
+      Verifiers verifiers,
+      CollateralFiles collateral,
+      PolicyStore policies,
+      ReferenceValueStore referenceValues,
+      EarIssuer issuer,
+      Clock clock,
+      RuntimePolicies runtimePolicies) {
+    this.runtimePolicies = java.util.Objects.requireNonNull(runtimePolicies, "runtimePolicies");
     this.verifiers = verifiers;
     this.collateral = collateral;
     this.policies = policies;
@@ -153,11 +189,15 @@ public final class AttestationService implements AttestationBackend {
     long started = System.nanoTime();
     Tee tee = input.tee();
     requireFreshness(input);
-    EvidenceVerifier verifier =
+    EvidenceVerifier registered =
         verifiers
             .forTee(tee)
             .orElseThrow(
                 () -> new VerificationException(Failure.UNSUPPORTED, verifiers.whyRefused(tee)));
+    EvidenceVerifier verifier =
+        input.runtimePolicy().isPresent()
+            ? withRuntimePolicy(registered, input.runtimePolicy().get())
+            : registered;
     AppraisalPolicy policy = policy(tee, input.policyIds());
     Optional<byte[]> reportData = reportData(input);
     Optional<byte[]> expected = reportData.map(d -> regularize(d, verifier.reportDataLength()));
@@ -232,6 +272,32 @@ public final class AttestationService implements AttestationBackend {
     VouchMetrics.attestation(
         tee.wireName(), vector.status().earName(), System.nanoTime() - started);
     return new AttestationOutcome(token, vector.status().earName(), claims);
+  }
+
+  /**
+   * {@code verifier} appraising against stored runtime policy {@code name}: the container verifier
+   * refuses evidence with an entry the policy does not allow ({@link Failure#POLICY_DENIED}, naming
+   * the entry, path, digest and rule).
+   */
+  private EvidenceVerifier withRuntimePolicy(EvidenceVerifier verifier, String name)
+      throws VerificationException {
+    if (!(verifier instanceof ContainerEvidenceVerifier container)) {
+      throw new VerificationException(
+          Failure.UNSUPPORTED,
+          "a runtime policy appraises container evidence, not " + verifier.tee().wireName());
+    }
+    try {
+      return container.withRuntimePolicy(
+          runtimePolicies
+              .latest(name)
+              .orElseThrow(
+                  () ->
+                      new VerificationException(
+                          Failure.POLICY_DENIED, "no runtime policy '" + name + "' is stored")));
+    } catch (RuntimePolicy.Invalid e) {
+      throw new VerificationException(
+          Failure.POLICY_DENIED, "runtime policy '" + name + "': " + e.getMessage());
+    }
   }
 
   /** What a policy of either form said: the vector and what the token adds to explain it. */

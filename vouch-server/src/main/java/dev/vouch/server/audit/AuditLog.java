@@ -78,6 +78,15 @@ public final class AuditLog {
 
   /** Records a host's status change as the server's own decision. */
   public void hostStatus(StatusChange change) {
+    if (change.imaRestart().isPresent()) {
+      record(
+          AuditEntry.system(
+              "host." + StatusChange.IMA_RESTART_EVENT,
+              change.hostId(),
+              change.current().name(),
+              change.imaRestart().get()));
+      return;
+    }
     record(
         AuditEntry.system(
             "host.status",

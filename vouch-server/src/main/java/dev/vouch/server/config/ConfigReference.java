@@ -304,7 +304,7 @@ public final class ConfigReference {
         "webhook_url",
         "URL",
         null,
-        "Receives host events (status changes, `host.baseline-changed`); with"
+        "Receives host events (status changes, `host.baseline-changed`, `host.ima-restart`); with"
             + " `webhook_secret_file`.");
     key("hosts", "webhook_secret_file", "path", null, "HMAC key that signs webhook bodies.");
     key(

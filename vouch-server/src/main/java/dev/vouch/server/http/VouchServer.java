@@ -262,7 +262,14 @@ public final class VouchServer implements AutoCloseable {
     PolicyStore policies = new PolicyStore(db, new PolicyCompiler(EvaluationLimits.DEFAULT), clock);
     JdbcReferenceValueStore rvs = new JdbcReferenceValueStore(db);
     AttestationService as =
-        new AttestationService(trust.verifiers(), trust.collateral(), policies, rvs, issuer, clock);
+        new AttestationService(
+            trust.verifiers(),
+            trust.collateral(),
+            policies,
+            rvs,
+            issuer,
+            clock,
+            runtimePolicies(db));
     Aas aas =
         Aas.open(db, sealer, config.admin().tokenLifetime(), config.admin().keyRotation(), clock);
     aas.bootstrap(config.admin().bootstrapPassword(), dataDir, adminToken);
@@ -446,6 +453,16 @@ public final class VouchServer implements AutoCloseable {
     } catch (IOException | UnsupportedOperationException e) {
       LOG.warn("cannot make {} readable by its owner only: {}", file, e.toString());
     }
+  }
+
+  /** The runtime policies the host monitor stores, for AS requests that name one. */
+  private static AttestationService.RuntimePolicies runtimePolicies(Database db) {
+    dev.vouch.server.monitor.RuntimePolicyStore store =
+        new dev.vouch.server.monitor.RuntimePolicyStore(db);
+    return name -> {
+      Optional<dev.vouch.server.monitor.RuntimePolicyStore.Stored> s = store.latest(name);
+      return s.isPresent() ? Optional.of(s.get().policy()) : Optional.empty();
+    };
   }
 
   private static AuditLog auditLog(Database db, Sealer sealer, Clock clock) throws ConfigException {

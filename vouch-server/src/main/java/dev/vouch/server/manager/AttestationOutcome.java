@@ -17,19 +17,33 @@ import java.util.OptionalLong;
  *     last one, so a reboot shows in the host's record)
  * @param baseline how a new boot's measurements differ from the host's golden baseline, when they
  *     do (published as a {@code baseline-changed} event)
+ * @param imaRestart why incremental IMA verification started again from entry 0, when it did
+ *     (published as an {@code ima-restart} event)
  */
 public record AttestationOutcome(
     HostStatus status,
     List<String> reasons,
     Optional<String> reportId,
     OptionalLong resetCount,
-    Optional<BaselineChange> baseline) {
+    Optional<BaselineChange> baseline,
+    Optional<String> imaRestart) {
   public AttestationOutcome {
     Objects.requireNonNull(status, "status");
     reasons = List.copyOf(reasons);
     Objects.requireNonNull(reportId, "reportId");
     Objects.requireNonNull(resetCount, "resetCount");
     Objects.requireNonNull(baseline, "baseline");
+    Objects.requireNonNull(imaRestart, "imaRestart");
+  }
+
+  /** An outcome without an IMA restart. */
+  public AttestationOutcome(
+      HostStatus status,
+      List<String> reasons,
+      Optional<String> reportId,
+      OptionalLong resetCount,
+      Optional<BaselineChange> baseline) {
+    this(status, reasons, reportId, resetCount, baseline, Optional.empty());
   }
 
   /** An outcome without a baseline change. */

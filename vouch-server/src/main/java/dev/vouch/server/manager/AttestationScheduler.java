@@ -174,6 +174,11 @@ public final class AttestationScheduler implements AutoCloseable {
     } else {
       log.debug("host {} still {}", host.id(), outcome.status());
     }
+    if (outcome.imaRestart().isPresent()) {
+      onChange.accept(
+          StatusChange.imaRestart(
+              host.id(), outcome.status(), outcome.imaRestart().get(), outcome.reportId(), done));
+    }
     return true;
   }
 

@@ -30,6 +30,7 @@ import dev.vouch.policy.report.TrustReports;
 import dev.vouch.server.hosts.AgentException;
 import dev.vouch.server.hosts.HostAttestation;
 import dev.vouch.server.hosts.HostAttestor;
+import dev.vouch.server.hosts.ImaProgress;
 import dev.vouch.server.manager.AttestationOutcome;
 import dev.vouch.server.manager.Host;
 import dev.vouch.server.manager.HostWorker;
@@ -201,14 +202,26 @@ public final class HostVerifier implements HostWorker {
   public AttestationOutcome attest(Host host) throws InterruptedException {
     Judged before = judged(host.id());
     Optional<RuntimePolicyStore.Stored> policy =
-        runtime.flatMap(r -> r.policies().assigned(host.id()));
+        runtime.flatMap(r -> r.policies().effective(host.id(), host.group()));
     Optional<ImaStateStore.HostImaState> state = runtime.flatMap(r -> r.states().get(host.id()));
-    // IMA flavors judge every file of the list, so they need it whole; a policy change means the
-    // entries verified so far were appraised under another policy: both start from entry 0
+    // IMA flavors judge every file of the list, and entries appraised under another policy must be
+    // appraised again: both need the list from entry 0, but the replay state does not depend on
+    // the policy, so the checkpoint is kept when the re-read list reproduces it (re-appraisal)
     boolean imaFlavors = before.candidates().stream().anyMatch(f -> f.flavor().ima().isPresent());
     Optional<String> policyRef = policy.map(RuntimePolicyStore.Stored::ref);
-    Optional<ImaStateStore.HostImaState> continued =
-        state.filter(s -> !imaFlavors && s.policy().equals(policyRef));
+    Optional<String> reappraisal =
+        state.isEmpty()
+            ? Optional.empty()
+            : imaFlavors
+                ? Optional.of("IMA flavors judge the whole list")
+                : state.get().policy().equals(policyRef)
+                    ? Optional.empty()
+                    : Optional.of(
+                        "runtime policy "
+                            + state.get().policy().orElse("(none)")
+                            + " -> "
+                            + policyRef.orElse("(none)"));
+    Optional<ImaStateStore.HostImaState> continued = state.filter(s -> reappraisal.isEmpty());
     HostAttestation att;
     try {
       att = attestor.attest(host.id(), continued.map(ImaStateStore.HostImaState::progress));
@@ -220,16 +233,20 @@ public final class HostVerifier implements HostWorker {
     }
     try {
       HostEvidence evidence = evidence(host.id(), att);
+      Optional<ImaStateStore.HostImaState> kept =
+          reappraisal.isPresent() ? state.flatMap(s -> reproduced(s, att)) : Optional.empty();
+      Optional<String> restart =
+          reappraisal.isPresent() && kept.isEmpty()
+              ? Optional.of(notReproduced(state.get(), att, reappraisal.get()))
+              : att.imaRestart();
       Optional<ImaStateStore.HostImaState> imaState =
           imaState(
               host.id(),
               att,
               continued.filter(s -> att.imaRestart().isEmpty()),
+              kept,
               policy,
-              state.isPresent() && continued.isEmpty()
-                  ? Optional.of(
-                      imaFlavors ? "IMA flavors need the whole list" : "runtime policy changed")
-                  : att.imaRestart());
+              restart);
       GoldenFlavors.Decision d =
           golden
               .get(templateFor(evidence))
@@ -282,7 +299,8 @@ public final class HostVerifier implements HostWorker {
           reasons,
           Optional.of(report.id().toString()),
           OptionalLong.of(att.resetCount()),
-          change);
+          change,
+          imaState.isPresent() ? restart : Optional.empty());
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
@@ -455,7 +473,10 @@ public final class HostVerifier implements HostWorker {
   /**
    * The host's IMA state after {@code att}: its checkpoint, and the runtime appraisal of the quoted
    * entries it received added to the findings of {@code continued} (the state it continued, empty
-   * when it verified the list from entry 0). Empty when the IMA list was not verified.
+   * when it verified the list from entry 0). With {@code kept} (a re-appraisal whose re-read list
+   * reproduced the checkpoint), the findings are the new policy's over the whole list and the
+   * boot's verification state (boot_aggregate, last restart) is kept. Empty when the IMA list was
+   * not verified.
    *
    * @throws VerificationException when the runtime policy's verification keys cannot be used
    */
@@ -463,6 +484,7 @@ public final class HostVerifier implements HostWorker {
       String hostId,
       HostAttestation att,
       Optional<ImaStateStore.HostImaState> continued,
+      Optional<ImaStateStore.HostImaState> kept,
       Optional<RuntimePolicyStore.Stored> policy,
       Optional<String> restart)
       throws VerificationException {
@@ -505,16 +527,80 @@ public final class HostVerifier implements HostWorker {
       }
     }
     restart.ifPresent(r -> LOG.info("host {}: ima-restart: {}", hostId, r));
+    kept.ifPresent(
+        k ->
+            LOG.info(
+                "host {}: IMA checkpoint at entry {} kept, {} entries re-appraised",
+                hostId,
+                k.progress().checkpoint().entries(),
+                progress.get().checkpoint().entries()));
+    Optional<ImaStateStore.HostImaState> before = continued.or(() -> kept);
     return Optional.of(
         new ImaStateStore.HostImaState(
             hostId,
             progress.get(),
             policy.map(RuntimePolicyStore.Stored::ref),
-            continued.map(ImaStateStore.HostImaState::bootAggregate).orElse(att.bootAggregate()),
+            before.map(ImaStateStore.HostImaState::bootAggregate).orElse(att.bootAggregate()),
             findings,
             total,
-            restart.or(() -> continued.flatMap(ImaStateStore.HostImaState::lastRestart)),
+            restart.or(() -> before.flatMap(ImaStateStore.HostImaState::lastRestart)),
             clock.instant()));
+  }
+
+  /**
+   * {@code state} when {@code att} (the list read again from entry 0 and verified against a fresh
+   * quote) is of the same boot and its first checkpoint entries replay to the checkpoint's PCR 10
+   * in every bank kept: the entries appraised before are the ones read now. Empty otherwise, and
+   * verification starts from zero.
+   */
+  private static String notReproduced(
+      ImaStateStore.HostImaState state, HostAttestation att, String why) {
+    ImaProgress was = state.progress();
+    if (att.resetCount() != was.resetCount() || att.restartCount() != was.restartCount()) {
+      return "reboot: reset/restart count "
+          + att.resetCount()
+          + "/"
+          + att.restartCount()
+          + ", the checkpoint's "
+          + was.resetCount()
+          + "/"
+          + was.restartCount();
+    }
+    return "mismatch: the list read again for "
+        + why
+        + " does not reproduce the checkpoint at entry "
+        + was.checkpoint().entries();
+  }
+
+  private static Optional<ImaStateStore.HostImaState> reproduced(
+      ImaStateStore.HostImaState state, HostAttestation att) {
+    dev.vouch.evidence.tpm.ima.ImaCheckpoint cp = state.progress().checkpoint();
+    Optional<ImaProgress> now = att.imaProgress();
+    if (now.isEmpty()
+        || att.imaLog().isEmpty()
+        || att.imaOffset() != 0
+        || att.resetCount() != state.progress().resetCount()
+        || att.restartCount() != state.progress().restartCount()
+        || now.get().checkpoint().entries() < cp.entries()
+        || now.get().checkpoint().mode() != cp.mode()) {
+      return Optional.empty();
+    }
+    try {
+      // the verifier enforced every template hash of these bytes; RECORD only frames them again
+      ImaLog prefix =
+          ImaLog.parse(att.imaLog().get(), ImaLog.HashCheck.RECORD).prefix((int) cp.entries());
+      dev.vouch.evidence.tpm.PcrValues replayed = prefix.replay(cp.pcr10().banks(), cp.mode());
+      for (dev.vouch.core.crypto.HashAlg b : cp.pcr10().banks()) {
+        byte[] want = cp.pcr10().get(b, ImaLog.IMA_PCR).orElseThrow();
+        byte[] got = replayed.get(b, ImaLog.IMA_PCR).orElseGet(() -> new byte[b.size()]);
+        if (!java.util.Arrays.equals(want, got)) {
+          return Optional.empty();
+        }
+      }
+      return Optional.of(state);
+    } catch (VerificationException e) {
+      return Optional.empty();
+    }
   }
 
   /** The IMA part's boot_aggregate and runtime-policy rules for this attestation. */

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Admin routes of runtime appraisal: runtime policies (Keylime runtime policy JSON, stored and
- * versioned), their assignment to hosts, and a host's incremental IMA state. Registered with the
- * other monitoring routes; every route needs the admin token.
+ * versioned), their assignment to hosts and host groups (a host's own wins), and a host's
+ * incremental IMA state. Registered with the other monitoring routes; every route needs the admin
+ * token.
  */
 final class RuntimePolicyRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(RuntimePolicyRoutes.class);
@@ -78,6 +79,34 @@ final class RuntimePolicyRoutes {
         List.of(204, 401, 404),
         this::unassign);
     r.admin(
+        Permission.HOSTS_WRITE,
+        "PUT",
+        "/api/v1/host-groups/{group}/runtime-policy",
+        "Appraise the IMA entries of the group's hosts by runtime policy {policy: NAME} (its newest"
+            + " version); a host's own assignment wins",
+        JSON,
+        JSON,
+        List.of(200, 400, 401, 404),
+        this::assignGroup);
+    r.admin(
+        Permission.HOSTS_READ,
+        "GET",
+        "/api/v1/host-groups/{group}/runtime-policy",
+        "The runtime policy assigned to a host group",
+        null,
+        JSON,
+        List.of(200, 400, 401, 404),
+        this::showGroup);
+    r.admin(
+        Permission.HOSTS_WRITE,
+        "DELETE",
+        "/api/v1/host-groups/{group}/runtime-policy",
+        "Stop appraising the group's hosts by a runtime policy (their own assignments stay)",
+        null,
+        JSON,
+        List.of(204, 400, 401, 404),
+        this::unassignGroup);
+    r.admin(
         Permission.HOSTS_READ,
         "GET",
         "/api/v1/hosts/{id}/ima",
@@ -127,12 +156,7 @@ final class RuntimePolicyRoutes {
 
   private void assign(Context ctx) {
     String id = knownHost(ctx);
-    JsonNode body = Json.object(ctx);
-    Json.onlyFields(body, Set.of("policy"), "assignment");
-    String name = Json.text(body, "policy");
-    if (!RuntimePolicyStore.NAME.matcher(name).matches()) {
-      throw Problem.badRequest("bad-request", "policy must be 1-128 of A-Z a-z 0-9 _ . -");
-    }
+    String name = assignedName(ctx);
     if (!monitor.runtimePolicies().assign(id, name, monitor.clock().instant())) {
       throw Problem.notFound("no runtime policy '" + name + "'");
     }
@@ -150,6 +174,58 @@ final class RuntimePolicyRoutes {
     }
     LOG.info("runtime policy unassigned host={}", id);
     ctx.status(204);
+  }
+
+  /** The {@code policy} of an assignment body. */
+  private static String assignedName(Context ctx) {
+    JsonNode body = Json.object(ctx);
+    Json.onlyFields(body, Set.of("policy"), "assignment");
+    String name = Json.text(body, "policy");
+    if (!RuntimePolicyStore.NAME.matcher(name).matches()) {
+      throw Problem.badRequest("bad-request", "policy must be 1-128 of A-Z a-z 0-9 _ . -");
+    }
+    return name;
+  }
+
+  private void assignGroup(Context ctx) {
+    String group = groupName(ctx);
+    String name = assignedName(ctx);
+    if (!monitor.runtimePolicies().assignGroup(group, name, monitor.clock().instant())) {
+      throw Problem.notFound("no runtime policy '" + name + "'");
+    }
+    LOG.info("runtime policy assigned group={} policy={}", group, name);
+    showGroup(ctx);
+  }
+
+  private void showGroup(Context ctx) {
+    String group = groupName(ctx);
+    RuntimePolicyStore.Stored s =
+        monitor
+            .runtimePolicies()
+            .assignedToGroup(group)
+            .orElseThrow(
+                () -> Problem.notFound("host group '" + group + "' has no runtime policy"));
+    Map<String, Object> m = summary(s);
+    m.put("group", group);
+    Json.write(ctx, 200, m);
+  }
+
+  private void unassignGroup(Context ctx) {
+    String group = groupName(ctx);
+    if (!monitor.runtimePolicies().unassignGroup(group)) {
+      throw Problem.notFound("host group '" + group + "' has no runtime policy");
+    }
+    LOG.info("runtime policy unassigned group={}", group);
+    ctx.status(204);
+  }
+
+  /** Host groups are named as policies are (the host registry's rule). */
+  private static String groupName(Context ctx) {
+    String group = ctx.pathParam("group");
+    if (!RuntimePolicyStore.NAME.matcher(group).matches()) {
+      throw Problem.badRequest("bad-request", "group must be 1-128 of A-Z a-z 0-9 _ . -");
+    }
+    return group;
   }
 
   private void imaState(Context ctx) {

@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 
 /**
  * Runtime policies (Keylime's runtime policy JSON) in the server's database, every version kept,
- * and their assignment to hosts (tables {@code runtime_policies}, {@code host_runtime_policies}). A
- * host is appraised by the newest version of the name assigned to it. Thread-safe.
+ * and their assignment to hosts and host groups (tables {@code runtime_policies}, {@code
+ * host_runtime_policies}, {@code group_runtime_policies}). A host is appraised by the newest
+ * version of the name assigned to it, or else of the name assigned to its group. Thread-safe.
  */
 public final class RuntimePolicyStore {
   /** Policy names: what host groups allow. */
@@ -134,23 +135,80 @@ public final class RuntimePolicyStore {
         });
   }
 
+  /** Who a policy is assigned to: a host, or a host group. */
+  private enum Holder {
+    HOST("host_runtime_policies", "host_id"),
+    GROUP("group_runtime_policies", "group_name");
+
+    final String table;
+    final String key;
+
+    Holder(String table, String key) {
+      this.table = table;
+      this.key = key;
+    }
+  }
+
   /** Assigns policy {@code name} to a host; false when no policy has that name. */
   public boolean assign(String hostId, String name, Instant now) {
+    return assign(Holder.HOST, hostId, name, now);
+  }
+
+  /**
+   * Assigns policy {@code name} to host group {@code group}: hosts of the group without their own
+   * assignment are appraised by it. False when no policy has that name.
+   */
+  public boolean assignGroup(String group, String name, Instant now) {
+    return assign(Holder.GROUP, group, name, now);
+  }
+
+  /** Removes a host's assignment; false when it had none. */
+  public boolean unassign(String hostId) {
+    return unassign(Holder.HOST, hostId);
+  }
+
+  /** Removes a host group's assignment; false when it had none. */
+  public boolean unassignGroup(String group) {
+    return unassign(Holder.GROUP, group);
+  }
+
+  /** The newest version of the policy assigned to a host itself. */
+  public Optional<Stored> assigned(String hostId) {
+    return assignedName(Holder.HOST, hostId).flatMap(this::latest);
+  }
+
+  /** The newest version of the policy assigned to a host group. */
+  public Optional<Stored> assignedToGroup(String group) {
+    return assignedName(Holder.GROUP, group).flatMap(this::latest);
+  }
+
+  /**
+   * The newest version of the policy a host is appraised by: its own assignment wins over its
+   * group's.
+   */
+  public Optional<Stored> effective(String hostId, String group) {
+    return assigned(hostId).or(() -> assignedToGroup(group));
+  }
+
+  private boolean assign(Holder holder, String key, String name, Instant now) {
     if (latest(name).isEmpty()) {
       return false;
     }
     db.transaction(
         c -> {
           try (PreparedStatement del =
-              c.prepareStatement("DELETE FROM host_runtime_policies WHERE host_id = ?")) {
-            del.setString(1, hostId);
+              c.prepareStatement("DELETE FROM " + holder.table + " WHERE " + holder.key + " = ?")) {
+            del.setString(1, key);
             del.executeUpdate();
           }
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "INSERT INTO host_runtime_policies (host_id, policy_name, assigned_at)"
-                      + " VALUES (?, ?, ?)")) {
-            ps.setString(1, hostId);
+                  "INSERT INTO "
+                      + holder.table
+                      + " ("
+                      + holder.key
+                      + ", policy_name, assigned_at) VALUES (?, ?, ?)")) {
+            ps.setString(1, key);
             ps.setString(2, name);
             Sql.setInstant(ps, 3, now);
             ps.executeUpdate();
@@ -160,33 +218,29 @@ public final class RuntimePolicyStore {
     return true;
   }
 
-  /** Removes a host's assignment; false when it had none. */
-  public boolean unassign(String hostId) {
+  private boolean unassign(Holder holder, String key) {
     return db.transaction(
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement("DELETE FROM host_runtime_policies WHERE host_id = ?")) {
-            ps.setString(1, hostId);
+              c.prepareStatement("DELETE FROM " + holder.table + " WHERE " + holder.key + " = ?")) {
+            ps.setString(1, key);
             return ps.executeUpdate() > 0;
           }
         });
   }
 
-  /** The newest version of the policy assigned to a host. */
-  public Optional<Stored> assigned(String hostId) {
-    Optional<String> name =
-        db.read(
-            c -> {
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT policy_name FROM host_runtime_policies WHERE host_id = ?")) {
-                ps.setString(1, hostId);
-                try (ResultSet rs = ps.executeQuery()) {
-                  return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-                }
-              }
-            });
-    return name.flatMap(this::latest);
+  private Optional<String> assignedName(Holder holder, String key) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT policy_name FROM " + holder.table + " WHERE " + holder.key + " = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+            }
+          }
+        });
   }
 
   private static Stored row(ResultSet rs) throws SQLException {

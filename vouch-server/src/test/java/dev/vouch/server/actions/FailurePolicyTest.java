@@ -31,6 +31,25 @@ class FailurePolicyTest {
         .containsExactly(new Publish(), new Cordon("SECURE_BOOT_DISABLED"));
   }
 
+  @ParameterizedTest
+  @EnumSource(HostStatus.class)
+  void anImaRestartIsOnlyPublishedWhateverTheStatusAndCarriesItsReason(HostStatus status) {
+    StatusChange restart =
+        StatusChange.imaRestart(
+            "h",
+            status,
+            "reboot: reset/restart count 2/0, the checkpoint's 1/0",
+            Optional.empty(),
+            Instant.EPOCH);
+    assertThat(new FailurePolicy(true).decide(restart)).containsExactly(new Publish());
+    assertThat(restart.event()).isEqualTo(StatusChange.IMA_RESTART_EVENT);
+    assertThat(new String(restart.toJson(), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("\"event\":\"ima-restart\"")
+        .contains(
+            "\"ima_restart\":{\"reason\":\"reboot: reset/restart count 2/0, the checkpoint's"
+                + " 1/0\"}");
+  }
+
   @Test
   void aRepeatedFailurePublishesAndReassertsTheCordonButDoesNotEvictAgain() {
     assertThat(

@@ -158,7 +158,9 @@ class ImaRuntimeEndToEndTest {
     Host withPolicy = attestAgain("host-r", HostStatus.VERIFIED, first);
     state = ima("host-r");
     assertThat(state.path("policy").asText()).isEqualTo("web@1");
-    assertThat(state.path("last_restart").asText()).isEqualTo("runtime policy changed");
+    // a policy change re-appraises the list read again; it is no restart of verification
+    assertThat(state.path("last_restart").isNull()).isTrue();
+    assertThat(state.path("entries").asLong()).isEqualTo(n);
     assertThat(state.path("findings_total").asLong()).isZero();
 
     // entries before the checkpoint are never fetched again: a byte changed in an old entry's
@@ -171,7 +173,7 @@ class ImaRuntimeEndToEndTest {
     Host failed = attestAgain("host-r", HostStatus.ATTESTATION_FAILED, withPolicy);
     state = ima("host-r");
     assertThat(state.path("entries").asLong()).isEqualTo(n + 2);
-    assertThat(state.path("last_restart").asText()).isEqualTo("runtime policy changed");
+    assertThat(state.path("last_restart").isNull()).isTrue();
     assertThat(state.path("findings_total").asLong()).isEqualTo(2);
     JsonNode evil = state.path("findings").get(1);
     assertThat(evil.path("entry").asInt()).isEqualTo(n + 2);
@@ -224,6 +226,102 @@ class ImaRuntimeEndToEndTest {
   }
 
   @Test
+  void aNewPolicyVersionKeepsTheCheckpointAndReappraisesEveryEntryUnderIt() throws Exception {
+    register(
+        SwtpmHost.start(
+            "host-p",
+            SwtpmHost.SECURE_BOOT_LOG,
+            Optional.of(SwtpmHost.IMA_LIST),
+            dir,
+            vouch.enrollments(),
+            nats.url()));
+    Host first = await("host-p", HostStatus.VERIFIED, h -> true);
+    ImaLog list = ImaLog.parse(hostList());
+    int n = list.size();
+    RuntimePolicy base = RuntimePolicy.fromLog(list);
+    assertThat(
+            http.put(
+                    "/api/v1/runtime-policies/app",
+                    new String(base.toKeylimeJson(), StandardCharsets.UTF_8),
+                    true)
+                .status())
+        .isEqualTo(201);
+    assertThat(
+            http.put("/api/v1/hosts/host-p/runtime-policy", "{\"policy\":\"app\"}", true).status())
+        .isEqualTo(200);
+    Host v1 = attestAgain("host-p", HostStatus.VERIFIED, first);
+    host.appendIma(files(list.templateHashAlg(), "/opt/app/new-release"));
+    Host unknown = attestAgain("host-p", HostStatus.ATTESTATION_FAILED, v1);
+    JsonNode state = ima("host-p");
+    assertThat(state.path("entries").asLong()).isEqualTo(n + 1);
+    assertThat(state.path("findings").get(0).path("entry").asInt()).isEqualTo(n + 1);
+    long restarts = state.path("restart_count").asLong();
+
+    // version 2 allows the new release: the old entries and the new one are appraised under it,
+    // the checkpoint and the boot's state stay, and the host passes
+    RuntimePolicy v2 =
+        base.withDigests(
+            "/opt/app/new-release",
+            java.util.Set.of(
+                dev.vouch.core.bytes.Hex.encode(
+                    HashAlg.SHA256.digest(
+                        "/opt/app/new-release".getBytes(StandardCharsets.UTF_8)))));
+    assertThat(
+            http.put(
+                    "/api/v1/runtime-policies/app",
+                    new String(v2.toKeylimeJson(), StandardCharsets.UTF_8),
+                    true)
+                .status())
+        .isEqualTo(201);
+    attestAgain("host-p", HostStatus.VERIFIED, unknown);
+    state = ima("host-p");
+    assertThat(state.path("policy").asText()).isEqualTo("app@2");
+    assertThat(state.path("entries").asLong()).isEqualTo(n + 1);
+    assertThat(state.path("findings_total").asLong()).isZero();
+    assertThat(state.path("last_restart").isNull()).isTrue();
+    assertThat(state.path("restart_count").asLong()).isEqualTo(restarts);
+    assertThat(state.path("boot_aggregate").asText()).isEqualTo("verified");
+  }
+
+  @Test
+  void aHostIsAppraisedByItsGroupsPolicyUntilItHasItsOwn() throws Exception {
+    register(
+        SwtpmHost.start(
+            "host-g",
+            SwtpmHost.SECURE_BOOT_LOG,
+            Optional.of(SwtpmHost.IMA_LIST),
+            dir,
+            vouch.enrollments(),
+            nats.url()));
+    Host first = await("host-g", HostStatus.VERIFIED, h -> true);
+    String group = vouch.monitor().registry().get("host-g").orElseThrow().group();
+    ImaLog list = ImaLog.parse(hostList());
+    String json = new String(RuntimePolicy.fromLog(list).toKeylimeJson(), StandardCharsets.UTF_8);
+    assertThat(http.put("/api/v1/runtime-policies/fleet", json, true).status()).isEqualTo(201);
+    assertThat(http.put("/api/v1/runtime-policies/mine", json, true).status()).isEqualTo(201);
+    assertThat(
+            http.put(
+                    "/api/v1/host-groups/" + group + "/runtime-policy",
+                    "{\"policy\":\"fleet\"}",
+                    true)
+                .status())
+        .isEqualTo(200);
+    Host byGroup = attestAgain("host-g", HostStatus.VERIFIED, first);
+    assertThat(ima("host-g").path("policy").asText()).isEqualTo("fleet@1");
+    assertThat(
+            http.put("/api/v1/hosts/host-g/runtime-policy", "{\"policy\":\"mine\"}", true).status())
+        .isEqualTo(200);
+    Host own = attestAgain("host-g", HostStatus.VERIFIED, byGroup);
+    assertThat(ima("host-g").path("policy").asText()).isEqualTo("mine@1");
+    // removing the host's own assignment falls back to the group's
+    assertThat(http.delete("/api/v1/hosts/host-g/runtime-policy", true).status()).isEqualTo(204);
+    attestAgain("host-g", HostStatus.VERIFIED, own);
+    JsonNode state = ima("host-g");
+    assertThat(state.path("policy").asText()).isEqualTo("fleet@1");
+    assertThat(state.path("last_restart").isNull()).isTrue();
+  }
+
+  @Test
   void aRebootDiscardsTheCheckpointAndTheNewBootsListIsVerifiedFromEntryZero() throws Exception {
     register(
         SwtpmHost.start(
@@ -243,8 +341,28 @@ class ImaRuntimeEndToEndTest {
     byte[] longer = new byte[before.length + extra.length];
     System.arraycopy(before, 0, longer, 0, before.length);
     System.arraycopy(extra, 0, longer, before.length, extra.length);
+    io.nats.client.Connection listener = io.nats.client.Nats.connect(nats.url());
+    io.nats.client.Subscription sub = listener.subscribe("vouch.host.host-b.status");
+    listener.flush(Duration.ofSeconds(5));
     host.rebootWithIma(longer);
     Host after = awaitReport("host-b", HostStatus.VERIFIED, first.lastReportId());
+    // the restart is published with its reason, beside (not instead of) status events
+    JsonNode restart = null;
+    for (io.nats.client.Message m = sub.nextMessage(WAIT);
+        m != null;
+        m = sub.nextMessage(Duration.ofSeconds(5))) {
+      JsonNode e = new com.fasterxml.jackson.databind.ObjectMapper().readTree(m.getData());
+      if (e.path("event").asText().equals("ima-restart")) {
+        restart = e;
+        break;
+      }
+    }
+    listener.close();
+    assertThat(restart).as("an ima-restart event on NATS").isNotNull();
+    assertThat(restart.path("hostId").asText()).isEqualTo("host-b");
+    assertThat(restart.path("current").asText()).isEqualTo("VERIFIED");
+    assertThat(restart.path("ima_restart").path("reason").asText())
+        .startsWith("reboot: reset/restart count");
     state = ima("host-b");
     assertThat(state.path("reset_count").asLong()).isGreaterThan(reset);
     assertThat(state.path("entries").asLong()).isEqualTo(list.size() + 3L);

@@ -94,6 +94,49 @@ class RuntimePolicyApiTest {
   }
 
   @Test
+  void aHostGroupIsAssignedAPolicyThatItsHostsFollowUnlessTheyHaveTheirOwn() {
+    assertProblem(
+        http.put("/api/v1/host-groups/edge/runtime-policy", "{\"policy\":\"web\"}", true),
+        404,
+        "not-found");
+    assertThat(http.put("/api/v1/runtime-policies/web", POLICY, true).status()).isEqualTo(201);
+    assertProblem(
+        http.put("/api/v1/host-groups/edge/runtime-policy", "{\"policy\":\"web\"}", false),
+        401,
+        "unauthorized");
+    assertProblem(
+        http.put("/api/v1/host-groups/ed%20ge/runtime-policy", "{\"policy\":\"web\"}", true),
+        400,
+        "bad-request");
+    assertProblem(
+        http.put("/api/v1/host-groups/edge/runtime-policy", "{\"policy\":\"web\",\"x\":1}", true),
+        400,
+        "bad-request");
+    TestServers.Reply ok =
+        http.put("/api/v1/host-groups/edge/runtime-policy", "{\"policy\":\"web\"}", true);
+    assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    assertThat(ok.json().path("group").asText()).isEqualTo("edge");
+    assertThat(ok.json().path("version").asInt()).isEqualTo(1);
+    assertThat(
+            http.get("/api/v1/host-groups/edge/runtime-policy", true).json().path("name").asText())
+        .isEqualTo("web");
+    RuntimePolicyStore store = server.monitor().runtimePolicies();
+    assertThat(store.effective("h9", "edge").orElseThrow().ref()).isEqualTo("web@1");
+    assertThat(store.effective("h9", "other")).isEmpty();
+    assertThat(http.put("/api/v1/runtime-policies/own", POLICY, true).status()).isEqualTo(201);
+    assertThat(http.post("/api/v1/hosts", "{\"id\":\"h9\",\"connection\":\"nats\"}", true).status())
+        .isEqualTo(201);
+    assertThat(http.put("/api/v1/hosts/h9/runtime-policy", "{\"policy\":\"own\"}", true).status())
+        .isEqualTo(200);
+    assertThat(store.effective("h9", "edge").orElseThrow().ref()).isEqualTo("own@1");
+    assertThat(http.delete("/api/v1/host-groups/edge/runtime-policy", true).status())
+        .isEqualTo(204);
+    assertProblem(http.delete("/api/v1/host-groups/edge/runtime-policy", true), 404, "not-found");
+    assertProblem(http.get("/api/v1/host-groups/edge/runtime-policy", true), 404, "not-found");
+    assertThat(store.effective("h9", "edge").orElseThrow().ref()).isEqualTo("own@1");
+  }
+
+  @Test
   void theOpenApiDocumentListsTheRoutes() {
     String doc = http.get("/api/v1/openapi.json", false).body();
     assertThat(doc)
@@ -101,6 +144,7 @@ class RuntimePolicyApiTest {
             "/api/v1/runtime-policies",
             "/api/v1/runtime-policies/{name}",
             "/api/v1/hosts/{id}/runtime-policy",
+            "/api/v1/host-groups/{group}/runtime-policy",
             "/api/v1/hosts/{id}/ima");
   }
 }
