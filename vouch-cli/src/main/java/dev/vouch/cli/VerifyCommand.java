@@ -8,7 +8,9 @@ import dev.vouch.evidence.EvidenceVerifier;
 import dev.vouch.evidence.Expectations;
 import dev.vouch.evidence.Verifiers;
 import dev.vouch.evidence.azure.AzSnpVtpmVerifier;
+import dev.vouch.evidence.cima.ContainerEvidenceVerifier;
 import dev.vouch.evidence.dcap.ExpiredCollateral;
+import dev.vouch.evidence.runtime.RuntimePolicy;
 import dev.vouch.evidence.snp.SnpEvidenceVerifier;
 import dev.vouch.evidence.tpm.AkCertificateVerifier;
 import dev.vouch.evidence.tpm.AkKeys;
@@ -115,6 +117,14 @@ final class VerifyCommand implements Callable<Integer> {
               + " snp.revocation_checked=false or tpm.ak.revocation_checked=false")
   boolean noRevocation;
 
+  @Option(
+      names = "--runtime-policy",
+      paramLabel = "policy.json",
+      description =
+          "container evidence only: appraise the container's own entries against this runtime"
+              + " policy (Keylime's JSON format); an unknown file or digest fails naming the entry")
+  Path runtimePolicy;
+
   @Option(names = "--json", description = "print one JSON document")
   boolean json;
 
@@ -153,6 +163,18 @@ final class VerifyCommand implements Callable<Integer> {
                 .forTee(kind)
                 .orElseThrow(
                     () -> new CliIo.BadInput("--tee " + tee + " is not supported by this version"));
+      }
+      if (runtimePolicy != null) {
+        if (!(verifier instanceof ContainerEvidenceVerifier container)) {
+          throw new CliIo.BadInput("--runtime-policy is for --tee container only");
+        }
+        try {
+          verifier =
+              container.withRuntimePolicy(
+                  RuntimePolicy.fromKeylimeJson(CliIo.read(runtimePolicy, "runtime policy")));
+        } catch (RuntimePolicy.Invalid e) {
+          throw new CliIo.BadInput(runtimePolicy + ": " + e.getMessage());
+        }
       }
       if (source.evidence == null && kind != Tee.TPM) {
         throw new CliIo.BadInput("--quote/--signature/--ak/--pcrs are for --tee tpm only");

@@ -93,4 +93,56 @@ class ContainerVerifyCliTest {
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.json().at("/errors/0/code").asText()).isEqualTo("MALFORMED");
   }
+
+  private Path policy(String name, String excludes) throws Exception {
+    return Files.writeString(
+        dir.resolve(name),
+        "{\"meta\":{\"version\":1},\"release\":0,\"digests\":{},\"excludes\":["
+            + excludes
+            + "],\"keyrings\":{},\"ima\":{\"ignored_keyrings\":[],\"log_hash_alg\":\"sha1\"},"
+            + "\"ima-buf\":{},\"verification-keys\":\"\"}");
+  }
+
+  @Test
+  void aRuntimePolicyAppraisesTheContainersOwnEntriesOffline() throws Exception {
+    CliRun unknown =
+        CliRun.of(
+            "verify",
+            "--tee",
+            "container",
+            "--evidence",
+            evidence.toString(),
+            "--nonce",
+            NONCE,
+            "--runtime-policy",
+            policy("empty.json", "").toString(),
+            "--json");
+    assertThat(unknown.exit()).as(unknown.err()).isEqualTo(1);
+    assertThat(unknown.json().at("/errors/0/code").asText()).isEqualTo("POLICY_DENIED");
+
+    CliRun excluded =
+        CliRun.of(
+            "verify",
+            "--tee",
+            "container",
+            "--evidence",
+            evidence.toString(),
+            "--nonce",
+            NONCE,
+            "--runtime-policy",
+            policy("all.json", "\".*\"").toString(),
+            "--json");
+    assertThat(excluded.exit()).as(excluded.out() + excluded.err()).isEqualTo(0);
+
+    CliRun notContainer =
+        CliRun.of(
+            "verify",
+            "--tee",
+            "snp",
+            "--evidence",
+            evidence.toString(),
+            "--runtime-policy",
+            policy("x.json", "").toString());
+    assertThat(notContainer.exit()).isEqualTo(2);
+  }
 }
