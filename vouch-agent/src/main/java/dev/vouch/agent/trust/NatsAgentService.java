@@ -12,14 +12,20 @@ import java.util.logging.Logger;
  * dev.vouch.evidence.tpm.protocol.QuoteRequest} in, a {@link
  * dev.vouch.evidence.tpm.protocol.QuoteResponse} or {@link
  * dev.vouch.evidence.tpm.protocol.AgentProblem} back), and publishes an {@link
- * dev.vouch.evidence.tpm.protocol.AgentAnnouncement} on {@link #ANNOUNCE_SUBJECT} when it starts.
- * The connection (its server URL, TLS and credentials) is the caller's.
+ * dev.vouch.evidence.tpm.protocol.AgentAnnouncement} on {@link #announceSubject} when it starts
+ * (its own subject: per-agent NATS credentials, see {@link NatsCredentials}, allow publishing there
+ * and nowhere else). The connection (its server URL, TLS and credentials) is the caller's.
  */
 public final class NatsAgentService implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NatsAgentService.class.getName());
 
-  /** Where agents announce themselves. */
+  /** Where agents without per-agent credentials announced themselves (still heard by servers). */
   public static final String ANNOUNCE_SUBJECT = "vouch.agent.announce";
+
+  /** Where a host's agent announces itself. */
+  public static String announceSubject(String hostId) {
+    return "vouch.agent." + hostId + ".announce";
+  }
 
   private final Connection nats;
   private final Dispatcher dispatcher;
@@ -55,7 +61,7 @@ public final class NatsAgentService implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       LOG.warning(() -> "host " + agent.hostId() + ": NATS flush timed out; announcing anyway");
     }
-    nats.publish(ANNOUNCE_SUBJECT, agent.announcement().toJson());
+    nats.publish(announceSubject(agent.hostId()), agent.announcement().toJson());
     LOG.info(
         () -> "host " + agent.hostId() + ": serving quotes on " + quoteSubject(agent.hostId()));
     return new NatsAgentService(nats, d);

@@ -13,12 +13,24 @@ import java.util.logging.Logger;
  * AttestationScheduler.triggerNow}), so that the attestation runs under the scheduler's lease like
  * any other. Announcements are unsigned: they can only cause an attestation, never a result.
  * Malformed ones are logged and dropped.
+ *
+ * <p>Agents with NATS credentials ({@link NatsAuthority}) announce on their own subject {@code
+ * vouch.agent.<hostId>.announce}, the only one their credentials let them publish to; an
+ * announcement there that names another host is dropped, so one agent cannot make another host due.
  */
 public final class AnnouncementListener implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AnnouncementListener.class.getName());
 
   /** Where agents announce themselves. */
   public static final String ANNOUNCE_SUBJECT = "vouch.agent.announce";
+
+  /** Every host's own announcement subject. */
+  static final String HOST_ANNOUNCE_WILDCARD = "vouch.agent.*.announce";
+
+  /** Where {@code hostId}'s agent announces itself with per-agent credentials. */
+  public static String announceSubject(String hostId) {
+    return "vouch.agent." + hostId + ".announce";
+  }
 
   private final Connection nats;
   private final Dispatcher dispatcher;
@@ -41,6 +53,12 @@ public final class AnnouncementListener implements AutoCloseable {
                 LOG.info(() -> "ignored a malformed announcement: " + e.getMessage());
                 return;
               }
+              String subject = msg.getSubject();
+              if (!subject.equals(ANNOUNCE_SUBJECT)
+                  && !subject.equals(announceSubject(a.hostId()))) {
+                LOG.info(() -> "ignored an announcement for " + a.hostId() + " on " + subject);
+                return;
+              }
               LOG.info(() -> "host " + a.hostId() + ": announced");
               try {
                 onAnnounce.accept(a);
@@ -49,6 +67,7 @@ public final class AnnouncementListener implements AutoCloseable {
               }
             });
     d.subscribe(ANNOUNCE_SUBJECT);
+    d.subscribe(HOST_ANNOUNCE_WILDCARD);
     return new AnnouncementListener(nats, d);
   }
 
