@@ -1,6 +1,7 @@
 package dev.vouch.agent.trust;
 
 import dev.vouch.agent.tpm.TpmException;
+import dev.vouch.evidence.tpm.protocol.NatsSubjects;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
@@ -20,11 +21,11 @@ public final class NatsAgentService implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NatsAgentService.class.getName());
 
   /** Where agents without per-agent credentials announced themselves (still heard by servers). */
-  public static final String ANNOUNCE_SUBJECT = "vouch.agent.announce";
+  public static final String ANNOUNCE_SUBJECT = NatsSubjects.SHARED_ANNOUNCE;
 
   /** Where a host's agent announces itself. */
   public static String announceSubject(String hostId) {
-    return "vouch.agent." + hostId + ".announce";
+    return NatsSubjects.announce(hostId);
   }
 
   private final Connection nats;
@@ -37,7 +38,7 @@ public final class NatsAgentService implements AutoCloseable {
 
   /** The subject a host's agent answers quote requests on. */
   public static String quoteSubject(String hostId) {
-    return "vouch.agent." + hostId + ".quote";
+    return NatsSubjects.quote(hostId);
   }
 
   /**

@@ -117,7 +117,8 @@ public final class ConfigLoader {
             "webhook_url",
             "webhook_secret_file",
             "flavor_template_files",
-            "flavor_signing_keys"));
+            "flavor_signing_keys",
+            "nats_auth_dir"));
     KEYS.put(
         "registrar",
         List.of(
@@ -445,6 +446,10 @@ public final class ConfigLoader {
     if (secret.isPresent() && !Files.isReadable(secret.get())) {
       throw new ConfigException("hosts.webhook_secret_file " + secret.get() + " is not readable");
     }
+    Optional<Path> natsAuthDir = text(n, "hosts", "nats_auth_dir").map(Path::of);
+    if (natsAuthDir.isPresent() && text(n, "hosts", "nats_url").isEmpty()) {
+      throw new ConfigException("hosts.nats_auth_dir needs hosts.nats_url");
+    }
     return new ServerConfig.Hosts(
         bool(n, "hosts", "enabled", d.enabled()),
         Duration.ofSeconds(number(n, "hosts", "poll_seconds", 3600, 1, 7 * 86400)),
@@ -464,7 +469,8 @@ public final class ConfigLoader {
         webhook,
         secret,
         readableFiles(n, "hosts", "flavor_template_files"),
-        readableFiles(n, "hosts", "flavor_signing_keys"));
+        readableFiles(n, "hosts", "flavor_signing_keys"),
+        natsAuthDir);
   }
 
   private static ServerConfig.Registrar registrar(JsonNode reg) throws ConfigException {

@@ -2,6 +2,7 @@ package dev.vouch.server.hosts;
 
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.tpm.protocol.AgentAnnouncement;
+import dev.vouch.evidence.tpm.protocol.NatsSubjects;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import java.util.function.Consumer;
@@ -14,7 +15,7 @@ import java.util.logging.Logger;
  * any other. Announcements are unsigned: they can only cause an attestation, never a result.
  * Malformed ones are logged and dropped.
  *
- * <p>Agents with NATS credentials ({@link NatsAuthority}) announce on their own subject {@code
+ * <p>Agents with NATS credentials ({@code NatsAuthority}) announce on their own subject {@code
  * vouch.agent.<hostId>.announce}, the only one their credentials let them publish to; an
  * announcement there that names another host is dropped, so one agent cannot make another host due.
  */
@@ -22,14 +23,11 @@ public final class AnnouncementListener implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AnnouncementListener.class.getName());
 
   /** Where agents announce themselves. */
-  public static final String ANNOUNCE_SUBJECT = "vouch.agent.announce";
-
-  /** Every host's own announcement subject. */
-  static final String HOST_ANNOUNCE_WILDCARD = "vouch.agent.*.announce";
+  public static final String ANNOUNCE_SUBJECT = NatsSubjects.SHARED_ANNOUNCE;
 
   /** Where {@code hostId}'s agent announces itself with per-agent credentials. */
   public static String announceSubject(String hostId) {
-    return "vouch.agent." + hostId + ".announce";
+    return NatsSubjects.announce(hostId);
   }
 
   private final Connection nats;
@@ -67,7 +65,7 @@ public final class AnnouncementListener implements AutoCloseable {
               }
             });
     d.subscribe(ANNOUNCE_SUBJECT);
-    d.subscribe(HOST_ANNOUNCE_WILDCARD);
+    d.subscribe(NatsSubjects.ANY_HOST_ANNOUNCE);
     return new AnnouncementListener(nats, d);
   }
 

@@ -9,6 +9,8 @@ import dev.vouch.agent.trust.NatsAgentService;
 import dev.vouch.agent.trust.NatsCredentials;
 import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.evidence.tpm.protocol.AgentAnnouncement;
+import dev.vouch.evidence.tpm.protocol.NatsSubjects;
+import dev.vouch.server.nats.NatsAuthority;
 import dev.vouch.server.registrar.InMemoryEnrollmentStore;
 import dev.vouch.server.store.Sealer;
 import io.nats.client.AuthHandler;
@@ -168,14 +170,13 @@ class NatsAgentCredentialsTest {
       serverSide.flush(Duration.ofSeconds(5));
       byte[] forB = new AgentAnnouncement("agent-b", 1, 0).toJson();
 
-      agentA.publish(NatsAuthority.announceSubject("agent-b"), forB);
+      agentA.publish(NatsSubjects.announce("agent-b"), forB);
       agentA.publish(NatsAgentService.ANNOUNCE_SUBJECT, forB);
       agentA.publish("_INBOX.someone-elses-request", forB);
       // its own subject, naming B: delivered by NATS, dropped by the listener
-      agentA.publish(NatsAuthority.announceSubject("agent-a"), forB);
+      agentA.publish(NatsSubjects.announce("agent-a"), forB);
       agentA.publish(
-          NatsAuthority.announceSubject("agent-a"),
-          new AgentAnnouncement("agent-a", 1, 0).toJson());
+          NatsSubjects.announce("agent-a"), new AgentAnnouncement("agent-a", 1, 0).toJson());
       agentA.flush(Duration.ofSeconds(5));
 
       awaitError("Permissions Violation for Publish to \"vouch.agent.agent-b.announce\"");

@@ -1,6 +1,9 @@
-package dev.vouch.server.hosts;
+package dev.vouch.server.nats;
 
 import dev.vouch.evidence.tpm.protocol.HostIds;
+import dev.vouch.evidence.tpm.protocol.NatsSubjects;
+import dev.vouch.server.config.ConfigException;
+import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.store.Sealer;
 import io.nats.client.AuthHandler;
 import io.nats.client.NKey;
@@ -17,6 +20,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The NATS operator and account that the server signs agents' credentials with (NATS decentralized
@@ -121,6 +125,24 @@ public final class NatsAuthority {
     return k;
   }
 
+  /**
+   * The authority {@code hosts.nats_auth_dir} names, if any.
+   *
+   * @throws ConfigException when its keys cannot be read, unsealed or written
+   */
+  public static Optional<NatsAuthority> of(ServerConfig.Hosts hosts, Sealer sealer)
+      throws ConfigException {
+    if (hosts.natsAuthDir().isEmpty()) {
+      return Optional.empty();
+    }
+    Path dir = hosts.natsAuthDir().get();
+    try {
+      return Optional.of(loadOrCreate(dir, sealer));
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      throw new ConfigException("hosts.nats_auth_dir " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The operator's self-signed JWT, for the nats-server's {@code operator} setting. */
   public String operatorJwt() {
     return operatorJwt;
@@ -154,16 +176,6 @@ public final class NatsAuthority {
         + "\"\n}\n";
   }
 
-  /** The request subject of a host's agent. */
-  public static String quoteSubject(String hostId) {
-    return NatsAgentChannel.quoteSubject(hostId);
-  }
-
-  /** Where a host's agent announces itself when it has credentials. */
-  public static String announceSubject(String hostId) {
-    return AnnouncementListener.announceSubject(hostId);
-  }
-
   /**
    * Signs a user JWT for an agent's own public NKey, limited to {@code hostId}'s subjects.
    *
@@ -178,8 +190,8 @@ public final class NatsAuthority {
     requireUserKey(userPublicKey);
     JwtUtils.UserClaim claim =
         new JwtUtils.UserClaim(accountPublicKey())
-            .sub(new JwtUtils.Permission().allow(quoteSubject(hostId)))
-            .pub(new JwtUtils.Permission().allow(announceSubject(hostId)))
+            .sub(new JwtUtils.Permission().allow(NatsSubjects.quote(hostId)))
+            .pub(new JwtUtils.Permission().allow(NatsSubjects.announce(hostId)))
             // replies go to the requester's inbox: one answer per request received, promptly
             .resp(new JwtUtils.ResponsePermission().maxMsgs(1).expires(Duration.ofMinutes(2)));
     return sign(userPublicKey, "agent " + hostId, AGENT_VALIDITY, claim);
