@@ -107,6 +107,7 @@ public final class ConfigLoader {
             "ima",
             "agent_timeout_seconds",
             "nats_url",
+            "nats_auth_dir",
             "agent_tls_cert",
             "agent_tls_key",
             "agent_tls_ca",
@@ -117,8 +118,7 @@ public final class ConfigLoader {
             "webhook_url",
             "webhook_secret_file",
             "flavor_template_files",
-            "flavor_signing_keys",
-            "nats_auth_dir"));
+            "flavor_signing_keys"));
     KEYS.put(
         "registrar",
         List.of(
