@@ -14,6 +14,7 @@ import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.agent.trust.HttpRegistrarClient;
 import dev.vouch.agent.trust.HttpsAgentServer;
 import dev.vouch.agent.trust.NatsAgentService;
+import dev.vouch.agent.trust.NatsCredentials;
 import dev.vouch.agent.trust.RegistrarException;
 import dev.vouch.agent.trust.Tls;
 import dev.vouch.agent.trust.TrustAgent;
@@ -22,6 +23,7 @@ import dev.vouch.evidence.cima.MeasurementPolicy;
 import dev.vouch.evidence.tpm.protocol.HostIds;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -279,23 +281,42 @@ final class AgentCommand implements Callable<Integer> {
                   + transports.measureSocket
                   + (measure.isolated() ? " (isolated)" : ""));
         }
-        if (transports.nats != null) {
-          Connection nats = Nats.connect(transports.nats);
-          running.add(nats::close);
-          running.add(NatsAgentService.start(agent, nats));
-          out.println("agent " + hostId + ": NATS on " + NatsAgentService.quoteSubject(hostId));
-        }
+        // a NATS identity made here; only its public key goes to the registrar, which signs it
+        // when the server runs NATS with per-agent credentials (hosts.nats_auth_dir)
+        NatsCredentials natsKey = NatsCredentials.generate();
+        Optional<String> natsJwt = Optional.empty();
         if (server != null) {
           String reachedAt = connection != null ? connection : defaultConnection(bind, httpsPort);
+          HttpRegistrarClient registrar =
+              HttpRegistrarClient.create(
+                  server,
+                  serverTls,
+                  hostGroup,
+                  reachedAt,
+                  transports.nats != null ? Optional.of(natsKey.publicKey()) : Optional.empty());
           try {
-            enrollment.enroll(
-                hostId, HttpRegistrarClient.create(server, serverTls, hostGroup, reachedAt));
+            enrollment.enroll(hostId, registrar);
           } catch (RegistrarException e) {
             err.println("error: enrollment with " + server + ": " + e.getMessage());
             return e.refused() ? ExitCodes.FAILED : ExitCodes.INTERNAL;
           }
+          natsJwt = registrar.natsJwt();
           out.println(
               "agent " + hostId + ": enrolled with " + server + " (group " + hostGroup + ")");
+        }
+        if (transports.nats != null) {
+          // after enrollment, with its credentials: the announcement makes the host due at once
+          Options.Builder options = new Options.Builder().server(transports.nats);
+          natsJwt.ifPresent(jwt -> options.authHandler(natsKey.authHandler(jwt)));
+          Connection nats = Nats.connect(options.build());
+          running.add(nats::close);
+          running.add(NatsAgentService.start(agent, nats));
+          out.println(
+              "agent "
+                  + hostId
+                  + ": NATS on "
+                  + NatsAgentService.quoteSubject(hostId)
+                  + (natsJwt.isPresent() ? " with its own credentials" : ""));
         }
         out.flush();
         stop.await();

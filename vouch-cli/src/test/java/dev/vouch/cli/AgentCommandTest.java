@@ -50,7 +50,7 @@ class AgentCommandTest {
     try (Swtpm swtpm = Swtpm.start();
         NatsServer nats = NatsServer.start();
         Connection verifier = Nats.connect(nats.url())) {
-      Subscription announcements = verifier.subscribe(NatsAgentService.ANNOUNCE_SUBJECT);
+      Subscription announcements = verifier.subscribe(NatsAgentService.announceSubject("node-9"));
       verifier.flush(Duration.ofSeconds(5));
       AgentCommand agent = new AgentCommand();
       CommandLine cl = new CommandLine(agent);

@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -25,6 +26,10 @@ import javax.net.ssl.SSLContext;
  * default CAs; plain HTTP only to a loopback address (tests, or a sidecar on the same host).
  * Answers are read up to {@link #MAX_RESPONSE} bytes; a refusal becomes a {@link
  * RegistrarException} that carries the problem document's stable code and detail.
+ *
+ * <p>With a NATS user key ({@link NatsCredentials#publicKey()}) the activation asks for NATS
+ * credentials; the registrar's JWT for that key is then {@link #natsJwt()} (empty when the server
+ * runs NATS without authentication).
  */
 public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
   /** Larger answers are refused: a registrar's answers are a few kilobytes. */
@@ -38,6 +43,8 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
   private final String hostGroup;
   private final String connection;
   private final Duration timeout;
+  private final Optional<String> natsUserKey;
+  private final AtomicReference<String> natsJwt = new AtomicReference<>();
 
   /**
    * @param base the server's base URL, checked with {@link #checkBaseUrl}
@@ -45,9 +52,16 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
    * @param hostGroup the host group to ask for
    * @param connection how the manager reaches this agent: {@code nats} or the agent's https URL
    * @param timeout per request
+   * @param natsUserKey the agent's public NATS user key to have signed at activation, if any
    */
   public HttpRegistrarClient(
-      URI base, HttpClient http, String hostGroup, String connection, Duration timeout) {
+      URI base,
+      HttpClient http,
+      String hostGroup,
+      String connection,
+      Duration timeout,
+      Optional<String> natsUserKey) {
+    this.natsUserKey = Objects.requireNonNull(natsUserKey, "natsUserKey");
     this.base = checkBaseUrl(base.toString());
     this.http = Objects.requireNonNull(http, "http");
     this.hostGroup = Objects.requireNonNull(hostGroup, "hostGroup");
@@ -63,13 +77,26 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
    */
   public static HttpRegistrarClient create(
       String base, Optional<SSLContext> tls, String hostGroup, String connection) {
+    return create(base, tls, hostGroup, connection, Optional.empty());
+  }
+
+  /**
+   * As {@link #create(String, Optional, String, String)}, asking at activation for NATS credentials
+   * for {@code natsUserKey}.
+   */
+  public static HttpRegistrarClient create(
+      String base,
+      Optional<SSLContext> tls,
+      String hostGroup,
+      String connection,
+      Optional<String> natsUserKey) {
     HttpClient.Builder b =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NEVER);
     tls.ifPresent(b::sslContext);
     return new HttpRegistrarClient(
-        checkBaseUrl(base), b.build(), hostGroup, connection, Duration.ofSeconds(30));
+        checkBaseUrl(base), b.build(), hostGroup, connection, Duration.ofSeconds(30), natsUserKey);
   }
 
   /**
@@ -143,7 +170,18 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
     }
     ObjectNode body = JSON.createObjectNode();
     body.put("secret", b64(secret));
-    post(ENROLLMENTS + "/" + challengeId + "/activation", body, 200);
+    natsUserKey.ifPresent(k -> body.put("nats_user_key", k));
+    JsonNode host = post(ENROLLMENTS + "/" + challengeId + "/activation", body, 200);
+    JsonNode jwt = host.get("nats_jwt");
+    if (jwt != null && !jwt.isTextual()) {
+      throw new RegistrarException(0, "", "the registrar's 'nats_jwt' is not text");
+    }
+    natsJwt.set(jwt == null ? null : jwt.textValue());
+  }
+
+  /** The NATS user JWT the last activation returned, if the registrar issued one. */
+  public Optional<String> natsJwt() {
+    return Optional.ofNullable(natsJwt.get());
   }
 
   private JsonNode post(String path, ObjectNode body, int expected)

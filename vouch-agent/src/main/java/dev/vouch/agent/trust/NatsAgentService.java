@@ -1,6 +1,7 @@
 package dev.vouch.agent.trust;
 
 import dev.vouch.agent.tpm.TpmException;
+import dev.vouch.evidence.tpm.protocol.NatsSubjects;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
@@ -12,14 +13,20 @@ import java.util.logging.Logger;
  * dev.vouch.evidence.tpm.protocol.QuoteRequest} in, a {@link
  * dev.vouch.evidence.tpm.protocol.QuoteResponse} or {@link
  * dev.vouch.evidence.tpm.protocol.AgentProblem} back), and publishes an {@link
- * dev.vouch.evidence.tpm.protocol.AgentAnnouncement} on {@link #ANNOUNCE_SUBJECT} when it starts.
- * The connection (its server URL, TLS and credentials) is the caller's.
+ * dev.vouch.evidence.tpm.protocol.AgentAnnouncement} on {@link #announceSubject} when it starts
+ * (its own subject: per-agent NATS credentials, see {@link NatsCredentials}, allow publishing there
+ * and nowhere else). The connection (its server URL, TLS and credentials) is the caller's.
  */
 public final class NatsAgentService implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NatsAgentService.class.getName());
 
-  /** Where agents announce themselves. */
-  public static final String ANNOUNCE_SUBJECT = "vouch.agent.announce";
+  /** Where agents without per-agent credentials announced themselves (still heard by servers). */
+  public static final String ANNOUNCE_SUBJECT = NatsSubjects.SHARED_ANNOUNCE;
+
+  /** Where a host's agent announces itself. */
+  public static String announceSubject(String hostId) {
+    return NatsSubjects.announce(hostId);
+  }
 
   private final Connection nats;
   private final Dispatcher dispatcher;
@@ -31,7 +38,7 @@ public final class NatsAgentService implements AutoCloseable {
 
   /** The subject a host's agent answers quote requests on. */
   public static String quoteSubject(String hostId) {
-    return "vouch.agent." + hostId + ".quote";
+    return NatsSubjects.quote(hostId);
   }
 
   /**
@@ -55,7 +62,7 @@ public final class NatsAgentService implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       LOG.warning(() -> "host " + agent.hostId() + ": NATS flush timed out; announcing anyway");
     }
-    nats.publish(ANNOUNCE_SUBJECT, agent.announcement().toJson());
+    nats.publish(announceSubject(agent.hostId()), agent.announcement().toJson());
     LOG.info(
         () -> "host " + agent.hostId() + ": serving quotes on " + quoteSubject(agent.hostId()));
     return new NatsAgentService(nats, d);

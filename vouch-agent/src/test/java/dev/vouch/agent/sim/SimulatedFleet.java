@@ -171,7 +171,7 @@ public final class SimulatedFleet implements AutoCloseable {
 
   /** Reboots {@code hostId} and publishes its agent's start announcement, as a real restart. */
   public void reboot(String hostId) {
-    nats.publish(NatsAgentService.ANNOUNCE_SUBJECT, host(hostId).reboot().toJson());
+    nats.publish(NatsAgentService.announceSubject(hostId), host(hostId).reboot().toJson());
   }
 
   /** Stops answering; the connection stays open (it is the caller's). */

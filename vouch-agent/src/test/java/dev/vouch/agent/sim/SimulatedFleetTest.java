@@ -103,7 +103,8 @@ class SimulatedFleetTest {
         Connection verifier = Nats.connect(server.url());
         Connection hosts = Nats.connect(server.url());
         SimulatedFleet fleet = SimulatedFleet.start(hosts, "sim", 1)) {
-      Subscription announcements = verifier.subscribe(NatsAgentService.ANNOUNCE_SUBJECT);
+      Subscription announcements =
+          verifier.subscribe(dev.vouch.evidence.tpm.protocol.NatsSubjects.ANY_HOST_ANNOUNCE);
       verifier.flush(Duration.ofSeconds(5));
       SimulatedHost host = fleet.host("sim-0000");
       Expectations nonce = Expectations.withNonce(FIRMWARE.nonce());

@@ -28,6 +28,18 @@ public final class NatsServer implements AutoCloseable {
   }
 
   public static NatsServer start() throws IOException {
+    return start(null);
+  }
+
+  /**
+   * A nats-server with these extra configuration lines (e.g. an operator and its resolver) and no
+   * JetStream (in operator mode it would need a system account).
+   */
+  public static NatsServer withConfig(String config) throws IOException {
+    return start(config);
+  }
+
+  private static NatsServer start(String config) throws IOException {
     String exe =
         Files.isExecutable(Path.of("/usr/sbin/nats-server"))
             ? "/usr/sbin/nats-server"
@@ -40,16 +52,18 @@ public final class NatsServer implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
+    java.util.List<String> command =
+        new java.util.ArrayList<>(
+            java.util.List.of(exe, "-a", "127.0.0.1", "-p", Integer.toString(port)));
+    if (config == null) {
+      command.addAll(java.util.List.of("-js", "-sd", dir.resolve("store").toString()));
+    } else {
+      Path conf = dir.resolve("nats.conf");
+      Files.writeString(conf, config);
+      command.addAll(java.util.List.of("-c", conf.toString()));
+    }
     Process p =
-        new ProcessBuilder(
-                exe,
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                Integer.toString(port),
-                "-sd",
-                dir.resolve("store").toString())
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("nats.log").toFile())
             .start();
@@ -74,6 +88,11 @@ public final class NatsServer implements AutoCloseable {
     n.close();
     fail("nats-server did not open port " + port);
     return n;
+  }
+
+  /** What the server logged so far. */
+  public String log() throws IOException {
+    return Files.readString(dir.resolve("nats.log"));
   }
 
   public String url() {

@@ -258,7 +258,7 @@ class TrustAgentTest {
     try (NatsServer server = NatsServer.start();
         Connection verifier = Nats.connect(server.url());
         Connection agentSide = Nats.connect(server.url())) {
-      var announcements = verifier.subscribe(NatsAgentService.ANNOUNCE_SUBJECT);
+      var announcements = verifier.subscribe(NatsAgentService.announceSubject("node-7"));
       verifier.flush(Duration.ofSeconds(5));
       try (NatsAgentService s = NatsAgentService.start(agent(), agentSide)) {
         Message announced = announcements.nextMessage(Duration.ofSeconds(5));

@@ -109,6 +109,7 @@ public final class ConfigLoader {
             "ima",
             "agent_timeout_seconds",
             "nats_url",
+            "nats_auth_dir",
             "agent_tls_cert",
             "agent_tls_key",
             "agent_tls_ca",
@@ -447,6 +448,10 @@ public final class ConfigLoader {
     if (secret.isPresent() && !Files.isReadable(secret.get())) {
       throw new ConfigException("hosts.webhook_secret_file " + secret.get() + " is not readable");
     }
+    Optional<Path> natsAuthDir = text(n, "hosts", "nats_auth_dir").map(Path::of);
+    if (natsAuthDir.isPresent() && text(n, "hosts", "nats_url").isEmpty()) {
+      throw new ConfigException("hosts.nats_auth_dir needs hosts.nats_url");
+    }
     return new ServerConfig.Hosts(
         bool(n, "hosts", "enabled", d.enabled()),
         Duration.ofSeconds(number(n, "hosts", "poll_seconds", 3600, 1, 7 * 86400)),
@@ -466,7 +471,8 @@ public final class ConfigLoader {
         webhook,
         secret,
         readableFiles(n, "hosts", "flavor_template_files"),
-        readableFiles(n, "hosts", "flavor_signing_keys"));
+        readableFiles(n, "hosts", "flavor_signing_keys"),
+        natsAuthDir);
   }
 
   private static ServerConfig.Registrar registrar(JsonNode reg) throws ConfigException {

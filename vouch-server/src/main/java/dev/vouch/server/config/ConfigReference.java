@@ -288,6 +288,16 @@ public final class ConfigReference {
             + " agents enrolled with `--connection nats` (the default when the agent runs `--nats`).");
     key(
         "hosts",
+        "nats_auth_dir",
+        "path",
+        null,
+        "Per-agent NATS credentials (decentralized JWT): the server keeps its NATS operator and"
+            + " account here (seeds sealed under the KEK) and writes `nats-auth.conf` for"
+            + " nats-server to `include`. Each agent enrolling with a NATS user key then gets a JWT"
+            + " that lets it subscribe only to its own quote subject and publish only its own"
+            + " announcement and replies. Absent: NATS without authentication.");
+    key(
+        "hosts",
         "agent_tls_cert",
         "path",
         null,

@@ -584,6 +584,8 @@ public record ServerConfig(
    * @param flavorSigningKeyFiles PEM certificates or EC public keys whose signatures {@code POST
    *     /api/v1/flavors} accepts on imported flavors, besides the server's own flavor key ({@code
    *     hosts.flavor_signing_keys})
+   * @param natsAuthDir where the server keeps the NATS operator and account it signs agents'
+   *     credentials with ({@code hosts.nats_auth_dir}); absent means NATS without authentication
    */
   public record Hosts(
       boolean enabled,
@@ -604,12 +606,58 @@ public record ServerConfig(
       Optional<java.net.URI> webhookUrl,
       Optional<Path> webhookSecretFile,
       List<Path> flavorTemplateFiles,
-      List<Path> flavorSigningKeyFiles) {
+      List<Path> flavorSigningKeyFiles,
+      Optional<Path> natsAuthDir) {
     public Hosts {
+      java.util.Objects.requireNonNull(natsAuthDir, "natsAuthDir");
       groupPolls = Map.copyOf(groupPolls);
       agentTls = agentTls.map(List::copyOf);
       flavorTemplateFiles = List.copyOf(flavorTemplateFiles);
       flavorSigningKeyFiles = List.copyOf(flavorSigningKeyFiles);
+    }
+
+    /** The same with NATS unauthenticated (no {@code hosts.nats_auth_dir}). */
+    public Hosts(
+        boolean enabled,
+        Duration pollInterval,
+        Map<String, Duration> groupPolls,
+        Duration lease,
+        int maxConcurrency,
+        String goldenMode,
+        Duration reportValidity,
+        boolean ima,
+        Duration agentTimeout,
+        Optional<String> natsUrl,
+        Optional<List<Path>> agentTls,
+        boolean kubernetes,
+        Optional<String> kubernetesUrl,
+        boolean evictPods,
+        Optional<String> nodeLabel,
+        Optional<java.net.URI> webhookUrl,
+        Optional<Path> webhookSecretFile,
+        List<Path> flavorTemplateFiles,
+        List<Path> flavorSigningKeyFiles) {
+      this(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          Optional.empty());
     }
 
     /** The same without extra flavor-signing keys (only the server's own is trusted on import). */
@@ -675,7 +723,8 @@ public record ServerConfig(
           webhookUrl,
           webhookSecretFile,
           flavorTemplateFiles,
-          flavorSigningKeyFiles);
+          flavorSigningKeyFiles,
+          natsAuthDir);
     }
 
     /**
@@ -703,7 +752,8 @@ public record ServerConfig(
           webhookUrl,
           webhookSecretFile,
           flavorTemplateFiles,
-          flavorSigningKeyFiles);
+          flavorSigningKeyFiles,
+          natsAuthDir);
     }
 
     /** These settings, also accepting imported flavors signed by the keys in {@code files}. */
@@ -727,7 +777,36 @@ public record ServerConfig(
           webhookUrl,
           webhookSecretFile,
           flavorTemplateFiles,
-          files);
+          files,
+          natsAuthDir);
+    }
+
+    /**
+     * These settings with NATS credentials for agents signed by the operator and account kept in
+     * {@code dir}.
+     */
+    public Hosts withNatsAuthDir(Path dir) {
+      return new Hosts(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          Optional.of(dir));
     }
 
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */

@@ -2,6 +2,7 @@ package dev.vouch.server.hosts;
 
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.tpm.protocol.AgentAnnouncement;
+import dev.vouch.evidence.tpm.protocol.NatsSubjects;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import java.util.function.Consumer;
@@ -13,12 +14,21 @@ import java.util.logging.Logger;
  * AttestationScheduler.triggerNow}), so that the attestation runs under the scheduler's lease like
  * any other. Announcements are unsigned: they can only cause an attestation, never a result.
  * Malformed ones are logged and dropped.
+ *
+ * <p>Agents with NATS credentials ({@code NatsAuthority}) announce on their own subject {@code
+ * vouch.agent.<hostId>.announce}, the only one their credentials let them publish to; an
+ * announcement there that names another host is dropped, so one agent cannot make another host due.
  */
 public final class AnnouncementListener implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AnnouncementListener.class.getName());
 
   /** Where agents announce themselves. */
-  public static final String ANNOUNCE_SUBJECT = "vouch.agent.announce";
+  public static final String ANNOUNCE_SUBJECT = NatsSubjects.SHARED_ANNOUNCE;
+
+  /** Where {@code hostId}'s agent announces itself with per-agent credentials. */
+  public static String announceSubject(String hostId) {
+    return NatsSubjects.announce(hostId);
+  }
 
   private final Connection nats;
   private final Dispatcher dispatcher;
@@ -41,6 +51,12 @@ public final class AnnouncementListener implements AutoCloseable {
                 LOG.info(() -> "ignored a malformed announcement: " + e.getMessage());
                 return;
               }
+              String subject = msg.getSubject();
+              if (!subject.equals(ANNOUNCE_SUBJECT)
+                  && !subject.equals(announceSubject(a.hostId()))) {
+                LOG.info(() -> "ignored an announcement for " + a.hostId() + " on " + subject);
+                return;
+              }
               LOG.info(() -> "host " + a.hostId() + ": announced");
               try {
                 onAnnounce.accept(a);
@@ -49,6 +65,7 @@ public final class AnnouncementListener implements AutoCloseable {
               }
             });
     d.subscribe(ANNOUNCE_SUBJECT);
+    d.subscribe(NatsSubjects.ANY_HOST_ANNOUNCE);
     return new AnnouncementListener(nats, d);
   }
 

@@ -1,6 +1,7 @@
 package dev.vouch.server.hosts;
 
 import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.tpm.protocol.NatsSubjects;
 import dev.vouch.evidence.tpm.protocol.QuoteRequest;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
 import io.nats.client.Connection;
@@ -26,7 +27,7 @@ public final class NatsAgentChannel implements AgentChannel {
 
   /** The subject a host's agent answers on. */
   public static String quoteSubject(String hostId) {
-    return "vouch.agent." + hostId + ".quote";
+    return NatsSubjects.quote(hostId);
   }
 
   @Override

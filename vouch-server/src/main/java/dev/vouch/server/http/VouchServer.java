@@ -26,6 +26,7 @@ import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.manager.HostRegistry;
 import dev.vouch.server.monitor.HostMonitor;
 import dev.vouch.server.monitor.ServerIdentity;
+import dev.vouch.server.nats.NatsAuthority;
 import dev.vouch.server.policy.PolicyRoutes;
 import dev.vouch.server.policy.PolicyStore;
 import dev.vouch.server.registrar.EnrollmentStore;
@@ -299,12 +300,14 @@ public final class VouchServer implements AutoCloseable {
           KbsRoutes.DOCUMENTED.forEach(api::add);
         });
     // registrar: enrolled hosts join the attestation manager's registry over the same database
-    RegistrarModule registrar = RegistrarModule.create(services, new HostRegistry(db));
+    // one NATS operator and account sign the server's own connection and enrolled agents' users
+    Optional<NatsAuthority> natsAuth = NatsAuthority.of(config.hosts(), services.sealer());
+    RegistrarModule registrar = RegistrarModule.create(services, new HostRegistry(db), natsAuth);
     groups.add(registrar.routes());
     for (Extension e : extensions) {
       groups.add(e.routes(services));
     }
-    HostMonitor monitor = HostMonitor.create(services, registrar.store());
+    HostMonitor monitor = HostMonitor.create(services, registrar.store(), natsAuth);
     groups.add(monitor.routes().group(api, admin));
     groups.add(new ConsoleRoutes());
     groups.add(cfg -> new AuditRoutes(audit).register(new Routes(cfg, api, admin)));

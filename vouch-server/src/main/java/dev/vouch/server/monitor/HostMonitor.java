@@ -30,6 +30,7 @@ import dev.vouch.server.manager.AttestationScheduler;
 import dev.vouch.server.manager.Host;
 import dev.vouch.server.manager.HostRegistry;
 import dev.vouch.server.manager.PollIntervals;
+import dev.vouch.server.nats.NatsAuthority;
 import dev.vouch.server.registrar.EnrollmentStore;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -127,10 +128,12 @@ public final class HostMonitor implements AutoCloseable {
    * Assembles monitoring from the {@code hosts} section; nothing runs until {@link #start}.
    *
    * @param enrollments where enrolled hosts' AKs are (the registrar's store)
+   * @param natsAuth when present, the server connects to NATS as a user of its account
    * @throws ConfigException when NATS, the agent TLS files, the webhook secret or the Kubernetes
    *     client cannot be put to work
    */
-  public static HostMonitor create(VouchServer.Services s, EnrollmentStore enrollments)
+  public static HostMonitor create(
+      VouchServer.Services s, EnrollmentStore enrollments, Optional<NatsAuthority> natsAuth)
       throws ConfigException {
     ServerConfig.Hosts h = s.config().hosts();
     HostRegistry registry = new HostRegistry(s.database());
@@ -141,7 +144,9 @@ public final class HostMonitor implements AutoCloseable {
     Optional<Connection> nats = Optional.empty();
     if (h.natsUrl().isPresent()) {
       try {
-        nats = Optional.of(Nats.connect(natsOptions(h.natsUrl().get())));
+        Options.Builder options = new Options.Builder(natsOptions(h.natsUrl().get()));
+        natsAuth.ifPresent(a -> options.authHandler(a.serverCredentials()));
+        nats = Optional.of(Nats.connect(options.build()));
       } catch (IOException e) {
         throw new ConfigException("hosts.nats_url: cannot connect: " + e.getMessage(), e);
       } catch (InterruptedException e) {

@@ -36,9 +36,14 @@ public record RegistrarModule(Registrar registrar, JdbcEnrollmentStore store, Ro
   /**
    * Assembles the registrar from the {@code registrar} configuration section.
    *
+   * @param natsAuth when present, agents that send a NATS user key with their activation get a user
+   *     JWT for it
    * @throws ConfigException for a root or intermediate file that holds no readable certificate
    */
-  public static RegistrarModule create(VouchServer.Services s, HostRegistry hosts)
+  public static RegistrarModule create(
+      VouchServer.Services s,
+      HostRegistry hosts,
+      java.util.Optional<dev.vouch.server.nats.NatsAuthority> natsAuth)
       throws ConfigException {
     ServerConfig.Registrar cfg = s.config().registrar();
     List<X509Certificate> roots = certificates(cfg.ekRoots(), "registrar.ek_roots");
@@ -60,7 +65,7 @@ public record RegistrarModule(Registrar registrar, JdbcEnrollmentStore store, Ro
     JdbcEnrollmentStore store = new JdbcEnrollmentStore(s.database(), s.sealer());
     Registrar registrar =
         new Registrar(trust, store, s.clock(), cfg.challengeTtl(), new SecureRandom());
-    RegistrarRoutes routes = new RegistrarRoutes(registrar, hosts, s.clock());
+    RegistrarRoutes routes = new RegistrarRoutes(registrar, hosts, s.clock(), natsAuth);
     return new RegistrarModule(
         registrar, store, c -> routes.register(new Routes(c, s.openApi(), s.admin())));
   }

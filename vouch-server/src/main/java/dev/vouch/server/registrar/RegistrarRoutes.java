@@ -8,6 +8,7 @@ import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
 import dev.vouch.server.manager.Host;
 import dev.vouch.server.manager.HostRegistry;
+import dev.vouch.server.nats.NatsAuthority;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.Base64;
@@ -28,7 +29,11 @@ import org.slf4j.LoggerFactory;
  *       201 with a challenge only that TPM can open;
  *   <li>{@code POST /api/v1/registrar/enrollments/{challenge_id}/activation} with the recovered
  *       secret answers 200 with the enrolled host, which is also handed to the attestation manager
- *       ({@link HostRegistry}) under the host group and connection given at enrollment.
+ *       ({@link HostRegistry}) under the host group and connection given at enrollment. An agent
+ *       that sends its own NATS user key ({@code nats_user_key}, {@code U...}) with the secret gets
+ *       {@code nats_jwt}, a user JWT for that key limited to its host's subjects, when the server
+ *       has a {@link NatsAuthority} ({@code hosts.nats_auth_dir}); the key's seed never leaves the
+ *       agent.
  * </ul>
  *
  * Admins read and remove enrollments under {@code /api/v1/registrar/hosts/{id}}; a host enrolled
@@ -45,16 +50,20 @@ public final class RegistrarRoutes {
   private final Registrar registrar;
   private final HostRegistry hosts;
   private final Clock clock;
+  private final Optional<NatsAuthority> natsAuth;
 
   /**
    * @param registrar checks and records enrollments
    * @param hosts the attestation manager's registry, which enrolled hosts join
    * @param clock the time hosts are registered at
+   * @param natsAuth signs enrolled agents' NATS user keys, when NATS authentication is configured
    */
-  public RegistrarRoutes(Registrar registrar, HostRegistry hosts, Clock clock) {
+  public RegistrarRoutes(
+      Registrar registrar, HostRegistry hosts, Clock clock, Optional<NatsAuthority> natsAuth) {
     this.registrar = registrar;
     this.hosts = hosts;
     this.clock = clock;
+    this.natsAuth = natsAuth;
   }
 
   public void register(Routes r) {
@@ -124,8 +133,14 @@ public final class RegistrarRoutes {
   private void activate(Context ctx) {
     String challengeId = ctx.pathParam("challenge_id");
     JsonNode body = Json.object(ctx);
-    Json.onlyFields(body, Set.of("secret"), "an activation");
+    Json.onlyFields(body, Set.of("secret", "nats_user_key"), "an activation");
     byte[] secret = Json.base64(Json.text(body, "secret"), "secret");
+    Optional<String> natsUserKey = optionalText(body, "nats_user_key");
+    if (natsUserKey.isPresent() && !NatsAuthority.isUserKey(natsUserKey.get())) {
+      // refused before the challenge is used up, so a corrected request can still answer it
+      throw Problem.badRequest(
+          "bad-request", "'nats_user_key' must be a public NATS user NKey (U..., 56 characters)");
+    }
     Registrar.Activation a;
     try {
       a = registrar.activate(challengeId, secret);
@@ -143,7 +158,12 @@ public final class RegistrarRoutes {
         host.hostId(),
         Hex.encode(host.akName()),
         added ? "new" : "already");
-    Json.write(ctx, 200, json(host, hosts.get(host.hostId())));
+    Map<String, Object> res = json(host, hosts.get(host.hostId()));
+    if (natsUserKey.isPresent() && natsAuth.isPresent()) {
+      res.put("nats_jwt", natsAuth.get().agentJwt(host.hostId(), natsUserKey.get()));
+      LOG.info("NATS credentials issued host={} user={}", host.hostId(), natsUserKey.get());
+    }
+    Json.write(ctx, 200, res);
   }
 
   private void get(Context ctx) {

@@ -201,6 +201,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void natsAuthenticationNeedsANatsServerAndIsOffByDefault() throws Exception {
+    assertThat(load("", Map.of()).hosts().natsAuthDir()).isEmpty();
+    assertThatThrownBy(() -> load("hosts:\n  nats_auth_dir: /var/lib/vouch/nats\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.nats_auth_dir needs hosts.nats_url");
+    assertThat(
+            load(
+                    "hosts:\n  nats_url: nats://n:4222\n",
+                    Map.of("VOUCH_HOSTS_NATS_AUTH_DIR", "/var/lib/vouch/nats"))
+                .hosts()
+                .natsAuthDir())
+        .contains(Path.of("/var/lib/vouch/nats"));
+  }
+
+  @Test
   void registrarRootsAreReadableFilesFromTheFileOrTheEnvironment() throws Exception {
     ServerConfig d = load("", Map.of());
     assertThat(d.registrar().ekRoots()).isEmpty();

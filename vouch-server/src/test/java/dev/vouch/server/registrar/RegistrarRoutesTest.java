@@ -9,7 +9,10 @@ import dev.vouch.agent.tpm.KeyTemplate;
 import dev.vouch.agent.tpm.Swtpm;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.trust.Enrollment;
+import dev.vouch.agent.trust.NatsCredentials;
+import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.core.bytes.Hex;
+import dev.vouch.evidence.tpm.protocol.NatsSubjects;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.TestServers.Client;
 import dev.vouch.server.TestServers.Reply;
@@ -18,6 +21,12 @@ import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.VouchServer;
 import dev.vouch.server.manager.Host;
 import dev.vouch.server.manager.HostRegistry;
+import dev.vouch.server.nats.NatsAuthority;
+import dev.vouch.server.store.Sealer;
+import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +39,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -205,6 +215,101 @@ class RegistrarRoutesTest {
       assertThat(paths.has(ENROLL + "/{challenge_id}/activation")).isTrue();
       assertThat(paths.get("/api/v1/registrar/hosts/{id}").has("delete")).isTrue();
     }
+  }
+
+  /**
+   * Two TPMs enroll over HTTP with their agents' own NATS user keys on a server whose NATS runs
+   * with the server-issued operator and account: each gets a JWT for its own key, connects with it,
+   * and cannot read the other's requests; a bad key is refused before the challenge is used up.
+   */
+  @Test
+  void agentsEnrollingWithANatsUserKeyGetCredentialsConfinedToTheirHost() throws Exception {
+    Path data = dir.resolve("data");
+    Path natsDir = dir.resolve("nats-auth");
+    // the operator as the server keeps it (under the KEK it will find in the data dir), so that
+    // nats-server can be started from the file the server writes before the server connects
+    NatsAuthority.loadOrCreate(natsDir, Sealer.load(Optional.empty(), data.resolve("kek")));
+    List<Path> ca = Swtpm.localCaCertificates();
+    try (NatsServer nats =
+            NatsServer.withConfig(
+                Files.readString(natsDir.resolve(NatsAuthority.SERVER_CONFIG_FILE)));
+        VouchServer s =
+            VouchServer.start(
+                TestServers.plain(data)
+                    .withRegistrar(
+                        new ServerConfig.Registrar(
+                                List.of(ca.get(0)), List.of(ca.get(1)), Duration.ofSeconds(60))
+                            .withEkRevocation(false))
+                    .withHosts(
+                        ServerConfig.Hosts.defaults()
+                            .withNatsUrl(nats.url())
+                            .withNatsAuthDir(natsDir)))) {
+      Client http = new Client(s.baseUri());
+      NatsCredentials keyA = NatsCredentials.generate();
+      NatsCredentials keyB = NatsCredentials.generate();
+
+      Reply begunA = http.post(ENROLL, enrollment("node-a", materialA).toString(), false);
+      byte[] secretA = recover(enrollmentA, begunA);
+      ObjectNode badKey = TestServers.JSON.createObjectNode();
+      badKey.put("secret", Base64.getEncoder().encodeToString(secretA));
+      badKey.put("nats_user_key", keyA.publicKey().replace('U', 'A'));
+      assertProblem(http.post(activation(begunA), badKey.toString(), false), 400, "bad-request");
+      Reply doneA = http.post(activation(begunA), activationWithKey(secretA, keyA), false);
+      assertThat(doneA.status()).as(doneA.body()).isEqualTo(200);
+      Reply begunB = http.post(ENROLL, enrollment("node-b", materialB).toString(), false);
+      Reply doneB =
+          http.post(
+              activation(begunB), activationWithKey(recover(enrollmentB, begunB), keyB), false);
+      assertThat(doneB.status()).as(doneB.body()).isEqualTo(200);
+
+      String jwtA = doneA.json().get("nats_jwt").asText();
+      JsonNode claims =
+          TestServers.JSON.readTree(Base64.getUrlDecoder().decode(jwtA.split("\\.")[1]));
+      assertThat(claims.get("sub").asText()).isEqualTo(keyA.publicKey());
+      assertThat(claims.at("/nats/sub/allow").toString())
+          .isEqualTo("[\"" + NatsSubjects.quote("node-a") + "\"]");
+      assertThat(claims.at("/nats/pub/allow").toString())
+          .isEqualTo("[\"" + NatsSubjects.announce("node-a") + "\"]");
+
+      java.util.Queue<String> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+      try (Connection a =
+              Nats.connect(
+                  new Options.Builder()
+                      .server(nats.url())
+                      .authHandler(keyA.authHandler(jwtA))
+                      .errorListener(
+                          new ErrorListener() {
+                            @Override
+                            public void errorOccurred(Connection conn, String error) {
+                              errors.add(error);
+                            }
+                          })
+                      .build());
+          Connection b =
+              Nats.connect(
+                  new Options.Builder()
+                      .server(nats.url())
+                      .authHandler(keyB.authHandler(doneB.json().get("nats_jwt").asText()))
+                      .build())) {
+        b.subscribe(NatsSubjects.quote("node-b"));
+        b.flush(Duration.ofSeconds(5));
+        a.subscribe(NatsSubjects.quote("node-b"));
+        a.flush(Duration.ofSeconds(5));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (errors.isEmpty() && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertThat(errors)
+            .anyMatch(e -> e.contains("Permissions Violation for Subscription to \"vouch.agent"));
+      }
+    }
+  }
+
+  private static String activationWithKey(byte[] secret, NatsCredentials key) {
+    ObjectNode n = TestServers.JSON.createObjectNode();
+    n.put("secret", Base64.getEncoder().encodeToString(secret));
+    n.put("nats_user_key", key.publicKey());
+    return n.toString();
   }
 
   @Test

@@ -5,9 +5,9 @@ import dev.vouch.core.VerificationException;
 import java.util.Set;
 
 /**
- * What a trust agent publishes when it starts ({@code vouch.agent.announce}), so that a verifier
- * attests it at once. The counters are unsigned hints (a reset count that grew means a reboot); the
- * verifier learns the signed values from the quote it then asks for.
+ * What a trust agent publishes when it starts ({@code vouch.agent.<hostId>.announce}), so that a
+ * verifier attests it at once. The counters are unsigned hints (a reset count that grew means a
+ * reboot); the verifier learns the signed values from the quote it then asks for.
  *
  * <pre>{@code {"host_id": "node-1", "reset_count": 12, "restart_count": 0}}</pre>
  *
