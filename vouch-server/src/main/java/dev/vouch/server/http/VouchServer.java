@@ -17,6 +17,9 @@ import dev.vouch.server.as.AttestationService;
 import dev.vouch.server.as.TrustSetup;
 import dev.vouch.server.audit.AuditLog;
 import dev.vouch.server.audit.AuditRoutes;
+import dev.vouch.server.cms.Cms;
+import dev.vouch.server.cms.CmsAuthority;
+import dev.vouch.server.cms.CmsRoutes;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.console.ConsoleRoutes;
@@ -279,6 +282,8 @@ public final class VouchServer implements AutoCloseable {
     List<RouteGroup> groups = new ArrayList<>();
     groups.add(cfg -> new AttestationRoutes(as, keys).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new AasRoutes(aas).register(new Routes(cfg, api, admin)));
+    Cms cms = new Cms(db, CmsAuthority.loadOrCreate(db, sealer, clock), clock);
+    groups.add(cfg -> new CmsRoutes(cms, admin).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new PolicyRoutes(policies).register(new Routes(cfg, api, admin)));
     groups.add(
         cfg ->
