@@ -282,6 +282,22 @@ public final class Cms {
     }
   }
 
+  /** Whether the certificate with {@code serial} was issued here and has been revoked. */
+  public boolean isRevoked(BigInteger serial) {
+    String s = serial(serial);
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT 1 FROM cms_certificates WHERE serial = ? AND revoked_at IS NOT NULL")) {
+            ps.setString(1, s);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next();
+            }
+          }
+        });
+  }
+
   /** Issued certificates, newest first. */
   public List<CertificateInfo> certificates() {
     return db.read(

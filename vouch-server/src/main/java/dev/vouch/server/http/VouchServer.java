@@ -95,7 +95,8 @@ public final class VouchServer implements AutoCloseable {
       OpenApi openApi,
       Clock clock,
       BundleKeys bundleKeys,
-      AuditLog audit) {}
+      AuditLog audit,
+      Cms cms) {}
 
   /** Adds a service's routes to the app, given the shared services. */
   @FunctionalInterface
@@ -272,9 +273,10 @@ public final class VouchServer implements AutoCloseable {
     AdminAuth admin = new AdminAuth(aas);
     OpenApi api = new OpenApi(VERSION);
     AuditLog audit = auditLog(db, sealer, clock);
+    Cms cms = new Cms(db, CmsAuthority.loadOrCreate(db, sealer, clock), clock);
     Services services =
         new Services(
-            config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys, audit);
+            config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys, audit, cms);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // the domain metrics (VouchMetrics) are recorded on the global registry: this server shows them
     io.micrometer.core.instrument.Metrics.addRegistry(metrics);
@@ -282,7 +284,6 @@ public final class VouchServer implements AutoCloseable {
     List<RouteGroup> groups = new ArrayList<>();
     groups.add(cfg -> new AttestationRoutes(as, keys).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new AasRoutes(aas).register(new Routes(cfg, api, admin)));
-    Cms cms = new Cms(db, CmsAuthority.loadOrCreate(db, sealer, clock), clock);
     groups.add(cfg -> new CmsRoutes(cms, admin).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new PolicyRoutes(policies).register(new Routes(cfg, api, admin)));
     groups.add(

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The CMS on H2 and PostgreSQL: certificates from CSRs under one-time bootstrap tokens, each
  * refusal with its stable reason, revocation in the signed CRL, one CA shared by replicas.
  */
-class CmsTest {
+public class CmsTest {
   private static final Instant T0 =
       Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
   private static final Sealer SEALER = new Sealer(new byte[32]);
@@ -257,7 +257,7 @@ class CmsTest {
         .isInstanceOfSatisfying(CmsException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 
-  static List<X509Certificate> parseChain(String pem) throws Exception {
+  public static List<X509Certificate> parseChain(String pem) throws Exception {
     Collection<? extends java.security.cert.Certificate> certs =
         CertificateFactory.getInstance("X.509")
             .generateCertificates(

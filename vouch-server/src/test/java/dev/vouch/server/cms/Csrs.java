@@ -20,17 +20,17 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 
 /** PKCS#10 requests as an agent makes them, and damaged ones. */
-final class Csrs {
+public final class Csrs {
   private Csrs() {}
 
-  static KeyPair p256() throws GeneralSecurityException {
+  public static KeyPair p256() throws GeneralSecurityException {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     return g.generateKeyPair();
   }
 
   /** A CSR with subject CN={@code cn} and DNS SANs {@code dnsNames}, signed by {@code keys}. */
-  static PKCS10CertificationRequest csr(KeyPair keys, String cn, String... dnsNames)
+  public static PKCS10CertificationRequest csr(KeyPair keys, String cn, String... dnsNames)
       throws Exception {
     JcaPKCS10CertificationRequestBuilder b =
         new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + cn), keys.getPublic());
@@ -48,11 +48,11 @@ final class Csrs {
     return b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
   }
 
-  static String pem(PKCS10CertificationRequest csr) throws IOException {
+  public static String pem(PKCS10CertificationRequest csr) throws IOException {
     return pem(csr.getEncoded());
   }
 
-  static String pem(byte[] der) throws IOException {
+  public static String pem(byte[] der) throws IOException {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
       w.writeObject(new PemObject("CERTIFICATE REQUEST", der));
@@ -61,7 +61,7 @@ final class Csrs {
   }
 
   /** The CSR with one bit of its signature's last byte flipped (the DER still parses). */
-  static String flippedSignature(PKCS10CertificationRequest csr) throws IOException {
+  public static String flippedSignature(PKCS10CertificationRequest csr) throws IOException {
     byte[] der = csr.getEncoded();
     der[der.length - 1] ^= 0x01;
     return pem(der);
