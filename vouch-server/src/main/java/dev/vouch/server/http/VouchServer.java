@@ -331,7 +331,8 @@ public final class VouchServer implements AutoCloseable {
               cfg.jetty.host = config.http().host();
               cfg.jetty.port = config.http().port();
               if (keyStore != null) {
-                tlsConnector(cfg, keyStore, config.http().host(), config.http().port());
+                tlsConnector(
+                    cfg, keyStore, config.http().host(), config.http().port(), config.tls());
               }
               operations(cfg, db, metrics, api, maxBody, tls);
               for (RouteGroup g : groups) {
@@ -420,13 +421,14 @@ public final class VouchServer implements AutoCloseable {
     return server;
   }
 
-  private static void tlsConnector(JavalinConfig cfg, KeyStore ks, String host, int port) {
+  private static void tlsConnector(
+      JavalinConfig cfg, KeyStore ks, String host, int port, ServerConfig.Tls tls) {
     cfg.jetty.addConnector(
         (server, httpConfig) -> {
           SslContextFactory.Server ssl = new SslContextFactory.Server();
           ssl.setKeyStore(ks);
           ssl.setKeyStorePassword(new String(TlsCertificates.PASSWORD));
-          ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+          ssl.setIncludeProtocols(tls.protocols());
           SecureRequestCustomizer src = new SecureRequestCustomizer();
           // clients reach the server by IP or by names not on a self-signed certificate
           src.setSniHostCheck(false);
