@@ -206,17 +206,24 @@ class TrustAgentTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Test
-  void httpsListenerSpeaksOnlyTls13UnlessTls12IsAllowed() throws Exception {
+  /** An agent's server context and a verifier's client context, each trusting the other's CA. */
+  private static SSLContext[] mutualTls() throws Exception {
     TestPki pki = TestPki.create("test CA");
     TestPki.Issued server = pki.issueTls("agent");
     TestPki.Issued client = pki.issueTls("verifier");
-    SSLContext serverTls =
-        Tls.context(
-            server.keys().getPrivate(), List.of(server.certificate()), List.of(pki.certificate()));
-    SSLContext clientTls =
-        Tls.context(
-            client.keys().getPrivate(), List.of(client.certificate()), List.of(pki.certificate()));
+    return new SSLContext[] {
+      Tls.context(
+          server.keys().getPrivate(), List.of(server.certificate()), List.of(pki.certificate())),
+      Tls.context(
+          client.keys().getPrivate(), List.of(client.certificate()), List.of(pki.certificate()))
+    };
+  }
+
+  @Test
+  void httpsListenerSpeaksOnlyTls13UnlessTls12IsAllowed() throws Exception {
+    SSLContext[] tls = mutualTls();
+    SSLContext serverTls = tls[0];
+    SSLContext clientTls = tls[1];
     HttpClient only12 =
         HttpClient.newBuilder()
             .sslContext(clientTls)
@@ -246,15 +253,9 @@ class TrustAgentTest {
 
   @Test
   void httpsServerAnswersBadRequestsWithProblemDocuments() throws Exception {
-    TestPki pki = TestPki.create("test CA");
-    TestPki.Issued server = pki.issueTls("agent");
-    TestPki.Issued client = pki.issueTls("verifier");
-    SSLContext serverTls =
-        Tls.context(
-            server.keys().getPrivate(), List.of(server.certificate()), List.of(pki.certificate()));
-    SSLContext clientTls =
-        Tls.context(
-            client.keys().getPrivate(), List.of(client.certificate()), List.of(pki.certificate()));
+    SSLContext[] tls = mutualTls();
+    SSLContext serverTls = tls[0];
+    SSLContext clientTls = tls[1];
     try (HttpsAgentServer s =
         HttpsAgentServer.start(agent(), new InetSocketAddress("127.0.0.1", 0), serverTls)) {
       HttpClient http = HttpClient.newBuilder().sslContext(clientTls).build();

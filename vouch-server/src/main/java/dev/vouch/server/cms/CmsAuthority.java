@@ -2,25 +2,20 @@ package dev.vouch.server.cms;
 
 import dev.vouch.server.monitor.ServerIdentity;
 import dev.vouch.server.store.Database;
+import dev.vouch.server.store.SealedCertificates;
 import dev.vouch.server.store.Sealer;
-import dev.vouch.server.store.Sql;
 import dev.vouch.server.store.StoreException;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,8 +23,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -86,16 +79,8 @@ public final class CmsAuthority {
    * @throws StoreException when the database fails or the stored key does not unseal
    */
   public static CmsAuthority loadOrCreate(Database db, Sealer sealer, Clock clock) {
-    Optional<CmsAuthority> found = db.read(c -> load(c, sealer));
-    if (found.isPresent()) {
-      return found.get();
-    }
-    try {
-      return db.transaction(c -> create(c, sealer, clock.instant()));
-    } catch (StoreException e) {
-      // another replica created it first (primary key clash): use theirs
-      return db.read(c -> load(c, sealer)).orElseThrow(() -> e);
-    }
+    return SealedCertificates.loadOrCreate(
+        db, c -> load(c, sealer), c -> create(c, sealer, clock.instant()));
   }
 
   /** The root certificate agents and the server pin. */
@@ -179,12 +164,14 @@ public final class CmsAuthority {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String name = rs.getString("name");
-          X509Certificate cert = certificate(rs.getString("certificate_pem"));
+          X509Certificate cert = SealedCertificates.certificate(rs.getString("certificate_pem"));
           if (ROOT.equals(name)) {
             rootCert = cert;
           } else if (INTERMEDIATE.equals(name)) {
             interCert = cert;
-            interKey = unseal(sealer, rs.getString("sealed_key"));
+            interKey =
+                SealedCertificates.unsealEc(
+                    sealer, TABLE, INTERMEDIATE, rs.getString("sealed_key"));
           }
         }
       }
@@ -211,8 +198,16 @@ public final class CmsAuthority {
               now,
               INTERMEDIATE_VALIDITY,
               0);
-      insert(c, sealer, ROOT, rootKeys.getPrivate(), rootCert, now);
-      insert(c, sealer, INTERMEDIATE, interKeys.getPrivate(), interCert, now);
+      SealedCertificates.insert(
+          c, sealer, TABLE, ROOT, rootKeys.getPrivate(), ServerIdentity.pem(rootCert), now);
+      SealedCertificates.insert(
+          c,
+          sealer,
+          TABLE,
+          INTERMEDIATE,
+          interKeys.getPrivate(),
+          ServerIdentity.pem(interCert),
+          now);
       return new CmsAuthority(interKeys.getPrivate(), interCert, rootCert);
     } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
       throw new SQLException("cannot create the CMS certificate authority: " + e.getMessage(), e);
@@ -266,46 +261,6 @@ public final class CmsAuthority {
             ? "SHA384withECDSA"
             : "SHA256withECDSA";
     return new JcaContentSignerBuilder(alg).build(key);
-  }
-
-  private static void insert(
-      Connection c, Sealer sealer, String name, PrivateKey key, X509Certificate cert, Instant now)
-      throws SQLException {
-    byte[] pkcs8 = key.getEncoded();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO "
-                + TABLE
-                + " (name, sealed_key, certificate_pem, created_at) VALUES (?, ?, ?, ?)")) {
-      ps.setString(1, name);
-      ps.setString(2, Base64.getEncoder().encodeToString(sealer.seal(pkcs8, TABLE, name)));
-      ps.setString(3, ServerIdentity.pem(cert));
-      Sql.setInstant(ps, 4, now);
-      ps.executeUpdate();
-    } finally {
-      Arrays.fill(pkcs8, (byte) 0);
-    }
-  }
-
-  private static PrivateKey unseal(Sealer sealer, String sealed) throws SQLException {
-    byte[] pkcs8 = sealer.unseal(Base64.getDecoder().decode(sealed), TABLE, INTERMEDIATE);
-    try {
-      return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-    } catch (GeneralSecurityException e) {
-      throw new SQLException("the CMS intermediate key does not parse", e);
-    } finally {
-      Arrays.fill(pkcs8, (byte) 0);
-    }
-  }
-
-  static X509Certificate certificate(String pem) throws SQLException {
-    try {
-      return (X509Certificate)
-          CertificateFactory.getInstance("X.509")
-              .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new SQLException("a stored CMS certificate does not parse", e);
-    }
   }
 
   // host ids are validated before they get here; escaping keeps a stray comma from adding an RDN

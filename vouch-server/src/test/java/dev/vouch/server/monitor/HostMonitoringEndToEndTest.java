@@ -450,9 +450,11 @@ class HostMonitoringEndToEndTest {
     awaitCordoned("host-c");
   }
 
-  @Test
-  void anAgentServingHttpsIsAttestedOverMutualTlsAndAStrangerIsRefused() throws Exception {
-    TestPki pki = TestPki.create("Vouch agents CA");
+  /**
+   * The server's hosts.agent_tls_* files: a verifier client certificate and key {@code pki} issued,
+   * and {@code pki}'s CA as the agents' CA.
+   */
+  private List<Path> verifierTlsFiles(TestPki pki) throws Exception {
     TestPki.Issued verifier = pki.issueTls("verifier");
     Path cert = pem(dir.resolve("verifier.crt"), verifier.certificate());
     Path key =
@@ -461,8 +463,13 @@ class HostMonitoringEndToEndTest {
             "-----BEGIN PRIVATE KEY-----\n"
                 + Base64.getMimeEncoder().encodeToString(verifier.keys().getPrivate().getEncoded())
                 + "\n-----END PRIVATE KEY-----\n");
-    Path ca = pem(dir.resolve("agents-ca.crt"), pki.certificate());
-    startServer("tofu", Optional.of(List.of(cert, key, ca)));
+    return List.of(cert, key, pem(dir.resolve("agents-ca.crt"), pki.certificate()));
+  }
+
+  @Test
+  void anAgentServingHttpsIsAttestedOverMutualTlsAndAStrangerIsRefused() throws Exception {
+    TestPki pki = TestPki.create("Vouch agents CA");
+    startServer("tofu", Optional.of(verifierTlsFiles(pki)));
     SwtpmHost h =
         SwtpmHost.start("host-h", SwtpmHost.SECURE_BOOT_LOG, dir, vouch.enrollments(), nats.url());
     hosts.add(h);
@@ -504,16 +511,7 @@ class HostMonitoringEndToEndTest {
     // the verifier's client certificate comes from an operator's PKI the agent trusts; the agent's
     // server certificate from the CMS, which the server trusts without any file naming it
     TestPki pki = TestPki.create("Vouch verifier client CA");
-    TestPki.Issued verifier = pki.issueTls("verifier");
-    Path cert = pem(dir.resolve("verifier.crt"), verifier.certificate());
-    Path key =
-        java.nio.file.Files.writeString(
-            dir.resolve("verifier.key"),
-            "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder().encodeToString(verifier.keys().getPrivate().getEncoded())
-                + "\n-----END PRIVATE KEY-----\n");
-    Path ca = pem(dir.resolve("verifier-ca.crt"), pki.certificate());
-    startServer("tofu", Optional.of(List.of(cert, key, ca)));
+    startServer("tofu", Optional.of(verifierTlsFiles(pki)));
     SwtpmHost h =
         SwtpmHost.start("host-c", SwtpmHost.SECURE_BOOT_LOG, dir, vouch.enrollments(), nats.url());
     hosts.add(h);
