@@ -163,6 +163,12 @@ final class AgentCommand implements Callable<Integer> {
         required = true,
         description = "CA certificates verifiers' client certificates must chain to, PEM.")
     Path clientCa;
+
+    @Option(
+        names = "--tls-min-version",
+        defaultValue = "1.3",
+        description = "Oldest TLS version the listener accepts: 1.3 (default) or 1.2.")
+    String minVersion;
   }
 
   /** Released to stop a running agent (tests); the process otherwise runs until killed. */
@@ -219,6 +225,10 @@ final class AgentCommand implements Callable<Integer> {
       try {
         tls = tls(transports.https);
         bind = address(transports.https.listen);
+        if (!"1.3".equals(transports.https.minVersion)
+            && !"1.2".equals(transports.https.minVersion)) {
+          throw new IllegalArgumentException("--tls-min-version must be 1.3 or 1.2");
+        }
       } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
         err.println("error: " + e.getMessage());
         return ExitCodes.BAD_INPUT;
@@ -259,7 +269,8 @@ final class AgentCommand implements Callable<Integer> {
       try {
         int httpsPort = 0;
         if (tls != null) {
-          HttpsAgentServer https = HttpsAgentServer.start(agent, bind, tls);
+          HttpsAgentServer https =
+              HttpsAgentServer.start(agent, bind, tls, "1.2".equals(transports.https.minVersion));
           running.add(https);
           httpsPort = https.port();
           out.println("agent " + hostId + ": HTTPS on port " + httpsPort);

@@ -44,6 +44,13 @@ public final class HttpsAgentServer implements AutoCloseable {
    */
   public static HttpsAgentServer start(TrustAgent agent, InetSocketAddress bind, SSLContext tls)
       throws IOException {
+    return start(agent, bind, tls, false);
+  }
+
+  /** As above; TLS 1.3 only unless {@code allowTls12} (for verifiers whose TLS stack lacks 1.3). */
+  public static HttpsAgentServer start(
+      TrustAgent agent, InetSocketAddress bind, SSLContext tls, boolean allowTls12)
+      throws IOException {
     HttpsServer server = HttpsServer.create(bind, 64);
     server.setHttpsConfigurator(
         new HttpsConfigurator(tls) {
@@ -51,7 +58,8 @@ public final class HttpsAgentServer implements AutoCloseable {
           public void configure(HttpsParameters params) {
             SSLParameters p = tls.getDefaultSSLParameters();
             p.setNeedClientAuth(true);
-            p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            p.setProtocols(
+                allowTls12 ? new String[] {"TLSv1.3", "TLSv1.2"} : new String[] {"TLSv1.3"});
             params.setSSLParameters(p);
           }
         });

@@ -206,17 +206,56 @@ class TrustAgentTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Test
-  void httpsServerAnswersBadRequestsWithProblemDocuments() throws Exception {
+  /** An agent's server context and a verifier's client context, each trusting the other's CA. */
+  private static SSLContext[] mutualTls() throws Exception {
     TestPki pki = TestPki.create("test CA");
     TestPki.Issued server = pki.issueTls("agent");
     TestPki.Issued client = pki.issueTls("verifier");
-    SSLContext serverTls =
-        Tls.context(
-            server.keys().getPrivate(), List.of(server.certificate()), List.of(pki.certificate()));
-    SSLContext clientTls =
-        Tls.context(
-            client.keys().getPrivate(), List.of(client.certificate()), List.of(pki.certificate()));
+    return new SSLContext[] {
+      Tls.context(
+          server.keys().getPrivate(), List.of(server.certificate()), List.of(pki.certificate())),
+      Tls.context(
+          client.keys().getPrivate(), List.of(client.certificate()), List.of(pki.certificate()))
+    };
+  }
+
+  @Test
+  void httpsListenerSpeaksOnlyTls13UnlessTls12IsAllowed() throws Exception {
+    SSLContext[] tls = mutualTls();
+    SSLContext serverTls = tls[0];
+    SSLContext clientTls = tls[1];
+    HttpClient only12 =
+        HttpClient.newBuilder()
+            .sslContext(clientTls)
+            .sslParameters(new javax.net.ssl.SSLParameters(null, new String[] {"TLSv1.2"}))
+            .build();
+    for (boolean allow12 : new boolean[] {false, true}) {
+      try (HttpsAgentServer s =
+          HttpsAgentServer.start(
+              agent(), new InetSocketAddress("127.0.0.1", 0), serverTls, allow12)) {
+        HttpRequest get =
+            HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + s.port() + HttpsAgentServer.QUOTE_PATH))
+                .GET()
+                .build();
+        if (allow12) {
+          HttpResponse<Void> r = only12.send(get, HttpResponse.BodyHandlers.discarding());
+          assertThat(r.statusCode()).isEqualTo(405);
+          assertThat(r.sslSession().orElseThrow().getProtocol()).isEqualTo("TLSv1.2");
+        } else {
+          org.assertj.core.api.Assertions.assertThatThrownBy(
+                  () -> only12.send(get, HttpResponse.BodyHandlers.discarding()))
+              .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+        }
+      }
+    }
+  }
+
+  @Test
+  void httpsServerAnswersBadRequestsWithProblemDocuments() throws Exception {
+    SSLContext[] tls = mutualTls();
+    SSLContext serverTls = tls[0];
+    SSLContext clientTls = tls[1];
     try (HttpsAgentServer s =
         HttpsAgentServer.start(agent(), new InetSocketAddress("127.0.0.1", 0), serverTls)) {
       HttpClient http = HttpClient.newBuilder().sslContext(clientTls).build();

@@ -65,7 +65,7 @@ public final class ConfigLoader {
   static {
     KEYS.put("", List.of("data_dir"));
     KEYS.put("http", List.of("host", "port", "max_request_bytes"));
-    KEYS.put("tls", List.of("mode", "cert_file", "key_file"));
+    KEYS.put("tls", List.of("mode", "cert_file", "key_file", "min_version"));
     KEYS.put("storage", List.of("jdbc_url", "username", "password", "pool_size", "kek_file"));
     KEYS.put(
         "tokens",
@@ -273,6 +273,11 @@ public final class ConfigLoader {
     } else if (cert.isPresent() || key.isPresent()) {
       throw new ConfigException("tls.cert_file and tls.key_file need tls.mode files");
     }
+    String minVersion = text(tls, "tls", "min_version").orElse("1.3");
+    if (!minVersion.equals("1.3") && !minVersion.equals("1.2")) {
+      throw new ConfigException(
+          "tls.min_version must be \"1.3\" or \"1.2\", not '" + minVersion + "'");
+    }
     JsonNode st = root.path("storage");
     Optional<String> url = text(st, "storage", "jdbc_url");
     if (url.isPresent()
@@ -329,7 +334,7 @@ public final class ConfigLoader {
     return new ServerConfig(
         dataDir,
         h,
-        new ServerConfig.Tls(tlsMode, cert, key),
+        new ServerConfig.Tls(tlsMode, cert, key, minVersion.equals("1.2")),
         storage,
         tokens,
         admin(root.path("admin"), adminToken),

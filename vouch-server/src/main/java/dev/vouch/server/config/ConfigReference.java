@@ -87,6 +87,13 @@ public final class ConfigReference {
             + " `key_file`; `\"off\"` serves plain HTTP (quote it: YAML reads a bare off as false).");
     key("tls", "cert_file", "path", null, "PEM certificate chain; only with `mode: files`.");
     key("tls", "key_file", "path", null, "PEM private key; only with `mode: files`.");
+    key(
+        "tls",
+        "min_version",
+        "`\"1.3\"` or `\"1.2\"`",
+        "1.3",
+        "Oldest TLS version the listener accepts: TLS 1.3 only by default; `\"1.2\"` also offers"
+            + " TLS 1.2 for clients that lack 1.3 (quote it: YAML reads a bare 1.2 as a number).");
 
     key(
         "storage",

@@ -279,8 +279,21 @@ public record ServerConfig(
    * @param mode {@code self-signed} (default), {@code files} or {@code off}
    * @param certFile PEM certificate chain, leaf first (mode {@code files})
    * @param keyFile PEM private key, PKCS#8 or PKCS#1/SEC1 (mode {@code files})
+   * @param allowTls12 whether TLS 1.2 is offered besides 1.3 ({@code tls.min_version: "1.2"}); TLS
+   *     1.3 only by default
    */
-  public record Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile) {}
+  public record Tls(
+      TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile, boolean allowTls12) {
+    /** TLS 1.3 only. */
+    public Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile) {
+      this(mode, certFile, keyFile, false);
+    }
+
+    /** The protocol names to enable, newest first. */
+    public String[] protocols() {
+      return allowTls12 ? new String[] {"TLSv1.3", "TLSv1.2"} : new String[] {"TLSv1.3"};
+    }
+  }
 
   /**
    * @param jdbcUrl the database; empty means an H2 file database under the data dir ({@code

@@ -26,6 +26,15 @@ public final class HttpsAgentChannel implements AgentChannel {
   private final HttpClient client;
   private final Function<String, Optional<URI>> agentUrl;
   private final Duration timeout;
+  private final PeerCheck peerCheck;
+
+  /** A check of the agent's certificate chain made on every reply, not only at handshakes. */
+  @FunctionalInterface
+  public interface PeerCheck {
+    /** Throws when the chain (leaf first) is no longer to be believed. */
+    void check(java.security.cert.X509Certificate[] chain)
+        throws java.security.cert.CertificateException;
+  }
 
   /**
    * @param tls client certificate and trusted agent CA
@@ -34,6 +43,20 @@ public final class HttpsAgentChannel implements AgentChannel {
    */
   public HttpsAgentChannel(
       SSLContext tls, Function<String, Optional<URI>> agentUrl, Duration timeout) {
+    this(tls, agentUrl, timeout, chain -> {});
+  }
+
+  /**
+   * As above, with {@code peerCheck} run on every reply's session: a pooled connection or a resumed
+   * TLS session skips the trust manager, so a revocation after the first handshake would otherwise
+   * go unseen.
+   */
+  public HttpsAgentChannel(
+      SSLContext tls,
+      Function<String, Optional<URI>> agentUrl,
+      Duration timeout,
+      PeerCheck peerCheck) {
+    this.peerCheck = Objects.requireNonNull(peerCheck, "peerCheck");
     this.client = HttpClient.newBuilder().sslContext(tls).connectTimeout(timeout).build();
     this.agentUrl = Objects.requireNonNull(agentUrl, "agentUrl");
     this.timeout = timeout;
@@ -59,6 +82,7 @@ public final class HttpsAgentChannel implements AgentChannel {
       try (java.io.InputStream in = resp.body()) {
         body = in.readNBytes(MAX_REPLY + 1);
       }
+      checkPeer(hostId, resp);
       if (body.length > MAX_REPLY) {
         throw new AgentException("agent of " + hostId + " sent more than 64 MiB");
       }
@@ -66,5 +90,23 @@ public final class HttpsAgentChannel implements AgentChannel {
       throw new AgentException("agent of " + hostId + " unreachable: " + e.getMessage(), e);
     }
     return Replies.read(body);
+  }
+
+  private void checkPeer(String hostId, HttpResponse<?> resp) throws AgentException {
+    try {
+      javax.net.ssl.SSLSession session =
+          resp.sslSession()
+              .orElseThrow(
+                  () -> new AgentException("agent of " + hostId + " answered without TLS"));
+      java.security.cert.Certificate[] peer = session.getPeerCertificates();
+      java.security.cert.X509Certificate[] chain =
+          new java.security.cert.X509Certificate[peer.length];
+      for (int i = 0; i < peer.length; i++) {
+        chain[i] = (java.security.cert.X509Certificate) peer[i];
+      }
+      peerCheck.check(chain);
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateException e) {
+      throw new AgentException("agent of " + hostId + " refused: " + e.getMessage(), e);
+    }
   }
 }

@@ -17,6 +17,9 @@ import dev.vouch.server.as.AttestationService;
 import dev.vouch.server.as.TrustSetup;
 import dev.vouch.server.audit.AuditLog;
 import dev.vouch.server.audit.AuditRoutes;
+import dev.vouch.server.cms.Cms;
+import dev.vouch.server.cms.CmsAuthority;
+import dev.vouch.server.cms.CmsRoutes;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.console.ConsoleRoutes;
@@ -93,7 +96,8 @@ public final class VouchServer implements AutoCloseable {
       OpenApi openApi,
       Clock clock,
       BundleKeys bundleKeys,
-      AuditLog audit) {}
+      AuditLog audit,
+      Cms cms) {}
 
   /** Adds a service's routes to the app, given the shared services. */
   @FunctionalInterface
@@ -277,9 +281,10 @@ public final class VouchServer implements AutoCloseable {
     AdminAuth admin = new AdminAuth(aas);
     OpenApi api = new OpenApi(VERSION);
     AuditLog audit = auditLog(db, sealer, clock);
+    Cms cms = new Cms(db, CmsAuthority.loadOrCreate(db, sealer, clock), clock);
     Services services =
         new Services(
-            config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys, audit);
+            config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys, audit, cms);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // the domain metrics (VouchMetrics) are recorded on the global registry: this server shows them
     io.micrometer.core.instrument.Metrics.addRegistry(metrics);
@@ -287,6 +292,7 @@ public final class VouchServer implements AutoCloseable {
     List<RouteGroup> groups = new ArrayList<>();
     groups.add(cfg -> new AttestationRoutes(as, keys).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new AasRoutes(aas).register(new Routes(cfg, api, admin)));
+    groups.add(cfg -> new CmsRoutes(cms, admin).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new PolicyRoutes(policies).register(new Routes(cfg, api, admin)));
     groups.add(
         cfg ->
@@ -335,7 +341,8 @@ public final class VouchServer implements AutoCloseable {
               cfg.jetty.host = config.http().host();
               cfg.jetty.port = config.http().port();
               if (keyStore != null) {
-                tlsConnector(cfg, keyStore, config.http().host(), config.http().port());
+                tlsConnector(
+                    cfg, keyStore, config.http().host(), config.http().port(), config.tls());
               }
               operations(cfg, db, metrics, api, maxBody, tls);
               for (RouteGroup g : groups) {
@@ -424,13 +431,14 @@ public final class VouchServer implements AutoCloseable {
     return server;
   }
 
-  private static void tlsConnector(JavalinConfig cfg, KeyStore ks, String host, int port) {
+  private static void tlsConnector(
+      JavalinConfig cfg, KeyStore ks, String host, int port, ServerConfig.Tls tls) {
     cfg.jetty.addConnector(
         (server, httpConfig) -> {
           SslContextFactory.Server ssl = new SslContextFactory.Server();
           ssl.setKeyStore(ks);
           ssl.setKeyStorePassword(new String(TlsCertificates.PASSWORD));
-          ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+          ssl.setIncludeProtocols(tls.protocols());
           SecureRequestCustomizer src = new SecureRequestCustomizer();
           // clients reach the server by IP or by names not on a self-signed certificate
           src.setSniHostCheck(false);

@@ -15,6 +15,7 @@ import dev.vouch.server.actions.StatusChange;
 import dev.vouch.server.actions.WebhookDispatcher;
 import dev.vouch.server.actions.WebhookSettings;
 import dev.vouch.server.actions.WebhookTarget;
+import dev.vouch.server.cms.CmsTrustManager;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.hosts.AgentChannel;
@@ -158,7 +159,8 @@ public final class HostMonitor implements AutoCloseable {
       Optional<AgentChannel> natsChannel = nats.map(c -> new NatsAgentChannel(c, h.agentTimeout()));
       Optional<AgentChannel> https = Optional.empty();
       if (h.agentTls().isPresent()) {
-        SSLContext tls = agentTls(h.agentTls().get());
+        CmsTrustManager agentTrust = CmsTrustManager.of(s.cms(), agentCas(h.agentTls().get()));
+        SSLContext tls = agentTls(h.agentTls().get(), Optional.of(agentTrust));
         https =
             Optional.of(
                 new HttpsAgentChannel(
@@ -167,7 +169,8 @@ public final class HostMonitor implements AutoCloseable {
                         registry
                             .get(id)
                             .flatMap(host -> RoutedAgentChannel.httpsUrl(host.connection())),
-                    h.agentTimeout()));
+                    h.agentTimeout(),
+                    agentTrust::notRevoked));
       }
       AgentChannel channel =
           new RoutedAgentChannel(id -> registry.get(id).map(Host::connection), natsChannel, https);
@@ -297,7 +300,7 @@ public final class HostMonitor implements AutoCloseable {
     }
     if (h.agentTls().isPresent()) {
       try {
-        agentTls(h.agentTls().get());
+        agentTls(h.agentTls().get(), Optional.empty());
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         throw new ConfigException("hosts.agent_tls_*: " + e.getMessage(), e);
       }
@@ -413,7 +416,12 @@ public final class HostMonitor implements AutoCloseable {
     return host + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
-  private static SSLContext agentTls(List<Path> files)
+  /**
+   * The client context for HTTPS agents: the configured client certificate, and as trust {@code
+   * cms} (the CMS root and the configured agent CA, CMS revocations enforced) on a running server,
+   * or the configured agent CA alone when only checking the configuration.
+   */
+  private static SSLContext agentTls(List<Path> files, Optional<CmsTrustManager> cms)
       throws GeneralSecurityException, IOException {
     KeyStore own;
     try {
@@ -423,20 +431,36 @@ public final class HostMonitor implements AutoCloseable {
     }
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(own, TlsCertificates.keyStorePassword());
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
+    javax.net.ssl.TrustManager[] trust;
+    if (cms.isPresent()) {
+      trust = new javax.net.ssl.TrustManager[] {cms.get()};
+    } else {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      List<java.security.cert.X509Certificate> anchors = agentCas(files);
+      for (int i = 0; i < anchors.size(); i++) {
+        ks.setCertificateEntry("agent-ca-" + i, anchors.get(i));
+      }
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      trust = tmf.getTrustManagers();
+    }
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), trust, new SecureRandom());
+    return ctx;
+  }
+
+  /** The certificates in {@code hosts.agent_tls_ca} (the third agent TLS file). */
+  private static List<java.security.cert.X509Certificate> agentCas(List<Path> files)
+      throws GeneralSecurityException, IOException {
+    List<java.security.cert.X509Certificate> anchors = new java.util.ArrayList<>();
     try (InputStream in = Files.newInputStream(files.get(2))) {
-      int i = 0;
       for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        trust.setCertificateEntry("agent-ca-" + i++, c);
+        anchors.add((java.security.cert.X509Certificate) c);
       }
     }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-    return ctx;
+    return anchors;
   }
 
   /** Starts this replica's scheduler, unless {@code hosts.enabled} is false. */

@@ -1,25 +1,19 @@
 package dev.vouch.server.monitor;
 
 import dev.vouch.server.store.Database;
+import dev.vouch.server.store.SealedCertificates;
 import dev.vouch.server.store.Sealer;
-import dev.vouch.server.store.Sql;
 import dev.vouch.server.store.StoreException;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,8 +21,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -70,16 +62,8 @@ public final class ServerIdentity {
    * @throws StoreException when the database fails or the stored identity does not unseal
    */
   public static ServerIdentity loadOrCreate(Database db, Sealer sealer, Clock clock) {
-    Optional<ServerIdentity> found = db.read(c -> load(c, sealer));
-    if (found.isPresent()) {
-      return found.get();
-    }
-    try {
-      return db.transaction(c -> create(c, sealer, clock.instant()));
-    } catch (StoreException e) {
-      // another replica created it first (primary key clash): use theirs
-      return db.read(c -> load(c, sealer)).orElseThrow(() -> e);
-    }
+    return SealedCertificates.loadOrCreate(
+        db, c -> load(c, sealer), c -> create(c, sealer, clock.instant()));
   }
 
   /** The signing key (P-256). */
@@ -113,12 +97,14 @@ public final class ServerIdentity {
       ECPrivateKey signerKey = null;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          X509Certificate cert = certificate(rs.getString("certificate_pem"));
+          X509Certificate cert = SealedCertificates.certificate(rs.getString("certificate_pem"));
           if (CA.equals(rs.getString("name"))) {
             caCert = cert;
           } else {
             signerCert = cert;
-            signerKey = unseal(sealer, rs.getString("sealed_key"));
+            signerKey =
+                (ECPrivateKey)
+                    SealedCertificates.unsealEc(sealer, TABLE, SIGNER, rs.getString("sealed_key"));
           }
         }
       }
@@ -146,8 +132,9 @@ public final class ServerIdentity {
               now,
               SIGNER_VALIDITY,
               false);
-      insert(c, sealer, CA, caKeys.getPrivate(), caCert, now);
-      insert(c, sealer, SIGNER, signerKeys.getPrivate(), signerCert, now);
+      SealedCertificates.insert(c, sealer, TABLE, CA, caKeys.getPrivate(), pem(caCert), now);
+      SealedCertificates.insert(
+          c, sealer, TABLE, SIGNER, signerKeys.getPrivate(), pem(signerCert), now);
       return new ServerIdentity(
           (ECPrivateKey) signerKeys.getPrivate(), List.of(signerCert, caCert));
     } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
@@ -194,47 +181,6 @@ public final class ServerIdentity {
     return new JcaX509CertificateConverter()
         .getCertificate(
             b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
-  }
-
-  private static void insert(
-      Connection c, Sealer sealer, String name, PrivateKey key, X509Certificate cert, Instant now)
-      throws SQLException {
-    byte[] pkcs8 = key.getEncoded();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO "
-                + TABLE
-                + " (name, sealed_key, certificate_pem, created_at) VALUES (?, ?, ?, ?)")) {
-      ps.setString(1, name);
-      ps.setString(2, Base64.getEncoder().encodeToString(sealer.seal(pkcs8, TABLE, name)));
-      ps.setString(3, pem(cert));
-      Sql.setInstant(ps, 4, now);
-      ps.executeUpdate();
-    } finally {
-      Arrays.fill(pkcs8, (byte) 0);
-    }
-  }
-
-  private static ECPrivateKey unseal(Sealer sealer, String sealed) throws SQLException {
-    byte[] pkcs8 = sealer.unseal(Base64.getDecoder().decode(sealed), TABLE, SIGNER);
-    try {
-      return (ECPrivateKey)
-          KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-    } catch (GeneralSecurityException e) {
-      throw new SQLException("the report-signing key does not parse", e);
-    } finally {
-      Arrays.fill(pkcs8, (byte) 0);
-    }
-  }
-
-  private static X509Certificate certificate(String pem) throws SQLException {
-    try {
-      return (X509Certificate)
-          CertificateFactory.getInstance("X.509")
-              .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new SQLException("a stored identity certificate does not parse", e);
-    }
   }
 
   /** PEM text of a certificate. */

@@ -12,19 +12,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** A server config with a known bootstrap password, and requests with any bearer credential. */
-final class AasTestSupport {
-  static final String BOOTSTRAP_PASSWORD = "bootstrap-password-0123";
+public final class AasTestSupport {
+  public static final String BOOTSTRAP_PASSWORD = "bootstrap-password-0123";
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private AasTestSupport() {}
 
   /** {@code base} with the bootstrap password set and default token timings. */
-  static ServerConfig withBootstrapPassword(ServerConfig base) {
+  public static ServerConfig withBootstrapPassword(ServerConfig base) {
     return base.withAdmin(TestServers.adminWithPassword(BOOTSTRAP_PASSWORD));
   }
 
   /** Sends {@code method path} with an optional body and bearer credential. */
-  static TestServers.Reply send(
+  public static TestServers.Reply send(
       URI base, String method, String path, String contentType, String body, String bearer) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
@@ -51,7 +51,7 @@ final class AasTestSupport {
   }
 
   /** Logs in and returns the token. */
-  static String login(URI base, String user, String password) {
+  public static String login(URI base, String user, String password) {
     TestServers.Reply r =
         send(
             base,
@@ -66,7 +66,7 @@ final class AasTestSupport {
   }
 
   /** Adds a user with {@code roles} as the bootstrap admin (API key). */
-  static void addUser(URI base, String name, String password, String... roles) {
+  public static void addUser(URI base, String name, String password, String... roles) {
     StringBuilder rs = new StringBuilder();
     for (String r : roles) {
       rs.append(rs.isEmpty() ? "" : ",").append('"').append(r).append('"');

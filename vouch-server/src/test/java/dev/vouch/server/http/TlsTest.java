@@ -22,6 +22,10 @@ class TlsTest {
   @TempDir Path dir;
 
   private static HttpClient trusting(Path certFile) throws Exception {
+    return HttpClient.newBuilder().sslContext(trustContext(certFile)).build();
+  }
+
+  private static SSLContext trustContext(Path certFile) throws Exception {
     X509Certificate cert;
     try (InputStream in = Files.newInputStream(certFile)) {
       cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -34,7 +38,45 @@ class TlsTest {
     tmf.init(ts);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
-    return HttpClient.newBuilder().sslContext(ctx).build();
+    return ctx;
+  }
+
+  @Test
+  void onlyTls13IsAcceptedUnlessTlsMinVersionIs12() throws Exception {
+    ServerConfig only13 =
+        TestServers.config(dir, ServerConfig.TlsMode.SELF_SIGNED, Optional.empty());
+    Path cert = TlsCertificates.selfSignedCert(dir.toAbsolutePath());
+    try (VouchServer s = VouchServer.start(only13)) {
+      assertThat(handshake(cert, s.baseUri(), "TLSv1.3")).isEqualTo("TLSv1.3");
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> handshake(cert, s.baseUri(), "TLSv1.2"))
+          .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+    }
+    ServerConfig with12 =
+        new ServerConfig(
+            only13.dataDir(),
+            only13.http(),
+            new ServerConfig.Tls(
+                ServerConfig.TlsMode.SELF_SIGNED, Optional.empty(), Optional.empty(), true),
+            only13.storage(),
+            only13.tokens(),
+            only13.admin(),
+            only13.rvps());
+    try (VouchServer s = VouchServer.start(with12)) {
+      assertThat(handshake(cert, s.baseUri(), "TLSv1.2")).isEqualTo("TLSv1.2");
+    }
+  }
+
+  /** The protocol a client offering only {@code protocol} agrees with the server. */
+  private static String handshake(Path cert, java.net.URI base, String protocol) throws Exception {
+    SSLContext ctx = trustContext(cert);
+    try (javax.net.ssl.SSLSocket socket =
+        (javax.net.ssl.SSLSocket)
+            ctx.getSocketFactory().createSocket(base.getHost(), base.getPort())) {
+      socket.setEnabledProtocols(new String[] {protocol});
+      socket.startHandshake();
+      return socket.getSession().getProtocol();
+    }
   }
 
   @Test

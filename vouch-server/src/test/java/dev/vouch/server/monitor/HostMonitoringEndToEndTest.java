@@ -450,9 +450,11 @@ class HostMonitoringEndToEndTest {
     awaitCordoned("host-c");
   }
 
-  @Test
-  void anAgentServingHttpsIsAttestedOverMutualTlsAndAStrangerIsRefused() throws Exception {
-    TestPki pki = TestPki.create("Vouch agents CA");
+  /**
+   * The server's hosts.agent_tls_* files: a verifier client certificate and key {@code pki} issued,
+   * and {@code pki}'s CA as the agents' CA.
+   */
+  private List<Path> verifierTlsFiles(TestPki pki) throws Exception {
     TestPki.Issued verifier = pki.issueTls("verifier");
     Path cert = pem(dir.resolve("verifier.crt"), verifier.certificate());
     Path key =
@@ -461,8 +463,13 @@ class HostMonitoringEndToEndTest {
             "-----BEGIN PRIVATE KEY-----\n"
                 + Base64.getMimeEncoder().encodeToString(verifier.keys().getPrivate().getEncoded())
                 + "\n-----END PRIVATE KEY-----\n");
-    Path ca = pem(dir.resolve("agents-ca.crt"), pki.certificate());
-    startServer("tofu", Optional.of(List.of(cert, key, ca)));
+    return List.of(cert, key, pem(dir.resolve("agents-ca.crt"), pki.certificate()));
+  }
+
+  @Test
+  void anAgentServingHttpsIsAttestedOverMutualTlsAndAStrangerIsRefused() throws Exception {
+    TestPki pki = TestPki.create("Vouch agents CA");
+    startServer("tofu", Optional.of(verifierTlsFiles(pki)));
     SwtpmHost h =
         SwtpmHost.start("host-h", SwtpmHost.SECURE_BOOT_LOG, dir, vouch.enrollments(), nats.url());
     hosts.add(h);
@@ -496,6 +503,81 @@ class HostMonitoringEndToEndTest {
     Host refused = awaitStatus("host-i", HostStatus.UNKNOWN, x -> true);
     assertThat(vouch.monitor().registry().history("host-i")).isEmpty();
     assertThat(refused.lastReportId()).isEmpty();
+  }
+
+  @Test
+  void anAgentWithACmsCertificateFromItsBootstrapTokenIsAttestedUntilTheCertificateIsRevoked()
+      throws Exception {
+    // the verifier's client certificate comes from an operator's PKI the agent trusts; the agent's
+    // server certificate from the CMS, which the server trusts without any file naming it
+    TestPki pki = TestPki.create("Vouch verifier client CA");
+    startServer("tofu", Optional.of(verifierTlsFiles(pki)));
+    SwtpmHost h =
+        SwtpmHost.start("host-c", SwtpmHost.SECURE_BOOT_LOG, dir, vouch.enrollments(), nats.url());
+    hosts.add(h);
+    h.stopAgent(); // HTTPS only
+
+    // the agent's address is its CMS host id: the server checks the name it dials
+    TestServers.Reply t =
+        http.post("/api/v1/cms/bootstrap-tokens", "{\"host_id\":\"127.0.0.1\"}", true);
+    assertThat(t.status()).as(t.body()).isEqualTo(201);
+    java.security.KeyPair agentKeys = dev.vouch.server.cms.Csrs.p256();
+    org.bouncycastle.pkcs.PKCS10CertificationRequest csr =
+        new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new org.bouncycastle.asn1.x500.X500Name("CN=127.0.0.1"), agentKeys.getPublic())
+            .addAttribute(
+                org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs_9_at_extensionRequest,
+                new org.bouncycastle.asn1.x509.Extensions(
+                    new org.bouncycastle.asn1.x509.Extension(
+                        org.bouncycastle.asn1.x509.Extension.subjectAlternativeName,
+                        false,
+                        new org.bouncycastle.asn1.x509.GeneralNames(
+                                new org.bouncycastle.asn1.x509.GeneralName(
+                                    org.bouncycastle.asn1.x509.GeneralName.iPAddress, "127.0.0.1"))
+                            .getEncoded())))
+            .build(
+                new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                    .build(agentKeys.getPrivate()));
+    java.net.http.HttpResponse<String> issued =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        vouch.baseUri().resolve("/api/v1/cms/certificates"))
+                    .header("Authorization", "Bearer " + t.json().get("token").asText())
+                    .header("Content-Type", "application/pkcs10")
+                    .POST(
+                        java.net.http.HttpRequest.BodyPublishers.ofString(
+                            dev.vouch.server.cms.Csrs.pem(csr)))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+    List<java.security.cert.X509Certificate> chain =
+        dev.vouch.server.cms.CmsTest.parseChain(issued.body());
+    String url =
+        h.serveHttps(
+            Tls.context(agentKeys.getPrivate(), chain.subList(0, 2), List.of(pki.certificate())));
+    TestServers.Reply r =
+        http.post("/api/v1/hosts", "{\"id\":\"host-c\",\"connection\":\"" + url + "\"}", true);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    awaitStatus("host-c", HostStatus.VERIFIED, x -> true);
+
+    // revoked: the next handshake is refused, the host is not believed any more
+    String serial = chain.get(0).getSerialNumber().toString(16);
+    assertThat(http.post("/api/v1/cms/certificates/" + serial + "/revoke", "", true).status())
+        .isEqualTo(200);
+    http.post("/api/v1/hosts/host-c/attest", "", true);
+    awaitStatus(
+        "host-c",
+        HostStatus.UNKNOWN,
+        x ->
+            vouch
+                .monitor()
+                .registry()
+                .history("host-c")
+                .getLast()
+                .reasons()
+                .toString()
+                .contains("is revoked"));
   }
 
   @Test
