@@ -43,3 +43,6 @@ INSERT INTO host_flavor_groups (host_id, group_name, assigned_by, assigned_at)
 -- The built-in group was called "default"; a stored override of it becomes "automatic".
 UPDATE flavor_groups SET name = 'automatic'
   WHERE name = 'default' AND NOT EXISTS (SELECT 1 FROM flavor_groups a WHERE a.name = 'automatic');
+
+-- The flavor groups an agent asks for when it enrolls, comma-separated, applied at activation.
+ALTER TABLE enrollment_challenges ADD COLUMN flavor_groups VARCHAR(4096) DEFAULT '' NOT NULL;

@@ -38,6 +38,7 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
   private final String hostGroup;
   private final String connection;
   private final Duration timeout;
+  private final java.util.List<String> flavorGroups;
 
   /**
    * @param base the server's base URL, checked with {@link #checkBaseUrl}
@@ -48,6 +49,21 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
    */
   public HttpRegistrarClient(
       URI base, HttpClient http, String hostGroup, String connection, Duration timeout) {
+    this(base, http, hostGroup, connection, timeout, java.util.List.of());
+  }
+
+  /**
+   * The same, asking for the host to be judged by {@code flavorGroups} (the server applies them to
+   * a host new to it only).
+   */
+  public HttpRegistrarClient(
+      URI base,
+      HttpClient http,
+      String hostGroup,
+      String connection,
+      Duration timeout,
+      java.util.List<String> flavorGroups) {
+    this.flavorGroups = java.util.List.copyOf(flavorGroups);
     this.base = checkBaseUrl(base.toString());
     this.http = Objects.requireNonNull(http, "http");
     this.hostGroup = Objects.requireNonNull(hostGroup, "hostGroup");
@@ -63,13 +79,23 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
    */
   public static HttpRegistrarClient create(
       String base, Optional<SSLContext> tls, String hostGroup, String connection) {
+    return create(base, tls, hostGroup, connection, java.util.List.of());
+  }
+
+  /** The same, asking for {@code flavorGroups}. */
+  public static HttpRegistrarClient create(
+      String base,
+      Optional<SSLContext> tls,
+      String hostGroup,
+      String connection,
+      java.util.List<String> flavorGroups) {
     HttpClient.Builder b =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NEVER);
     tls.ifPresent(b::sslContext);
     return new HttpRegistrarClient(
-        checkBaseUrl(base), b.build(), hostGroup, connection, Duration.ofSeconds(30));
+        checkBaseUrl(base), b.build(), hostGroup, connection, Duration.ofSeconds(30), flavorGroups);
   }
 
   /**
@@ -130,6 +156,9 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
     body.put("ak_public", b64(m.akPublic()));
     body.put("host_group", hostGroup);
     body.put("connection", connection);
+    if (!flavorGroups.isEmpty()) {
+      flavorGroups.forEach(body.putArray("flavor_groups")::add);
+    }
     JsonNode c = post(ENROLLMENTS, body, 201);
     return new Enrollment.Challenge(
         text(c, "challenge_id"), unb64(c, "credential_blob"), unb64(c, "encrypted_secret"));

@@ -74,7 +74,33 @@ public final class HostRegistry {
    * @return true when the host was new
    */
   public boolean enrolled(String id, String group, String connection, Instant now) {
+    return enrolled(id, group, connection, List.of(), now);
+  }
+
+  /**
+   * The same; a new host is also assigned to the flavor groups its agent asked for ({@code
+   * assigned_by} AGENT). A known host keeps its flavor groups, as it keeps its host group.
+   */
+  public boolean enrolled(
+      String id, String group, String connection, List<String> flavorGroups, Instant now) {
     if (register(id, group, connection, now)) {
+      if (!flavorGroups.isEmpty()) {
+        db.transaction(
+            c -> {
+              for (String g : new java.util.LinkedHashSet<>(flavorGroups)) {
+                try (PreparedStatement ps =
+                    c.prepareStatement(
+                        "INSERT INTO host_flavor_groups (host_id, group_name, assigned_by,"
+                            + " assigned_at) VALUES (?, ?, 'AGENT', ?)")) {
+                  ps.setString(1, id);
+                  ps.setString(2, g);
+                  Sql.setInstant(ps, 3, now);
+                  ps.executeUpdate();
+                }
+              }
+              return null;
+            });
+      }
       return true;
     }
     db.transaction(

@@ -201,6 +201,40 @@ public final class FlavorStore {
         });
   }
 
+  /**
+   * Which of the flavors a host may be judged by (not retired; bound to no host or to {@code
+   * hostId}) belong to each of {@code groups}: one query, whatever the number of flavors stored.
+   */
+  public Map<String, java.util.Set<UUID>> memberships(String hostId, List<String> groups) {
+    if (groups.isEmpty()) {
+      return Map.of();
+    }
+    String sql =
+        "SELECT m.group_name, m.flavor_id FROM flavor_group_members m"
+            + " JOIN flavors f ON f.id = m.flavor_id"
+            + " WHERE f.retired_at IS NULL AND (f.host_id IS NULL OR f.host_id = ?)"
+            + " AND m.group_name IN ("
+            + String.join(", ", java.util.Collections.nCopies(groups.size(), "?"))
+            + ")";
+    return db.read(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, hostId);
+            for (int i = 0; i < groups.size(); i++) {
+              ps.setString(i + 2, groups.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              Map<String, java.util.Set<UUID>> out = new java.util.HashMap<>();
+              groups.forEach(g -> out.put(g, new java.util.HashSet<>()));
+              while (rs.next()) {
+                out.get(rs.getString(1)).add(UUID.fromString(rs.getString(2)));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
   /** The groups flavor {@code id} belongs to, by name. */
   public List<String> groupsOf(UUID id) {
     return strings(

@@ -263,7 +263,8 @@ public final class HostVerifier implements HostWorker {
               : before.candidates();
       HostTrust trust =
           RuntimeFaults.withImaRules(
-              judge(groups, candidates, before.own(adopted), evidence), imaRules(att, imaState));
+              judge(groups, before.members(), candidates, before.own(adopted), evidence),
+              imaRules(att, imaState));
       if (refusedInTofu && trust.status() == HostStatus.VERIFIED) {
         // the group may not judge the constrained part: a refused boot must fail all the same
         trust =
@@ -341,7 +342,8 @@ public final class HostVerifier implements HostWorker {
   private record Judged(
       List<FlavorStore.StoredFlavor> stored,
       List<Flavor> baseline,
-      Map<FlavorPart, List<SignedFlavor>> approved) {
+      Map<FlavorPart, List<SignedFlavor>> approved,
+      Map<String, Set<UUID>> members) {
 
     /** Oldest first, as stored; golden flavors of a part with approved flavors left out. */
     List<SignedFlavor> candidates() {
@@ -380,8 +382,12 @@ public final class HostVerifier implements HostWorker {
    * the host. A flavor of another group does not count, not even to constrain TOFU.
    */
   private Judged judged(String hostId, List<FlavorGroup> groups) {
-    Set<UUID> inGroups = new java.util.HashSet<>(flavors.members(FlavorStore.HOST_UNIQUE));
-    groups.forEach(g -> inGroups.addAll(flavors.members(g.name())));
+    List<String> names = new ArrayList<>();
+    names.add(FlavorStore.HOST_UNIQUE);
+    groups.forEach(g -> names.add(g.name()));
+    Map<String, Set<UUID>> members = flavors.memberships(hostId, names);
+    Set<UUID> inGroups = new java.util.HashSet<>();
+    members.values().forEach(inGroups::addAll);
     List<FlavorStore.StoredFlavor> stored =
         flavors.candidateRecords(hostId, settings.mode()).stream()
             .filter(f -> inGroups.contains(f.id()) || f.hostId().isPresent())
@@ -397,7 +403,7 @@ public final class HostVerifier implements HostWorker {
             .add(f.flavor());
       }
     }
-    return new Judged(stored, baseline, approved);
+    return new Judged(stored, baseline, approved, members);
   }
 
   /** Signs flavors with the server key (imported ones are re-signed so the matcher trusts them). */
@@ -471,18 +477,22 @@ public final class HostVerifier implements HostWorker {
    */
   private HostTrust judge(
       List<FlavorGroup> groups,
+      Map<String, Set<UUID>> members,
       List<SignedFlavor> candidates,
       Set<UUID> always,
       HostEvidence evidence) {
+    // flavors in host_unique bound to no host count for every host, as before groups held flavors
+    Set<UUID> everyGroup = new java.util.HashSet<>(always);
+    everyGroup.addAll(members.get(FlavorStore.HOST_UNIQUE));
     List<HostTrust> each = new ArrayList<>();
     for (FlavorGroup g : groups) {
-      Set<UUID> members = flavors.members(g.name());
+      Set<UUID> in = members.get(g.name());
       List<SignedFlavor> mine =
           candidates.stream()
               .filter(
                   f ->
-                      members.contains(f.flavor().meta().id())
-                          || always.contains(f.flavor().meta().id()))
+                      in.contains(f.flavor().meta().id())
+                          || everyGroup.contains(f.flavor().meta().id()))
               .toList();
       each.add(matcher.match(g, mine, evidence));
     }
