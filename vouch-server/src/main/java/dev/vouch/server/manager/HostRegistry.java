@@ -198,6 +198,25 @@ public final class HostRegistry {
   }
 
   /**
+   * Brings a host's next attestation forward to {@code due} when it is now later than that (a
+   * shortened poll interval); a host due earlier is left alone.
+   *
+   * @return whether the host was rescheduled
+   */
+  public boolean dueNoLaterThan(String hostId, Instant due) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("UPDATE hosts SET next_due = ? WHERE id = ? AND next_due > ?")) {
+            Sql.setInstant(ps, 1, due);
+            ps.setString(2, hostId);
+            Sql.setInstant(ps, 3, due);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
    * Makes a host due at {@code now} (an agent announced itself, or its reset count changed). When
    * the host is being attested right now, the finishing attestation leaves it due, so the trigger
    * is never swallowed by an attestation that started before it.
