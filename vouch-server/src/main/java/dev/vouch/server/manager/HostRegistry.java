@@ -88,15 +88,7 @@ public final class HostRegistry {
         db.transaction(
             c -> {
               for (String g : new java.util.LinkedHashSet<>(flavorGroups)) {
-                try (PreparedStatement ps =
-                    c.prepareStatement(
-                        "INSERT INTO host_flavor_groups (host_id, group_name, assigned_by,"
-                            + " assigned_at) VALUES (?, ?, 'AGENT', ?)")) {
-                  ps.setString(1, id);
-                  ps.setString(2, g);
-                  Sql.setInstant(ps, 3, now);
-                  ps.executeUpdate();
-                }
+                insertFlavorGroup(c, id, g, "AGENT", now);
               }
               return null;
             });
@@ -195,6 +187,27 @@ public final class HostRegistry {
             }
           }
         });
+  }
+
+  /**
+   * Inserts one row of {@code host_flavor_groups} (a host's assignment to a flavor group) in the
+   * caller's transaction; the flavor store and enrollment both assign through it.
+   *
+   * @param by {@code ADMIN} or {@code AGENT}
+   */
+  public static void insertFlavorGroup(
+      java.sql.Connection c, String hostId, String group, String by, Instant now)
+      throws java.sql.SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO host_flavor_groups (host_id, group_name, assigned_by, assigned_at)"
+                + " VALUES (?, ?, ?, ?)")) {
+      ps.setString(1, hostId);
+      ps.setString(2, group);
+      ps.setString(3, by);
+      Sql.setInstant(ps, 4, now);
+      ps.executeUpdate();
+    }
   }
 
   /**

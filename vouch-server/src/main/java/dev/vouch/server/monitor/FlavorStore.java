@@ -331,16 +331,7 @@ public final class FlavorStore {
               }
             }
           }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO host_flavor_groups (host_id, group_name, assigned_by, assigned_at)"
-                      + " VALUES (?, ?, ?, ?)")) {
-            ps.setString(1, hostId);
-            ps.setString(2, group);
-            ps.setString(3, by.name());
-            Sql.setInstant(ps, 4, now);
-            ps.executeUpdate();
-          }
+          dev.vouch.server.manager.HostRegistry.insertFlavorGroup(c, hostId, group, by.name(), now);
           return true;
         });
   }
