@@ -429,7 +429,11 @@ class AdminVerbsTest {
             flavor(UUID.randomUUID(), FlavorPart.PLATFORM, "cc"),
             (ECPrivateKey) partner.getPrivate());
     Path in = Files.write(dir.resolve("member.json"), FlavorJson.writeSigned(List.of(f)));
-    assertThat(admin("flavor", "import", in.toString()).exit()).isZero();
+    CliRun unknownGroup = admin("flavor", "import", in.toString(), "--flavor-group", "nope");
+    assertThat(unknownGroup.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unknownGroup.err()).contains("error: flavor-group-unknown:");
+    assertThat(admin("flavor", "import", in.toString(), "--flavor-group", "automatic").exit())
+        .isZero();
     String id = f.flavor().meta().id().toString();
 
     CliRun added = admin("flavor", "group", "add-flavor", "cli-gm", id);
