@@ -116,6 +116,14 @@ final class AgentCommand implements Callable<Integer> {
   String hostGroup;
 
   @Option(
+      names = "--flavor-group",
+      paramLabel = "G",
+      description =
+          "Flavor group to ask to be judged by (repeatable; applied when the server first"
+              + " registers the host; default: the server's automatic group).")
+  java.util.List<String> flavorGroups = new java.util.ArrayList<>();
+
+  @Option(
       names = "--connection",
       description =
           "How the server reaches this agent: nats, or the agent's https:// URL (default: nats"
@@ -249,6 +257,13 @@ final class AgentCommand implements Callable<Integer> {
         err.println("error: --host-group must be 1-128 characters of A-Z a-z 0-9 _ -");
         return ExitCodes.BAD_INPUT;
       }
+      for (String g : flavorGroups) {
+        if (!HostIds.isValid(g) || g.equals("host_unique")) {
+          err.println(
+              "error: --flavor-group must be 1-128 characters of A-Z a-z 0-9 _ -, not host_unique");
+          return ExitCodes.BAD_INPUT;
+        }
+      }
       String bad = connectionProblem();
       if (bad != null) {
         err.println("error: " + bad);
@@ -304,7 +319,8 @@ final class AgentCommand implements Callable<Integer> {
                   serverTls,
                   hostGroup,
                   reachedAt,
-                  transports.nats != null ? Optional.of(natsKey.publicKey()) : Optional.empty());
+                  transports.nats != null ? Optional.of(natsKey.publicKey()) : Optional.empty(),
+                  flavorGroups);
           try {
             enrollment.enroll(hostId, registrar);
           } catch (RegistrarException e) {

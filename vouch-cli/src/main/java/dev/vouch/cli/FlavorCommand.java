@@ -151,6 +151,14 @@ final class FlavorCommand extends CommandGroup {
                 + " (origin IMPORT_UNSIGNED: they do not count in strict mode)")
     boolean unsigned;
 
+    @Option(
+        names = "--flavor-group",
+        paramLabel = "G",
+        description =
+            "flavor group the flavors join (repeatable; default: automatic; HOST_UNIQUE and"
+                + " ASSET_TAG always join host_unique)")
+    List<String> flavorGroups = new ArrayList<>();
+
     private byte[] body;
 
     @Override
@@ -168,7 +176,12 @@ final class FlavorCommand extends CommandGroup {
 
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      JsonNode made = client.post(FLAVORS + query(unsigned ? "unsigned=true" : ""), body).json();
+      List<String> extra = new ArrayList<>();
+      if (unsigned) {
+        extra.add("unsigned=true");
+      }
+      flavorGroups.forEach(g -> extra.add("group=" + AdminClient.encode(g)));
+      JsonNode made = client.post(FLAVORS + query(String.join("&", extra)), body).json();
       return answer(
           out,
           made,

@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code vouch flavor group ...}: flavor groups, the per-part match policies ({@code {PART:
- * {match_type, required}}}) hosts of the group named alike are judged by.
+ * {@code vouch flavor group ...}: flavor groups, the flavors they hold and their per-part match
+ * policies ({@code {PART: {match_type, required}}}); hosts assigned to a group ({@code vouch host
+ * assign}) are judged by its flavors under its policies.
  */
 @Command(
     name = "group",
@@ -19,7 +20,9 @@ import picocli.CommandLine.Parameters;
       FlavorGroupCommand.ListGroups.class,
       FlavorGroupCommand.Show.class,
       FlavorGroupCommand.Put.class,
-      FlavorGroupCommand.Delete.class
+      FlavorGroupCommand.Delete.class,
+      FlavorGroupCommand.AddFlavor.class,
+      FlavorGroupCommand.RemoveFlavor.class
     })
 final class FlavorGroupCommand extends CommandGroup {
   private static final String GROUPS = "/api/v1/flavor-groups";
@@ -104,8 +107,47 @@ final class FlavorGroupCommand extends CommandGroup {
     }
   }
 
+  /** A verb about one flavor's membership of one group. */
+  abstract static class Member extends OneGroup {
+    @Parameters(index = "1", paramLabel = "FLAVOR", description = "flavor id (UUID)")
+    String flavor;
+
+    @Override
+    void validate() throws CliIo.BadInput {
+      try {
+        java.util.UUID.fromString(flavor);
+      } catch (IllegalArgumentException e) {
+        throw new CliIo.BadInput("'" + flavor + "' is not a flavor id (UUID)");
+      }
+    }
+
+    String memberPath() {
+      return path() + "/flavors/" + flavor;
+    }
+  }
+
+  @Command(name = "add-flavor", description = "Make a flavor a member of a flavor group.")
+  static final class AddFlavor extends Member {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      JsonNode m = client.put(memberPath(), new byte[0]).json();
+      return answer(
+          out, m, () -> out.printf("flavor %s is in flavor groups %s%n", flavor, m.path("groups")));
+    }
+  }
+
+  @Command(name = "remove-flavor", description = "Take a flavor out of a flavor group.")
+  static final class RemoveFlavor extends Member {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      return delete(
+          client, out, memberPath(), flavor, "removed flavor " + flavor + " from group " + name);
+    }
+  }
+
   private static void print(PrintWriter out, JsonNode g, String note) {
     out.printf("group %s%s%n", g.path("name").asText(), note);
+    out.printf("  flavors %d, hosts %s%n", g.path("flavors").size(), g.path("hosts").toString());
     for (var p : g.path("policies").properties()) {
       out.printf(
           "  %-14s %-8s %s%n",

@@ -29,6 +29,8 @@ import picocli.CommandLine.Parameters;
       HostCommand.Attest.class,
       HostCommand.Onboard.class,
       HostCommand.Flavors.class,
+      HostCommand.Assign.class,
+      HostCommand.Unassign.class,
       HostCommand.RuntimePolicyVerb.class
     })
 final class HostCommand extends CommandGroup {
@@ -142,8 +144,14 @@ final class HostCommand extends CommandGroup {
     @Option(
         names = "--group",
         paramLabel = "G",
-        description = "host group (its polling interval and flavor group; default: default)")
+        description = "host group (its polling interval; default: default)")
     String group;
+
+    @Option(
+        names = "--flavor-group",
+        paramLabel = "G",
+        description = "flavor group the host is judged by (repeatable; default: automatic)")
+    List<String> flavorGroups = new ArrayList<>();
 
     @Override
     void validate() throws CliIo.BadInput {
@@ -163,6 +171,9 @@ final class HostCommand extends CommandGroup {
         body.put("group", group);
       }
       body.put("connection", connection);
+      if (!flavorGroups.isEmpty()) {
+        body.put("flavor_groups", flavorGroups);
+      }
       JsonNode h = client.post(HOSTS, AdminClient.json(body)).json();
       return answer(
           out,
@@ -292,6 +303,14 @@ final class HostCommand extends CommandGroup {
         description = "flavor parts to make, e.g. PLATFORM,HOST_UNIQUE")
     List<String> parts;
 
+    @Option(
+        names = "--flavor-group",
+        paramLabel = "G",
+        description =
+            "flavor group the new flavors join (repeatable; default: automatic; HOST_UNIQUE and"
+                + " ASSET_TAG always join host_unique)")
+    List<String> flavorGroups = new ArrayList<>();
+
     @Override
     void validate() throws CliIo.BadInput {
       super.validate();
@@ -310,11 +329,58 @@ final class HostCommand extends CommandGroup {
 
     @Override
     int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
-      JsonNode made =
-          client.post(path() + "/flavors", AdminClient.json(Map.of("parts", parts))).json();
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("parts", parts);
+      if (!flavorGroups.isEmpty()) {
+        body.put("flavor_groups", flavorGroups);
+      }
+      JsonNode made = client.post(path() + "/flavors", AdminClient.json(body)).json();
       return answer(
           out, made, () -> FlavorCommand.printSummaries(out, made.path("flavors"), "made"));
     }
+  }
+
+  /** A verb putting a host into or out of one flavor group. */
+  abstract static class HostAndGroup extends OneHost {
+    @Option(
+        names = {"--group", "--flavor-group"},
+        required = true,
+        paramLabel = "G",
+        description = "flavor group")
+    String group;
+
+    String groupPath() {
+      return path() + "/flavor-groups/" + AdminClient.encode(group);
+    }
+  }
+
+  @Command(
+      name = "assign",
+      description =
+          "Assign a host to a flavor group: it is judged by the group's flavors under the group's"
+              + " match policies, and must satisfy every group it is in.")
+  static final class Assign extends HostAndGroup {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      JsonNode a = client.put(groupPath(), new byte[0]).json();
+      return answer(out, a, () -> printGroups(out, a));
+    }
+  }
+
+  @Command(name = "unassign", description = "Take a host out of a flavor group.")
+  static final class Unassign extends HostAndGroup {
+    @Override
+    int execute(AdminClient client, PrintWriter out) throws AdminClient.CallFailed {
+      client.delete(groupPath());
+      JsonNode a = client.get(path() + "/flavor-groups").json();
+      return answer(out, a, () -> printGroups(out, a));
+    }
+  }
+
+  private static void printGroups(PrintWriter out, JsonNode a) {
+    List<String> names = new ArrayList<>();
+    a.path("flavor_groups").forEach(g -> names.add(g.path("name").asText()));
+    out.printf("host %s is judged by flavor groups %s%n", a.path("id").asText(), names);
   }
 
   @Command(

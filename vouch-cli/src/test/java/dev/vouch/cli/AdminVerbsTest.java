@@ -454,7 +454,7 @@ class AdminVerbsTest {
         .json()
         .path("groups")
         .forEach(g -> names.add(g.path("name").asText()));
-    assertThat(names).contains("cli-g1", "default");
+    assertThat(names).contains("cli-g1", "automatic", "host_unique");
 
     Path bad =
         Files.writeString(
@@ -467,6 +467,57 @@ class AdminVerbsTest {
 
     assertThat(admin("flavor", "group", "delete", "cli-g1").exit()).isZero();
     assertThat(admin("flavor", "group", "show", "cli-g1").exit()).isEqualTo(ExitCodes.BAD_INPUT);
+  }
+
+  @Test
+  void aFlavorJoinsAndLeavesAGroupAndAHostIsAssignedAndUnassigned() throws Exception {
+    Path policies =
+        Files.writeString(
+            dir.resolve("group-m.json"),
+            "{\"PLATFORM\":{\"match_type\":\"ANY_OF\",\"required\":\"REQUIRED\"}}");
+    assertThat(admin("flavor", "group", "put", "cli-gm", policies.toString()).exit()).isZero();
+    SignedFlavor f =
+        FlavorSigner.sign(
+            flavor(UUID.randomUUID(), FlavorPart.PLATFORM, "cc"),
+            (ECPrivateKey) partner.getPrivate());
+    Path in = Files.write(dir.resolve("member.json"), FlavorJson.writeSigned(List.of(f)));
+    CliRun unknownGroup = admin("flavor", "import", in.toString(), "--flavor-group", "nope");
+    assertThat(unknownGroup.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unknownGroup.err()).contains("error: flavor-group-unknown:");
+    assertThat(admin("flavor", "import", in.toString(), "--flavor-group", "automatic").exit())
+        .isZero();
+    String id = f.flavor().meta().id().toString();
+
+    CliRun added = admin("flavor", "group", "add-flavor", "cli-gm", id);
+    assertThat(added.exit()).as(added.err()).isZero();
+    assertThat(added.out()).contains("automatic", "cli-gm");
+    assertThat(admin("flavor", "group", "show", "cli-gm", "--json").json().path("flavors"))
+        .extracting(JsonNode::asText)
+        .containsExactly(id);
+    CliRun notUuid = admin("flavor", "group", "add-flavor", "cli-gm", "not-a-uuid");
+    assertThat(notUuid.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    CliRun hostUnique = admin("flavor", "group", "add-flavor", "host_unique", id);
+    assertThat(hostUnique.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(hostUnique.err()).contains("error: flavor-group-invalid:");
+
+    assertThat(admin("host", "add", "cli-gh", "--connection", "nats").exit()).isZero();
+    CliRun assigned = admin("host", "assign", "cli-gh", "--group", "cli-gm");
+    assertThat(assigned.exit()).as(assigned.err()).isZero();
+    assertThat(assigned.out()).contains("[cli-gm]");
+    CliRun unknown = admin("host", "assign", "cli-gh", "--group", "nope");
+    assertThat(unknown.exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(unknown.err()).contains("error: flavor-group-unknown:");
+    assertThat(admin("flavor", "group", "delete", "cli-gm").exit()).isEqualTo(ExitCodes.BAD_INPUT);
+    CliRun unassigned = admin("host", "unassign", "cli-gh", "--group", "cli-gm", "--json");
+    assertThat(unassigned.exit()).as(unassigned.err()).isZero();
+    assertThat(unassigned.json().path("flavor_groups").get(0).path("name").asText())
+        .isEqualTo("automatic");
+
+    assertThat(admin("flavor", "group", "remove-flavor", "cli-gm", id).exit()).isZero();
+    assertThat(admin("flavor", "group", "remove-flavor", "cli-gm", id).exit())
+        .isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(admin("flavor", "group", "delete", "cli-gm").exit()).isZero();
+    assertThat(admin("host", "remove", "cli-gh").exit()).isZero();
   }
 
   @Test

@@ -44,6 +44,7 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
   private final String connection;
   private final Duration timeout;
   private final Optional<String> natsUserKey;
+  private final java.util.List<String> flavorGroups;
   private final AtomicReference<String> natsJwt = new AtomicReference<>();
 
   /**
@@ -61,7 +62,23 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
       String connection,
       Duration timeout,
       Optional<String> natsUserKey) {
+    this(base, http, hostGroup, connection, timeout, natsUserKey, java.util.List.of());
+  }
+
+  /**
+   * The same, asking for the host to be judged by {@code flavorGroups} (the server applies them to
+   * a host new to it only).
+   */
+  public HttpRegistrarClient(
+      URI base,
+      HttpClient http,
+      String hostGroup,
+      String connection,
+      Duration timeout,
+      Optional<String> natsUserKey,
+      java.util.List<String> flavorGroups) {
     this.natsUserKey = Objects.requireNonNull(natsUserKey, "natsUserKey");
+    this.flavorGroups = java.util.List.copyOf(flavorGroups);
     this.base = checkBaseUrl(base.toString());
     this.http = Objects.requireNonNull(http, "http");
     this.hostGroup = Objects.requireNonNull(hostGroup, "hostGroup");
@@ -90,13 +107,30 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
       String hostGroup,
       String connection,
       Optional<String> natsUserKey) {
+    return create(base, tls, hostGroup, connection, natsUserKey, java.util.List.of());
+  }
+
+  /** The same, also asking for {@code flavorGroups}. */
+  public static HttpRegistrarClient create(
+      String base,
+      Optional<SSLContext> tls,
+      String hostGroup,
+      String connection,
+      Optional<String> natsUserKey,
+      java.util.List<String> flavorGroups) {
     HttpClient.Builder b =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NEVER);
     tls.ifPresent(b::sslContext);
     return new HttpRegistrarClient(
-        checkBaseUrl(base), b.build(), hostGroup, connection, Duration.ofSeconds(30), natsUserKey);
+        checkBaseUrl(base),
+        b.build(),
+        hostGroup,
+        connection,
+        Duration.ofSeconds(30),
+        natsUserKey,
+        flavorGroups);
   }
 
   /**
@@ -157,6 +191,9 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
     body.put("ak_public", b64(m.akPublic()));
     body.put("host_group", hostGroup);
     body.put("connection", connection);
+    if (!flavorGroups.isEmpty()) {
+      flavorGroups.forEach(body.putArray("flavor_groups")::add);
+    }
     JsonNode c = post(ENROLLMENTS, body, 201);
     return new Enrollment.Challenge(
         text(c, "challenge_id"), unb64(c, "credential_blob"), unb64(c, "encrypted_secret"));

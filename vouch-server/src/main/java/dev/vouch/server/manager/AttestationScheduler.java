@@ -203,11 +203,41 @@ public final class AttestationScheduler implements AutoCloseable {
     return found;
   }
 
-  /** Starts the background loop: a batch, then the next at once while work remains, else idle. */
+  /**
+   * Applies the poll intervals in force to hosts scheduled under longer ones: a host whose next
+   * attestation lies beyond its last attestation plus its group's interval is brought forward to
+   * that time (or {@code now} when it has passed), so a shortened interval applies at once, not
+   * after the previously scheduled time. Longer intervals apply from the next attestation.
+   *
+   * @return how many hosts were brought forward
+   */
+  public int applyIntervals(Instant now) {
+    int moved = 0;
+    for (Host h : registry.list()) {
+      Instant due = h.lastAttested().orElse(now).plus(settings.polls().forGroup(h.group()));
+      if (due.isBefore(now)) {
+        due = now;
+      }
+      if (due.isBefore(h.nextDue()) && registry.dueNoLaterThan(h.id(), due)) {
+        moved++;
+      }
+    }
+    if (moved > 0) {
+      log.info("{} hosts brought forward to their current poll interval", moved);
+    }
+    return moved;
+  }
+
+  /**
+   * Starts the background loop: a batch, then the next at once while work remains, else idle. A
+   * poll interval shortened since the hosts were scheduled applies at once ({@link
+   * #applyIntervals}).
+   */
   public synchronized void start() {
     if (loop != null) {
       return;
     }
+    applyIntervals(clock.instant());
     loop =
         Thread.ofVirtual()
             .name("attestation-scheduler-" + ownerId)

@@ -74,7 +74,25 @@ public final class HostRegistry {
    * @return true when the host was new
    */
   public boolean enrolled(String id, String group, String connection, Instant now) {
+    return enrolled(id, group, connection, List.of(), now);
+  }
+
+  /**
+   * The same; a new host is also assigned to the flavor groups its agent asked for ({@code
+   * assigned_by} AGENT). A known host keeps its flavor groups, as it keeps its host group.
+   */
+  public boolean enrolled(
+      String id, String group, String connection, List<String> flavorGroups, Instant now) {
     if (register(id, group, connection, now)) {
+      if (!flavorGroups.isEmpty()) {
+        db.transaction(
+            c -> {
+              for (String g : new java.util.LinkedHashSet<>(flavorGroups)) {
+                insertFlavorGroup(c, id, g, "AGENT", now);
+              }
+              return null;
+            });
+      }
       return true;
     }
     db.transaction(
@@ -167,6 +185,46 @@ public final class HostRegistry {
               }
               return out;
             }
+          }
+        });
+  }
+
+  /**
+   * Inserts one row of {@code host_flavor_groups} (a host's assignment to a flavor group) in the
+   * caller's transaction; the flavor store and enrollment both assign through it.
+   *
+   * @param by {@code ADMIN} or {@code AGENT}
+   */
+  public static void insertFlavorGroup(
+      java.sql.Connection c, String hostId, String group, String by, Instant now)
+      throws java.sql.SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO host_flavor_groups (host_id, group_name, assigned_by, assigned_at)"
+                + " VALUES (?, ?, ?, ?)")) {
+      ps.setString(1, hostId);
+      ps.setString(2, group);
+      ps.setString(3, by);
+      Sql.setInstant(ps, 4, now);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Brings a host's next attestation forward to {@code due} when it is now later than that (a
+   * shortened poll interval); a host due earlier is left alone.
+   *
+   * @return whether the host was rescheduled
+   */
+  public boolean dueNoLaterThan(String hostId, Instant due) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("UPDATE hosts SET next_due = ? WHERE id = ? AND next_due > ?")) {
+            Sql.setInstant(ps, 1, due);
+            ps.setString(2, hostId);
+            Sql.setInstant(ps, 3, due);
+            return ps.executeUpdate() == 1;
           }
         });
   }

@@ -81,6 +81,33 @@ public final class FlavorStore {
     }
   }
 
+  /** The built-in group of flavors any host may match; hosts assigned to no group use it. */
+  public static final String AUTOMATIC = "automatic";
+
+  /**
+   * The built-in group of HOST_UNIQUE and ASSET_TAG flavors: each is bound to one host and counts
+   * in every group that host is judged by (ISecL links them to hosts by hardware UUID).
+   */
+  public static final String HOST_UNIQUE = "host_unique";
+
+  /** Who put a host into a flavor group. */
+  public enum AssignedBy {
+    /** An administrator, over the API or the CLI. */
+    ADMIN,
+    /** The host's agent, in its enrollment request. */
+    AGENT
+  }
+
+  /**
+   * A host's membership of a flavor group.
+   *
+   * @param hostId the host
+   * @param group the group
+   * @param by who assigned it
+   * @param at when
+   */
+  public record Assignment(String hostId, String group, AssignedBy by, Instant at) {}
+
   private final Database db;
 
   public FlavorStore(Database db) {
@@ -92,19 +119,254 @@ public final class FlavorStore {
     add(flavors, hostId, origin, origin != Origin.IMPORT_UNSIGNED, now);
   }
 
-  /** Stores administrator flavors, approved or not, bound to {@code hostId} when given. */
+  /**
+   * Stores administrator flavors, approved or not, bound to {@code hostId} when given, in the
+   * default groups of their part ({@link #groupsFor}).
+   */
   public void add(
       List<SignedFlavor> flavors,
       Optional<String> hostId,
       Origin origin,
       boolean approved,
       Instant now) {
+    add(flavors, hostId, origin, approved, now, List.of());
+  }
+
+  /**
+   * Stores flavors as members of {@code groups} ({@link #groupsFor} says where each part lands).
+   */
+  public void add(
+      List<SignedFlavor> flavors,
+      Optional<String> hostId,
+      Origin origin,
+      boolean approved,
+      Instant now,
+      List<String> groups) {
     db.transaction(
         c -> {
           for (SignedFlavor f : flavors) {
             insert(c, f, hostId, origin, approved, OptionalLong.empty(), now);
+            link(c, f, groups);
           }
           return null;
+        });
+  }
+
+  /**
+   * The groups a new flavor of {@code part} joins: HOST_UNIQUE and ASSET_TAG flavors always {@link
+   * #HOST_UNIQUE} (they count for their host in every group), other parts {@code requested}, or
+   * {@link #AUTOMATIC} when none is named (as ISecL's {@code flavorgroup_names} defaults).
+   */
+  public static List<String> groupsFor(FlavorPart part, List<String> requested) {
+    if (hostUnique(part)) {
+      return List.of(HOST_UNIQUE);
+    }
+    return requested.isEmpty() ? List.of(AUTOMATIC) : List.copyOf(requested);
+  }
+
+  /** Whether flavors of {@code part} are bound to one host and live in {@link #HOST_UNIQUE}. */
+  public static boolean hostUnique(FlavorPart part) {
+    return part == FlavorPart.HOST_UNIQUE || part == FlavorPart.ASSET_TAG;
+  }
+
+  private static void link(Connection c, SignedFlavor f, List<String> requested)
+      throws SQLException {
+    for (String g : new java.util.LinkedHashSet<>(groupsFor(f.flavor().part(), requested))) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO flavor_group_members (group_name, flavor_id) VALUES (?, ?)")) {
+        ps.setString(1, g);
+        ps.setString(2, f.flavor().meta().id().toString());
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /** The ids of the flavors in {@code group} (retired ones included). */
+  public java.util.Set<UUID> members(String group) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT flavor_id FROM flavor_group_members WHERE group_name = ?")) {
+            ps.setString(1, group);
+            try (ResultSet rs = ps.executeQuery()) {
+              java.util.Set<UUID> out = new java.util.LinkedHashSet<>();
+              while (rs.next()) {
+                out.add(UUID.fromString(rs.getString(1)));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  /**
+   * Which of the flavors a host may be judged by (not retired; bound to no host or to {@code
+   * hostId}) belong to each of {@code groups}: one query, whatever the number of flavors stored.
+   */
+  public Map<String, java.util.Set<UUID>> memberships(String hostId, List<String> groups) {
+    if (groups.isEmpty()) {
+      return Map.of();
+    }
+    String sql =
+        "SELECT m.group_name, m.flavor_id FROM flavor_group_members m"
+            + " JOIN flavors f ON f.id = m.flavor_id"
+            + " WHERE f.retired_at IS NULL AND (f.host_id IS NULL OR f.host_id = ?)"
+            + " AND m.group_name IN ("
+            + String.join(", ", java.util.Collections.nCopies(groups.size(), "?"))
+            + ")";
+    return db.read(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, hostId);
+            for (int i = 0; i < groups.size(); i++) {
+              ps.setString(i + 2, groups.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              Map<String, java.util.Set<UUID>> out = new java.util.HashMap<>();
+              groups.forEach(g -> out.put(g, new java.util.HashSet<>()));
+              while (rs.next()) {
+                out.get(rs.getString(1)).add(UUID.fromString(rs.getString(2)));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  /** The groups flavor {@code id} belongs to, by name. */
+  public List<String> groupsOf(UUID id) {
+    return strings(
+        "SELECT group_name FROM flavor_group_members WHERE flavor_id = ? ORDER BY group_name",
+        id.toString());
+  }
+
+  /**
+   * Makes flavor {@code id} a member of {@code group}.
+   *
+   * @return false when it already was
+   */
+  public boolean addMember(String group, UUID id) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement q =
+              c.prepareStatement(
+                  "SELECT 1 FROM flavor_group_members WHERE group_name = ? AND flavor_id = ?")) {
+            q.setString(1, group);
+            q.setString(2, id.toString());
+            try (ResultSet rs = q.executeQuery()) {
+              if (rs.next()) {
+                return false;
+              }
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO flavor_group_members (group_name, flavor_id) VALUES (?, ?)")) {
+            ps.setString(1, group);
+            ps.setString(2, id.toString());
+            ps.executeUpdate();
+          }
+          return true;
+        });
+  }
+
+  /** Takes flavor {@code id} out of {@code group}; false when it was not a member. */
+  public boolean removeMember(String group, UUID id) {
+    return update(
+            "DELETE FROM flavor_group_members WHERE group_name = ? AND flavor_id = ?",
+            group,
+            id.toString())
+        == 1;
+  }
+
+  /** The flavor groups an administrator or the agent assigned {@code hostId} to, by name. */
+  public List<Assignment> assignments(String hostId) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT host_id, group_name, assigned_by, assigned_at FROM host_flavor_groups"
+                      + " WHERE host_id = ? ORDER BY group_name")) {
+            ps.setString(1, hostId);
+            try (ResultSet rs = ps.executeQuery()) {
+              List<Assignment> out = new ArrayList<>();
+              while (rs.next()) {
+                out.add(
+                    new Assignment(
+                        rs.getString(1),
+                        rs.getString(2),
+                        AssignedBy.valueOf(rs.getString(3)),
+                        Sql.instant(rs, "assigned_at")));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  /** The hosts assigned to {@code group}. */
+  public List<String> hostsIn(String group) {
+    return strings(
+        "SELECT host_id FROM host_flavor_groups WHERE group_name = ? ORDER BY host_id", group);
+  }
+
+  /**
+   * Assigns a registered host to a flavor group.
+   *
+   * @return false when it already was
+   */
+  public boolean assign(String hostId, String group, AssignedBy by, Instant now) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement q =
+              c.prepareStatement(
+                  "SELECT 1 FROM host_flavor_groups WHERE host_id = ? AND group_name = ?")) {
+            q.setString(1, hostId);
+            q.setString(2, group);
+            try (ResultSet rs = q.executeQuery()) {
+              if (rs.next()) {
+                return false;
+              }
+            }
+          }
+          dev.vouch.server.manager.HostRegistry.insertFlavorGroup(c, hostId, group, by.name(), now);
+          return true;
+        });
+  }
+
+  /** Takes a host out of a flavor group; false when it was not in it. */
+  public boolean unassign(String hostId, String group) {
+    return update(
+            "DELETE FROM host_flavor_groups WHERE host_id = ? AND group_name = ?", hostId, group)
+        == 1;
+  }
+
+  private List<String> strings(String sql, String arg) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, arg);
+            try (ResultSet rs = ps.executeQuery()) {
+              List<String> out = new ArrayList<>();
+              while (rs.next()) {
+                out.add(rs.getString(1));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  private int update(String sql, String a, String b) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, a);
+            ps.setString(2, b);
+            return ps.executeUpdate();
+          }
         });
   }
 
@@ -209,9 +471,22 @@ public final class FlavorStore {
    * audited (a REFUSED decision repeating the host's last audit entry is not stored again, so a
    * strict-mode host refused every poll does not flood the audit). KEPT writes nothing.
    *
+   * @param hostGroups the flavor groups the host is judged by: adopted flavors of parts other than
+   *     HOST_UNIQUE and ASSET_TAG join them (those two join {@link #HOST_UNIQUE})
    * @return whether an audit entry was written (false for KEPT and for a repeated refusal)
    */
+  public boolean decide(
+      GoldenFlavors.AuditRecord audit, List<SignedFlavor> adopted, List<String> hostGroups) {
+    return decideIn(audit, adopted, hostGroups);
+  }
+
+  /** {@link #decide(GoldenFlavors.AuditRecord, List, List)} for a host in no group. */
   public boolean decide(GoldenFlavors.AuditRecord audit, List<SignedFlavor> adopted) {
+    return decideIn(audit, adopted, List.of());
+  }
+
+  private boolean decideIn(
+      GoldenFlavors.AuditRecord audit, List<SignedFlavor> adopted, List<String> hostGroups) {
     if (audit.action() == GoldenFlavors.Action.KEPT) {
       return false;
     }
@@ -236,6 +511,7 @@ public final class FlavorStore {
                   false,
                   OptionalLong.of(audit.resetCount()),
                   audit.at());
+              link(c, f, hostGroups);
             }
           } else if (repeatsLastAudit(c, audit)) {
             return false;
@@ -402,10 +678,18 @@ public final class FlavorStore {
         });
   }
 
-  /** Deletes a group; false when there was none. */
+  /**
+   * Deletes a stored group and its memberships (the flavors stay); false when there was none. The
+   * caller refuses a group hosts are assigned to.
+   */
   public boolean deleteGroup(String name) {
     return db.transaction(
         c -> {
+          try (PreparedStatement m =
+              c.prepareStatement("DELETE FROM flavor_group_members WHERE group_name = ?")) {
+            m.setString(1, name);
+            m.executeUpdate();
+          }
           try (PreparedStatement ps =
               c.prepareStatement("DELETE FROM flavor_groups WHERE name = ?")) {
             ps.setString(1, name);

@@ -76,8 +76,8 @@ import org.slf4j.LoggerFactory;
 public final class HostVerifier implements HostWorker {
   private static final Logger LOG = LoggerFactory.getLogger(HostVerifier.class);
 
-  /** The group hosts are judged by when no flavor group is named like their host group. */
-  public static final String DEFAULT_GROUP = "default";
+  /** The group hosts assigned to no flavor group are judged by (ISecL's {@code automatic}). */
+  public static final String DEFAULT_GROUP = FlavorStore.AUTOMATIC;
 
   /**
    * How hosts are judged.
@@ -200,7 +200,13 @@ public final class HostVerifier implements HostWorker {
 
   @Override
   public AttestationOutcome attest(Host host) throws InterruptedException {
-    Judged before = judged(host.id());
+    List<FlavorGroup> groups;
+    try {
+      groups = groupsOf(host.id());
+    } catch (VerificationException e) {
+      return failed(host.id(), e);
+    }
+    Judged before = judged(host.id(), groups);
     Optional<RuntimePolicyStore.Stored> policy =
         runtime.flatMap(r -> r.policies().effective(host.id(), host.group()));
     Optional<ImaStateStore.HostImaState> state = runtime.flatMap(r -> r.states().get(host.id()));
@@ -257,7 +263,8 @@ public final class HostVerifier implements HostWorker {
                   before.baseline(),
                   before.approved());
       List<SignedFlavor> adopted = sign(d.adopted());
-      boolean audited = flavors.decide(d.audit(), adopted);
+      boolean audited =
+          flavors.decide(d.audit(), adopted, groups.stream().map(FlavorGroup::name).toList());
       // a boot refused again at the next poll is no news: its baseline change was published once
       Optional<dev.vouch.policy.flavor.BaselineChange> change =
           audited ? d.change() : Optional.empty();
@@ -266,7 +273,6 @@ public final class HostVerifier implements HostWorker {
       }
       boolean refusedInTofu =
           d.action() == GoldenFlavors.Action.REFUSED && settings.mode() == GoldenFlavors.Mode.TOFU;
-      FlavorGroup group = group(host.group()).orElseGet(() -> group(DEFAULT_GROUP).orElseThrow());
       // after an adoption the new golden flavors replace the old ones (as the store now has it)
       List<SignedFlavor> candidates =
           d.action() == GoldenFlavors.Action.ADOPTED
@@ -274,7 +280,8 @@ public final class HostVerifier implements HostWorker {
               : before.candidates();
       HostTrust trust =
           RuntimeFaults.withImaRules(
-              matcher.match(group, candidates, evidence), imaRules(att, imaState));
+              judge(groups, before.members(), candidates, before.own(adopted), evidence),
+              imaRules(att, imaState));
       if (refusedInTofu && trust.status() == HostStatus.VERIFIED) {
         // the group may not judge the constrained part: a refused boot must fail all the same
         trust =
@@ -317,6 +324,16 @@ public final class HostVerifier implements HostWorker {
    */
   public List<SignedFlavor> flavorsFromHost(String hostId, Set<FlavorPart> parts)
       throws VerificationException, AgentException, EnrollmentException, InterruptedException {
+    return flavorsFromHost(hostId, parts, List.of());
+  }
+
+  /**
+   * The same, the flavors of parts other than HOST_UNIQUE and ASSET_TAG joining {@code groups}
+   * ({@code automatic} when empty; see {@link FlavorStore#groupsFor}).
+   */
+  public List<SignedFlavor> flavorsFromHost(
+      String hostId, Set<FlavorPart> parts, List<String> groups)
+      throws VerificationException, AgentException, EnrollmentException, InterruptedException {
     HostEvidence evidence = evidence(hostId, attestor.attest(hostId));
     List<SignedFlavor> made = sign(factory.fromHost(evidence, templateFor(evidence), parts));
     Instant now = clock.instant();
@@ -326,8 +343,8 @@ public final class HostVerifier implements HostWorker {
       FlavorPart p = f.flavor().part();
       (p == FlavorPart.HOST_UNIQUE || p == FlavorPart.ASSET_TAG ? bound : shared).add(f);
     }
-    flavors.add(bound, Optional.of(hostId), FlavorStore.Origin.HOST, now);
-    flavors.add(shared, Optional.empty(), FlavorStore.Origin.HOST, now);
+    flavors.add(bound, Optional.of(hostId), FlavorStore.Origin.HOST, true, now, groups);
+    flavors.add(shared, Optional.empty(), FlavorStore.Origin.HOST, true, now, groups);
     return made;
   }
 
@@ -343,7 +360,8 @@ public final class HostVerifier implements HostWorker {
   private record Judged(
       List<FlavorStore.StoredFlavor> stored,
       List<Flavor> baseline,
-      Map<FlavorPart, List<SignedFlavor>> approved) {
+      Map<FlavorPart, List<SignedFlavor>> approved,
+      Map<String, Set<UUID>> members) {
 
     /** Oldest first, as stored; golden flavors of a part with approved flavors left out. */
     List<SignedFlavor> candidates() {
@@ -363,13 +381,35 @@ public final class HostVerifier implements HostWorker {
       return out;
     }
 
+    /** The ids of the host's own flavors: host-bound ones and {@code adopted}. */
+    Set<UUID> own(List<SignedFlavor> adopted) {
+      Set<UUID> out = new java.util.HashSet<>();
+      stored.stream().filter(f -> f.hostId().isPresent()).forEach(f -> out.add(f.id()));
+      adopted.forEach(f -> out.add(f.flavor().meta().id()));
+      return out;
+    }
+
     private boolean constrained(SignedFlavor f) {
       return approved.containsKey(f.flavor().part());
     }
   }
 
-  private Judged judged(String hostId) {
-    List<FlavorStore.StoredFlavor> stored = flavors.candidateRecords(hostId, settings.mode());
+  /**
+   * What the host is judged by under {@code groups}: the members of those groups, and the host's
+   * own flavors (bound to it: HOST_UNIQUE/ASSET_TAG, golden ones), which count in every group of
+   * the host. A flavor of another group does not count, not even to constrain TOFU.
+   */
+  private Judged judged(String hostId, List<FlavorGroup> groups) {
+    List<String> names = new ArrayList<>();
+    names.add(FlavorStore.HOST_UNIQUE);
+    groups.forEach(g -> names.add(g.name()));
+    Map<String, Set<UUID>> members = flavors.memberships(hostId, names);
+    Set<UUID> inGroups = new java.util.HashSet<>();
+    members.values().forEach(inGroups::addAll);
+    List<FlavorStore.StoredFlavor> stored =
+        flavors.candidateRecords(hostId, settings.mode()).stream()
+            .filter(f -> inGroups.contains(f.id()) || f.hostId().isPresent())
+            .toList();
     Map<FlavorPart, List<SignedFlavor>> approved = new EnumMap<>(FlavorPart.class);
     List<Flavor> baseline = new ArrayList<>();
     for (FlavorStore.StoredFlavor f : stored) {
@@ -381,7 +421,7 @@ public final class HostVerifier implements HostWorker {
             .add(f.flavor());
       }
     }
-    return new Judged(stored, baseline, approved);
+    return new Judged(stored, baseline, approved, members);
   }
 
   /** Signs flavors with the server key (imported ones are re-signed so the matcher trusts them). */
@@ -406,17 +446,120 @@ public final class HostVerifier implements HostWorker {
   }
 
   /**
-   * The flavor group {@code name} as stored; {@code default} is the built-in {@link
-   * #defaultGroup()} unless an administrator stored one of that name.
+   * The flavor group {@code name} as stored; {@code automatic} is the built-in {@link
+   * #defaultGroup()} and {@code host_unique} the built-in {@link #hostUniqueGroup()} unless an
+   * administrator stored one of that name.
    */
   public Optional<FlavorGroup> group(String name) {
     return flavors
         .group(name)
-        .or(() -> name.equals(DEFAULT_GROUP) ? Optional.of(defaultGroup()) : Optional.empty());
+        .or(
+            () ->
+                switch (name) {
+                  case DEFAULT_GROUP -> Optional.of(defaultGroup());
+                  case FlavorStore.HOST_UNIQUE -> Optional.of(hostUniqueGroup());
+                  default -> Optional.empty();
+                });
   }
 
   /**
-   * The built-in group {@code default}: PLATFORM must match (ANY_OF, REQUIRED); every other part
+   * The flavor groups a host is judged by: those it is assigned to, or {@code automatic} when none.
+   *
+   * @throws VerificationException POLICY_DENIED when an assigned group is not defined (fail closed)
+   */
+  public List<FlavorGroup> groupsOf(String hostId) throws VerificationException {
+    List<FlavorStore.Assignment> assigned = flavors.assignments(hostId);
+    if (assigned.isEmpty()) {
+      return List.of(group(DEFAULT_GROUP).orElseThrow());
+    }
+    List<FlavorGroup> out = new ArrayList<>();
+    for (FlavorStore.Assignment a : assigned) {
+      out.add(
+          group(a.group())
+              .orElseThrow(
+                  () ->
+                      new VerificationException(
+                          Failure.POLICY_DENIED,
+                          "host "
+                              + hostId
+                              + " is assigned to undefined flavor group "
+                              + a.group())));
+    }
+    return out;
+  }
+
+  /**
+   * Judges the host under each group with that group's members only plus {@code always}, the host's
+   * own flavors (bound to it: host-unique, golden, golden adopted just now): a host in several
+   * groups must satisfy every one, as ISecL merges its groups' results.
+   */
+  private HostTrust judge(
+      List<FlavorGroup> groups,
+      Map<String, Set<UUID>> members,
+      List<SignedFlavor> candidates,
+      Set<UUID> always,
+      HostEvidence evidence) {
+    // flavors in host_unique bound to no host count for every host, as before groups held flavors
+    Set<UUID> everyGroup = new java.util.HashSet<>(always);
+    everyGroup.addAll(members.get(FlavorStore.HOST_UNIQUE));
+    List<HostTrust> each = new ArrayList<>();
+    for (FlavorGroup g : groups) {
+      Set<UUID> in = members.get(g.name());
+      List<SignedFlavor> mine =
+          candidates.stream()
+              .filter(
+                  f ->
+                      in.contains(f.flavor().meta().id())
+                          || everyGroup.contains(f.flavor().meta().id()))
+              .toList();
+      each.add(matcher.match(g, mine, evidence));
+    }
+    return allOf(groups, each);
+  }
+
+  /**
+   * One verdict from the verdicts of several groups: VERIFIED and overall only when every group
+   * says so; a part is trusted when every group that judged it trusts it; the detail names the
+   * groups that failed.
+   */
+  static HostTrust allOf(List<FlavorGroup> groups, List<HostTrust> each) {
+    if (each.size() == 1) {
+      return each.get(0);
+    }
+    HostStatus status = HostStatus.VERIFIED;
+    boolean overall = true;
+    Map<FlavorPart, PartTrust> parts = new EnumMap<>(FlavorPart.class);
+    Map<UUID, dev.vouch.policy.flavor.FlavorResult> results = new java.util.LinkedHashMap<>();
+    List<String> details = new ArrayList<>();
+    for (int i = 0; i < each.size(); i++) {
+      HostTrust t = each.get(i);
+      overall &= t.overall();
+      // Secure Boot off is the same finding in every group and wins, as in one group
+      if (t.status() == HostStatus.SECURE_BOOT_DISABLED
+          || (t.status() != HostStatus.VERIFIED && status == HostStatus.VERIFIED)) {
+        status = t.status();
+      }
+      if (t.status() != HostStatus.VERIFIED) {
+        details.add("flavor group " + groups.get(i).name() + ": " + t.detail());
+      }
+      for (PartTrust p : t.parts().values()) {
+        parts.merge(
+            p.part(),
+            p,
+            (a, b) -> {
+              List<FlavorRuleResult> rules = new ArrayList<>(a.rules());
+              rules.addAll(b.rules());
+              return new PartTrust(a.part(), a.trusted() && b.trusted(), rules);
+            });
+      }
+      t.flavors().forEach(f -> results.putIfAbsent(f.flavorId(), f));
+    }
+    String detail = details.isEmpty() ? each.get(0).detail() : String.join("; ", details);
+    return new HostTrust(status, overall, parts, List.copyOf(results.values()), detail);
+  }
+
+  /**
+   * The built-in group {@code automatic}: PLATFORM must match (ANY_OF, REQUIRED); every other part
    * counts when the host has flavors of it (OS ANY_OF, SOFTWARE and IMA ALL_OF, HOST_UNIQUE and
    * ASSET_TAG LATEST). ISecL's {@code automatic} also requires an OS flavor, which TPM-only hosts
    * without an OS measurement plan never have.
@@ -430,6 +573,18 @@ public final class HostVerifier implements HostWorker {
     p.put(FlavorPart.HOST_UNIQUE, policy(MatchPolicy.MatchType.LATEST, false));
     p.put(FlavorPart.ASSET_TAG, policy(MatchPolicy.MatchType.LATEST, false));
     return new FlavorGroup(DEFAULT_GROUP, p);
+  }
+
+  /**
+   * The built-in group {@code host_unique}: HOST_UNIQUE and ASSET_TAG, LATEST, counted when the
+   * host has such flavors. Hosts are not assigned to it; its flavors count for their host in every
+   * group.
+   */
+  public static FlavorGroup hostUniqueGroup() {
+    Map<FlavorPart, MatchPolicy> p = new EnumMap<>(FlavorPart.class);
+    p.put(FlavorPart.HOST_UNIQUE, policy(MatchPolicy.MatchType.LATEST, false));
+    p.put(FlavorPart.ASSET_TAG, policy(MatchPolicy.MatchType.LATEST, false));
+    return new FlavorGroup(FlavorStore.HOST_UNIQUE, p);
   }
 
   private static MatchPolicy policy(MatchPolicy.MatchType type, boolean required) {

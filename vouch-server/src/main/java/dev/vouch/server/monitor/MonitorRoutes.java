@@ -99,6 +99,33 @@ public final class MonitorRoutes {
         List.of(204, 401, 404),
         this::removeHost);
     r.admin(
+        Permission.HOSTS_READ,
+        "GET",
+        "/api/v1/hosts/{id}/flavor-groups",
+        "The flavor groups the host is judged by (automatic when it is assigned to none)",
+        null,
+        JSON,
+        read,
+        this::hostGroups);
+    r.admin(
+        Permission.HOSTS_WRITE,
+        "PUT",
+        "/api/v1/hosts/{id}/flavor-groups/{name}",
+        "Assign the host to a flavor group; a host in several groups must satisfy every one",
+        null,
+        JSON,
+        List.of(200, 400, 401, 404),
+        this::assign);
+    r.admin(
+        Permission.HOSTS_WRITE,
+        "DELETE",
+        "/api/v1/hosts/{id}/flavor-groups/{name}",
+        "Take the host out of a flavor group",
+        null,
+        JSON,
+        List.of(204, 400, 401, 404),
+        this::unassign);
+    r.admin(
         Permission.HOSTS_ATTEST,
         "POST",
         "/api/v1/hosts/{id}/attest",
@@ -120,7 +147,9 @@ public final class MonitorRoutes {
         Permission.FLAVORS_WRITE,
         "POST",
         "/api/v1/hosts/{id}/flavors",
-        "Make approved flavors from the host's freshly verified measurements: {parts: [...]}",
+        "Make approved flavors from the host's freshly verified measurements: {parts: [...],"
+            + " flavor_groups?: [...]} (HOST_UNIQUE and ASSET_TAG join host_unique, the others"
+            + " the groups named, else automatic)",
         JSON,
         JSON,
         List.of(201, 400, 401, 404, 422, 502),
@@ -157,7 +186,8 @@ public final class MonitorRoutes {
         Permission.FLAVORS_WRITE,
         "POST",
         "/api/v1/flavors",
-        "Import flavors ({flavor, signature} or an array; ?host=ID binds them): each signature must"
+        "Import flavors ({flavor, signature} or an array; ?host=ID binds them; ?group=NAME,"
+            + " repeatable, the groups they join, else automatic): each signature must"
             + " verify against a flavor-signing key (422 otherwise) unless ?unsigned=true, which"
             + " stores them unapproved (origin IMPORT_UNSIGNED); re-signed by the server",
         JSON,
@@ -195,7 +225,7 @@ public final class MonitorRoutes {
         Permission.FLAVORS_WRITE,
         "PUT",
         "/api/v1/flavor-groups/{name}",
-        "Create or replace a group: {PART: {match_type, required}}; hosts of the group named alike use it",
+        "Create or replace a group's match policies: {PART: {match_type, required}}",
         JSON,
         JSON,
         List.of(200, 400, 401),
@@ -204,11 +234,29 @@ public final class MonitorRoutes {
         Permission.FLAVORS_WRITE,
         "DELETE",
         "/api/v1/flavor-groups/{name}",
-        "Delete a flavor group",
+        "Delete a flavor group and its memberships (409 while hosts are assigned to it)",
         null,
         JSON,
-        List.of(204, 401, 404),
+        List.of(204, 401, 404, 409),
         this::deleteGroup);
+    r.admin(
+        Permission.FLAVORS_WRITE,
+        "PUT",
+        "/api/v1/flavor-groups/{name}/flavors/{flavor}",
+        "Make a flavor a member of the group (HOST_UNIQUE and ASSET_TAG flavors only of host_unique)",
+        null,
+        JSON,
+        List.of(200, 400, 401, 404),
+        this::addMember);
+    r.admin(
+        Permission.FLAVORS_WRITE,
+        "DELETE",
+        "/api/v1/flavor-groups/{name}/flavors/{flavor}",
+        "Take a flavor out of the group (the flavor stays)",
+        null,
+        JSON,
+        List.of(204, 400, 401, 404),
+        this::removeMember);
     r.admin(
         Permission.REPORTS_READ,
         "GET",
@@ -246,14 +294,13 @@ public final class MonitorRoutes {
 
   private void listHosts(Context ctx) {
     Json.write(
-        ctx,
-        200,
-        Map.of("hosts", monitor.registry().list().stream().map(MonitorRoutes::host).toList()));
+        ctx, 200, Map.of("hosts", monitor.registry().list().stream().map(this::host).toList()));
   }
 
   private void addHost(Context ctx) {
     JsonNode body = Json.object(ctx);
-    Json.onlyFields(body, Set.of("id", "group", "connection"), "host");
+    Json.onlyFields(body, Set.of("id", "group", "connection", "flavor_groups"), "host");
+    List<String> flavorGroups = groupNames(body.path("flavor_groups"), true);
     String id = Json.text(body, "id");
     if (!HostIds.isValid(id)) {
       throw Problem.badRequest(
@@ -274,7 +321,15 @@ public final class MonitorRoutes {
               409, "host-exists", "The host is already registered", "host '" + id + "' exists")
           .exception();
     }
-    LOG.info("host registered id={} group={} connection={}", id, group, connection);
+    for (String g : flavorGroups) {
+      monitor.flavors().assign(id, g, FlavorStore.AssignedBy.ADMIN, monitor.clock().instant());
+    }
+    LOG.info(
+        "host registered id={} group={} connection={} flavor_groups={}",
+        id,
+        group,
+        connection,
+        flavorGroups);
     Json.write(ctx, 201, host(monitor.registry().get(id).orElseThrow()));
   }
 
@@ -348,7 +403,8 @@ public final class MonitorRoutes {
   private void flavorsFromHost(Context ctx) {
     Host h = host(ctx);
     JsonNode body = Json.object(ctx);
-    Json.onlyFields(body, Set.of("parts"), "request");
+    Json.onlyFields(body, Set.of("parts", "flavor_groups"), "request");
+    List<String> groups = groupNames(body.path("flavor_groups"), true);
     Set<FlavorPart> parts = EnumSet.noneOf(FlavorPart.class);
     JsonNode list = body.path("parts");
     if (!list.isArray() || list.isEmpty()) {
@@ -363,7 +419,7 @@ public final class MonitorRoutes {
     }
     List<SignedFlavor> made;
     try {
-      made = monitor.verifier().flavorsFromHost(h.id(), parts);
+      made = monitor.verifier().flavorsFromHost(h.id(), parts, groups);
     } catch (AgentException | EnrollmentException e) {
       throw Problem.of(502, "agent-unavailable", "The host's agent cannot be asked", e.getMessage())
           .exception();
@@ -420,6 +476,7 @@ public final class MonitorRoutes {
       throw Problem.badRequest("bad-request", "unsigned must be true or false");
     }
     boolean allowUnsigned = "true".equals(unsignedParam);
+    List<String> groups = groupNames(Json.MAPPER.valueToTree(ctx.queryParams("group")), true);
     // every signature is checked first: a batch is stored whole or not at all
     List<Flavor> verified = new ArrayList<>();
     List<Flavor> unverified = new ArrayList<>();
@@ -461,8 +518,8 @@ public final class MonitorRoutes {
       throw Problem.badRequest("flavor-invalid", e.getMessage());
     }
     Instant now = monitor.clock().instant();
-    monitor.flavors().add(approved, host, FlavorStore.Origin.IMPORT, true, now);
-    monitor.flavors().add(unapproved, host, FlavorStore.Origin.IMPORT_UNSIGNED, false, now);
+    monitor.flavors().add(approved, host, FlavorStore.Origin.IMPORT, true, now, groups);
+    monitor.flavors().add(unapproved, host, FlavorStore.Origin.IMPORT_UNSIGNED, false, now, groups);
     LOG.info(
         "flavors imported count={} host={} signature_verified={}",
         approved.size(),
@@ -503,32 +560,172 @@ public final class MonitorRoutes {
 
   private void listGroups(Context ctx) {
     List<Map<String, Object>> out = new ArrayList<>();
-    boolean hasDefault = false;
+    Set<String> stored = new java.util.HashSet<>();
     for (FlavorGroup g : monitor.flavors().groups()) {
-      out.add(Map.of("name", g.name(), "policies", FlavorStore.writeGroup(g), "builtin", false));
-      hasDefault |= g.name().equals(HostVerifier.DEFAULT_GROUP);
+      out.add(group(g, false));
+      stored.add(g.name());
     }
-    if (!hasDefault) {
-      out.add(
-          Map.of(
-              "name",
-              HostVerifier.DEFAULT_GROUP,
-              "policies",
-              FlavorStore.writeGroup(HostVerifier.defaultGroup()),
-              "builtin",
-              true));
+    for (FlavorGroup g : List.of(HostVerifier.defaultGroup(), HostVerifier.hostUniqueGroup())) {
+      if (!stored.contains(g.name())) {
+        out.add(group(g, true));
+      }
     }
     Json.write(ctx, 200, Map.of("groups", out));
   }
 
+  private Map<String, Object> group(FlavorGroup g, boolean builtin) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", g.name());
+    m.put("policies", FlavorStore.writeGroup(g));
+    m.put("builtin", builtin);
+    m.put("flavors", monitor.flavors().members(g.name()).stream().map(UUID::toString).toList());
+    m.put("hosts", monitor.flavors().hostsIn(g.name()));
+    return m;
+  }
+
   private void showGroup(Context ctx) {
+    FlavorGroup g = existingGroup(groupName(ctx));
+    Json.write(ctx, 200, group(g, monitor.flavors().group(g.name()).isEmpty()));
+  }
+
+  private FlavorGroup existingGroup(String name) {
+    return monitor
+        .verifier()
+        .group(name)
+        .orElseThrow(() -> Problem.notFound("no flavor group '" + name + "'"));
+  }
+
+  /**
+   * The flavor group names of a request (a JSON array, absent = none), each defined; {@code
+   * host_unique} is refused where {@code forHosts}, since hosts and shared flavors are not put in
+   * it (its flavors count for their own host in every group).
+   */
+  private List<String> groupNames(JsonNode list, boolean forHosts) {
+    if (list.isMissingNode() || list.isNull()) {
+      return List.of();
+    }
+    if (!list.isArray()) {
+      throw Problem.badRequest("bad-request", "flavor_groups must be a list of group names");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode n : list) {
+      String name = n.asText();
+      if (!n.isTextual() || !GROUP.matcher(name).matches()) {
+        throw Problem.badRequest("bad-request", "group name must be 1-128 of A-Z a-z 0-9 _ . -");
+      }
+      if (forHosts && name.equals(FlavorStore.HOST_UNIQUE)) {
+        throw Problem.badRequest(
+            "flavor-group-invalid",
+            "host_unique holds host-bound flavors only; name another group");
+      }
+      if (monitor.verifier().group(name).isEmpty()) {
+        throw Problem.badRequest("flavor-group-unknown", "no flavor group '" + name + "'");
+      }
+      if (!out.contains(name)) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  private void addMember(Context ctx) {
+    FlavorGroup g = existingGroup(groupName(ctx));
+    FlavorStore.StoredFlavor f = flavor(ctx.pathParam("flavor"));
+    // a host-bound part belongs to its host's groups through host_unique; a shared flavor never
+    // does
+    if (FlavorStore.hostUnique(f.flavor().flavor().part())
+        != g.name().equals(FlavorStore.HOST_UNIQUE)) {
+      throw Problem.badRequest(
+          "flavor-group-invalid",
+          "HOST_UNIQUE and ASSET_TAG flavors belong to host_unique, and only they do");
+    }
+    boolean added = monitor.flavors().addMember(g.name(), f.id());
+    LOG.info("flavor group member added group={} flavor={} new={}", g.name(), f.id(), added);
+    retrigger(g.name());
+    Json.write(
+        ctx,
+        200,
+        Map.of("name", g.name(), "flavor", f.id().toString(), "groups", groupsOf(f.id())));
+  }
+
+  private void removeMember(Context ctx) {
+    FlavorGroup g = existingGroup(groupName(ctx));
+    FlavorStore.StoredFlavor f = flavor(ctx.pathParam("flavor"));
+    if (!monitor.flavors().removeMember(g.name(), f.id())) {
+      throw Problem.notFound("flavor " + f.id() + " is not in flavor group '" + g.name() + "'");
+    }
+    LOG.info("flavor group member removed group={} flavor={}", g.name(), f.id());
+    retrigger(g.name());
+    ctx.status(204);
+  }
+
+  private List<String> groupsOf(UUID flavor) {
+    return monitor.flavors().groupsOf(flavor);
+  }
+
+  /** A changed group is judged again at once (ISecL queues its hosts), as flavor changes are. */
+  private void retrigger(String group) {
+    List<String> hosts =
+        group.equals(HostVerifier.DEFAULT_GROUP) || group.equals(FlavorStore.HOST_UNIQUE)
+            ? monitor.registry().list().stream().map(Host::id).toList()
+            : monitor.flavors().hostsIn(group);
+    hosts.forEach(monitor.scheduler()::triggerNow);
+  }
+
+  private void hostGroups(Context ctx) {
+    Host h = host(ctx);
+    Json.write(ctx, 200, Map.of("id", h.id(), "flavor_groups", assignments(h.id())));
+  }
+
+  private void assign(Context ctx) {
+    Host h = host(ctx);
     String name = groupName(ctx);
-    FlavorGroup g =
+    List<String> one = groupNames(Json.MAPPER.valueToTree(List.of(name)), true);
+    boolean added =
         monitor
-            .verifier()
-            .group(name)
-            .orElseThrow(() -> Problem.notFound("no flavor group '" + name + "'"));
-    Json.write(ctx, 200, Map.of("name", g.name(), "policies", FlavorStore.writeGroup(g)));
+            .flavors()
+            .assign(h.id(), one.get(0), FlavorStore.AssignedBy.ADMIN, monitor.clock().instant());
+    LOG.info("host assigned id={} flavor_group={} new={}", h.id(), name, added);
+    monitor.scheduler().triggerNow(h.id());
+    Json.write(ctx, 200, Map.of("id", h.id(), "flavor_groups", assignments(h.id())));
+  }
+
+  private void unassign(Context ctx) {
+    Host h = host(ctx);
+    String name = groupName(ctx);
+    if (!monitor.flavors().unassign(h.id(), name)) {
+      throw Problem.notFound("host '" + h.id() + "' is not in flavor group '" + name + "'");
+    }
+    LOG.info("host unassigned id={} flavor_group={}", h.id(), name);
+    monitor.scheduler().triggerNow(h.id());
+    ctx.status(204);
+  }
+
+  /** The host's assignments; a host in none shows {@code automatic}, assigned by default. */
+  private List<Map<String, Object>> assignments(String hostId) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (FlavorStore.Assignment a : monitor.flavors().assignments(hostId)) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", a.group());
+      m.put("assigned_by", a.by().name());
+      m.put("assigned", a.at().toString());
+      out.add(m);
+    }
+    if (out.isEmpty()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", HostVerifier.DEFAULT_GROUP);
+      m.put("assigned_by", "DEFAULT");
+      m.put("assigned", null);
+      out.add(m);
+    }
+    return out;
+  }
+
+  private FlavorStore.StoredFlavor flavor(String id) {
+    return monitor
+        .flavors()
+        .get(uuid(id))
+        .orElseThrow(() -> Problem.notFound("no flavor '" + id + "'"));
   }
 
   private void putGroup(Context ctx) {
@@ -545,6 +742,15 @@ public final class MonitorRoutes {
   }
 
   private void deleteGroup(Context ctx) {
+    List<String> assigned = monitor.flavors().hostsIn(groupName(ctx));
+    if (!assigned.isEmpty()) {
+      throw Problem.of(
+              409,
+              "flavor-group-in-use",
+              "Hosts are assigned to the flavor group",
+              "unassign " + assigned + " first")
+          .exception();
+    }
     if (!monitor.flavors().deleteGroup(groupName(ctx))) {
       throw Problem.notFound("no stored flavor group '" + ctx.pathParam("name") + "'");
     }
@@ -619,10 +825,11 @@ public final class MonitorRoutes {
     }
   }
 
-  private static Map<String, Object> host(Host h) {
+  private Map<String, Object> host(Host h) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", h.id());
     m.put("group", h.group());
+    m.put("flavor_groups", assignments(h.id()).stream().map(a -> a.get("name")).toList());
     m.put("connection", h.connection());
     m.put("status", h.status().name());
     m.put("next_due", h.nextDue().toString());
@@ -682,9 +889,10 @@ public final class MonitorRoutes {
     return m;
   }
 
-  private static Map<String, Object> stored(FlavorStore.StoredFlavor f) {
+  private Map<String, Object> stored(FlavorStore.StoredFlavor f) {
     Map<String, Object> m = flavorSummary(f.flavor());
     m.put("host_id", f.hostId().orElse(null));
+    m.put("flavor_groups", monitor.flavors().groupsOf(f.id()));
     m.put("origin", f.origin().name());
     m.put("approved", f.approved());
     m.put("reset_count", f.resetCount().isPresent() ? f.resetCount().getAsLong() : null);

@@ -45,7 +45,14 @@ public final class RegistrarRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(RegistrarRoutes.class);
   private static final String JSON = "application/json";
   private static final Set<String> ENROLL_FIELDS =
-      Set.of("host_id", "ek_public", "ek_certificate", "ak_public", "host_group", "connection");
+      Set.of(
+          "host_id",
+          "ek_public",
+          "ek_certificate",
+          "ak_public",
+          "host_group",
+          "connection",
+          "flavor_groups");
 
   private final Registrar registrar;
   private final HostRegistry hosts;
@@ -115,7 +122,8 @@ public final class RegistrarRoutes {
       Placement placement =
           Placement.of(
               optionalText(body, "host_group").orElse(Placement.DEFAULT.group()),
-              optionalText(body, "connection").orElse(Placement.DEFAULT.connection()));
+              optionalText(body, "connection").orElse(Placement.DEFAULT.connection()),
+              flavorGroups(body.path("flavor_groups")));
       c =
           registrar.begin(
               new EnrollmentRequest(hostId, ekPublic, ekCertificate, akPublic, placement));
@@ -128,6 +136,27 @@ public final class RegistrarRoutes {
     res.put("encrypted_secret", Base64.getEncoder().encodeToString(c.encryptedSecret()));
     res.put("expires", c.expiresAt().toString());
     Json.write(ctx, 201, res);
+  }
+
+  /** The agent's {@code flavor_groups}: absent, or an array of names. */
+  private static java.util.List<String> flavorGroups(JsonNode list) throws EnrollmentException {
+    if (list.isMissingNode() || list.isNull()) {
+      return java.util.List.of();
+    }
+    if (!list.isArray() || list.size() > Placement.MAX_FLAVOR_GROUPS) {
+      throw new EnrollmentException(
+          EnrollmentError.MALFORMED_REQUEST,
+          "flavor_groups must be a list of at most " + Placement.MAX_FLAVOR_GROUPS + " names");
+    }
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (JsonNode n : list) {
+      if (!n.isTextual()) {
+        throw new EnrollmentException(
+            EnrollmentError.MALFORMED_REQUEST, "flavor_groups must hold names");
+      }
+      out.add(n.asText());
+    }
+    return out;
   }
 
   private void activate(Context ctx) {
@@ -152,7 +181,11 @@ public final class RegistrarRoutes {
     // attestations, and an agent that retries after a failure here re-enrolls idempotently
     boolean added =
         hosts.enrolled(
-            host.hostId(), a.placement().group(), a.placement().connection(), clock.instant());
+            host.hostId(),
+            a.placement().group(),
+            a.placement().connection(),
+            a.placement().flavorGroups(),
+            clock.instant());
     LOG.info(
         "host enrolled host={} ak_name={} scheduled={}",
         host.hostId(),

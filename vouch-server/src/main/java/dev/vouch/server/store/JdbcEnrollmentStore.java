@@ -28,7 +28,7 @@ public final class JdbcEnrollmentStore implements EnrollmentStore {
 
   private static final String CHALLENGE_COLUMNS =
       "id, host_id, ek_certificate_sha256, ak_public, ak_name, issued_at, expires_at,"
-          + " sealed_secret, host_group, connection";
+          + " sealed_secret, host_group, connection, flavor_groups";
   private static final String HOST_COLUMNS =
       "host_id, ek_certificate_sha256, ak_public, ak_name, enrolled_at";
 
@@ -50,7 +50,7 @@ public final class JdbcEnrollmentStore implements EnrollmentStore {
               conn.prepareStatement(
                   "INSERT INTO enrollment_challenges ("
                       + CHALLENGE_COLUMNS
-                      + ", used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)")) {
+                      + ", used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)")) {
             ps.setString(1, c.id());
             ps.setString(2, h.hostId());
             ps.setString(3, h.ekCertificateSha256());
@@ -61,6 +61,7 @@ public final class JdbcEnrollmentStore implements EnrollmentStore {
             ps.setString(8, sealed);
             ps.setString(9, c.placement().group());
             ps.setString(10, c.placement().connection());
+            ps.setString(11, String.join(",", c.placement().flavorGroups()));
             ps.executeUpdate();
           }
           return null;
@@ -126,7 +127,11 @@ public final class JdbcEnrollmentStore implements EnrollmentStore {
 
   private static Placement placement(ResultSet rs) throws SQLException {
     try {
-      return new Placement(rs.getString("host_group"), rs.getString("connection"));
+      String groups = rs.getString("flavor_groups");
+      return new Placement(
+          rs.getString("host_group"),
+          rs.getString("connection"),
+          groups.isEmpty() ? java.util.List.of() : java.util.List.of(groups.split(",")));
     } catch (IllegalArgumentException e) {
       throw new StoreException("stored enrollment challenge has an invalid placement", e);
     }

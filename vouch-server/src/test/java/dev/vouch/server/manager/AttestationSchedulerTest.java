@@ -260,6 +260,57 @@ class AttestationSchedulerTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("databases")
+  void aShortenedPollIntervalAppliesAtOnceNotAfterThePreviouslyScheduledTime(String kind)
+      throws Exception {
+    try (TestDatabases.Handle h = handle(kind);
+        Database db = h.open()) {
+      HostRegistry reg = new HostRegistry(db);
+      enrol(reg, 2);
+      reg.register("host-f", "fast", "nats:host-f", T0);
+      MutableClock clock = new MutableClock(T0);
+      AttestationWorkerStub verified = new AttestationWorkerStub();
+      try (AttestationScheduler hourly =
+          new AttestationScheduler(
+              reg,
+              "replica-a",
+              clock,
+              new AttestationScheduler.Settings(
+                  new PollIntervals(Duration.ofHours(1), Map.of()),
+                  LEASE,
+                  10,
+                  4,
+                  Duration.ofMillis(20)),
+              verified,
+              c -> {})) {
+        assertThat(drain(hourly, reg, T0)).isEqualTo(3);
+      }
+      assertThat(reg.get("host-0").orElseThrow().nextDue()).isEqualTo(T0.plus(Duration.ofHours(1)));
+      clock.advance(Duration.ofMinutes(2));
+      // restarted with the default interval POLL and 5 minutes for group "fast"
+      try (AttestationScheduler shorter =
+          new AttestationScheduler(reg, "replica-a", clock, settings(10, 4), verified, c -> {})) {
+        assertThat(shorter.applyIntervals(clock.instant())).isEqualTo(3);
+        assertThat(reg.get("host-0").orElseThrow().nextDue()).isEqualTo(T0.plus(POLL));
+        assertThat(reg.get("host-f").orElseThrow().nextDue())
+            .isEqualTo(T0.plus(Duration.ofMinutes(5)));
+        // applying again moves nothing; a longer interval never pushes a host back
+        assertThat(shorter.applyIntervals(clock.instant())).isZero();
+        assertThat(reg.dueNoLaterThan("host-0", T0.plus(Duration.ofHours(2)))).isFalse();
+        assertThat(reg.get("host-0").orElseThrow().nextDue()).isEqualTo(T0.plus(POLL));
+      }
+    }
+  }
+
+  /** A worker that finds every host VERIFIED. */
+  private static final class AttestationWorkerStub implements HostWorker {
+    @Override
+    public AttestationOutcome attest(dev.vouch.server.manager.Host host) {
+      return AttestationOutcome.of(HostStatus.VERIFIED);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
   void triggerNowAndAResetCountChangeMakeAHostDueBeforeItsInterval(String kind) throws Exception {
     try (TestDatabases.Handle h = handle(kind);
         Database db = h.open()) {

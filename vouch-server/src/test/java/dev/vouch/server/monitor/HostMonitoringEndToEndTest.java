@@ -345,6 +345,125 @@ class HostMonitoringEndToEndTest {
   }
 
   @Test
+  void twoFlavorGroupsJudgeEachHostByItsOwnGroupsFlavorsUnderItsOwnMatchPolicy() throws Exception {
+    startServer("strict");
+    putGroup("gold", "ANY_OF");
+    putGroup("silver", "ALL_OF");
+    SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);
+    SwtpmHost b = host("host-b", SwtpmHost.SECURE_BOOT_LOG);
+    assertThat(http.put("/api/v1/hosts/host-a/flavor-groups/gold", "", true).status())
+        .isEqualTo(200);
+    assertThat(http.put("/api/v1/hosts/host-b/flavor-groups/silver", "", true).status())
+        .isEqualTo(200);
+    awaitStatus("host-a", HostStatus.ATTESTATION_FAILED, h -> true);
+    Host firstB = awaitStatus("host-b", HostStatus.ATTESTATION_FAILED, h -> true);
+    // host-b's firmware differs from host-a's: one more event in PCR 1
+    b.rebootIntoChangedFirmware("silver-config");
+    awaitNewReport("host-b", HostStatus.ATTESTATION_FAILED, firstB.lastReportId());
+
+    String flavorA = madePlatformFlavor("host-a", "gold");
+    String flavorB = madePlatformFlavor("host-b", "silver");
+    JsonNode gold = http.get("/api/v1/flavor-groups/gold", true).json();
+    assertThat(gold.path("flavors")).extracting(JsonNode::asText).containsExactly(flavorA);
+    assertThat(gold.path("hosts")).extracting(JsonNode::asText).containsExactly("host-a");
+    http.post("/api/v1/hosts/host-a/attest", "", true);
+    http.post("/api/v1/hosts/host-b/attest", "", true);
+    awaitReport("host-a", r -> evaluated(r).contains(flavorA));
+    awaitReport("host-b", r -> evaluated(r).contains(flavorB));
+    Host verifiedA = awaitStatus("host-a", HostStatus.VERIFIED, h -> true);
+    Host verifiedB = awaitStatus("host-b", HostStatus.VERIFIED, h -> true);
+    // each host was judged by its own group's flavor alone
+    assertThat(evaluated(lastReport("host-a"))).containsExactly(flavorA);
+    assertThat(evaluated(lastReport("host-b"))).containsExactly(flavorB);
+
+    // silver matches ALL_OF: host-a's flavor in silver fails host-b; gold (ANY_OF) is untouched
+    assertThat(http.put("/api/v1/flavor-groups/silver/flavors/" + flavorA, "", true).status())
+        .isEqualTo(200);
+    awaitNewReport("host-b", HostStatus.ATTESTATION_FAILED, verifiedB.lastReportId());
+    assertThat(evaluated(lastReport("host-b"))).containsExactlyInAnyOrder(flavorA, flavorB);
+    assertThat(vouch.monitor().registry().get("host-a").orElseThrow().status())
+        .isEqualTo(HostStatus.VERIFIED);
+
+    // the other group's flavor does not count: without flavorA in gold, host-a has no PLATFORM
+    // flavor although flavorA still matches it and sits in silver
+    assertThat(http.delete("/api/v1/flavor-groups/gold/flavors/" + flavorA, true).status())
+        .isEqualTo(204);
+    Host failedA =
+        awaitNewReport("host-a", HostStatus.ATTESTATION_FAILED, verifiedA.lastReportId());
+    assertThat(evaluated(lastReport("host-a"))).doesNotContain(flavorA, flavorB);
+    assertThat(vouch.monitor().registry().history("host-a").getLast().reasons())
+        .anySatisfy(r -> assertThat(r).contains("PLATFORM"));
+
+    // a host in two groups must satisfy both: gold holds flavorA again, silver fails host-a
+    assertThat(http.put("/api/v1/hosts/host-a/flavor-groups/silver", "", true).status())
+        .isEqualTo(200);
+    http.put("/api/v1/flavor-groups/gold/flavors/" + flavorA, "", true);
+    JsonNode both = awaitReport("host-a", r -> evaluated(r).containsAll(List.of(flavorA, flavorB)));
+    assertThat(both.path("status").asText()).isEqualTo("ATTESTATION_FAILED");
+    assertThat(both.path("trust_information").path("OVERALL").asBoolean()).isFalse();
+    assertThat(http.get("/api/v1/hosts/host-a", true).json().path("flavor_groups").toString())
+        .contains("gold", "silver");
+    assertThat(http.delete("/api/v1/hosts/host-a/flavor-groups/silver", true).status())
+        .isEqualTo(204);
+    awaitNewReport("host-a", HostStatus.VERIFIED, failedA.lastReportId());
+    assertThat(evaluated(lastReport("host-a"))).containsExactly(flavorA);
+    // a group hosts are judged by cannot be deleted from under them
+    assertThat(http.delete("/api/v1/flavor-groups/gold", true).status()).isEqualTo(409);
+  }
+
+  private void putGroup(String name, String platformMatch) {
+    TestServers.Reply r =
+        http.put(
+            "/api/v1/flavor-groups/" + name,
+            "{\"PLATFORM\":{\"match_type\":\"" + platformMatch + "\",\"required\":\"REQUIRED\"}}",
+            true);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+  }
+
+  private String madePlatformFlavor(String host, String group) {
+    TestServers.Reply made =
+        http.post(
+            "/api/v1/hosts/" + host + "/flavors",
+            "{\"parts\":[\"PLATFORM\"],\"flavor_groups\":[\"" + group + "\"]}",
+            true);
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    String id = made.json().path("flavors").get(0).path("id").asText();
+    assertThat(http.get("/api/v1/flavors/" + id, true).json().path("flavor_groups"))
+        .extracting(JsonNode::asText)
+        .containsExactly(group);
+    return id;
+  }
+
+  /** The payload of the host's last signed report. */
+  private JsonNode lastReport(String host) throws Exception {
+    String id = vouch.monitor().registry().get(host).orElseThrow().lastReportId().orElseThrow();
+    String jws = http.get("/api/v1/reports/" + id, true).json().path("jws").asText();
+    return TestServers.JSON.readTree(Base64.getUrlDecoder().decode(jws.split("\\.")[1]));
+  }
+
+  private JsonNode awaitReport(String host, Predicate<JsonNode> wanted) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    JsonNode r = null;
+    while (System.nanoTime() < deadline) {
+      if (vouch.monitor().registry().get(host).orElseThrow().lastReportId().isPresent()) {
+        r = lastReport(host);
+        if (wanted.test(r)) {
+          return r;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no such report of " + host + "; last: " + r);
+  }
+
+  /** The ids of the flavors a report evaluated. */
+  private static List<String> evaluated(JsonNode report) {
+    List<String> out = new ArrayList<>();
+    report.path("flavors").forEach(f -> out.add(f.path("flavor_id").asText()));
+    return out;
+  }
+
+  @Test
   void aLoggedExtraEventInPcr1FailsTheHostWithAFaultNamingTheEvent() throws Exception {
     startServer("strict");
     SwtpmHost a = host("host-a", SwtpmHost.SECURE_BOOT_LOG);

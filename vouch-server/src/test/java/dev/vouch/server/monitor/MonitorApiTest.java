@@ -206,7 +206,9 @@ class MonitorApiTest {
   @Test
   void flavorGroupsAreValidatedAndTheBuiltInDefaultIsListed() {
     JsonNode groups = http.get("/api/v1/flavor-groups", true).json().path("groups");
-    assertThat(groups).extracting(g -> g.path("name").asText()).containsExactly("default");
+    assertThat(groups)
+        .extracting(g -> g.path("name").asText())
+        .containsExactly("automatic", "host_unique");
     assertProblem(
         http.put(
             "/api/v1/flavor-groups/edge",
@@ -232,6 +234,86 @@ class MonitorApiTest {
         .isEqualTo("ALL_OF");
     assertThat(http.delete("/api/v1/flavor-groups/edge", true).status()).isEqualTo(204);
     assertProblem(http.get("/api/v1/flavor-groups/edge", true), 404, "not-found");
+  }
+
+  @Test
+  void flavorsJoinGroupsAndHostsAreAssignedWhileBadMembershipsAreRefusedChangingNothing()
+      throws Exception {
+    TestServers.Reply put =
+        http.put(
+            "/api/v1/flavor-groups/edge",
+            "{\"PLATFORM\":{\"match_type\":\"ANY_OF\",\"required\":\"REQUIRED\"}}",
+            true);
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    Flavor f = flavor();
+    String body =
+        new String(
+            FlavorJson.writeSigned(
+                List.of(FlavorSigner.sign(f, server.monitor().identity().key()))),
+            StandardCharsets.UTF_8);
+    // an import naming an unknown group, or host_unique for a shared part, stores nothing
+    assertProblem(http.post("/api/v1/flavors?group=nope", body, true), 400, "flavor-group-unknown");
+    assertProblem(
+        http.post("/api/v1/flavors?group=host_unique", body, true), 400, "flavor-group-invalid");
+    assertThat(server.monitor().flavors().list(Optional.empty(), true)).isEmpty();
+    TestServers.Reply imported = http.post("/api/v1/flavors?group=edge", body, true);
+    assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+    String id = f.meta().id().toString();
+    assertThat(http.get("/api/v1/flavors/" + id, true).json().path("flavor_groups").toString())
+        .isEqualTo("[\"edge\"]");
+
+    // membership: a shared flavor may join automatic, never host_unique; unknown ids are 404
+    assertThat(http.put("/api/v1/flavor-groups/automatic/flavors/" + id, "", true).status())
+        .isEqualTo(200);
+    assertProblem(
+        http.put("/api/v1/flavor-groups/host_unique/flavors/" + id, "", true),
+        400,
+        "flavor-group-invalid");
+    assertProblem(
+        http.put("/api/v1/flavor-groups/edge/flavors/" + UUID.randomUUID(), "", true),
+        404,
+        "not-found");
+    assertProblem(http.put("/api/v1/flavor-groups/nope/flavors/" + id, "", true), 404, "not-found");
+    assertProblem(
+        http.put("/api/v1/flavor-groups/edge/flavors/not-a-uuid", "", true), 400, "bad-request");
+    assertThat(server.monitor().flavors().groupsOf(f.meta().id()))
+        .containsExactly("automatic", "edge");
+    assertThat(http.delete("/api/v1/flavor-groups/automatic/flavors/" + id, true).status())
+        .isEqualTo(204);
+    assertProblem(
+        http.delete("/api/v1/flavor-groups/automatic/flavors/" + id, true), 404, "not-found");
+
+    // assignment: at registration or later; unknown groups and host_unique are refused
+    assertProblem(
+        http.post(
+            "/api/v1/hosts",
+            "{\"id\":\"h1\",\"connection\":\"nats\",\"flavor_groups\":[\"nope\"]}",
+            true),
+        400,
+        "flavor-group-unknown");
+    assertThat(server.monitor().registry().get("h1")).isEmpty();
+    TestServers.Reply added =
+        http.post(
+            "/api/v1/hosts",
+            "{\"id\":\"h1\",\"connection\":\"nats\",\"flavor_groups\":[\"edge\"]}",
+            true);
+    assertThat(added.status()).as(added.body()).isEqualTo(201);
+    assertThat(added.json().path("flavor_groups").toString()).isEqualTo("[\"edge\"]");
+    assertProblem(
+        http.put("/api/v1/hosts/h1/flavor-groups/host_unique", "", true),
+        400,
+        "flavor-group-invalid");
+    assertProblem(
+        http.put("/api/v1/hosts/h1/flavor-groups/nope", "", true), 400, "flavor-group-unknown");
+    assertProblem(http.put("/api/v1/hosts/h2/flavor-groups/edge", "", true), 404, "not-found");
+    assertProblem(http.delete("/api/v1/flavor-groups/edge", true), 409, "flavor-group-in-use");
+    assertThat(http.delete("/api/v1/hosts/h1/flavor-groups/edge", true).status()).isEqualTo(204);
+    assertProblem(http.delete("/api/v1/hosts/h1/flavor-groups/edge", true), 404, "not-found");
+    // a host in no group is judged by automatic
+    assertThat(http.get("/api/v1/hosts/h1/flavor-groups", true).json().toString())
+        .contains("\"automatic\"", "\"DEFAULT\"");
+    assertThat(http.delete("/api/v1/flavor-groups/edge", true).status()).isEqualTo(204);
+    assertThat(server.monitor().flavors().groupsOf(f.meta().id())).isEmpty();
   }
 
   @Test

@@ -167,6 +167,7 @@ class RegistrarRoutesTest {
       ObjectNode req = enrollment("node-1", materialA);
       req.put("host_group", "edge");
       req.put("connection", "https://10.1.2.3:9443");
+      req.putArray("flavor_groups").add("gold");
       Reply begun = http.post(ENROLL, req.toString(), false);
       assertThat(begun.status()).as(begun.body()).isEqualTo(201);
       JsonNode c = begun.json();
@@ -186,6 +187,10 @@ class RegistrarRoutesTest {
       Host managed = new HostRegistry(s.services().database()).get("node-1").orElseThrow();
       assertThat(managed.group()).isEqualTo("edge");
       assertThat(managed.connection()).isEqualTo("https://10.1.2.3:9443");
+      // the flavor group the agent asked for, recorded as the agent's choice
+      assertThat(s.monitor().flavors().assignments("node-1"))
+          .extracting(a -> a.group() + "/" + a.by())
+          .containsExactly("gold/AGENT");
       assertThat(s.registrar().store().host("node-1").orElseThrow().akName())
           .isEqualTo(enrollmentA.ak().name());
 
@@ -199,6 +204,7 @@ class RegistrarRoutesTest {
       ObjectNode moved = enrollment("node-1", materialA);
       moved.put("host_group", "lab");
       moved.put("connection", "nats");
+      moved.putArray("flavor_groups").add("lenient");
       Reply again = http.post(ENROLL, moved.toString(), false);
       assertThat(again.status()).isEqualTo(201);
       assertThat(
@@ -209,6 +215,10 @@ class RegistrarRoutesTest {
       assertThat(scheduled.get(0).group()).isEqualTo("edge");
       assertThat(scheduled.get(0).connection()).isEqualTo("nats");
       assertThat(scheduled.get(0).nextDue()).isBeforeOrEqualTo(java.time.Instant.now());
+      // a re-enrolling agent cannot move its host into other flavor groups
+      assertThat(s.monitor().flavors().assignments("node-1"))
+          .extracting(a -> a.group())
+          .containsExactly("gold");
 
       JsonNode paths = http.get("/api/v1/openapi.json", false).json().get("paths");
       assertThat(paths.has(ENROLL)).isTrue();
@@ -341,6 +351,18 @@ class RegistrarRoutesTest {
       ObjectNode badGroup = enrollment("node-1", materialA);
       badGroup.put("host_group", "a b");
       assertProblem(http.post(ENROLL, badGroup.toString(), false), 400, "malformed-request");
+
+      ObjectNode hostUnique = enrollment("node-1", materialA);
+      hostUnique.putArray("flavor_groups").add("host_unique");
+      assertProblem(http.post(ENROLL, hostUnique.toString(), false), 400, "malformed-request");
+
+      ObjectNode groupsNotNames = enrollment("node-1", materialA);
+      groupsNotNames.putArray("flavor_groups").add(7);
+      assertProblem(http.post(ENROLL, groupsNotNames.toString(), false), 400, "malformed-request");
+
+      ObjectNode groupsNotList = enrollment("node-1", materialA);
+      groupsNotList.put("flavor_groups", "gold");
+      assertProblem(http.post(ENROLL, groupsNotList.toString(), false), 400, "malformed-request");
 
       ObjectNode plainHttp = enrollment("node-1", materialA);
       plainHttp.put("connection", "http://10.0.0.1:9443");
