@@ -1,14 +1,11 @@
 package dev.vouch.server.kubernetes;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vouch.server.actions.NodeActions;
 import dev.vouch.server.actions.NodeTrust;
+import dev.vouch.server.http.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -51,15 +48,9 @@ public final class PodAdmission {
   private static final String REQUIRED =
       NODE_AFFINITY + "/requiredDuringSchedulingIgnoredDuringExecution";
 
-  // duplicate members refused: the API server and this webhook must read one pod, not two
-  private static final ObjectMapper JSON =
-      new ObjectMapper(
-              JsonFactory.builder()
-                  .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                  .streamReadConstraints(
-                      StreamReadConstraints.builder().maxNestingDepth(64).build())
-                  .build())
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  // the server's strict reader: duplicate members refused, so the API server and this webhook
+  // cannot read two different pods from one review
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** A node's trust as the API server shows it now. */
   public sealed interface NodeState {}
