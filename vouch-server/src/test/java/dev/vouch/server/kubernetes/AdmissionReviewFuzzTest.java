@@ -41,7 +41,7 @@ class AdmissionReviewFuzzTest {
     assertThat(r.path("uid").isTextual()).isTrue();
     if (!r.path("allowed").asBoolean()) {
       assertThat(r.path("status").path("message").asText())
-          .matches("(malformed-review|not-a-pod|node-not-verified|node-unreadable): .*");
+          .matches("(?s)(malformed-review|not-a-pod|node-not-verified|node-unreadable): .*");
     }
   }
 }
