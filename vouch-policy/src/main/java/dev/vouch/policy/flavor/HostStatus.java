@@ -12,8 +12,9 @@ public enum HostStatus {
   /** The verified event log shows Secure Boot off, or does not show it at all. */
   SECURE_BOOT_DISABLED,
   /**
-   * Never attested, or VERIFIED before and the last attestation could not ask the agent. A failed
-   * host whose agent cannot be asked keeps its failure status instead.
+   * Never attested, or VERIFIED before and the last attestation could not ask the agent, or
+   * onboarded afresh and not attested since. A failed host whose agent cannot be asked keeps its
+   * failure status instead.
    */
   UNKNOWN;
 

@@ -7,10 +7,11 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * Carries out the {@link FailurePolicy} for one status change: publishes the event, then queues the
- * cordon (and eviction) of the host's nodes when Kubernetes is configured. Node actions are only
- * recorded here, never carried out: the {@link NodeActionQueue} retries them until the API server
- * has done them, so an attestation worker never waits on Kubernetes.
+ * Carries out the {@link FailurePolicy} for one status change: queues the trust label, publishes
+ * the event, then queues the cordon (and eviction) of the host's nodes when Kubernetes is
+ * configured. Node actions are only recorded here, never carried out: the {@link NodeActionQueue}
+ * retries them until the API server has done them, so an attestation worker never waits on
+ * Kubernetes.
  */
 public final class FailureResponder {
   private static final Logger LOG = Logger.getLogger(FailureResponder.class.getName());
@@ -47,6 +48,12 @@ public final class FailureResponder {
     List<NodeActionQueue.Kind> queued = new ArrayList<>();
     for (FailurePolicy.Action a : actions) {
       switch (a) {
+        case FailurePolicy.Label l -> {
+          if (nodes.isPresent()) {
+            nodes.get().enqueue(host, NodeActionQueue.Kind.LABEL, l.trust().value());
+            queued.add(NodeActionQueue.Kind.LABEL);
+          }
+        }
         case FailurePolicy.Publish p -> events.publish(change);
         case FailurePolicy.Cordon c -> {
           if (nodes.isPresent()) {

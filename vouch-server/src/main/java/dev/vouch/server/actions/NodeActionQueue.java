@@ -42,7 +42,9 @@ public final class NodeActionQueue implements AutoCloseable {
   /** What is to be done to the host's nodes. */
   public enum Kind {
     CORDON,
-    EVICT
+    EVICT,
+    /** Set the trust label; the reason column holds the {@link NodeTrust} value. */
+    LABEL
   }
 
   /** Whether the API server has done it. */
@@ -159,9 +161,26 @@ public final class NodeActionQueue implements AutoCloseable {
                     Sql.setInstant(up, 4, now);
                     up.setString(5, host.hostId());
                     up.setString(6, kind.name());
-                    if (up.executeUpdate() > 0 || exists(c, host.hostId(), kind)) {
+                    if (up.executeUpdate() > 0) {
                       return null;
                     }
+                  }
+                  if (kind == Kind.LABEL) {
+                    // a label still pending takes the newest verdict: a stale 'verified' must not
+                    // be written after the host failed
+                    try (PreparedStatement up =
+                        c.prepareStatement(
+                            "UPDATE node_actions SET reason = ?, host_name = ?"
+                                + " WHERE host_id = ? AND kind = ? AND state = 'PENDING'")) {
+                      up.setString(1, reason);
+                      up.setString(2, host.hostName());
+                      up.setString(3, host.hostId());
+                      up.setString(4, kind.name());
+                      up.executeUpdate();
+                    }
+                  }
+                  if (exists(c, host.hostId(), kind)) {
+                    return null;
                   }
                   try (PreparedStatement ins =
                       c.prepareStatement(
@@ -274,6 +293,16 @@ public final class NodeActionQueue implements AutoCloseable {
               Map<String, NodeActions.Outcome> m = new java.util.LinkedHashMap<>();
               for (String n : names) {
                 m.put(n, nodes.cordon(n, e.reason()));
+              }
+              yield m;
+            }
+            case LABEL -> {
+              NodeTrust trust =
+                  NodeTrust.parse(e.reason())
+                      .orElseThrow(() -> new NodeActionException("no trust value " + e.reason()));
+              Map<String, NodeActions.Outcome> m = new java.util.LinkedHashMap<>();
+              for (String n : names) {
+                m.put(n, nodes.label(n, trust));
               }
               yield m;
             }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
@@ -36,6 +37,12 @@ import java.util.logging.Logger;
  */
 public final class NodeActions {
   private static final Logger LOG = Logger.getLogger(NodeActions.class.getName());
+
+  /** The node label that says whether the node's host passed its last attestation. */
+  public static final String TRUST_LABEL = "vouch.dev/trust";
+
+  /** The node annotation holding when {@link #TRUST_LABEL} last changed (ISO-8601, seconds). */
+  public static final String TRUST_SINCE = "vouch.dev/trust-since";
 
   /** What a node action did. */
   public enum Outcome {
@@ -135,7 +142,42 @@ public final class NodeActions {
   }
 
   /**
-   * Takes the node out of scheduling with the attestation taint and annotations; idempotent.
+   * Sets {@link #TRUST_LABEL} (and {@link #TRUST_SINCE} when the value changes); idempotent. A node
+   * that carries any attestation mark of {@link #cordon} never gets {@link NodeTrust#VERIFIED}:
+   * only {@link #restore} (a fresh onboarding) clears the marks, so a late or stale verdict cannot
+   * advertise a cordoned node to trusted workloads. Such a request returns {@link
+   * Outcome#UNCHANGED}.
+   */
+  public Outcome label(String nodeName, NodeTrust trust) throws NodeActionException {
+    Objects.requireNonNull(trust, "trust");
+    Outcome o =
+        modify(
+            nodeName,
+            node -> {
+              if (trust == NodeTrust.VERIFIED && hasAnyMark(node)) {
+                LOG.info(() -> "node " + nodeName + ": cordoned, not labelled verified");
+                return null;
+              }
+              return trust.value().equals(labelsOf(node).get(TRUST_LABEL))
+                  ? null
+                  : trusted(node, trust, clock.instant());
+            },
+            "label");
+    if (o == Outcome.CHANGED) {
+      LOG.info(() -> "node " + nodeName + ": " + TRUST_LABEL + "=" + trust.value());
+    }
+    return o;
+  }
+
+  /** The node's trust label as Vouch set it; {@link Optional#empty()} when it has none. */
+  public static Optional<NodeTrust> trustOf(Node node) {
+    return NodeTrust.parse(labelsOf(node).get(TRUST_LABEL));
+  }
+
+  /**
+   * Takes the node out of scheduling with the attestation taint and annotations; idempotent. The
+   * same write sets {@link #TRUST_LABEL} to {@code untrusted}, so the node is never cordoned while
+   * still labelled verified.
    *
    * @param reason why, stored in the reason annotation (the first reason stays while cordoned)
    * @throws NodeActionException when the API fails, or conflicts outlast the configured attempts
@@ -155,8 +197,9 @@ public final class NodeActions {
 
   /**
    * Administrator action for a fresh onboarding: removes the attestation taints and annotations and
-   * makes the node schedulable again. Never called by the server on its own. A node without the
-   * attestation marks is left alone, so a cordon made by someone else stays.
+   * makes the node schedulable again, labelled {@code unknown} until a passing attestation. Never
+   * called by the server on its own. A node without the attestation marks is left alone, so a
+   * cordon made by someone else stays.
    */
   public Outcome restore(String nodeName) throws NodeActionException {
     Outcome o = modify(nodeName, node -> hasAnyMark(node) ? restored(node) : null, "restore");
@@ -175,7 +218,8 @@ public final class NodeActions {
         && hasTaint(node, "NoSchedule")
         && (!settings.noExecute() || hasTaint(node, "NoExecute"))
         && ann != null
-        && settings.taintValue().equals(ann.get(statusAnnotation()));
+        && settings.taintValue().equals(ann.get(statusAnnotation()))
+        && NodeTrust.UNTRUSTED.value().equals(labelsOf(node).get(TRUST_LABEL));
   }
 
   /**
@@ -271,7 +315,8 @@ public final class NodeActions {
         last);
   }
 
-  private Node cordoned(Node node, String reason, Instant now) {
+  private Node cordoned(Node current, String reason, Instant now) {
+    Node node = trusted(current, NodeTrust.UNTRUSTED, now);
     List<Taint> taints = new ArrayList<>(taintsOf(node));
     addTaint(taints, "NoSchedule");
     if (settings.noExecute()) {
@@ -292,7 +337,8 @@ public final class NodeActions {
         .build();
   }
 
-  private Node restored(Node node) {
+  private Node restored(Node current) {
+    Node node = trusted(current, NodeTrust.UNKNOWN, clock.instant());
     List<Taint> taints = new ArrayList<>(taintsOf(node));
     taints.removeIf(t -> settings.taintKey().equals(t.getKey()));
     Map<String, String> ann = new HashMap<>(annotationsOf(node));
@@ -308,6 +354,28 @@ public final class NodeActions {
         .withTaints(taints)
         .endSpec()
         .build();
+  }
+
+  /** The node with the trust label set; the since annotation changes only with the value. */
+  private static Node trusted(Node node, NodeTrust trust, Instant now) {
+    if (trust.value().equals(labelsOf(node).get(TRUST_LABEL))) {
+      return node;
+    }
+    Map<String, String> labels = new HashMap<>(labelsOf(node));
+    labels.put(TRUST_LABEL, trust.value());
+    Map<String, String> ann = new HashMap<>(annotationsOf(node));
+    ann.put(TRUST_SINCE, now.truncatedTo(ChronoUnit.SECONDS).toString());
+    return new NodeBuilder(node)
+        .editMetadata()
+        .withLabels(labels)
+        .withAnnotations(ann)
+        .endMetadata()
+        .build();
+  }
+
+  private static Map<String, String> labelsOf(Node node) {
+    Map<String, String> l = node.getMetadata().getLabels();
+    return l == null ? Map.of() : l;
   }
 
   private boolean hasAnyMark(Node node) {

@@ -136,6 +136,7 @@ public final class ConfigLoader {
             "extra_anchors",
             "sample",
             "revocation"));
+    KEYS.put("kubernetes", List.of("admission_runtime_classes"));
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -342,7 +343,8 @@ public final class ConfigLoader {
         kbs(root.path("kbs")),
         registrar(root.path("registrar")),
         hosts(root.path("hosts")),
-        verifiers(root.path("verifiers")));
+        verifiers(root.path("verifiers")),
+        kubernetes(root.path("kubernetes")));
   }
 
   private static ServerConfig.Admin admin(JsonNode n, Optional<String> token)
@@ -375,6 +377,14 @@ public final class ConfigLoader {
     } catch (java.net.URISyntaxException e) {
       throw new ConfigException("verifiers." + key + " must be an http(s) URL: " + url.get());
     }
+  }
+
+  private static ServerConfig.Kubernetes kubernetes(JsonNode n) throws ConfigException {
+    JsonNode classes = n.get("admission_runtime_classes");
+    // absent: the defaults; an explicit empty list: only the pod label asks for trusted compute
+    return classes == null || classes.isNull()
+        ? ServerConfig.Kubernetes.defaults()
+        : new ServerConfig.Kubernetes(list(n, "kubernetes", "admission_runtime_classes"));
   }
 
   private static ServerConfig.Verifiers verifiers(JsonNode n) throws ConfigException {

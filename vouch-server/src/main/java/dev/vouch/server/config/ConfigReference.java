@@ -54,6 +54,7 @@ public final class ConfigReference {
     SECTIONS.put("hosts", "Host monitoring");
     SECTIONS.put("registrar", "TPM registrar (enrollment)");
     SECTIONS.put("verifiers", "Evidence verifiers and their trust material");
+    SECTIONS.put("kubernetes", "Kubernetes placement (admission webhook)");
 
     key(
         "",
@@ -407,6 +408,14 @@ public final class ConfigReference {
             + " certificate paths. False only for recorded evidence whose CRLs were not kept;"
             + " results then say `snp.revocation_checked=false` / `tpm.ak.revocation_checked=false`."
             + " Intel collateral always carries its CRLs and is always checked.");
+    key(
+        "kubernetes",
+        "admission_runtime_classes",
+        "list of strings",
+        "[kata-qemu-tdx, kata-qemu-snp, kata-qemu-coco-dev, kata-cc]",
+        "Runtime classes whose pods ask for trusted compute: the admission webhook"
+            + " (`POST /api/v1/kubernetes/admission/pods`) requires `vouch.dev/trust=verified`"
+            + " nodes for them, as for pods labelled `vouch.dev/trusted-compute: \"true\"`.");
   }
 
   private static void key(

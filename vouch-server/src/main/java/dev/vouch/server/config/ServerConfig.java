@@ -27,6 +27,7 @@ import java.util.Set;
  * @param registrar TPM enrollment
  * @param hosts host monitoring
  * @param verifiers trust material of the evidence verifiers (which TEEs the server accepts)
+ * @param kubernetes placement of trusted workloads (the admission webhook)
  */
 public record ServerConfig(
     Path dataDir,
@@ -39,7 +40,53 @@ public record ServerConfig(
     Kbs kbs,
     Registrar registrar,
     Hosts hosts,
-    Verifiers verifiers) {
+    Verifiers verifiers,
+    Kubernetes kubernetes) {
+
+  /** A configuration with the Kubernetes section's defaults. */
+  public ServerConfig(
+      Path dataDir,
+      Http http,
+      Tls tls,
+      Storage storage,
+      Tokens tokens,
+      Admin admin,
+      Rvps rvps,
+      Kbs kbs,
+      Registrar registrar,
+      Hosts hosts,
+      Verifiers verifiers) {
+    this(
+        dataDir,
+        http,
+        tls,
+        storage,
+        tokens,
+        admin,
+        rvps,
+        kbs,
+        registrar,
+        hosts,
+        verifiers,
+        Kubernetes.defaults());
+  }
+
+  /**
+   * Kubernetes placement ({@code kubernetes.*}).
+   *
+   * @param admissionRuntimeClasses runtime classes whose pods ask for trusted compute
+   */
+  public record Kubernetes(List<String> admissionRuntimeClasses) {
+    public Kubernetes {
+      admissionRuntimeClasses = List.copyOf(admissionRuntimeClasses);
+    }
+
+    /** Kata's TEE runtime classes (TDX, SNP, the CoCo dev class and the generic one). */
+    public static Kubernetes defaults() {
+      return new Kubernetes(
+          List.of("kata-qemu-tdx", "kata-qemu-snp", "kata-qemu-coco-dev", "kata-cc"));
+    }
+  }
 
   /** A configuration with the verifiers' defaults (TPM and SEV-SNP only). */
   public ServerConfig(
@@ -99,37 +146,54 @@ public record ServerConfig(
   /** This configuration with another storage section. */
   public ServerConfig withStorage(Storage s) {
     return new ServerConfig(
-        dataDir, http, tls, s, tokens, admin, rvps, kbs, registrar, hosts, verifiers);
+        dataDir, http, tls, s, tokens, admin, rvps, kbs, registrar, hosts, verifiers, kubernetes);
   }
 
   /** This configuration with another admin (AAS) section. */
   public ServerConfig withAdmin(Admin a) {
     return new ServerConfig(
-        dataDir, http, tls, storage, tokens, a, rvps, kbs, registrar, hosts, verifiers);
+        dataDir, http, tls, storage, tokens, a, rvps, kbs, registrar, hosts, verifiers, kubernetes);
   }
 
   /** This configuration with another key broker section. */
   public ServerConfig withKbs(Kbs k) {
     return new ServerConfig(
-        dataDir, http, tls, storage, tokens, admin, rvps, k, registrar, hosts, verifiers);
+        dataDir,
+        http,
+        tls,
+        storage,
+        tokens,
+        admin,
+        rvps,
+        k,
+        registrar,
+        hosts,
+        verifiers,
+        kubernetes);
   }
 
   /** This configuration with another registrar section. */
   public ServerConfig withRegistrar(Registrar r) {
     return new ServerConfig(
-        dataDir, http, tls, storage, tokens, admin, rvps, kbs, r, hosts, verifiers);
+        dataDir, http, tls, storage, tokens, admin, rvps, kbs, r, hosts, verifiers, kubernetes);
   }
 
   /** This configuration with another host monitoring section. */
   public ServerConfig withHosts(Hosts h) {
     return new ServerConfig(
-        dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, h, verifiers);
+        dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, h, verifiers, kubernetes);
   }
 
   /** This configuration with another verifiers section. */
   public ServerConfig withVerifiers(Verifiers v) {
     return new ServerConfig(
-        dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, hosts, v);
+        dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, hosts, v, kubernetes);
+  }
+
+  /** This configuration with another Kubernetes section. */
+  public ServerConfig withKubernetes(Kubernetes k) {
+    return new ServerConfig(
+        dataDir, http, tls, storage, tokens, admin, rvps, kbs, registrar, hosts, verifiers, k);
   }
 
   /**

@@ -26,6 +26,8 @@ import dev.vouch.server.console.ConsoleRoutes;
 import dev.vouch.server.kbs.KbsModule;
 import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
+import dev.vouch.server.kubernetes.AdmissionRoutes;
+import dev.vouch.server.kubernetes.PodAdmission;
 import dev.vouch.server.manager.HostRegistry;
 import dev.vouch.server.monitor.HostMonitor;
 import dev.vouch.server.monitor.ServerIdentity;
@@ -315,6 +317,11 @@ public final class VouchServer implements AutoCloseable {
     }
     HostMonitor monitor = HostMonitor.create(services, registrar.store(), natsAuth);
     groups.add(monitor.routes().group(api, admin));
+    PodAdmission admission =
+        new PodAdmission(
+            config.kubernetes().admissionRuntimeClasses(),
+            monitor.kubernetes().map(PodAdmission::lookup).orElseGet(PodAdmission::noCluster));
+    groups.add(cfg -> new AdmissionRoutes(admission).register(new Routes(cfg, api, admin)));
     groups.add(new ConsoleRoutes());
     groups.add(cfg -> new AuditRoutes(audit).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> cfg.routes.after(AuditRoutes.recorder(api, audit)));

@@ -250,6 +250,51 @@ public final class HostRegistry {
   }
 
   /**
+   * An administrator's fresh onboarding: the host's status becomes {@link HostStatus#UNKNOWN} (with
+   * a history row) and the host is due at once, so only a passing attestation made after this
+   * counts as VERIFIED again (and labels its node {@code verified}).
+   *
+   * @return false when no such host is enrolled
+   */
+  public boolean onboarded(String hostId, Instant now) {
+    return db.transaction(
+        c -> {
+          HostStatus previous;
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT status FROM hosts WHERE id = ? FOR UPDATE")) {
+            ps.setString(1, hostId);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                return false;
+              }
+              previous = HostStatus.valueOf(rs.getString(1));
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE hosts SET status = ?, next_due = ?, trigger_pending = TRUE"
+                      + " WHERE id = ?")) {
+            ps.setString(1, HostStatus.UNKNOWN.name());
+            Sql.setInstant(ps, 2, now);
+            ps.setString(3, hostId);
+            ps.executeUpdate();
+          }
+          if (previous != HostStatus.UNKNOWN) {
+            insertHistory(
+                c,
+                new StatusChange(
+                    hostId,
+                    previous,
+                    HostStatus.UNKNOWN,
+                    List.of("onboarded afresh"),
+                    Optional.empty(),
+                    now));
+          }
+          return true;
+        });
+  }
+
+  /**
    * Records the TPM reset count an agent reported and makes the host due at once when it differs
    * from the last one seen (the host rebooted, so its measurements may have changed).
    *

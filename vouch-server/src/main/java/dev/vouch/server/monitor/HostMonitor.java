@@ -537,6 +537,11 @@ public final class HostMonitor implements AutoCloseable {
     return nodes;
   }
 
+  /** The Kubernetes client, when {@code hosts.kubernetes} is on. */
+  public Optional<KubernetesClient> kubernetes() {
+    return kubernetes;
+  }
+
   /** The queue of Kubernetes node actions, when {@code hosts.kubernetes} is on. */
   public Optional<NodeActionQueue> nodeActions() {
     return nodeQueue;

@@ -387,6 +387,8 @@ public final class MonitorRoutes {
             .exception();
       }
     }
+    // the node stays 'unknown' until an attestation made after this onboarding passes
+    monitor.registry().onboarded(h.id(), monitor.clock().instant());
     monitor.scheduler().triggerNow(h.id());
     LOG.info(
         "host onboarded afresh id={} golden_retired={} nodes_restored={}",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.server.actions.FailurePolicy.Cordon;
 import dev.vouch.server.actions.FailurePolicy.Evict;
+import dev.vouch.server.actions.FailurePolicy.Label;
 import dev.vouch.server.actions.FailurePolicy.Publish;
 import java.time.Instant;
 import java.util.List;
@@ -24,11 +25,12 @@ class FailurePolicyTest {
             new FailurePolicy(true)
                 .decide(
                     change(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, "pcr 10", "ima")))
-        .containsExactly(new Publish(), new Cordon("ATTESTATION_FAILED: pcr 10; ima"), new Evict());
+        .containsExactly(
+            untrusted(), new Publish(), new Cordon("ATTESTATION_FAILED: pcr 10; ima"), new Evict());
     assertThat(
             new FailurePolicy(false)
                 .decide(change(HostStatus.VERIFIED, HostStatus.SECURE_BOOT_DISABLED)))
-        .containsExactly(new Publish(), new Cordon("SECURE_BOOT_DISABLED"));
+        .containsExactly(untrusted(), new Publish(), new Cordon("SECURE_BOOT_DISABLED"));
   }
 
   @ParameterizedTest
@@ -55,19 +57,32 @@ class FailurePolicyTest {
     assertThat(
             new FailurePolicy(true)
                 .decide(change(HostStatus.ATTESTATION_FAILED, HostStatus.SECURE_BOOT_DISABLED)))
-        .containsExactly(new Publish(), new Cordon("SECURE_BOOT_DISABLED"));
+        .containsExactly(untrusted(), new Publish(), new Cordon("SECURE_BOOT_DISABLED"));
     assertThat(
             new FailurePolicy(true)
                 .decide(change(HostStatus.ATTESTATION_FAILED, HostStatus.ATTESTATION_FAILED)))
-        .containsExactly(new Publish(), new Cordon("ATTESTATION_FAILED"));
+        .containsExactly(untrusted(), new Publish(), new Cordon("ATTESTATION_FAILED"));
+  }
+
+  static Label untrusted() {
+    return new Label(NodeTrust.UNTRUSTED);
   }
 
   @ParameterizedTest
   @EnumSource(
       value = HostStatus.class,
       names = {"ATTESTATION_FAILED", "SECURE_BOOT_DISABLED", "UNKNOWN"})
-  void aRecoveryOnlyPublishesAndNeverUncordons(HostStatus from) {
-    assertThat(new FailurePolicy(true).decide(change(from, HostStatus.VERIFIED)))
+  void aRecoveryWithASignedReportAsksForTheVerifiedLabelAndNeverUncordons(HostStatus from) {
+    StatusChange withReport =
+        new StatusChange(
+            "h", from, HostStatus.VERIFIED, List.of(), Optional.of("report-1"), Instant.EPOCH);
+    assertThat(new FailurePolicy(true).decide(withReport))
+        .containsExactly(new Label(NodeTrust.VERIFIED), new Publish());
+  }
+
+  @Test
+  void aVerifiedStatusWithoutATrustReportNeverAsksForTheVerifiedLabel() {
+    assertThat(new FailurePolicy(true).decide(change(HostStatus.UNKNOWN, HostStatus.VERIFIED)))
         .containsExactly(new Publish());
   }
 
@@ -80,9 +95,9 @@ class FailurePolicyTest {
   }
 
   @Test
-  void anUnreachableHostIsPublishedButNotCordoned() {
+  void anUnreachableHostLosesTheVerifiedLabelAndIsPublishedButNotCordoned() {
     assertThat(new FailurePolicy(true).decide(change(HostStatus.VERIFIED, HostStatus.UNKNOWN)))
-        .containsExactly(new Publish());
+        .containsExactly(new Label(NodeTrust.UNKNOWN), new Publish());
   }
 
   @Test
@@ -92,7 +107,7 @@ class FailurePolicyTest {
         (Cordon)
             new FailurePolicy(false)
                 .decide(change(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED, longReason))
-                .get(1);
+                .get(2);
     assertThat(c.reason()).hasSize(1024).endsWith("...");
   }
 }

@@ -133,7 +133,7 @@ class NodeActionQueueTest {
     long t0 = System.nanoTime();
     FailureResponder.Response r = responder.respond(failure(), new HostRef("host-a", "host-a"));
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
-    assertThat(r.queued()).containsExactly(NodeActionQueue.Kind.CORDON);
+    assertThat(r.queued()).containsExactly(NodeActionQueue.Kind.LABEL, NodeActionQueue.Kind.CORDON);
     // the attestation worker only records the action: no wait on the API server
     assertThat(took).isLessThan(Duration.ofSeconds(1));
 
@@ -203,6 +203,28 @@ class NodeActionQueueTest {
     assertThat(q.runDue()).isZero();
     assertThat(q.of("host-a")).isEmpty();
     assertThat(cordoned()).isFalse();
+  }
+
+  @Test
+  void aPendingVerifiedLabelTakesTheNewerUntrustedVerdictBeforeItIsWritten() throws Exception {
+    api.down();
+    NodeActionQueue q = queue(database());
+    HostRef host = new HostRef("host-a", "host-a");
+    q.enqueue(host, NodeActionQueue.Kind.LABEL, NodeTrust.VERIFIED.value());
+    assertThat(q.runDue()).isEqualTo(1);
+    q.enqueue(host, NodeActionQueue.Kind.LABEL, NodeTrust.UNTRUSTED.value());
+    assertThat(q.of("host-a"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.reason()).isEqualTo("untrusted");
+              assertThat(e.state()).isEqualTo(NodeActionQueue.State.PENDING);
+            });
+    api.up();
+    q.start();
+    await(q, e -> e.state() == NodeActionQueue.State.DONE, "was done");
+    assertThat(client.nodes().withName("host-a").get().getMetadata().getLabels())
+        .containsEntry("vouch.dev/trust", "untrusted");
   }
 
   @Test

@@ -133,9 +133,11 @@ class NodeActionsTest {
     Node a = get("node-a");
     assertThat(a.getSpec().getUnschedulable()).isFalse();
     assertThat(a.getSpec().getTaints()).isNullOrEmpty();
+    // the trust label stays, as unknown, until a passing attestation labels it verified
     assertThat(a.getMetadata().getAnnotations())
-        .containsOnlyKeys("team")
+        .containsOnlyKeys("team", "vouch.dev/trust-since")
         .containsEntry("team", "infra");
+    assertThat(a.getMetadata().getLabels()).containsEntry("vouch.dev/trust", "unknown");
   }
 
   @Test
@@ -253,26 +255,32 @@ class NodeActionsTest {
 
       FailureResponder.Response first =
           responder.respond(change(HostStatus.VERIFIED, HostStatus.ATTESTATION_FAILED), host);
-      assertThat(first.queued()).containsExactly(NodeActionQueue.Kind.CORDON);
-      assertThat(queue.runDue()).isEqualTo(1);
+      assertThat(first.queued())
+          .containsExactly(NodeActionQueue.Kind.LABEL, NodeActionQueue.Kind.CORDON);
+      assertThat(queue.runDue()).isEqualTo(2);
       assertThat(queue.of("host-a").getFirst().result()).contains("{node-a=CHANGED}");
       Node cordoned = get("node-a");
+      assertThat(cordoned.getMetadata().getLabels()).containsEntry("vouch.dev/trust", "untrusted");
       assertThat(cordoned.getMetadata().getAnnotations())
           .containsEntry("vouch.dev/attestation-reason", "ATTESTATION_FAILED: pcr 10 differs");
 
       FailureResponder.Response repeat =
           responder.respond(
               change(HostStatus.ATTESTATION_FAILED, HostStatus.ATTESTATION_FAILED), host);
-      assertThat(repeat.queued()).containsExactly(NodeActionQueue.Kind.CORDON);
-      assertThat(queue.runDue()).isEqualTo(1);
+      assertThat(repeat.queued())
+          .containsExactly(NodeActionQueue.Kind.LABEL, NodeActionQueue.Kind.CORDON);
+      assertThat(queue.runDue()).isEqualTo(2);
       assertThat(queue.of("host-a").getFirst().result()).contains("{node-a=UNCHANGED}");
       assertThat(get("node-a")).isEqualTo(cordoned);
 
       FailureResponder.Response recovery =
           responder.respond(change(HostStatus.ATTESTATION_FAILED, HostStatus.VERIFIED), host);
-      assertThat(recovery.queued()).isEmpty();
-      assertThat(queue.runDue()).isZero();
+      // the verified label is asked for, but a cordoned node never gets it
+      assertThat(recovery.queued()).containsExactly(NodeActionQueue.Kind.LABEL);
+      assertThat(queue.runDue()).isEqualTo(1);
       assertThat(get("node-a").getSpec().getUnschedulable()).isTrue();
+      assertThat(get("node-a").getMetadata().getLabels())
+          .containsEntry("vouch.dev/trust", "untrusted");
     }
 
     assertThat(published)
@@ -280,6 +288,64 @@ class NodeActionsTest {
         .containsExactly(
             HostStatus.ATTESTATION_FAILED, HostStatus.ATTESTATION_FAILED, HostStatus.VERIFIED);
     assertThat(get("node-b").getSpec().getUnschedulable()).isNotEqualTo(Boolean.TRUE);
+  }
+
+  @Test
+  void labelSetsTrustAndItsSinceOnlyWhenTheValueChanges() throws Exception {
+    Clock later = Clock.offset(CLOCK, java.time.Duration.ofHours(1));
+    assertThat(actions().label("node-a", NodeTrust.VERIFIED))
+        .isEqualTo(NodeActions.Outcome.CHANGED);
+    assertThat(get("node-a").getMetadata().getLabels())
+        .containsEntry("vouch.dev/trust", "verified")
+        .containsEntry(LABEL, "host-a");
+    assertThat(get("node-a").getMetadata().getAnnotations())
+        .containsEntry("vouch.dev/trust-since", "2026-05-01T10:15:30Z")
+        .containsEntry("team", "infra");
+
+    NodeActions laterActions = new NodeActions(client, NodeActionSettings.defaults(), later);
+    assertThat(laterActions.label("node-a", NodeTrust.VERIFIED))
+        .isEqualTo(NodeActions.Outcome.UNCHANGED);
+    assertThat(laterActions.label("node-a", NodeTrust.UNKNOWN))
+        .isEqualTo(NodeActions.Outcome.CHANGED);
+    assertThat(get("node-a").getMetadata().getAnnotations())
+        .containsEntry("vouch.dev/trust-since", "2026-05-01T11:15:30Z");
+    assertThat(actions().label("no-such-node", NodeTrust.UNKNOWN))
+        .isEqualTo(NodeActions.Outcome.NOT_FOUND);
+  }
+
+  @Test
+  void aCordonLabelsTheNodeUntrustedInTheSameWriteAndVerifiedIsRefusedUntilRestore()
+      throws Exception {
+    actions().label("node-a", NodeTrust.VERIFIED);
+    actions().cordon("node-a", "ATTESTATION_FAILED: pcr 0");
+    Node a = get("node-a");
+    assertThat(a.getMetadata().getLabels()).containsEntry("vouch.dev/trust", "untrusted");
+    assertThat(NodeActions.trustOf(a)).contains(NodeTrust.UNTRUSTED);
+
+    assertThat(actions().label("node-a", NodeTrust.VERIFIED))
+        .isEqualTo(NodeActions.Outcome.UNCHANGED);
+    assertThat(get("node-a").getMetadata().getLabels())
+        .containsEntry("vouch.dev/trust", "untrusted");
+
+    // someone relabels a cordoned node by hand: the next cordon puts it back
+    client
+        .nodes()
+        .resource(
+            new NodeBuilder(get("node-a"))
+                .editMetadata()
+                .addToLabels("vouch.dev/trust", "verified")
+                .endMetadata()
+                .build())
+        .update();
+    assertThat(actions().cordon("node-a", "again")).isEqualTo(NodeActions.Outcome.CHANGED);
+    assertThat(NodeActions.trustOf(get("node-a"))).contains(NodeTrust.UNTRUSTED);
+
+    assertThat(actions().restore("node-a")).isEqualTo(NodeActions.Outcome.CHANGED);
+    assertThat(NodeActions.trustOf(get("node-a"))).contains(NodeTrust.UNKNOWN);
+    assertThat(actions().label("node-a", NodeTrust.VERIFIED))
+        .isEqualTo(NodeActions.Outcome.CHANGED);
+    assertThat(NodeActions.trustOf(get("node-a"))).contains(NodeTrust.VERIFIED);
+    assertThat(NodeActions.trustOf(get("node-b"))).isEmpty();
   }
 
   static StatusChange change(HostStatus from, HostStatus to) {
