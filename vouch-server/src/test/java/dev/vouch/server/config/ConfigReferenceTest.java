@@ -89,7 +89,7 @@ class ConfigReferenceTest {
                 + String.join(
                     "|",
                     ConfigLoader.knownKeys().keySet().stream().filter(s -> !s.isEmpty()).toList())
-                + ")\\.([a-z][a-z0-9_]*)(?![\\w(])");
+                + ")\\.([a-z][a-z0-9_]*)(?![\\w(/])");
     List<Path> files = new ArrayList<>();
     files.add(Path.of("../README.md"));
     try (Stream<Path> s = Files.list(DOCS)) {
