@@ -20,6 +20,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -195,13 +196,12 @@ public final class AuditRoutes {
         || route.startsWith("/attestation")) {
       return "attestation.verdict";
     }
-    for (ApiRoute r : api.routes()) {
-      if (r.admin() && r.method().equals(method) && r.path().equals(route)) {
-        if (WRITES.contains(method)) {
-          return "admin.change";
-        }
-        return status == 401 || status == 403 ? "admin.refused" : null;
+    Optional<ApiRoute> documented = api.find(method, route);
+    if (documented.isPresent() && documented.get().admin()) {
+      if (WRITES.contains(method)) {
+        return "admin.change";
       }
+      return status == 401 || status == 403 ? "admin.refused" : null;
     }
     if (route.startsWith("/kbs/v0/") && WRITES.contains(method)) {
       // Trustee's admin verbs (resource, policies, reference values) are KBS routes

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
 public final class OpenApi {
   private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
   private final List<ApiRoute> routes = new CopyOnWriteArrayList<>();
+  // by "METHOD path": the audit recorder looks every request's route up here
+  private final Map<String, ApiRoute> byRoute = new java.util.concurrent.ConcurrentHashMap<>();
   private final String version;
 
   public OpenApi(String version) {
@@ -25,6 +27,12 @@ public final class OpenApi {
   /** Adds a route (routes registered outside {@link Routes} may add themselves here). */
   public void add(ApiRoute r) {
     routes.add(r);
+    byRoute.putIfAbsent(r.method() + " " + r.path(), r);
+  }
+
+  /** The documented route for {@code method} and the matched path template, if any. */
+  public java.util.Optional<ApiRoute> find(String method, String path) {
+    return java.util.Optional.ofNullable(byRoute.get(method + " " + path));
   }
 
   public List<ApiRoute> routes() {
