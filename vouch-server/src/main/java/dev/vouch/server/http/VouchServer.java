@@ -99,7 +99,8 @@ public final class VouchServer implements AutoCloseable {
       Clock clock,
       BundleKeys bundleKeys,
       AuditLog audit,
-      Cms cms) {}
+      Cms cms,
+      ServerIdentity identity) {}
 
   /** Adds a service's routes to the app, given the shared services. */
   @FunctionalInterface
@@ -282,11 +283,26 @@ public final class VouchServer implements AutoCloseable {
     aas.bootstrap(config.admin().bootstrapPassword(), dataDir, adminToken);
     AdminAuth admin = new AdminAuth(aas);
     OpenApi api = new OpenApi(VERSION);
-    AuditLog audit = auditLog(db, sealer, clock);
+    // one load of the reporting identity: the audit log signs with it, host monitoring too
+    ServerIdentity identity = ServerIdentity.loadOrCreate(db, sealer, clock);
+    AuditLog audit = auditLog(db, identity, clock);
     Cms cms = new Cms(db, CmsAuthority.loadOrCreate(db, sealer, clock), clock);
     Services services =
         new Services(
-            config, db, sealer, as, keys, policies, rvs, admin, api, clock, bundleKeys, audit, cms);
+            config,
+            db,
+            sealer,
+            as,
+            keys,
+            policies,
+            rvs,
+            admin,
+            api,
+            clock,
+            bundleKeys,
+            audit,
+            cms,
+            identity);
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // the domain metrics (VouchMetrics) are recorded on the global registry: this server shows them
     io.micrometer.core.instrument.Metrics.addRegistry(metrics);
@@ -483,8 +499,8 @@ public final class VouchServer implements AutoCloseable {
     };
   }
 
-  private static AuditLog auditLog(Database db, Sealer sealer, Clock clock) throws ConfigException {
-    ServerIdentity identity = ServerIdentity.loadOrCreate(db, sealer, clock);
+  private static AuditLog auditLog(Database db, ServerIdentity identity, Clock clock)
+      throws ConfigException {
     try {
       return new AuditLog(db, AuditCheckpoint.signer(identity.key(), identity.chain()), clock);
     } catch (VerificationException e) {

@@ -140,7 +140,7 @@ public final class HostMonitor implements AutoCloseable {
     HostRegistry registry = new HostRegistry(s.database());
     FlavorStore flavors = new FlavorStore(s.database());
     TrustReportStore reports = new TrustReportStore(s.database());
-    ServerIdentity identity = ServerIdentity.loadOrCreate(s.database(), s.sealer(), s.clock());
+    ServerIdentity identity = s.identity();
     List<java.security.PublicKey> extraFlavorKeys = flavorKeys(h.flavorSigningKeyFiles());
     Optional<Connection> nats = Optional.empty();
     if (h.natsUrl().isPresent()) {
