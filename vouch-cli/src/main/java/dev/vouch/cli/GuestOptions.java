@@ -69,13 +69,7 @@ final class GuestOptions {
 
   /** Opens the evidence source (the TPM, with its attestation key) and a client for {@code url}. */
   Guest open(URI url) throws CliIo.BadInput, TpmException {
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-    if (cacert != null) {
-      b.sslContext(
-          AdminOptions.trusting(
-              ReportCommand.certificates(CliIo.read(cacert, "--cacert"), cacert), "--cacert"));
-    }
-    HttpClient http = b.build();
+    HttpClient http = http(cacert, "--cacert");
     switch (tee) {
       case "sample" -> {
         return new Guest(
@@ -104,7 +98,19 @@ final class GuestOptions {
     }
   }
 
-  private static KbsClient client(URI url, HttpClient http, EvidenceProvider evidence) {
+  /** An HTTP client for a KBS, trusting {@code cacert} (named {@code option}) when given. */
+  static HttpClient http(Path cacert, String option) throws CliIo.BadInput {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (cacert != null) {
+      b.sslContext(
+          AdminOptions.trusting(
+              ReportCommand.certificates(CliIo.read(cacert, option), cacert), option));
+    }
+    return b.build();
+  }
+
+  /** The one KBS client of a guest process: its session and token serve every fetch. */
+  static KbsClient client(URI url, HttpClient http, EvidenceProvider evidence) {
     return new KbsClient(url, evidence, http, Clock.systemUTC(), KbsClient.KeyKind.EC_P256);
   }
 }
