@@ -98,6 +98,23 @@ final class GuestOptions {
     }
   }
 
+  /**
+   * Prints why a guest's attestation or fetch failed and answers the exit code: 2 bad input, 1 the
+   * KBS answered with a refusal (attestation or policy), 3 no answer, no evidence or no TPM.
+   */
+  static int failure(java.io.PrintWriter err, Exception e, String suffix) {
+    if (e instanceof CliIo.BadInput) {
+      err.println("error: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    if (e instanceof dev.vouch.agent.kbs.KbsException k) {
+      err.println("error: " + k + suffix);
+      return k.status() == 0 ? ExitCodes.INTERNAL : ExitCodes.FAILED;
+    }
+    err.println("error: " + e.getMessage());
+    return ExitCodes.INTERNAL;
+  }
+
   /** An HTTP client for a KBS, trusting {@code cacert} (named {@code option}) when given. */
   static HttpClient http(Path cacert, String option) throws CliIo.BadInput {
     HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));

@@ -215,20 +215,13 @@ final class ImageCommand extends CommandGroup {
           out.put(r, g.kbs().getResource(r.repository(), r.type(), r.tag()));
         }
         return out;
-      } catch (CliIo.BadInput e) {
-        err.println("error: " + e.getMessage());
-        lastExit = ExitCodes.BAD_INPUT;
-      } catch (KbsException e) {
-        err.println("error: " + e + " (nothing written at " + dst + ")");
-        lastExit = e.status() == 0 ? ExitCodes.INTERNAL : ExitCodes.FAILED;
-      } catch (EvidenceException | TpmException e) {
-        err.println("error: " + e.getMessage());
-        lastExit = ExitCodes.INTERNAL;
+      } catch (CliIo.BadInput | KbsException | EvidenceException | TpmException e) {
+        lastExit = GuestOptions.failure(err, e, " (nothing written at " + dst + ")");
       }
       return null;
     }
 
-    private static String describe(Exception e) {
+    static String describe(Exception e) {
       return e instanceof NoSuchFileException n ? "no such file: " + n.getFile() : e.getMessage();
     }
   }
@@ -400,18 +393,15 @@ final class ImageCommand extends CommandGroup {
         } else {
           policy = fromKbs(released);
         }
-      } catch (CliIo.BadInput | IllegalArgumentException e) {
+      } catch (IllegalArgumentException e) {
         err.println("error: " + e.getMessage());
         return ExitCodes.BAD_INPUT;
       } catch (VerificationException e) {
+        // the policy itself does not parse: bad input, whichever way it came
         err.println("error: " + e);
         return ExitCodes.BAD_INPUT;
-      } catch (KbsException e) {
-        err.println("error: " + e);
-        return e.status() == 0 ? ExitCodes.INTERNAL : ExitCodes.FAILED;
-      } catch (EvidenceException | TpmException e) {
-        err.println("error: " + e.getMessage());
-        return ExitCodes.INTERNAL;
+      } catch (CliIo.BadInput | KbsException | EvidenceException | TpmException e) {
+        return GuestOptions.failure(err, e, "");
       }
       ImageSignatureVerifier verifier =
           new ImageSignatureVerifier(
@@ -447,11 +437,7 @@ final class ImageCommand extends CommandGroup {
       } catch (VerificationException e) {
         return Outputs.failure(out, err, json, e);
       } catch (IllegalArgumentException | NoSuchFileException e) {
-        err.println(
-            "error: "
-                + (e instanceof NoSuchFileException n
-                    ? "no such file: " + n.getFile()
-                    : e.getMessage()));
+        err.println("error: " + Decrypt.describe(e));
         return ExitCodes.BAD_INPUT;
       } catch (IOException e) {
         err.println("error: " + e.getMessage());

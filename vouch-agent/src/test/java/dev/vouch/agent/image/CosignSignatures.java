@@ -26,6 +26,20 @@ public final class CosignSignatures {
   /** One signature layer: the payload bytes and the raw signature over them. */
   public record Layer(byte[] payload, byte[] signature) {}
 
+  /** A fresh P-256 key pair, cosign's default key type. */
+  public static java.security.KeyPair p256() throws GeneralSecurityException {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
+  }
+
+  /** The public key as cosign writes {@code cosign.pub}: PEM SubjectPublicKeyInfo. */
+  public static String publicPem(java.security.KeyPair k) {
+    return "-----BEGIN PUBLIC KEY-----\n"
+        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(k.getPublic().getEncoded())
+        + "\n-----END PUBLIC KEY-----\n";
+  }
+
   /** The simple-signing payload for a manifest digest and a docker reference, as cosign writes. */
   public static byte[] payload(String manifestDigest, String dockerReference) {
     ObjectNode p = OciTestImages.JSON.createObjectNode();

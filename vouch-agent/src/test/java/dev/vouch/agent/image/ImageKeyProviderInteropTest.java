@@ -92,8 +92,7 @@ class ImageKeyProviderInteropTest {
 
   @Test
   void theIndependentReaderRefusesAChangedWrappedKey(@TempDir Path tmp) throws Exception {
-    Path copy = tmp.resolve("enc");
-    copyTree(dir.resolve("enc"), copy);
+    Path copy = OciTestImages.copyLayout(dir.resolve("enc"), tmp.resolve("enc"));
     ObjectNode manifest = OciTestImages.manifest(copy);
     ObjectNode layer = (ObjectNode) manifest.get("layers").get(0);
     ObjectNode ann = (ObjectNode) layer.get("annotations");
@@ -111,18 +110,5 @@ class ImageKeyProviderInteropTest {
     Result r = read(copy, dir.resolve("kek"), tmp.resolve("plain"));
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.output()).contains("InvalidTag");
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (var s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
   }
 }

@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,10 +38,8 @@ class ImageSignatureVerifierTest {
 
   @BeforeAll
   static void keys() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    ec = g.generateKeyPair();
-    other = g.generateKeyPair();
+    ec = CosignSignatures.p256();
+    other = CosignSignatures.p256();
     rsa = OciTestImages.rsaKey();
   }
 
@@ -55,10 +51,7 @@ class ImageSignatureVerifierTest {
   }
 
   static String pem(KeyPair k) {
-    return "-----BEGIN PUBLIC KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-            .encodeToString(k.getPublic().getEncoded())
-        + "\n-----END PUBLIC KEY-----\n";
+    return CosignSignatures.publicPem(k);
   }
 
   /** A policy whose docker scope {@code scope} needs a sigstore signature by {@code key}. */

@@ -1,4 +1,4 @@
-package dev.vouch.cli.kbs;
+package dev.vouch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vouch.agent.image.CosignSignatures;
 import dev.vouch.agent.image.OciTestImages;
-import dev.vouch.cli.Main;
+import dev.vouch.cli.kbs.TestKbs;
 import dev.vouch.core.Tee;
 import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.kbs.AdminAuth;
@@ -15,14 +15,10 @@ import dev.vouch.server.kbs.RealAttestation;
 import dev.vouch.server.kbs.ResourcePath;
 import dev.vouch.server.kbs.ResourcePolicy;
 import io.javalin.Javalin;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,20 +46,12 @@ class ImageVerifyCliTest {
   static Path unsigned;
   static Path changed;
 
-  record Run(int exit, String out, String err) {}
-
-  static Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(exit, out.toString(), err.toString());
+  static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 
   static String pem(KeyPair k) {
-    return "-----BEGIN PUBLIC KEY-----\n"
-        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
-            .encodeToString(k.getPublic().getEncoded())
-        + "\n-----END PUBLIC KEY-----\n";
+    return CosignSignatures.publicPem(k);
   }
 
   static String policy(String keyPath) {
@@ -75,10 +63,8 @@ class ImageVerifyCliTest {
 
   @BeforeAll
   static void images() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    key = g.generateKeyPair();
-    other = g.generateKeyPair();
+    key = CosignSignatures.p256();
+    other = CosignSignatures.p256();
     Files.writeString(dir.resolve("cosign.pub"), pem(key));
     Files.writeString(dir.resolve("other.pub"), pem(other));
     Files.writeString(dir.resolve("policy.json"), policy(dir.resolve("cosign.pub").toString()));
@@ -101,7 +87,7 @@ class ImageVerifyCliTest {
         changed, c2, List.of(CosignSignatures.signed(c, REF, key.getPrivate())));
   }
 
-  Run offline(Path layout, String policyFile, String... extra) {
+  CliRun offline(Path layout, String policyFile, String... extra) {
     List<String> a =
         new ArrayList<>(
             List.of(
@@ -118,10 +104,10 @@ class ImageVerifyCliTest {
 
   @Test
   void aSignedImageIsAcceptedUnderItsKey() throws Exception {
-    Run r = offline(signed, "policy.json");
+    CliRun r = offline(signed, "policy.json");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("accepted").contains(REF).contains("sigstoreSigned");
-    Run j = offline(signed, "policy.json", "--json");
+    CliRun j = offline(signed, "policy.json", "--json");
     JsonNode doc = JSON.readTree(j.out());
     assertThat(doc.get("valid").asBoolean()).isTrue();
     assertThat(doc.get("manifest_digest").asText())
@@ -130,18 +116,18 @@ class ImageVerifyCliTest {
 
   @Test
   void refusalsExitOneWithTheirCodes() throws Exception {
-    Run wrongKey = offline(signed, "other.json");
+    CliRun wrongKey = offline(signed, "other.json");
     assertThat(wrongKey.exit()).isEqualTo(1);
     assertThat(wrongKey.err()).contains("SIGNATURE_INVALID");
-    Run changedManifest = offline(changed, "policy.json", "--json");
+    CliRun changedManifest = offline(changed, "policy.json", "--json");
     assertThat(changedManifest.exit()).isEqualTo(1);
     JsonNode doc = JSON.readTree(changedManifest.out());
     assertThat(doc.get("valid").asBoolean()).isFalse();
     assertThat(doc.at("/errors/0/code").asText()).isEqualTo("DIGEST_MISMATCH");
-    Run none = offline(unsigned, "policy.json");
+    CliRun none = offline(unsigned, "policy.json");
     assertThat(none.exit()).isEqualTo(1);
     assertThat(none.err()).contains("SIGNATURE_MISSING");
-    Run otherName =
+    CliRun otherName =
         cli(
             "image",
             "verify",
@@ -159,10 +145,10 @@ class ImageVerifyCliTest {
     Files.writeString(dir.resolve("bad.json"), "{\"default\":[{\"type\":\"signedByAnyone\"}]}");
     assertThat(offline(signed, "bad.json").exit()).isEqualTo(2);
     Files.writeString(dir.resolve("kbs.json"), policy("kbs:///default/cosign/key"));
-    Run kbsKeyOffline = offline(signed, "kbs.json");
+    CliRun kbsKeyOffline = offline(signed, "kbs.json");
     assertThat(kbsKeyOffline.exit()).isEqualTo(2);
     assertThat(kbsKeyOffline.err()).contains("--url");
-    Run shortName =
+    CliRun shortName =
         cli(
             "image",
             "verify",
@@ -177,29 +163,41 @@ class ImageVerifyCliTest {
     assertThat(offline(dir.resolve("absent"), "policy.json").exit()).isEqualTo(2);
   }
 
-  Javalin kbs(RealAttestation backend, ResourcePolicy policy) {
-    InMemoryResourceStore resources = new InMemoryResourceStore();
-    resources.put(
-        new ResourcePath("default", "image-policy", "v1"),
-        policy("kbs:///default/cosign/key").getBytes(StandardCharsets.UTF_8));
-    resources.put(
-        new ResourcePath("default", "cosign", "key"), pem(key).getBytes(StandardCharsets.UTF_8));
-    return TestKbs.serve(
-        Set.of(Tee.SAMPLE),
-        Optional.<AttestationBackend>of(backend),
-        resources,
-        AdminAuth.denyAll(),
-        policy);
+  /** A KBS (sample evidence) holding the policy and its key, under a resource policy. */
+  record Kbs(Javalin app, RealAttestation backend) implements AutoCloseable {
+    static Kbs start(ResourcePolicy policy) {
+      RealAttestation backend = new RealAttestation(Clock.systemUTC(), Duration.ofMinutes(5));
+      InMemoryResourceStore resources = new InMemoryResourceStore();
+      resources.put(
+          new ResourcePath("default", "image-policy", "v1"),
+          policy("kbs:///default/cosign/key").getBytes(StandardCharsets.UTF_8));
+      resources.put(
+          new ResourcePath("default", "cosign", "key"), pem(key).getBytes(StandardCharsets.UTF_8));
+      Javalin app =
+          TestKbs.serve(
+              Set.of(Tee.SAMPLE),
+              Optional.<AttestationBackend>of(backend),
+              resources,
+              AdminAuth.denyAll(),
+              policy);
+      return new Kbs(app, backend);
+    }
+
+    @Override
+    public void close() {
+      app.stop();
+      backend.close();
+    }
   }
 
-  Run fromKbs(Javalin app, Path layout) {
+  CliRun fromKbs(Kbs kbs, Path layout) {
     return cli(
         "image",
         "verify",
         "--reference",
         REF,
         "--url",
-        "http://127.0.0.1:" + app.port(),
+        "http://127.0.0.1:" + kbs.app().port(),
         "--tee",
         "sample",
         "--policy-resource",
@@ -209,35 +207,24 @@ class ImageVerifyCliTest {
 
   @Test
   void thePolicyAndItsKeyComeFromTheKbsAfterAttestation() {
-    RealAttestation backend = new RealAttestation(Clock.systemUTC(), Duration.ofMinutes(5));
-    Javalin app = kbs(backend, ResourcePolicy.defaultPolicy());
-    try {
-      Run ok = fromKbs(app, signed);
+    try (Kbs kbs = Kbs.start(ResourcePolicy.defaultPolicy())) {
+      CliRun ok = fromKbs(kbs, signed);
       assertThat(ok.exit()).as(ok.err()).isZero();
-      Run bad = fromKbs(app, changed);
+      CliRun bad = fromKbs(kbs, changed);
       assertThat(bad.exit()).isEqualTo(1);
       assertThat(bad.err()).contains("DIGEST_MISMATCH");
-    } finally {
-      app.stop();
-      backend.close();
     }
   }
 
   @Test
   void aKbsThatDeniesThePolicyResourceExitsOne() throws Exception {
-    RealAttestation backend = new RealAttestation(Clock.systemUTC(), Duration.ofMinutes(5));
-    Javalin app =
-        kbs(
-            backend,
+    try (Kbs kbs =
+        Kbs.start(
             ResourcePolicy.compile(
-                "rules:\n  - name: no_policies\n    category: sourced_data\n    expr: 'false'\n"));
-    try {
-      Run r = fromKbs(app, signed);
+                "rules:\n  - name: no_policies\n    category: sourced_data\n    expr: 'false'\n"))) {
+      CliRun r = fromKbs(kbs, signed);
       assertThat(r.exit()).isEqualTo(1);
       assertThat(r.err()).contains("403").contains("no_policies");
-    } finally {
-      app.stop();
-      backend.close();
     }
   }
 }
