@@ -106,6 +106,52 @@ class ImageSignatureVerifierTest {
   }
 
   @Test
+  void aSignatureMadeByOpensslWithItsOwnKeyVerifies() throws Exception {
+    // an independent signer: OpenSSL makes the key and the DER ECDSA signature over the payload
+    dev.vouch.agent.tpm.Swtpm.requireTool("openssl");
+    Path key = dir.resolve("openssl.key");
+    OciTestImages.run(
+        dir,
+        List.of(
+            "openssl",
+            "ecparam",
+            "-genkey",
+            "-name",
+            "prime256v1",
+            "-noout",
+            "-out",
+            "openssl.key"));
+    OciTestImages.run(
+        dir, List.of("openssl", "ec", "-in", key.toString(), "-pubout", "-out", "openssl.pub"));
+    Files.write(dir.resolve("payload"), CosignSignatures.payload(digest, REF));
+    OciTestImages.run(
+        dir,
+        List.of(
+            "openssl",
+            "dgst",
+            "-sha256",
+            "-sign",
+            key.toString(),
+            "-out",
+            "payload.sig",
+            "payload"));
+    CosignSignatures.attach(
+        layout,
+        digest,
+        List.of(
+            new CosignSignatures.Layer(
+                Files.readAllBytes(dir.resolve("payload")),
+                Files.readAllBytes(dir.resolve("payload.sig")))));
+    SignaturePolicy p =
+        policy(
+            "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\""
+                + dir.resolve("openssl.pub")
+                + "\"}]}");
+    assertThat(verify(p, REF).rules()).containsExactly("sigstoreSigned");
+    assertThat(refused(byEc(), REF)).isEqualTo(Failure.SIGNATURE_INVALID);
+  }
+
+  @Test
   void oneGoodSignatureAmongBadOnesSuffices() throws Exception {
     CosignSignatures.attach(
         layout,
