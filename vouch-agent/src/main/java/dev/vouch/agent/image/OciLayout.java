@@ -41,6 +41,8 @@ final class OciLayout {
 
   static final int BUFFER = 64 * 1024;
   static final ObjectMapper JSON = new ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
+      JSON.reader().with(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private OciLayout() {}
 
@@ -294,9 +296,13 @@ final class OciLayout {
     return Files.readAllBytes(file);
   }
 
+  /**
+   * Parses a JSON object, refusing duplicate keys: a document (a policy, a signed payload) must not
+   * mean one thing to this reader and another to one that keeps the first value.
+   */
   static JsonNode parseJson(byte[] bytes, String what) throws VerificationException {
     try {
-      JsonNode n = JSON.readTree(bytes);
+      JsonNode n = STRICT.readTree(bytes);
       if (n == null || !n.isObject()) {
         throw new VerificationException(Failure.MALFORMED, what + " is not a JSON object");
       }

@@ -182,6 +182,26 @@ class ImageSignatureVerifierTest {
   }
 
   @Test
+  void aSignedPayloadWithADuplicateKeyIsMalformed() throws Exception {
+    // a reader keeping the first digest and one keeping the last would disagree: refused
+    String other = "sha256:" + "cd".repeat(32);
+    byte[] p =
+        ("{\"critical\":{\"identity\":{\"docker-reference\":\""
+                + REF
+                + "\"},\"image\":{\"docker-manifest-digest\":\""
+                + other
+                + "\",\"docker-manifest-digest\":\""
+                + digest
+                + "\"},\"type\":\"cosign container image signature\"},\"optional\":null}")
+            .getBytes(StandardCharsets.UTF_8);
+    CosignSignatures.attach(
+        layout,
+        digest,
+        List.of(new CosignSignatures.Layer(p, CosignSignatures.sign(p, ec.getPrivate()))));
+    assertThat(refused(byEc(), REF)).isEqualTo(Failure.MALFORMED);
+  }
+
+  @Test
   void aSignatureByAnotherKeyIsRefused() throws Exception {
     CosignSignatures.attach(
         layout, digest, List.of(CosignSignatures.signed(digest, REF, other.getPrivate())));
@@ -321,6 +341,7 @@ class ImageSignatureVerifierTest {
             + "\"signedIdentity\":{\"type\":\"matchSomething\"}}]}",
         "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"x\":{}}}}",
         "[1,2]",
+        "{\"default\":[{\"type\":\"reject\"}],\"default\":[{\"type\":\"insecureAcceptAnything\"}]}",
         "not json"
       })
   void malformedPoliciesAreRefused(String json) {
