@@ -4,6 +4,7 @@ import dev.vouch.agent.kbs.EvidenceProvider;
 import dev.vouch.agent.kbs.KbsClient;
 import dev.vouch.agent.kbs.SampleEvidenceProvider;
 import dev.vouch.agent.kbs.TpmEvidenceProvider;
+import dev.vouch.agent.kbs.TsmEvidenceProvider;
 import dev.vouch.agent.tpm.StartupType;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TpmException;
@@ -25,7 +26,10 @@ final class GuestOptions {
   @Option(
       names = "--tee",
       defaultValue = "tpm",
-      description = "Evidence source for --url: tpm, or sample (test only; proves nothing).")
+      description =
+          "Evidence source for --url: tpm; snp or tdx (a confidential guest's report through"
+              + " configfs-tsm, SNP with the host's certificate table); or sample (test only;"
+              + " proves nothing).")
   String tee;
 
   @Option(
@@ -94,7 +98,18 @@ final class GuestOptions {
           throw e;
         }
       }
-      default -> throw new CliIo.BadInput("--tee must be tpm or sample");
+      case "snp", "tdx" -> {
+        // no TPM: the report comes from the TEE; a missing configfs-tsm fails at attestation
+        EvidenceProvider evidence =
+            new TsmEvidenceProvider(
+                TsmEvidenceProvider.DEFAULT_ROOT,
+                tee,
+                tee.equals("tdx")
+                    ? Optional.of(TsmEvidenceProvider.DEFAULT_CCEL)
+                    : Optional.empty());
+        return new Guest(client(url, http, evidence), Optional.empty());
+      }
+      default -> throw new CliIo.BadInput("--tee must be tpm, snp, tdx or sample");
     }
   }
 
