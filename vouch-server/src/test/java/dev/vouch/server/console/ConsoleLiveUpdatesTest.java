@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.aas.AasTestSupport;
+import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
+import dev.vouch.server.kbs.KbsAdminAndPassportTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -46,13 +48,25 @@ class ConsoleLiveUpdatesTest {
       }
       Assumptions.abort("chromium is not installed");
     }
+    // the KBS admin key that stores a resource through Trustee's admin API while the page is open
+    java.security.KeyPair kbsAdmin = KbsAdminAndPassportTest.ed25519();
+    Path kbsAdminPem = dir.resolve("kbs-admin.pub");
+    java.nio.file.Files.writeString(kbsAdminPem, KbsAdminAndPassportTest.pem(kbsAdmin));
     try (VouchServer server =
         VouchServer.start(
-            TestServers.plain(dir).withAdmin(TestServers.adminWithPassword(PASSWORD)))) {
+            TestServers.plain(dir)
+                .withAdmin(TestServers.adminWithPassword(PASSWORD))
+                .withKbs(
+                    new ServerConfig.Kbs(
+                        true,
+                        Duration.ofMinutes(5),
+                        List.of(kbsAdminPem),
+                        java.util.EnumSet.of(dev.vouch.core.Tee.TPM),
+                        Optional.empty())))) {
       AasTestSupport.addUser(server.baseUri(), "reader-1", PASSWORD, "reader");
       try (HeadlessChromium b = new HeadlessChromium(chromium.get(), 1280, 800)) {
         try {
-          Map<String, Duration> lags = live(server, b);
+          Map<String, Duration> lags = live(server, b, kbsAdmin);
           upload(server, b);
           readerIsRefused(server, b);
           System.out.println(
@@ -81,8 +95,8 @@ class ConsoleLiveUpdatesTest {
    * With each page open, a change made through the API (by another operator, the CLI or a guest)
    * appears within 5 s, with no reload: the page keeps its JavaScript state throughout.
    */
-  private static Map<String, Duration> live(VouchServer server, HeadlessChromium b)
-      throws Exception {
+  private static Map<String, Duration> live(
+      VouchServer server, HeadlessChromium b, java.security.KeyPair kbsAdmin) throws Exception {
     TestServers.Client api = new TestServers.Client(server.baseUri());
     b.navigate(server.baseUri().resolve("/console").toString());
     b.waitFor("document.activeElement && document.activeElement.id === 'token'", LIVE);
@@ -132,6 +146,27 @@ class ConsoleLiveUpdatesTest {
             "[...document.querySelectorAll('#releases tr[data-outcome=\"denied\"]')]"
                 + ".some(r => r.textContent.includes('default/key/live'))",
             LIVE));
+    // a resource stored through the KBS admin API joins the list (names only)
+    java.net.http.HttpResponse<String> stored =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        server.baseUri().resolve("/kbs/v0/resource/default/key/live"))
+                    .header(
+                        "Authorization",
+                        "Bearer "
+                            + KbsAdminAndPassportTest.edToken(
+                                kbsAdmin, java.time.Instant.now().plusSeconds(60)))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("live-secret-4e1f"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+    lags.put(
+        "kbs resources",
+        b.waitFor(
+            "document.querySelector('#resources li[data-resource=\"default/key/live\"]')", LIVE));
+    assertThat(b.eval("document.getElementById('kbs-view').textContent").asText())
+        .doesNotContain("live-secret-4e1f");
     b.screenshot(SHOTS.resolve("live-03-kbs.png"));
 
     open(b, "#/audit", "audit-view", "document.querySelector('#audit-log tbody tr[data-seq]')");
