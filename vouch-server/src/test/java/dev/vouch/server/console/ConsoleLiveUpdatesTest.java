@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,13 +40,7 @@ class ConsoleLiveUpdatesTest {
 
   @Test
   void operatorPagesFollowApiChangesAndAPolicyUploadedFromThePageIsAVersion() throws Exception {
-    Optional<Path> chromium = HeadlessChromium.find();
-    if (chromium.isEmpty()) {
-      if (Boolean.getBoolean("vouch.require.tools")) {
-        throw new AssertionError("chromium is not installed (bin/install-test-deps installs it)");
-      }
-      Assumptions.abort("chromium is not installed");
-    }
+    Path chromium = HeadlessChromium.required();
     // the KBS admin key that stores a resource through Trustee's admin API while the page is open
     java.security.KeyPair kbsAdmin = KbsAdminAndPassportTest.ed25519();
     Path kbsAdminPem = dir.resolve("kbs-admin.pub");
@@ -64,7 +57,7 @@ class ConsoleLiveUpdatesTest {
                         java.util.EnumSet.of(dev.vouch.core.Tee.TPM),
                         Optional.empty())))) {
       AasTestSupport.addUser(server.baseUri(), "reader-1", PASSWORD, "reader");
-      try (HeadlessChromium b = new HeadlessChromium(chromium.get(), 1280, 800)) {
+      try (HeadlessChromium b = new HeadlessChromium(chromium, 1280, 800)) {
         try {
           Map<String, Duration> lags = live(server, b, kbsAdmin);
           upload(server, b);
