@@ -293,6 +293,20 @@ class OpenApiSchemasTest {
         "/api/v1/auth/token",
         "{\"username\":\"schema-user\",\"password\":\"schema-password-0123\"}");
 
+    // the attestation service on real swtpm evidence: a signed token with its claims
+    assertThat(
+            check(
+                    "POST",
+                    "/api/v1/attest",
+                    "{\"tee\":\"tpm\",\"evidence\":\""
+                        + java.util.Base64.getEncoder()
+                            .encodeToString(dev.vouch.server.TpmVectors.bundle())
+                        + "\",\"nonce\":\""
+                        + dev.vouch.core.bytes.Hex.encode(dev.vouch.server.TpmVectors.nonce())
+                        + "\"}")
+                .status())
+        .isEqualTo(200);
+
     // CMS, KBS, AS, audit
     check("POST", "/api/v1/cms/bootstrap-tokens", "{\"host_id\":\"schema-host\"}");
     check("GET", "/api/v1/cms/certificates");
