@@ -7,6 +7,7 @@ import dev.vouch.agent.image.ImageSignatureVerifier;
 import dev.vouch.agent.image.OciRef;
 import dev.vouch.agent.image.PrivateKeyFile;
 import dev.vouch.agent.image.SignaturePolicy;
+import dev.vouch.agent.image.SignedImage;
 import dev.vouch.agent.kbs.EvidenceException;
 import dev.vouch.agent.kbs.KbsException;
 import dev.vouch.agent.kbs.ResourceUri;
@@ -331,7 +332,10 @@ final class ImageCommand extends CommandGroup {
   static final class Verify implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "oci:DIR[:TAG]", description = "Image layout.")
+    @Parameters(
+        index = "0",
+        paramLabel = "oci:DIR[:TAG]|dir:DIR",
+        description = "OCI image layout (cosign's signature tags), or skopeo's dir: layout.")
     String image;
 
     @Option(
@@ -366,10 +370,10 @@ final class ImageCommand extends CommandGroup {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      OciRef ref;
+      SignedImage ref;
       DockerReference name;
       try {
-        ref = OciRef.parse(image);
+        ref = SignedImage.parse(image);
         name = DockerReference.parse(reference);
         if ((policyFile == null) == (policyResource == null)
             || (policyResource == null) != (url == null)) {

@@ -141,6 +141,43 @@ class ImageVerifyCliTest {
   }
 
   @Test
+  void anImageSignedByUpstreamSkopeoInItsDirLayoutIsJudged() throws Exception {
+    // signed by skopeo v1.11.2's --sign-by-sigstore-private-key (vouch-agent PROVENANCE.md)
+    Path vector =
+        Path.of("../vouch-agent/src/test/resources/vectors/skopeo-sigstore").toAbsolutePath();
+    String policy =
+        "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"quay.io/vouch\":"
+            + "[{\"type\":\"sigstoreSigned\",\"keyPath\":\"%s\"}]}}}";
+    Files.writeString(dir.resolve("skopeo.json"), policy.formatted(vector.resolve("key.pub")));
+    Files.writeString(
+        dir.resolve("skopeo-other.json"), policy.formatted(vector.resolve("other.pub")));
+    String image = "dir:" + vector.resolve("signed");
+    CliRun ok =
+        cli(
+            "image",
+            "verify",
+            "--reference",
+            "quay.io/vouch/demo:v1",
+            "--policy",
+            dir.resolve("skopeo.json").toString(),
+            "--json",
+            image);
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(JSON.readTree(ok.out()).get("image").asText()).isEqualTo(image);
+    CliRun wrongKey =
+        cli(
+            "image",
+            "verify",
+            "--reference",
+            "quay.io/vouch/demo:v1",
+            "--policy",
+            dir.resolve("skopeo-other.json").toString(),
+            image);
+    assertThat(wrongKey.exit()).isEqualTo(1);
+    assertThat(wrongKey.err()).contains("SIGNATURE_INVALID");
+  }
+
+  @Test
   void badInputExitsTwo() throws Exception {
     Files.writeString(dir.resolve("bad.json"), "{\"default\":[{\"type\":\"signedByAnyone\"}]}");
     assertThat(offline(signed, "bad.json").exit()).isEqualTo(2);

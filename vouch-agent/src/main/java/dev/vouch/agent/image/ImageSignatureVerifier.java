@@ -8,24 +8,32 @@ import dev.vouch.core.crypto.SignatureScheme;
 import dev.vouch.core.crypto.Signatures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Checks an image in an OCI layout against a {@link SignaturePolicy}, with sigstore signatures in
- * cosign's layout: a signature image tagged {@code sha256-<manifest hex>.sig} whose layers are
- * simple-signing payloads ({@code application/vnd.dev.cosign.simplesigning.v1+json}), each with its
- * base64 signature in the {@code dev.cosignproject.cosign/signature} annotation. A signature counts
- * for a {@code sigstoreSigned} rule when, in this order, it verifies over the payload bytes with
- * one of the rule's keys (ECDSA or RSA PKCS#1 v1.5 with SHA-256), the payload is a well-formed
- * {@code cosign container image signature}, its {@code docker-manifest-digest} is the image's
- * manifest digest, and its {@code docker-reference} passes the rule's identity check.
+ * Checks an image against a {@link SignaturePolicy}. Sigstore signatures come from skopeo's {@code
+ * dir:} transport ({@code signature-N} files in containers/image's sigstore-json format, which is
+ * where upstream skopeo's {@code --sign-by-sigstore-private-key} writes them), or from an OCI
+ * layout in cosign's layout: a signature image tagged {@code sha256-<manifest hex>.sig} whose
+ * layers are simple-signing payloads ({@code application/vnd.dev.cosign.simplesigning.v1+json}),
+ * each with its base64 signature in the {@code dev.cosignproject.cosign/signature} annotation. A
+ * signature counts for a {@code sigstoreSigned} rule when, in this order, it verifies over the
+ * payload bytes with one of the rule's keys (ECDSA or RSA PKCS#1 v1.5 with SHA-256), the payload is
+ * a well-formed {@code cosign container image signature}, its {@code docker-manifest-digest} is the
+ * image's manifest digest, and its {@code docker-reference} passes the rule's identity check.
  *
  * <p>Failures, first signature's first: {@link Failure#SIGNATURE_INVALID} (no key verifies it),
  * {@link Failure#MALFORMED} (payload), {@link Failure#DIGEST_MISMATCH} (signed another manifest, or
@@ -37,6 +45,10 @@ public final class ImageSignatureVerifier {
   static final String SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json";
   static final String SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
   static final String PAYLOAD_TYPE = "cosign container image signature";
+
+  /** The format line containers/image writes before a sigstore signature in a file. */
+  static final String SIGSTORE_FORMAT = "sigstore-json";
+
   private static final int MAX_SIGNATURES = 64;
   private static final Pattern PEM =
       Pattern.compile("-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\\s]+)-----END PUBLIC KEY-----");
@@ -69,14 +81,13 @@ public final class ImageSignatureVerifier {
    * @throws VerificationException with the stable code of the first requirement that fails
    * @throws IOException when the layout or a key file cannot be read
    */
-  public Accepted verify(OciRef image, DockerReference reference)
+  public Accepted verify(SignedImage image, DockerReference reference)
       throws VerificationException, IOException {
-    JsonNode index =
-        OciLayout.parseJson(OciLayout.readSmall(image.dir().resolve("index.json")), "index.json");
-    ObjectNode desc = OciLayout.pickManifest(index, image);
-    // the manifest must be the bytes its descriptor names: the digest is what signatures cover
-    OciLayout.readBlob(image.dir(), desc, "manifest");
-    String digest = OciLayout.digestOf(desc, "manifest").text();
+    Signed signed =
+        switch (image) {
+          case OciRef o -> oci(o);
+          case DirRef d -> dir(d);
+        };
     List<String> met = new ArrayList<>();
     for (SignaturePolicy.Requirement r : policy.requirementsFor(reference)) {
       switch (r) {
@@ -89,20 +100,51 @@ public final class ImageSignatureVerifier {
             throw new VerificationException(
                 Failure.UNSUPPORTED, "the policy requires " + u.what() + ", which is not checked");
         case SignaturePolicy.SigstoreSigned s -> {
-          sigstore(image, index, digest, reference, s);
+          sigstore(signed, reference, s);
           met.add("sigstoreSigned");
         }
       }
     }
-    return new Accepted(digest, reference, met);
+    return new Accepted(signed.manifestDigest(), reference, met);
+  }
+
+  /** The manifest digest signatures must cover, and the signatures, read only when a rule asks. */
+  private record Signed(String manifestDigest, Candidates candidates) {}
+
+  @FunctionalInterface
+  private interface Candidates {
+    List<Candidate> read() throws VerificationException, IOException;
+  }
+
+  /**
+   * One signature to check. Its payload is read when it is checked, so that a broken signature
+   * among several is that signature's failure, not the image's.
+   */
+  private record Candidate(Payload payload, String signatureBase64) {}
+
+  @FunctionalInterface
+  private interface Payload {
+    byte[] read() throws VerificationException, IOException;
+  }
+
+  private static Signed oci(OciRef image) throws VerificationException, IOException {
+    JsonNode index =
+        OciLayout.parseJson(OciLayout.readSmall(image.dir().resolve("index.json")), "index.json");
+    ObjectNode desc = OciLayout.pickManifest(index, image);
+    // the manifest must be the bytes its descriptor names: the digest is what signatures cover
+    OciLayout.readBlob(image.dir(), desc, "manifest");
+    String digest = OciLayout.digestOf(desc, "manifest").text();
+    return new Signed(digest, () -> cosignTag(image, index, digest));
+  }
+
+  private static Signed dir(DirRef image) throws IOException {
+    byte[] manifest = OciLayout.readSmall(image.dir().resolve("manifest.json"));
+    String digest = OciLayout.Digest.sha256Of(sha256(manifest)).text();
+    return new Signed(digest, () -> signatureFiles(image));
   }
 
   private void sigstore(
-      OciRef image,
-      JsonNode index,
-      String digest,
-      DockerReference reference,
-      SignaturePolicy.SigstoreSigned rule)
+      Signed image, DockerReference reference, SignaturePolicy.SigstoreSigned rule)
       throws VerificationException, IOException {
     List<PublicKey> keys = new ArrayList<>();
     for (SignaturePolicy.Key k : rule.keys()) {
@@ -113,15 +155,16 @@ public final class ImageSignatureVerifier {
           };
       keys.add(publicKey(pem));
     }
-    List<ObjectNode> signatures = signatureLayers(image, index, digest);
+    List<Candidate> signatures = image.candidates().read();
     if (signatures.isEmpty()) {
       throw new VerificationException(
-          Failure.SIGNATURE_MISSING, "no sigstore signature for manifest " + digest);
+          Failure.SIGNATURE_MISSING,
+          "no sigstore signature for manifest " + image.manifestDigest());
     }
     VerificationException first = null;
-    for (ObjectNode layer : signatures) {
+    for (Candidate c : signatures) {
       try {
-        check(image, layer, keys, digest, reference, rule.identity());
+        check(c, keys, image.manifestDigest(), reference, rule.identity());
         return;
       } catch (VerificationException e) {
         if (first == null) {
@@ -134,16 +177,14 @@ public final class ImageSignatureVerifier {
 
   /** One signature: signature first, then payload, digest and identity. */
   private static void check(
-      OciRef image,
-      ObjectNode layer,
+      Candidate candidate,
       List<PublicKey> keys,
       String digest,
       DockerReference reference,
       SignaturePolicy.Identity identity)
       throws VerificationException, IOException {
-    byte[] payload = OciLayout.readBlob(image.dir(), layer, "signature payload");
-    byte[] sig =
-        OciLayout.b64(layer.path("annotations").path(SIGNATURE_ANNOTATION).asText(""), "signature");
+    byte[] payload = candidate.payload().read();
+    byte[] sig = OciLayout.b64(candidate.signatureBase64(), "signature");
     boolean valid = false;
     for (PublicKey k : keys) {
       SignatureScheme scheme =
@@ -191,10 +232,10 @@ public final class ImageSignatureVerifier {
   }
 
   /** The signature layers of the image tagged {@code sha256-<hex>.sig}, if there is one. */
-  private static List<ObjectNode> signatureLayers(OciRef image, JsonNode index, String digest)
+  private static List<Candidate> cosignTag(OciRef image, JsonNode index, String digest)
       throws VerificationException, IOException {
     String tag = digest.replace(':', '-') + ".sig";
-    List<ObjectNode> out = new ArrayList<>();
+    List<Candidate> out = new ArrayList<>();
     for (JsonNode m : index.path("manifests")) {
       if (!(m instanceof ObjectNode desc)
           || !tag.equals(desc.path("annotations").path(OciLayout.REF_NAME).asText(null))) {
@@ -205,15 +246,92 @@ public final class ImageSignatureVerifier {
               OciLayout.readBlob(image.dir(), desc, "signature manifest"), "signature manifest");
       for (JsonNode layer : manifest.path("layers")) {
         if (layer instanceof ObjectNode l && SIMPLE_SIGNING.equals(l.path("mediaType").asText())) {
-          if (out.size() == MAX_SIGNATURES) {
-            throw new VerificationException(
-                Failure.MALFORMED, "more than " + MAX_SIGNATURES + " signatures");
-          }
-          out.add(l);
+          limit(out);
+          out.add(
+              new Candidate(
+                  () -> OciLayout.readBlob(image.dir(), l, "signature payload"),
+                  l.path("annotations").path(SIGNATURE_ANNOTATION).asText("")));
         }
       }
     }
     return out;
+  }
+
+  /**
+   * The sigstore signatures of a {@code dir:} image: {@code signature-N} files from 1 until the
+   * first missing one, as containers/image reads them. A file in another format (simple signing) is
+   * not a sigstore signature and is passed over, as containers/image does for a sigstoreSigned
+   * rule; a sigstore file that does not parse fails as that signature.
+   */
+  private static List<Candidate> signatureFiles(DirRef image)
+      throws VerificationException, IOException {
+    List<Candidate> out = new ArrayList<>();
+    for (int i = 1; ; i++) {
+      Path f = image.dir().resolve("signature-" + i);
+      if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+        return out;
+      }
+      byte[] blob = OciLayout.readSmall(f);
+      int nl = indexOf(blob, (byte) '\n');
+      if (blob.length == 0 || blob[0] != 0 || nl < 0) {
+        continue;
+      }
+      if (!SIGSTORE_FORMAT.equals(new String(blob, 1, nl - 1, StandardCharsets.US_ASCII))) {
+        continue;
+      }
+      limit(out);
+      byte[] body = Arrays.copyOfRange(blob, nl + 1, blob.length);
+      String where = "signature-" + i;
+      JsonNode env;
+      try {
+        env = OciLayout.parseJson(body, where);
+        OciLayout.onlyFields(env, where, "mimeType", "payload", "annotations");
+      } catch (VerificationException e) {
+        out.add(
+            new Candidate(
+                () -> {
+                  throw e;
+                },
+                ""));
+        continue;
+      }
+      String mime = env.path("mimeType").asText("");
+      String payload = env.path("payload").asText("");
+      out.add(
+          new Candidate(
+              () -> {
+                if (!SIMPLE_SIGNING.equals(mime)) {
+                  throw new VerificationException(
+                      Failure.MALFORMED, where + " has media type '" + mime + "'");
+                }
+                return OciLayout.b64(payload, where + " payload");
+              },
+              env.path("annotations").path(SIGNATURE_ANNOTATION).asText("")));
+    }
+  }
+
+  private static void limit(List<Candidate> found) throws VerificationException {
+    if (found.size() == MAX_SIGNATURES) {
+      throw new VerificationException(
+          Failure.MALFORMED, "more than " + MAX_SIGNATURES + " signatures");
+    }
+  }
+
+  private static int indexOf(byte[] b, byte v) {
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == v) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static byte[] sha256(byte[] b) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(b);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A PEM SubjectPublicKeyInfo, EC or RSA, as cosign writes public keys. */
