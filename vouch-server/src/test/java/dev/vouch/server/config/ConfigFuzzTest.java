@@ -16,7 +16,8 @@ import java.util.Optional;
  * property: a file is loaded into a configuration or refused with a {@link ConfigException} naming
  * what is wrong (the CLI's exit 2); no other exception, which the CLI would report as an internal
  * error (exit 3), hang or out-of-memory. Seeds (the documented sample and small variants) are in
- * {@code ConfigFuzzTestInputs/configYaml}.
+ * {@code ConfigFuzzTestInputs/configYaml}; {@code nul-in-path} and {@code nul-in-key-files} are the
+ * first finding (a NUL character in a path value escaped as {@code InvalidPathException}).
  */
 class ConfigFuzzTest {
   private static final Path FILE = file();
