@@ -166,7 +166,34 @@ public final class ConfigLoader {
     }
     dataDir.ifPresent(d -> root.put("data_dir", d.toString()));
     port.ifPresent(p -> section(root, "http").put("port", p));
-    return bind(root, Optional.ofNullable(env.get("VOUCH_KEK")));
+    refuseNul(root, "");
+    try {
+      return bind(root, Optional.ofNullable(env.get("VOUCH_KEK")));
+    } catch (java.nio.file.InvalidPathException e) {
+      // every value was checked for NUL above; this keeps any other refused path a config error
+      throw new ConfigException("a configured path is not valid: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses a NUL character in any value: no path, URL or name may hold one, and {@code Path.of}
+   * would throw an unchecked exception for it deep inside binding (a fuzz finding).
+   */
+  private static void refuseNul(JsonNode node, String key) throws ConfigException {
+    if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
+      throw new ConfigException("'" + key + "' contains a NUL character");
+    }
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        refuseNul(e.getValue(), key.isEmpty() ? e.getKey() : key + "." + e.getKey());
+      }
+    } else if (node.isArray()) {
+      for (JsonNode n : node) {
+        refuseNul(n, key);
+      }
+    }
   }
 
   private static ObjectNode read(Path file) throws ConfigException {

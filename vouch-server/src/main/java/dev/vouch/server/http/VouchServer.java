@@ -608,7 +608,14 @@ public final class VouchServer implements AutoCloseable {
           LOG.warn("database error: {}", e.getMessage());
           Json.problem(
               ctx,
-              Problem.of(503, "unavailable", "The database is unavailable", "try again later"));
+              db.storageFull(e)
+                  ? Problem.of(
+                      503,
+                      "storage-full",
+                      "The server's storage is full",
+                      "nothing was stored; try again once space is freed")
+                  : Problem.of(
+                      503, "unavailable", "The database is unavailable", "try again later"));
         });
     cfg.routes.exception(
         Exception.class,

@@ -294,4 +294,14 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("verifiers.tpm_ek_roots");
   }
+
+  @Test
+  void aNulCharacterInAnyValueIsAConfigurationErrorNamingTheKey() {
+    assertThatThrownBy(() -> load("data_dir: \"vouch\\0data\"\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("'data_dir' contains a NUL character");
+    assertThatThrownBy(() -> load("verifiers:\n  extra_anchors: [\"a\\0b\"]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("'verifiers.extra_anchors' contains a NUL character");
+  }
 }
