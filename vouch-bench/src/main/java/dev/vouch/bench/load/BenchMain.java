@@ -119,9 +119,6 @@ public final class BenchMain implements Runnable {
     @Option(names = "--out", description = "Write the JSON result here.")
     Path out;
 
-    @Option(names = "--no-prepare", description = "Skip the set-up (already done by a run).")
-    boolean noPrepare;
-
     LoadModel model() {
       if (model != null && model.rate != null) {
         return new LoadModel.Open(model.rate, maxInFlight);
@@ -164,9 +161,8 @@ public final class BenchMain implements Runnable {
       }
       Workload w = workload();
       Target target = new Target(common.url, Target.client(tls(common.cacert)), adminToken());
-      if (!common.noPrepare) {
-        w.prepare(target);
-      }
+      // every run registers its own simulated TPMs' AKs (new keys each run)
+      w.prepare(target);
       Operation op = w.operation(target);
       if (common.warmup > 0) {
         LoadRunner.run(op, model, seconds(common.warmup));
