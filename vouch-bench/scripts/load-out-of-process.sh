@@ -5,8 +5,10 @@
 # per run on stdout and RESULTS_DIR/<workload>-<rate>.json.
 #
 #   vouch-bench/scripts/load-out-of-process.sh [RESULTS_DIR]
-#   env: RATES="100 200 400" (open model, per second)  DURATION=20  WARMUP=5
+#   env: RATES="100 200 400" (open model, per second; cN is a closed loop of N clients, e.g. c4)
+#        DURATION=20  WARMUP=5
 #        WORKLOADS="kbs attest"  JDBC_URL=jdbc:postgresql://127.0.0.1:5432/DB  (default: H2)
+#        SERVER_JAVA_OPTS (extra JVM flags of the server only, e.g. a JFR recording),
 #        VOUCH_SERVER_HEAP, VOUCH_JAVA_OPTS (as bin/vouch reads them)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,7 +28,7 @@ export VOUCH_KBS_TEES=tpm VOUCH_KBS_ADMIN_KEY_FILES="$data.kbs.pub"
 export VOUCH_KBS_AUTH_RATE_PER_SECOND=0 VOUCH_KBS_ATTEST_RATE_PER_SECOND=0
 [ -n "${JDBC_URL:-}" ] && export VOUCH_STORAGE_JDBC_URL="$JDBC_URL" VOUCH_STORAGE_USERNAME="${JDBC_USER:-postgres}"
 
-"$here/bin/vouch" server --data-dir "$data" --port 0 >"$data.out" 2>"$data.log" &
+VOUCH_JAVA_OPTS="${SERVER_JAVA_OPTS:-}" "$here/bin/vouch" server --data-dir "$data" --port 0 >"$data.out" 2>"$data.log" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do
@@ -43,7 +45,8 @@ for w in ${WORKLOADS:-kbs attest}; do
   for r in ${RATES:-100 200 400}; do
     extra=()
     [ "$w" = kbs ] && extra=(--kbs-admin-key "$data.kbs.key")
-    "$here/bin/vouch" bench "$w" --url "$url" --rate "$r" --duration "${DURATION:-20}" \
+    case "$r" in c*) model=(--concurrency "${r#c}") ;; *) model=(--rate "$r") ;; esac
+    "$here/bin/vouch" bench "$w" --url "$url" "${model[@]}" --duration "${DURATION:-20}" \
       --warmup "${WARMUP:-5}" --server-pid "$pid" --admin-token-file "$data.token" \
       --out "$out/$w-$r.json" "${extra[@]}" || true
   done

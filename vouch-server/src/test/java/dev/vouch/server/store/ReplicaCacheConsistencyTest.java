@@ -107,4 +107,27 @@ class ReplicaCacheConsistencyTest {
       assertThat(onA.remove("absent")).isFalse();
     }
   }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"postgresql", "h2"})
+  void theKbsResourcePolicyChangedOnOneReplicaIsUsedByTheOtherWithinOneCheck(String kind)
+      throws Exception {
+    MutableClock clock = new MutableClock(T0);
+    try (TestDatabases.Handle h = handle(kind);
+        Database a = h.open();
+        Database b = h.open()) {
+      JdbcResourcePolicyStore onA = new JdbcResourcePolicyStore(a, clock, CHECK);
+      JdbcResourcePolicyStore onB = new JdbcResourcePolicyStore(b, clock, CHECK);
+      assertThat(onB.load()).isEmpty();
+      onA.save("first");
+      assertThat(onA.load()).contains("first");
+      assertThat(onB.load()).as("between checks B answers from memory").isEmpty();
+      clock.advance(CHECK);
+      assertThat(onB.load()).contains("first");
+      onB.save("second");
+      assertThat(onB.load()).contains("second");
+      clock.advance(CHECK);
+      assertThat(onA.load()).contains("second");
+    }
+  }
 }
