@@ -65,7 +65,8 @@ public final class ConfigLoader {
   static {
     KEYS.put("", List.of("data_dir"));
     KEYS.put("http", List.of("host", "port", "max_request_bytes"));
-    KEYS.put("tls", List.of("mode", "cert_file", "key_file", "min_version"));
+    KEYS.put(
+        "tls", List.of("mode", "cert_file", "key_file", "min_version", "cms_validity_seconds"));
     KEYS.put("storage", List.of("jdbc_url", "username", "password", "pool_size", "kek_file"));
     KEYS.put(
         "tokens",
@@ -335,7 +336,19 @@ public final class ConfigLoader {
     return new ServerConfig(
         dataDir,
         h,
-        new ServerConfig.Tls(tlsMode, cert, key, minVersion.equals("1.2")),
+        new ServerConfig.Tls(
+            tlsMode,
+            cert,
+            key,
+            minVersion.equals("1.2"),
+            Duration.ofSeconds(
+                number(
+                    tls,
+                    "tls",
+                    "cms_validity_seconds",
+                    ServerConfig.Tls.DEFAULT_CMS_VALIDITY.toSeconds(),
+                    dev.vouch.server.cms.Cms.MIN_CERTIFICATE_VALIDITY.toSeconds(),
+                    3650L * 86400))),
         storage,
         tokens,
         admin(root.path("admin"), adminToken),

@@ -95,6 +95,13 @@ public final class ConfigReference {
         "1.3",
         "Oldest TLS version the listener accepts: TLS 1.3 only by default; `\"1.2\"` also offers"
             + " TLS 1.2 for clients that lack 1.3 (quote it: YAML reads a bare 1.2 as a number).");
+    key(
+        "tls",
+        "cms_validity_seconds",
+        "seconds, 60 to 10 years",
+        "2592000",
+        "How long certificates the CMS issues (agents' HTTPS certificates) are valid; an agent"
+            + " renews its own at two thirds of it (`POST /api/v1/cms/certificates/renew`).");
 
     key(
         "storage",

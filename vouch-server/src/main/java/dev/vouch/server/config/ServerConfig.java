@@ -144,6 +144,22 @@ public record ServerConfig(
   }
 
   /** This configuration with another storage section. */
+  public ServerConfig withTls(Tls t) {
+    return new ServerConfig(
+        dataDir,
+        http,
+        t,
+        storage,
+        tokens,
+        admin,
+        rvps,
+        kbs,
+        registrar,
+        hosts,
+        verifiers,
+        kubernetes);
+  }
+
   public ServerConfig withStorage(Storage s) {
     return new ServerConfig(
         dataDir, http, tls, s, tokens, admin, rvps, kbs, registrar, hosts, verifiers, kubernetes);
@@ -345,12 +361,31 @@ public record ServerConfig(
    * @param keyFile PEM private key, PKCS#8 or PKCS#1/SEC1 (mode {@code files})
    * @param allowTls12 whether TLS 1.2 is offered besides 1.3 ({@code tls.min_version: "1.2"}); TLS
    *     1.3 only by default
+   * @param cmsValidity how long certificates the CMS issues (agents') are valid ({@code
+   *     tls.cms_validity_seconds}, default 30 days); holders renew at two thirds of it
    */
   public record Tls(
-      TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile, boolean allowTls12) {
+      TlsMode mode,
+      Optional<Path> certFile,
+      Optional<Path> keyFile,
+      boolean allowTls12,
+      Duration cmsValidity) {
     /** TLS 1.3 only. */
     public Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile) {
       this(mode, certFile, keyFile, false);
+    }
+
+    /** CMS certificates valid for the default time. */
+    public Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile, boolean allowTls12) {
+      this(mode, certFile, keyFile, allowTls12, DEFAULT_CMS_VALIDITY);
+    }
+
+    /** Thirty days. */
+    public static final Duration DEFAULT_CMS_VALIDITY = Duration.ofDays(30);
+
+    /** These settings with CMS certificates valid for {@code validity}. */
+    public Tls withCmsValidity(Duration validity) {
+      return new Tls(mode, certFile, keyFile, allowTls12, validity);
     }
 
     /** The protocol names to enable, newest first. */

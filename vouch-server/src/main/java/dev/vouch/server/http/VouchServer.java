@@ -286,7 +286,9 @@ public final class VouchServer implements AutoCloseable {
     // one load of the reporting identity: the audit log signs with it, host monitoring too
     ServerIdentity identity = ServerIdentity.loadOrCreate(db, sealer, clock);
     AuditLog audit = auditLog(db, identity, clock);
-    Cms cms = new Cms(db, CmsAuthority.loadOrCreate(db, sealer, clock), clock);
+    Cms cms =
+        new Cms(
+            db, CmsAuthority.loadOrCreate(db, sealer, clock), clock, config.tls().cmsValidity());
     Services services =
         new Services(
             config,
