@@ -266,24 +266,55 @@ public final class Cms {
               if (requester instanceof Bootstrap b) {
                 spend(c, hash(b.token()), now);
               }
-              X509Certificate cert = ca.issueLeaf(key, host, names, now, validity);
-              String serial = serial(cert.getSerialNumber());
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "INSERT INTO cms_certificates (serial, host_id, certificate_pem, issued_by,"
-                          + " not_before, not_after) VALUES (?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, serial);
-                ps.setString(2, host);
-                ps.setString(3, ServerIdentity.pem(cert));
-                ps.setString(4, issuedBy);
-                Sql.setInstant(ps, 5, cert.getNotBefore().toInstant());
-                Sql.setInstant(ps, 6, cert.getNotAfter().toInstant());
-                ps.executeUpdate();
-              }
-              return new Issued(serial, host, cert, ca.chain());
+              return record(c, ca.issueLeaf(key, host, names, now, validity), host, issuedBy);
             });
     LOG.info("cms certificate issued serial={} host={} by={}", issued.serial(), host, issuedBy);
     return issued;
+  }
+
+  /**
+   * Issues a server replica's TLS certificate for {@code names} (DNS names or addresses; the first
+   * is the common name and the host id it is listed under). The replica's configuration is the
+   * authority here, so no token is asked for.
+   *
+   * @throws CmsException HOST_ID_INVALID for a name that is neither
+   */
+  public Issued issueServer(PublicKey key, List<String> names) {
+    List<String> hosts = names.stream().map(Cms::checkedHostId).toList();
+    if (hosts.isEmpty()) {
+      throw new CmsException(Reason.HOST_ID_INVALID, "a replica certificate needs a name");
+    }
+    GeneralNames san =
+        new GeneralNames(hosts.stream().map(Cms::generalName).toArray(GeneralName[]::new));
+    Instant now = clock.instant();
+    Issued issued =
+        db.transaction(
+            c ->
+                record(
+                    c,
+                    ca.issueLeaf(key, hosts.get(0), san, now, validity),
+                    hosts.get(0),
+                    "replica"));
+    LOG.info("cms replica certificate issued serial={} names={}", issued.serial(), hosts);
+    return issued;
+  }
+
+  private Issued record(Connection c, X509Certificate cert, String host, String issuedBy)
+      throws SQLException {
+    String serial = serial(cert.getSerialNumber());
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO cms_certificates (serial, host_id, certificate_pem, issued_by,"
+                + " not_before, not_after) VALUES (?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, serial);
+      ps.setString(2, host);
+      ps.setString(3, ServerIdentity.pem(cert));
+      ps.setString(4, issuedBy);
+      Sql.setInstant(ps, 5, cert.getNotBefore().toInstant());
+      Sql.setInstant(ps, 6, cert.getNotAfter().toInstant());
+      ps.executeUpdate();
+    }
+    return new Issued(serial, host, cert, ca.chain());
   }
 
   /**

@@ -66,7 +66,9 @@ public final class ConfigLoader {
     KEYS.put("", List.of("data_dir"));
     KEYS.put("http", List.of("host", "port", "max_request_bytes"));
     KEYS.put(
-        "tls", List.of("mode", "cert_file", "key_file", "min_version", "cms_validity_seconds"));
+        "tls",
+        List.of(
+            "mode", "cert_file", "key_file", "min_version", "cms_names", "cms_validity_seconds"));
     KEYS.put("storage", List.of("jdbc_url", "username", "password", "pool_size", "kek_file"));
     KEYS.put(
         "tokens",
@@ -257,9 +259,10 @@ public final class ConfigLoader {
           case "self-signed", "self_signed" -> ServerConfig.TlsMode.SELF_SIGNED;
           case "files" -> ServerConfig.TlsMode.FILES;
           case "off" -> ServerConfig.TlsMode.OFF;
+          case "cms" -> ServerConfig.TlsMode.CMS;
           default ->
               throw new ConfigException(
-                  "tls.mode must be self-signed, files or off, not '" + mode + "'");
+                  "tls.mode must be self-signed, files, cms or off, not '" + mode + "'");
         };
     Optional<Path> cert = text(tls, "tls", "cert_file").map(Path::of);
     Optional<Path> key = text(tls, "tls", "key_file").map(Path::of);
@@ -274,6 +277,12 @@ public final class ConfigLoader {
       }
     } else if (cert.isPresent() || key.isPresent()) {
       throw new ConfigException("tls.cert_file and tls.key_file need tls.mode files");
+    }
+    List<String> cmsNames = list(tls, "tls", "cms_names");
+    if ((tlsMode == ServerConfig.TlsMode.CMS) == cmsNames.isEmpty()) {
+      throw new ConfigException(
+          "tls.mode cms needs tls.cms_names (this replica's DNS names or addresses), and"
+              + " tls.cms_names needs tls.mode cms");
     }
     String minVersion = text(tls, "tls", "min_version").orElse("1.3");
     if (!minVersion.equals("1.3") && !minVersion.equals("1.2")) {
@@ -348,7 +357,8 @@ public final class ConfigLoader {
                     "cms_validity_seconds",
                     ServerConfig.Tls.DEFAULT_CMS_VALIDITY.toSeconds(),
                     dev.vouch.server.cms.Cms.MIN_CERTIFICATE_VALIDITY.toSeconds(),
-                    3650L * 86400))),
+                    3650L * 86400)),
+            cmsNames),
         storage,
         tokens,
         admin(root.path("admin"), adminToken),

@@ -352,7 +352,13 @@ public record ServerConfig(
      */
     FILES,
     /** Plain HTTP: only when explicitly configured (tests, or behind a TLS-terminating proxy). */
-    OFF
+    OFF,
+    /**
+     * A certificate for the names in {@code cms_names} issued at start by the server's own CMS
+     * intermediate (a fresh key in memory per replica, renewed at two thirds of its validity), so
+     * that clients and agents pin the one CMS root for every replica.
+     */
+    CMS
   }
 
   /**
@@ -361,15 +367,23 @@ public record ServerConfig(
    * @param keyFile PEM private key, PKCS#8 or PKCS#1/SEC1 (mode {@code files})
    * @param allowTls12 whether TLS 1.2 is offered besides 1.3 ({@code tls.min_version: "1.2"}); TLS
    *     1.3 only by default
-   * @param cmsValidity how long certificates the CMS issues (agents') are valid ({@code
-   *     tls.cms_validity_seconds}, default 30 days); holders renew at two thirds of it
+   * @param cmsValidity how long certificates the CMS issues (agents' and, in mode {@code cms},
+   *     replicas') are valid ({@code tls.cms_validity_seconds}, default 30 days); holders renew at
+   *     two thirds of it
+   * @param cmsNames the DNS names and addresses of this replica's certificate in mode {@code cms}
+   *     ({@code tls.cms_names}); the first is its subject's common name
    */
   public record Tls(
       TlsMode mode,
       Optional<Path> certFile,
       Optional<Path> keyFile,
       boolean allowTls12,
-      Duration cmsValidity) {
+      Duration cmsValidity,
+      List<String> cmsNames) {
+    public Tls {
+      cmsNames = List.copyOf(cmsNames);
+    }
+
     /** TLS 1.3 only. */
     public Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile) {
       this(mode, certFile, keyFile, false);
@@ -377,7 +391,13 @@ public record ServerConfig(
 
     /** CMS certificates valid for the default time. */
     public Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile, boolean allowTls12) {
-      this(mode, certFile, keyFile, allowTls12, DEFAULT_CMS_VALIDITY);
+      this(mode, certFile, keyFile, allowTls12, DEFAULT_CMS_VALIDITY, List.of());
+    }
+
+    /** A listener with a CMS certificate for {@code names}. */
+    public static Tls cms(List<String> names) {
+      return new Tls(
+          TlsMode.CMS, Optional.empty(), Optional.empty(), false, DEFAULT_CMS_VALIDITY, names);
     }
 
     /** Thirty days. */
@@ -385,7 +405,7 @@ public record ServerConfig(
 
     /** These settings with CMS certificates valid for {@code validity}. */
     public Tls withCmsValidity(Duration validity) {
-      return new Tls(mode, certFile, keyFile, allowTls12, validity);
+      return new Tls(mode, certFile, keyFile, allowTls12, validity, cmsNames);
     }
 
     /** The protocol names to enable, newest first. */
