@@ -75,7 +75,7 @@ public final class LoginLimiter {
 
   private static String[] keys(String account, String address) {
     return new String[] {
-      "account:" + account, "address:" + dev.vouch.server.kbs.ClientRateLimiter.clientKey(address)
+      "account:" + account, "address:" + dev.vouch.server.http.ClientRateLimiter.clientKey(address)
     };
   }
 }

@@ -64,7 +64,9 @@ public final class ConfigLoader {
 
   static {
     KEYS.put("", List.of("data_dir"));
-    KEYS.put("http", List.of("host", "port", "max_request_bytes"));
+    KEYS.put(
+        "http",
+        List.of("host", "port", "max_request_bytes", "attest_rate_per_second", "attest_burst"));
     KEYS.put(
         "tls",
         List.of(
@@ -251,7 +253,24 @@ public final class ConfigLoader {
                 "max_request_bytes",
                 ServerConfig.Http.DEFAULT_MAX_REQUEST_BYTES,
                 1024,
-                1L << 31));
+                1L << 31),
+            new ServerConfig.RateLimit(
+                (int)
+                    number(
+                        http,
+                        "http",
+                        "attest_rate_per_second",
+                        ServerConfig.RateLimit.DEFAULT.perSecond(),
+                        0,
+                        1_000_000),
+                (int)
+                    number(
+                        http,
+                        "http",
+                        "attest_burst",
+                        ServerConfig.RateLimit.DEFAULT.burst(),
+                        1,
+                        1_000_000)));
     JsonNode tls = root.path("tls");
     String mode = text(tls, "tls", "mode").orElse("self-signed");
     ServerConfig.TlsMode tlsMode =

@@ -77,6 +77,20 @@ public final class ConfigReference {
         "integer 1024..2147483648",
         "2097152",
         "Largest request body accepted (2 MiB, as Trustee allows: a TDX quote with a full CCEL).");
+    key(
+        "http",
+        "attest_rate_per_second",
+        "integer 0..1000000",
+        "10",
+        "Each client's (TCP peer address, IPv6 by /64) sustained request rate on `POST"
+            + " /api/v1/attest` and `POST /attestation` together; more get 429 with Retry-After;"
+            + " 0 means unlimited (behind a proxy every client shares the proxy's address).");
+    key(
+        "http",
+        "attest_burst",
+        "integer 1..1000000",
+        "50",
+        "Requests a client may make at once on those routes before the rate applies.");
 
     key(
         "tls",

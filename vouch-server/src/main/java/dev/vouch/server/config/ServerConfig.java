@@ -337,10 +337,18 @@ public record ServerConfig(
    * @param port TCP port, 0 for any free port ({@code http.port}, default 8443)
    * @param maxRequestBytes larger request bodies get 413 ({@code http.max_request_bytes}, default 2
    *     MiB as Trustee's KBS: a TDX quote with a full 1 MiB CCEL fits once base64-encoded)
+   * @param attestLimit each client's request rate on {@code POST /api/v1/attest} and {@code POST
+   *     /attestation} together ({@code http.attest_rate_per_second}, {@code http.attest_burst};
+   *     default ten per second, bursts of fifty; 0 per second means unlimited)
    */
-  public record Http(String host, int port, long maxRequestBytes) {
+  public record Http(String host, int port, long maxRequestBytes, RateLimit attestLimit) {
     /** The default body limit: 2 MiB, Trustee's {@code payload_request_size}. */
     public static final long DEFAULT_MAX_REQUEST_BYTES = 2L << 20;
+
+    /** With the default attestation rate limit. */
+    public Http(String host, int port, long maxRequestBytes) {
+      this(host, port, maxRequestBytes, RateLimit.DEFAULT);
+    }
   }
 
   /** How the listener is secured. */

@@ -313,7 +313,13 @@ public final class VouchServer implements AutoCloseable {
     io.micrometer.core.instrument.Metrics.addRegistry(metrics);
 
     List<RouteGroup> groups = new ArrayList<>();
-    groups.add(cfg -> new AttestationRoutes(as, keys).register(new Routes(cfg, api, admin)));
+    ServerConfig.RateLimit attestLimit = config.http().attestLimit();
+    ClientRateLimiter attestLimiter =
+        new ClientRateLimiter(
+            new ClientRateLimiter.Limit(attestLimit.perSecond(), attestLimit.burst()));
+    groups.add(
+        cfg ->
+            new AttestationRoutes(as, keys, attestLimiter).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new AasRoutes(aas).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new CmsRoutes(cms, admin).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new PolicyRoutes(policies).register(new Routes(cfg, api, admin)));

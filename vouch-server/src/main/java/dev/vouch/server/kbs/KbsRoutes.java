@@ -1,6 +1,7 @@
 package dev.vouch.server.kbs;
 
 import dev.vouch.server.http.ApiRoute;
+import dev.vouch.server.http.ClientRateLimiter;
 import dev.vouch.server.http.RouteGroup;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
