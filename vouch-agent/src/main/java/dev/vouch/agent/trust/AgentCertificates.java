@@ -53,9 +53,9 @@ import org.bouncycastle.util.io.pem.PemReader;
  * current one, and the listener's {@link ReloadingKeyManager} presents the new chain from the next
  * handshake on.
  *
- * <p>A stored identity that is still valid wins over a bootstrap token (a token is spent once; an
- * agent restarted with the same token keeps its certificate). To re-enroll, for example after the
- * certificate was revoked, delete the file and give a new token.
+ * <p>A stored identity that is still valid and names this host id wins over a bootstrap token (a
+ * token is spent once; an agent restarted with the same token keeps its certificate). To re-enroll,
+ * for example after the certificate was revoked, delete the file and give a new token.
  */
 public final class AgentCertificates {
   /** The file in the state directory holding the private key and the chain (PEM). */
@@ -87,7 +87,21 @@ public final class AgentCertificates {
 
   /** Whether a stored identity exists that is still valid now. */
   public boolean hasValidStoredIdentity() throws IOException {
-    return load().filter(id -> clock.instant().isBefore(notAfter(id.chain()))).isPresent();
+    return load().filter(this::usable).isPresent();
+  }
+
+  // still valid, and for this host id (a changed --host-id needs a certificate of its own)
+  private boolean usable(Identity id) {
+    try {
+      X509Certificate leaf = id.chain().get(0);
+      boolean named =
+          leaf.getSubjectAlternativeNames() != null
+              && leaf.getSubjectAlternativeNames().stream()
+                  .anyMatch(n -> hostId.equalsIgnoreCase(String.valueOf(n.get(1))));
+      return named && clock.instant().isBefore(notAfter(id.chain()));
+    } catch (java.security.cert.CertificateParsingException e) {
+      return false;
+    }
   }
 
   /**
@@ -101,7 +115,7 @@ public final class AgentCertificates {
   public synchronized ReloadingKeyManager open(Optional<String> bootstrapToken)
       throws RegistrarException, IOException, InterruptedException {
     Optional<Identity> stored = load();
-    if (stored.isPresent() && clock.instant().isBefore(notAfter(stored.get().chain()))) {
+    if (stored.isPresent() && usable(stored.get())) {
       key = stored.get().key();
       chain = stored.get().chain();
       keys = new ReloadingKeyManager(key, chain);
@@ -113,7 +127,14 @@ public final class AgentCertificates {
                   + serial()
                   + " valid until "
                   + notAfter(chain));
-      renewIfDue();
+      try {
+        renewIfDue();
+      } catch (RegistrarException | IOException e) {
+        // the stored certificate is still valid: serve with it, the scheduled check tries again
+        LOG.log(
+            Level.WARNING,
+            "host " + hostId + ": CMS certificate renewal at start failed: " + e.getMessage());
+      }
       return keys;
     }
     if (bootstrapToken.isEmpty()) {

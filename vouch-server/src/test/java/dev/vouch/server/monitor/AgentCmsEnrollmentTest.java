@@ -132,6 +132,9 @@ class AgentCmsEnrollmentTest {
     assertThat(restarted.hasValidStoredIdentity()).isTrue();
     restarted.open(Optional.of(token));
     assertThat(restarted.chain().get(0)).isEqualTo(first);
+    // but not under another host id: its certificate names this one
+    assertThat(new AgentCertificates("renamed", state, cms, agentClock).hasValidStoredIdentity())
+        .isFalse();
 
     // the spent token is refused to anyone else
     assertThatThrownBy(
