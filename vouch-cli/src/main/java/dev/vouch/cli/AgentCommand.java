@@ -1,5 +1,9 @@
 package dev.vouch.cli;
 
+import dev.vouch.agent.cdh.DataHub;
+import dev.vouch.agent.cdh.ResourceSource;
+import dev.vouch.agent.kbs.KbsClient;
+import dev.vouch.agent.kbs.TpmEvidenceProvider;
 import dev.vouch.agent.measure.MeasureServer;
 import dev.vouch.agent.measure.MeasurementService;
 import dev.vouch.agent.measure.ProcCgroups;
@@ -41,6 +45,7 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -76,6 +81,11 @@ import picocli.CommandLine.Spec;
  * {@code --bootstrap-token}; never printed), keeps it in {@code --state-dir} and renews it by
  * itself at two thirds of its validity without restarting the listener. The host id must then be
  * the DNS name the server reaches the agent by.
+ *
+ * <p>With {@code --kbs URL} the agent is also the guest's confidential data hub ({@link DataHub}:
+ * CoCo's REST shape on 127.0.0.1:8006 and its unix socket): it attests to that KBS with a quote by
+ * its own AK over its own event logs, and one KBS session (one token) serves every resource and
+ * unseal request of every workload until it expires.
  */
 @Command(
     name = "agent",
@@ -176,6 +186,37 @@ final class AgentCommand implements Callable<Integer> {
   /** The environment variable a bootstrap token may come from. */
   static final String BOOTSTRAP_TOKEN_ENV = "VOUCH_BOOTSTRAP_TOKEN";
 
+  @Option(
+      names = "--kbs-cacert",
+      paramLabel = "PEM",
+      description = "With --kbs: trust this certificate for the KBS's TLS (default: JDK CAs).")
+  Path kbsCacert;
+
+  @Option(
+      names = "--data-hub-port",
+      defaultValue = "" + DataHub.COCO_PORT,
+      description = "With --kbs: the data hub's loopback port (default: ${DEFAULT-VALUE}; 0: any).")
+  int dataHubPort;
+
+  @Option(
+      names = "--data-hub-socket",
+      paramLabel = "PATH",
+      description =
+          "With --kbs: the data hub's unix socket, made 0600 (default:"
+              + " /run/confidential-containers/cdh.sock).")
+  Path dataHubSocket = DataHub.COCO_SOCKET;
+
+  @Option(names = "--no-data-hub-socket", description = "With --kbs: serve the loopback port only.")
+  boolean noDataHubSocket;
+
+  @Option(
+      names = "--data-hub-max-age",
+      paramLabel = "SECONDS",
+      defaultValue = "300",
+      description =
+          "With --kbs: longest a resource is served from the cache (default: ${DEFAULT-VALUE}).")
+  long dataHubMaxAge;
+
   @ArgGroup(exclusive = false, multiplicity = "1")
   Transports transports;
 
@@ -190,6 +231,14 @@ final class AgentCommand implements Callable<Integer> {
                 + "/run/vouch/measure.sock: measurement, event log (JSON or CEL) and evidence"
                 + " bound to the TPM quote.")
     Path measureSocket;
+
+    @Option(
+        names = "--kbs",
+        paramLabel = "URL",
+        description =
+            "Be the guest's data hub for this KBS: GET /cdh/resource/REPO/TYPE/TAG and POST"
+                + " /cdh/unseal on 127.0.0.1 and a unix socket, attesting with this agent's AK.")
+    URI kbs;
 
     @ArgGroup(exclusive = false)
     HttpsOptions https;
@@ -236,9 +285,29 @@ final class AgentCommand implements Callable<Integer> {
       err.println("error: --host-id must be 1-128 characters of A-Z a-z 0-9 _ -");
       return ExitCodes.BAD_INPUT;
     }
-    if (transports.nats == null && transports.https == null && transports.measureSocket == null) {
+    if (transports.nats == null
+        && transports.https == null
+        && transports.measureSocket == null
+        && transports.kbs == null) {
       err.println(
-          "error: give --nats URL and/or --listen with its TLS options, and/or --measure-socket");
+          "error: give --nats URL and/or --listen with its TLS options, and/or --measure-socket,"
+              + " and/or --kbs");
+      return ExitCodes.BAD_INPUT;
+    }
+    java.net.http.HttpClient kbsHttp = null;
+    if (transports.kbs != null) {
+      if (dataHubPort < 0 || dataHubPort > 65535 || dataHubMaxAge < 1) {
+        err.println("error: --data-hub-port is 0-65535 and --data-hub-max-age at least 1");
+        return ExitCodes.BAD_INPUT;
+      }
+      try {
+        kbsHttp = GuestOptions.http(kbsCacert, "--kbs-cacert");
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+    } else if (kbsCacert != null) {
+      err.println("error: --kbs-cacert needs --kbs");
       return ExitCodes.BAD_INPUT;
     }
     Optional<MeasurementPolicy> policy = Optional.empty();
@@ -427,6 +496,32 @@ final class AgentCommand implements Callable<Integer> {
                   + ": container measurements on "
                   + transports.measureSocket
                   + (measure.isolated() ? " (isolated)" : ""));
+        }
+        if (transports.kbs != null) {
+          // the same TPM and AK as the quotes the agent serves: the KBS sees one attester
+          KbsClient kbs =
+              GuestOptions.client(
+                  transports.kbs,
+                  kbsHttp,
+                  TpmEvidenceProvider.measuredBoot(
+                      client, ak, Optional.of(eventLog), Optional.of(imaLog)));
+          Optional<Path> sock = noDataHubSocket ? Optional.empty() : Optional.of(dataHubSocket);
+          DataHub hub =
+              DataHub.start(
+                  ResourceSource.of(kbs),
+                  dataHubPort,
+                  sock,
+                  Duration.ofSeconds(dataHubMaxAge),
+                  Clock.systemUTC());
+          running.add(hub);
+          out.println(
+              "agent "
+                  + hostId
+                  + ": data hub on 127.0.0.1:"
+                  + hub.port()
+                  + sock.map(p -> " and unix:" + p).orElse("")
+                  + " for "
+                  + transports.kbs);
         }
         // a NATS identity made here; only its public key goes to the registrar, which signs it
         // when the server runs NATS with per-agent credentials (hosts.nats_auth_dir)

@@ -1,5 +1,7 @@
 package dev.vouch.server.as;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.core.Tee;
 import dev.vouch.core.VerificationException;
@@ -7,6 +9,7 @@ import dev.vouch.core.bytes.Hex;
 import dev.vouch.policy.ear.SigningKeys;
 import dev.vouch.server.http.ClientRateLimiter;
 import dev.vouch.server.http.Json;
+import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
 import io.javalin.http.Context;
@@ -40,6 +43,8 @@ public final class AttestationRoutes {
           "freshness",
           "runtime_policy");
   private static final List<Integer> ATTEST_STATUSES = List.of(200, 400, 413, 422, 429);
+  private static final JsonSchema JWKS =
+      object("keys", arrayOf(object("kty", STRING, "kid", STRING)));
 
   private final AttestationService service;
   private final SigningKeys keys;
@@ -61,37 +66,63 @@ public final class AttestationRoutes {
 
   public void register(Routes r) {
     r.open(
-        "POST",
-        "/api/v1/attest",
-        "Verify evidence, appraise it and return a signed EAR token",
-        "application/json",
-        "application/json",
-        ATTEST_STATUSES,
-        limited(this::attest));
+            "POST",
+            "/api/v1/attest",
+            "Verify evidence, appraise it and return a signed EAR token",
+            "application/json",
+            "application/json",
+            ATTEST_STATUSES,
+            limited(this::attest))
+        .takes(
+            object(
+                "tee", STRING,
+                "evidence", text("base64 evidence"),
+                "nonce?", text("hex"),
+                "runtime_data?", ANY,
+                "runtime_data_hash_algorithm?", STRING,
+                "init_data?", text("base64"),
+                "policy_ids?", arrayOf(STRING),
+                "freshness?", ANY,
+                "runtime_policy?", ANY))
+        .returns(object("token", text("EAR JWT"), "status", STRING, "claims", OBJECT));
     r.open(
-        "POST",
-        "/attestation",
-        "Trustee AS REST request; answers with the EAR JWT as text",
-        "application/json",
-        "text/plain",
-        ATTEST_STATUSES,
-        limited(this::trustee));
+            "POST",
+            "/attestation",
+            "Trustee AS REST request; answers with the EAR JWT as text",
+            "application/json",
+            "text/plain",
+            ATTEST_STATUSES,
+            limited(this::trustee))
+        .takes(
+            object(
+                    "verification_requests?",
+                    arrayOf(OBJECT),
+                    "tee?",
+                    STRING,
+                    "evidence?",
+                    STRING,
+                    "policy_ids?",
+                    arrayOf(STRING))
+                .describedAs("Trustee's AS request: one verification request, or a list"))
+        .returns(text("EAR JWT"));
     r.open(
-        "GET",
-        "/api/v1/jwks",
-        "Public keys of the token signing keys (current and still-valid older ones)",
-        null,
-        "application/json",
-        List.of(200),
-        this::jwks);
+            "GET",
+            "/api/v1/jwks",
+            "Public keys of the token signing keys (current and still-valid older ones)",
+            null,
+            "application/json",
+            List.of(200),
+            this::jwks)
+        .returns(JWKS);
     r.open(
-        "GET",
-        "/.well-known/jwks.json",
-        "The same JWKS at its well-known place",
-        null,
-        "application/json",
-        List.of(200),
-        this::jwks);
+            "GET",
+            "/.well-known/jwks.json",
+            "The same JWKS at its well-known place",
+            null,
+            "application/json",
+            List.of(200),
+            this::jwks)
+        .returns(JWKS);
   }
 
   /**
