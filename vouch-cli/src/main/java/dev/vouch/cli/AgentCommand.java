@@ -14,6 +14,8 @@ import dev.vouch.agent.tpm.PersistentKey;
 import dev.vouch.agent.tpm.StartupType;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TpmException;
+import dev.vouch.agent.trust.AgentCertificates;
+import dev.vouch.agent.trust.CmsClient;
 import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.agent.trust.HttpRegistrarClient;
 import dev.vouch.agent.trust.HttpsAgentServer;
@@ -35,6 +37,7 @@ import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -48,6 +51,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -69,6 +74,13 @@ import picocli.CommandLine.Spec;
  * restarted agent needs no state of its own; a host id the registrar knows with another TPM is
  * refused until an admin removes the old enrollment. A refused enrollment stops the agent with exit
  * code 1, an unreachable registrar with 3.
+ *
+ * <p>With {@code --listen} but no {@code --tls-key}/{@code --tls-cert}, the listener's certificate
+ * comes from the server's CMS: the agent makes its own key, has it certified for its host id under
+ * a one-time bootstrap token ({@code --bootstrap-token-file}, {@code VOUCH_BOOTSTRAP_TOKEN} or
+ * {@code --bootstrap-token}; never printed), keeps it in {@code --state-dir} and renews it by
+ * itself at two thirds of its validity without restarting the listener. The host id must then be
+ * the DNS name the server reaches the agent by.
  *
  * <p>With {@code --kbs URL} the agent is also the guest's confidential data hub ({@link DataHub}:
  * CoCo's REST shape on 127.0.0.1:8006 and its unix socket): it attests to that KBS with a quote by
@@ -149,6 +161,32 @@ final class AgentCommand implements Callable<Integer> {
   Path measurePolicy;
 
   @Option(
+      names = "--bootstrap-token-file",
+      description =
+          "File holding a one-time CMS bootstrap token for this host (or VOUCH_BOOTSTRAP_TOKEN):"
+              + " with --listen and no --tls-key/--tls-cert, the server's CMS certifies the agent's"
+              + " own key for its host id.")
+  Path bootstrapTokenFile;
+
+  @Option(
+      names = "--bootstrap-token",
+      description =
+          "The bootstrap token itself (visible to other local users in the process list: prefer"
+              + " --bootstrap-token-file or VOUCH_BOOTSTRAP_TOKEN).")
+  String bootstrapToken;
+
+  @Option(
+      names = "--state-dir",
+      defaultValue = "/var/lib/vouch-agent",
+      description =
+          "Where the agent keeps its CMS key and certificate chain (0600; default:"
+              + " ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  /** The environment variable a bootstrap token may come from. */
+  static final String BOOTSTRAP_TOKEN_ENV = "VOUCH_BOOTSTRAP_TOKEN";
+
+  @Option(
       names = "--kbs-cacert",
       paramLabel = "PEM",
       description = "With --kbs: trust this certificate for the KBS's TLS (default: JDK CAs).")
@@ -210,10 +248,14 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--listen", required = true, description = "HTTPS address, HOST:PORT.")
     String listen;
 
-    @Option(names = "--tls-key", required = true, description = "Agent private key, PEM.")
+    @Option(
+        names = "--tls-key",
+        description =
+            "Agent private key, PEM (with --tls-cert; without both, a CMS certificate from"
+                + " --server is used, see --bootstrap-token-file).")
     Path key;
 
-    @Option(names = "--tls-cert", required = true, description = "Agent certificate chain, PEM.")
+    @Option(names = "--tls-cert", description = "Agent certificate chain, PEM.")
     Path cert;
 
     @Option(
@@ -228,6 +270,9 @@ final class AgentCommand implements Callable<Integer> {
         description = "Oldest TLS version the listener accepts: 1.3 (default) or 1.2.")
     String minVersion;
   }
+
+  /** The agent's CMS identity, when its listener uses one. */
+  private AgentCertificates certs;
 
   /** Released to stop a running agent (tests); the process otherwise runs until killed. */
   final CountDownLatch stop = new CountDownLatch(1);
@@ -299,9 +344,37 @@ final class AgentCommand implements Callable<Integer> {
     }
     SSLContext tls = null;
     InetSocketAddress bind = null;
+    List<X509Certificate> clientCas = List.of();
+    boolean cmsTls = transports.https != null && transports.https.key == null;
+    Optional<String> token;
+    try {
+      token = bootstrapToken();
+    } catch (CliIo.BadInput e) {
+      err.println("error: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    if (transports.https != null
+        && (transports.https.key == null) != (transports.https.cert == null)) {
+      err.println(
+          "error: give --tls-key and --tls-cert together, or neither for a CMS certificate");
+      return ExitCodes.BAD_INPUT;
+    }
+    if (cmsTls && server == null) {
+      err.println(
+          "error: --listen without --tls-key/--tls-cert needs --server, whose CMS certifies the"
+              + " agent");
+      return ExitCodes.BAD_INPUT;
+    }
+    if (token.isPresent() && !cmsTls) {
+      err.println("error: a bootstrap token is for --listen without --tls-key/--tls-cert");
+      return ExitCodes.BAD_INPUT;
+    }
     if (transports.https != null) {
       try {
-        tls = tls(transports.https);
+        clientCas = certificates(transports.https.clientCa);
+        if (!cmsTls) {
+          tls = tls(transports.https);
+        }
         bind = address(transports.https.listen);
         if (!"1.3".equals(transports.https.minVersion)
             && !"1.2".equals(transports.https.minVersion)) {
@@ -339,6 +412,25 @@ final class AgentCommand implements Callable<Integer> {
         err.println("error: " + bad);
         return ExitCodes.BAD_INPUT;
       }
+      if (cmsTls) {
+        certs =
+            new AgentCertificates(
+                hostId, stateDir, new CmsClient(server, serverTls), Clock.systemUTC());
+        try {
+          if (token.isEmpty() && !certs.hasValidStoredIdentity()) {
+            err.println(
+                "error: no valid CMS certificate in "
+                    + stateDir
+                    + ": give --bootstrap-token-file (or "
+                    + BOOTSTRAP_TOKEN_ENV
+                    + ") to enroll");
+            return ExitCodes.BAD_INPUT;
+          }
+        } catch (IOException e) {
+          err.println("error: --state-dir: " + e.getMessage());
+          return ExitCodes.BAD_INPUT;
+        }
+      }
     } else if (serverCa != null || connection != null) {
       err.println("error: --server-ca and --connection need --server");
       return ExitCodes.BAD_INPUT;
@@ -353,6 +445,34 @@ final class AgentCommand implements Callable<Integer> {
       List<AutoCloseable> running = new ArrayList<>();
       try {
         int httpsPort = 0;
+        if (certs != null) {
+          // the listener's identity from the CMS, before the registrar learns where to reach us
+          try {
+            tls = Tls.context(certs.open(token), clientCas);
+          } catch (RegistrarException e) {
+            err.println("error: certificate from " + server + ": " + e.getMessage());
+            return e.refused() ? ExitCodes.FAILED : ExitCodes.INTERNAL;
+          } catch (GeneralSecurityException e) {
+            err.println("error: " + e.getMessage());
+            return ExitCodes.INTERNAL;
+          }
+          ScheduledExecutorService renewals =
+              Executors.newSingleThreadScheduledExecutor(
+                  r -> {
+                    Thread t = new Thread(r, "vouch-cms-renewal");
+                    t.setDaemon(true);
+                    return t;
+                  });
+          running.add(renewals::shutdownNow);
+          certs.scheduleRenewal(renewals, certs.checkInterval());
+          out.println(
+              "agent "
+                  + hostId
+                  + ": CMS certificate "
+                  + certs.chain().get(0).getSerialNumber().toString(16)
+                  + ", renewal from "
+                  + certs.renewAt());
+        }
         if (tls != null) {
           HttpsAgentServer https =
               HttpsAgentServer.start(agent, bind, tls, "1.2".equals(transports.https.minVersion));
@@ -455,6 +575,28 @@ final class AgentCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return ExitCodes.INTERNAL;
     }
+  }
+
+  /** The bootstrap token from the flag, the file or the environment, in that order. */
+  private Optional<String> bootstrapToken() throws CliIo.BadInput {
+    String t = bootstrapToken;
+    if (t == null && bootstrapTokenFile != null) {
+      t =
+          new String(
+              CliIo.read(bootstrapTokenFile, "--bootstrap-token-file"), StandardCharsets.UTF_8);
+    }
+    if (t == null) {
+      t = System.getenv(BOOTSTRAP_TOKEN_ENV);
+    }
+    if (t == null || t.isBlank()) {
+      return Optional.empty();
+    }
+    t = t.strip();
+    if (!t.matches("[A-Za-z0-9._-]{1,512}")) {
+      throw new CliIo.BadInput(
+          "the bootstrap token is not a token (vbt.... as the server gave it)");
+    }
+    return Optional.of(t);
   }
 
   /** Why {@code --connection} (or its default) cannot work, or null. */

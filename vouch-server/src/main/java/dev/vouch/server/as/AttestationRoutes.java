@@ -7,6 +7,7 @@ import dev.vouch.core.Tee;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.policy.ear.SigningKeys;
+import dev.vouch.server.http.ClientRateLimiter;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.Problem;
@@ -41,16 +42,26 @@ public final class AttestationRoutes {
           "policy_ids",
           "freshness",
           "runtime_policy");
-  private static final List<Integer> ATTEST_STATUSES = List.of(200, 400, 413, 422);
+  private static final List<Integer> ATTEST_STATUSES = List.of(200, 400, 413, 422, 429);
   private static final JsonSchema JWKS =
       object("keys", arrayOf(object("kty", STRING, "kid", STRING)));
 
   private final AttestationService service;
   private final SigningKeys keys;
+  private final ClientRateLimiter limiter;
 
   public AttestationRoutes(AttestationService service, SigningKeys keys) {
+    this(service, keys, new ClientRateLimiter(ClientRateLimiter.Limit.unlimited()));
+  }
+
+  /**
+   * @param limiter each client's rate on both attestation routes together (one bucket per client)
+   */
+  public AttestationRoutes(
+      AttestationService service, SigningKeys keys, ClientRateLimiter limiter) {
     this.service = service;
     this.keys = keys;
+    this.limiter = limiter;
   }
 
   public void register(Routes r) {
@@ -61,7 +72,7 @@ public final class AttestationRoutes {
             "application/json",
             "application/json",
             ATTEST_STATUSES,
-            this::attest)
+            limited(this::attest))
         .takes(
             object(
                 "tee", STRING,
@@ -81,7 +92,7 @@ public final class AttestationRoutes {
             "application/json",
             "text/plain",
             ATTEST_STATUSES,
-            this::trustee)
+            limited(this::trustee))
         .takes(
             object(
                     "verification_requests?",
@@ -112,6 +123,27 @@ public final class AttestationRoutes {
             List.of(200),
             this::jwks)
         .returns(JWKS);
+  }
+
+  /**
+   * Refuses the request before its body is read when the client (its TCP peer address) has used up
+   * its rate: 429 {@code rate-limited} with Retry-After in whole seconds.
+   */
+  private io.javalin.http.Handler limited(io.javalin.http.Handler h) {
+    return ctx -> {
+      Optional<java.time.Duration> wait = limiter.acquire(ctx.req().getRemoteAddr());
+      if (wait.isPresent()) {
+        long s = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+        ctx.header("Retry-After", String.valueOf(s));
+        throw Problem.of(
+                429,
+                "rate-limited",
+                "Too many requests",
+                "too many attestation requests from this client; retry in " + s + " s")
+            .exception();
+      }
+      h.handle(ctx);
+    };
   }
 
   private void jwks(Context ctx) {

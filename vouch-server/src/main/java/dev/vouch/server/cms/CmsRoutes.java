@@ -12,8 +12,13 @@ import dev.vouch.server.http.Routes;
 import dev.vouch.server.monitor.ServerIdentity;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +79,22 @@ public final class CmsRoutes {
             List.of(201, 400, 401, 403),
             refusals(this::issue))
         .takes(text("PKCS#10 certificate request, PEM"))
+        .returns(text("PEM certificates: the new one, then its CA chain"));
+    r.open(
+            "POST",
+            "/api/v1/cms/certificates/renew",
+            "Renew a CMS certificate before it expires: {csr: PKCS#10 PEM for the same host,"
+                + " certificate: the current certificate PEM, signature: base64 of the current key's"
+                + " signature over the CSR's DER}; answers the new chain as PEM",
+            JSON,
+            PEM_CHAIN,
+            List.of(201, 400, 401, 403),
+            refusals(this::renew))
+        .takes(
+            object(
+                "csr", text("PKCS#10 certificate request, PEM"),
+                "certificate", text("the current certificate, PEM"),
+                "signature", text("base64")))
         .returns(text("PEM certificates: the new one, then its CA chain"));
     r.admin(
             Permission.HOSTS_READ,
@@ -150,6 +171,40 @@ public final class CmsRoutes {
     ctx.status(201).contentType(PEM_CHAIN).result(issued.chainPem());
   }
 
+  private void renew(Context ctx) {
+    JsonNode body = Json.object(ctx);
+    Json.onlyFields(body, Set.of("csr", "certificate", "signature"), "a renewal request");
+    X509Certificate current = certificate(Json.text(body, "certificate"));
+    byte[] signature;
+    try {
+      signature = Base64.getDecoder().decode(Json.text(body, "signature"));
+    } catch (IllegalArgumentException e) {
+      throw Problem.badRequest("bad-request", "signature is base64");
+    }
+    Cms.Issued issued = cms.issue(Json.text(body, "csr"), new Cms.Renewal(current, signature));
+    ctx.header("X-Vouch-Certificate-Serial", issued.serial());
+    ctx.status(201).contentType(PEM_CHAIN).result(issued.chainPem());
+  }
+
+  // one PEM certificate, bounded like a CSR
+  private static X509Certificate certificate(String pem) {
+    if (pem.length() > 16 * 1024) {
+      throw Problem.badRequest(
+          "bad-request", "certificate is one PEM certificate of at most 16 KiB");
+    }
+    try {
+      var all =
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)));
+      if (all.size() != 1) {
+        throw Problem.badRequest("bad-request", "certificate is exactly one PEM certificate");
+      }
+      return (X509Certificate) all.iterator().next();
+    } catch (CertificateException e) {
+      throw Problem.badRequest("bad-request", "certificate does not parse as PEM X.509");
+    }
+  }
+
   private void createToken(Context ctx) {
     JsonNode body = Json.object(ctx);
     Json.onlyFields(body, Set.of("host_id", "expires_in"), "a bootstrap token request");
@@ -197,7 +252,10 @@ public final class CmsRoutes {
   static Problem problem(CmsException e) {
     String title =
         switch (e.reason().status()) {
-          case 401 -> "Bootstrap token refused";
+          case 401 ->
+              e.reason().name().startsWith("RENEWAL")
+                  ? "Renewal refused"
+                  : "Bootstrap token refused";
           case 403 -> "Name not allowed";
           case 404 -> "No such certificate";
           default -> "The request is invalid";

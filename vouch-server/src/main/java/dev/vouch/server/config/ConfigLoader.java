@@ -64,8 +64,13 @@ public final class ConfigLoader {
 
   static {
     KEYS.put("", List.of("data_dir"));
-    KEYS.put("http", List.of("host", "port", "max_request_bytes"));
-    KEYS.put("tls", List.of("mode", "cert_file", "key_file", "min_version"));
+    KEYS.put(
+        "http",
+        List.of("host", "port", "max_request_bytes", "attest_rate_per_second", "attest_burst"));
+    KEYS.put(
+        "tls",
+        List.of(
+            "mode", "cert_file", "key_file", "min_version", "cms_names", "cms_validity_seconds"));
     KEYS.put("storage", List.of("jdbc_url", "username", "password", "pool_size", "kek_file"));
     KEYS.put(
         "tokens",
@@ -275,7 +280,24 @@ public final class ConfigLoader {
                 "max_request_bytes",
                 ServerConfig.Http.DEFAULT_MAX_REQUEST_BYTES,
                 1024,
-                1L << 31));
+                1L << 31),
+            new ServerConfig.RateLimit(
+                (int)
+                    number(
+                        http,
+                        "http",
+                        "attest_rate_per_second",
+                        ServerConfig.RateLimit.DEFAULT.perSecond(),
+                        0,
+                        1_000_000),
+                (int)
+                    number(
+                        http,
+                        "http",
+                        "attest_burst",
+                        ServerConfig.RateLimit.DEFAULT.burst(),
+                        1,
+                        1_000_000)));
     JsonNode tls = root.path("tls");
     String mode = text(tls, "tls", "mode").orElse("self-signed");
     ServerConfig.TlsMode tlsMode =
@@ -283,9 +305,10 @@ public final class ConfigLoader {
           case "self-signed", "self_signed" -> ServerConfig.TlsMode.SELF_SIGNED;
           case "files" -> ServerConfig.TlsMode.FILES;
           case "off" -> ServerConfig.TlsMode.OFF;
+          case "cms" -> ServerConfig.TlsMode.CMS;
           default ->
               throw new ConfigException(
-                  "tls.mode must be self-signed, files or off, not '" + mode + "'");
+                  "tls.mode must be self-signed, files, cms or off, not '" + mode + "'");
         };
     Optional<Path> cert = text(tls, "tls", "cert_file").map(Path::of);
     Optional<Path> key = text(tls, "tls", "key_file").map(Path::of);
@@ -300,6 +323,12 @@ public final class ConfigLoader {
       }
     } else if (cert.isPresent() || key.isPresent()) {
       throw new ConfigException("tls.cert_file and tls.key_file need tls.mode files");
+    }
+    List<String> cmsNames = list(tls, "tls", "cms_names");
+    if ((tlsMode == ServerConfig.TlsMode.CMS) == cmsNames.isEmpty()) {
+      throw new ConfigException(
+          "tls.mode cms needs tls.cms_names (this replica's DNS names or addresses), and"
+              + " tls.cms_names needs tls.mode cms");
     }
     String minVersion = text(tls, "tls", "min_version").orElse("1.3");
     if (!minVersion.equals("1.3") && !minVersion.equals("1.2")) {
@@ -362,7 +391,20 @@ public final class ConfigLoader {
     return new ServerConfig(
         dataDir,
         h,
-        new ServerConfig.Tls(tlsMode, cert, key, minVersion.equals("1.2")),
+        new ServerConfig.Tls(
+            tlsMode,
+            cert,
+            key,
+            minVersion.equals("1.2"),
+            Duration.ofSeconds(
+                number(
+                    tls,
+                    "tls",
+                    "cms_validity_seconds",
+                    ServerConfig.Tls.DEFAULT_CMS_VALIDITY.toSeconds(),
+                    dev.vouch.server.cms.Cms.MIN_CERTIFICATE_VALIDITY.toSeconds(),
+                    3650L * 86400)),
+            cmsNames),
         storage,
         tokens,
         admin(root.path("admin"), adminToken),

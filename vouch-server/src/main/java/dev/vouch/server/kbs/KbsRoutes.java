@@ -3,6 +3,7 @@ package dev.vouch.server.kbs;
 import static dev.vouch.server.http.JsonSchema.*;
 
 import dev.vouch.server.http.ApiRoute;
+import dev.vouch.server.http.ClientRateLimiter;
 import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.RouteGroup;
 import io.javalin.config.JavalinConfig;

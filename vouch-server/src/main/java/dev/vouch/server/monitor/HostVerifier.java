@@ -237,7 +237,11 @@ public final class HostVerifier implements HostWorker {
               continued.map(ImaStateStore.HostImaState::progress));
     } catch (AgentException | EnrollmentException e) {
       return AttestationOutcome.notMeasured(
-          host, AttestationOutcome.AGENT_UNREACHABLE, e.getMessage());
+          host,
+          e instanceof AgentException a && a.certificateRevoked()
+              ? AttestationOutcome.AGENT_CERTIFICATE_REVOKED
+              : AttestationOutcome.AGENT_UNREACHABLE,
+          e.getMessage());
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
