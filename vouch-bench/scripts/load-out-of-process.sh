@@ -25,7 +25,7 @@ openssl pkey -in "$data.kbs.key" -pubout -out "$data.kbs.pub" 2>/dev/null
 export VOUCH_TLS_MODE=off VOUCH_HTTP_HOST=127.0.0.1 VOUCH_ADMIN_TOKEN="$token"
 export VOUCH_KBS_TEES=tpm VOUCH_KBS_ADMIN_KEY_FILES="$data.kbs.pub"
 # every load client is 127.0.0.1: the per-client limits would measure themselves
-export VOUCH_KBS_AUTH_RATE_PER_SECOND=0 VOUCH_KBS_ATTEST_RATE_PER_SECOND=0
+export VOUCH_KBS_AUTH_RATE_PER_SECOND=0 VOUCH_KBS_ATTEST_RATE_PER_SECOND=0 VOUCH_HTTP_ATTEST_RATE_PER_SECOND=0
 [ -n "${JDBC_URL:-}" ] && export VOUCH_STORAGE_JDBC_URL="$JDBC_URL" VOUCH_STORAGE_USERNAME="${JDBC_USER:-postgres}"
 
 VOUCH_JAVA_OPTS="${SERVER_JAVA_OPTS:-}" "$here/bin/vouch" server --data-dir "$data" --port 0 >"$data.out" 2>"$data.log" &

@@ -50,6 +50,7 @@ class OutOfProcessSmokeTest {
     // every load client comes from 127.0.0.1: the per-client limits would measure themselves
     env.put("VOUCH_KBS_AUTH_RATE_PER_SECOND", "0");
     env.put("VOUCH_KBS_ATTEST_RATE_PER_SECOND", "0");
+    env.put("VOUCH_HTTP_ATTEST_RATE_PER_SECOND", "0");
     server = ChildServer.start(dir.resolve("data"), env, Optional.of(dir.resolve("server.log")));
   }
 
