@@ -314,6 +314,19 @@ public final class HostVerifier implements HostWorker {
   }
 
   /**
+   * The verdict on {@code evidence} under the host's flavor groups and the flavors stored now,
+   * adopting and storing nothing: what {@link #attest} decides for a boot whose golden flavors are
+   * kept. Used to show that stored data judge the same after a schema upgrade.
+   *
+   * @throws VerificationException POLICY_DENIED when an assigned group is not defined
+   */
+  public HostTrust verdict(String hostId, HostEvidence evidence) throws VerificationException {
+    List<FlavorGroup> groups = groupsOf(hostId);
+    Judged now = judged(hostId, groups);
+    return judge(groups, now.members(), now.candidates(), now.own(List.of()), evidence);
+  }
+
+  /**
    * Makes flavors of {@code parts} from the host's current, freshly verified measurements, signs
    * them and stores them as administrator-approved (HOST_UNIQUE and ASSET_TAG bound to the host,
    * other parts shared by every host). This is how a strict-mode deployment gets its flavors.
