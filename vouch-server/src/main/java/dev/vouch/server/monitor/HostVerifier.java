@@ -206,14 +206,16 @@ public final class HostVerifier implements HostWorker {
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
-    Judged before = judged(host.id(), groups);
+    // before the quote the machine is not known: enough to see whether IMA flavors apply
+    Judged preliminary = judged(host.id(), "", groups);
     Optional<RuntimePolicyStore.Stored> policy =
         runtime.flatMap(r -> r.policies().effective(host.id(), host.group()));
     Optional<ImaStateStore.HostImaState> state = runtime.flatMap(r -> r.states().get(host.id()));
     // IMA flavors judge every file of the list, and entries appraised under another policy must be
     // appraised again: both need the list from entry 0, but the replay state does not depend on
     // the policy, so the checkpoint is kept when the re-read list reproduces it (re-appraisal)
-    boolean imaFlavors = before.candidates().stream().anyMatch(f -> f.flavor().ima().isPresent());
+    boolean imaFlavors =
+        preliminary.candidates().stream().anyMatch(f -> f.flavor().ima().isPresent());
     Optional<String> policyRef = policy.map(RuntimePolicyStore.Stored::ref);
     Optional<String> reappraisal =
         state.isEmpty()
@@ -239,6 +241,8 @@ public final class HostVerifier implements HostWorker {
     }
     try {
       HostEvidence evidence = evidence(host.id(), att);
+      // HOST_UNIQUE flavors follow the machine the quote came from, not the host id
+      Judged before = judged(host.id(), evidence.host().hardwareUuid(), groups);
       Optional<ImaStateStore.HostImaState> kept =
           reappraisal.isPresent() ? state.flatMap(s -> reproduced(s, att)) : Optional.empty();
       Optional<String> restart =
@@ -322,7 +326,7 @@ public final class HostVerifier implements HostWorker {
    */
   public HostTrust verdict(String hostId, HostEvidence evidence) throws VerificationException {
     List<FlavorGroup> groups = groupsOf(hostId);
-    Judged now = judged(hostId, groups);
+    Judged now = judged(hostId, evidence.host().hardwareUuid(), groups);
     return judge(groups, now.members(), now.candidates(), now.own(List.of()), evidence);
   }
 
@@ -397,7 +401,7 @@ public final class HostVerifier implements HostWorker {
     /** The ids of the host's own flavors: host-bound ones and {@code adopted}. */
     Set<UUID> own(List<SignedFlavor> adopted) {
       Set<UUID> out = new java.util.HashSet<>();
-      stored.stream().filter(f -> f.hostId().isPresent()).forEach(f -> out.add(f.id()));
+      stored.stream().filter(FlavorStore.StoredFlavor::bound).forEach(f -> out.add(f.id()));
       adopted.forEach(f -> out.add(f.flavor().meta().id()));
       return out;
     }
@@ -412,16 +416,16 @@ public final class HostVerifier implements HostWorker {
    * own flavors (bound to it: HOST_UNIQUE/ASSET_TAG, golden ones), which count in every group of
    * the host. A flavor of another group does not count, not even to constrain TOFU.
    */
-  private Judged judged(String hostId, List<FlavorGroup> groups) {
+  private Judged judged(String hostId, String hardwareId, List<FlavorGroup> groups) {
     List<String> names = new ArrayList<>();
     names.add(FlavorStore.HOST_UNIQUE);
     groups.forEach(g -> names.add(g.name()));
-    Map<String, Set<UUID>> members = flavors.memberships(hostId, names);
+    Map<String, Set<UUID>> members = flavors.memberships(hostId, hardwareId, names);
     Set<UUID> inGroups = new java.util.HashSet<>();
     members.values().forEach(inGroups::addAll);
     List<FlavorStore.StoredFlavor> stored =
-        flavors.candidateRecords(hostId, settings.mode()).stream()
-            .filter(f -> inGroups.contains(f.id()) || f.hostId().isPresent())
+        flavors.candidateRecords(hostId, hardwareId, settings.mode()).stream()
+            .filter(f -> inGroups.contains(f.id()) || f.bound())
             .toList();
     Map<FlavorPart, List<SignedFlavor>> approved = new EnumMap<>(FlavorPart.class);
     List<Flavor> baseline = new ArrayList<>();
@@ -627,7 +631,7 @@ public final class HostVerifier implements HostWorker {
     // the agent's facts label the report; trust comes only from the verifier's claims
     HostEvidence e =
         HostEvidence.fromVerified(
-            att.claims(), att.eventLog(), HostFacts.of(hostId, "", att.host()));
+            att.claims(), att.eventLog(), HostFacts.of(hostId, att.hardwareId(), att.host()));
     if (att.imaOffset() == 0 && att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =
