@@ -22,6 +22,7 @@ import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.policy.flavor.HostTrust;
 import dev.vouch.policy.flavor.ImaMeasurement;
 import dev.vouch.policy.flavor.MatchPolicy;
+import dev.vouch.policy.flavor.MeasuredFacts;
 import dev.vouch.policy.flavor.PartTrust;
 import dev.vouch.policy.flavor.RuntimeFaults;
 import dev.vouch.policy.flavor.SignedFlavor;
@@ -299,7 +300,13 @@ public final class HostVerifier implements HostWorker {
       Instant now = clock.instant();
       TrustReport report =
           TrustReport.of(
-              UUID.randomUUID(), host.id(), evidence, trust, now, settings.reportValidity());
+              UUID.randomUUID(),
+              host.id(),
+              evidence,
+              trust,
+              now,
+              settings.reportValidity(),
+              measured(att, evidence).sources(evidence.host()));
       store(report, imaState, host.id());
       List<String> reasons = new ArrayList<>(reasons(trust));
       if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
@@ -626,12 +633,30 @@ public final class HostVerifier implements HostWorker {
     }
   }
 
+  /** The facts the attestation's verified event log measures (none without a log). */
+  private static MeasuredFacts measured(HostAttestation att, HostEvidence evidence) {
+    return evidence.eventLogVerified()
+        ? att.eventLog()
+            .map(log -> MeasuredFacts.from(log, evidence.pcrs()))
+            .orElse(MeasuredFacts.none())
+        : MeasuredFacts.none();
+  }
+
   private static HostEvidence evidence(String hostId, HostAttestation att)
       throws VerificationException {
     // the agent's facts label the report; trust comes only from the verifier's claims
+    HostFacts reported = HostFacts.of(hostId, att.hardwareId(), att.host());
+    HostEvidence v = HostEvidence.fromVerified(att.claims(), att.eventLog(), reported);
+    // facts the verified log measures replace what the agent said
     HostEvidence e =
-        HostEvidence.fromVerified(
-            att.claims(), att.eventLog(), HostFacts.of(hostId, att.hardwareId(), att.host()));
+        new HostEvidence(
+            measured(att, v).applyTo(reported),
+            v.pcrs(),
+            v.events(),
+            v.eventLogVerified(),
+            v.secureBoot(),
+            v.resetCount(),
+            v.ima());
     if (att.imaOffset() == 0 && att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =

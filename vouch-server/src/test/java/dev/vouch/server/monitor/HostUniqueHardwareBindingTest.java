@@ -98,10 +98,16 @@ class HostUniqueHardwareBindingTest {
   /** The flavors the stored, signed report of {@code outcome} names. */
   private static List<UUID> reportFlavors(
       AttestationOutcome outcome, TrustReportStore reports, ServerIdentity id) throws Exception {
+    return report(outcome, reports, id).flavors().stream()
+        .map(TrustReport.FlavorTrust::flavorId)
+        .toList();
+  }
+
+  /** The stored, signed report of {@code outcome}. */
+  private static TrustReport report(
+      AttestationOutcome outcome, TrustReportStore reports, ServerIdentity id) throws Exception {
     String jws = reports.get(UUID.fromString(outcome.reportId().orElseThrow())).orElseThrow().jws();
-    TrustReport r =
-        TrustReports.verifyWithoutRevocation(jws, List.of(id.ca()), Instant.now()).report();
-    return r.flavors().stream().map(TrustReport.FlavorTrust::flavorId).toList();
+    return TrustReports.verifyWithoutRevocation(jws, List.of(id.ca()), Instant.now()).report();
   }
 
   @Test
@@ -140,6 +146,12 @@ class HostUniqueHardwareBindingTest {
         AttestationOutcome own = v.attest(host("node-a"));
         assertThat(own.status()).isEqualTo(HostStatus.VERIFIED);
         assertThat(reportFlavors(own, reports, id)).contains(unique);
+        // the report says which facts are the agent's word
+        TrustReport r = report(own, reports, id);
+        assertThat(r.host().hardwareUuid()).isEqualTo(MACHINE_1);
+        assertThat(r.factSources())
+            .containsEntry("hardware_uuid", "reported")
+            .containsEntry("os_name", "reported");
       }
 
       // the same machine (same SMBIOS UUID) enrolled again as node-b keeps its flavor
@@ -165,7 +177,10 @@ class HostUniqueHardwareBindingTest {
             v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.HOST_UNIQUE), List.of()).get(0);
         assertThat(FlavorStore.hardwareBinding(hu))
             .contains("ek-sha256:" + enrolled.host("node-c").orElseThrow().ekCertificateSha256());
-        assertThat(v.attest(host("node-c")).status()).isEqualTo(HostStatus.VERIFIED);
+        AttestationOutcome bareOutcome = v.attest(host("node-c"));
+        assertThat(bareOutcome.status()).isEqualTo(HostStatus.VERIFIED);
+        assertThat(report(bareOutcome, reports, id).factSources())
+            .containsEntry("hardware_uuid", "ek-certificate");
       }
     }
   }
