@@ -107,21 +107,21 @@ public record StatusChange(
   }
 
   /**
-   * The event body: {@code {"event","hostId","previous","current","reasons","reportId","time"}}
-   * with the statuses as enum names, {@code reportId} null when absent and {@code time} in ISO-8601
-   * (UTC, milliseconds); a baseline-changed event adds {@code "baseline": {"previous_reset_count",
-   * "reset_count", "adopted", "pcrs": [{"bank","pcr","before","after","events_known",
-   * "events_added","events_removed"}]}}; an ima-restart event adds {@code "ima_restart":
-   * {"reason"}}.
+   * The event body, in snake_case as the HTTP API: {@code {"event","host_id","previous","current",
+   * "reasons","report_id","time"}} with the statuses as enum names, {@code report_id} null when
+   * absent and {@code time} in ISO-8601 (UTC, milliseconds); a baseline-changed event adds {@code
+   * "baseline": {"previous_reset_count", "reset_count", "adopted", "pcrs":
+   * [{"bank","pcr","before","after","events_known", "events_added","events_removed"}]}}; an
+   * ima-restart event adds {@code "ima_restart": {"reason"}}.
    */
   public byte[] toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("event", event());
-    m.put("hostId", hostId);
+    m.put("host_id", hostId);
     m.put("previous", previous.name());
     m.put("current", current.name());
     m.put("reasons", reasons);
-    m.put("reportId", reportId.orElse(null));
+    m.put("report_id", reportId.orElse(null));
     m.put("time", time.truncatedTo(ChronoUnit.MILLIS).toString());
     baseline.ifPresent(b -> m.put("baseline", b.toMap()));
     imaRestart.ifPresent(r -> m.put("ima_restart", Map.of("reason", r)));

@@ -47,11 +47,13 @@ class AttestationEventsNatsTest {
       assertThat(m).isNotNull();
       assertThat(m.getSubject()).isEqualTo("vouch.host.3f1c-host.status");
       JsonNode j = new ObjectMapper().readTree(m.getData());
-      assertThat(j.get("hostId").asText()).isEqualTo("3f1c-host");
+      // one naming with the HTTP API: every member in snake_case
+      j.fieldNames().forEachRemaining(f -> assertThat(f).matches("[a-z]+(_[a-z]+)*"));
+      assertThat(j.get("host_id").asText()).isEqualTo("3f1c-host");
       assertThat(j.get("previous").asText()).isEqualTo("VERIFIED");
       assertThat(j.get("current").asText()).isEqualTo("ATTESTATION_FAILED");
       assertThat(j.get("reasons").get(1).asText()).isEqualTo("flavor OS not met");
-      assertThat(j.get("reportId").asText()).isEqualTo("report-7");
+      assertThat(j.get("report_id").asText()).isEqualTo("report-7");
       assertThat(j.get("time").asText()).isEqualTo("2026-05-01T10:15:30.123Z");
       assertThat(events.natsPublished()).isEqualTo(1);
       assertThat(events.natsFailed()).isZero();
