@@ -342,8 +342,9 @@ public final class HostVerifier implements HostWorker {
    * them and stores them as administrator-approved (HOST_UNIQUE and ASSET_TAG bound to the host,
    * other parts shared by every host). This is how a strict-mode deployment gets its flavors.
    *
-   * @throws VerificationException when the host's answer fails verification or the template does
-   *     not apply to it
+   * @throws VerificationException when the host's answer fails verification, the template does not
+   *     apply to it, or it defines none of {@code parts} (POLICY_DENIED, naming the parts it
+   *     defines)
    * @throws AgentException when the agent cannot be reached
    */
   public List<SignedFlavor> flavorsFromHost(String hostId, Set<FlavorPart> parts)
@@ -359,7 +360,21 @@ public final class HostVerifier implements HostWorker {
       String hostId, Set<FlavorPart> parts, List<String> groups)
       throws VerificationException, AgentException, EnrollmentException, InterruptedException {
     HostEvidence evidence = evidence(hostId, attestor.attest(hostId));
-    List<SignedFlavor> made = sign(factory.fromHost(evidence, templateFor(evidence), parts));
+    FlavorTemplate template = templateFor(evidence);
+    List<SignedFlavor> made = sign(factory.fromHost(evidence, template, parts));
+    if (made.isEmpty()) {
+      // a request that makes nothing is refused with the reason, not answered "0 flavors made"
+      throw new VerificationException(
+          Failure.POLICY_DENIED,
+          "flavor template "
+              + template.label()
+              + " defines none of the parts asked for "
+              + new java.util.TreeSet<>(parts)
+              + " for host "
+              + hostId
+              + "; it defines "
+              + new java.util.TreeSet<>(template.parts().keySet()));
+    }
     Instant now = clock.instant();
     List<SignedFlavor> bound = new ArrayList<>();
     List<SignedFlavor> shared = new ArrayList<>();

@@ -1,8 +1,11 @@
 package dev.vouch.server.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.core.Failure;
+import dev.vouch.core.VerificationException;
 import dev.vouch.policy.flavor.FlavorGroup;
 import dev.vouch.policy.flavor.FlavorPart;
 import dev.vouch.policy.flavor.GoldenFlavors;
@@ -177,6 +180,15 @@ class HostUniqueHardwareBindingTest {
             v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.HOST_UNIQUE), List.of()).get(0);
         assertThat(FlavorStore.hardwareBinding(hu))
             .contains("ek-sha256:" + enrolled.host("node-c").orElseThrow().ekCertificateSha256());
+        // a request for parts the template does not define makes nothing and is refused
+        int stored = flavors.list(Optional.empty(), true).size();
+        assertThatThrownBy(() -> v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.OS), List.of()))
+            .isInstanceOf(VerificationException.class)
+            .hasMessageContaining("defines none of the parts asked for [OS]")
+            .hasMessageContaining("HOST_UNIQUE")
+            .extracting(e -> ((VerificationException) e).failure())
+            .isEqualTo(Failure.POLICY_DENIED);
+        assertThat(flavors.list(Optional.empty(), true)).hasSize(stored);
         AttestationOutcome bareOutcome = v.attest(host("node-c"));
         assertThat(bareOutcome.status()).isEqualTo(HostStatus.VERIFIED);
         assertThat(report(bareOutcome, reports, id).factSources())
