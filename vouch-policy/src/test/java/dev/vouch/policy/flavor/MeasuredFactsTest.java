@@ -3,12 +3,7 @@ package dev.vouch.policy.flavor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vouch.core.Claims;
-import dev.vouch.evidence.Expectations;
-import dev.vouch.evidence.tpm.AkCertificateVerifier;
 import dev.vouch.evidence.tpm.PcrValues;
-import dev.vouch.evidence.tpm.TpmEvidenceBundle;
-import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import dev.vouch.evidence.tpm.eventlog.CrtmVersionEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
@@ -39,16 +34,10 @@ class MeasuredFactsTest {
 
   @BeforeAll
   static void verifyTheRealEvidence() throws Exception {
-    byte[] bundle = Vectors.read("tpm/gce-cos-85-bundle.json");
-    byte[] root = Vectors.read("tpm/google-tpm-ek-root-1.cer");
-    Claims claims =
-        TpmEvidenceVerifier.withAkRoots(
-                AkCertificateVerifier.ofEncodedRoots(List.of(root)).withoutRevocation())
-            .verify(bundle, Expectations.none())
-            .claims();
-    logBytes = TpmEvidenceBundle.parse(bundle).eventLog().orElseThrow();
-    log = TcgEventLog.parse(logBytes);
-    evidence = HostEvidence.fromVerified(claims, Optional.of(log), REPORTED);
+    GceVector gce = GceVector.verified();
+    logBytes = gce.rawLog();
+    log = gce.log();
+    evidence = HostEvidence.fromVerified(gce.claims(), Optional.of(log), REPORTED);
   }
 
   private static String crtmVersion() {
