@@ -318,7 +318,8 @@ public final class HostVerifier implements HostWorker {
           Optional.of(report.id().toString()),
           OptionalLong.of(att.resetCount()),
           change,
-          imaState.isPresent() ? restart : Optional.empty());
+          imaState.isPresent() ? restart : Optional.empty(),
+          trust.flavors().stream().map(f -> f.flavorId().toString()).toList());
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
