@@ -36,7 +36,26 @@ final class HostFacts {
         firstLine(root.resolve("sys/class/dmi/id/bios_version")),
         info.manufacturer(),
         info.vendorString(),
-        info.firmwareVersion());
+        info.firmwareVersion(),
+        hardwareUuid(firstLine(root.resolve("sys/class/dmi/id/product_uuid"))));
+  }
+
+  /**
+   * The SMBIOS system UUID in lower case, or empty when it is not a UUID (unreadable without root
+   * on many systems, or a firmware placeholder of all zeros or all ones).
+   */
+  static String hardwareUuid(String text) {
+    try {
+      java.util.UUID u = java.util.UUID.fromString(text);
+      String s = u.toString();
+      boolean placeholder =
+          s.equals("00000000-0000-0000-0000-000000000000")
+              || s.equals("ffffffff-ffff-ffff-ffff-ffffffffffff");
+      // UUID.fromString accepts short groups; only the canonical 36-character form is kept
+      return placeholder || !s.equalsIgnoreCase(text) ? "" : s;
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
   }
 
   /** KEY=value lines, values optionally quoted (os-release(5)); unreadable gives empty. */

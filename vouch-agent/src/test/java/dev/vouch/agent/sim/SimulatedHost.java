@@ -43,7 +43,8 @@ public final class SimulatedHost {
           "sim-1",
           "SIM",
           "vouch-simulated-tpm",
-          "1.2.3.4");
+          "1.2.3.4",
+          "");
 
   /** How a host answers quote requests. */
   public enum Answer {

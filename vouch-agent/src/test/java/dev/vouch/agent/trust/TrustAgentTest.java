@@ -76,6 +76,8 @@ class TrustAgentTest {
         "# comment\nNAME='Debian GNU/Linux'\nVERSION_ID=\"12\"\nID=debian\n");
     Files.writeString(root.resolve("proc/sys/kernel/osrelease"), "6.1.0-28-amd64\n");
     Files.writeString(root.resolve("sys/class/dmi/id/bios_vendor"), "SeaBIOS\n");
+    Files.writeString(
+        root.resolve("sys/class/dmi/id/product_uuid"), "4C4C4544-0042-3510-8052-B4C04F4D3232\n");
     Files.writeString(root.resolve("sys/class/dmi/id/bios_version"), "1.16.2-debian-1.16.2-1\n");
   }
 
@@ -136,6 +138,7 @@ class TrustAgentTest {
     assertThat(r.host().osVersion()).isEqualTo("12");
     assertThat(r.host().kernel()).isEqualTo("6.1.0-28-amd64");
     assertThat(r.host().biosVendor()).isEqualTo("SeaBIOS");
+    assertThat(r.host().hardwareUuid()).isEqualTo("4c4c4544-0042-3510-8052-b4c04f4d3232");
     assertThat(r.host().biosVersion()).isEqualTo("1.16.2-debian-1.16.2-1");
     assertThat(r.host().tpmManufacturer()).isEqualTo("IBM");
     assertThat(r.host().tpmFirmware()).matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
@@ -181,6 +184,7 @@ class TrustAgentTest {
     assertThat(r.evidence().eventLog()).isEmpty();
     assertThat(r.evidence().imaLog()).isEmpty();
     assertThat(r.host().osName()).isEmpty();
+    assertThat(r.host().hardwareUuid()).isEmpty();
     assertThat(r.host().tpmManufacturer()).isEqualTo("IBM");
   }
 

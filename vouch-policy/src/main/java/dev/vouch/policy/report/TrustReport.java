@@ -34,6 +34,10 @@ import java.util.UUID;
  * @param detail a sentence for people
  * @param created when the report was made (start of validity)
  * @param expires end of validity
+ * @param factSources where each known host fact came from, by its {@code host_info} name: {@code
+ *     measured} (a digest-checked event of a quoted PCR), {@code reported} (the agent's word) or
+ *     {@code ek-certificate} (see {@link dev.vouch.policy.flavor.MeasuredFacts}); empty in reports
+ *     made before sources were recorded, whose facts are all reported
  */
 public record TrustReport(
     UUID id,
@@ -46,7 +50,8 @@ public record TrustReport(
     List<FlavorTrust> flavors,
     String detail,
     Instant created,
-    Instant expires) {
+    Instant expires,
+    Map<String, String> factSources) {
   public TrustReport {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(hostId, "hostId");
@@ -61,6 +66,35 @@ public record TrustReport(
     Objects.requireNonNull(detail, "detail");
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(expires, "expires");
+    factSources = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(factSources));
+  }
+
+  /** A report that records no fact sources (every fact as the agent reported it). */
+  public TrustReport(
+      UUID id,
+      String hostId,
+      HostFacts host,
+      Optional<Boolean> secureBoot,
+      HostStatus status,
+      boolean overall,
+      Map<FlavorPart, PartTrust> parts,
+      List<FlavorTrust> flavors,
+      String detail,
+      Instant created,
+      Instant expires) {
+    this(
+        id,
+        hostId,
+        host,
+        secureBoot,
+        status,
+        overall,
+        parts,
+        flavors,
+        detail,
+        created,
+        expires,
+        Map.of());
   }
 
   /** A report of a match, valid from {@code created} for {@code validity}. */
@@ -71,6 +105,18 @@ public record TrustReport(
       HostTrust trust,
       Instant created,
       Duration validity) {
+    return of(id, hostId, evidence, trust, created, validity, Map.of());
+  }
+
+  /** The same, recording where each host fact came from. */
+  public static TrustReport of(
+      UUID id,
+      String hostId,
+      HostEvidence evidence,
+      HostTrust trust,
+      Instant created,
+      Duration validity,
+      Map<String, String> factSources) {
     return new TrustReport(
         id,
         hostId,
@@ -84,7 +130,8 @@ public record TrustReport(
             .toList(),
         trust.detail(),
         created,
-        created.plus(validity));
+        created.plus(validity),
+        factSources);
   }
 
   /**

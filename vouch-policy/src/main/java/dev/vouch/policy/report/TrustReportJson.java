@@ -66,6 +66,10 @@ public final class TrustReportJson {
     info.put("bios_name", h.biosName());
     info.put("bios_version", h.biosVersion());
     info.put("tpm_version", h.tpmVersion());
+    if (!r.factSources().isEmpty()) {
+      ObjectNode sources = info.putObject("fact_sources");
+      r.factSources().forEach(sources::put);
+    }
     ObjectNode features = info.putObject("hardware_features");
     features
         .putObject("TPM")
@@ -176,6 +180,17 @@ public final class TrustReportJson {
             info.path("bios_name").asText(""),
             info.path("bios_version").asText(""),
             tpm);
+    Map<String, String> sources = new java.util.LinkedHashMap<>();
+    JsonNode fs = info.path("fact_sources");
+    if (!fs.isMissingNode() && !fs.isObject()) {
+      throw malformed("host_info.fact_sources must be an object");
+    }
+    for (var e : fs.properties()) {
+      if (!e.getValue().isTextual()) {
+        throw malformed("host_info.fact_sources." + e.getKey() + " must be a string");
+      }
+      sources.put(e.getKey(), e.getValue().asText());
+    }
     JsonNode sbNode =
         info.path("hardware_features").path("UEFI").path("meta").path("secure_boot_enabled");
     Optional<Boolean> sb = sbNode.isBoolean() ? Optional.of(sbNode.asBoolean()) : Optional.empty();
@@ -211,7 +226,8 @@ public final class TrustReportJson {
         flavors,
         o.path("detail").asText(""),
         instant(o, "created"),
-        instant(o, "expiration"));
+        instant(o, "expiration"),
+        sources);
   }
 
   private static List<TrustReport.FlavorTrust> readFlavors(JsonNode list)

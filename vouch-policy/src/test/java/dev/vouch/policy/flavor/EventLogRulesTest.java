@@ -3,16 +3,11 @@ package dev.vouch.policy.flavor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.vouch.core.Claims;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.core.crypto.HashAlg;
-import dev.vouch.evidence.Expectations;
-import dev.vouch.evidence.tpm.AkCertificateVerifier;
 import dev.vouch.evidence.tpm.PcrValues;
-import dev.vouch.evidence.tpm.TpmEvidenceBundle;
-import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -49,18 +44,12 @@ class EventLogRulesTest {
 
   @BeforeAll
   static void verifyTheRealEvidence() throws Exception {
-    byte[] bundle = Vectors.read("tpm/gce-cos-85-bundle.json");
-    byte[] root = Vectors.read("tpm/google-tpm-ek-root-1.cer");
-    Claims claims =
-        TpmEvidenceVerifier.withAkRoots(
-                AkCertificateVerifier.ofEncodedRoots(List.of(root)).withoutRevocation())
-            .verify(bundle, Expectations.none())
-            .claims();
-    rawLog = TpmEvidenceBundle.parse(bundle).eventLog().orElseThrow();
-    log = TcgEventLog.parse(rawLog);
+    GceVector gce = GceVector.verified();
+    rawLog = gce.rawLog();
+    log = gce.log();
     facts =
         new HostFacts("gce-cos-85", "", "Container-Optimized OS", "85", "Google", "Google", "2.0");
-    host = HostEvidence.fromVerified(claims, Optional.of(log), facts);
+    host = HostEvidence.fromVerified(gce.claims(), Optional.of(log), facts);
   }
 
   /** A one-part template: PCR {@code pcr} in each of SHA-256 and SHA-384, with this event rule. */

@@ -7,11 +7,8 @@ import dev.vouch.core.Claims;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.crypto.HashAlg;
-import dev.vouch.evidence.Expectations;
-import dev.vouch.evidence.tpm.AkCertificateVerifier;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.TpmEvidenceBundle;
-import dev.vouch.evidence.tpm.TpmEvidenceVerifier;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import java.time.Clock;
 import java.time.Instant;
@@ -43,18 +40,10 @@ class GceFlavorFactoryTest {
 
   @BeforeAll
   static void verifyTheRealEvidence() throws Exception {
-    byte[] bundle = Vectors.read("tpm/gce-cos-85-bundle.json");
-    byte[] root = Vectors.read("tpm/google-tpm-ek-root-1.cer");
-    Claims claims =
-        TpmEvidenceVerifier.withAkRoots(
-                // the vectors ship no Google CRL
-                AkCertificateVerifier.ofEncodedRoots(List.of(root)).withoutRevocation())
-            .verify(bundle, Expectations.none())
-            .claims();
-    TcgEventLog log = TcgEventLog.parse(TpmEvidenceBundle.parse(bundle).eventLog().orElseThrow());
+    GceVector gce = GceVector.verified();
     HostFacts facts =
         new HostFacts("gce-cos-85", "", "Container-Optimized OS", "85", "Google", "Google", "2.0");
-    evidence = HostEvidence.fromVerified(claims, Optional.of(log), facts);
+    evidence = HostEvidence.fromVerified(gce.claims(), Optional.of(gce.log()), facts);
     template =
         FlavorTemplate.parse(Vectors.read("ca-data/open-edge/default-tc.json"), false)
             .withConditions(

@@ -29,6 +29,8 @@ import java.util.Optional;
  * @param imaRestart with it, an {@code ima-restart} event: incremental IMA verification of the host
  *     started again from entry 0, for this reason (a reboot, a mismatch); the statuses are then
  *     both the host's status after the attestation
+ * @param flavorIds the flavors the attestation judged the host by (empty when none were, or for a
+ *     change recorded without an attestation)
  */
 public record StatusChange(
     String hostId,
@@ -38,7 +40,8 @@ public record StatusChange(
     Optional<String> reportId,
     Instant time,
     Optional<BaselineChange> baseline,
-    Optional<String> imaRestart) {
+    Optional<String> imaRestart,
+    List<String> flavorIds) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The event name of a status event. */
@@ -59,6 +62,20 @@ public record StatusChange(
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(baseline, "baseline");
     Objects.requireNonNull(imaRestart, "imaRestart");
+    flavorIds = List.copyOf(flavorIds);
+  }
+
+  /** A change that names no flavors. */
+  public StatusChange(
+      String hostId,
+      HostStatus previous,
+      HostStatus current,
+      List<String> reasons,
+      Optional<String> reportId,
+      Instant time,
+      Optional<BaselineChange> baseline,
+      Optional<String> imaRestart) {
+    this(hostId, previous, current, reasons, reportId, time, baseline, imaRestart, List.of());
   }
 
   /** A status event, with a baseline change when one is given. */
@@ -107,21 +124,22 @@ public record StatusChange(
   }
 
   /**
-   * The event body: {@code {"event","hostId","previous","current","reasons","reportId","time"}}
-   * with the statuses as enum names, {@code reportId} null when absent and {@code time} in ISO-8601
-   * (UTC, milliseconds); a baseline-changed event adds {@code "baseline": {"previous_reset_count",
-   * "reset_count", "adopted", "pcrs": [{"bank","pcr","before","after","events_known",
-   * "events_added","events_removed"}]}}; an ima-restart event adds {@code "ima_restart":
-   * {"reason"}}.
+   * The event body, in snake_case as the HTTP API: {@code {"event","host_id","previous","current",
+   * "reasons","report_id","flavor_ids","time"}} with the statuses as enum names, {@code report_id}
+   * null when absent and {@code time} in ISO-8601 (UTC, milliseconds); a baseline-changed event
+   * adds {@code "baseline": {"previous_reset_count", "reset_count", "adopted", "pcrs":
+   * [{"bank","pcr","before","after","events_known", "events_added","events_removed"}]}}; an
+   * ima-restart event adds {@code "ima_restart": {"reason"}}.
    */
   public byte[] toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("event", event());
-    m.put("hostId", hostId);
+    m.put("host_id", hostId);
     m.put("previous", previous.name());
     m.put("current", current.name());
     m.put("reasons", reasons);
-    m.put("reportId", reportId.orElse(null));
+    m.put("report_id", reportId.orElse(null));
+    m.put("flavor_ids", flavorIds);
     m.put("time", time.truncatedTo(ChronoUnit.MILLIS).toString());
     baseline.ifPresent(b -> m.put("baseline", b.toMap()));
     imaRestart.ifPresent(r -> m.put("ima_restart", Map.of("reason", r)));

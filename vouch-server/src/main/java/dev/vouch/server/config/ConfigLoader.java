@@ -111,6 +111,8 @@ public final class ConfigLoader {
             "max_concurrency",
             "golden_mode",
             "report_validity_seconds",
+            "report_retention_days",
+            "report_retention_count",
             "ima",
             "agent_timeout_seconds",
             "nats_url",
@@ -556,7 +558,9 @@ public final class ConfigLoader {
         secret,
         readableFiles(n, "hosts", "flavor_template_files"),
         readableFiles(n, "hosts", "flavor_signing_keys"),
-        natsAuthDir);
+        natsAuthDir,
+        Duration.ofDays(number(n, "hosts", "report_retention_days", 90, 0, 36500)),
+        (int) number(n, "hosts", "report_retention_count", 1000, 0, 10_000_000));
   }
 
   private static ServerConfig.Registrar registrar(JsonNode reg) throws ConfigException {

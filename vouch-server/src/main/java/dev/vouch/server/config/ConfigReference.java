@@ -315,6 +315,21 @@ public final class ConfigReference {
         "integer 60..31536000",
         "86400",
         "Validity of a signed trust report.");
+    key(
+        "hosts",
+        "report_retention_days",
+        "integer 0..36500",
+        "90",
+        "Trust reports older than this are deleted by an hourly sweep (0: any age is kept). A"
+            + " host's newest and last report, every report a status change points at and every"
+            + " report the audit log names are always kept.");
+    key(
+        "hosts",
+        "report_retention_count",
+        "integer 0..10000000",
+        "1000",
+        "Only a host's newest this many trust reports are kept by the sweep (0: no limit), besides"
+            + " the reports always kept.");
     key("hosts", "ima", "boolean", "false", "Also quote PCR 10 and fetch the IMA list.");
     key("hosts", "agent_timeout_seconds", "integer 1..600", "30", "How long to wait for a quote.");
     key(

@@ -726,6 +726,11 @@ public record ServerConfig(
    *     hosts.flavor_signing_keys})
    * @param natsAuthDir where the server keeps the NATS operator and account it signs agents'
    *     credentials with ({@code hosts.nats_auth_dir}); absent means NATS without authentication
+   * @param reportRetentionAge trust reports older than this are swept, except those kept always
+   *     ({@code hosts.report_retention_days}, default 90; 0 keeps reports of any age)
+   * @param reportRetentionCount only a host's newest this many reports are kept, except those kept
+   *     always ({@code hosts.report_retention_count}, default 1000; 0 for no limit). Kept always: a
+   *     host's newest and last report, status-change reports and reports the audit log names
    */
   public record Hosts(
       boolean enabled,
@@ -747,14 +752,72 @@ public record ServerConfig(
       Optional<Path> webhookSecretFile,
       List<Path> flavorTemplateFiles,
       List<Path> flavorSigningKeyFiles,
-      Optional<Path> natsAuthDir) {
+      Optional<Path> natsAuthDir,
+      Duration reportRetentionAge,
+      int reportRetentionCount) {
     public Hosts {
+      if (reportRetentionAge.isNegative() || reportRetentionCount < 0) {
+        throw new IllegalArgumentException("report retention must not be negative");
+      }
       java.util.Objects.requireNonNull(natsAuthDir, "natsAuthDir");
       groupPolls = Map.copyOf(groupPolls);
       agentTls = agentTls.map(List::copyOf);
       flavorTemplateFiles = List.copyOf(flavorTemplateFiles);
       flavorSigningKeyFiles = List.copyOf(flavorSigningKeyFiles);
     }
+
+    /** The same with the default report retention (90 days, 1000 reports per host). */
+    public Hosts(
+        boolean enabled,
+        Duration pollInterval,
+        Map<String, Duration> groupPolls,
+        Duration lease,
+        int maxConcurrency,
+        String goldenMode,
+        Duration reportValidity,
+        boolean ima,
+        Duration agentTimeout,
+        Optional<String> natsUrl,
+        Optional<List<Path>> agentTls,
+        boolean kubernetes,
+        Optional<String> kubernetesUrl,
+        boolean evictPods,
+        Optional<String> nodeLabel,
+        Optional<java.net.URI> webhookUrl,
+        Optional<Path> webhookSecretFile,
+        List<Path> flavorTemplateFiles,
+        List<Path> flavorSigningKeyFiles,
+        Optional<Path> natsAuthDir) {
+      this(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          natsAuthDir,
+          DEFAULT_REPORT_RETENTION_AGE,
+          DEFAULT_REPORT_RETENTION_COUNT);
+    }
+
+    /** Trust reports older than this are swept by default. */
+    public static final Duration DEFAULT_REPORT_RETENTION_AGE = Duration.ofDays(90);
+
+    /** At most this many trust reports per host are kept by default. */
+    public static final int DEFAULT_REPORT_RETENTION_COUNT = 1000;
 
     /** The same with NATS unauthenticated (no {@code hosts.nats_auth_dir}). */
     public Hosts(
@@ -864,7 +927,9 @@ public record ServerConfig(
           webhookSecretFile,
           flavorTemplateFiles,
           flavorSigningKeyFiles,
-          natsAuthDir);
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount);
     }
 
     /**
@@ -893,7 +958,9 @@ public record ServerConfig(
           webhookSecretFile,
           flavorTemplateFiles,
           flavorSigningKeyFiles,
-          natsAuthDir);
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount);
     }
 
     /** These settings, also accepting imported flavors signed by the keys in {@code files}. */
@@ -918,7 +985,9 @@ public record ServerConfig(
           webhookSecretFile,
           flavorTemplateFiles,
           files,
-          natsAuthDir);
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount);
     }
 
     /**
@@ -946,7 +1015,9 @@ public record ServerConfig(
           webhookSecretFile,
           flavorTemplateFiles,
           flavorSigningKeyFiles,
-          Optional.of(dir));
+          Optional.of(dir),
+          reportRetentionAge,
+          reportRetentionCount);
     }
 
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */

@@ -34,6 +34,9 @@ import java.util.OptionalInt;
  *     checkpoint
  * @param imaRestart why a checkpoint the attestation was asked to continue was discarded and the
  *     whole list verified instead (a reboot, a mismatch); empty when none was or it held
+ * @param hardwareId the machine HOST_UNIQUE flavors are bound to: the SMBIOS UUID the agent
+ *     reports, or {@code ek-sha256:} and the digest of the EK certificate the registrar checked at
+ *     enrollment when the agent reports none
  */
 public record HostAttestation(
     String hostId,
@@ -42,7 +45,8 @@ public record HostAttestation(
     Optional<TcgEventLog> eventLog,
     HostInfo host,
     Optional<byte[]> imaLog,
-    Optional<String> imaRestart) {
+    Optional<String> imaRestart,
+    String hardwareId) {
   public HostAttestation {
     Objects.requireNonNull(hostId, "hostId");
     Objects.requireNonNull(attestedAt, "attestedAt");
@@ -51,12 +55,13 @@ public record HostAttestation(
     Objects.requireNonNull(host, "host");
     imaLog = imaLog.map(byte[]::clone);
     Objects.requireNonNull(imaRestart, "imaRestart");
+    Objects.requireNonNull(hardwareId, "hardwareId");
   }
 
   /** The same attestation, recording why a checkpoint was discarded. */
   HostAttestation withImaRestart(String reason) {
     return new HostAttestation(
-        hostId, attestedAt, claims, eventLog, host, imaLog, Optional.of(reason));
+        hostId, attestedAt, claims, eventLog, host, imaLog, Optional.of(reason), hardwareId);
   }
 
   /** The quote's restart count ({@code tpm.restart_count}). */

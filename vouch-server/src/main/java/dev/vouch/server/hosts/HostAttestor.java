@@ -279,6 +279,24 @@ public final class HostAttestor {
         verifiedLog,
         response.host(),
         plan.ima() ? evidence.imaLog() : Optional.empty(),
-        Optional.empty());
+        Optional.empty(),
+        hardwareId(response.host(), host));
+  }
+
+  /**
+   * The SMBIOS UUID the agent reports (unsigned: it only selects HOST_UNIQUE flavors, whose PCR
+   * values must still match the quote), else the EK certificate's identity, which enrollment bound
+   * to the AK that signed the quote.
+   */
+  static String hardwareId(dev.vouch.evidence.tpm.protocol.HostInfo reported, EnrolledHost host) {
+    try {
+      java.util.UUID u = java.util.UUID.fromString(reported.hardwareUuid());
+      if (u.toString().equalsIgnoreCase(reported.hardwareUuid())) {
+        return u.toString();
+      }
+    } catch (IllegalArgumentException e) {
+      // not a UUID: fall back to the TPM's identity
+    }
+    return "ek-sha256:" + host.ekCertificateSha256();
   }
 }

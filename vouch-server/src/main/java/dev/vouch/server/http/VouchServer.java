@@ -454,6 +454,24 @@ public final class VouchServer implements AutoCloseable {
         1,
         60,
         TimeUnit.MINUTES);
+    // trust reports past retention go hourly; every replica may sweep, the DELETE is idempotent
+    dev.vouch.server.monitor.TrustReportStore.Retention retention =
+        new dev.vouch.server.monitor.TrustReportStore.Retention(
+            config.hosts().reportRetentionAge(), config.hosts().reportRetentionCount());
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            int n = monitor.reports().prune(retention, monitor.clock().instant());
+            if (n > 0) {
+              LOG.info("trust report retention: {} reports deleted", n);
+            }
+          } catch (RuntimeException e) {
+            LOG.warn("trust report retention sweep failed: {}", e.toString());
+          }
+        },
+        5,
+        60,
+        TimeUnit.MINUTES);
     monitor.start();
     VouchServer server =
         new VouchServer(

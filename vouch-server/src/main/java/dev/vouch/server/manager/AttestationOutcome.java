@@ -19,6 +19,7 @@ import java.util.OptionalLong;
  *     do (published as a {@code baseline-changed} event)
  * @param imaRestart why incremental IMA verification started again from entry 0, when it did
  *     (published as an {@code ima-restart} event)
+ * @param flavorIds the flavors the host was judged by (published with its status events)
  */
 public record AttestationOutcome(
     HostStatus status,
@@ -26,7 +27,8 @@ public record AttestationOutcome(
     Optional<String> reportId,
     OptionalLong resetCount,
     Optional<BaselineChange> baseline,
-    Optional<String> imaRestart) {
+    Optional<String> imaRestart,
+    List<String> flavorIds) {
   public AttestationOutcome {
     Objects.requireNonNull(status, "status");
     reasons = List.copyOf(reasons);
@@ -34,6 +36,18 @@ public record AttestationOutcome(
     Objects.requireNonNull(resetCount, "resetCount");
     Objects.requireNonNull(baseline, "baseline");
     Objects.requireNonNull(imaRestart, "imaRestart");
+    flavorIds = List.copyOf(flavorIds);
+  }
+
+  /** An outcome that names no flavors (nothing was judged against flavors). */
+  public AttestationOutcome(
+      HostStatus status,
+      List<String> reasons,
+      Optional<String> reportId,
+      OptionalLong resetCount,
+      Optional<BaselineChange> baseline,
+      Optional<String> imaRestart) {
+    this(status, reasons, reportId, resetCount, baseline, imaRestart, List.of());
   }
 
   /** An outcome without an IMA restart. */

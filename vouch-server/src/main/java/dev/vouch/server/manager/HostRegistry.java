@@ -495,7 +495,9 @@ public final class HostRegistry {
                   outcome.reasons(),
                   outcome.reportId(),
                   now,
-                  outcome.baseline());
+                  outcome.baseline(),
+                  Optional.empty(),
+                  outcome.flavorIds());
           if (previous != outcome.status()
               || (outcome.status().isFailure()
                   && !outcome.reasons().equals(lastReasons(c, hostId)))) {

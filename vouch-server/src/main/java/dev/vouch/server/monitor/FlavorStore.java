@@ -79,7 +79,36 @@ public final class FlavorStore {
     public UUID id() {
       return flavor.flavor().meta().id();
     }
+
+    /** Whether it belongs to one machine: bound to a host id or to a hardware UUID. */
+    public boolean bound() {
+      return hostId.isPresent() || hardwareBinding(flavor).isPresent();
+    }
   }
+
+  /**
+   * The machine a HOST_UNIQUE or ASSET_TAG flavor is bound to: the {@code hardware_uuid} of its
+   * signed description (an SMBIOS UUID, or {@code ek-sha256:...} for a host that reports none), as
+   * ISecL links such flavors to hosts. Empty for other parts and for flavors made before hosts
+   * reported one: those stay bound to their host id.
+   */
+  public static Optional<String> hardwareBinding(SignedFlavor f) {
+    if (!hostUnique(f.flavor().part())) {
+      return Optional.empty();
+    }
+    return f.flavor().meta().describe("hardware_uuid").filter(u -> !u.isBlank());
+  }
+
+  /**
+   * Which stored flavors a host may be judged by: those bound to no host or machine, those bound to
+   * its id without a hardware binding (made before hosts reported one), and those bound to the
+   * machine it is now ({@code hardwareId}), whatever host id they were made under. A HOST_UNIQUE
+   * flavor of this machine follows it to a new host id; another machine claiming the id does not
+   * get it. Two parameters: the host id, then the hardware id.
+   */
+  private static final String APPLIES =
+      "((f.host_id IS NULL AND f.hardware_uuid IS NULL)"
+          + " OR (f.hardware_uuid IS NULL AND f.host_id = ?) OR f.hardware_uuid = ?)";
 
   /** The built-in group of flavors any host may match; hosts assigned to no group use it. */
   public static final String AUTOMATIC = "automatic";
@@ -206,13 +235,22 @@ public final class FlavorStore {
    * hostId}) belong to each of {@code groups}: one query, whatever the number of flavors stored.
    */
   public Map<String, java.util.Set<UUID>> memberships(String hostId, List<String> groups) {
+    return memberships(hostId, "", groups);
+  }
+
+  /**
+   * The same for a host that is the machine {@code hardwareId} now (see {@link #hardwareBinding}).
+   */
+  public Map<String, java.util.Set<UUID>> memberships(
+      String hostId, String hardwareId, List<String> groups) {
     if (groups.isEmpty()) {
       return Map.of();
     }
     String sql =
         "SELECT m.group_name, m.flavor_id FROM flavor_group_members m"
             + " JOIN flavors f ON f.id = m.flavor_id"
-            + " WHERE f.retired_at IS NULL AND (f.host_id IS NULL OR f.host_id = ?)"
+            + " WHERE f.retired_at IS NULL AND "
+            + APPLIES
             + " AND m.group_name IN ("
             + String.join(", ", java.util.Collections.nCopies(groups.size(), "?"))
             + ")";
@@ -220,8 +258,9 @@ public final class FlavorStore {
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, hostId);
+            ps.setString(2, hardwareId.isEmpty() ? null : hardwareId);
             for (int i = 0; i < groups.size(); i++) {
-              ps.setString(i + 2, groups.get(i));
+              ps.setString(i + 3, groups.get(i));
             }
             try (ResultSet rs = ps.executeQuery()) {
               Map<String, java.util.Set<UUID>> out = new java.util.HashMap<>();
@@ -431,16 +470,26 @@ public final class FlavorStore {
 
   /** The same as {@link #candidates}, with each flavor's origin and approval. */
   public List<StoredFlavor> candidateRecords(String hostId, GoldenFlavors.Mode mode) {
+    return candidateRecords(hostId, "", mode);
+  }
+
+  /**
+   * The same for a host that is the machine {@code hardwareId} now (see {@link #hardwareBinding}).
+   */
+  public List<StoredFlavor> candidateRecords(
+      String hostId, String hardwareId, GoldenFlavors.Mode mode) {
     String sql =
         "SELECT "
             + COLUMNS
-            + " FROM flavors WHERE retired_at IS NULL AND (host_id IS NULL OR host_id = ?)"
+            + " FROM flavors f WHERE retired_at IS NULL AND "
+            + APPLIES
             + (mode == GoldenFlavors.Mode.STRICT ? " AND approved = TRUE" : "")
             + " ORDER BY created_at, id";
     return db.read(
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, hostId);
+            ps.setString(2, hardwareId.isEmpty() ? null : hardwareId);
             return rows(ps);
           }
         });
@@ -797,7 +846,7 @@ public final class FlavorStore {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO flavors (id, part, host_id, origin, approved, reset_count, created_at,"
-                + " signed_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " signed_json, hardware_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, f.flavor().meta().id().toString());
       ps.setString(2, f.flavor().part().name());
       ps.setString(3, hostId.orElse(null));
@@ -810,6 +859,7 @@ public final class FlavorStore {
       }
       Sql.setInstant(ps, 7, now);
       ps.setString(8, FlavorJson.writeSigned(f).toString());
+      ps.setString(9, hardwareBinding(f).orElse(null));
       ps.executeUpdate();
     }
   }

@@ -22,6 +22,7 @@ import dev.vouch.policy.flavor.HostStatus;
 import dev.vouch.policy.flavor.HostTrust;
 import dev.vouch.policy.flavor.ImaMeasurement;
 import dev.vouch.policy.flavor.MatchPolicy;
+import dev.vouch.policy.flavor.MeasuredFacts;
 import dev.vouch.policy.flavor.PartTrust;
 import dev.vouch.policy.flavor.RuntimeFaults;
 import dev.vouch.policy.flavor.SignedFlavor;
@@ -206,14 +207,16 @@ public final class HostVerifier implements HostWorker {
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
-    Judged before = judged(host.id(), groups);
+    // before the quote the machine is not known: enough to see whether IMA flavors apply
+    Judged preliminary = judged(host.id(), "", groups);
     Optional<RuntimePolicyStore.Stored> policy =
         runtime.flatMap(r -> r.policies().effective(host.id(), host.group()));
     Optional<ImaStateStore.HostImaState> state = runtime.flatMap(r -> r.states().get(host.id()));
     // IMA flavors judge every file of the list, and entries appraised under another policy must be
     // appraised again: both need the list from entry 0, but the replay state does not depend on
     // the policy, so the checkpoint is kept when the re-read list reproduces it (re-appraisal)
-    boolean imaFlavors = before.candidates().stream().anyMatch(f -> f.flavor().ima().isPresent());
+    boolean imaFlavors =
+        preliminary.candidates().stream().anyMatch(f -> f.flavor().ima().isPresent());
     Optional<String> policyRef = policy.map(RuntimePolicyStore.Stored::ref);
     Optional<String> reappraisal =
         state.isEmpty()
@@ -247,6 +250,8 @@ public final class HostVerifier implements HostWorker {
     }
     try {
       HostEvidence evidence = evidence(host.id(), att);
+      // HOST_UNIQUE flavors follow the machine the quote came from, not the host id
+      Judged before = judged(host.id(), evidence.host().hardwareUuid(), groups);
       Optional<ImaStateStore.HostImaState> kept =
           reappraisal.isPresent() ? state.flatMap(s -> reproduced(s, att)) : Optional.empty();
       Optional<String> restart =
@@ -303,7 +308,13 @@ public final class HostVerifier implements HostWorker {
       Instant now = clock.instant();
       TrustReport report =
           TrustReport.of(
-              UUID.randomUUID(), host.id(), evidence, trust, now, settings.reportValidity());
+              UUID.randomUUID(),
+              host.id(),
+              evidence,
+              trust,
+              now,
+              settings.reportValidity(),
+              measured(att, evidence).sources(evidence.host()));
       store(report, imaState, host.id());
       List<String> reasons = new ArrayList<>(reasons(trust));
       if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
@@ -315,10 +326,24 @@ public final class HostVerifier implements HostWorker {
           Optional.of(report.id().toString()),
           OptionalLong.of(att.resetCount()),
           change,
-          imaState.isPresent() ? restart : Optional.empty());
+          imaState.isPresent() ? restart : Optional.empty(),
+          trust.flavors().stream().map(f -> f.flavorId().toString()).toList());
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
+  }
+
+  /**
+   * The verdict on {@code evidence} under the host's flavor groups and the flavors stored now,
+   * adopting and storing nothing: what {@link #attest} decides for a boot whose golden flavors are
+   * kept. Used to show that stored data judge the same after a schema upgrade.
+   *
+   * @throws VerificationException POLICY_DENIED when an assigned group is not defined
+   */
+  public HostTrust verdict(String hostId, HostEvidence evidence) throws VerificationException {
+    List<FlavorGroup> groups = groupsOf(hostId);
+    Judged now = judged(hostId, evidence.host().hardwareUuid(), groups);
+    return judge(groups, now.members(), now.candidates(), now.own(List.of()), evidence);
   }
 
   /**
@@ -326,8 +351,9 @@ public final class HostVerifier implements HostWorker {
    * them and stores them as administrator-approved (HOST_UNIQUE and ASSET_TAG bound to the host,
    * other parts shared by every host). This is how a strict-mode deployment gets its flavors.
    *
-   * @throws VerificationException when the host's answer fails verification or the template does
-   *     not apply to it
+   * @throws VerificationException when the host's answer fails verification, the template does not
+   *     apply to it, or it defines none of {@code parts} (POLICY_DENIED, naming the parts it
+   *     defines)
    * @throws AgentException when the agent cannot be reached
    */
   public List<SignedFlavor> flavorsFromHost(String hostId, Set<FlavorPart> parts)
@@ -343,7 +369,21 @@ public final class HostVerifier implements HostWorker {
       String hostId, Set<FlavorPart> parts, List<String> groups)
       throws VerificationException, AgentException, EnrollmentException, InterruptedException {
     HostEvidence evidence = evidence(hostId, attestor.attest(hostId));
-    List<SignedFlavor> made = sign(factory.fromHost(evidence, templateFor(evidence), parts));
+    FlavorTemplate template = templateFor(evidence);
+    List<SignedFlavor> made = sign(factory.fromHost(evidence, template, parts));
+    if (made.isEmpty()) {
+      // a request that makes nothing is refused with the reason, not answered "0 flavors made"
+      throw new VerificationException(
+          Failure.POLICY_DENIED,
+          "flavor template "
+              + template.label()
+              + " defines none of the parts asked for "
+              + new java.util.TreeSet<>(parts)
+              + " for host "
+              + hostId
+              + "; it defines "
+              + new java.util.TreeSet<>(template.parts().keySet()));
+    }
     Instant now = clock.instant();
     List<SignedFlavor> bound = new ArrayList<>();
     List<SignedFlavor> shared = new ArrayList<>();
@@ -392,7 +432,7 @@ public final class HostVerifier implements HostWorker {
     /** The ids of the host's own flavors: host-bound ones and {@code adopted}. */
     Set<UUID> own(List<SignedFlavor> adopted) {
       Set<UUID> out = new java.util.HashSet<>();
-      stored.stream().filter(f -> f.hostId().isPresent()).forEach(f -> out.add(f.id()));
+      stored.stream().filter(FlavorStore.StoredFlavor::bound).forEach(f -> out.add(f.id()));
       adopted.forEach(f -> out.add(f.flavor().meta().id()));
       return out;
     }
@@ -407,16 +447,16 @@ public final class HostVerifier implements HostWorker {
    * own flavors (bound to it: HOST_UNIQUE/ASSET_TAG, golden ones), which count in every group of
    * the host. A flavor of another group does not count, not even to constrain TOFU.
    */
-  private Judged judged(String hostId, List<FlavorGroup> groups) {
+  private Judged judged(String hostId, String hardwareId, List<FlavorGroup> groups) {
     List<String> names = new ArrayList<>();
     names.add(FlavorStore.HOST_UNIQUE);
     groups.forEach(g -> names.add(g.name()));
-    Map<String, Set<UUID>> members = flavors.memberships(hostId, names);
+    Map<String, Set<UUID>> members = flavors.memberships(hostId, hardwareId, names);
     Set<UUID> inGroups = new java.util.HashSet<>();
     members.values().forEach(inGroups::addAll);
     List<FlavorStore.StoredFlavor> stored =
-        flavors.candidateRecords(hostId, settings.mode()).stream()
-            .filter(f -> inGroups.contains(f.id()) || f.hostId().isPresent())
+        flavors.candidateRecords(hostId, hardwareId, settings.mode()).stream()
+            .filter(f -> inGroups.contains(f.id()) || f.bound())
             .toList();
     Map<FlavorPart, List<SignedFlavor>> approved = new EnumMap<>(FlavorPart.class);
     List<Flavor> baseline = new ArrayList<>();
@@ -617,12 +657,30 @@ public final class HostVerifier implements HostWorker {
     }
   }
 
+  /** The facts the attestation's verified event log measures (none without a log). */
+  private static MeasuredFacts measured(HostAttestation att, HostEvidence evidence) {
+    return evidence.eventLogVerified()
+        ? att.eventLog()
+            .map(log -> MeasuredFacts.from(log, evidence.pcrs()))
+            .orElse(MeasuredFacts.none())
+        : MeasuredFacts.none();
+  }
+
   private static HostEvidence evidence(String hostId, HostAttestation att)
       throws VerificationException {
     // the agent's facts label the report; trust comes only from the verifier's claims
+    HostFacts reported = HostFacts.of(hostId, att.hardwareId(), att.host());
+    HostEvidence v = HostEvidence.fromVerified(att.claims(), att.eventLog(), reported);
+    // facts the verified log measures replace what the agent said
     HostEvidence e =
-        HostEvidence.fromVerified(
-            att.claims(), att.eventLog(), HostFacts.of(hostId, "", att.host()));
+        new HostEvidence(
+            measured(att, v).applyTo(reported),
+            v.pcrs(),
+            v.events(),
+            v.eventLogVerified(),
+            v.secureBoot(),
+            v.resetCount(),
+            v.ima());
     if (att.imaOffset() == 0 && att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =

@@ -112,6 +112,67 @@ public final class TrustReportStore {
         });
   }
 
+  /**
+   * How long and how many trust reports are kept per host ({@code hosts.report_retention_days},
+   * {@code hosts.report_retention_count}); zero means no limit of that kind.
+   *
+   * @param maxAge reports older than this may go
+   * @param maxPerHost only the newest this many of a host are kept
+   */
+  public record Retention(java.time.Duration maxAge, int maxPerHost) {
+    /** Keep everything. */
+    public static final Retention KEEP_ALL = new Retention(java.time.Duration.ZERO, 0);
+
+    public Retention {
+      if (maxAge.isNegative() || maxPerHost < 0) {
+        throw new IllegalArgumentException("report retention limits must not be negative");
+      }
+    }
+
+    boolean keepsAll() {
+      return maxAge.isZero() && maxPerHost == 0;
+    }
+  }
+
+  /**
+   * Deletes the reports {@code retention} lets go, in one transaction: those older than its age or
+   * beyond its count of a host's newest. Never deleted: each host's newest report, the host's last
+   * report as the registry names it, every report a status change points at ({@code
+   * host_status_history}) and every report a {@code host.status} record of the audit log names.
+   *
+   * @return how many reports were deleted
+   */
+  public int prune(Retention retention, Instant now) {
+    if (retention.keepsAll()) {
+      return 0;
+    }
+    // ROW_NUMBER is 1 for a host's newest report, which is kept whatever the limits say
+    String sql =
+        "DELETE FROM trust_reports WHERE id IN (SELECT r.id FROM (SELECT id, host_id, created_at,"
+            + " ROW_NUMBER() OVER (PARTITION BY host_id ORDER BY created_at DESC, id DESC) AS n"
+            + " FROM trust_reports) r WHERE r.n > 1 AND ("
+            + (retention.maxPerHost() > 0 ? "r.n > ?" : "1 = 0")
+            + (retention.maxAge().isZero() ? "" : " OR r.created_at < ?")
+            + ")"
+            + " AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.last_report_id = r.id)"
+            + " AND NOT EXISTS (SELECT 1 FROM host_status_history s WHERE s.report_id = r.id)"
+            + " AND NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.action = 'host.status'"
+            + " AND a.target = r.host_id AND a.detail LIKE '%report ' || r.id || '%'))";
+    return db.transaction(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (retention.maxPerHost() > 0) {
+              ps.setInt(i++, retention.maxPerHost());
+            }
+            if (!retention.maxAge().isZero()) {
+              Sql.setInstant(ps, i, now.minus(retention.maxAge()));
+            }
+            return ps.executeUpdate();
+          }
+        });
+  }
+
   private static StoredReport row(ResultSet rs) throws SQLException {
     return new StoredReport(
         UUID.fromString(rs.getString("id")),

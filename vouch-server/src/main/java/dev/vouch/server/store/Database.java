@@ -46,6 +46,19 @@ public final class Database implements AutoCloseable {
    */
   public static Database open(
       String url, Optional<String> user, Optional<String> password, int poolSize) {
+    return open(url, user, password, poolSize, Optional.empty());
+  }
+
+  /**
+   * Opens the pool and migrates the schema up to {@code target} only (a Flyway version such as
+   * {@code 7.14.13}), or to the latest when empty: upgrade tests fill an older schema first.
+   */
+  static Database open(
+      String url,
+      Optional<String> user,
+      Optional<String> password,
+      int poolSize,
+      Optional<String> target) {
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(url);
     user.ifPresent(hc::setUsername);
@@ -63,12 +76,10 @@ public final class Database implements AutoCloseable {
       throw new StoreException("cannot open database " + redact(url) + ": " + e.getMessage(), e);
     }
     try {
-      Flyway.configure()
-          .dataSource(ds)
-          .locations("classpath:db/migration")
-          .loggers("slf4j")
-          .load()
-          .migrate();
+      var flyway =
+          Flyway.configure().dataSource(ds).locations("classpath:db/migration").loggers("slf4j");
+      target.ifPresent(flyway::target);
+      flyway.load().migrate();
     } catch (RuntimeException e) {
       ds.close();
       throw new StoreException("cannot migrate database " + redact(url) + ": " + e.getMessage(), e);

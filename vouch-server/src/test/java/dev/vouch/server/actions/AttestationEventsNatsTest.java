@@ -40,18 +40,25 @@ class AttestationEventsNatsTest {
               HostStatus.ATTESTATION_FAILED,
               List.of("pcr 10 differs", "flavor OS not met"),
               Optional.of("report-7"),
-              Instant.parse("2026-05-01T10:15:30.123Z")));
+              Instant.parse("2026-05-01T10:15:30.123Z"),
+              Optional.empty(),
+              Optional.empty(),
+              List.of("0b8e6a4e-1f5c-4d1e-9a43-3f0d2c1b7a55")));
       publisher.flush(Duration.ofSeconds(2));
 
       Message m = sub.nextMessage(Duration.ofSeconds(5));
       assertThat(m).isNotNull();
       assertThat(m.getSubject()).isEqualTo("vouch.host.3f1c-host.status");
       JsonNode j = new ObjectMapper().readTree(m.getData());
-      assertThat(j.get("hostId").asText()).isEqualTo("3f1c-host");
+      // one naming with the HTTP API: every member in snake_case
+      j.fieldNames().forEachRemaining(f -> assertThat(f).matches("[a-z]+(_[a-z]+)*"));
+      assertThat(j.get("host_id").asText()).isEqualTo("3f1c-host");
       assertThat(j.get("previous").asText()).isEqualTo("VERIFIED");
       assertThat(j.get("current").asText()).isEqualTo("ATTESTATION_FAILED");
       assertThat(j.get("reasons").get(1).asText()).isEqualTo("flavor OS not met");
-      assertThat(j.get("reportId").asText()).isEqualTo("report-7");
+      assertThat(j.get("report_id").asText()).isEqualTo("report-7");
+      assertThat(j.get("flavor_ids").get(0).asText())
+          .isEqualTo("0b8e6a4e-1f5c-4d1e-9a43-3f0d2c1b7a55");
       assertThat(j.get("time").asText()).isEqualTo("2026-05-01T10:15:30.123Z");
       assertThat(events.natsPublished()).isEqualTo(1);
       assertThat(events.natsFailed()).isZero();

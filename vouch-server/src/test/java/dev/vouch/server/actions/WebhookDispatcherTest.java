@@ -104,7 +104,7 @@ class WebhookDispatcherTest {
     Received r = received.getFirst();
     assertThat(r.body()).isEqualTo(failure().toJson());
     assertThat(new String(r.body(), StandardCharsets.UTF_8))
-        .contains("\"current\":\"SECURE_BOOT_DISABLED\"", "\"reportId\":null");
+        .contains("\"current\":\"SECURE_BOOT_DISABLED\"", "\"report_id\":null");
     assertThat(r.headers()).containsEntry("content-type", "application/json");
     assertThat(r.headers()).containsEntry("x-vouch-event", "host.status");
     String sig = r.headers().get("x-vouch-signature");

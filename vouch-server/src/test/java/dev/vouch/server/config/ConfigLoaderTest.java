@@ -201,6 +201,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void reportRetentionDefaultsToNinetyDaysAndAThousandPerHostAndIsBounded() throws Exception {
+    ServerConfig.Hosts d = load("", Map.of()).hosts();
+    assertThat(d.reportRetentionAge()).isEqualTo(java.time.Duration.ofDays(90));
+    assertThat(d.reportRetentionCount()).isEqualTo(1000);
+    ServerConfig.Hosts set =
+        load(
+                "hosts:\n  report_retention_days: 0\n",
+                Map.of("VOUCH_HOSTS_REPORT_RETENTION_COUNT", "50"))
+            .hosts();
+    assertThat(set.reportRetentionAge()).isZero();
+    assertThat(set.reportRetentionCount()).isEqualTo(50);
+    // a copy made for another setting keeps the retention
+    assertThat(set.withNatsUrl("nats://n:4222").reportRetentionCount()).isEqualTo(50);
+    assertThatThrownBy(() -> load("hosts:\n  report_retention_days: -1\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.report_retention_days");
+    assertThatThrownBy(() -> load("hosts:\n  report_retention_count: many\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.report_retention_count");
+  }
+
+  @Test
   void natsAuthenticationNeedsANatsServerAndIsOffByDefault() throws Exception {
     assertThat(load("", Map.of()).hosts().natsAuthDir()).isEmpty();
     assertThatThrownBy(() -> load("hosts:\n  nats_auth_dir: /var/lib/vouch/nats\n", Map.of()))

@@ -232,6 +232,16 @@ class HostMonitoringEndToEndTest {
       assertThat(changed.path("current").asText()).isEqualTo("VERIFIED");
       assertThat(changed.path("baseline").path("adopted").asBoolean()).isTrue();
       assertBaselineNamesTheFirmwareSettingEvent(changed.path("baseline"));
+      // the event names the flavors the host was judged by, all current (not retired) ones
+      List<String> judgedBy = new ArrayList<>();
+      changed.path("flavor_ids").forEach(f -> judgedBy.add(f.asText()));
+      assertThat(judgedBy).isNotEmpty();
+      List<String> current = new ArrayList<>();
+      http.get("/api/v1/flavors", true)
+          .json()
+          .path("flavors")
+          .forEach(f -> current.add(f.path("id").asText()));
+      assertThat(current).containsAll(judgedBy);
     }
     assertThat(lastAudit("host-a").path("reason").asText())
         .contains("baseline changed: SHA256 PCR 1 (1 event added, EV_PLATFORM_CONFIG_FLAGS");

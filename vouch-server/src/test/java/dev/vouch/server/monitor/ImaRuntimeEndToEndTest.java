@@ -359,7 +359,7 @@ class ImaRuntimeEndToEndTest {
     }
     listener.close();
     assertThat(restart).as("an ima-restart event on NATS").isNotNull();
-    assertThat(restart.path("hostId").asText()).isEqualTo("host-b");
+    assertThat(restart.path("host_id").asText()).isEqualTo("host-b");
     assertThat(restart.path("current").asText()).isEqualTo("VERIFIED");
     assertThat(restart.path("ima_restart").path("reason").asText())
         .startsWith("reboot: reset/restart count");

@@ -27,6 +27,11 @@ public final class TestDatabases {
 
     Database open();
 
+    /** A pool over the schema migrated up to Flyway version {@code version} only. */
+    default Database openAt(String version) {
+      return Database.open(url(), user(), Optional.empty(), 4, Optional.of(version));
+    }
+
     @Override
     void close();
   }

@@ -18,6 +18,8 @@ import java.util.Set;
  * @param tpmManufacturer TPM manufacturer id as ASCII, e.g. "IBM", "INTC"
  * @param tpmVendor TPM vendor string
  * @param tpmFirmware TPM firmware version, four dotted numbers
+ * @param hardwareUuid the SMBIOS system UUID (/sys/class/dmi/id/product_uuid), lower case; the
+ *     server binds HOST_UNIQUE flavors to it
  */
 public record HostInfo(
     String osName,
@@ -27,7 +29,8 @@ public record HostInfo(
     String biosVersion,
     String tpmManufacturer,
     String tpmVendor,
-    String tpmFirmware) {
+    String tpmFirmware,
+    String hardwareUuid) {
 
   private static final Set<String> MEMBERS =
       Set.of(
@@ -38,7 +41,8 @@ public record HostInfo(
           "bios_version",
           "tpm_manufacturer",
           "tpm_vendor",
-          "tpm_firmware");
+          "tpm_firmware",
+          "hardware_uuid");
 
   public HostInfo {
     Objects.requireNonNull(osName, "osName");
@@ -49,6 +53,7 @@ public record HostInfo(
     Objects.requireNonNull(tpmManufacturer, "tpmManufacturer");
     Objects.requireNonNull(tpmVendor, "tpmVendor");
     Objects.requireNonNull(tpmFirmware, "tpmFirmware");
+    Objects.requireNonNull(hardwareUuid, "hardwareUuid");
   }
 
   ObjectNode toJsonNode() {
@@ -61,6 +66,7 @@ public record HostInfo(
     o.put("tpm_manufacturer", tpmManufacturer);
     o.put("tpm_vendor", tpmVendor);
     o.put("tpm_firmware", tpmFirmware);
+    o.put("hardware_uuid", hardwareUuid);
     return o;
   }
 
@@ -78,6 +84,7 @@ public record HostInfo(
         Json.optionalText(o, "bios_version").orElse(""),
         Json.optionalText(o, "tpm_manufacturer").orElse(""),
         Json.optionalText(o, "tpm_vendor").orElse(""),
-        Json.optionalText(o, "tpm_firmware").orElse(""));
+        Json.optionalText(o, "tpm_firmware").orElse(""),
+        Json.optionalText(o, "hardware_uuid").orElse(""));
   }
 }

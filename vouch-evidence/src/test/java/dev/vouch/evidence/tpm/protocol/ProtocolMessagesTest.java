@@ -107,7 +107,17 @@ class ProtocolMessagesTest {
             Optional.of(new byte[] {9, 9}),
             Optional.empty(),
             Optional.empty());
-    HostInfo host = new HostInfo("Debian", "12", "6.1", "", "", "IBM", "SW   TPM", "1.2.3.4");
+    HostInfo host =
+        new HostInfo(
+            "Debian",
+            "12",
+            "6.1",
+            "",
+            "",
+            "IBM",
+            "SW   TPM",
+            "1.2.3.4",
+            "4c4c4544-0042-3510-8052-b4c04f4d3232");
     QuoteResponse r = new QuoteResponse("node-1", bundle, host, 5);
     QuoteResponse back = QuoteResponse.parse(r.toJson());
     assertThat(back.hostId()).isEqualTo("node-1");

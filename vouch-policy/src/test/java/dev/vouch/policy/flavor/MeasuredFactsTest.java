@@ -1,0 +1,131 @@
+package dev.vouch.policy.flavor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vouch.evidence.tpm.PcrValues;
+import dev.vouch.evidence.tpm.eventlog.CrtmVersionEvent;
+import dev.vouch.evidence.tpm.eventlog.TcgEvent;
+import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
+import dev.vouch.policy.report.TrustReport;
+import dev.vouch.policy.report.TrustReportJson;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Host facts from the verified firmware event log of real Google Compute Engine evidence (COS 85):
+ * the S-CRTM version replaces the agent's firmware version and the report marks it measured; an
+ * entry whose data no longer hashes to its digests, or a PCR 0 the quote does not hold, leaves the
+ * agent's fact, marked reported.
+ */
+class MeasuredFactsTest {
+  static TcgEventLog log;
+  static byte[] logBytes;
+  static HostEvidence evidence;
+  static final HostFacts REPORTED =
+      new HostFacts(
+          "gce-cos-85", "", "Container-Optimized OS", "85", "Google", "agent says 1.0", "2.0");
+
+  @BeforeAll
+  static void verifyTheRealEvidence() throws Exception {
+    GceVector gce = GceVector.verified();
+    logBytes = gce.rawLog();
+    log = gce.log();
+    evidence = HostEvidence.fromVerified(gce.claims(), Optional.of(log), REPORTED);
+  }
+
+  private static String crtmVersion() {
+    return log.events().stream()
+        .filter(CrtmVersionEvent.class::isInstance)
+        .map(e -> ((CrtmVersionEvent) e).version().orElseThrow())
+        .findFirst()
+        .orElseThrow()
+        .strip();
+  }
+
+  @Test
+  void theFirmwareVersionOfTheGceLogIsMeasuredAndReportedAsSuch() throws Exception {
+    MeasuredFacts m = MeasuredFacts.from(log, evidence.pcrs());
+    assertThat(m.firmwareVersion()).contains(crtmVersion());
+    HostFacts facts = m.applyTo(REPORTED);
+    assertThat(facts.biosVersion()).isEqualTo(crtmVersion()).isNotEqualTo("agent says 1.0");
+    Map<String, String> sources = m.sources(facts);
+    assertThat(sources)
+        .containsEntry("bios_version", MeasuredFacts.MEASURED)
+        .containsEntry("os_name", MeasuredFacts.REPORTED)
+        .containsEntry("bios_name", MeasuredFacts.REPORTED)
+        .doesNotContainKey("hardware_uuid");
+
+    HostTrust trust = new HostTrust(HostStatus.VERIFIED, true, Map.of(), List.of(), "verified");
+    Instant now = Instant.parse("2026-12-01T00:00:00Z");
+    HostEvidence measured =
+        new HostEvidence(
+            facts,
+            evidence.pcrs(),
+            evidence.events(),
+            evidence.eventLogVerified(),
+            evidence.secureBoot(),
+            evidence.resetCount(),
+            evidence.ima());
+    TrustReport r =
+        TrustReport.of(
+            UUID.randomUUID(), "gce-cos-85", measured, trust, now, Duration.ofDays(1), sources);
+    JsonNode info = TrustReportJson.write(r).path("host_info");
+    assertThat(info.path("bios_version").asText()).isEqualTo(crtmVersion());
+    assertThat(info.path("fact_sources").path("bios_version").asText()).isEqualTo("measured");
+    assertThat(info.path("fact_sources").path("os_name").asText()).isEqualTo("reported");
+    assertThat(TrustReportJson.read(TrustReportJson.write(r)).factSources()).isEqualTo(sources);
+  }
+
+  @Test
+  void aCrtmEntryWhoseDataNoLongerHashesToItsDigestsIsNotMeasured() throws Exception {
+    TcgEvent crtm =
+        log.events().stream().filter(CrtmVersionEvent.class::isInstance).findFirst().orElseThrow();
+    byte[] edited = logBytes.clone();
+    // one byte of the version string changed in place: replay still reaches the quote (the
+    // digests are untouched) but the data is no longer what was measured
+    int at = indexOf(logBytes, crtm.data(), crtm.header().offset());
+    assertThat(at).isPositive();
+    edited[at] ^= 0x01;
+    TcgEventLog forged = TcgEventLog.parse(edited);
+    assertThat(forged.replay()).isEqualTo(log.replay());
+    MeasuredFacts m = MeasuredFacts.from(forged, evidence.pcrs());
+    assertThat(m.firmwareVersion()).isEmpty();
+    assertThat(m.applyTo(REPORTED).biosVersion()).isEqualTo("agent says 1.0");
+    assertThat(m.sources(REPORTED)).containsEntry("bios_version", MeasuredFacts.REPORTED);
+  }
+
+  private static int indexOf(byte[] in, byte[] what, int from) {
+    for (int i = from; i + what.length <= in.length; i++) {
+      if (java.util.Arrays.equals(in, i, i + what.length, what, 0, what.length)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Test
+  void aCrtmEntryOfAPcrTheQuoteDoesNotHoldIsNotMeasured() {
+    PcrValues.Builder b = PcrValues.builder();
+    for (var bank : evidence.pcrs().banks()) {
+      for (int i = 1; i < 24; i++) {
+        int pcr = i;
+        evidence.pcrs().get(bank, pcr).ifPresent(v -> b.put(bank, pcr, v));
+      }
+    }
+    assertThat(MeasuredFacts.from(log, b.build()).firmwareVersion()).isEmpty();
+  }
+
+  @Test
+  void anEkIdentityIsMarkedAsComingFromTheEkCertificate() {
+    HostFacts f = new HostFacts("h", MeasuredFacts.EK_PREFIX + "00ff", "", "", "", "", "2.0");
+    assertThat(MeasuredFacts.none().sources(f))
+        .containsExactly(Map.entry("hardware_uuid", MeasuredFacts.EK_CERTIFICATE));
+  }
+}
