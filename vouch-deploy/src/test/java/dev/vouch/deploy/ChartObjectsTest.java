@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.server.config.ServerConfig;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -156,6 +157,49 @@ class ChartObjectsTest {
     assertThat(
             leaf.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList())
         .contains(SERVER_DNS, SERVER_DNS + ".cluster.local");
+  }
+
+  @Test
+  void certManagerIssuesTheCertificateAndInjectsTheCaBundle() {
+    RenderedChart chart =
+        RenderedChart.render(
+            List.of(),
+            Map.of(
+                "certificate.source", "certManager", "certificate.certManager.issuerName", "ca"));
+    GenericKubernetesResource cert = chart.get(GenericKubernetesResource.class, SERVER);
+    assertThat(cert.getKind()).isEqualTo("Certificate");
+    assertThat(cert.get("spec", "secretName").toString()).isEqualTo(SERVER + "-tls");
+    List<String> dnsNames = cert.get("spec", "dnsNames");
+    assertThat(dnsNames).contains(SERVER_DNS, SERVER_DNS + ".cluster.local");
+    assertThat(cert.get("spec", "issuerRef", "name").toString()).isEqualTo("ca");
+    MutatingWebhookConfiguration hook =
+        chart.get(MutatingWebhookConfiguration.class, SERVER + "-trusted-placement");
+    assertThat(hook.getMetadata().getAnnotations())
+        .containsEntry("cert-manager.io/inject-ca-from", RenderedChart.NAMESPACE + "/" + SERVER);
+    assertThat(hook.getWebhooks().get(0).getClientConfig().getCaBundle()).isNull();
+    assertThat(chart.find(Secret.class, SERVER + "-tls")).isEmpty();
+  }
+
+  @Test
+  void anExistingSecretAndItsCaBundleCanBeGiven() {
+    RenderedChart chart =
+        RenderedChart.render(
+            List.of(),
+            Map.of(
+                "certificate.source", "secret",
+                "certificate.existingSecret", "my-tls",
+                "certificate.caBundle", "Q0E="));
+    assertThat(
+            chart
+                .get(MutatingWebhookConfiguration.class, SERVER + "-trusted-placement")
+                .getWebhooks()
+                .get(0)
+                .getClientConfig()
+                .getCaBundle())
+        .isEqualTo("Q0E=");
+    PodSpec pod = chart.get(Deployment.class, SERVER).getSpec().getTemplate().getSpec();
+    assertThat(volume(pod, "tls").getSecret().getSecretName()).isEqualTo("my-tls");
+    assertThat(chart.find(Secret.class, SERVER + "-tls")).isEmpty();
   }
 
   @Test

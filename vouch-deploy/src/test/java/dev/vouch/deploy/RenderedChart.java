@@ -157,6 +157,12 @@ record RenderedChart(String yaml, List<HasMetadata> objects) {
         }
         KubernetesResource r = KUBE.unmarshal(doc.toString(), KubernetesResource.class);
         String what = doc.path("kind").asText() + " " + doc.path("metadata").path("name").asText();
+        if (r instanceof GenericKubernetesResource g && isCertManagerCertificate(g)) {
+          // fabric8 8 has no cert-manager model (its extension stopped at 6.14): the one such
+          // object the chart makes stays generic, and ChartObjectsTest checks its fields
+          out.add(g);
+          continue;
+        }
         if (!(r instanceof HasMetadata h) || r instanceof GenericKubernetesResource) {
           throw new AssertionError(what + ": not a kind fabric8's typed model knows");
         }
@@ -167,6 +173,10 @@ record RenderedChart(String yaml, List<HasMetadata> objects) {
       throw new AssertionError("helm rendered YAML that does not parse: " + e.getMessage(), e);
     }
     return List.copyOf(out);
+  }
+
+  private static boolean isCertManagerCertificate(GenericKubernetesResource g) {
+    return "cert-manager.io/v1".equals(g.getApiVersion()) && "Certificate".equals(g.getKind());
   }
 
   /** Walks the model's getters: any non-empty additionalProperties is a field the model lacks. */
