@@ -120,8 +120,8 @@ ConfigMap (they reach the server as environment variables from Secrets).
 {{- if $jdbc -}}
 {{- $_ := set $storage "jdbc_url" $jdbc -}}
 {{- $_ := set $storage "username" (ternary .Values.postgresql.username .Values.postgresql.external.username .Values.postgresql.enabled) -}}
-{{- else if gt (int .Values.server.replicas) 1 -}}
-{{- fail "server.replicas > 1 needs PostgreSQL (postgresql.enabled or postgresql.external.jdbcUrl): H2 is one file per pod" -}}
+{{- else -}}
+{{- fail "the server needs PostgreSQL (postgresql.enabled or postgresql.external.jdbcUrl): H2 would live in the pod's emptyDir, one per replica, and be lost with the pod" -}}
 {{- end -}}
 {{- if $storage -}}
 {{- $_ := set $cfg "storage" $storage -}}

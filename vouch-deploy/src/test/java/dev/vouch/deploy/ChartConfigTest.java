@@ -157,6 +157,7 @@ class ChartConfigTest {
     return Stream.of(
         Arguments.of(
             Map.of("server.replicas", "3", "postgresql.enabled", "false"), "needs PostgreSQL"),
+        Arguments.of(Map.of("postgresql.enabled", "false"), "lost with the pod"),
         Arguments.of(Map.of("config.hosts.poll_seconds", "60"), "not both"),
         Arguments.of(Map.of("pollDuration", "0"), "pollDuration"),
         Arguments.of(Map.of("pollDuration", "1.5"), "pollDuration"),
