@@ -123,11 +123,24 @@ class ChartObjectsTest {
   @Test
   void webhookCallsTheServerServiceWhoseCertificateItsCaBundleTrusts() throws Exception {
     RenderedChart chart = RenderedChart.defaults();
-    MutatingWebhook w =
-        chart
-            .get(MutatingWebhookConfiguration.class, SERVER + "-trusted-placement")
-            .getWebhooks()
-            .get(0);
+    List<MutatingWebhook> hooks =
+        chart.get(MutatingWebhookConfiguration.class, SERVER + "-trusted-placement").getWebhooks();
+    assertThat(hooks)
+        .extracting(MutatingWebhook::getName)
+        .containsExactly("pods.vouch.dev", "bindings.vouch.dev");
+    MutatingWebhook w = hooks.get(0);
+    // the binding check goes to the same route, with the same trust and exclusions
+    MutatingWebhook binding = hooks.get(1);
+    assertThat(binding.getRules())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getResources()).containsExactly("pods/binding");
+              assertThat(r.getOperations()).containsExactly("CREATE");
+            });
+    assertThat(binding.getClientConfig()).isEqualTo(w.getClientConfig());
+    assertThat(binding.getNamespaceSelector()).isEqualTo(w.getNamespaceSelector());
+    assertThat(binding.getFailurePolicy()).isEqualTo("Fail");
     assertThat(w.getFailurePolicy()).isEqualTo("Fail");
     assertThat(w.getSideEffects()).isEqualTo("None");
     assertThat(w.getAdmissionReviewVersions()).containsExactly("v1");
@@ -208,14 +221,20 @@ class ChartObjectsTest {
         RenderedChart.render(
             List.of(),
             Map.of("webhook.failurePolicy", "Ignore", "webhook.excludeNamespaces[0]", "batch"));
-    MutatingWebhook w =
+    for (MutatingWebhook w :
         chart
             .get(MutatingWebhookConfiguration.class, SERVER + "-trusted-placement")
-            .getWebhooks()
-            .get(0);
-    assertThat(w.getFailurePolicy()).isEqualTo("Ignore");
-    assertThat(w.getNamespaceSelector().getMatchExpressions().get(0).getValues())
-        .containsExactly("kube-system", RenderedChart.NAMESPACE, "batch");
+            .getWebhooks()) {
+      assertThat(w.getFailurePolicy()).isEqualTo("Ignore");
+      assertThat(w.getNamespaceSelector().getMatchExpressions().get(0).getValues())
+          .containsExactly("kube-system", RenderedChart.NAMESPACE, "batch");
+    }
+    assertThat(
+            RenderedChart.render(List.of(), Map.of("webhook.bindings", "false"))
+                .get(MutatingWebhookConfiguration.class, SERVER + "-trusted-placement")
+                .getWebhooks())
+        .extracting(MutatingWebhook::getName)
+        .containsExactly("pods.vouch.dev");
   }
 
   @Test

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
  * The chart's RBAC grants exactly what the server uses. What it uses is not written down here: the
  * test drives every Kubernetes call of the server's production classes ({@link NodeActions}:
  * finding a host's node with and without a host label, labelling, cordoning, restoring, evicting;
- * and the admission webhook's node lookup) against the fabric8 mock API server in CRUD mode,
- * records the HTTP requests they make, and turns each into the RBAC verb, group and resource the
- * API server would check. That set must equal the rules of the rendered ClusterRole.
+ * and the admission webhook's node and pod lookups) against the fabric8 mock API server in CRUD
+ * mode, records the HTTP requests they make, and turns each into the RBAC verb, group and resource
+ * the API server would check. That set must equal the rules of the rendered ClusterRole.
  */
 @EnableKubernetesMockClient(crud = true)
 class ChartRbacTest {
@@ -142,6 +142,8 @@ class ChartRbacTest {
       // the CRUD mock does not serve the eviction subresource; the request was made and recorded
     }
     assertThat(PodAdmission.lookup(client).node("node-a")).isInstanceOf(PodAdmission.Present.class);
+    assertThat(PodAdmission.lookup(client).pod("shop", "web-1"))
+        .isInstanceOf(PodAdmission.PodFound.class);
 
     Set<Permission> used = new TreeSet<>();
     for (RecordedRequest r : drain(server.getRequestCount() - before)) {
