@@ -75,7 +75,8 @@ public final class AttestLoad {
     ServerConfig cfg =
         new ServerConfig(
             dir,
-            new ServerConfig.Http("127.0.0.1", 0, 1 << 20),
+            // one load generator is one client: a per-client limit would measure itself
+            new ServerConfig.Http("127.0.0.1", 0, 1 << 20, new ServerConfig.RateLimit(0, 1)),
             new ServerConfig.Tls(ServerConfig.TlsMode.OFF, Optional.empty(), Optional.empty()),
             new ServerConfig.Storage(
                 Optional.empty(),

@@ -96,8 +96,8 @@ public final class KbsLoad {
             KbsConfig.defaults()
                 .withTees(EnumSet.of(Tee.TPM, Tee.SAMPLE))
                 .withLimits(
-                    dev.vouch.server.kbs.ClientRateLimiter.Limit.unlimited(),
-                    dev.vouch.server.kbs.ClientRateLimiter.Limit.unlimited(),
+                    dev.vouch.server.http.ClientRateLimiter.Limit.unlimited(),
+                    dev.vouch.server.http.ClientRateLimiter.Limit.unlimited(),
                     Integer.MAX_VALUE),
             java.util.Optional.<AttestationBackend>of(backend),
             java.util.Optional.empty(),

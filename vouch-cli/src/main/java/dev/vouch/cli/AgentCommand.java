@@ -1,5 +1,9 @@
 package dev.vouch.cli;
 
+import dev.vouch.agent.cdh.DataHub;
+import dev.vouch.agent.cdh.ResourceSource;
+import dev.vouch.agent.kbs.KbsClient;
+import dev.vouch.agent.kbs.TpmEvidenceProvider;
 import dev.vouch.agent.measure.MeasureServer;
 import dev.vouch.agent.measure.MeasurementService;
 import dev.vouch.agent.measure.ProcCgroups;
@@ -10,6 +14,8 @@ import dev.vouch.agent.tpm.PersistentKey;
 import dev.vouch.agent.tpm.StartupType;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TpmException;
+import dev.vouch.agent.trust.AgentCertificates;
+import dev.vouch.agent.trust.CmsClient;
 import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.agent.trust.HttpRegistrarClient;
 import dev.vouch.agent.trust.HttpsAgentServer;
@@ -31,17 +37,22 @@ import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -63,6 +74,18 @@ import picocli.CommandLine.Spec;
  * restarted agent needs no state of its own; a host id the registrar knows with another TPM is
  * refused until an admin removes the old enrollment. A refused enrollment stops the agent with exit
  * code 1, an unreachable registrar with 3.
+ *
+ * <p>With {@code --listen} but no {@code --tls-key}/{@code --tls-cert}, the listener's certificate
+ * comes from the server's CMS: the agent makes its own key, has it certified for its host id under
+ * a one-time bootstrap token ({@code --bootstrap-token-file}, {@code VOUCH_BOOTSTRAP_TOKEN} or
+ * {@code --bootstrap-token}; never printed), keeps it in {@code --state-dir} and renews it by
+ * itself at two thirds of its validity without restarting the listener. The host id must then be
+ * the DNS name the server reaches the agent by.
+ *
+ * <p>With {@code --kbs URL} the agent is also the guest's confidential data hub ({@link DataHub}:
+ * CoCo's REST shape on 127.0.0.1:8006 and its unix socket): it attests to that KBS with a quote by
+ * its own AK over its own event logs, and one KBS session (one token) serves every resource and
+ * unseal request of every workload until it expires.
  */
 @Command(
     name = "agent",
@@ -137,6 +160,63 @@ final class AgentCommand implements Callable<Integer> {
               + " measure.container.isolated); with --measure-socket.")
   Path measurePolicy;
 
+  @Option(
+      names = "--bootstrap-token-file",
+      description =
+          "File holding a one-time CMS bootstrap token for this host (or VOUCH_BOOTSTRAP_TOKEN):"
+              + " with --listen and no --tls-key/--tls-cert, the server's CMS certifies the agent's"
+              + " own key for its host id.")
+  Path bootstrapTokenFile;
+
+  @Option(
+      names = "--bootstrap-token",
+      description =
+          "The bootstrap token itself (visible to other local users in the process list: prefer"
+              + " --bootstrap-token-file or VOUCH_BOOTSTRAP_TOKEN).")
+  String bootstrapToken;
+
+  @Option(
+      names = "--state-dir",
+      defaultValue = "/var/lib/vouch-agent",
+      description =
+          "Where the agent keeps its CMS key and certificate chain (0600; default:"
+              + " ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  /** The environment variable a bootstrap token may come from. */
+  static final String BOOTSTRAP_TOKEN_ENV = "VOUCH_BOOTSTRAP_TOKEN";
+
+  @Option(
+      names = "--kbs-cacert",
+      paramLabel = "PEM",
+      description = "With --kbs: trust this certificate for the KBS's TLS (default: JDK CAs).")
+  Path kbsCacert;
+
+  @Option(
+      names = "--data-hub-port",
+      defaultValue = "" + DataHub.COCO_PORT,
+      description = "With --kbs: the data hub's loopback port (default: ${DEFAULT-VALUE}; 0: any).")
+  int dataHubPort;
+
+  @Option(
+      names = "--data-hub-socket",
+      paramLabel = "PATH",
+      description =
+          "With --kbs: the data hub's unix socket, made 0600 (default:"
+              + " /run/confidential-containers/cdh.sock).")
+  Path dataHubSocket = DataHub.COCO_SOCKET;
+
+  @Option(names = "--no-data-hub-socket", description = "With --kbs: serve the loopback port only.")
+  boolean noDataHubSocket;
+
+  @Option(
+      names = "--data-hub-max-age",
+      paramLabel = "SECONDS",
+      defaultValue = "300",
+      description =
+          "With --kbs: longest a resource is served from the cache (default: ${DEFAULT-VALUE}).")
+  long dataHubMaxAge;
+
   @ArgGroup(exclusive = false, multiplicity = "1")
   Transports transports;
 
@@ -152,6 +232,14 @@ final class AgentCommand implements Callable<Integer> {
                 + " bound to the TPM quote.")
     Path measureSocket;
 
+    @Option(
+        names = "--kbs",
+        paramLabel = "URL",
+        description =
+            "Be the guest's data hub for this KBS: GET /cdh/resource/REPO/TYPE/TAG and POST"
+                + " /cdh/unseal on 127.0.0.1 and a unix socket, attesting with this agent's AK.")
+    URI kbs;
+
     @ArgGroup(exclusive = false)
     HttpsOptions https;
   }
@@ -160,10 +248,14 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--listen", required = true, description = "HTTPS address, HOST:PORT.")
     String listen;
 
-    @Option(names = "--tls-key", required = true, description = "Agent private key, PEM.")
+    @Option(
+        names = "--tls-key",
+        description =
+            "Agent private key, PEM (with --tls-cert; without both, a CMS certificate from"
+                + " --server is used, see --bootstrap-token-file).")
     Path key;
 
-    @Option(names = "--tls-cert", required = true, description = "Agent certificate chain, PEM.")
+    @Option(names = "--tls-cert", description = "Agent certificate chain, PEM.")
     Path cert;
 
     @Option(
@@ -179,6 +271,9 @@ final class AgentCommand implements Callable<Integer> {
     String minVersion;
   }
 
+  /** The agent's CMS identity, when its listener uses one. */
+  private AgentCertificates certs;
+
   /** Released to stop a running agent (tests); the process otherwise runs until killed. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -190,9 +285,29 @@ final class AgentCommand implements Callable<Integer> {
       err.println("error: --host-id must be 1-128 characters of A-Z a-z 0-9 _ -");
       return ExitCodes.BAD_INPUT;
     }
-    if (transports.nats == null && transports.https == null && transports.measureSocket == null) {
+    if (transports.nats == null
+        && transports.https == null
+        && transports.measureSocket == null
+        && transports.kbs == null) {
       err.println(
-          "error: give --nats URL and/or --listen with its TLS options, and/or --measure-socket");
+          "error: give --nats URL and/or --listen with its TLS options, and/or --measure-socket,"
+              + " and/or --kbs");
+      return ExitCodes.BAD_INPUT;
+    }
+    java.net.http.HttpClient kbsHttp = null;
+    if (transports.kbs != null) {
+      if (dataHubPort < 0 || dataHubPort > 65535 || dataHubMaxAge < 1) {
+        err.println("error: --data-hub-port is 0-65535 and --data-hub-max-age at least 1");
+        return ExitCodes.BAD_INPUT;
+      }
+      try {
+        kbsHttp = GuestOptions.http(kbsCacert, "--kbs-cacert");
+      } catch (CliIo.BadInput e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+    } else if (kbsCacert != null) {
+      err.println("error: --kbs-cacert needs --kbs");
       return ExitCodes.BAD_INPUT;
     }
     Optional<MeasurementPolicy> policy = Optional.empty();
@@ -229,9 +344,37 @@ final class AgentCommand implements Callable<Integer> {
     }
     SSLContext tls = null;
     InetSocketAddress bind = null;
+    List<X509Certificate> clientCas = List.of();
+    boolean cmsTls = transports.https != null && transports.https.key == null;
+    Optional<String> token;
+    try {
+      token = bootstrapToken();
+    } catch (CliIo.BadInput e) {
+      err.println("error: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    if (transports.https != null
+        && (transports.https.key == null) != (transports.https.cert == null)) {
+      err.println(
+          "error: give --tls-key and --tls-cert together, or neither for a CMS certificate");
+      return ExitCodes.BAD_INPUT;
+    }
+    if (cmsTls && server == null) {
+      err.println(
+          "error: --listen without --tls-key/--tls-cert needs --server, whose CMS certifies the"
+              + " agent");
+      return ExitCodes.BAD_INPUT;
+    }
+    if (token.isPresent() && !cmsTls) {
+      err.println("error: a bootstrap token is for --listen without --tls-key/--tls-cert");
+      return ExitCodes.BAD_INPUT;
+    }
     if (transports.https != null) {
       try {
-        tls = tls(transports.https);
+        clientCas = certificates(transports.https.clientCa);
+        if (!cmsTls) {
+          tls = tls(transports.https);
+        }
         bind = address(transports.https.listen);
         if (!"1.3".equals(transports.https.minVersion)
             && !"1.2".equals(transports.https.minVersion)) {
@@ -269,6 +412,25 @@ final class AgentCommand implements Callable<Integer> {
         err.println("error: " + bad);
         return ExitCodes.BAD_INPUT;
       }
+      if (cmsTls) {
+        certs =
+            new AgentCertificates(
+                hostId, stateDir, new CmsClient(server, serverTls), Clock.systemUTC());
+        try {
+          if (token.isEmpty() && !certs.hasValidStoredIdentity()) {
+            err.println(
+                "error: no valid CMS certificate in "
+                    + stateDir
+                    + ": give --bootstrap-token-file (or "
+                    + BOOTSTRAP_TOKEN_ENV
+                    + ") to enroll");
+            return ExitCodes.BAD_INPUT;
+          }
+        } catch (IOException e) {
+          err.println("error: --state-dir: " + e.getMessage());
+          return ExitCodes.BAD_INPUT;
+        }
+      }
     } else if (serverCa != null || connection != null) {
       err.println("error: --server-ca and --connection need --server");
       return ExitCodes.BAD_INPUT;
@@ -283,6 +445,34 @@ final class AgentCommand implements Callable<Integer> {
       List<AutoCloseable> running = new ArrayList<>();
       try {
         int httpsPort = 0;
+        if (certs != null) {
+          // the listener's identity from the CMS, before the registrar learns where to reach us
+          try {
+            tls = Tls.context(certs.open(token), clientCas);
+          } catch (RegistrarException e) {
+            err.println("error: certificate from " + server + ": " + e.getMessage());
+            return e.refused() ? ExitCodes.FAILED : ExitCodes.INTERNAL;
+          } catch (GeneralSecurityException e) {
+            err.println("error: " + e.getMessage());
+            return ExitCodes.INTERNAL;
+          }
+          ScheduledExecutorService renewals =
+              Executors.newSingleThreadScheduledExecutor(
+                  r -> {
+                    Thread t = new Thread(r, "vouch-cms-renewal");
+                    t.setDaemon(true);
+                    return t;
+                  });
+          running.add(renewals::shutdownNow);
+          certs.scheduleRenewal(renewals, certs.checkInterval());
+          out.println(
+              "agent "
+                  + hostId
+                  + ": CMS certificate "
+                  + certs.chain().get(0).getSerialNumber().toString(16)
+                  + ", renewal from "
+                  + certs.renewAt());
+        }
         if (tls != null) {
           HttpsAgentServer https =
               HttpsAgentServer.start(agent, bind, tls, "1.2".equals(transports.https.minVersion));
@@ -306,6 +496,32 @@ final class AgentCommand implements Callable<Integer> {
                   + ": container measurements on "
                   + transports.measureSocket
                   + (measure.isolated() ? " (isolated)" : ""));
+        }
+        if (transports.kbs != null) {
+          // the same TPM and AK as the quotes the agent serves: the KBS sees one attester
+          KbsClient kbs =
+              GuestOptions.client(
+                  transports.kbs,
+                  kbsHttp,
+                  TpmEvidenceProvider.measuredBoot(
+                      client, ak, Optional.of(eventLog), Optional.of(imaLog)));
+          Optional<Path> sock = noDataHubSocket ? Optional.empty() : Optional.of(dataHubSocket);
+          DataHub hub =
+              DataHub.start(
+                  ResourceSource.of(kbs),
+                  dataHubPort,
+                  sock,
+                  Duration.ofSeconds(dataHubMaxAge),
+                  Clock.systemUTC());
+          running.add(hub);
+          out.println(
+              "agent "
+                  + hostId
+                  + ": data hub on 127.0.0.1:"
+                  + hub.port()
+                  + sock.map(p -> " and unix:" + p).orElse("")
+                  + " for "
+                  + transports.kbs);
         }
         // a NATS identity made here; only its public key goes to the registrar, which signs it
         // when the server runs NATS with per-agent credentials (hosts.nats_auth_dir)
@@ -359,6 +575,28 @@ final class AgentCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return ExitCodes.INTERNAL;
     }
+  }
+
+  /** The bootstrap token from the flag, the file or the environment, in that order. */
+  private Optional<String> bootstrapToken() throws CliIo.BadInput {
+    String t = bootstrapToken;
+    if (t == null && bootstrapTokenFile != null) {
+      t =
+          new String(
+              CliIo.read(bootstrapTokenFile, "--bootstrap-token-file"), StandardCharsets.UTF_8);
+    }
+    if (t == null) {
+      t = System.getenv(BOOTSTRAP_TOKEN_ENV);
+    }
+    if (t == null || t.isBlank()) {
+      return Optional.empty();
+    }
+    t = t.strip();
+    if (!t.matches("[A-Za-z0-9._-]{1,512}")) {
+      throw new CliIo.BadInput(
+          "the bootstrap token is not a token (vbt.... as the server gave it)");
+    }
+    return Optional.of(t);
   }
 
   /** Why {@code --connection} (or its default) cannot work, or null. */

@@ -4,6 +4,7 @@ import dev.vouch.agent.kbs.EvidenceProvider;
 import dev.vouch.agent.kbs.KbsClient;
 import dev.vouch.agent.kbs.SampleEvidenceProvider;
 import dev.vouch.agent.kbs.TpmEvidenceProvider;
+import dev.vouch.agent.kbs.TsmEvidenceProvider;
 import dev.vouch.agent.tpm.StartupType;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TpmException;
@@ -25,7 +26,10 @@ final class GuestOptions {
   @Option(
       names = "--tee",
       defaultValue = "tpm",
-      description = "Evidence source for --url: tpm, or sample (test only; proves nothing).")
+      description =
+          "Evidence source for --url: tpm; snp or tdx (a confidential guest's report through"
+              + " configfs-tsm, SNP with the host's certificate table); or sample (test only;"
+              + " proves nothing).")
   String tee;
 
   @Option(
@@ -69,13 +73,7 @@ final class GuestOptions {
 
   /** Opens the evidence source (the TPM, with its attestation key) and a client for {@code url}. */
   Guest open(URI url) throws CliIo.BadInput, TpmException {
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-    if (cacert != null) {
-      b.sslContext(
-          AdminOptions.trusting(
-              ReportCommand.certificates(CliIo.read(cacert, "--cacert"), cacert), "--cacert"));
-    }
-    HttpClient http = b.build();
+    HttpClient http = http(cacert, "--cacert");
     switch (tee) {
       case "sample" -> {
         return new Guest(
@@ -100,11 +98,51 @@ final class GuestOptions {
           throw e;
         }
       }
-      default -> throw new CliIo.BadInput("--tee must be tpm or sample");
+      case "snp", "tdx" -> {
+        // no TPM: the report comes from the TEE; a missing configfs-tsm fails at attestation
+        EvidenceProvider evidence =
+            new TsmEvidenceProvider(
+                TsmEvidenceProvider.DEFAULT_ROOT,
+                tee,
+                tee.equals("tdx")
+                    ? Optional.of(TsmEvidenceProvider.DEFAULT_CCEL)
+                    : Optional.empty());
+        return new Guest(client(url, http, evidence), Optional.empty());
+      }
+      default -> throw new CliIo.BadInput("--tee must be tpm, snp, tdx or sample");
     }
   }
 
-  private static KbsClient client(URI url, HttpClient http, EvidenceProvider evidence) {
+  /**
+   * Prints why a guest's attestation or fetch failed and answers the exit code: 2 bad input, 1 the
+   * KBS answered with a refusal (attestation or policy), 3 no answer, no evidence or no TPM.
+   */
+  static int failure(java.io.PrintWriter err, Exception e, String suffix) {
+    if (e instanceof CliIo.BadInput) {
+      err.println("error: " + e.getMessage());
+      return ExitCodes.BAD_INPUT;
+    }
+    if (e instanceof dev.vouch.agent.kbs.KbsException k) {
+      err.println("error: " + k + suffix);
+      return k.status() == 0 ? ExitCodes.INTERNAL : ExitCodes.FAILED;
+    }
+    err.println("error: " + e.getMessage());
+    return ExitCodes.INTERNAL;
+  }
+
+  /** An HTTP client for a KBS, trusting {@code cacert} (named {@code option}) when given. */
+  static HttpClient http(Path cacert, String option) throws CliIo.BadInput {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (cacert != null) {
+      b.sslContext(
+          AdminOptions.trusting(
+              ReportCommand.certificates(CliIo.read(cacert, option), cacert), option));
+    }
+    return b.build();
+  }
+
+  /** The one KBS client of a guest process: its session and token serve every fetch. */
+  static KbsClient client(URI url, HttpClient http, EvidenceProvider evidence) {
     return new KbsClient(url, evidence, http, Clock.systemUTC(), KbsClient.KeyKind.EC_P256);
   }
 }

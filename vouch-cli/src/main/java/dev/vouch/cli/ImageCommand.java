@@ -1,9 +1,13 @@
 package dev.vouch.cli;
 
+import dev.vouch.agent.image.DockerReference;
 import dev.vouch.agent.image.ImageDecryptor;
 import dev.vouch.agent.image.ImageEncryptor;
+import dev.vouch.agent.image.ImageSignatureVerifier;
 import dev.vouch.agent.image.OciRef;
 import dev.vouch.agent.image.PrivateKeyFile;
+import dev.vouch.agent.image.SignaturePolicy;
+import dev.vouch.agent.image.SignedImage;
 import dev.vouch.agent.kbs.EvidenceException;
 import dev.vouch.agent.kbs.KbsException;
 import dev.vouch.agent.kbs.ResourceUri;
@@ -12,11 +16,13 @@ import dev.vouch.core.VerificationException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +36,14 @@ import picocli.CommandLine.Spec;
 /** {@code vouch image ...}: encrypted container images. */
 @Command(
     name = "image",
-    description = "Encrypt and decrypt OCI images (ocicrypt JWE recipients, CoCo key provider).",
-    subcommands = {ImageCommand.Decrypt.class, ImageCommand.Encrypt.class})
+    description =
+        "Encrypt, decrypt and verify OCI images (ocicrypt JWE recipients, CoCo key provider,"
+            + " sigstore signature policy).",
+    subcommands = {
+      ImageCommand.Decrypt.class,
+      ImageCommand.Encrypt.class,
+      ImageCommand.Verify.class
+    })
 final class ImageCommand extends CommandGroup {
 
   /**
@@ -204,20 +216,13 @@ final class ImageCommand extends CommandGroup {
           out.put(r, g.kbs().getResource(r.repository(), r.type(), r.tag()));
         }
         return out;
-      } catch (CliIo.BadInput e) {
-        err.println("error: " + e.getMessage());
-        lastExit = ExitCodes.BAD_INPUT;
-      } catch (KbsException e) {
-        err.println("error: " + e + " (nothing written at " + dst + ")");
-        lastExit = e.status() == 0 ? ExitCodes.INTERNAL : ExitCodes.FAILED;
-      } catch (EvidenceException | TpmException e) {
-        err.println("error: " + e.getMessage());
-        lastExit = ExitCodes.INTERNAL;
+      } catch (CliIo.BadInput | KbsException | EvidenceException | TpmException e) {
+        lastExit = GuestOptions.failure(err, e, " (nothing written at " + dst + ")");
       }
       return null;
     }
 
-    private static String describe(Exception e) {
+    static String describe(Exception e) {
       return e instanceof NoSuchFileException n ? "no such file: " + n.getFile() : e.getMessage();
     }
   }
@@ -307,6 +312,164 @@ final class ImageCommand extends CommandGroup {
         return ExitCodes.INTERNAL;
       } finally {
         java.util.Arrays.fill(kek, (byte) 0);
+      }
+    }
+  }
+
+  /**
+   * {@code vouch image verify --reference REF (--policy FILE | --url KBS --policy-resource R/T/T)
+   * oci:DIR[:TAG]}: judges the image by a containers-policy.json signature policy and the sigstore
+   * signatures in the layout (cosign's {@code sha256-<hex>.sig} signature image). With {@code
+   * --url} the policy and every {@code kbs:///} key it names are fetched after one attestation.
+   * Exit 0 accepted; 1 refused (the stable code says why) or the KBS refused; 2 bad input (a
+   * malformed policy, reference or layout path); 3 TPM, network or disk trouble.
+   */
+  @Command(
+      name = "verify",
+      mixinStandardHelpOptions = true,
+      description =
+          "Check an OCI image's sigstore signatures against a containers-policy.json policy.")
+  static final class Verify implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "oci:DIR[:TAG]|dir:DIR",
+        description = "OCI image layout (cosign's signature tags), or skopeo's dir: layout.")
+    String image;
+
+    @Option(
+        names = "--reference",
+        required = true,
+        paramLabel = "REF",
+        description =
+            "The image's name, HOST/PATH:TAG or HOST/PATH@sha256:HEX: the policy scope and the"
+                + " identity its signatures must name.")
+    String reference;
+
+    @Option(names = "--policy", paramLabel = "FILE", description = "Policy file, offline.")
+    Path policyFile;
+
+    @Option(
+        names = "--url",
+        description = "KBS base URL: fetch the policy and kbs:/// keys after attestation.")
+    URI url;
+
+    @Option(
+        names = "--policy-resource",
+        paramLabel = "REPO/TYPE/TAG",
+        description = "KBS resource holding the policy (with --url).")
+    String policyResource;
+
+    @Option(names = "--json", description = "Print one JSON document.")
+    boolean json;
+
+    @Mixin GuestOptions guest;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      SignedImage ref;
+      DockerReference name;
+      try {
+        ref = SignedImage.parse(image);
+        name = DockerReference.parse(reference);
+        if ((policyFile == null) == (policyResource == null)
+            || (policyResource == null) != (url == null)) {
+          throw new IllegalArgumentException(
+              "give --policy FILE, or --url with --policy-resource REPO/TYPE/TAG");
+        }
+      } catch (IllegalArgumentException e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
+      Map<String, byte[]> released = new HashMap<>();
+      SignaturePolicy policy;
+      try {
+        if (url == null) {
+          policy = SignaturePolicy.parse(CliIo.read(policyFile, "--policy"));
+          for (String k : policy.keyPaths()) {
+            if (k.startsWith("kbs://")) {
+              throw new CliIo.BadInput("the policy names key " + k + ": give --url");
+            }
+          }
+        } else {
+          policy = fromKbs(released);
+        }
+      } catch (IllegalArgumentException e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      } catch (VerificationException e) {
+        // the policy itself does not parse: bad input, whichever way it came
+        err.println("error: " + e);
+        return ExitCodes.BAD_INPUT;
+      } catch (CliIo.BadInput | KbsException | EvidenceException | TpmException e) {
+        return GuestOptions.failure(err, e, "");
+      }
+      ImageSignatureVerifier verifier =
+          new ImageSignatureVerifier(
+              policy,
+              k ->
+                  k.startsWith("kbs://")
+                      ? released.get(k).clone()
+                      : Files.readAllBytes(Path.of(k)));
+      try {
+        ImageSignatureVerifier.Accepted a = verifier.verify(ref, name);
+        if (json) {
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("valid", true);
+          doc.put("image", ref.toString());
+          doc.put("reference", name.toString());
+          doc.put("manifest_digest", a.manifestDigest());
+          doc.put("rules", a.rules());
+          CliIo.printJson(out, doc);
+        } else {
+          out.println(
+              "accepted "
+                  + ref
+                  + " as "
+                  + name
+                  + " (manifest "
+                  + a.manifestDigest()
+                  + "; "
+                  + String.join(", ", a.rules())
+                  + ")");
+          out.flush();
+        }
+        return ExitCodes.OK;
+      } catch (VerificationException e) {
+        return Outputs.failure(out, err, json, e);
+      } catch (IllegalArgumentException | NoSuchFileException e) {
+        err.println("error: " + Decrypt.describe(e));
+        return ExitCodes.BAD_INPUT;
+      } catch (IOException e) {
+        err.println("error: " + e.getMessage());
+        return ExitCodes.INTERNAL;
+      }
+    }
+
+    /** Attests once; fetches the policy and every kbs:/// key it names into {@code released}. */
+    private SignaturePolicy fromKbs(Map<String, byte[]> released)
+        throws CliIo.BadInput,
+            TpmException,
+            KbsException,
+            EvidenceException,
+            VerificationException {
+      ResourceUri at = ResourceUri.ofPath(policyResource);
+      try (GuestOptions.Guest g = guest.open(url)) {
+        SignaturePolicy policy =
+            SignaturePolicy.parse(g.kbs().getResource(at.repository(), at.type(), at.tag()));
+        for (String k : policy.keyPaths()) {
+          if (!k.startsWith("kbs://")) {
+            // a guest's keys come from the KBS: a local file would be outside the attested chain
+            throw new CliIo.BadInput(
+                "the policy names key " + k + ": only kbs:/// keys with --url");
+          }
+          ResourceUri r = ResourceUri.parse(k);
+          released.put(k, g.kbs().getResource(r.repository(), r.type(), r.tag()));
+        }
+        return policy;
       }
     }
   }

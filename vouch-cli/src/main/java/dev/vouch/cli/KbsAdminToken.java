@@ -15,7 +15,7 @@ import java.util.Base64;
  * only {@code iat} and {@code exp} (five minutes), well inside the KBS's one-hour ceiling, so a
  * token that leaks from a shell history or a proxy log is soon worthless.
  */
-final class KbsAdminToken {
+public final class KbsAdminToken {
   static final Duration LIFETIME = Duration.ofMinutes(5);
 
   private KbsAdminToken() {}
@@ -23,7 +23,7 @@ final class KbsAdminToken {
   /**
    * @throws IllegalArgumentException for a key that is neither Ed25519 nor EC P-256/P-384
    */
-  static String mint(PrivateKey key, Clock clock) {
+  public static String mint(PrivateKey key, Clock clock) {
     String alg;
     String jca;
     if (key instanceof ECPrivateKey ec) {

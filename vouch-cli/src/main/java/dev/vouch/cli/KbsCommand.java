@@ -66,15 +66,8 @@ public final class KbsCommand extends CommandGroup {
         byte[] secret = g.kbs().getResource(seg[0], seg[1], seg[2]);
         emit(secret, out, err);
         return ExitCodes.OK;
-      } catch (CliIo.BadInput e) {
-        err.println("error: " + e.getMessage());
-        return ExitCodes.BAD_INPUT;
-      } catch (KbsException e) {
-        err.println("error: " + e);
-        return e.status() == 0 ? ExitCodes.INTERNAL : ExitCodes.FAILED;
-      } catch (EvidenceException | TpmException e) {
-        err.println("error: " + e.getMessage());
-        return ExitCodes.INTERNAL;
+      } catch (CliIo.BadInput | KbsException | EvidenceException | TpmException e) {
+        return GuestOptions.failure(err, e, "");
       } catch (IOException e) {
         err.println("error: cannot write " + output + ": " + e.getMessage());
         return ExitCodes.INTERNAL;

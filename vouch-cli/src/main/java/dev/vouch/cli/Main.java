@@ -54,6 +54,14 @@ import picocli.CommandLine.Model.OptionSpec;
 public final class Main extends CommandGroup {
 
   public static void main(String[] args) {
+    // one log layout for every process this launcher runs (server, agent, demo); Logback's
+    // layout reads the same setting
+    try {
+      dev.vouch.core.log.Logs.install(dev.vouch.core.log.LogFormat.configured());
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(ExitCodes.BAD_INPUT);
+    }
     System.exit(run(args));
   }
 

@@ -12,8 +12,6 @@ import dev.vouch.server.kbs.RealAttestation;
 import dev.vouch.server.kbs.ResourcePath;
 import dev.vouch.server.kbs.ResourcePolicy;
 import io.javalin.Javalin;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,12 +22,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code vouch data-hub} against a real KBS (sample evidence, which that KBS accepts): the loopback
@@ -52,32 +47,22 @@ class DataHubCommandTest {
             ResourcePolicy.defaultPolicy());
     Path socket = tmp.resolve("cdh.sock");
     DataHubCommand cmd = new DataHubCommand();
-    StringWriter out = new StringWriter();
-    CommandLine cl = new CommandLine(cmd);
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(out, true));
-    AtomicInteger exit = new AtomicInteger(-1);
-    Thread t =
-        Thread.ofVirtual()
-            .start(
-                () ->
-                    exit.set(
-                        cl.execute(
-                            "--url",
-                            "http://127.0.0.1:" + kbs.port(),
-                            "--tee",
-                            "sample",
-                            "--port",
-                            "0",
-                            "--socket",
-                            socket.toString())));
-    try {
-      Matcher m = Pattern.compile("data hub on 127\\.0\\.0\\.1:(\\d+)").matcher("");
-      for (int i = 0; i < 200 && !m.reset(out.toString()).find(); i++) {
-        Thread.sleep(50);
-      }
-      assertThat(m.reset(out.toString()).find()).as(out.toString()).isTrue();
-      int port = Integer.parseInt(m.group(1));
+    Background hub =
+        Background.start(
+            cmd,
+            cmd.stop,
+            "--url",
+            "http://127.0.0.1:" + kbs.port(),
+            "--tee",
+            "sample",
+            "--port",
+            "0",
+            "--socket",
+            socket.toString());
+    try (hub) {
+      int port =
+          Integer.parseInt(
+              hub.await(Pattern.compile("data hub on 127\\.0\\.0\\.1:(\\d+)")).group(1));
       HttpResponse<String> tcp =
           HttpClient.newHttpClient()
               .send(
@@ -92,12 +77,10 @@ class DataHubCommandTest {
       assertThat(DataHubTest.overSocket(socket, "GET", "/cdh/resource/default/key/none", "").get(0))
           .isEqualTo(404);
     } finally {
-      cmd.stop.countDown();
-      t.join(10_000);
       kbs.stop();
       backend.close();
     }
-    assertThat(exit.get()).as(out.toString()).isZero();
+    assertThat(hub.exit().get()).as(hub.out().toString()).isZero();
     assertThat(socket).doesNotExist();
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.agent.tpm.Swtpm;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.agent.trust.TestPki;
 import dev.vouch.agent.trust.Tls;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.server.TestServers;
@@ -226,6 +227,112 @@ class RegistrarEnrollmentTest {
           .as(String.join(" ", extra) + ": " + r.err())
           .isEqualTo(ExitCodes.BAD_INPUT);
       assertThat(r.err()).startsWith("error: ");
+    }
+  }
+
+  @Test
+  void anAgentWithoutTlsFilesServesACmsCertificateFromItsBootstrapTokenAndKeepsItAcrossRestarts()
+      throws Exception {
+    Path data = dir.resolve("server").toAbsolutePath();
+    try (Swtpm swtpm = Swtpm.start();
+        NatsServer nats = NatsServer.start()) {
+      ServerConfig cfg =
+          TestServers.config(data, ServerConfig.TlsMode.SELF_SIGNED, Optional.empty())
+              .withRegistrar(swtpmRoots());
+      Path serverCert = TlsCertificates.selfSignedCert(data);
+      try (VouchServer s = VouchServer.start(cfg)) {
+        String url = s.baseUri().toString();
+        HttpClient admin = trusting(serverCert);
+        java.net.http.HttpResponse<String> t =
+            admin.send(
+                java.net.http.HttpRequest.newBuilder(
+                        s.baseUri().resolve("/api/v1/cms/bootstrap-tokens"))
+                    .header("Authorization", "Bearer " + TestServers.ADMIN)
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"host_id\":\"" + HOST + "\"}"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(t.statusCode()).as(t.body()).isEqualTo(201);
+        String token = TestServers.JSON.readTree(t.body()).get("token").asText();
+        Path tokenFile = Files.writeString(dir.resolve("token"), token + "\n");
+        TestPki verifiers = TestPki.create("Verifier client CA");
+        Path clientCa =
+            Files.writeString(
+                dir.resolve("verifiers.pem"),
+                "-----BEGIN CERTIFICATE-----\n"
+                    + java.util.Base64.getMimeEncoder()
+                        .encodeToString(verifiers.certificate().getEncoded())
+                    + "\n-----END CERTIFICATE-----\n");
+        Path state = dir.resolve("agent-state");
+        String[] args =
+            agentArgs(
+                swtpm,
+                nats,
+                "--server",
+                url,
+                "--server-ca",
+                serverCert.toString(),
+                "--listen",
+                "127.0.0.1:0",
+                "--client-ca",
+                clientCa.toString(),
+                "--bootstrap-token-file",
+                tokenFile.toString(),
+                "--state-dir",
+                state.toString());
+
+        Running a = agent(args);
+        assertThat(a.awaitOutput("enrolled with")).as(a.out() + " " + a.err()).isTrue();
+        X509Certificate presented = presented(a, verifiers, s);
+        assertThat(presented.getSubjectAlternativeNames()).containsExactly(List.of(2, HOST));
+        assertThat(a.out().toString())
+            .contains("CMS certificate " + presented.getSerialNumber().toString(16));
+        assertThat(
+                java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(
+                        state.resolve(dev.vouch.agent.trust.AgentCertificates.FILE))))
+            .isEqualTo("rw-------");
+        assertThat(a.stop()).isZero();
+        assertThat(a.out() + " " + a.err()).doesNotContain(token);
+
+        // restarted with the same (now spent) token: the stored certificate serves on
+        Running again = agent(args);
+        assertThat(again.awaitOutput("enrolled with")).as(again.err().toString()).isTrue();
+        assertThat(presented(again, verifiers, s)).isEqualTo(presented);
+        assertThat(again.stop()).isZero();
+
+        // elsewhere, with neither a stored certificate nor a token, the agent does not start
+        String[] noToken = args.clone();
+        noToken[noToken.length - 3] = dir.resolve("empty").toString();
+        noToken[noToken.length - 1] = dir.resolve("fresh-state").toString();
+        Files.writeString(dir.resolve("empty"), "");
+        Running none = agent(noToken);
+        none.thread().join(Duration.ofSeconds(60));
+        assertThat(none.exit().get()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(none.err().toString()).contains("no valid CMS certificate");
+      }
+    }
+  }
+
+  /** The certificate a running agent's HTTPS listener presents to a verifier. */
+  private static X509Certificate presented(Running agent, TestPki verifiers, VouchServer s)
+      throws Exception {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("HTTPS on port (\\d+)").matcher(agent.out().toString());
+    assertThat(m.find()).as(agent.out().toString()).isTrue();
+    TestPki.Issued client = verifiers.issueTls("verifier");
+    javax.net.ssl.SSLContext ctx =
+        Tls.context(
+            client.keys().getPrivate(),
+            List.of(client.certificate()),
+            List.of(s.services().cms().authority().root()));
+    try (javax.net.ssl.SSLSocket socket =
+        (javax.net.ssl.SSLSocket)
+            ctx.getSocketFactory().createSocket("127.0.0.1", Integer.parseInt(m.group(1)))) {
+      socket.startHandshake();
+      return (X509Certificate) socket.getSession().getPeerCertificates()[0];
     }
   }
 }

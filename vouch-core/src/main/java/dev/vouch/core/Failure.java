@@ -80,7 +80,11 @@ public enum Failure {
    * Container evidence shows another pod's or container's measurements, or attests a container
    * other than the one asked about: attribution by cgroup disagrees with the evidence's subject.
    */
-  CONTAINER_MISMATCH("the evidence holds or names another container's measurements");
+  CONTAINER_MISMATCH("the evidence holds or names another container's measurements"),
+  /** A rule requires a signature and the artifact (an image) carries none it could check. */
+  SIGNATURE_MISSING("no signature the rule requires is present"),
+  /** A valid signature vouches for another identity (image reference) than the one at hand. */
+  IDENTITY_MISMATCH("the signature names another identity than the one verified");
 
   private final String description;
 

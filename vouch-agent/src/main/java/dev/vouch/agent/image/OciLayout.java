@@ -20,8 +20,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -39,6 +41,8 @@ final class OciLayout {
 
   static final int BUFFER = 64 * 1024;
   static final ObjectMapper JSON = new ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
+      JSON.reader().with(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private OciLayout() {}
 
@@ -158,7 +162,7 @@ final class OciLayout {
     return manifest;
   }
 
-  private static ObjectNode pickManifest(JsonNode index, OciRef src) throws VerificationException {
+  static ObjectNode pickManifest(JsonNode index, OciRef src) throws VerificationException {
     if (!(index.get("manifests") instanceof ArrayNode manifests)) {
       throw new VerificationException(Failure.MALFORMED, "index.json has no manifests array");
     }
@@ -241,7 +245,7 @@ final class OciLayout {
   }
 
   /** Reads a small blob (manifest, config) and checks it against its descriptor. */
-  private static byte[] readBlob(Path layout, JsonNode desc, String what)
+  static byte[] readBlob(Path layout, JsonNode desc, String what)
       throws VerificationException, IOException {
     Digest d = digestOf(desc, what);
     byte[] bytes = readSmall(blobPath(layout, d));
@@ -284,7 +288,7 @@ final class OciLayout {
     Files.write(target, bytes);
   }
 
-  private static byte[] readSmall(Path file) throws IOException {
+  static byte[] readSmall(Path file) throws IOException {
     long size = Files.size(file);
     if (size > MAX_JSON_BYTES) {
       throw new IOException(file + " is larger than " + MAX_JSON_BYTES + " bytes");
@@ -292,15 +296,33 @@ final class OciLayout {
     return Files.readAllBytes(file);
   }
 
+  /**
+   * Parses a JSON object, refusing duplicate keys: a document (a policy, a signed payload) must not
+   * mean one thing to this reader and another to one that keeps the first value.
+   */
   static JsonNode parseJson(byte[] bytes, String what) throws VerificationException {
     try {
-      JsonNode n = JSON.readTree(bytes);
+      JsonNode n = STRICT.readTree(bytes);
       if (n == null || !n.isObject()) {
         throw new VerificationException(Failure.MALFORMED, what + " is not a JSON object");
       }
       return n;
     } catch (IOException e) {
       throw new VerificationException(Failure.MALFORMED, what + " is not valid JSON", e);
+    }
+  }
+
+  /** Refuses a JSON value that is not an object or has a field outside {@code allowed}. */
+  static void onlyFields(JsonNode n, String what, String... allowed) throws VerificationException {
+    if (!n.isObject()) {
+      throw new VerificationException(Failure.MALFORMED, what + " is not an object");
+    }
+    Set<String> ok = Set.of(allowed);
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!ok.contains(f)) {
+        throw new VerificationException(Failure.MALFORMED, what + ": unknown field '" + f + "'");
+      }
     }
   }
 

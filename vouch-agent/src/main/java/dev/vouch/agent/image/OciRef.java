@@ -8,7 +8,7 @@ import java.util.Optional;
  * oci:PATH[:TAG]}. The tag names a manifest through its {@code org.opencontainers.image.ref.name}
  * annotation in index.json; without one, the layout must hold exactly one manifest.
  */
-public record OciRef(Path dir, Optional<String> tag) {
+public record OciRef(Path dir, Optional<String> tag) implements SignedImage {
 
   public OciRef {
     if (dir == null || tag == null) {

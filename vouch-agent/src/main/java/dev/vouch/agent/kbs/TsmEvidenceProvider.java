@@ -1,8 +1,11 @@
 package dev.vouch.agent.kbs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vouch.core.VerificationException;
+import dev.vouch.evidence.snp.SnpCertTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +14,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -22,7 +26,9 @@ import java.util.Optional;
  *
  * <p>Evidence shapes: {@code tdx} → {@code {"quote": base64, "cc_eventlog": base64|null}} (the CCEL
  * ACPI table when readable); {@code snp} → {@code {"attestation_report": base64, "cert_chain":
- * null}}, as the verifiers accept them. The SNP certificate table is not forwarded yet.
+ * [{"cert_type": "VCEK"|"ASK"|"ARK"|..., "data": [bytes]}] | null}} in Trustee's shape, the chain
+ * being the host's certificate table ({@link SnpCertTable}) so that the verifier needs no AMD KDS
+ * lookup (it still checks the chain to its pinned ARK); null when the host supplied none.
  */
 public final class TsmEvidenceProvider implements EvidenceProvider {
   /** Where configfs-tsm reports live on a guest. */
@@ -159,7 +165,7 @@ public final class TsmEvidenceProvider implements EvidenceProvider {
     }
   }
 
-  private JsonNode shape(byte[] out, Optional<byte[]> aux) throws IOException {
+  private JsonNode shape(byte[] out, Optional<byte[]> aux) throws IOException, EvidenceException {
     Base64.Encoder b64 = Base64.getEncoder();
     ObjectNode n = JsonNodeFactory.instance.objectNode();
     if (tee.equals("tdx")) {
@@ -171,7 +177,32 @@ public final class TsmEvidenceProvider implements EvidenceProvider {
       }
     } else {
       n.put("attestation_report", b64.encodeToString(out));
-      n.putNull("cert_chain");
+      List<SnpCertTable.Entry> certs;
+      try {
+        certs = SnpCertTable.parse(aux.orElse(new byte[0]));
+      } catch (VerificationException e) {
+        // the host filled the table; a broken one is reported, not silently dropped
+        throw new EvidenceException("configfs-tsm auxblob: " + e.getMessage(), e);
+      }
+      if (certs.isEmpty()) {
+        n.putNull("cert_chain");
+      } else {
+        ArrayNode chain = n.putArray("cert_chain");
+        for (SnpCertTable.Entry c : certs) {
+          ObjectNode entry = chain.addObject();
+          // the sev crate's serde shape, which Trustee's verifier reads: unit variants as
+          // strings, OTHER(guid) as an object, the bytes as an array of numbers
+          if (c.kind().equals("OTHER")) {
+            entry.putObject("cert_type").put("OTHER", c.guid());
+          } else {
+            entry.put("cert_type", c.kind());
+          }
+          ArrayNode data = entry.putArray("data");
+          for (byte b : c.data()) {
+            data.add(b & 0xff);
+          }
+        }
+      }
     }
     return n;
   }

@@ -235,6 +235,26 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
     } catch (IOException e) {
       throw new IllegalStateException("a JSON tree always encodes", e);
     }
+    byte[] answer = send(http, req, expected, "registrar at " + base);
+    try {
+      JsonNode n = JSON.readTree(answer);
+      if (n == null || !n.isObject()) {
+        throw new RegistrarException(expected, "", "the registrar's answer is not a JSON object");
+      }
+      return n;
+    } catch (IOException e) {
+      throw new RegistrarException(expected, "", "the registrar's answer is not JSON");
+    }
+  }
+
+  /**
+   * Sends {@code req} and returns the answer's body when its status is {@code expected}; reads at
+   * most {@link #MAX_RESPONSE} bytes. {@code who} names the server in messages.
+   *
+   * @throws RegistrarException for another status (with the problem's code) or no answer
+   */
+  static byte[] send(HttpClient http, HttpRequest req, int expected, String who)
+      throws RegistrarException, InterruptedException {
     int status;
     byte[] answer;
     try {
@@ -244,26 +264,18 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
         answer = in.readNBytes(MAX_RESPONSE + 1);
       }
     } catch (IOException e) {
-      throw new RegistrarException("registrar at " + base + " unreachable: " + e.getMessage(), e);
+      throw new RegistrarException(who + " unreachable: " + e.getMessage(), e);
     }
     if (answer.length > MAX_RESPONSE) {
-      throw new RegistrarException(status, "", "the registrar's answer exceeds " + MAX_RESPONSE);
+      throw new RegistrarException(status, "", who + ": the answer exceeds " + MAX_RESPONSE);
     }
     if (status != expected) {
-      throw refusal(status, answer);
+      throw refusal(who, status, answer);
     }
-    try {
-      JsonNode n = JSON.readTree(answer);
-      if (n == null || !n.isObject()) {
-        throw new RegistrarException(status, "", "the registrar's answer is not a JSON object");
-      }
-      return n;
-    } catch (IOException e) {
-      throw new RegistrarException(status, "", "the registrar's answer is not JSON");
-    }
+    return answer;
   }
 
-  private static RegistrarException refusal(int status, byte[] body) {
+  private static RegistrarException refusal(String who, int status, byte[] body) {
     String code = "";
     String detail = "HTTP " + status;
     try {
@@ -279,7 +291,7 @@ public final class HttpRegistrarClient implements Enrollment.RegistrarClient {
     return new RegistrarException(
         status,
         code,
-        "registrar refused (" + status + (code.isEmpty() ? "" : " " + code) + "): " + detail);
+        who + " refused (" + status + (code.isEmpty() ? "" : " " + code) + "): " + detail);
   }
 
   private static String text(JsonNode n, String field) throws RegistrarException {

@@ -32,6 +32,18 @@ public final class Tls {
   }
 
   /**
+   * A server TLS context that presents whatever {@code keys} holds at each handshake (so its
+   * certificate can be renewed without restarting the listener) and accepts peers whose
+   * certificates chain to one of {@code trusted}, and nothing else.
+   */
+  public static SSLContext context(ReloadingKeyManager keys, List<X509Certificate> trusted)
+      throws GeneralSecurityException {
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(new javax.net.ssl.KeyManager[] {keys}, trustManagers(trusted), new SecureRandom());
+    return ctx;
+  }
+
+  /**
    * A client TLS context that presents no certificate and accepts servers whose certificates chain
    * to one of {@code trusted}, and nothing else (not the JDK's default CAs): for a server with a
    * private or self-signed certificate.

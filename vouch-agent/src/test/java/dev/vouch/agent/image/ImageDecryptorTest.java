@@ -55,18 +55,7 @@ class ImageDecryptorTest {
 
   /** A private copy of the encrypted layout, so that tampering tests do not disturb each other. */
   private static Path encCopy(Path tmp) throws IOException {
-    Path dir = tmp.resolve("enc-copy");
-    try (Stream<Path> s = Files.walk(enc)) {
-      for (Path p : s.toList()) {
-        Path t = dir.resolve(enc.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-    return dir;
+    return OciTestImages.copyLayout(enc, tmp.resolve("enc-copy"));
   }
 
   @Test

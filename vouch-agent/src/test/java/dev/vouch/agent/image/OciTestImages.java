@@ -150,6 +150,21 @@ public final class OciTestImages {
         file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n");
   }
 
+  /** Copies a layout, so that a tampering test does not disturb the others. */
+  public static Path copyLayout(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+    return to;
+  }
+
   /** Runs a tool and fails with its output when it exits non-zero. */
   public static void run(Path cwd, List<String> cmd) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();

@@ -4,13 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vouch.core.Failure;
+import dev.vouch.core.VerificationException;
+import dev.vouch.core.VerifiedEvidence;
+import dev.vouch.evidence.Expectations;
+import dev.vouch.evidence.snp.AmdRoots;
+import dev.vouch.evidence.snp.SnpCertTable;
+import dev.vouch.evidence.snp.SnpClaims;
+import dev.vouch.evidence.snp.SnpEvidenceVerifier;
+import dev.vouch.evidence.snp.SnpProduct;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -21,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (an entry is populated on mkdir; a write to inblob produces outblob and bumps generation).
  */
 class TsmEvidenceProviderTest {
+  static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path root;
 
   /** The kernel's behaviour, over real files. */
@@ -29,6 +48,8 @@ class TsmEvidenceProviderTest {
     byte[] lastInblob;
     int extraWrites;
     boolean removed;
+    byte[] report;
+    byte[] aux = new byte[0];
 
     SimulatedKernel(String provider) {
       this.provider = provider;
@@ -59,10 +80,13 @@ class TsmEvidenceProviderTest {
         Path dir = p.getParent();
         int gen = Integer.parseInt(Files.readString(dir.resolve("generation")).strip());
         Files.writeString(dir.resolve("generation"), (gen + 1 + extraWrites) + "\n");
-        byte[] report = new byte[128];
-        System.arraycopy(b, 0, report, 64, 64);
-        Files.write(dir.resolve("outblob"), report);
-        Files.write(dir.resolve("auxblob"), "certs".getBytes(StandardCharsets.US_ASCII));
+        byte[] out = report;
+        if (out == null) {
+          out = new byte[128];
+          System.arraycopy(b, 0, out, 64, 64);
+        }
+        Files.write(dir.resolve("outblob"), out);
+        Files.write(dir.resolve("auxblob"), aux);
       }
     }
 
@@ -96,13 +120,105 @@ class TsmEvidenceProviderTest {
   }
 
   @Test
-  void snpReportIsSentAsBase64WithoutChain() throws Exception {
+  void snpReportIsSentAsBase64WithoutChainWhenTheHostSuppliesNone() throws Exception {
     SimulatedKernel k = new SimulatedKernel("sev_guest");
     Path reports = Files.createDirectory(root.resolve("report"));
     JsonNode ev =
         new TsmEvidenceProvider(reports, "snp", Optional.empty(), k).evidence(new byte[48]);
     assertThat(Base64.getDecoder().decode(ev.get("attestation_report").asText())).hasSize(128);
     assertThat(ev.get("cert_chain").isNull()).isTrue();
+  }
+
+  static final Path SNP = Path.of("../vouch-evidence/src/test/resources/vectors/sev-snp");
+  static final Expectations AT =
+      new Expectations(Optional.empty(), Instant.parse("2025-07-01T00:00:00Z"));
+
+  /** The DER certificates of a PEM bundle, in order. */
+  static List<byte[]> pem(byte[] bundle) throws Exception {
+    List<byte[]> out = new ArrayList<>();
+    for (Certificate c :
+        CertificateFactory.getInstance("X.509")
+            .generateCertificates(new ByteArrayInputStream(bundle))) {
+      out.add(c.getEncoded());
+    }
+    return out;
+  }
+
+  /** A guest on a Milan host whose certificate table holds {@code vcek} and the ASK and ARK. */
+  JsonNode snpEvidence(byte[] vcek) throws Exception {
+    List<byte[]> askArk = pem(Files.readAllBytes(SNP.resolve("virtee-sev/cert_chain_milan")));
+    SimulatedKernel k = new SimulatedKernel("sev_guest");
+    k.report = Files.readAllBytes(SNP.resolve("trustee/test-report.bin"));
+    k.aux =
+        SnpCertTable.encode(
+            List.of(
+                SnpCertTable.entry("VCEK", vcek),
+                SnpCertTable.entry("ASK", askArk.get(0)),
+                SnpCertTable.entry("ARK", askArk.get(1))));
+    Path reports = Files.createDirectories(root.resolve("report"));
+    return new TsmEvidenceProvider(reports, "snp", Optional.empty(), k).evidence(new byte[64]);
+  }
+
+  @Test
+  void snpEvidenceCarriesTheHostsCertificatesSoTheVerifierNeedsNoKds() throws Exception {
+    byte[] vcek = Files.readAllBytes(SNP.resolve("trustee/test-vcek.der"));
+    JsonNode ev = snpEvidence(vcek);
+    assertThat(ev.get("cert_chain")).hasSize(3);
+    assertThat(ev.at("/cert_chain/0/cert_type").asText()).isEqualTo("VCEK");
+    assertThat(ev.at("/cert_chain/0/data")).hasSize(vcek.length);
+    byte[] json = JSON.writeValueAsBytes(ev);
+    // no collateral, no KDS: the VCEK came in the evidence, its chain ends at the pinned ARK
+    VerifiedEvidence v = new SnpEvidenceVerifier().withoutRevocation().verify(json, AT);
+    assertThat(v.claims().get(SnpClaims.PRODUCT)).isEqualTo("milan");
+    ((ObjectNode) ev).putNull("cert_chain");
+    assertThatThrownBy(
+            () ->
+                new SnpEvidenceVerifier()
+                    .withoutRevocation()
+                    .verify(JSON.writeValueAsBytes(ev), AT))
+        .isInstanceOfSatisfying(
+            VerificationException.class,
+            e -> assertThat(e.failure()).isEqualTo(Failure.COLLATERAL_MISSING));
+  }
+
+  @Test
+  void theTablesChainIsStillCheckedAgainstThePinnedAmdRoots() throws Exception {
+    byte[] vcek = Files.readAllBytes(SNP.resolve("trustee/test-vcek.der"));
+    byte[] json = JSON.writeValueAsBytes(snpEvidence(vcek));
+    // a verifier pinning only Genoa's roots: the Milan ARK the host sent does not become trusted
+    byte[] genoa;
+    try (var in =
+        SnpEvidenceVerifier.class.getResourceAsStream(
+            "/dev/vouch/evidence/snp/genoa_ask_ark_asvk.pem")) {
+      genoa = in.readAllBytes();
+    }
+    SnpEvidenceVerifier genoaOnly =
+        new SnpEvidenceVerifier(AmdRoots.of(Map.of(SnpProduct.GENOA, pem(genoa))))
+            .withoutRevocation();
+    assertThatThrownBy(() -> genoaOnly.verify(json, AT))
+        .isInstanceOfSatisfying(
+            VerificationException.class,
+            e -> assertThat(e.failure()).isEqualTo(Failure.CHAIN_UNTRUSTED));
+    byte[] forged = vcek.clone();
+    forged[40] ^= (byte) 0xff;
+    byte[] tampered = JSON.writeValueAsBytes(snpEvidence(forged));
+    assertThatThrownBy(() -> new SnpEvidenceVerifier().withoutRevocation().verify(tampered, AT))
+        .isInstanceOfSatisfying(
+            VerificationException.class,
+            e -> assertThat(e.failure()).isEqualTo(Failure.CHAIN_UNTRUSTED));
+  }
+
+  @Test
+  void aBrokenCertificateTableIsReportedNotDropped() throws Exception {
+    SimulatedKernel k = new SimulatedKernel("sev_guest");
+    k.aux = "certs".getBytes(StandardCharsets.US_ASCII);
+    Path reports = Files.createDirectory(root.resolve("report"));
+    assertThatThrownBy(
+            () ->
+                new TsmEvidenceProvider(reports, "snp", Optional.empty(), k).evidence(new byte[48]))
+        .isInstanceOf(EvidenceException.class)
+        .hasMessageContaining("auxblob");
+    assertThat(k.removed).isTrue();
   }
 
   @Test

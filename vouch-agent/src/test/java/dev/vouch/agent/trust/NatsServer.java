@@ -20,11 +20,13 @@ public final class NatsServer implements AutoCloseable {
   private final Process process;
   private final Path dir;
   private final int port;
+  private final String config;
 
-  private NatsServer(Process process, Path dir, int port) {
+  private NatsServer(Process process, Path dir, int port, String config) {
     this.process = process;
     this.dir = dir;
     this.port = port;
+    this.config = config;
   }
 
   public static NatsServer start() throws IOException {
@@ -40,17 +42,40 @@ public final class NatsServer implements AutoCloseable {
   }
 
   private static NatsServer start(String config) throws IOException {
+    Path dir = Files.createTempDirectory("vouch-nats-");
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    return start(config, dir, port);
+  }
+
+  /**
+   * Kills this nats-server at once (SIGKILL, as a crash or an OOM kill would) and starts a new one
+   * on the same port and storage folder, which clients reconnect to. Returns the new server; close
+   * that one (this one has nothing left to stop but its folder, which the new one keeps).
+   *
+   * @param down runs while no server listens (the outage)
+   */
+  public NatsServer killAndRestart(Runnable down) throws IOException {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while killing nats-server", e);
+    }
+    down.run();
+    return start(config, dir, port);
+  }
+
+  private static NatsServer start(String config, Path dir, int port) throws IOException {
     String exe =
         Files.isExecutable(Path.of("/usr/sbin/nats-server"))
             ? "/usr/sbin/nats-server"
             : "nats-server";
     if (!exe.startsWith("/")) {
       Swtpm.requireTool("nats-server");
-    }
-    Path dir = Files.createTempDirectory("vouch-nats-");
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
     }
     java.util.List<String> command =
         new java.util.ArrayList<>(
@@ -65,9 +90,9 @@ public final class NatsServer implements AutoCloseable {
     Process p =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("nats.log").toFile())
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("nats.log").toFile()))
             .start();
-    NatsServer n = new NatsServer(p, dir, port);
+    NatsServer n = new NatsServer(p, dir, port, config);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {

@@ -3,18 +3,9 @@ package dev.vouch.cli.kbs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.agent.image.OciTestImages;
-import dev.vouch.agent.tpm.MeasuredBoot;
-import dev.vouch.agent.tpm.PcrSelection;
-import dev.vouch.agent.tpm.StartupType;
 import dev.vouch.agent.tpm.Swtpm;
-import dev.vouch.agent.tpm.TpmClient;
-import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.cli.Main;
 import dev.vouch.core.Tee;
-import dev.vouch.core.bytes.Hex;
-import dev.vouch.core.crypto.HashAlg;
-import dev.vouch.evidence.tpm.AkKeys;
-import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.kbs.AdminAuth;
 import dev.vouch.server.kbs.InMemoryResourceStore;
@@ -47,16 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * policy gives exit 1 and writes nothing.
  */
 class ImageDecryptKbsTest {
-  static final Path LOG =
-      Path.of("../vouch-evidence/src/test/resources/vectors/tpm-eventlog/keylime")
-          .resolve("binary_bios_measurements-secureboot");
-  static final Path IMA =
-      Path.of("../vouch-evidence/src/test/resources/vectors/ima/keylime")
-          .resolve("ima-log-sha256.binary_runtime_measurements");
   @TempDir static Path shared;
-  static Swtpm swtpm;
-  static String akSpkiSha256;
-  static PcrValues pcrs;
+  static MeasuredTpm tpm;
   static byte[] privPem;
   static OciTestImages.Built original;
   static byte[] kek;
@@ -66,17 +49,7 @@ class ImageDecryptKbsTest {
   @BeforeAll
   static void setUp() throws Exception {
     Swtpm.requireTool("skopeo");
-    swtpm = Swtpm.start();
-    try (TpmClient c = swtpm.client()) {
-      c.startup(StartupType.CLEAR);
-      MeasuredBoot.measure(c, Files.readAllBytes(LOG), Files.readAllBytes(IMA));
-      Enrollment e = Enrollment.withDefaults(c);
-      e.prepare();
-      akSpkiSha256 =
-          Hex.encode(
-              HashAlg.SHA256.digest(AkKeys.parse(e.ak().publicArea()).publicKey().getEncoded()));
-      pcrs = c.pcrRead(List.of(PcrSelection.range(HashAlg.SHA256, 0, 23)));
-    }
+    tpm = MeasuredTpm.start();
     KeyPair kp = OciTestImages.rsaKey();
     OciTestImages.writePem(shared.resolve("priv.pem"), "PRIVATE KEY", kp.getPrivate().getEncoded());
     OciTestImages.writePem(shared.resolve("pub.pem"), "PUBLIC KEY", kp.getPublic().getEncoded());
@@ -104,18 +77,14 @@ class ImageDecryptKbsTest {
 
   @AfterAll
   static void stopTpm() {
-    if (swtpm != null) {
-      swtpm.close();
+    if (tpm != null) {
+      tpm.close();
     }
   }
 
   void start(ResourcePolicy policy) {
     backend = new RealAttestation(Clock.systemUTC(), Duration.ofMinutes(5));
-    backend.reference("tpm.trusted_aks", List.of(akSpkiSha256));
-    for (int i : new int[] {0, 2, 4, 7}) {
-      backend.reference(
-          "tpm.pcr.sha256." + i, List.of(Hex.encode(pcrs.get(HashAlg.SHA256, i).orElseThrow())));
-    }
+    tpm.trustIn(backend);
     InMemoryResourceStore resources = new InMemoryResourceStore();
     resources.put(new ResourcePath("default", "image-key", "v1"), privPem);
     resources.put(new ResourcePath("default", "key", "not-a-key"), "hello".getBytes());
@@ -164,11 +133,11 @@ class ImageDecryptKbsTest {
                 "--tee",
                 "tpm",
                 "--tpm",
-                "swtpm:127.0.0.1:" + swtpm.port(),
+                tpm.tpmOption(),
                 "--eventlog",
-                LOG.toString(),
+                MeasuredTpm.LOG.toString(),
                 "--ima",
-                IMA.toString()));
+                MeasuredTpm.IMA.toString()));
     args.addAll(List.of(extra));
     args.add("oci:" + shared.resolve(layout) + ":v1");
     args.add("oci:" + dst + ":v1");

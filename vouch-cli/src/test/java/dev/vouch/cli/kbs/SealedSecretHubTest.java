@@ -4,31 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.agent.cdh.DataHub;
 import dev.vouch.agent.cdh.ResourceSource;
-import dev.vouch.agent.image.OciTestImages;
 import dev.vouch.agent.kbs.KbsClient;
 import dev.vouch.agent.kbs.SampleEvidenceProvider;
-import dev.vouch.cli.Main;
 import dev.vouch.core.Tee;
 import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.kbs.AdminAuth;
 import dev.vouch.server.kbs.InMemoryResourceStore;
 import dev.vouch.server.kbs.RealAttestation;
-import dev.vouch.server.kbs.ResourcePath;
 import dev.vouch.server.kbs.ResourcePolicy;
 import io.javalin.Javalin;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -46,67 +35,30 @@ import org.junit.jupiter.api.io.TempDir;
 class SealedSecretHubTest {
   static final String SECRET = "api-token: 7f3a9c";
   @TempDir static Path dir;
-  static byte[] kek;
-  static String jwk;
+  static SealedFixture fixture;
   static String sealed;
   RealAttestation backend;
   Javalin app;
   DataHub hub;
 
-  record Run(int exit, String out, String err) {}
-
-  static Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(exit, out.toString(), err.toString());
+  static SealedFixture.Run cli(String... args) {
+    return SealedFixture.cli(args);
   }
 
-  /** {@code vouch secret seal} of the test secret with these files. */
-  static Run sealCli(String keyId, String kekFile, String signingKey) {
-    return cli(
-        "secret",
-        "seal",
-        "--key-id",
-        keyId,
-        "--key-file",
-        dir.resolve(kekFile).toString(),
-        "--signing-key",
-        dir.resolve(signingKey).toString(),
-        "--signing-kid",
-        "kbs:///default/sealing/signer",
-        "--in",
-        dir.resolve("secret").toString());
+  static SealedFixture.Run sealCli(String keyId, String kekFile, String signingKey) {
+    return SealedFixture.seal(dir, keyId, kekFile, signingKey);
   }
 
   @BeforeAll
   static void seal() throws Exception {
-    kek = new byte[32];
-    new SecureRandom().nextBytes(kek);
-    Files.write(dir.resolve("kek"), kek);
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    KeyPair signer = g.generateKeyPair();
-    OciTestImages.writePem(
-        dir.resolve("sign.pem"), "PRIVATE KEY", signer.getPrivate().getEncoded());
-    OciTestImages.writePem(dir.resolve("sign.pub"), "PUBLIC KEY", signer.getPublic().getEncoded());
-    Files.writeString(dir.resolve("secret"), SECRET);
-    Run j = cli("secret", "jwk", dir.resolve("sign.pub").toString());
-    assertThat(j.exit()).as(j.err()).isZero();
-    jwk = j.out().strip();
-    assertThat(jwk).contains("\"crv\":\"P-256\"").doesNotContain("\"d\"");
-    Run s = sealCli("kbs:///default/sealing/kek", "kek", "sign.pem");
-    assertThat(s.exit()).as(s.err()).isZero();
-    sealed = s.out().strip();
-    assertThat(sealed).startsWith("sealed.").doesNotContain(SECRET);
+    fixture = SealedFixture.make(dir, SECRET);
+    sealed = fixture.sealed();
   }
 
   void start(Set<Tee> tees, ResourcePolicy policy) throws Exception {
     backend = new RealAttestation(Clock.systemUTC(), Duration.ofMinutes(5));
     InMemoryResourceStore resources = new InMemoryResourceStore();
-    resources.put(new ResourcePath("default", "sealing", "kek"), kek);
-    resources.put(
-        new ResourcePath("default", "sealing", "signer"), jwk.getBytes(StandardCharsets.UTF_8));
+    fixture.addTo(resources);
     app =
         TestKbs.serve(
             tees, Optional.<AttestationBackend>of(backend), resources, AdminAuth.denyAll(), policy);
@@ -169,11 +121,11 @@ class SealedSecretHubTest {
 
   @Test
   void sealBadInputExitsTwo() {
-    Run shortKek = sealCli("kbs:///default/sealing/kek", "secret", "sign.pem");
+    SealedFixture.Run shortKek = sealCli("kbs:///default/sealing/kek", "secret", "sign.pem");
     assertThat(shortKek.exit()).isEqualTo(2);
-    Run badKid = sealCli("default/sealing/kek", "kek", "sign.pem");
+    SealedFixture.Run badKid = sealCli("default/sealing/kek", "kek", "sign.pem");
     assertThat(badKid.exit()).isEqualTo(2);
-    Run pubAsSigner = sealCli("kbs:///default/sealing/kek", "kek", "sign.pub");
+    SealedFixture.Run pubAsSigner = sealCli("kbs:///default/sealing/kek", "kek", "sign.pub");
     assertThat(pubAsSigner.exit()).isEqualTo(2);
     assertThat(cli("secret", "jwk", dir.resolve("sign.pem").toString()).exit()).isEqualTo(2);
   }

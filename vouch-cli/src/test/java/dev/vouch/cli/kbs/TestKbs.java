@@ -9,6 +9,7 @@ import dev.vouch.server.kbs.KbsRoutes;
 import dev.vouch.server.kbs.KbsService;
 import dev.vouch.server.kbs.ResourcePolicy;
 import dev.vouch.server.kbs.ResourceStore;
+import dev.vouch.server.kbs.SessionStore;
 import io.javalin.Javalin;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -26,12 +27,23 @@ public final class TestKbs {
       ResourceStore resources,
       AdminAuth admin,
       ResourcePolicy policy) {
+    return serve(tees, backend, resources, admin, policy, new InMemorySessionStore());
+  }
+
+  /** As above, keeping its sessions in {@code sessions}, which a test may count. */
+  public static Javalin serve(
+      Set<Tee> tees,
+      Optional<AttestationBackend> backend,
+      ResourceStore resources,
+      AdminAuth admin,
+      ResourcePolicy policy,
+      SessionStore sessions) {
     KbsService service =
         new KbsService(
             KbsConfig.defaults().withTees(EnumSet.copyOf(tees)),
             backend,
             Optional.empty(),
-            new InMemorySessionStore(),
+            sessions,
             resources,
             admin,
             policy,

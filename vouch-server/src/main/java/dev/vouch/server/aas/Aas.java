@@ -72,7 +72,7 @@ public final class Aas {
     this.store = store;
     this.keys = keys;
     this.tokens = tokens;
-    this.limiter = new LoginLimiter(clock);
+    this.limiter = new LoginLimiter(store.database(), clock);
     this.clock = clock;
   }
 
@@ -96,10 +96,13 @@ public final class Aas {
     return tokens.lifetime();
   }
 
-  /** Rotates the token key when due and forgets revocations of expired tokens. */
+  /**
+   * Rotates the token key when due, forgets revocations of expired tokens and stale login counts.
+   */
   public void maintain() {
     keys.rotateIfDue();
     store.sweepRevocations(clock.instant().minus(Duration.ofMinutes(1)));
+    limiter.sweep();
   }
 
   /**

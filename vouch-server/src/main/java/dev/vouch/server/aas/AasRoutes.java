@@ -1,8 +1,11 @@
 package dev.vouch.server.aas;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.server.http.AdminAuth;
 import dev.vouch.server.http.Json;
+import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
 import io.javalin.http.Context;
@@ -27,75 +30,112 @@ public final class AasRoutes {
     this.aas = aas;
   }
 
+  private static final JsonSchema ACCOUNT =
+      object(
+          "name", STRING,
+          "kind", oneOf("user", "service"),
+          "roles", arrayOf(STRING),
+          "disabled", BOOLEAN,
+          "created", DATE_TIME);
+  private static final JsonSchema ROLE =
+      object("name", STRING, "builtin", BOOLEAN, "permissions", arrayOf(STRING));
+  private static final JsonSchema API_KEY =
+      object(
+          "id", STRING,
+          "account", STRING,
+          "label", STRING,
+          "created", DATE_TIME,
+          "revoked", nullable(DATE_TIME));
+
   public void register(Routes r) {
+
     r.open(
-        "POST",
-        "/api/v1/auth/token",
-        "Log in: {username, password} -> {token, expires_in} (an ES384 admin JWT)",
-        JSON,
-        JSON,
-        List.of(200, 400, 401, 429),
-        this::token);
+            "POST",
+            "/api/v1/auth/token",
+            "Log in: {username, password} -> {token, expires_in} (an ES384 admin JWT)",
+            JSON,
+            JSON,
+            List.of(200, 400, 401, 429),
+            this::token)
+        .takes(object("username", STRING, "password", STRING))
+        .returns(object("token", STRING, "expires_in", INTEGER, "token_type", oneOf("Bearer")));
     r.open(
-        "POST",
-        "/api/v1/auth/revoke",
-        "Revoke an admin JWT on every replica: {token} (or the bearer token when absent)",
-        JSON,
-        JSON,
-        List.of(200, 400, 401),
-        this::revoke);
+            "POST",
+            "/api/v1/auth/revoke",
+            "Revoke an admin JWT on every replica: {token} (or the bearer token when absent)",
+            JSON,
+            JSON,
+            List.of(200, 400, 401),
+            this::revoke)
+        .takes(object("token?", STRING))
+        .returns(object("revoked", BOOLEAN));
     r.admin(
-        Permission.USERS_READ,
-        "GET",
-        "/api/v1/users",
-        "Users and service accounts",
-        null,
-        JSON,
-        List.of(200, 401, 403),
-        ctx ->
-            Json.write(
-                ctx,
-                200,
-                Map.of("users", aas.store().accounts().stream().map(AasRoutes::account).toList())));
+            Permission.USERS_READ,
+            "GET",
+            "/api/v1/users",
+            "Users and service accounts",
+            null,
+            JSON,
+            List.of(200, 401, 403),
+            ctx ->
+                Json.write(
+                    ctx,
+                    200,
+                    Map.of(
+                        "users", aas.store().accounts().stream().map(AasRoutes::account).toList())))
+        .returns(object("users", arrayOf(ACCOUNT)));
     r.admin(
-        Permission.USERS_WRITE,
-        "POST",
-        "/api/v1/users",
-        "Add a user or service account: {name, roles, password?, kind?: user|service}; a generated"
-            + " password is shown once",
-        JSON,
-        JSON,
-        List.of(201, 400, 401, 403, 409),
-        this::addUser);
+            Permission.USERS_WRITE,
+            "POST",
+            "/api/v1/users",
+            "Add a user or service account: {name, roles, password?, kind?: user|service}; a generated"
+                + " password is shown once",
+            JSON,
+            JSON,
+            List.of(201, 400, 401, 403, 409),
+            this::addUser)
+        .takes(
+            object(
+                "name",
+                STRING,
+                "roles",
+                arrayOf(STRING),
+                "password?",
+                STRING,
+                "kind?",
+                oneOf("user", "service")))
+        .returns(ACCOUNT.and("password?", STRING));
     r.admin(
-        Permission.USERS_READ,
-        "GET",
-        "/api/v1/users/{name}",
-        "One account",
-        null,
-        JSON,
-        List.of(200, 401, 403, 404),
-        ctx ->
-            Json.write(
-                ctx,
-                200,
-                account(
-                    aas.store()
-                        .account(ctx.pathParam("name"))
-                        .orElseThrow(
-                            () -> Problem.notFound("no account " + ctx.pathParam("name"))))));
+            Permission.USERS_READ,
+            "GET",
+            "/api/v1/users/{name}",
+            "One account",
+            null,
+            JSON,
+            List.of(200, 401, 403, 404),
+            ctx ->
+                Json.write(
+                    ctx,
+                    200,
+                    account(
+                        aas.store()
+                            .account(ctx.pathParam("name"))
+                            .orElseThrow(
+                                () -> Problem.notFound("no account " + ctx.pathParam("name"))))))
+        .returns(ACCOUNT);
     for (boolean disable : new boolean[] {true, false}) {
       r.admin(
-          Permission.USERS_WRITE,
-          "POST",
-          "/api/v1/users/{name}/" + (disable ? "disable" : "enable"),
-          disable
-              ? "Disable an account: its logins, tokens and API keys are refused at once"
-              : "Enable a disabled account",
-          null,
-          JSON,
-          List.of(200, 401, 403, 404),
-          ctx -> setDisabled(ctx, disable));
+              Permission.USERS_WRITE,
+              "POST",
+              "/api/v1/users/{name}/" + (disable ? "disable" : "enable"),
+              disable
+                  ? "Disable an account: its logins, tokens and API keys are refused at once"
+                  : "Enable a disabled account",
+              null,
+              JSON,
+              List.of(200, 401, 403, 404),
+              ctx -> setDisabled(ctx, disable))
+          .returns(ACCOUNT);
     }
     r.admin(
         Permission.USERS_WRITE,
@@ -107,25 +147,28 @@ public final class AasRoutes {
         List.of(204, 400, 401, 403, 404),
         this::deleteUser);
     r.admin(
-        Permission.ROLES_READ,
-        "GET",
-        "/api/v1/roles",
-        "Built-in and custom roles with their permissions",
-        null,
-        JSON,
-        List.of(200, 401, 403),
-        ctx ->
-            Json.write(
-                ctx, 200, Map.of("roles", aas.roles().stream().map(AasRoutes::role).toList())));
+            Permission.ROLES_READ,
+            "GET",
+            "/api/v1/roles",
+            "Built-in and custom roles with their permissions",
+            null,
+            JSON,
+            List.of(200, 401, 403),
+            ctx ->
+                Json.write(
+                    ctx, 200, Map.of("roles", aas.roles().stream().map(AasRoutes::role).toList())))
+        .returns(object("roles", arrayOf(ROLE)));
     r.admin(
-        Permission.ROLES_WRITE,
-        "PUT",
-        "/api/v1/roles/{name}",
-        "Create or replace a custom role: {permissions: [resource:action, ...]}",
-        JSON,
-        JSON,
-        List.of(200, 400, 401, 403, 409),
-        this::putRole);
+            Permission.ROLES_WRITE,
+            "PUT",
+            "/api/v1/roles/{name}",
+            "Create or replace a custom role: {permissions: [resource:action, ...]}",
+            JSON,
+            JSON,
+            List.of(200, 400, 401, 403, 409),
+            this::putRole)
+        .takes(object("permissions", arrayOf(STRING)))
+        .returns(ROLE);
     r.admin(
         Permission.ROLES_WRITE,
         "DELETE",
@@ -136,31 +179,34 @@ public final class AasRoutes {
         List.of(204, 401, 403, 404, 409),
         this::deleteRole);
     r.admin(
-        Permission.APIKEYS_READ,
-        "GET",
-        "/api/v1/apikeys",
-        "API keys (?account=NAME), never the keys themselves",
-        null,
-        JSON,
-        List.of(200, 401, 403),
-        ctx ->
-            Json.write(
-                ctx,
-                200,
-                Map.of(
-                    "apikeys",
-                    aas.store().apiKeys(Optional.ofNullable(ctx.queryParam("account"))).stream()
-                        .map(AasRoutes::apiKey)
-                        .toList())));
+            Permission.APIKEYS_READ,
+            "GET",
+            "/api/v1/apikeys",
+            "API keys (?account=NAME), never the keys themselves",
+            null,
+            JSON,
+            List.of(200, 401, 403),
+            ctx ->
+                Json.write(
+                    ctx,
+                    200,
+                    Map.of(
+                        "apikeys",
+                        aas.store().apiKeys(Optional.ofNullable(ctx.queryParam("account"))).stream()
+                            .map(AasRoutes::apiKey)
+                            .toList())))
+        .returns(object("apikeys", arrayOf(API_KEY)));
     r.admin(
-        Permission.APIKEYS_WRITE,
-        "POST",
-        "/api/v1/apikeys",
-        "Create an API key: {account, label?}; the key is in the answer and nowhere else",
-        JSON,
-        JSON,
-        List.of(201, 400, 401, 403),
-        this::createApiKey);
+            Permission.APIKEYS_WRITE,
+            "POST",
+            "/api/v1/apikeys",
+            "Create an API key: {account, label?}; the key is in the answer and nowhere else",
+            JSON,
+            JSON,
+            List.of(201, 400, 401, 403),
+            this::createApiKey)
+        .takes(object("account", STRING, "label?", STRING))
+        .returns(API_KEY.and("key", STRING));
     r.admin(
         Permission.APIKEYS_WRITE,
         "DELETE",

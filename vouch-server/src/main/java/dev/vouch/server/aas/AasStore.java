@@ -22,6 +22,11 @@ import java.util.Set;
 public final class AasStore {
   private final Database db;
 
+  /** The database the store (and the login limiter) keep their rows in. */
+  Database database() {
+    return db;
+  }
+
   public AasStore(Database db) {
     this.db = db;
   }

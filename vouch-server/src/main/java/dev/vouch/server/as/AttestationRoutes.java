@@ -1,11 +1,15 @@
 package dev.vouch.server.as;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.core.Tee;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.policy.ear.SigningKeys;
+import dev.vouch.server.http.ClientRateLimiter;
 import dev.vouch.server.http.Json;
+import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
 import io.javalin.http.Context;
@@ -38,49 +42,108 @@ public final class AttestationRoutes {
           "policy_ids",
           "freshness",
           "runtime_policy");
-  private static final List<Integer> ATTEST_STATUSES = List.of(200, 400, 413, 422);
+  private static final List<Integer> ATTEST_STATUSES = List.of(200, 400, 413, 422, 429);
+  private static final JsonSchema JWKS =
+      object("keys", arrayOf(object("kty", STRING, "kid", STRING)));
 
   private final AttestationService service;
   private final SigningKeys keys;
+  private final ClientRateLimiter limiter;
 
   public AttestationRoutes(AttestationService service, SigningKeys keys) {
+    this(service, keys, new ClientRateLimiter(ClientRateLimiter.Limit.unlimited()));
+  }
+
+  /**
+   * @param limiter each client's rate on both attestation routes together (one bucket per client)
+   */
+  public AttestationRoutes(
+      AttestationService service, SigningKeys keys, ClientRateLimiter limiter) {
     this.service = service;
     this.keys = keys;
+    this.limiter = limiter;
   }
 
   public void register(Routes r) {
     r.open(
-        "POST",
-        "/api/v1/attest",
-        "Verify evidence, appraise it and return a signed EAR token",
-        "application/json",
-        "application/json",
-        ATTEST_STATUSES,
-        this::attest);
+            "POST",
+            "/api/v1/attest",
+            "Verify evidence, appraise it and return a signed EAR token",
+            "application/json",
+            "application/json",
+            ATTEST_STATUSES,
+            limited(this::attest))
+        .takes(
+            object(
+                "tee", STRING,
+                "evidence", text("base64 evidence"),
+                "nonce?", text("hex"),
+                "runtime_data?", ANY,
+                "runtime_data_hash_algorithm?", STRING,
+                "init_data?", text("base64"),
+                "policy_ids?", arrayOf(STRING),
+                "freshness?", ANY,
+                "runtime_policy?", ANY))
+        .returns(object("token", text("EAR JWT"), "status", STRING, "claims", OBJECT));
     r.open(
-        "POST",
-        "/attestation",
-        "Trustee AS REST request; answers with the EAR JWT as text",
-        "application/json",
-        "text/plain",
-        ATTEST_STATUSES,
-        this::trustee);
+            "POST",
+            "/attestation",
+            "Trustee AS REST request; answers with the EAR JWT as text",
+            "application/json",
+            "text/plain",
+            ATTEST_STATUSES,
+            limited(this::trustee))
+        .takes(
+            object(
+                    "verification_requests?",
+                    arrayOf(OBJECT),
+                    "tee?",
+                    STRING,
+                    "evidence?",
+                    STRING,
+                    "policy_ids?",
+                    arrayOf(STRING))
+                .describedAs("Trustee's AS request: one verification request, or a list"))
+        .returns(text("EAR JWT"));
     r.open(
-        "GET",
-        "/api/v1/jwks",
-        "Public keys of the token signing keys (current and still-valid older ones)",
-        null,
-        "application/json",
-        List.of(200),
-        this::jwks);
+            "GET",
+            "/api/v1/jwks",
+            "Public keys of the token signing keys (current and still-valid older ones)",
+            null,
+            "application/json",
+            List.of(200),
+            this::jwks)
+        .returns(JWKS);
     r.open(
-        "GET",
-        "/.well-known/jwks.json",
-        "The same JWKS at its well-known place",
-        null,
-        "application/json",
-        List.of(200),
-        this::jwks);
+            "GET",
+            "/.well-known/jwks.json",
+            "The same JWKS at its well-known place",
+            null,
+            "application/json",
+            List.of(200),
+            this::jwks)
+        .returns(JWKS);
+  }
+
+  /**
+   * Refuses the request before its body is read when the client (its TCP peer address) has used up
+   * its rate: 429 {@code rate-limited} with Retry-After in whole seconds.
+   */
+  private io.javalin.http.Handler limited(io.javalin.http.Handler h) {
+    return ctx -> {
+      Optional<java.time.Duration> wait = limiter.acquire(ctx.req().getRemoteAddr());
+      if (wait.isPresent()) {
+        long s = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+        ctx.header("Retry-After", String.valueOf(s));
+        throw Problem.of(
+                429,
+                "rate-limited",
+                "Too many requests",
+                "too many attestation requests from this client; retry in " + s + " s")
+            .exception();
+      }
+      h.handle(ctx);
+    };
   }
 
   private void jwks(Context ctx) {

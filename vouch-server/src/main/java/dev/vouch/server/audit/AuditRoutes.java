@@ -1,5 +1,7 @@
 package dev.vouch.server.audit;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import dev.vouch.policy.audit.AuditEntry;
 import dev.vouch.policy.audit.AuditRecord;
 import dev.vouch.server.aas.Permission;
@@ -40,34 +42,54 @@ public final class AuditRoutes {
 
   public void register(Routes r) {
     r.admin(
-        Permission.AUDIT_READ,
-        "GET",
-        "/api/v1/audit",
-        "Audit records, oldest first; filters actor, action, target, since, until (ISO-8601),"
-            + " after (record number), limit (1-1000, 100 by default)",
-        null,
-        "application/json",
-        List.of(200, 400, 401),
-        this::list);
+            Permission.AUDIT_READ,
+            "GET",
+            "/api/v1/audit",
+            "Audit records, oldest first; filters actor, action, target, since, until (ISO-8601),"
+                + " after (record number), limit (1-1000, 100 by default)",
+            null,
+            "application/json",
+            List.of(200, 400, 401),
+            this::list)
+        .returns(
+            object(
+                "records",
+                arrayOf(
+                    object(
+                        "seq", INTEGER,
+                        "at", DATE_TIME,
+                        "actor", STRING,
+                        "action", STRING,
+                        "target", STRING,
+                        "outcome", STRING,
+                        "request_id", nullable(STRING),
+                        "source", nullable(STRING),
+                        "detail", nullable(STRING),
+                        "prev", STRING,
+                        "hash", STRING)),
+                "next_after",
+                nullable(INTEGER)));
     r.admin(
-        Permission.AUDIT_READ,
-        "GET",
-        "/api/v1/audit/export",
-        "The whole audit log as JSON lines, ending with its signed checkpoints (vouch audit"
-            + " verify checks it)",
-        null,
-        "application/x-ndjson",
-        List.of(200, 401),
-        this::export);
+            Permission.AUDIT_READ,
+            "GET",
+            "/api/v1/audit/export",
+            "The whole audit log as JSON lines, ending with its signed checkpoints (vouch audit"
+                + " verify checks it)",
+            null,
+            "application/x-ndjson",
+            List.of(200, 401),
+            this::export)
+        .returns(text("JSON lines: one audit record each, then the signed checkpoints"));
     r.admin(
-        Permission.AUDIT_READ,
-        "GET",
-        "/api/v1/audit/checkpoint",
-        "A checkpoint signing the audit log's current head with the reporting key",
-        null,
-        "application/json",
-        List.of(200, 401),
-        ctx -> Json.write(ctx, 200, Map.of("checkpoint", log.checkpoint())));
+            Permission.AUDIT_READ,
+            "GET",
+            "/api/v1/audit/checkpoint",
+            "A checkpoint signing the audit log's current head with the reporting key",
+            null,
+            "application/json",
+            List.of(200, 401),
+            ctx -> Json.write(ctx, 200, Map.of("checkpoint", log.checkpoint())))
+        .returns(object("checkpoint", text("compact JWS over the log's head")));
   }
 
   private void list(Context ctx) {

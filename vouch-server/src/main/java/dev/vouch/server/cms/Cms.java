@@ -66,8 +66,14 @@ public final class Cms {
    */
   public static final String TOKEN_PREFIX = "vbt.";
 
-  /** How long an issued certificate is valid; agents renew at two thirds of it. */
+  /**
+   * How long an issued certificate is valid unless configured ({@code tls.cms_validity_seconds});
+   * agents renew at two thirds of it.
+   */
   public static final Duration CERTIFICATE_VALIDITY = Duration.ofDays(30);
+
+  /** The shortest validity that may be configured: renewal needs some time to run. */
+  public static final Duration MIN_CERTIFICATE_VALIDITY = Duration.ofMinutes(1);
 
   public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);
   static final Duration MAX_TOKEN_LIFETIME = Duration.ofDays(7);
@@ -84,12 +90,30 @@ public final class Cms {
   private final Database db;
   private final CmsAuthority ca;
   private final Clock clock;
+  private final Duration validity;
   private final SecureRandom random = new SecureRandom();
 
   public Cms(Database db, CmsAuthority ca, Clock clock) {
+    this(db, ca, clock, CERTIFICATE_VALIDITY);
+  }
+
+  /**
+   * @param validity how long the certificates it issues are valid
+   */
+  public Cms(Database db, CmsAuthority ca, Clock clock, Duration validity) {
+    if (validity.compareTo(MIN_CERTIFICATE_VALIDITY) < 0) {
+      throw new IllegalArgumentException(
+          "a CMS certificate is valid " + MIN_CERTIFICATE_VALIDITY.toSeconds() + " s or more");
+    }
     this.db = db;
     this.ca = ca;
     this.clock = clock;
+    this.validity = validity;
+  }
+
+  /** How long the certificates this CMS issues are valid. */
+  public Duration validity() {
+    return validity;
   }
 
   public CmsAuthority authority() {
@@ -97,7 +121,7 @@ public final class Cms {
   }
 
   /** Who asks for a certificate. */
-  public sealed interface Requester permits Bootstrap, Enroller {}
+  public sealed interface Requester permits Bootstrap, Enroller, Renewal {}
 
   /** An agent holding a one-time bootstrap token (the token itself, as sent). */
   public record Bootstrap(String token) implements Requester {
@@ -109,6 +133,33 @@ public final class Cms {
 
   /** An AAS account holding {@code agents:enroll}, asking for {@code hostId}. */
   public record Enroller(String account, String hostId) implements Requester {}
+
+  /**
+   * A holder of a live certificate this CMS issued, renewing it: {@code signature} is the current
+   * key's signature over the new CSR's DER encoding (ECDSA with SHA-256 for P-256, SHA-384 for
+   * P-384, RSA PKCS#1 v1.5 with SHA-256), so only the current key's holder can ask, and a replayed
+   * request can only certify the key whose CSR it carries.
+   */
+  public record Renewal(X509Certificate current, byte[] signature) implements Requester {
+    public Renewal {
+      signature = signature.clone();
+    }
+
+    @Override
+    public byte[] signature() {
+      return signature.clone();
+    }
+  }
+
+  /** The signature algorithm a renewal proof by {@code key} is made with. */
+  public static String renewalAlgorithm(PublicKey key) {
+    return switch (key) {
+      case ECPublicKey ec when ec.getParams().getCurve().getField().getFieldSize() == 384 ->
+          "SHA384withECDSA";
+      case ECPublicKey ec -> "SHA256withECDSA";
+      default -> "SHA256withRSA";
+    };
+  }
 
   /** A new bootstrap token: {@code token} is shown once and stored only as a hash. */
   public record BootstrapToken(String id, String token, String hostId, Instant expiresAt) {
@@ -200,12 +251,14 @@ public final class Cms {
         switch (requester) {
           case Bootstrap b -> db.read(c -> tokenHost(c, hash(b.token()), now));
           case Enroller e -> checkedHostId(e.hostId());
+          case Renewal r -> renewedHost(r, csr, now);
         };
     GeneralNames names = checkedNames(csr, host);
     String issuedBy =
         switch (requester) {
           case Bootstrap b -> "bootstrap-token";
           case Enroller e -> "account:" + e.account();
+          case Renewal r -> "renewal:" + serial(r.current().getSerialNumber());
         };
     Issued issued =
         db.transaction(
@@ -213,24 +266,55 @@ public final class Cms {
               if (requester instanceof Bootstrap b) {
                 spend(c, hash(b.token()), now);
               }
-              X509Certificate cert = ca.issueLeaf(key, host, names, now, CERTIFICATE_VALIDITY);
-              String serial = serial(cert.getSerialNumber());
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "INSERT INTO cms_certificates (serial, host_id, certificate_pem, issued_by,"
-                          + " not_before, not_after) VALUES (?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, serial);
-                ps.setString(2, host);
-                ps.setString(3, ServerIdentity.pem(cert));
-                ps.setString(4, issuedBy);
-                Sql.setInstant(ps, 5, cert.getNotBefore().toInstant());
-                Sql.setInstant(ps, 6, cert.getNotAfter().toInstant());
-                ps.executeUpdate();
-              }
-              return new Issued(serial, host, cert, ca.chain());
+              return record(c, ca.issueLeaf(key, host, names, now, validity), host, issuedBy);
             });
     LOG.info("cms certificate issued serial={} host={} by={}", issued.serial(), host, issuedBy);
     return issued;
+  }
+
+  /**
+   * Issues a server replica's TLS certificate for {@code names} (DNS names or addresses; the first
+   * is the common name and the host id it is listed under). The replica's configuration is the
+   * authority here, so no token is asked for.
+   *
+   * @throws CmsException HOST_ID_INVALID for a name that is neither
+   */
+  public Issued issueServer(PublicKey key, List<String> names) {
+    List<String> hosts = names.stream().map(Cms::checkedHostId).toList();
+    if (hosts.isEmpty()) {
+      throw new CmsException(Reason.HOST_ID_INVALID, "a replica certificate needs a name");
+    }
+    GeneralNames san =
+        new GeneralNames(hosts.stream().map(Cms::generalName).toArray(GeneralName[]::new));
+    Instant now = clock.instant();
+    Issued issued =
+        db.transaction(
+            c ->
+                record(
+                    c,
+                    ca.issueLeaf(key, hosts.get(0), san, now, validity),
+                    hosts.get(0),
+                    "replica"));
+    LOG.info("cms replica certificate issued serial={} names={}", issued.serial(), hosts);
+    return issued;
+  }
+
+  private Issued record(Connection c, X509Certificate cert, String host, String issuedBy)
+      throws SQLException {
+    String serial = serial(cert.getSerialNumber());
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO cms_certificates (serial, host_id, certificate_pem, issued_by,"
+                + " not_before, not_after) VALUES (?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, serial);
+      ps.setString(2, host);
+      ps.setString(3, ServerIdentity.pem(cert));
+      ps.setString(4, issuedBy);
+      Sql.setInstant(ps, 5, cert.getNotBefore().toInstant());
+      Sql.setInstant(ps, 6, cert.getNotAfter().toInstant());
+      ps.executeUpdate();
+    }
+    return new Issued(serial, host, cert, ca.chain());
   }
 
   /**
@@ -321,6 +405,67 @@ public final class Cms {
           }
           return out;
         });
+  }
+
+  /**
+   * The host of the certificate a renewal presents, when this CMS issued it, it is within its
+   * validity, not revoked, and the renewal's signature over the CSR verifies with its key.
+   */
+  private String renewedHost(Renewal r, JcaPKCS10CertificationRequest csr, Instant now) {
+    X509Certificate current = r.current();
+    try {
+      current.verify(ca.chain().get(0).getPublicKey());
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new CmsException(
+          Reason.RENEWAL_CERTIFICATE_UNKNOWN,
+          "the certificate to renew was not issued by this CMS");
+    }
+    String serial = serial(current.getSerialNumber());
+    record Row(String host, boolean revoked) {}
+    Row row =
+        db.read(
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT host_id, revoked_at FROM cms_certificates WHERE serial = ?")) {
+                ps.setString(1, serial);
+                try (ResultSet rs = ps.executeQuery()) {
+                  return rs.next()
+                      ? new Row(rs.getString("host_id"), Sql.instant(rs, "revoked_at") != null)
+                      : null;
+                }
+              }
+            });
+    if (row == null) {
+      throw new CmsException(
+          Reason.RENEWAL_CERTIFICATE_UNKNOWN, "no certificate with serial " + serial);
+    }
+    if (row.revoked()) {
+      throw new CmsException(
+          Reason.RENEWAL_CERTIFICATE_REVOKED, "certificate " + serial + " is revoked");
+    }
+    if (now.isBefore(current.getNotBefore().toInstant())
+        || !now.isBefore(current.getNotAfter().toInstant())) {
+      throw new CmsException(
+          Reason.RENEWAL_CERTIFICATE_EXPIRED,
+          "certificate " + serial + " is not valid now; enroll again with a bootstrap token");
+    }
+    boolean valid;
+    try {
+      java.security.Signature v =
+          java.security.Signature.getInstance(renewalAlgorithm(current.getPublicKey()));
+      v.initVerify(current.getPublicKey());
+      v.update(csr.getEncoded());
+      valid = v.verify(r.signature());
+    } catch (GeneralSecurityException | IOException | RuntimeException e) {
+      valid = false;
+    }
+    if (!valid) {
+      throw new CmsException(
+          Reason.RENEWAL_SIGNATURE_INVALID,
+          "the renewal signature does not verify with the key of certificate " + serial);
+    }
+    return row.host();
   }
 
   /** The host a live token is bound to; refuses unknown, spent and expired tokens. */

@@ -222,10 +222,14 @@ public final class CmsAuthority {
 
   private static JcaX509v3CertificateBuilder builder(
       X500Name issuer, X500Name subject, PublicKey key, Instant now, Duration validity) {
+    // backdated for clocks behind ours, but by at most a sixth of a short validity, so that two
+    // thirds of the whole period (when holders renew) still lies ahead at issuance
+    Duration back =
+        validity.dividedBy(6).compareTo(BACKDATE) < 0 ? validity.dividedBy(6) : BACKDATE;
     return new JcaX509v3CertificateBuilder(
         issuer,
         new BigInteger(128, RANDOM).setBit(127),
-        Date.from(now.minus(BACKDATE)),
+        Date.from(now.minus(back)),
         Date.from(now.plus(validity)),
         subject,
         key);

@@ -19,7 +19,13 @@ public final class CmsException extends RuntimeException {
     CSR_NAME_MISMATCH("csr-name-mismatch", 403),
     HOST_ID_INVALID("host-id-invalid", 400),
     TOKEN_LIFETIME_INVALID("token-lifetime-invalid", 400),
-    CERTIFICATE_UNKNOWN("certificate-unknown", 404);
+    CERTIFICATE_UNKNOWN("certificate-unknown", 404),
+    /** A renewal presents a certificate this CMS did not issue (or no longer knows). */
+    RENEWAL_CERTIFICATE_UNKNOWN("renewal-certificate-unknown", 401),
+    RENEWAL_CERTIFICATE_REVOKED("renewal-certificate-revoked", 401),
+    RENEWAL_CERTIFICATE_EXPIRED("renewal-certificate-expired", 401),
+    /** The renewal's proof of possession of the current key does not verify. */
+    RENEWAL_SIGNATURE_INVALID("renewal-signature-invalid", 401);
 
     private final String code;
     private final int status;

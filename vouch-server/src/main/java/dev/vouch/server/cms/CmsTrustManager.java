@@ -120,8 +120,27 @@ public final class CmsTrustManager extends X509ExtendedTrustManager {
       return;
     }
     if (cms.isRevoked(leaf.getSerialNumber())) {
-      throw new CertificateException(
+      throw new Revoked(
           "the peer's CMS certificate " + leaf.getSerialNumber().toString(16) + " is revoked");
+    }
+  }
+
+  /** The peer presented a CMS certificate that has been revoked. */
+  public static final class Revoked extends CertificateException {
+    private static final long serialVersionUID = 1L;
+
+    Revoked(String message) {
+      super(message);
+    }
+
+    /** Whether {@code e} or one of its causes is a {@link Revoked}. */
+    public static boolean in(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof Revoked) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 }

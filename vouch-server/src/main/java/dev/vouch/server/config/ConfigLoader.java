@@ -64,8 +64,13 @@ public final class ConfigLoader {
 
   static {
     KEYS.put("", List.of("data_dir"));
-    KEYS.put("http", List.of("host", "port", "max_request_bytes"));
-    KEYS.put("tls", List.of("mode", "cert_file", "key_file", "min_version"));
+    KEYS.put(
+        "http",
+        List.of("host", "port", "max_request_bytes", "attest_rate_per_second", "attest_burst"));
+    KEYS.put(
+        "tls",
+        List.of(
+            "mode", "cert_file", "key_file", "min_version", "cms_names", "cms_validity_seconds"));
     KEYS.put("storage", List.of("jdbc_url", "username", "password", "pool_size", "kek_file"));
     KEYS.put(
         "tokens",
@@ -166,7 +171,34 @@ public final class ConfigLoader {
     }
     dataDir.ifPresent(d -> root.put("data_dir", d.toString()));
     port.ifPresent(p -> section(root, "http").put("port", p));
-    return bind(root, Optional.ofNullable(env.get("VOUCH_KEK")));
+    refuseNul(root, "");
+    try {
+      return bind(root, Optional.ofNullable(env.get("VOUCH_KEK")));
+    } catch (java.nio.file.InvalidPathException e) {
+      // every value was checked for NUL above; this keeps any other refused path a config error
+      throw new ConfigException("a configured path is not valid: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses a NUL character in any value: no path, URL or name may hold one, and {@code Path.of}
+   * would throw an unchecked exception for it deep inside binding (a fuzz finding).
+   */
+  private static void refuseNul(JsonNode node, String key) throws ConfigException {
+    if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
+      throw new ConfigException("'" + key + "' contains a NUL character");
+    }
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        refuseNul(e.getValue(), key.isEmpty() ? e.getKey() : key + "." + e.getKey());
+      }
+    } else if (node.isArray()) {
+      for (JsonNode n : node) {
+        refuseNul(n, key);
+      }
+    }
   }
 
   private static ObjectNode read(Path file) throws ConfigException {
@@ -248,7 +280,24 @@ public final class ConfigLoader {
                 "max_request_bytes",
                 ServerConfig.Http.DEFAULT_MAX_REQUEST_BYTES,
                 1024,
-                1L << 31));
+                1L << 31),
+            new ServerConfig.RateLimit(
+                (int)
+                    number(
+                        http,
+                        "http",
+                        "attest_rate_per_second",
+                        ServerConfig.RateLimit.DEFAULT.perSecond(),
+                        0,
+                        1_000_000),
+                (int)
+                    number(
+                        http,
+                        "http",
+                        "attest_burst",
+                        ServerConfig.RateLimit.DEFAULT.burst(),
+                        1,
+                        1_000_000)));
     JsonNode tls = root.path("tls");
     String mode = text(tls, "tls", "mode").orElse("self-signed");
     ServerConfig.TlsMode tlsMode =
@@ -256,9 +305,10 @@ public final class ConfigLoader {
           case "self-signed", "self_signed" -> ServerConfig.TlsMode.SELF_SIGNED;
           case "files" -> ServerConfig.TlsMode.FILES;
           case "off" -> ServerConfig.TlsMode.OFF;
+          case "cms" -> ServerConfig.TlsMode.CMS;
           default ->
               throw new ConfigException(
-                  "tls.mode must be self-signed, files or off, not '" + mode + "'");
+                  "tls.mode must be self-signed, files, cms or off, not '" + mode + "'");
         };
     Optional<Path> cert = text(tls, "tls", "cert_file").map(Path::of);
     Optional<Path> key = text(tls, "tls", "key_file").map(Path::of);
@@ -273,6 +323,12 @@ public final class ConfigLoader {
       }
     } else if (cert.isPresent() || key.isPresent()) {
       throw new ConfigException("tls.cert_file and tls.key_file need tls.mode files");
+    }
+    List<String> cmsNames = list(tls, "tls", "cms_names");
+    if ((tlsMode == ServerConfig.TlsMode.CMS) == cmsNames.isEmpty()) {
+      throw new ConfigException(
+          "tls.mode cms needs tls.cms_names (this replica's DNS names or addresses), and"
+              + " tls.cms_names needs tls.mode cms");
     }
     String minVersion = text(tls, "tls", "min_version").orElse("1.3");
     if (!minVersion.equals("1.3") && !minVersion.equals("1.2")) {
@@ -335,7 +391,20 @@ public final class ConfigLoader {
     return new ServerConfig(
         dataDir,
         h,
-        new ServerConfig.Tls(tlsMode, cert, key, minVersion.equals("1.2")),
+        new ServerConfig.Tls(
+            tlsMode,
+            cert,
+            key,
+            minVersion.equals("1.2"),
+            Duration.ofSeconds(
+                number(
+                    tls,
+                    "tls",
+                    "cms_validity_seconds",
+                    ServerConfig.Tls.DEFAULT_CMS_VALIDITY.toSeconds(),
+                    dev.vouch.server.cms.Cms.MIN_CERTIFICATE_VALIDITY.toSeconds(),
+                    3650L * 86400)),
+            cmsNames),
         storage,
         tokens,
         admin(root.path("admin"), adminToken),

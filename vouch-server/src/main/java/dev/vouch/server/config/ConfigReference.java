@@ -77,15 +77,31 @@ public final class ConfigReference {
         "integer 1024..2147483648",
         "2097152",
         "Largest request body accepted (2 MiB, as Trustee allows: a TDX quote with a full CCEL).");
+    key(
+        "http",
+        "attest_rate_per_second",
+        "integer 0..1000000",
+        "10",
+        "Each client's (TCP peer address, IPv6 by /64) sustained request rate on `POST"
+            + " /api/v1/attest` and `POST /attestation` together; more get 429 with Retry-After;"
+            + " 0 means unlimited (behind a proxy every client shares the proxy's address).");
+    key(
+        "http",
+        "attest_burst",
+        "integer 1..1000000",
+        "50",
+        "Requests a client may make at once on those routes before the rate applies.");
 
     key(
         "tls",
         "mode",
-        "`self-signed`, `files` or `\"off\"`",
+        "`self-signed`, `files`, `cms` or `\"off\"`",
         "self-signed",
         "`self-signed` makes a certificate on first start (`DATA_DIR/tls/server.crt`, give it to"
             + " the CLI with `--cacert` or `VOUCH_CACERT`); `files` uses `cert_file` and"
-            + " `key_file`; `\"off\"` serves plain HTTP (quote it: YAML reads a bare off as false).");
+            + " `key_file`; `cms` has the server's own CMS issue each replica a certificate for"
+            + " `cms_names` at start (clients and agents then pin the CMS root from"
+            + " `GET /api/v1/cms/ca`); `\"off\"` serves plain HTTP (quote it: YAML reads a bare off as false).");
     key("tls", "cert_file", "path", null, "PEM certificate chain; only with `mode: files`.");
     key("tls", "key_file", "path", null, "PEM private key; only with `mode: files`.");
     key(
@@ -95,6 +111,20 @@ public final class ConfigReference {
         "1.3",
         "Oldest TLS version the listener accepts: TLS 1.3 only by default; `\"1.2\"` also offers"
             + " TLS 1.2 for clients that lack 1.3 (quote it: YAML reads a bare 1.2 as a number).");
+    key(
+        "tls",
+        "cms_names",
+        "list of DNS names and IP addresses",
+        null,
+        "This replica's names in its CMS certificate; only with `mode: cms`. Give each replica"
+            + " the names clients reach it by (a shared service name and its own).");
+    key(
+        "tls",
+        "cms_validity_seconds",
+        "seconds, 60 to 10 years",
+        "2592000",
+        "How long certificates the CMS issues (agents' and, with `mode: cms`, replicas' HTTPS"
+            + " certificates) are valid; each holder renews its own at two thirds of it (`POST /api/v1/cms/certificates/renew`).");
 
     key(
         "storage",

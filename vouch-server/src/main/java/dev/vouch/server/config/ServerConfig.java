@@ -144,6 +144,22 @@ public record ServerConfig(
   }
 
   /** This configuration with another storage section. */
+  public ServerConfig withTls(Tls t) {
+    return new ServerConfig(
+        dataDir,
+        http,
+        t,
+        storage,
+        tokens,
+        admin,
+        rvps,
+        kbs,
+        registrar,
+        hosts,
+        verifiers,
+        kubernetes);
+  }
+
   public ServerConfig withStorage(Storage s) {
     return new ServerConfig(
         dataDir, http, tls, s, tokens, admin, rvps, kbs, registrar, hosts, verifiers, kubernetes);
@@ -321,10 +337,18 @@ public record ServerConfig(
    * @param port TCP port, 0 for any free port ({@code http.port}, default 8443)
    * @param maxRequestBytes larger request bodies get 413 ({@code http.max_request_bytes}, default 2
    *     MiB as Trustee's KBS: a TDX quote with a full 1 MiB CCEL fits once base64-encoded)
+   * @param attestLimit each client's request rate on {@code POST /api/v1/attest} and {@code POST
+   *     /attestation} together ({@code http.attest_rate_per_second}, {@code http.attest_burst};
+   *     default ten per second, bursts of fifty; 0 per second means unlimited)
    */
-  public record Http(String host, int port, long maxRequestBytes) {
+  public record Http(String host, int port, long maxRequestBytes, RateLimit attestLimit) {
     /** The default body limit: 2 MiB, Trustee's {@code payload_request_size}. */
     public static final long DEFAULT_MAX_REQUEST_BYTES = 2L << 20;
+
+    /** With the default attestation rate limit. */
+    public Http(String host, int port, long maxRequestBytes) {
+      this(host, port, maxRequestBytes, RateLimit.DEFAULT);
+    }
   }
 
   /** How the listener is secured. */
@@ -336,7 +360,13 @@ public record ServerConfig(
      */
     FILES,
     /** Plain HTTP: only when explicitly configured (tests, or behind a TLS-terminating proxy). */
-    OFF
+    OFF,
+    /**
+     * A certificate for the names in {@code cms_names} issued at start by the server's own CMS
+     * intermediate (a fresh key in memory per replica, renewed at two thirds of its validity), so
+     * that clients and agents pin the one CMS root for every replica.
+     */
+    CMS
   }
 
   /**
@@ -345,12 +375,45 @@ public record ServerConfig(
    * @param keyFile PEM private key, PKCS#8 or PKCS#1/SEC1 (mode {@code files})
    * @param allowTls12 whether TLS 1.2 is offered besides 1.3 ({@code tls.min_version: "1.2"}); TLS
    *     1.3 only by default
+   * @param cmsValidity how long certificates the CMS issues (agents' and, in mode {@code cms},
+   *     replicas') are valid ({@code tls.cms_validity_seconds}, default 30 days); holders renew at
+   *     two thirds of it
+   * @param cmsNames the DNS names and addresses of this replica's certificate in mode {@code cms}
+   *     ({@code tls.cms_names}); the first is its subject's common name
    */
   public record Tls(
-      TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile, boolean allowTls12) {
+      TlsMode mode,
+      Optional<Path> certFile,
+      Optional<Path> keyFile,
+      boolean allowTls12,
+      Duration cmsValidity,
+      List<String> cmsNames) {
+    public Tls {
+      cmsNames = List.copyOf(cmsNames);
+    }
+
     /** TLS 1.3 only. */
     public Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile) {
       this(mode, certFile, keyFile, false);
+    }
+
+    /** CMS certificates valid for the default time. */
+    public Tls(TlsMode mode, Optional<Path> certFile, Optional<Path> keyFile, boolean allowTls12) {
+      this(mode, certFile, keyFile, allowTls12, DEFAULT_CMS_VALIDITY, List.of());
+    }
+
+    /** A listener with a CMS certificate for {@code names}. */
+    public static Tls cms(List<String> names) {
+      return new Tls(
+          TlsMode.CMS, Optional.empty(), Optional.empty(), false, DEFAULT_CMS_VALIDITY, names);
+    }
+
+    /** Thirty days. */
+    public static final Duration DEFAULT_CMS_VALIDITY = Duration.ofDays(30);
+
+    /** These settings with CMS certificates valid for {@code validity}. */
+    public Tls withCmsValidity(Duration validity) {
+      return new Tls(mode, certFile, keyFile, allowTls12, validity, cmsNames);
     }
 
     /** The protocol names to enable, newest first. */

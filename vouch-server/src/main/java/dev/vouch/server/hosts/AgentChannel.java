@@ -15,4 +15,14 @@ public interface AgentChannel {
    */
   QuoteResponse quote(String hostId, QuoteRequest request)
       throws AgentException, VerificationException, InterruptedException;
+
+  /**
+   * As {@link #quote(String, QuoteRequest)} for a caller that already holds the host's enrolled
+   * {@code connection} ({@code nats} or an https URL): a channel that routes by it uses this one
+   * instead of reading it again from the database on every attestation.
+   */
+  default QuoteResponse quote(String hostId, String connection, QuoteRequest request)
+      throws AgentException, VerificationException, InterruptedException {
+    return quote(hostId, request);
+  }
 }

@@ -29,6 +29,11 @@ public final class AgentException extends Exception {
     this.agentCode = agentCode;
   }
 
+  /** Whether the agent was refused because its CMS certificate is revoked. */
+  public boolean certificateRevoked() {
+    return dev.vouch.server.cms.CmsTrustManager.Revoked.in(this);
+  }
+
   /** The code of the agent's problem document, when the agent answered with one. */
   public Optional<String> agentCode() {
     return Optional.ofNullable(agentCode);

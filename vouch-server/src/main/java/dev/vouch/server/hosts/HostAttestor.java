@@ -103,6 +103,16 @@ public final class HostAttestor {
    */
   public HostAttestation attest(String hostId, Optional<ImaProgress> ima)
       throws EnrollmentException, AgentException, VerificationException, InterruptedException {
+    return attest(hostId, Optional.empty(), ima);
+  }
+
+  /**
+   * As {@link #attest(String, Optional)}, with the host's enrolled {@code connection} when the
+   * caller already read it (the scheduler's host record), so the channel does not read it again.
+   */
+  public HostAttestation attest(
+      String hostId, Optional<String> connection, Optional<ImaProgress> ima)
+      throws EnrollmentException, AgentException, VerificationException, InterruptedException {
     EnrolledHost host =
         hosts
             .host(hostId)
@@ -111,12 +121,12 @@ public final class HostAttestor {
                     new EnrollmentException(
                         EnrollmentError.HOST_NOT_ENROLLED, "host " + hostId + " is not enrolled"));
     if (!plan.ima() || ima.isEmpty()) {
-      return attestOnce(host, Optional.empty());
+      return attestOnce(host, connection, Optional.empty());
     }
     ImaProgress from = ima.get();
     String restart;
     try {
-      HostAttestation a = attestOnce(host, Optional.of(from));
+      HostAttestation a = attestOnce(host, connection, Optional.of(from));
       if (a.imaRestart().isPresent()) {
         return a;
       }
@@ -146,10 +156,11 @@ public final class HostAttestor {
                 + " discarded ("
                 + why
                 + "); verifying the whole list");
-    return attestOnce(host, Optional.empty()).withImaRestart(why);
+    return attestOnce(host, connection, Optional.empty()).withImaRestart(why);
   }
 
-  private HostAttestation attestOnce(EnrolledHost host, Optional<ImaProgress> from)
+  private HostAttestation attestOnce(
+      EnrolledHost host, Optional<String> connection, Optional<ImaProgress> from)
       throws AgentException, VerificationException, InterruptedException {
     String hostId = host.hostId();
     byte[] nonce = new byte[NONCE_SIZE];
@@ -161,7 +172,10 @@ public final class HostAttestor {
             plan.pcrs(),
             plan.eventLog(),
             plan.ima() ? OptionalLong.of(offset) : OptionalLong.empty());
-    QuoteResponse response = channel.quote(hostId, request);
+    QuoteResponse response =
+        connection.isPresent()
+            ? channel.quote(hostId, connection.get(), request)
+            : channel.quote(hostId, request);
     try {
       HostAttestation result;
       if (from.isPresent() && offset > 0 && response.imaOffset() == 0) {

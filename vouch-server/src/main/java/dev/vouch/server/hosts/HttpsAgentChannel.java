@@ -65,10 +65,27 @@ public final class HttpsAgentChannel implements AgentChannel {
   @Override
   public QuoteResponse quote(String hostId, QuoteRequest request)
       throws AgentException, VerificationException, InterruptedException {
-    URI base =
+    return quote(
+        hostId,
         agentUrl
             .apply(hostId)
-            .orElseThrow(() -> new AgentException("no agent address for host " + hostId));
+            .orElseThrow(() -> new AgentException("no agent address for host " + hostId)),
+        request);
+  }
+
+  /** The agent at the enrolled https {@code connection} the caller already read. */
+  @Override
+  public QuoteResponse quote(String hostId, String connection, QuoteRequest request)
+      throws AgentException, VerificationException, InterruptedException {
+    return quote(
+        hostId,
+        RoutedAgentChannel.httpsUrl(connection)
+            .orElseThrow(() -> new AgentException("no agent address for host " + hostId)),
+        request);
+  }
+
+  private QuoteResponse quote(String hostId, URI base, QuoteRequest request)
+      throws AgentException, VerificationException, InterruptedException {
     HttpRequest http =
         HttpRequest.newBuilder(base.resolve("/api/v1/quote"))
             .timeout(timeout)

@@ -8,6 +8,7 @@ import io.nats.client.Connection;
 import io.nats.client.Message;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -33,12 +34,18 @@ public final class NatsAgentChannel implements AgentChannel {
   @Override
   public QuoteResponse quote(String hostId, QuoteRequest request)
       throws AgentException, VerificationException, InterruptedException {
+    // while the connection is down jnats would buffer the request and send it on reconnect, long
+    // after this attestation gave up: every host would then serve a stale quote at once
+    Connection.Status status = nats.getStatus();
+    if (status != Connection.Status.CONNECTED) {
+      throw new AgentException("NATS is not connected (" + status + "); agent of " + hostId);
+    }
+    CompletableFuture<Message> pending = nats.request(quoteSubject(hostId), request.toJson());
     Message reply;
     try {
-      reply =
-          nats.request(quoteSubject(hostId), request.toJson())
-              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      reply = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
+      pending.cancel(true);
       throw new AgentException("agent of " + hostId + " did not answer within " + timeout, e);
     } catch (ExecutionException | CancellationException e) {
       // jnats fails the future at once when no agent subscribes (no responders)

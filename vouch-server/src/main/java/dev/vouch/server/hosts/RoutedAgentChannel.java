@@ -53,6 +53,12 @@ public final class RoutedAgentChannel implements AgentChannel {
         connectionOf
             .apply(hostId)
             .orElseThrow(() -> new AgentException("host " + hostId + " has no connection"));
+    return quote(hostId, connection, request);
+  }
+
+  @Override
+  public QuoteResponse quote(String hostId, String connection, QuoteRequest request)
+      throws AgentException, VerificationException, InterruptedException {
     AgentChannel channel;
     if (NATS.equals(connection)) {
       channel =
@@ -71,6 +77,6 @@ public final class RoutedAgentChannel implements AgentChannel {
     } else {
       throw new AgentException("host " + hostId + ": unknown connection '" + connection + "'");
     }
-    return channel.quote(hostId, request);
+    return channel.quote(hostId, connection, request);
   }
 }

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  * {@link Routes} fills: no annotations, no scanning. Thread-safe.
  */
 public final class OpenApi {
+  private static final String KBS_PREFIX = "/kbs/";
   private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
   private final List<ApiRoute> routes = new CopyOnWriteArrayList<>();
   // by "METHOD path": the audit recorder looks every request's route up here
@@ -28,6 +29,41 @@ public final class OpenApi {
   public void add(ApiRoute r) {
     routes.add(r);
     byRoute.putIfAbsent(r.method() + " " + r.path(), r);
+  }
+
+  /**
+   * Replaces a documented route by a fuller description of it (its schemas) and answers the new
+   * one.
+   *
+   * @throws IllegalStateException when {@code old} was never added
+   */
+  public ApiRoute replace(ApiRoute old, ApiRoute described) {
+    if (old == null) {
+      throw new IllegalStateException("no route to describe: add the route first");
+    }
+    int i = routes.indexOf(old);
+    if (i < 0) {
+      throw new IllegalStateException(
+          "route not in the document: " + old.method() + " " + old.path());
+    }
+    routes.set(i, described);
+    byRoute.replace(old.method() + " " + old.path(), old, described);
+    return described;
+  }
+
+  /** Routes whose request or response schema is missing, as "METHOD path: what". */
+  public List<String> undescribed() {
+    return routes.stream()
+        .filter(r -> !r.missingSchemas().isEmpty())
+        .map(
+            r ->
+                r.method()
+                    + " "
+                    + r.path()
+                    + ": no "
+                    + String.join(", no ", r.missingSchemas())
+                    + " schema")
+        .toList();
   }
 
   /** The documented route for {@code method} and the matched path template, if any. */
@@ -78,6 +114,16 @@ public final class OpenApi {
                     "an admin JWT from POST /api/v1/auth/token or a service account's API key")),
             "schemas",
             Map.of(
+                "KbsError",
+                Map.of(
+                    "type",
+                    "object",
+                    "required",
+                    List.of("type", "detail"),
+                    "properties",
+                    Map.of(
+                        "type", Map.of("type", "string", "format", "uri"),
+                        "detail", Map.of("type", "string"))),
                 "Problem",
                 Map.of(
                     "type",
@@ -117,7 +163,13 @@ public final class OpenApi {
     if (r.requestType() != null) {
       op.put(
           "requestBody",
-          Map.of("required", true, "content", Map.of(r.requestType(), Map.of("schema", Map.of()))));
+          Map.of(
+              "required",
+              true,
+              "content",
+              Map.of(
+                  r.requestType(),
+                  Map.of("schema", r.request().map(JsonSchema::json).orElse(Map.of())))));
     }
     if (r.admin()) {
       op.put("security", List.of(Map.of("adminToken", List.of())));
@@ -152,7 +204,9 @@ public final class OpenApi {
                     "description",
                     "success",
                     "content",
-                    Map.of(r.responseType(), Map.of("schema", Map.of()))));
+                    Map.of(
+                        r.responseType(),
+                        Map.of("schema", r.response().map(JsonSchema::json).orElse(Map.of())))));
       } else {
         responses.put(
             String.valueOf(s),
@@ -160,9 +214,14 @@ public final class OpenApi {
                 "description",
                 "problem",
                 "content",
-                Map.of(
-                    "application/problem+json",
-                    Map.of("schema", Map.of("$ref", "#/components/schemas/Problem")))));
+                r.path().startsWith(KBS_PREFIX)
+                    // the KBS refuses as Trustee does, with its own error document
+                    ? Map.of(
+                        "application/json",
+                        Map.of("schema", Map.of("$ref", "#/components/schemas/KbsError")))
+                    : Map.of(
+                        "application/problem+json",
+                        Map.of("schema", Map.of("$ref", "#/components/schemas/Problem")))));
       }
     }
     op.put("responses", responses);

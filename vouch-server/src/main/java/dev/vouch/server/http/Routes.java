@@ -11,12 +11,15 @@ import java.util.Optional;
  * Registers routes on a Javalin config and lists each in the {@link OpenApi} document in the same
  * call, so that the document cannot miss a route added this way. An admin route cannot be added
  * without the {@link Permission} it needs: the guard and the document's {@code x-vouch-permission}
- * both come from that one argument.
+ * both come from that one argument. Each route's body schemas follow it in the same statement
+ * ({@link #takes}, {@link #returns}); a route left without them is listed by {@link
+ * OpenApi#undescribed()}, which a test keeps empty.
  */
 public final class Routes {
   private final JavalinConfig config;
   private final OpenApi api;
   private final AdminAuth admin;
+  private ApiRoute last;
 
   public Routes(JavalinConfig config, OpenApi api, AdminAuth admin) {
     this.config = config;
@@ -62,6 +65,19 @@ public final class Routes {
       default -> throw new IllegalArgumentException("method " + r.method());
     }
     api.add(r);
+    last = r;
+    return this;
+  }
+
+  /** Gives the route added last the schema of its request body (one line after the route). */
+  public Routes takes(JsonSchema schema) {
+    last = api.replace(last, last.takes(schema));
+    return this;
+  }
+
+  /** Gives the route added last the schema of its success body (one line after the route). */
+  public Routes returns(JsonSchema schema) {
+    last = api.replace(last, last.returns(schema));
     return this;
   }
 }

@@ -152,7 +152,8 @@ public final class TlsCertificates {
     }
   }
 
-  private static KeyStore keyStore(List<? extends Certificate> chain, PrivateKey key)
+  /** A key store holding {@code key} with {@code chain} under the alias {@code vouch}. */
+  public static KeyStore keyStore(List<? extends Certificate> chain, PrivateKey key)
       throws IOException, java.security.GeneralSecurityException {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);

@@ -20,6 +20,7 @@ import dev.vouch.server.audit.AuditRoutes;
 import dev.vouch.server.cms.Cms;
 import dev.vouch.server.cms.CmsAuthority;
 import dev.vouch.server.cms.CmsRoutes;
+import dev.vouch.server.cms.ReplicaCertificate;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.console.ConsoleRoutes;
@@ -64,6 +65,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
@@ -116,6 +118,7 @@ public final class VouchServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final String adminToken;
   private final boolean tls;
+  private java.util.function.BooleanSupplier tlsRenewal = () -> false;
   private io.micrometer.core.instrument.MeterRegistry metrics;
 
   private VouchServer(
@@ -286,7 +289,9 @@ public final class VouchServer implements AutoCloseable {
     // one load of the reporting identity: the audit log signs with it, host monitoring too
     ServerIdentity identity = ServerIdentity.loadOrCreate(db, sealer, clock);
     AuditLog audit = auditLog(db, identity, clock);
-    Cms cms = new Cms(db, CmsAuthority.loadOrCreate(db, sealer, clock), clock);
+    Cms cms =
+        new Cms(
+            db, CmsAuthority.loadOrCreate(db, sealer, clock), clock, config.tls().cmsValidity());
     Services services =
         new Services(
             config,
@@ -308,7 +313,13 @@ public final class VouchServer implements AutoCloseable {
     io.micrometer.core.instrument.Metrics.addRegistry(metrics);
 
     List<RouteGroup> groups = new ArrayList<>();
-    groups.add(cfg -> new AttestationRoutes(as, keys).register(new Routes(cfg, api, admin)));
+    ServerConfig.RateLimit attestLimit = config.http().attestLimit();
+    ClientRateLimiter attestLimiter =
+        new ClientRateLimiter(
+            new ClientRateLimiter.Limit(attestLimit.perSecond(), attestLimit.burst()));
+    groups.add(
+        cfg ->
+            new AttestationRoutes(as, keys, attestLimiter).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new AasRoutes(aas).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new CmsRoutes(cms, admin).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> new PolicyRoutes(policies).register(new Routes(cfg, api, admin)));
@@ -342,8 +353,14 @@ public final class VouchServer implements AutoCloseable {
     groups.add(cfg -> new AuditRoutes(audit).register(new Routes(cfg, api, admin)));
     groups.add(cfg -> cfg.routes.after(AuditRoutes.recorder(api, audit)));
     boolean tls = config.tls().mode() != ServerConfig.TlsMode.OFF;
+    Optional<ReplicaCertificate> replicaCert =
+        config.tls().mode() == ServerConfig.TlsMode.CMS
+            ? Optional.of(new ReplicaCertificate(cms, config.tls().cmsNames(), clock))
+            : Optional.empty();
+    AtomicReference<SslContextFactory.Server> sslFactory = new AtomicReference<>();
     KeyStore keyStore =
         switch (config.tls().mode()) {
+          case CMS -> replicaCert.orElseThrow().keyStore();
           case SELF_SIGNED -> TlsCertificates.selfSigned(dataDir, sealer);
           case FILES ->
               TlsCertificates.fromPem(
@@ -365,7 +382,12 @@ public final class VouchServer implements AutoCloseable {
               cfg.jetty.port = config.http().port();
               if (keyStore != null) {
                 tlsConnector(
-                    cfg, keyStore, config.http().host(), config.http().port(), config.tls());
+                    cfg,
+                    keyStore,
+                    config.http().host(),
+                    config.http().port(),
+                    config.tls(),
+                    sslFactory);
               }
               operations(cfg, db, metrics, api, maxBody, tls);
               for (RouteGroup g : groups) {
@@ -444,6 +466,32 @@ public final class VouchServer implements AutoCloseable {
             adminToken,
             tls);
     server.metrics = metrics;
+    server.tlsRenewal =
+        () ->
+            replicaCert
+                .flatMap(ReplicaCertificate::renewIfDue)
+                .map(
+                    ks -> {
+                      try {
+                        // handshakes from now on present the new certificate; connections stay
+                        sslFactory.get().reload(f -> f.setKeyStore(ks));
+                      } catch (Exception e) {
+                        throw new IllegalStateException("cannot reload the TLS key store", e);
+                      }
+                      return true;
+                    })
+                .orElse(false);
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            server.renewTlsIfDue();
+          } catch (RuntimeException e) {
+            LOG.warn("replica TLS certificate renewal failed: {}", e.toString());
+          }
+        },
+        1,
+        1,
+        TimeUnit.MINUTES);
     LOG.info(
         "vouch server listening url={} database={} tls={} data_dir={} kbs={}",
         server.baseUri(),
@@ -455,10 +503,16 @@ public final class VouchServer implements AutoCloseable {
   }
 
   private static void tlsConnector(
-      JavalinConfig cfg, KeyStore ks, String host, int port, ServerConfig.Tls tls) {
+      JavalinConfig cfg,
+      KeyStore ks,
+      String host,
+      int port,
+      ServerConfig.Tls tls,
+      AtomicReference<SslContextFactory.Server> factory) {
     cfg.jetty.addConnector(
         (server, httpConfig) -> {
           SslContextFactory.Server ssl = new SslContextFactory.Server();
+          factory.set(ssl);
           ssl.setKeyStore(ks);
           ssl.setKeyStorePassword(new String(TlsCertificates.PASSWORD));
           ssl.setIncludeProtocols(tls.protocols());
@@ -608,7 +662,14 @@ public final class VouchServer implements AutoCloseable {
           LOG.warn("database error: {}", e.getMessage());
           Json.problem(
               ctx,
-              Problem.of(503, "unavailable", "The database is unavailable", "try again later"));
+              db.storageFull(e)
+                  ? Problem.of(
+                      503,
+                      "storage-full",
+                      "The server's storage is full",
+                      "nothing was stored; try again once space is freed")
+                  : Problem.of(
+                      503, "unavailable", "The database is unavailable", "try again later"));
         });
     cfg.routes.exception(
         Exception.class,
@@ -679,6 +740,16 @@ public final class VouchServer implements AutoCloseable {
   /** The old single admin token: the bootstrap administrator's API key. */
   public String adminToken() {
     return adminToken;
+  }
+
+  /**
+   * Renews this replica's CMS certificate when two thirds of its validity have passed ({@code
+   * tls.mode: cms}; the scheduler calls this every minute) and reloads the listener.
+   *
+   * @return whether it renewed
+   */
+  public boolean renewTlsIfDue() {
+    return tlsRenewal.getAsBoolean();
   }
 
   public Services services() {

@@ -1,6 +1,7 @@
 package dev.vouch.server.kbs;
 
 import dev.vouch.core.Tee;
+import dev.vouch.server.http.ClientRateLimiter;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;

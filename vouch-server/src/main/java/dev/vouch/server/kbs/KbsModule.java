@@ -3,6 +3,7 @@ package dev.vouch.server.kbs;
 import dev.vouch.server.as.AttestationBackend;
 import dev.vouch.server.config.ConfigException;
 import dev.vouch.server.config.ServerConfig;
+import dev.vouch.server.http.ClientRateLimiter;
 import dev.vouch.server.http.RouteGroup;
 import dev.vouch.server.http.VouchServer;
 import dev.vouch.server.store.JdbcResourcePolicyStore;

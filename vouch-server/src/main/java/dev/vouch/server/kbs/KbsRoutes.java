@@ -1,6 +1,10 @@
 package dev.vouch.server.kbs;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import dev.vouch.server.http.ApiRoute;
+import dev.vouch.server.http.ClientRateLimiter;
+import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.RouteGroup;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -41,121 +45,155 @@ public final class KbsRoutes implements RouteGroup {
    * The KBS routes as the server's OpenAPI document lists them. Their errors use Trustee's shape,
    * and "admin" here means the KBS admin JWT, not the server's admin token.
    */
+  /** Trustee answers these with 200 and nothing in the body. */
+  private static final JsonSchema NO_BODY = text("empty: 200 with no body, as Trustee answers");
+
   public static final List<ApiRoute> DOCUMENTED =
       List.of(
           new ApiRoute(
-              "POST",
-              "/kbs/v0/auth",
-              "KBS handshake: Request -> Challenge (nonce); sets the kbs-session-id cookie",
-              false,
-              JSON,
-              JSON,
-              List.of(200, 400, 429)),
+                  "POST",
+                  "/kbs/v0/auth",
+                  "KBS handshake: Request -> Challenge (nonce); sets the kbs-session-id cookie",
+                  false,
+                  JSON,
+                  JSON,
+                  List.of(200, 400, 429))
+              .takes(object("version", STRING, "tee", STRING, "extra-params", ANY))
+              .returns(object("nonce", STRING, "extra-params", ANY)),
           new ApiRoute(
-              "POST",
-              "/kbs/v0/attest",
-              "KBS handshake: Attestation (TEE key and evidence bound to the nonce) -> token",
-              false,
-              JSON,
-              JSON,
-              List.of(200, 400, 401, 413, 429)),
+                  "POST",
+                  "/kbs/v0/attest",
+                  "KBS handshake: Attestation (TEE key and evidence bound to the nonce) -> token",
+                  false,
+                  JSON,
+                  JSON,
+                  List.of(200, 400, 401, 413, 429))
+              .takes(
+                  object(
+                      "runtime-data", object("nonce", STRING, "tee-pubkey", OBJECT),
+                      "tee-evidence", ANY,
+                      "init-data?", ANY))
+              .returns(object("token", text("EAR JWT"))),
           new ApiRoute(
-              "GET",
-              RESOURCE_PATH,
-              "A resource as a JWE to the TEE key (session cookie or bearer attestation token)",
-              false,
-              null,
-              JSON,
-              List.of(200, 400, 401, 403, 404)),
+                  "GET",
+                  RESOURCE_PATH,
+                  "A resource as a JWE to the TEE key (session cookie or bearer attestation token)",
+                  false,
+                  null,
+                  JSON,
+                  List.of(200, 400, 401, 403, 404))
+              .returns(
+                  object(
+                          "protected", STRING,
+                          "encrypted_key", STRING,
+                          "iv", STRING,
+                          "ciphertext", STRING,
+                          "tag", STRING)
+                      .describedAs("JWE JSON serialization to the TEE key")),
           new ApiRoute(
-              "POST",
-              RESOURCE_PATH,
-              "Store a resource (KBS admin JWT)",
-              true,
-              "application/octet-stream",
-              JSON,
-              List.of(200, 400, 401)),
+                  "POST",
+                  RESOURCE_PATH,
+                  "Store a resource (KBS admin JWT)",
+                  true,
+                  "application/octet-stream",
+                  JSON,
+                  List.of(200, 400, 401))
+              .takes(text("the resource value, raw bytes"))
+              .returns(NO_BODY),
           new ApiRoute(
-              "DELETE",
-              RESOURCE_PATH,
-              "Delete a resource (KBS admin JWT)",
-              true,
-              null,
-              JSON,
-              List.of(200, 401, 404)),
+                  "DELETE",
+                  RESOURCE_PATH,
+                  "Delete a resource (KBS admin JWT)",
+                  true,
+                  null,
+                  JSON,
+                  List.of(200, 401, 404))
+              .returns(NO_BODY),
           new ApiRoute(
-              "GET",
-              RESOURCE,
-              "List resource paths, never values (KBS admin JWT)",
-              true,
-              null,
-              JSON,
-              List.of(200, 401)),
+                  "GET",
+                  RESOURCE,
+                  "List resource paths, never values (KBS admin JWT)",
+                  true,
+                  null,
+                  JSON,
+                  List.of(200, 401))
+              .returns(arrayOf(text("repository/type/tag"))),
           new ApiRoute(
-              "POST",
-              "/kbs/v0/resource-policy",
-              "Set the CEL resource release policy (KBS admin JWT)",
-              true,
-              "text/plain",
-              JSON,
-              List.of(200, 400, 401)),
+                  "POST",
+                  "/kbs/v0/resource-policy",
+                  "Set the CEL resource release policy (KBS admin JWT)",
+                  true,
+                  "text/plain",
+                  JSON,
+                  List.of(200, 400, 401))
+              .takes(object("policy", text("base64url of the CEL resource policy")))
+              .returns(NO_BODY),
           new ApiRoute(
-              "GET",
-              "/kbs/v0/resource-policy",
-              "The resource policy ids, [\"resource-policy\"], as Trustee lists them (KBS admin"
-                  + " JWT)",
-              true,
-              null,
-              JSON,
-              List.of(200, 401)),
+                  "GET",
+                  "/kbs/v0/resource-policy",
+                  "The resource policy ids, [\"resource-policy\"], as Trustee lists them (KBS admin"
+                      + " JWT)",
+                  true,
+                  null,
+                  JSON,
+                  List.of(200, 401))
+              .returns(arrayOf(STRING)),
           new ApiRoute(
-              "GET",
-              "/kbs/v0/resource-policy/{id}",
-              "The resource policy in force as {\"policy\": base64url} (KBS admin JWT)",
-              true,
-              null,
-              JSON,
-              List.of(200, 401)),
+                  "GET",
+                  "/kbs/v0/resource-policy/{id}",
+                  "The resource policy in force as {\"policy\": base64url} (KBS admin JWT)",
+                  true,
+                  null,
+                  JSON,
+                  List.of(200, 401))
+              .returns(object("policy", text("base64url of the policy"))),
           new ApiRoute(
-              "POST",
-              "/kbs/v0/attestation-policy",
-              "Store an attestation policy: {type, policy_id, policy: base64url} (KBS admin JWT)",
-              true,
-              JSON,
-              JSON,
-              List.of(200, 401)),
+                  "POST",
+                  "/kbs/v0/attestation-policy",
+                  "Store an attestation policy: {type, policy_id, policy: base64url} (KBS admin JWT)",
+                  true,
+                  JSON,
+                  JSON,
+                  List.of(200, 401))
+              .takes(object("type?", STRING, "policy_id", STRING, "policy", text("base64url")))
+              .returns(NO_BODY),
           new ApiRoute(
-              "GET",
-              "/kbs/v0/attestation-policy",
-              "Attestation policy ids as [{\"policy-id\": id}] (KBS admin JWT)",
-              true,
-              null,
-              JSON,
-              List.of(200, 401)),
+                  "GET",
+                  "/kbs/v0/attestation-policy",
+                  "Attestation policy ids as [{\"policy-id\": id}] (KBS admin JWT)",
+                  true,
+                  null,
+                  JSON,
+                  List.of(200, 401))
+              .returns(arrayOf(object("policy-id", STRING))),
           new ApiRoute(
-              "GET",
-              "/kbs/v0/attestation-policy/{id}",
-              "One attestation policy document (KBS admin JWT)",
-              true,
-              null,
-              "text/plain",
-              List.of(200, 401)),
+                  "GET",
+                  "/kbs/v0/attestation-policy/{id}",
+                  "One attestation policy document (KBS admin JWT)",
+                  true,
+                  null,
+                  "text/plain",
+                  List.of(200, 401))
+              .returns(text("the policy document")),
           new ApiRoute(
-              "POST",
-              "/kbs/v0/reference-value",
-              "Register reference values from an RVPS message (KBS admin JWT)",
-              true,
-              JSON,
-              JSON,
-              List.of(200, 401)),
+                  "POST",
+                  "/kbs/v0/reference-value",
+                  "Register reference values from an RVPS message (KBS admin JWT)",
+                  true,
+                  JSON,
+                  JSON,
+                  List.of(200, 401))
+              .takes(object("version", STRING, "type", STRING, "payload", ANY))
+              .returns(NO_BODY),
           new ApiRoute(
-              "GET",
-              "/kbs/v0/reference-value/{id}",
-              "One reference value's accepted values (KBS admin JWT)",
-              true,
-              null,
-              JSON,
-              List.of(200, 401)));
+                  "GET",
+                  "/kbs/v0/reference-value/{id}",
+                  "One reference value's accepted values (KBS admin JWT)",
+                  true,
+                  null,
+                  JSON,
+                  List.of(200, 401))
+              .returns(arrayOf(ANY)));
 
   private final KbsService kbs;
   private final ClientRateLimiter authLimiter;

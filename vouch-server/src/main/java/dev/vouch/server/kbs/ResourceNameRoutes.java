@@ -1,5 +1,7 @@
 package dev.vouch.server.kbs;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import dev.vouch.server.aas.Permission;
 import dev.vouch.server.http.Json;
 import dev.vouch.server.http.Routes;
@@ -21,17 +23,19 @@ public final class ResourceNameRoutes {
 
   public void register(Routes r) {
     r.admin(
-        Permission.RESOURCES_READ,
-        "GET",
-        "/api/v1/resources",
-        "KBS resource paths (repository/type/tag), never values",
-        null,
-        "application/json",
-        List.of(200, 401, 403),
-        ctx ->
-            Json.write(
-                ctx,
-                200,
-                Map.of("resources", store.list().stream().map(ResourcePath::toString).toList())));
+            Permission.RESOURCES_READ,
+            "GET",
+            "/api/v1/resources",
+            "KBS resource paths (repository/type/tag), never values",
+            null,
+            "application/json",
+            List.of(200, 401, 403),
+            ctx ->
+                Json.write(
+                    ctx,
+                    200,
+                    Map.of(
+                        "resources", store.list().stream().map(ResourcePath::toString).toList())))
+        .returns(object("resources", arrayOf(STRING)));
   }
 }

@@ -1,5 +1,7 @@
 package dev.vouch.server.kubernetes;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import dev.vouch.server.http.Routes;
 import io.javalin.http.Context;
 import java.util.List;
@@ -22,14 +24,20 @@ public final class AdmissionRoutes {
 
   public void register(Routes r) {
     r.open(
-        "POST",
-        "/api/v1/kubernetes/admission/pods",
-        "Kubernetes mutating admission webhook for pods (admission.k8s.io/v1 AdmissionReview):"
-            + " trusted-compute pods are required onto vouch.dev/trust=verified nodes",
-        "application/json",
-        "application/json",
-        List.of(200),
-        this::review);
+            "POST",
+            "/api/v1/kubernetes/admission/pods",
+            "Kubernetes mutating admission webhook for pods (admission.k8s.io/v1 AdmissionReview):"
+                + " trusted-compute pods are required onto vouch.dev/trust=verified nodes",
+            "application/json",
+            "application/json",
+            List.of(200),
+            this::review)
+        .takes(object("apiVersion", STRING, "kind", oneOf("AdmissionReview"), "request", OBJECT))
+        .returns(
+            object(
+                "apiVersion", STRING,
+                "kind", oneOf("AdmissionReview"),
+                "response", object("uid", STRING, "allowed", BOOLEAN)));
   }
 
   private void review(Context ctx) {

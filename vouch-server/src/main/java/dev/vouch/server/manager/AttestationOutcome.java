@@ -60,6 +60,9 @@ public record AttestationOutcome(
   /** The reason code of an attestation that could not ask the host's agent. */
   public static final String AGENT_UNREACHABLE = "agent-unreachable";
 
+  /** The agent presented a CMS certificate that has been revoked: it is not asked anything. */
+  public static final String AGENT_CERTIFICATE_REVOKED = "agent-certificate-revoked";
+
   /** The reason code of an attestation that failed for another cause than the host's answer. */
   public static final String INCOMPLETE = "attestation-incomplete";
 
@@ -72,7 +75,8 @@ public record AttestationOutcome(
    * UNKNOWN (as before: its last verdict is no longer current, but nothing failed), keeping its
    * last report id.
    *
-   * @param code {@link #AGENT_UNREACHABLE} or {@link #INCOMPLETE}
+   * @param code {@link #AGENT_UNREACHABLE}, {@link #AGENT_CERTIFICATE_REVOKED} or {@link
+   *     #INCOMPLETE}
    */
   public static AttestationOutcome notMeasured(Host host, String code, String detail) {
     HostStatus status = host.status().isFailure() ? host.status() : HostStatus.UNKNOWN;

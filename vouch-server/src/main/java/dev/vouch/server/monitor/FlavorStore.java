@@ -814,7 +814,16 @@ public final class FlavorStore {
     }
   }
 
-  private static List<StoredFlavor> rows(PreparedStatement ps) throws SQLException {
+  /** Parsed flavors by their stored text: the same text always parses to the same flavor. */
+  private record Parsed(String text, SignedFlavor flavor) {}
+
+  // flavors are read for every attestation and their text never changes once stored: parse each
+  // once (bounded; a full cache starts over rather than growing with the fleet's history)
+  private static final int PARSED_MAX = 100_000;
+  private final java.util.concurrent.ConcurrentHashMap<String, Parsed> parsed =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private List<StoredFlavor> rows(PreparedStatement ps) throws SQLException {
     try (ResultSet rs = ps.executeQuery()) {
       List<StoredFlavor> out = new ArrayList<>();
       while (rs.next()) {
@@ -824,12 +833,23 @@ public final class FlavorStore {
     }
   }
 
-  private static StoredFlavor row(ResultSet rs) throws SQLException {
+  private StoredFlavor row(ResultSet rs) throws SQLException {
+    String id = rs.getString("id");
+    String text = rs.getString("signed_json");
+    Parsed known = parsed.get(id);
     SignedFlavor f;
-    try {
-      f = FlavorJson.readSigned(JSON.readTree(rs.getString("signed_json")));
-    } catch (IOException | VerificationException e) {
-      throw new SQLException("stored flavor " + rs.getString("id") + " does not parse", e);
+    if (known != null && known.text().equals(text)) {
+      f = known.flavor();
+    } else {
+      try {
+        f = FlavorJson.readSigned(JSON.readTree(text));
+      } catch (IOException | VerificationException e) {
+        throw new SQLException("stored flavor " + id + " does not parse", e);
+      }
+      if (parsed.size() >= PARSED_MAX) {
+        parsed.clear();
+      }
+      parsed.put(id, new Parsed(text, f));
     }
     return new StoredFlavor(
         f,

@@ -326,9 +326,10 @@ public final class HostMonitor implements AutoCloseable {
   /**
    * The NATS client options for {@code hosts.nats_url}: one URL or a comma-separated list, each
    * with a NATS scheme and a host. jnats reports a bad URL as an unchecked exception from deep
-   * inside; here it is a configuration error naming the key.
+   * inside; here it is a configuration error naming the key. The connection reconnects without
+   * limit, so hosts come back by themselves after a NATS outage (NatsOutageTest).
    */
-  private static Options natsOptions(String urls) throws ConfigException {
+  public static Options natsOptions(String urls) throws ConfigException {
     for (String one : urls.split(",")) {
       String u = one.strip();
       try {

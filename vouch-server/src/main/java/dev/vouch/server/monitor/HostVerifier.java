@@ -230,10 +230,18 @@ public final class HostVerifier implements HostWorker {
     Optional<ImaStateStore.HostImaState> continued = state.filter(s -> reappraisal.isEmpty());
     HostAttestation att;
     try {
-      att = attestor.attest(host.id(), continued.map(ImaStateStore.HostImaState::progress));
+      att =
+          attestor.attest(
+              host.id(),
+              Optional.of(host.connection()),
+              continued.map(ImaStateStore.HostImaState::progress));
     } catch (AgentException | EnrollmentException e) {
       return AttestationOutcome.notMeasured(
-          host, AttestationOutcome.AGENT_UNREACHABLE, e.getMessage());
+          host,
+          e instanceof AgentException a && a.certificateRevoked()
+              ? AttestationOutcome.AGENT_CERTIFICATE_REVOKED
+              : AttestationOutcome.AGENT_UNREACHABLE,
+          e.getMessage());
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }

@@ -1,5 +1,7 @@
 package dev.vouch.server.monitor;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.tpm.protocol.HostIds;
@@ -17,6 +19,7 @@ import dev.vouch.server.actions.StatusChange;
 import dev.vouch.server.hosts.AgentException;
 import dev.vouch.server.hosts.RoutedAgentChannel;
 import dev.vouch.server.http.Json;
+import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.RouteGroup;
 import dev.vouch.server.http.Routes;
@@ -48,6 +51,111 @@ public final class MonitorRoutes {
   private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private static final int MAX_REPORTS = 1000;
 
+  // body schemas of the routes below, named for what they describe
+  private static final JsonSchema STATUS = oneOf(dev.vouch.policy.flavor.HostStatus.class);
+  private static final JsonSchema PART = oneOf(FlavorPart.class);
+  private static final JsonSchema HOST =
+      object(
+          "id",
+          STRING,
+          "group",
+          STRING,
+          "flavor_groups",
+          arrayOf(STRING),
+          "connection",
+          STRING,
+          "status",
+          STATUS,
+          "next_due",
+          DATE_TIME,
+          "last_attested",
+          nullable(DATE_TIME),
+          "last_report_id",
+          nullable(STRING),
+          "tpm_reset_count",
+          nullable(INTEGER),
+          "attesting",
+          nullable(STRING));
+  private static final JsonSchema HOST_DETAIL =
+      HOST.and(
+          "history",
+          arrayOf(
+              object(
+                  "time", DATE_TIME,
+                  "previous", STATUS,
+                  "current", STATUS,
+                  "reasons", arrayOf(STRING),
+                  "report_id", nullable(STRING))),
+          "golden_audit",
+          arrayOf(
+              object(
+                  "time", DATE_TIME,
+                  "mode", STRING,
+                  "action", STRING,
+                  "reset_count", nullable(INTEGER),
+                  "previous_reset_count", nullable(INTEGER),
+                  "flavor_ids", arrayOf(STRING),
+                  "reason", STRING)),
+          "node_actions",
+          arrayOf(
+              object(
+                  "kind", STRING,
+                  "state", STRING,
+                  "reason", STRING,
+                  "attempts", INTEGER,
+                  "requested", DATE_TIME,
+                  "next_attempt", nullable(DATE_TIME),
+                  "done", nullable(DATE_TIME),
+                  "last_error", nullable(STRING),
+                  "result", nullable(STRING))));
+  private static final JsonSchema ASSIGNMENTS =
+      object(
+          "id",
+          STRING,
+          "flavor_groups",
+          arrayOf(
+              object(
+                  "name", STRING,
+                  "assigned_by", STRING,
+                  "assigned", nullable(DATE_TIME))));
+  private static final JsonSchema FLAVOR_SUMMARY =
+      object("id", STRING, "flavor_part", PART, "label", STRING);
+  private static final JsonSchema FLAVORS_MADE =
+      object(
+          "flavors",
+          arrayOf(FLAVOR_SUMMARY.and("signature_verified?", BOOLEAN, "approved?", BOOLEAN)));
+  private static final JsonSchema FLAVOR =
+      FLAVOR_SUMMARY.and(
+          "host_id", nullable(STRING),
+          "flavor_groups", arrayOf(STRING),
+          "origin", oneOf(FlavorStore.Origin.class),
+          "approved", BOOLEAN,
+          "reset_count", nullable(INTEGER),
+          "created", DATE_TIME,
+          "retired", nullable(DATE_TIME));
+  private static final JsonSchema SIGNED_FLAVOR = object("flavor", OBJECT, "signature", STRING);
+  private static final JsonSchema MATCH_POLICIES =
+      mapOf(
+              object(
+                  "match_type", oneOf(dev.vouch.policy.flavor.MatchPolicy.MatchType.class),
+                  "required", oneOf(dev.vouch.policy.flavor.MatchPolicy.Required.class)))
+          .describedAs("flavor part -> match policy");
+  private static final JsonSchema FLAVOR_GROUP =
+      object(
+          "name", STRING,
+          "policies", MATCH_POLICIES,
+          "builtin", BOOLEAN,
+          "flavors", arrayOf(STRING),
+          "hosts", arrayOf(STRING));
+  private static final JsonSchema REPORT =
+      object(
+          "id", STRING,
+          "host_id", STRING,
+          "status", STATUS,
+          "overall", BOOLEAN,
+          "created", DATE_TIME,
+          "expires", DATE_TIME);
+
   private final HostMonitor monitor;
 
   MonitorRoutes(HostMonitor monitor) {
@@ -63,32 +171,45 @@ public final class MonitorRoutes {
   void register(Routes r) {
     List<Integer> read = List.of(200, 401, 404);
     r.admin(
-        Permission.HOSTS_READ,
-        "GET",
-        "/api/v1/hosts",
-        "Every registered host with its status",
-        null,
-        JSON,
-        List.of(200, 401),
-        this::listHosts);
+            Permission.HOSTS_READ,
+            "GET",
+            "/api/v1/hosts",
+            "Every registered host with its status",
+            null,
+            JSON,
+            List.of(200, 401),
+            this::listHosts)
+        .returns(object("hosts", arrayOf(HOST)));
     r.admin(
-        Permission.HOSTS_WRITE,
-        "POST",
-        "/api/v1/hosts",
-        "Register an enrolled host for monitoring: {id, group?, connection: nats|https URL}",
-        JSON,
-        JSON,
-        List.of(201, 400, 401, 409),
-        this::addHost);
+            Permission.HOSTS_WRITE,
+            "POST",
+            "/api/v1/hosts",
+            "Register an enrolled host for monitoring: {id, group?, connection: nats|https URL}",
+            JSON,
+            JSON,
+            List.of(201, 400, 401, 409),
+            this::addHost)
+        .takes(
+            object(
+                "id",
+                STRING,
+                "group?",
+                STRING,
+                "connection",
+                STRING,
+                "flavor_groups?",
+                arrayOf(STRING)))
+        .returns(HOST);
     r.admin(
-        Permission.HOSTS_READ,
-        "GET",
-        "/api/v1/hosts/{id}",
-        "A host, its status history and golden-flavor audit",
-        null,
-        JSON,
-        read,
-        this::showHost);
+            Permission.HOSTS_READ,
+            "GET",
+            "/api/v1/hosts/{id}",
+            "A host, its status history and golden-flavor audit",
+            null,
+            JSON,
+            read,
+            this::showHost)
+        .returns(HOST_DETAIL);
     r.admin(
         Permission.HOSTS_WRITE,
         "DELETE",
@@ -99,23 +220,25 @@ public final class MonitorRoutes {
         List.of(204, 401, 404),
         this::removeHost);
     r.admin(
-        Permission.HOSTS_READ,
-        "GET",
-        "/api/v1/hosts/{id}/flavor-groups",
-        "The flavor groups the host is judged by (automatic when it is assigned to none)",
-        null,
-        JSON,
-        read,
-        this::hostGroups);
+            Permission.HOSTS_READ,
+            "GET",
+            "/api/v1/hosts/{id}/flavor-groups",
+            "The flavor groups the host is judged by (automatic when it is assigned to none)",
+            null,
+            JSON,
+            read,
+            this::hostGroups)
+        .returns(ASSIGNMENTS);
     r.admin(
-        Permission.HOSTS_WRITE,
-        "PUT",
-        "/api/v1/hosts/{id}/flavor-groups/{name}",
-        "Assign the host to a flavor group; a host in several groups must satisfy every one",
-        null,
-        JSON,
-        List.of(200, 400, 401, 404),
-        this::assign);
+            Permission.HOSTS_WRITE,
+            "PUT",
+            "/api/v1/hosts/{id}/flavor-groups/{name}",
+            "Assign the host to a flavor group; a host in several groups must satisfy every one",
+            null,
+            JSON,
+            List.of(200, 400, 401, 404),
+            this::assign)
+        .returns(ASSIGNMENTS);
     r.admin(
         Permission.HOSTS_WRITE,
         "DELETE",
@@ -126,74 +249,90 @@ public final class MonitorRoutes {
         List.of(204, 400, 401, 404),
         this::unassign);
     r.admin(
-        Permission.HOSTS_ATTEST,
-        "POST",
-        "/api/v1/hosts/{id}/attest",
-        "Attest the host now (queued for this or another replica)",
-        null,
-        JSON,
-        List.of(202, 401, 404),
-        this::attestNow);
+            Permission.HOSTS_ATTEST,
+            "POST",
+            "/api/v1/hosts/{id}/attest",
+            "Attest the host now (queued for this or another replica)",
+            null,
+            JSON,
+            List.of(202, 401, 404),
+            this::attestNow)
+        .returns(object("id", STRING, "queued", BOOLEAN));
     r.admin(
-        Permission.HOSTS_ATTEST,
-        "POST",
-        "/api/v1/hosts/{id}/onboard",
-        "Onboard afresh: retire golden flavors, lift the Kubernetes cordon, attest now",
-        null,
-        JSON,
-        List.of(200, 401, 404, 502),
-        this::onboard);
+            Permission.HOSTS_ATTEST,
+            "POST",
+            "/api/v1/hosts/{id}/onboard",
+            "Onboard afresh: retire golden flavors, lift the Kubernetes cordon, attest now",
+            null,
+            JSON,
+            List.of(200, 401, 404, 502),
+            this::onboard)
+        .returns(
+            object(
+                "id",
+                STRING,
+                "golden_flavors_retired",
+                INTEGER,
+                "nodes_restored",
+                arrayOf(STRING)));
     r.admin(
-        Permission.FLAVORS_WRITE,
-        "POST",
-        "/api/v1/hosts/{id}/flavors",
-        "Make approved flavors from the host's freshly verified measurements: {parts: [...],"
-            + " flavor_groups?: [...]} (HOST_UNIQUE and ASSET_TAG join host_unique, the others"
-            + " the groups named, else automatic)",
-        JSON,
-        JSON,
-        List.of(201, 400, 401, 404, 422, 502),
-        this::flavorsFromHost);
+            Permission.FLAVORS_WRITE,
+            "POST",
+            "/api/v1/hosts/{id}/flavors",
+            "Make approved flavors from the host's freshly verified measurements: {parts: [...],"
+                + " flavor_groups?: [...]} (HOST_UNIQUE and ASSET_TAG join host_unique, the others"
+                + " the groups named, else automatic)",
+            JSON,
+            JSON,
+            List.of(201, 400, 401, 404, 422, 502),
+            this::flavorsFromHost)
+        .takes(object("parts", arrayOf(PART), "flavor_groups?", arrayOf(STRING)))
+        .returns(FLAVORS_MADE);
     r.admin(
-        Permission.FLAVORS_READ,
-        "GET",
-        "/api/v1/flavors",
-        "Flavors (?host=ID, ?retired=true)",
-        null,
-        JSON,
-        List.of(200, 400, 401),
-        this::listFlavors);
+            Permission.FLAVORS_READ,
+            "GET",
+            "/api/v1/flavors",
+            "Flavors (?host=ID, ?retired=true)",
+            null,
+            JSON,
+            List.of(200, 400, 401),
+            this::listFlavors)
+        .returns(object("flavors", arrayOf(FLAVOR)));
     r.open(
-        "GET",
-        "/api/v1/flavors/key",
-        "The server's flavor-signing certificate (PEM, then its CA): what flavor verify --key takes",
-        null,
-        "application/x-pem-file",
-        List.of(200),
-        ctx ->
-            ctx.contentType("application/x-pem-file")
-                .result(monitor.flavorKeyPem().getBytes(StandardCharsets.UTF_8)));
+            "GET",
+            "/api/v1/flavors/key",
+            "The server's flavor-signing certificate (PEM, then its CA): what flavor verify --key takes",
+            null,
+            "application/x-pem-file",
+            List.of(200),
+            ctx ->
+                ctx.contentType("application/x-pem-file")
+                    .result(monitor.flavorKeyPem().getBytes(StandardCharsets.UTF_8)))
+        .returns(text("PEM certificates"));
     r.admin(
-        Permission.FLAVORS_READ,
-        "GET",
-        "/api/v1/flavors/{id}",
-        "One signed flavor",
-        null,
-        JSON,
-        read,
-        this::showFlavor);
+            Permission.FLAVORS_READ,
+            "GET",
+            "/api/v1/flavors/{id}",
+            "One signed flavor",
+            null,
+            JSON,
+            read,
+            this::showFlavor)
+        .returns(FLAVOR.and("signed", SIGNED_FLAVOR));
     r.admin(
-        Permission.FLAVORS_WRITE,
-        "POST",
-        "/api/v1/flavors",
-        "Import flavors ({flavor, signature} or an array; ?host=ID binds them; ?group=NAME,"
-            + " repeatable, the groups they join, else automatic): each signature must"
-            + " verify against a flavor-signing key (422 otherwise) unless ?unsigned=true, which"
-            + " stores them unapproved (origin IMPORT_UNSIGNED); re-signed by the server",
-        JSON,
-        JSON,
-        List.of(201, 400, 401, 409, 422),
-        this::importFlavors);
+            Permission.FLAVORS_WRITE,
+            "POST",
+            "/api/v1/flavors",
+            "Import flavors ({flavor, signature} or an array; ?host=ID binds them; ?group=NAME,"
+                + " repeatable, the groups they join, else automatic): each signature must"
+                + " verify against a flavor-signing key (422 otherwise) unless ?unsigned=true, which"
+                + " stores them unapproved (origin IMPORT_UNSIGNED); re-signed by the server",
+            JSON,
+            JSON,
+            List.of(201, 400, 401, 409, 422),
+            this::importFlavors)
+        .takes(anyOf(SIGNED_FLAVOR, arrayOf(SIGNED_FLAVOR)))
+        .returns(FLAVORS_MADE);
     r.admin(
         Permission.FLAVORS_WRITE,
         "DELETE",
@@ -204,32 +343,36 @@ public final class MonitorRoutes {
         List.of(204, 401, 404),
         this::deleteFlavor);
     r.admin(
-        Permission.FLAVORS_READ,
-        "GET",
-        "/api/v1/flavor-groups",
-        "Flavor groups and their match policies",
-        null,
-        JSON,
-        List.of(200, 401),
-        this::listGroups);
+            Permission.FLAVORS_READ,
+            "GET",
+            "/api/v1/flavor-groups",
+            "Flavor groups and their match policies",
+            null,
+            JSON,
+            List.of(200, 401),
+            this::listGroups)
+        .returns(object("groups", arrayOf(FLAVOR_GROUP)));
     r.admin(
-        Permission.FLAVORS_READ,
-        "GET",
-        "/api/v1/flavor-groups/{name}",
-        "One flavor group",
-        null,
-        JSON,
-        read,
-        this::showGroup);
+            Permission.FLAVORS_READ,
+            "GET",
+            "/api/v1/flavor-groups/{name}",
+            "One flavor group",
+            null,
+            JSON,
+            read,
+            this::showGroup)
+        .returns(FLAVOR_GROUP);
     r.admin(
-        Permission.FLAVORS_WRITE,
-        "PUT",
-        "/api/v1/flavor-groups/{name}",
-        "Create or replace a group's match policies: {PART: {match_type, required}}",
-        JSON,
-        JSON,
-        List.of(200, 400, 401),
-        this::putGroup);
+            Permission.FLAVORS_WRITE,
+            "PUT",
+            "/api/v1/flavor-groups/{name}",
+            "Create or replace a group's match policies: {PART: {match_type, required}}",
+            JSON,
+            JSON,
+            List.of(200, 400, 401),
+            this::putGroup)
+        .takes(MATCH_POLICIES)
+        .returns(object("name", STRING, "policies", MATCH_POLICIES));
     r.admin(
         Permission.FLAVORS_WRITE,
         "DELETE",
@@ -240,14 +383,15 @@ public final class MonitorRoutes {
         List.of(204, 401, 404, 409),
         this::deleteGroup);
     r.admin(
-        Permission.FLAVORS_WRITE,
-        "PUT",
-        "/api/v1/flavor-groups/{name}/flavors/{flavor}",
-        "Make a flavor a member of the group (HOST_UNIQUE and ASSET_TAG flavors only of host_unique)",
-        null,
-        JSON,
-        List.of(200, 400, 401, 404),
-        this::addMember);
+            Permission.FLAVORS_WRITE,
+            "PUT",
+            "/api/v1/flavor-groups/{name}/flavors/{flavor}",
+            "Make a flavor a member of the group (HOST_UNIQUE and ASSET_TAG flavors only of host_unique)",
+            null,
+            JSON,
+            List.of(200, 400, 401, 404),
+            this::addMember)
+        .returns(object("name", STRING, "flavor", STRING, "groups", arrayOf(STRING)));
     r.admin(
         Permission.FLAVORS_WRITE,
         "DELETE",
@@ -258,33 +402,36 @@ public final class MonitorRoutes {
         List.of(204, 400, 401, 404),
         this::removeMember);
     r.admin(
-        Permission.REPORTS_READ,
-        "GET",
-        "/api/v1/reports",
-        "A host's trust reports, newest first (?host=ID&limit=N)",
-        null,
-        JSON,
-        List.of(200, 400, 401),
-        this::listReports);
+            Permission.REPORTS_READ,
+            "GET",
+            "/api/v1/reports",
+            "A host's trust reports, newest first (?host=ID&limit=N)",
+            null,
+            JSON,
+            List.of(200, 400, 401),
+            this::listReports)
+        .returns(object("reports", arrayOf(REPORT)));
     r.open(
-        "GET",
-        "/api/v1/reports/ca",
-        "The CA certificate (PEM) that trust reports and flavors chain to",
-        null,
-        "application/x-pem-file",
-        List.of(200),
-        ctx ->
-            ctx.contentType("application/x-pem-file")
-                .result(monitor.identity().caPem().getBytes(StandardCharsets.UTF_8)));
+            "GET",
+            "/api/v1/reports/ca",
+            "The CA certificate (PEM) that trust reports and flavors chain to",
+            null,
+            "application/x-pem-file",
+            List.of(200),
+            ctx ->
+                ctx.contentType("application/x-pem-file")
+                    .result(monitor.identity().caPem().getBytes(StandardCharsets.UTF_8)))
+        .returns(text("PEM certificate"));
     r.admin(
-        Permission.REPORTS_READ,
-        "GET",
-        "/api/v1/reports/{id}",
-        "One signed trust report (JWS in 'jws')",
-        null,
-        JSON,
-        read,
-        this::showReport);
+            Permission.REPORTS_READ,
+            "GET",
+            "/api/v1/reports/{id}",
+            "One signed trust report (JWS in 'jws')",
+            null,
+            JSON,
+            read,
+            this::showReport)
+        .returns(REPORT.and("jws", text("the signed trust report, compact JWS")));
     new RuntimePolicyRoutes(monitor).register(r);
   }
 

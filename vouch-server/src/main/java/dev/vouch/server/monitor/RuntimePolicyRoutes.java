@@ -1,10 +1,13 @@
 package dev.vouch.server.monitor;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.evidence.runtime.RuntimeAppraiser;
 import dev.vouch.evidence.runtime.RuntimePolicy;
 import dev.vouch.server.aas.Permission;
 import dev.vouch.server.http.Json;
+import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
 import io.javalin.http.Context;
@@ -27,48 +30,66 @@ final class RuntimePolicyRoutes {
 
   private final HostMonitor monitor;
 
+  private static final JsonSchema SUMMARY =
+      object("name", STRING, "version", INTEGER, "sha256", STRING, "created", DATE_TIME);
+  private static final JsonSchema ASSIGN = object("policy", STRING);
+
   RuntimePolicyRoutes(HostMonitor monitor) {
     this.monitor = monitor;
   }
 
   void register(Routes r) {
     r.admin(
-        Permission.POLICIES_READ,
-        "GET",
-        "/api/v1/runtime-policies",
-        "Runtime policies: the newest version of each",
-        null,
-        JSON,
-        List.of(200, 401),
-        this::list);
+            Permission.POLICIES_READ,
+            "GET",
+            "/api/v1/runtime-policies",
+            "Runtime policies: the newest version of each",
+            null,
+            JSON,
+            List.of(200, 401),
+            this::list)
+        .returns(object("policies", arrayOf(SUMMARY)));
     r.admin(
-        Permission.POLICIES_WRITE,
-        "PUT",
-        "/api/v1/runtime-policies/{name}",
-        "Store a Keylime runtime policy (JSON, version 1) as the next version of {name}; hosts"
-            + " assigned the name are appraised by it from their next attestation",
-        JSON,
-        JSON,
-        List.of(201, 400, 401),
-        this::put);
+            Permission.POLICIES_WRITE,
+            "PUT",
+            "/api/v1/runtime-policies/{name}",
+            "Store a Keylime runtime policy (JSON, version 1) as the next version of {name}; hosts"
+                + " assigned the name are appraised by it from their next attestation",
+            JSON,
+            JSON,
+            List.of(201, 400, 401),
+            this::put)
+        .takes(
+            object(
+                    "meta",
+                    object("version", INTEGER),
+                    "digests?",
+                    mapOf(arrayOf(STRING)),
+                    "excludes?",
+                    arrayOf(STRING))
+                .describedAs("a Keylime runtime policy, version 1"))
+        .returns(SUMMARY);
     r.admin(
-        Permission.POLICIES_READ,
-        "GET",
-        "/api/v1/runtime-policies/{name}",
-        "The newest version of a runtime policy, with its SHA-256 and the policy itself",
-        null,
-        JSON,
-        List.of(200, 401, 404),
-        this::show);
+            Permission.POLICIES_READ,
+            "GET",
+            "/api/v1/runtime-policies/{name}",
+            "The newest version of a runtime policy, with its SHA-256 and the policy itself",
+            null,
+            JSON,
+            List.of(200, 401, 404),
+            this::show)
+        .returns(SUMMARY.and("policy", OBJECT));
     r.admin(
-        Permission.HOSTS_WRITE,
-        "PUT",
-        "/api/v1/hosts/{id}/runtime-policy",
-        "Appraise the host's IMA entries by runtime policy {policy: NAME} (its newest version)",
-        JSON,
-        JSON,
-        List.of(200, 400, 401, 404),
-        this::assign);
+            Permission.HOSTS_WRITE,
+            "PUT",
+            "/api/v1/hosts/{id}/runtime-policy",
+            "Appraise the host's IMA entries by runtime policy {policy: NAME} (its newest version)",
+            JSON,
+            JSON,
+            List.of(200, 400, 401, 404),
+            this::assign)
+        .takes(ASSIGN)
+        .returns(SUMMARY.and("host", STRING));
     r.admin(
         Permission.HOSTS_WRITE,
         "DELETE",
@@ -79,24 +100,27 @@ final class RuntimePolicyRoutes {
         List.of(204, 401, 404),
         this::unassign);
     r.admin(
-        Permission.HOSTS_WRITE,
-        "PUT",
-        "/api/v1/host-groups/{group}/runtime-policy",
-        "Appraise the IMA entries of the group's hosts by runtime policy {policy: NAME} (its newest"
-            + " version); a host's own assignment wins",
-        JSON,
-        JSON,
-        List.of(200, 400, 401, 404),
-        this::assignGroup);
+            Permission.HOSTS_WRITE,
+            "PUT",
+            "/api/v1/host-groups/{group}/runtime-policy",
+            "Appraise the IMA entries of the group's hosts by runtime policy {policy: NAME} (its newest"
+                + " version); a host's own assignment wins",
+            JSON,
+            JSON,
+            List.of(200, 400, 401, 404),
+            this::assignGroup)
+        .takes(ASSIGN)
+        .returns(SUMMARY.and("group", STRING));
     r.admin(
-        Permission.HOSTS_READ,
-        "GET",
-        "/api/v1/host-groups/{group}/runtime-policy",
-        "The runtime policy assigned to a host group",
-        null,
-        JSON,
-        List.of(200, 400, 401, 404),
-        this::showGroup);
+            Permission.HOSTS_READ,
+            "GET",
+            "/api/v1/host-groups/{group}/runtime-policy",
+            "The runtime policy assigned to a host group",
+            null,
+            JSON,
+            List.of(200, 400, 401, 404),
+            this::showGroup)
+        .returns(SUMMARY.and("group", STRING));
     r.admin(
         Permission.HOSTS_WRITE,
         "DELETE",
@@ -107,14 +131,28 @@ final class RuntimePolicyRoutes {
         List.of(204, 400, 401, 404),
         this::unassignGroup);
     r.admin(
-        Permission.HOSTS_READ,
-        "GET",
-        "/api/v1/hosts/{id}/ima",
-        "The host's incremental IMA state: entries verified, boot, policy, findings, last restart",
-        null,
-        JSON,
-        List.of(200, 401, 404),
-        this::imaState);
+            Permission.HOSTS_READ,
+            "GET",
+            "/api/v1/hosts/{id}/ima",
+            "The host's incremental IMA state: entries verified, boot, policy, findings, last restart",
+            null,
+            JSON,
+            List.of(200, 401, 404),
+            this::imaState)
+        .returns(
+            object(
+                "host", STRING,
+                "entries", INTEGER,
+                "mode", STRING,
+                "reset_count", INTEGER,
+                "restart_count", INTEGER,
+                "pcr10", mapOf(STRING),
+                "policy", nullable(STRING),
+                "boot_aggregate", ANY,
+                "findings_total", INTEGER,
+                "findings", arrayOf(OBJECT),
+                "last_restart", ANY,
+                "updated", DATE_TIME));
   }
 
   private void list(Context ctx) {

@@ -1,11 +1,14 @@
 package dev.vouch.server.policy;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.policy.DefaultPolicies;
 import dev.vouch.policy.PolicyException;
 import dev.vouch.policy.trustee.TrusteePolicies;
 import dev.vouch.server.aas.Permission;
 import dev.vouch.server.http.Json;
+import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
 import io.javalin.http.Context;
@@ -28,6 +31,10 @@ public final class PolicyRoutes {
   private static final java.util.Set<String> TEST_FIELDS =
       java.util.Set.of("policy", "claims", "reference", "id");
   private final PolicyStore store;
+  private static final JsonSchema DRY_RUN =
+      object("policy", STRING, "status", STRING, "trust_vector", OBJECT);
+  private static final JsonSchema SUMMARY =
+      object("id", STRING, "version", INTEGER, "created_at", DATE_TIME);
 
   public PolicyRoutes(PolicyStore store) {
     this.store = store;
@@ -35,33 +42,72 @@ public final class PolicyRoutes {
 
   public void register(Routes r) {
     r.admin(
-        Permission.POLICIES_READ,
-        "POST",
-        "/api/v1/policies/test",
-        "Dry run of a policy document over given claims and reference values, explained rule by"
-            + " rule; nothing is stored",
-        "application/json",
-        "application/json",
-        List.of(200, 400, 401, 403, 413),
-        this::test);
+            Permission.POLICIES_READ,
+            "POST",
+            "/api/v1/policies/test",
+            "Dry run of a policy document over given claims and reference values, explained rule by"
+                + " rule; nothing is stored",
+            "application/json",
+            "application/json",
+            List.of(200, 400, 401, 403, 413),
+            this::test)
+        .takes(
+            object(
+                "policy", text("the policy document, YAML"),
+                "claims", OBJECT,
+                "reference?", OBJECT,
+                "id?", STRING))
+        .returns(
+            anyOf(
+                DRY_RUN.and(
+                    "form",
+                    oneOf("rules"),
+                    "rules",
+                    arrayOf(
+                        object(
+                            "rule", STRING,
+                            "outcome", STRING,
+                            "category", STRING,
+                            "tier", STRING,
+                            "explanation", STRING,
+                            "findings", arrayOf(ANY)))),
+                DRY_RUN.and(
+                    "form", oneOf("trust_claims"), "cases", OBJECT, "errors", arrayOf(STRING))));
     r.admin(
-        Permission.POLICIES_WRITE,
-        "PUT",
-        "/api/v1/policies/{id}",
-        "Upload a policy document (YAML) as the next version of this id",
-        "application/yaml",
-        "application/json",
-        List.of(200, 400, 401, 413),
-        this::put);
+            Permission.POLICIES_WRITE,
+            "PUT",
+            "/api/v1/policies/{id}",
+            "Upload a policy document (YAML) as the next version of this id",
+            "application/yaml",
+            "application/json",
+            List.of(200, 400, 401, 413),
+            this::put)
+        .takes(text("the policy document, YAML"))
+        .returns(SUMMARY);
     r.admin(
-        Permission.POLICIES_READ,
-        "GET",
-        "/api/v1/policies/{id}",
-        "All stored versions of a policy (or the built-in default)",
-        null,
-        "application/json",
-        List.of(200, 401, 404),
-        this::get);
+            Permission.POLICIES_READ,
+            "GET",
+            "/api/v1/policies/{id}",
+            "All stored versions of a policy (or the built-in default)",
+            null,
+            "application/json",
+            List.of(200, 401, 404),
+            this::get)
+        .returns(
+            object(
+                "id",
+                STRING,
+                "builtin",
+                BOOLEAN,
+                "latest?",
+                INTEGER,
+                "versions",
+                arrayOf(
+                    object(
+                        "version", INTEGER,
+                        "source", STRING,
+                        "id?", STRING,
+                        "created_at?", DATE_TIME))));
     r.admin(
         Permission.POLICIES_WRITE,
         "DELETE",
@@ -72,14 +118,15 @@ public final class PolicyRoutes {
         List.of(204, 401, 404),
         this::delete);
     r.admin(
-        Permission.POLICIES_READ,
-        "GET",
-        "/api/v1/policies",
-        "Ids of stored and built-in policies",
-        null,
-        "application/json",
-        List.of(200, 401),
-        ctx -> Json.write(ctx, 200, Map.of("policies", store.ids(), "builtin", builtinIds())));
+            Permission.POLICIES_READ,
+            "GET",
+            "/api/v1/policies",
+            "Ids of stored and built-in policies",
+            null,
+            "application/json",
+            List.of(200, 401),
+            ctx -> Json.write(ctx, 200, Map.of("policies", store.ids(), "builtin", builtinIds())))
+        .returns(object("policies", arrayOf(STRING), "builtin", arrayOf(STRING)));
   }
 
   private void put(Context ctx) {

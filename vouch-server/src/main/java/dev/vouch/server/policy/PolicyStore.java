@@ -5,10 +5,12 @@ import dev.vouch.policy.PolicyCompiler;
 import dev.vouch.policy.PolicyException;
 import dev.vouch.policy.trustee.TrusteePolicies;
 import dev.vouch.server.store.Database;
+import dev.vouch.server.store.VersionedCache;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -20,12 +22,15 @@ import java.util.regex.Pattern;
 /**
  * Appraisal policies by id, with every uploaded version kept in the {@code policies} table. A
  * document is compiled and type-checked before anything is written, so a refused policy leaves no
- * trace. The newest version of an id is the one that counts, read from the database on each lookup:
- * an upload takes effect on the next attestation, on every replica, without restart. Compiled
- * policies are cached by id, version and text. The built-in defaults ({@code default-<kind>}) and
- * the translation of Trustee's default policy ({@value TrusteePolicies#BUILTIN_ID}) apply when no
- * stored policy has their id. A document is a rule document or, with a top-level {@code
- * trust_claims} key, a trust claim document ({@link AppraisalPolicy}). Thread-safe.
+ * trace. The newest version of an id is the one that counts. Lookups come from a {@link
+ * VersionedCache} of the newest versions: an upload or delete bumps the {@code policies} counter in
+ * its transaction, takes effect at once on this replica and within {@link
+ * VersionedCache#DEFAULT_CHECK} on every other one, without restart or a read per attestation.
+ * Compiled policies are cached by id, version and text. The built-in defaults ({@code
+ * default-<kind>}) and the translation of Trustee's default policy ({@value
+ * TrusteePolicies#BUILTIN_ID}) apply when no stored policy has their id. A document is a rule
+ * document or, with a top-level {@code trust_claims} key, a trust claim document ({@link
+ * AppraisalPolicy}). Thread-safe.
  */
 public final class PolicyStore {
   /** Policy ids: what fits in a URL path segment without escaping. */
@@ -35,11 +40,23 @@ public final class PolicyStore {
   private final PolicyCompiler compiler;
   private final Clock clock;
   private final ConcurrentHashMap<String, AppraisalPolicy> compiled = new ConcurrentHashMap<>();
+  // newest stored version by id, filled on lookup; a fresh empty map after every change anywhere
+  private final VersionedCache<ConcurrentHashMap<String, Optional<StoredPolicy>>> newest;
+
+  static final String COUNTER = "policies";
 
   public PolicyStore(Database db, PolicyCompiler compiler, Clock clock) {
+    this(db, compiler, clock, VersionedCache.DEFAULT_CHECK);
+  }
+
+  /**
+   * @param checkEvery how often the cached newest versions are checked against the shared counter
+   */
+  public PolicyStore(Database db, PolicyCompiler compiler, Clock clock, Duration checkEvery) {
     this.db = db;
     this.compiler = compiler;
     this.clock = clock;
+    this.newest = new VersionedCache<>(db, COUNTER, ConcurrentHashMap::new, clock, checkEvery);
   }
 
   /**
@@ -53,28 +70,32 @@ public final class PolicyStore {
     // compile first (version is checked again below): a bad document never reaches the table
     AppraisalPolicy.compile(compiler, id, 1, source);
     OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-    return db.transaction(
-        c -> {
-          int next;
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT MAX(version) FROM policies WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              next = rs.getInt(1) + 1;
-            }
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO policies (id, version, source, created_at) VALUES (?, ?, ?, ?)")) {
-            ps.setString(1, id);
-            ps.setInt(2, next);
-            ps.setString(3, source);
-            ps.setObject(4, now);
-            ps.executeUpdate();
-          }
-          return new StoredPolicy(id, next, source, now.toInstant());
-        });
+    StoredPolicy stored =
+        db.transaction(
+            c -> {
+              int next;
+              try (PreparedStatement ps =
+                  c.prepareStatement("SELECT MAX(version) FROM policies WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                  rs.next();
+                  next = rs.getInt(1) + 1;
+                }
+              }
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "INSERT INTO policies (id, version, source, created_at) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, id);
+                ps.setInt(2, next);
+                ps.setString(3, source);
+                ps.setObject(4, now);
+                ps.executeUpdate();
+              }
+              VersionedCache.bump(c, COUNTER);
+              return new StoredPolicy(id, next, source, now.toInstant());
+            });
+    newest.invalidate();
+    return stored;
   }
 
   /** Every stored version of {@code id}, oldest first; empty when there is none. */
@@ -129,13 +150,20 @@ public final class PolicyStore {
 
   /** Deletes every version of {@code id}; true when there was one. */
   public boolean delete(String id) {
-    return db.transaction(
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement("DELETE FROM policies WHERE id = ?")) {
-            ps.setString(1, id);
-            return ps.executeUpdate() > 0;
-          }
-        });
+    boolean deleted =
+        db.transaction(
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement("DELETE FROM policies WHERE id = ?")) {
+                ps.setString(1, id);
+                if (ps.executeUpdate() == 0) {
+                  return false;
+                }
+              }
+              VersionedCache.bump(c, COUNTER);
+              return true;
+            });
+    newest.invalidate();
+    return deleted;
   }
 
   /**
@@ -143,7 +171,7 @@ public final class PolicyStore {
    * default for {@code default-<kind>} or {@value TrusteePolicies#BUILTIN_ID}.
    */
   public Optional<AppraisalPolicy> resolve(String id) {
-    Optional<StoredPolicy> stored = latest(id);
+    Optional<StoredPolicy> stored = newest.get().computeIfAbsent(id, this::latest);
     if (stored.isPresent()) {
       StoredPolicy s = stored.get();
       String key = s.id() + "\u0000" + s.version() + "\u0000" + s.source();

@@ -1,9 +1,12 @@
 package dev.vouch.server.registrar;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.core.bytes.Hex;
 import dev.vouch.server.aas.Permission;
 import dev.vouch.server.http.Json;
+import dev.vouch.server.http.JsonSchema;
 import dev.vouch.server.http.Problem;
 import dev.vouch.server.http.Routes;
 import dev.vouch.server.manager.Host;
@@ -44,6 +47,19 @@ import org.slf4j.LoggerFactory;
 public final class RegistrarRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(RegistrarRoutes.class);
   private static final String JSON = "application/json";
+
+  /** An enrolled host; the placement members are there once the manager schedules it. */
+  private static final JsonSchema ENROLLED =
+      object(
+          "host_id", STRING,
+          "ak_name", STRING,
+          "ak_public", STRING,
+          "ek_certificate_sha256", STRING,
+          "enrolled_at", DATE_TIME,
+          "host_group?", STRING,
+          "connection?", STRING,
+          "status?", STRING);
+
   private static final Set<String> ENROLL_FIELDS =
       Set.of(
           "host_id",
@@ -75,30 +91,48 @@ public final class RegistrarRoutes {
 
   public void register(Routes r) {
     r.open(
-        "POST",
-        "/api/v1/registrar/enrollments",
-        "Start enrolling a TPM attestation key: returns a credential only that TPM can activate",
-        JSON,
-        JSON,
-        List.of(201, 400, 409, 413, 422),
-        this::begin);
+            "POST",
+            "/api/v1/registrar/enrollments",
+            "Start enrolling a TPM attestation key: returns a credential only that TPM can activate",
+            JSON,
+            JSON,
+            List.of(201, 400, 409, 413, 422),
+            this::begin)
+        .takes(
+            object(
+                "host_id", STRING,
+                "ek_public", STRING,
+                "ek_certificate", STRING,
+                "ak_public", STRING,
+                "host_group?", STRING,
+                "connection?", STRING,
+                "flavor_groups?", arrayOf(STRING)))
+        .returns(
+            object(
+                "challenge_id", STRING,
+                "credential_blob", STRING,
+                "encrypted_secret", STRING,
+                "expires", DATE_TIME));
     r.open(
-        "POST",
-        "/api/v1/registrar/enrollments/{challenge_id}/activation",
-        "Finish enrolling with the secret the TPM recovered; the host joins attestation",
-        JSON,
-        JSON,
-        List.of(200, 400, 404, 409, 410, 422),
-        this::activate);
+            "POST",
+            "/api/v1/registrar/enrollments/{challenge_id}/activation",
+            "Finish enrolling with the secret the TPM recovered; the host joins attestation",
+            JSON,
+            JSON,
+            List.of(200, 400, 404, 409, 410, 422),
+            this::activate)
+        .takes(object("secret", STRING, "nats_user_key?", STRING))
+        .returns(ENROLLED.and("nats_jwt?", STRING));
     r.admin(
-        Permission.REGISTRAR_READ,
-        "GET",
-        "/api/v1/registrar/hosts/{id}",
-        "An enrolled host: its attestation key and where the manager attests it",
-        null,
-        JSON,
-        List.of(200, 401, 404),
-        this::get);
+            Permission.REGISTRAR_READ,
+            "GET",
+            "/api/v1/registrar/hosts/{id}",
+            "An enrolled host: its attestation key and where the manager attests it",
+            null,
+            JSON,
+            List.of(200, 401, 404),
+            this::get)
+        .returns(ENROLLED);
     r.admin(
         Permission.REGISTRAR_WRITE,
         "DELETE",

@@ -1,5 +1,7 @@
 package dev.vouch.server.rvps;
 
+import static dev.vouch.server.http.JsonSchema.*;
+
 import dev.vouch.core.VerificationException;
 import dev.vouch.policy.rvps.ReferenceValue;
 import dev.vouch.policy.rvps.ReferenceValueMessages;
@@ -36,36 +38,59 @@ public final class ReferenceValueRoutes {
 
   public void register(Routes r) {
     r.admin(
-        Permission.REFERENCE_VALUES_WRITE,
-        "POST",
-        "/api/v1/reference-values",
-        "Register reference values from an RVPS message (sample or signed bundle)",
-        "application/json",
-        "application/json",
-        List.of(200, 400, 401, 413, 422),
-        this::register);
+            Permission.REFERENCE_VALUES_WRITE,
+            "POST",
+            "/api/v1/reference-values",
+            "Register reference values from an RVPS message (sample or signed bundle)",
+            "application/json",
+            "application/json",
+            List.of(200, 400, 401, 413, 422),
+            this::register)
+        .takes(
+            object("version", STRING, "type", STRING, "payload", ANY)
+                .describedAs(
+                    "an RVPS message: type sample (payload: name -> values) or a signed bundle"))
+        .returns(object("registered", arrayOf(STRING)));
     r.admin(
-        Permission.REFERENCE_VALUES_READ,
-        "GET",
-        "/api/v1/reference-values/{name}",
-        "One reference value with its provenance and validity",
-        null,
-        "application/json",
-        List.of(200, 401, 404),
-        this::get);
+            Permission.REFERENCE_VALUES_READ,
+            "GET",
+            "/api/v1/reference-values/{name}",
+            "One reference value with its provenance and validity",
+            null,
+            "application/json",
+            List.of(200, 401, 404),
+            this::get)
+        .returns(
+            object(
+                "name",
+                STRING,
+                "values",
+                arrayOf(ANY),
+                "provenance",
+                object(
+                    "kind", STRING,
+                    "signer", nullable(STRING),
+                    "registered_at", DATE_TIME),
+                "not_before",
+                nullable(DATE_TIME),
+                "expires",
+                nullable(DATE_TIME),
+                "valid",
+                BOOLEAN));
     r.admin(
-        Permission.REFERENCE_VALUES_READ,
-        "GET",
-        "/api/v1/reference-values",
-        "Names of all stored reference values",
-        null,
-        "application/json",
-        List.of(200, 401),
-        ctx ->
-            Json.write(
-                ctx,
-                200,
-                Map.of("names", store.list().stream().map(ReferenceValue::name).toList())));
+            Permission.REFERENCE_VALUES_READ,
+            "GET",
+            "/api/v1/reference-values",
+            "Names of all stored reference values",
+            null,
+            "application/json",
+            List.of(200, 401),
+            ctx ->
+                Json.write(
+                    ctx,
+                    200,
+                    Map.of("names", store.list().stream().map(ReferenceValue::name).toList())))
+        .returns(object("names", arrayOf(STRING)));
     r.admin(
         Permission.REFERENCE_VALUES_WRITE,
         "DELETE",

@@ -55,6 +55,7 @@ public final class Database implements AutoCloseable {
     hc.setPoolName("vouch-db");
     hc.setConnectionTimeout(5_000);
     hc.setInitializationFailTimeout(10_000);
+    hc.setExceptionOverride(new EvictClosedH2());
     HikariDataSource ds;
     try {
       ds = new HikariDataSource(hc);
@@ -73,6 +74,20 @@ public final class Database implements AutoCloseable {
       throw new StoreException("cannot migrate database " + redact(url) + ": " + e.getMessage(), e);
     }
     return new Database(ds, url);
+  }
+
+  // H2 closes a file database for good when a write fails (a full disk) and then answers every
+  // pooled session with "database closed"; a fresh connection reopens it from its last commit
+  private static final java.util.Set<Integer> H2_CLOSED =
+      java.util.Set.of(90098, 90121, 90028, 90031);
+
+  private static final class EvictClosedH2 implements com.zaxxer.hikari.SQLExceptionOverride {
+    @java.lang.Override
+    public com.zaxxer.hikari.SQLExceptionOverride.Override adjudicate(SQLException e) {
+      return H2_CLOSED.contains(e.getErrorCode())
+          ? com.zaxxer.hikari.SQLExceptionOverride.Override.MUST_EVICT
+          : com.zaxxer.hikari.SQLExceptionOverride.Override.CONTINUE_EVICT;
+    }
   }
 
   private static String redact(String url) {
@@ -117,6 +132,35 @@ public final class Database implements AutoCloseable {
       throw new StoreException("database error: " + e.getMessage(), e);
     }
   }
+
+  /**
+   * Whether a database error comes from full storage rather than an unreachable database: the error
+   * says so (PostgreSQL's {@code disk_full}, SQLState 53100; an I/O error "No space left on
+   * device"), or the folder of an H2 file database has under 1 MiB left (H2 reports the first
+   * failed write and then only that the database was closed).
+   */
+  public boolean storageFull(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof SQLException q && "53100".equals(q.getSQLState())) {
+        return true;
+      }
+      if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+        return true;
+      }
+    }
+    if (url.startsWith("jdbc:h2:file:")) {
+      String file = url.substring("jdbc:h2:file:".length()).split(";", 2)[0];
+      try {
+        Path dir = Path.of(file).toAbsolutePath().getParent();
+        return java.nio.file.Files.getFileStore(dir).getUsableSpace() < MIN_FREE_BYTES;
+      } catch (java.io.IOException | RuntimeException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private static final long MIN_FREE_BYTES = 1L << 20;
 
   /** True when a connection answers within two seconds (for {@code /readyz}). */
   public boolean ping() {

@@ -22,16 +22,30 @@ import java.util.Optional;
 /**
  * Reference values in the {@code reference_values} table. A batch is written in one transaction
  * (all or nothing); registering a name again replaces it. Values are JSON text; integers read back
- * as {@code Long}. Thread-safe.
+ * as {@code Long}. Thread-safe. {@link #referenceMap}, read on every attestation, comes from a
+ * {@link VersionedCache} that every write invalidates on all replicas ({@code reference_values}
+ * counter).
  */
 public final class JdbcReferenceValueStore implements ReferenceValueStore {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.USE_LONG_FOR_INTS);
 
+  static final String COUNTER = "reference_values";
+
   private final Database db;
+  private final VersionedCache<List<ReferenceValue>> cache;
 
   public JdbcReferenceValueStore(Database db) {
+    this(db, java.time.Clock.systemUTC(), VersionedCache.DEFAULT_CHECK);
+  }
+
+  /**
+   * @param checkEvery how often the cached values are checked against the shared counter
+   */
+  public JdbcReferenceValueStore(
+      Database db, java.time.Clock clock, java.time.Duration checkEvery) {
     this.db = db;
+    this.cache = new VersionedCache<>(db, COUNTER, this::list, clock, checkEvery);
   }
 
   @Override
@@ -55,8 +69,10 @@ public final class JdbcReferenceValueStore implements ReferenceValueStore {
               ins.executeUpdate();
             }
           }
+          VersionedCache.bump(c, COUNTER);
           return null;
         });
+    cache.invalidate();
   }
 
   @Override
@@ -91,7 +107,29 @@ public final class JdbcReferenceValueStore implements ReferenceValueStore {
 
   @Override
   public boolean remove(String name) {
-    return db.transaction(c -> delete(c, name) > 0);
+    boolean removed =
+        db.transaction(
+            c -> {
+              if (delete(c, name) == 0) {
+                return false;
+              }
+              VersionedCache.bump(c, COUNTER);
+              return true;
+            });
+    cache.invalidate();
+    return removed;
+  }
+
+  /** The values valid at {@code at}, by name, from the cache (no database read between changes). */
+  @Override
+  public Map<String, List<Object>> referenceMap(Instant at) {
+    Map<String, List<Object>> out = new java.util.TreeMap<>();
+    for (ReferenceValue v : cache.get()) {
+      if (v.validAt(at)) {
+        out.put(v.name(), v.values());
+      }
+    }
+    return out;
   }
 
   private static int delete(Connection c, String name) throws SQLException {

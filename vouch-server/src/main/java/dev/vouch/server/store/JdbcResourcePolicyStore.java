@@ -6,18 +6,37 @@ import java.sql.ResultSet;
 import java.time.Clock;
 import java.util.Optional;
 
-/** The KBS resource policy as the single row of {@code kbs_policy}. Thread-safe. */
+/**
+ * The KBS resource policy as the single row of {@code kbs_policy}. Thread-safe. Read on every
+ * resource request, so {@link #load} answers from a {@link VersionedCache} that a {@link #save} on
+ * any replica invalidates ({@code kbs_resource_policy} counter).
+ */
 public final class JdbcResourcePolicyStore implements ResourcePolicyStore {
+  static final String COUNTER = "kbs_resource_policy";
+
   private final Database db;
   private final Clock clock;
+  private final VersionedCache<Optional<String>> cache;
 
   public JdbcResourcePolicyStore(Database db, Clock clock) {
+    this(db, clock, VersionedCache.DEFAULT_CHECK);
+  }
+
+  /**
+   * @param checkEvery how often the cached policy is checked against the shared counter
+   */
+  public JdbcResourcePolicyStore(Database db, Clock clock, java.time.Duration checkEvery) {
     this.db = db;
     this.clock = clock;
+    this.cache = new VersionedCache<>(db, COUNTER, this::read, clock, checkEvery);
   }
 
   @Override
   public Optional<String> load() {
+    return cache.get();
+  }
+
+  private Optional<String> read() {
     return db.read(
         c -> {
           try (PreparedStatement ps =
@@ -38,6 +57,7 @@ public final class JdbcResourcePolicyStore implements ResourcePolicyStore {
             up.setString(1, source);
             Sql.setInstant(up, 2, clock.instant());
             if (up.executeUpdate() == 1) {
+              VersionedCache.bump(c, COUNTER);
               return null;
             }
           }
@@ -48,7 +68,9 @@ public final class JdbcResourcePolicyStore implements ResourcePolicyStore {
             Sql.setInstant(ins, 2, clock.instant());
             ins.executeUpdate();
           }
+          VersionedCache.bump(c, COUNTER);
           return null;
         });
+    cache.invalidate();
   }
 }

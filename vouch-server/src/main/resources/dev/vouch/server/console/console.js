@@ -16,24 +16,58 @@ function token() {
 
 class Unauthorized extends Error {}
 
-async function api(path, method = "GET", body = undefined) {
+/** A 403: the token is good but its roles lack a permission; the operator stays logged in. */
+class Forbidden extends Error {
+  constructor(permission) {
+    super(
+      permission
+        ? `Your roles do not grant '${permission}', which this needs: ask an administrator for a role that has it.`
+        : "Your roles do not allow this.",
+    );
+    this.permission = permission;
+  }
+}
+
+/**
+ * Calls the API with the tab's token. A body is sent as JSON unless a content type is given
+ * (policy documents go up as YAML text, as the API takes them).
+ */
+async function api(path, method = "GET", body = undefined, contentType = "application/json") {
   const headers = { Authorization: "Bearer " + token(), Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType;
   const res = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : contentType === "application/json" ? JSON.stringify(body) : body,
     cache: "no-store",
   });
-  if (res.status === 401 || res.status === 403) {
+  if (res.status === 401) {
     throw new Unauthorized("the server refused the token");
   }
   const text = await res.text();
   const answer = text ? JSON.parse(text) : {};
+  if (res.status === 403) {
+    throw new Forbidden(answer.permission);
+  }
   if (!res.ok) {
-    throw new Error((answer.title || "HTTP " + res.status) + (answer.detail ? ": " + answer.detail : ""));
+    const err = new Error((answer.title || "HTTP " + res.status) + (answer.detail ? ": " + answer.detail : ""));
+    err.problem = answer;
+    throw err;
   }
   return answer;
+}
+
+/**
+ * Polled pages re-render only when their data changed since the last render, so that a poll
+ * neither moves the keyboard focus nor resets a half-read table.
+ */
+const lastRendered = new Map();
+
+function changed(key, data) {
+  const json = JSON.stringify(data);
+  if (lastRendered.get(key) === json) return false;
+  lastRendered.set(key, json);
+  return true;
 }
 
 function el(tag, text, attrs = {}) {
@@ -320,7 +354,7 @@ async function refreshFlavors(gen) {
     api("/api/v1/flavors"),
     api("/api/v1/flavor-groups"),
   ]);
-  if (gen !== generation) return;
+  if (gen !== generation || !changed("flavors", [flavors, groups])) return;
   const tbody = $("flavors").tBodies[0];
   tbody.replaceChildren(
     ...flavors.map((f) =>
@@ -363,7 +397,7 @@ async function refreshFlavors(gen) {
 
 async function refreshPolicies(gen) {
   const { policies, builtin } = await api("/api/v1/policies");
-  if (gen !== generation) return;
+  if (gen !== generation || !changed("policies", [policies, builtin])) return;
   $("policy-list").replaceChildren(
     ...[...policies, ...builtin.filter((b) => !policies.includes(b))].map((id) => {
       const li = el("li");
@@ -381,6 +415,7 @@ async function loadPolicy(id) {
     const v = p.versions[p.versions.length - 1];
     $("policy-source").value = v.source;
     $("policy-source").dataset.policyId = id;
+    $("policy-id").value = id;
     say(`Policy ${id} loaded (version ${v.version}).`);
     $("policy-claims").focus();
   } catch (e) {
@@ -440,12 +475,36 @@ async function runPolicyTest(ev) {
   }
 }
 
+/**
+ * Uploads the editor's document as the next version of the id (PUT, as `vouch policy put` does).
+ * A reader's 403 is said in place and keeps the session: only the upload was refused.
+ */
+async function savePolicy(ev) {
+  ev.preventDefault();
+  const out = $("policy-save-result");
+  const id = $("policy-id").value.trim();
+  try {
+    const r = await api("/api/v1/policies/" + encodeURIComponent(id), "PUT", $("policy-source").value, "application/yaml");
+    out.textContent = `Policy ${r.id} saved as version ${r.version}; it counts from the next attestation on.`;
+    out.dataset.outcome = "saved";
+    $("policy-source").dataset.policyId = r.id;
+    refresh();
+  } catch (e) {
+    if (e instanceof Unauthorized) return handle(e);
+    out.dataset.outcome = e instanceof Forbidden ? "forbidden" : "error";
+    const p = e.problem || {};
+    const where = p.line ? ` (line ${p.document_line || p.line}, column ${p.column})` : "";
+    out.textContent = "Not saved. " + e.message + where;
+  }
+  out.scrollIntoView({ block: "nearest" });
+}
+
 // ------------------------------------------------------------------ reference values
 
 async function refreshReferenceValues(gen) {
   const { names } = await api("/api/v1/reference-values");
   const values = await Promise.all(names.map((n) => api("/api/v1/reference-values/" + encodeURIComponent(n))));
-  if (gen !== generation) return;
+  if (gen !== generation || !changed("refvalues", values)) return;
   const tbody = $("refvalues").tBodies[0];
   tbody.replaceChildren(
     ...values.map((v) => {
@@ -473,12 +532,12 @@ async function refreshKbs(gen) {
   try {
     resources = (await api("/api/v1/resources")).resources;
   } catch (e) {
-    if (e instanceof Unauthorized) throw e;
+    if (e instanceof Unauthorized || e instanceof Forbidden) throw e;
     resources = null; // the key broker is off on this server
   }
   // the audit log is oldest first: the newest releases are at the end of the last page
   const { records } = await api("/api/v1/audit?action=kbs.release&limit=1000");
-  if (gen !== generation) return;
+  if (gen !== generation || !changed("kbs", [resources, records.slice(-50)])) return;
   $("resources").replaceChildren(
     ...(resources === null
       ? [el("li", "The key broker is not enabled on this server.")]
@@ -512,18 +571,17 @@ async function refreshKbs(gen) {
 // ------------------------------------------------------------------ audit log
 
 const AUDIT_PAGE = 50;
-const auditPages = { afters: [0], next: null };
+// the filter in force is the one last submitted: a poll must not apply what is still being typed
+const auditPages = { afters: [0], next: null, actor: "", action: "" };
 
 async function refreshAudit(gen) {
   const q = new URLSearchParams({ limit: String(AUDIT_PAGE) });
-  const actor = $("audit-actor").value.trim();
-  const action = $("audit-action").value.trim();
-  if (actor) q.set("actor", actor);
-  if (action) q.set("action", action);
+  if (auditPages.actor) q.set("actor", auditPages.actor);
+  if (auditPages.action) q.set("action", auditPages.action);
   const after = auditPages.afters[auditPages.afters.length - 1];
   if (after) q.set("after", String(after));
   const { records, next_after } = await api("/api/v1/audit?" + q);
-  if (gen !== generation) return;
+  if (gen !== generation || !changed("audit", [q.toString(), records, next_after])) return;
   auditPages.next = next_after;
   const tbody = $("audit-log").tBodies[0];
   tbody.replaceChildren(
@@ -541,7 +599,7 @@ function auditPage(move) {
   if (move === "first") auditPages.afters = [0];
   if (move === "prev" && auditPages.afters.length > 1) auditPages.afters.pop();
   if (move === "next" && auditPages.next !== null) auditPages.afters.push(auditPages.next);
-  refresh();
+  route();
 }
 
 // ------------------------------------------------------------------ routing and polling
@@ -573,7 +631,7 @@ async function refresh() {
     if (view === "host-view") await refreshHost(currentHost(), gen);
     else if (view === "report-view") await refreshReport(currentReport(), gen);
     else if (view === "fleet-view") await refreshFleet(gen);
-    else await ONCE[view](gen);
+    else await PAGE_REFRESH[view](gen);
     if (gen === generation && $("status").classList.contains("error")) {
       say(""); // the server answers again: the last error is stale
     }
@@ -593,18 +651,29 @@ function route() {
   }
   const view = currentView();
   show(view);
-  if (ONCE[view]) refresh();
+  lastRendered.delete(RENDER_KEY[view]); // a page shown afresh is drawn at once
+  if (view === "report-view") refresh();
   else poll(generation);
 }
 
-/** Pages loaded once per visit: their data change by an operator's hand, not by the hosts. */
-const ONCE = {
+/**
+ * The operator pages, polled like the fleet: other operators, the CLI and guests change their
+ * data too. A trust report is signed and never changes, so it is loaded once.
+ */
+const PAGE_REFRESH = {
   "report-view": (gen) => refreshReport(currentReport(), gen),
   "flavors-view": refreshFlavors,
   "policies-view": refreshPolicies,
   "refvalues-view": refreshReferenceValues,
   "kbs-view": refreshKbs,
   "audit-view": refreshAudit,
+};
+const RENDER_KEY = {
+  "flavors-view": "flavors",
+  "policies-view": "policies",
+  "refvalues-view": "refvalues",
+  "kbs-view": "kbs",
+  "audit-view": "audit",
 };
 
 /** Refreshes, then waits POLL_MS before the next: a slow server never gets requests piled up. */
@@ -669,8 +738,11 @@ $("logout").addEventListener("click", async () => {
 });
 $("filter").addEventListener("input", applyFilter);
 $("policy-test-form").addEventListener("submit", runPolicyTest);
+$("policy-save-form").addEventListener("submit", savePolicy);
 $("audit-filter").addEventListener("submit", (ev) => {
   ev.preventDefault();
+  auditPages.actor = $("audit-actor").value.trim();
+  auditPages.action = $("audit-action").value.trim();
   auditPage("first");
 });
 $("audit-first").addEventListener("click", () => auditPage("first"));

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vouch.server.TestServers;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
+import dev.vouch.server.manager.MutableClock;
 import dev.vouch.server.store.TestDatabases;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +85,45 @@ class AasReplicasTest {
       assertThat(disabled.status()).isEqualTo(401);
       assertThat(disabled.json().get("reason").asText()).isEqualTo("disabled");
     }
+  }
+
+  @Test
+  void failedLoginsOnOneReplicaLockTheAccountOnTheOther() throws Exception {
+    byte[] kek = new byte[32];
+    new SecureRandom().nextBytes(kek);
+    String sharedKek = Base64.getEncoder().encodeToString(kek);
+    // one frozen clock for both replicas: lockouts end when the test moves it, not on timing
+    MutableClock clock = new MutableClock(java.time.Instant.now());
+    try (TestDatabases.Handle db = TestDatabases.postgres();
+        VouchServer a = VouchServer.start(config("a", db, sharedKek), clock, List.of());
+        VouchServer b = VouchServer.start(config("b", db, sharedKek), clock, List.of())) {
+      AasTestSupport.addUser(a.baseUri(), "victim", PASSWORD, "reader");
+      // the free failures spread over both replicas still add up to one lockout
+      for (int i = 0; i < LoginLimiter.FREE_FAILURES; i++) {
+        VouchServer r = i % 2 == 0 ? a : b;
+        assertThat(login(r, "victim", "wrong-password-" + i).status()).isEqualTo(401);
+      }
+      for (VouchServer r : List.of(a, b)) {
+        TestServers.Reply locked = login(r, "victim", PASSWORD);
+        assertThat(locked.status()).as(locked.body()).isEqualTo(429);
+        assertThat(locked.body()).contains("rate-limited");
+      }
+      // after the lockout the right password works on either, and clears the count everywhere
+      clock.advance(java.time.Duration.ofSeconds(2));
+      assertThat(login(b, "victim", PASSWORD).status()).isEqualTo(200);
+      assertThat(login(a, "victim", "wrong-again").status()).isEqualTo(401);
+      assertThat(login(b, "victim", PASSWORD).status()).isEqualTo(200);
+    }
+  }
+
+  private static TestServers.Reply login(VouchServer s, String user, String password) {
+    return AasTestSupport.send(
+        s.baseUri(),
+        "POST",
+        "/api/v1/auth/token",
+        null,
+        "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}",
+        null);
   }
 
   private ServerConfig config(String name, TestDatabases.Handle db, String kek) {

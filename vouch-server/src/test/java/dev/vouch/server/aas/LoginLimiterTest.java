@@ -2,14 +2,36 @@ package dev.vouch.server.aas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vouch.server.store.Database;
+import dev.vouch.server.store.TestDatabases;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LoginLimiterTest {
+  @TempDir Path dir;
+  private TestDatabases.Handle handle;
+  private Database db;
+
+  @BeforeEach
+  void open() {
+    handle = TestDatabases.h2(dir);
+    db = handle.open();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    db.close();
+    handle.close();
+  }
+
   /** A clock the test moves. */
   private static final class Ticking extends Clock {
     Instant now = Instant.parse("2026-01-01T00:00:00Z");
@@ -33,7 +55,7 @@ class LoginLimiterTest {
   @Test
   void locksAnAccountAfterFiveFailuresWithDoublingWaits() {
     Ticking clock = new Ticking();
-    LoginLimiter l = new LoginLimiter(clock);
+    LoginLimiter l = new LoginLimiter(db, clock);
     for (int i = 0; i < LoginLimiter.FREE_FAILURES - 1; i++) {
       assertThat(l.check("alice", "10.0.0.1")).isEmpty();
       l.failed("alice", "10.0.0.1");
@@ -52,7 +74,7 @@ class LoginLimiterTest {
   @Test
   void locksAnAddressThatGuessesAcrossAccounts() {
     Ticking clock = new Ticking();
-    LoginLimiter l = new LoginLimiter(clock);
+    LoginLimiter l = new LoginLimiter(db, clock);
     for (int i = 0; i < LoginLimiter.FREE_ADDRESS_FAILURES; i++) {
       l.failed("user" + i, "192.0.2.7");
     }
@@ -63,7 +85,7 @@ class LoginLimiterTest {
   @Test
   void neverLocksLongerThanTheMaximum() {
     Ticking clock = new Ticking();
-    LoginLimiter l = new LoginLimiter(clock);
+    LoginLimiter l = new LoginLimiter(db, clock);
     for (int i = 0; i < 60; i++) {
       l.failed("alice", "10.0.0." + i);
     }
@@ -71,9 +93,23 @@ class LoginLimiterTest {
   }
 
   @Test
+  void staleCountsAreSweptOnceTheirLockoutIsOver() {
+    Ticking clock = new Ticking();
+    LoginLimiter l = new LoginLimiter(db, clock);
+    for (int i = 0; i < LoginLimiter.FREE_FAILURES; i++) {
+      l.failed("alice", "10.0.0.1");
+    }
+    assertThat(l.sweep()).isZero();
+    clock.now = clock.now.plus(LoginLimiter.FORGET_AFTER).plusSeconds(1);
+    assertThat(l.sweep()).isEqualTo(2);
+    l.failed("alice", "10.0.0.1");
+    assertThat(l.check("alice", "10.0.0.1")).isEmpty();
+  }
+
+  @Test
   void aSuccessClearsTheCount() {
     Ticking clock = new Ticking();
-    LoginLimiter l = new LoginLimiter(clock);
+    LoginLimiter l = new LoginLimiter(db, clock);
     for (int i = 0; i < LoginLimiter.FREE_FAILURES - 1; i++) {
       l.failed("alice", "10.0.0.1");
     }

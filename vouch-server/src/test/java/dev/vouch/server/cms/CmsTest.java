@@ -236,6 +236,79 @@ public class CmsTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("databases")
+  void renewalNeedsALiveCertificateOfThisCmsAndASignatureByItsKeyOverTheCsr(String kind)
+      throws Exception {
+    try (TestDatabases.Handle h = handle(kind);
+        Database db = h.open()) {
+      Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
+      Cms cms =
+          new Cms(db, CmsAuthority.loadOrCreate(db, SEALER, clock), clock, Duration.ofHours(3));
+      KeyPair current = Csrs.p256();
+      X509Certificate cert =
+          cms.issue(
+                  Csrs.pem(Csrs.csr(current, "node-1", "node-1")),
+                  new Cms.Bootstrap(
+                      cms.createBootstrapToken("node-1", Duration.ofHours(1), "ops").token()))
+              .certificate();
+      KeyPair next = Csrs.p256();
+      var csr = Csrs.csr(next, "node-1", "node-1");
+
+      Cms.Issued renewed =
+          cms.issue(Csrs.pem(csr), new Cms.Renewal(cert, sign(current, csr.getEncoded())));
+      assertThat(renewed.hostId()).isEqualTo("node-1");
+      assertThat(renewed.certificate().getPublicKey()).isEqualTo(next.getPublic());
+      assertThat(Duration.between(T0, renewed.certificate().getNotAfter().toInstant()))
+          .isEqualTo(Duration.ofHours(3));
+
+      // a signature by the new key, or over other bytes, proves nothing about the current key
+      assertRefused(
+          () -> cms.issue(Csrs.pem(csr), new Cms.Renewal(cert, sign(next, csr.getEncoded()))),
+          Reason.RENEWAL_SIGNATURE_INVALID);
+      assertRefused(
+          () -> cms.issue(Csrs.pem(csr), new Cms.Renewal(cert, sign(current, new byte[] {1}))),
+          Reason.RENEWAL_SIGNATURE_INVALID);
+      // the names stay the certificate's host's
+      var elsewhere = Csrs.csr(next, "node-2", "node-2");
+      assertRefused(
+          () ->
+              cms.issue(
+                  Csrs.pem(elsewhere),
+                  new Cms.Renewal(cert, sign(current, elsewhere.getEncoded()))),
+          Reason.CSR_NAME_MISMATCH);
+      // a certificate another CA signed, however well formed
+      dev.vouch.agent.trust.TestPki.Issued foreign =
+          dev.vouch.agent.trust.TestPki.create("Other CA").issueTls("node-1");
+      assertRefused(
+          () ->
+              cms.issue(
+                  Csrs.pem(csr),
+                  new Cms.Renewal(foreign.certificate(), sign(foreign.keys(), csr.getEncoded()))),
+          Reason.RENEWAL_CERTIFICATE_UNKNOWN);
+      // expired: the holder must enroll again
+      Clock later = Clock.fixed(T0.plus(Duration.ofHours(4)), ZoneOffset.UTC);
+      Cms afterwards = new Cms(db, cms.authority(), later, Duration.ofHours(3));
+      assertRefused(
+          () ->
+              afterwards.issue(
+                  Csrs.pem(csr), new Cms.Renewal(cert, sign(current, csr.getEncoded()))),
+          Reason.RENEWAL_CERTIFICATE_EXPIRED);
+      // revoked
+      cms.revoke(cert.getSerialNumber().toString(16));
+      assertRefused(
+          () -> cms.issue(Csrs.pem(csr), new Cms.Renewal(cert, sign(current, csr.getEncoded()))),
+          Reason.RENEWAL_CERTIFICATE_REVOKED);
+    }
+  }
+
+  private static byte[] sign(KeyPair keys, byte[] data) throws Exception {
+    java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+    s.initSign(keys.getPrivate());
+    s.update(data);
+    return s.sign();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
   void replicasShareOneCaWhoseKeysAreSealed(String kind) throws Exception {
     try (TestDatabases.Handle h = handle(kind);
         Database db = h.open()) {

@@ -294,4 +294,41 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("verifiers.tpm_ek_roots");
   }
+
+  @Test
+  void aNulCharacterInAnyValueIsAConfigurationErrorNamingTheKey() {
+    assertThatThrownBy(() -> load("data_dir: \"vouch\\0data\"\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("'data_dir' contains a NUL character");
+    assertThatThrownBy(() -> load("verifiers:\n  extra_anchors: [\"a\\0b\"]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("'verifiers.extra_anchors' contains a NUL character");
+  }
+
+  @Test
+  void cmsTlsNeedsTheReplicasNamesAndABoundedValidity() throws Exception {
+    ServerConfig.Tls t =
+        load(
+                "tls:\n  mode: cms\n  cms_names: [vouch.example, 10.0.0.5]\n"
+                    + "  cms_validity_seconds: 3600\n",
+                Map.of())
+            .tls();
+    assertThat(t.mode()).isEqualTo(ServerConfig.TlsMode.CMS);
+    assertThat(t.cmsNames()).containsExactly("vouch.example", "10.0.0.5");
+    assertThat(t.cmsValidity()).isEqualTo(java.time.Duration.ofHours(1));
+    assertThat(
+            load("", Map.of("VOUCH_TLS_CMS_NAMES", "a.example,b.example", "VOUCH_TLS_MODE", "cms"))
+                .tls()
+                .cmsNames())
+        .containsExactly("a.example", "b.example");
+    assertThatThrownBy(() -> load("tls:\n  mode: cms\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tls.cms_names");
+    assertThatThrownBy(() -> load("tls:\n  cms_names: [x.example]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tls.mode cms");
+    assertThatThrownBy(() -> load("tls:\n  cms_validity_seconds: 59\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tls.cms_validity_seconds");
+  }
 }

@@ -158,6 +158,10 @@ class ConsoleAssetsTest {
       assertThat(op.isMissingNode()).as("post " + auth).isFalse();
       assertThat(op.has("security")).as(auth + " is public").isFalse();
     }
+    // the policy upload stores a version with the same path's PUT
+    assertThat(js).contains("\"/api/v1/policies/\" + encodeURIComponent(id), \"PUT\"");
+    assertThat(doc.at("/paths/~1api~1v1~1policies~1{id}/put/x-vouch-permission").asText())
+        .isEqualTo("policies:write");
     for (var c : calls.entrySet()) {
       JsonNode op = doc.path("paths").path(c.getKey()).path(c.getValue());
       assertThat(op.isMissingNode()).as(c.getValue() + " " + c.getKey()).isFalse();

@@ -28,7 +28,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,13 +123,7 @@ class ConsoleBrowserTest {
 
   @Test
   void aFailingHostIsShownWithItsReasonAndNewFailuresAppearWithoutReload() throws Exception {
-    Optional<Path> chromium = HeadlessChromium.find();
-    if (chromium.isEmpty()) {
-      if (Boolean.getBoolean("vouch.require.tools")) {
-        throw new AssertionError("chromium is not installed (bin/install-test-deps installs it)");
-      }
-      Assumptions.abort("chromium is not installed");
-    }
+    Path chromium = HeadlessChromium.required();
     try (VouchServer server =
         VouchServer.start(
             TestServers.plain(dir)
@@ -150,7 +143,7 @@ class ConsoleBrowserTest {
               "good-host", outcome(HostStatus.VERIFIED),
               "bad-host", outcome(HostStatus.ATTESTATION_FAILED, pcrReason)));
 
-      try (HeadlessChromium b = new HeadlessChromium(chromium.get(), 1280, 800)) {
+      try (HeadlessChromium b = new HeadlessChromium(chromium, 1280, 800)) {
         try {
           drive(server, b, pcrReason);
         } catch (AssertionError e) {

@@ -34,6 +34,21 @@ final class HeadlessChromium implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger();
   private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
 
+  /**
+   * The chromium executable; without one the test fails when tools are required ({@code
+   * -Dvouch.require.tools=true}, as CI runs) and is skipped otherwise.
+   */
+  static Path required() {
+    Optional<Path> chromium = find();
+    if (chromium.isEmpty()) {
+      if (Boolean.getBoolean("vouch.require.tools")) {
+        throw new AssertionError("chromium is not installed (bin/install-test-deps installs it)");
+      }
+      org.junit.jupiter.api.Assumptions.abort("chromium is not installed");
+    }
+    return chromium.get();
+  }
+
   /** The chromium executable on the PATH, if any. */
   static Optional<Path> find() {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {

@@ -30,10 +30,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Admin authentication by signed JWT, admin resource and policy operations, and passport mode. */
-class KbsAdminAndPassportTest {
+public class KbsAdminAndPassportTest {
   static final String SECRET = KbsProtocolTest.SECRET;
 
-  static KeyPair ed25519() throws Exception {
+  public static KeyPair ed25519() throws Exception {
     return KeyPairGenerator.getInstance("Ed25519", Crypto.bouncyCastle()).generateKeyPair();
   }
 
@@ -44,7 +44,7 @@ class KbsAdminAndPassportTest {
   }
 
   /** An EdDSA JWT signed by hand (Nimbus needs Tink for Ed25519). */
-  static String edToken(KeyPair k, Instant exp) throws Exception {
+  public static String edToken(KeyPair k, Instant exp) throws Exception {
     Base64.Encoder b = Base64.getUrlEncoder().withoutPadding();
     String input =
         b.encodeToString("{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
@@ -67,7 +67,7 @@ class KbsAdminAndPassportTest {
     return jwt.serialize();
   }
 
-  static String pem(KeyPair k) {
+  public static String pem(KeyPair k) {
     return "-----BEGIN PUBLIC KEY-----\n"
         + Base64.getMimeEncoder().encodeToString(k.getPublic().getEncoded())
         + "\n-----END PUBLIC KEY-----\n";

@@ -13,6 +13,7 @@ import dev.vouch.server.store.JdbcResourceStore;
 import dev.vouch.server.store.JdbcSessionStore;
 import dev.vouch.server.store.Sealer;
 import dev.vouch.server.store.TestDatabases;
+import dev.vouch.server.store.VersionedCache;
 import io.javalin.Javalin;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -253,6 +254,8 @@ class KbsReplicasTest {
       assertThat(two.load()).isEmpty();
       one.save(ResourcePolicy.defaultSource());
       one.save("changed");
+      // the other replica's cached policy follows within one check of the shared counter
+      clock.advance(VersionedCache.DEFAULT_CHECK);
       assertThat(two.load()).contains("changed");
       try (Replica r = new Replica(db, sealer, clock, backend)) {
         // a stored policy that does not compile fails closed: nothing is released
@@ -262,6 +265,7 @@ class KbsReplicasTest {
         assertThat(c.attest(DocClient.ecKey(Curve.P_256)).statusCode()).isEqualTo(200);
         assertThat(c.resource(PATH.toString()).statusCode()).isNotEqualTo(200);
         one.save(ResourcePolicy.defaultSource());
+        clock.advance(VersionedCache.DEFAULT_CHECK);
         assertThat(c.resource(PATH.toString()).statusCode()).isEqualTo(200);
       }
     }

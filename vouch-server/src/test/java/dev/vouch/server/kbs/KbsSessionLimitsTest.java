@@ -3,6 +3,7 @@ package dev.vouch.server.kbs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.Curve;
+import dev.vouch.server.http.ClientRateLimiter;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;

@@ -584,6 +584,14 @@ class HostMonitoringEndToEndTest {
    * and {@code pki}'s CA as the agents' CA.
    */
   private List<Path> verifierTlsFiles(TestPki pki) throws Exception {
+    return verifierTlsFiles(pki, dir);
+  }
+
+  /**
+   * The server's agent TLS files in {@code dir}: a client certificate {@code pki} issued, its key,
+   * {@code pki}'s CA.
+   */
+  static List<Path> verifierTlsFiles(TestPki pki, Path dir) throws Exception {
     TestPki.Issued verifier = pki.issueTls("verifier");
     Path cert = pem(dir.resolve("verifier.crt"), verifier.certificate());
     Path key =
@@ -952,7 +960,7 @@ class HostMonitoringEndToEndTest {
     }
   }
 
-  private static Path pem(Path file, Object object) throws Exception {
+  static Path pem(Path file, Object object) throws Exception {
     try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(file);
         org.bouncycastle.openssl.jcajce.JcaPEMWriter p =
             new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {

@@ -158,6 +158,10 @@ class MonitorStoresTest {
       GoldenFlavors.Decision made = tofu.decide("h2", evidence((byte) 9, 1), OptionalLong.empty());
       store.add(sign(made, id).subList(0, 1), Optional.empty(), FlavorStore.Origin.HOST, T0);
       assertThat(store.candidates("h2", GoldenFlavors.Mode.STRICT)).hasSize(1);
+      // a stored flavor is parsed once, not on every attestation that reads it
+      assertThat(store.candidates("h2", GoldenFlavors.Mode.STRICT).get(0))
+          .isSameAs(store.candidates("h2", GoldenFlavors.Mode.STRICT).get(0))
+          .isEqualTo(new FlavorStore(db).candidates("h2", GoldenFlavors.Mode.STRICT).get(0));
       UUID shared = store.candidates("h2", GoldenFlavors.Mode.STRICT).get(0).flavor().meta().id();
       assertThat(store.delete(shared)).isTrue();
       assertThat(store.delete(shared)).isFalse();

@@ -1,4 +1,4 @@
-package dev.vouch.server.kbs;
+package dev.vouch.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.vouch.server.kbs;
+package dev.vouch.server.http;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -10,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Per-client token buckets for one KBS endpoint: each client may make {@code burst} requests at
- * once and {@code perSecond} on average after that.
+ * Per-client token buckets for one endpoint (KBS, login, attestation): each client may make {@code
+ * burst} requests at once and {@code perSecond} on average after that.
  *
  * <p>A client is its network address as the TCP peer gives it: an IPv4 address, or the /64 prefix
  * of an IPv6 address (one host usually holds a whole /64, so finer keys would let it rotate
