@@ -31,7 +31,11 @@ import java.util.logging.Logger;
  *
  * <p>Every input gets an AdmissionReview back, never an exception: malformed reviews are refused
  * with {@code allowed: false} and a message starting with a stable code ({@code malformed-review},
- * {@code not-a-pod}, {@code node-not-verified}, {@code node-unreadable}). Thread-safe.
+ * {@code not-a-pod}, {@code node-not-verified}, {@code node-unreadable}, {@code pod-unreadable}).
+ * Thread-safe.
+ *
+ * <p>{@code pods/binding} reviews (CREATE of a Binding) are checked too: a pod that asks for
+ * trusted compute may be bound only to a verified node, whichever scheduler binds it.
  */
 public final class PodAdmission {
   private static final Logger LOG = Logger.getLogger(PodAdmission.class.getName());
@@ -58,16 +62,33 @@ public final class PodAdmission {
   /** The node exists; {@code trust} is empty when it has no (or a foreign) trust label. */
   public record Present(Optional<NodeTrust> trust) implements NodeState {}
 
-  /** No node of that name. */
-  public record Absent() implements NodeState {}
+  /** No node (or, for {@link NodeLookup#pod}, no pod) of that name. */
+  public record Absent() implements NodeState, PodState {}
 
-  /** The node could not be read (API down, or no Kubernetes API configured). */
-  public record Unreadable(String why) implements NodeState {}
+  /** The node or pod could not be read (API down, or no Kubernetes API configured). */
+  public record Unreadable(String why) implements NodeState, PodState {}
 
-  /** Reads a node's trust label; must not throw. */
+  /** A pod as the binding check needs it, for {@code pods/binding} reviews. */
+  public sealed interface PodState {}
+
+  /**
+   * The pod exists.
+   *
+   * @param trustedComputeLabel its {@link #TRUSTED_COMPUTE_LABEL} label value, if any
+   * @param runtimeClassName its {@code spec.runtimeClassName}, if any
+   */
+  public record PodFound(Optional<String> trustedComputeLabel, Optional<String> runtimeClassName)
+      implements PodState {}
+
+  /** Reads a node's trust label and, for bindings, a pod; must not throw. */
   @FunctionalInterface
   public interface NodeLookup {
     NodeState node(String name);
+
+    /** The pod a {@code pods/binding} review names; without a cluster, unreadable. */
+    default PodState pod(String namespace, String name) {
+      return new Unreadable("no pod lookup");
+    }
   }
 
   /** What the webhook decided about one review. */
@@ -97,14 +118,37 @@ public final class PodAdmission {
     this.nodes = Objects.requireNonNull(nodes, "nodes");
   }
 
-  /** Looks nodes up with {@link NodeActions#trustOf} through a Kubernetes client. */
+  /**
+   * Looks nodes up with {@link NodeActions#trustOf}, and pods for bindings, through a Kubernetes
+   * client.
+   */
   public static NodeLookup lookup(io.fabric8.kubernetes.client.KubernetesClient client) {
-    return name -> {
-      try {
-        io.fabric8.kubernetes.api.model.Node n = client.nodes().withName(name).get();
-        return n == null ? new Absent() : new Present(NodeActions.trustOf(n));
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        return new Unreadable("the Kubernetes API failed (" + e.getCode() + ")");
+    return new NodeLookup() {
+      @Override
+      public NodeState node(String name) {
+        try {
+          io.fabric8.kubernetes.api.model.Node n = client.nodes().withName(name).get();
+          return n == null ? new Absent() : new Present(NodeActions.trustOf(n));
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+          return new Unreadable("the Kubernetes API failed (" + e.getCode() + ")");
+        }
+      }
+
+      @Override
+      public PodState pod(String namespace, String name) {
+        try {
+          io.fabric8.kubernetes.api.model.Pod p =
+              client.pods().inNamespace(namespace).withName(name).get();
+          if (p == null) {
+            return new Absent();
+          }
+          Map<String, String> labels = p.getMetadata().getLabels();
+          return new PodFound(
+              Optional.ofNullable(labels == null ? null : labels.get(TRUSTED_COMPUTE_LABEL)),
+              Optional.ofNullable(p.getSpec() == null ? null : p.getSpec().getRuntimeClassName()));
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+          return new Unreadable("the Kubernetes API failed (" + e.getCode() + ")");
+        }
       }
     };
   }
@@ -161,6 +205,12 @@ public final class PodAdmission {
       return malformed("request.uid must be a non-empty string");
     }
     JsonNode kind = req.path("kind");
+    if ("".equals(kind.path("group").asText(null))
+        && "Binding".equals(kind.path("kind").textValue())
+        && "pods".equals(req.path("resource").path("resource").textValue())
+        && "binding".equals(req.path("subResource").textValue())) {
+      return decideBinding(req);
+    }
     if (!"".equals(kind.path("group").asText(null))
         || !"Pod".equals(kind.path("kind").textValue())
         || !"pods".equals(req.path("resource").path("resource").textValue())
@@ -192,7 +242,7 @@ public final class PodAdmission {
       return new Allow();
     }
     if (nodeName.isPresent()) {
-      Optional<Refuse> refused = checkNode(nodeName.get());
+      Optional<Refuse> refused = checkNode(nodeName.get(), "pinned to");
       if (refused.isPresent()) {
         return refused.get();
       }
@@ -205,7 +255,54 @@ public final class PodAdmission {
     }
   }
 
-  private Optional<Refuse> checkNode(String name) {
+  /**
+   * A {@code pods/binding} CREATE: a scheduler (the default one or a custom one) puts a pod on a
+   * node. A pod that asks for trusted compute may be bound only to a node labelled verified now;
+   * the pod is read from the API, since the review carries only the Binding.
+   */
+  private Decision decideBinding(JsonNode req) {
+    if (!"CREATE".equals(req.path("operation").textValue())) {
+      return req.path("operation").isTextual()
+          ? new Allow()
+          : malformed("request.operation must be a string");
+    }
+    JsonNode name = req.path("name");
+    JsonNode namespace = req.path("namespace");
+    if (!name.isTextual()
+        || name.textValue().isEmpty()
+        || !namespace.isTextual()
+        || namespace.textValue().isEmpty()) {
+      return malformed("a binding review needs request.name and request.namespace");
+    }
+    JsonNode target = req.path("object").path("target");
+    JsonNode node = target.path("name");
+    if (!target.isObject() || !node.isTextual() || node.textValue().isEmpty()) {
+      return malformed("request.object must be a Binding with target.name");
+    }
+    if (target.has("kind") && !"Node".equals(target.path("kind").textValue())) {
+      return malformed("a Binding's target must be a Node");
+    }
+    String pod = namespace.textValue() + "/" + name.textValue();
+    return switch (nodes.pod(namespace.textValue(), name.textValue())) {
+      // the API server refuses a binding of a pod that does not exist
+      case Absent a -> new Allow();
+      case Unreadable u -> {
+        LOG.warning(() -> "admission: pod " + pod + " unreadable: " + u.why());
+        yield new Refuse(
+            403, "pod-unreadable: cannot tell whether pod " + pod + " asks for trusted compute");
+      }
+      case PodFound f ->
+          f.trustedComputeLabel().filter("true"::equals).isPresent()
+                  || f.runtimeClassName().filter(runtimeClasses::contains).isPresent()
+              ? checkNode(node.textValue(), "bound to").<Decision>map(r -> r).orElse(new Allow())
+              : new Allow();
+    };
+  }
+
+  /**
+   * Refuses placing a trusted pod on {@code name} unless it is verified; {@code how}: "pinned to".
+   */
+  private Optional<Refuse> checkNode(String name, String how) {
     String status =
         switch (nodes.node(name)) {
           case Present p when p.trust().equals(Optional.of(NodeTrust.VERIFIED)) -> null;
@@ -227,7 +324,9 @@ public final class PodAdmission {
         new Refuse(
             403,
             code
-                + ": trusted pod pinned to node "
+                + ": trusted pod "
+                + how
+                + " node "
                 + name
                 + ", whose status is "
                 + status

@@ -24,13 +24,28 @@ class AdmissionReviewFuzzTest {
   private static final PodAdmission ADMISSION =
       new PodAdmission(
           List.of("kata-qemu-tdx", "kata-cc"),
-          name ->
-              switch (name) {
+          new PodAdmission.NodeLookup() {
+            @Override
+            public PodAdmission.NodeState node(String name) {
+              return switch (name) {
                 case "node-verified" -> new PodAdmission.Present(Optional.of(NodeTrust.VERIFIED));
                 case "node-a" -> new PodAdmission.Present(Optional.of(NodeTrust.UNTRUSTED));
                 case "node-unreadable" -> new PodAdmission.Unreadable("down");
                 default -> new PodAdmission.Absent();
-              });
+              };
+            }
+
+            // pods of pods/binding reviews: the seed's "web" asks for trusted compute
+            @Override
+            public PodAdmission.PodState pod(String namespace, String name) {
+              return switch (name) {
+                case "web" -> new PodAdmission.PodFound(Optional.of("true"), Optional.empty());
+                case "plain" -> new PodAdmission.PodFound(Optional.empty(), Optional.of("runc"));
+                case "down" -> new PodAdmission.Unreadable("down");
+                default -> new PodAdmission.Absent();
+              };
+            }
+          });
 
   @FuzzTest(maxDuration = "30s")
   void admissionReview(byte[] data) throws Exception {
@@ -41,7 +56,8 @@ class AdmissionReviewFuzzTest {
     assertThat(r.path("uid").isTextual()).isTrue();
     if (!r.path("allowed").asBoolean()) {
       assertThat(r.path("status").path("message").asText())
-          .matches("(?s)(malformed-review|not-a-pod|node-not-verified|node-unreadable): .*");
+          .matches(
+              "(?s)(malformed-review|not-a-pod|node-not-verified|node-unreadable|pod-unreadable): .*");
     }
   }
 }

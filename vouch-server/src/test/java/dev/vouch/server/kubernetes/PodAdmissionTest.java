@@ -37,14 +37,22 @@ class PodAdmissionTest {
 
   @BeforeEach
   void nodes() {
-    client.nodes().delete();
-    node("node-verified", "verified");
-    node("node-a", "untrusted");
-    node("node-unknown", "unknown");
-    node("node-unlabelled", null);
+    labelledNodes(client);
   }
 
-  private void node(String name, String trust) {
+  /**
+   * Replaces the mock cluster's nodes: node-verified, node-a (untrusted), node-unknown and
+   * node-unlabelled.
+   */
+  static void labelledNodes(KubernetesClient client) {
+    client.nodes().delete();
+    node(client, "node-verified", "verified");
+    node(client, "node-a", "untrusted");
+    node(client, "node-unknown", "unknown");
+    node(client, "node-unlabelled", null);
+  }
+
+  private static void node(KubernetesClient client, String name, String trust) {
     NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name).endMetadata();
     if (trust != null) {
       b.editMetadata().addToLabels("vouch.dev/trust", trust).endMetadata();
