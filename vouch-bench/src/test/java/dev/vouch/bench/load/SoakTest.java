@@ -179,7 +179,9 @@ class SoakTest {
         assertThat(samples.size())
             .as("samples taken")
             .isGreaterThanOrEqualTo((int) (DURATION.dividedBy(SAMPLE) * 8 / 10));
-        List<String> misses = missedRounds(fleet, start.plus(WARM_UP), end);
+        Map<String, List<Instant>> quotes = new java.util.TreeMap<>();
+        fleet.hostIds().forEach(id -> quotes.put(id, fleet.quotesServed(id)));
+        List<String> misses = missedRounds(quotes, start.plus(WARM_UP), end);
         StringBuilder slopes = new StringBuilder();
         List<String> grew = new ArrayList<>();
         for (Series s : Series.values()) {
@@ -221,6 +223,44 @@ class SoakTest {
       }
       nats.close();
     }
+  }
+
+  /**
+   * The judge itself, on made-up series: a thread leak of 6 a minute and a host silent for 30 s are
+   * caught, flat series and a host quoted every interval are not.
+   */
+  @Test
+  void theJudgeCatchesGrowthAfterTheWarmUpAndAMissedRound() {
+    List<Sample> samples = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      double t = i * 5.0;
+      Map<Series, Double> v = new java.util.EnumMap<>(Series.class);
+      v.put(Series.THREADS, 38 + t / 10);
+      // warm-up growth, then flat with noise
+      v.put(Series.RSS_MIB, t < 40 ? 300 + 2 * t : 380 + (i % 2) * 4);
+      samples.add(new Sample(t, v));
+    }
+    List<Sample> judged = samples.stream().filter(x -> x.seconds() >= 40).toList();
+    assertThat(60 * slope(judged, Series.THREADS))
+        .isCloseTo(6.0, org.assertj.core.data.Offset.offset(1e-9))
+        .isGreaterThan(Series.THREADS.tolerancePerMinute);
+    assertThat(60 * slope(judged, Series.RSS_MIB)).isLessThan(Series.RSS_MIB.tolerancePerMinute);
+
+    Instant from = Instant.parse("2026-01-01T00:00:00Z");
+    Instant to = from.plusSeconds(60);
+    List<Instant> steady = new ArrayList<>();
+    List<Instant> gap = new ArrayList<>();
+    for (int s = 0; s <= 60; s += (int) INTERVAL.toSeconds()) {
+      steady.add(from.plusSeconds(s));
+      if (s < 10 || s > 10 + 2 * INTERVAL.toSeconds() + MISS_GRACE.toSeconds()) {
+        gap.add(from.plusSeconds(s));
+      }
+    }
+    assertThat(missedRounds(Map.of("steady", steady, "gap", gap), from, to))
+        .singleElement()
+        .asString()
+        .startsWith("gap had no quote");
+    assertThat(missedRounds(Map.of("silent", List.of()), from, to)).hasSize(1);
   }
 
   /** The server's RSS, threads, open files and database connections now. */
@@ -274,12 +314,14 @@ class SoakTest {
    * Hosts that went more than two intervals (plus a grace for a loaded machine) without a quote
    * between {@code from} and {@code to}.
    */
-  private static List<String> missedRounds(SimulatedFleet fleet, Instant from, Instant to) {
+  private static List<String> missedRounds(
+      Map<String, List<Instant>> quotesByHost, Instant from, Instant to) {
     Duration allowed = INTERVAL.multipliedBy(2).plus(MISS_GRACE);
     List<String> out = new ArrayList<>();
-    for (String id : fleet.hostIds()) {
+    for (Map.Entry<String, List<Instant>> e : quotesByHost.entrySet()) {
+      String id = e.getKey();
       Instant previous = from;
-      List<Instant> quotes = new ArrayList<>(fleet.quotesServed(id));
+      List<Instant> quotes = new ArrayList<>(e.getValue());
       quotes.add(to);
       for (Instant q : quotes) {
         if (q.isBefore(from)) {
