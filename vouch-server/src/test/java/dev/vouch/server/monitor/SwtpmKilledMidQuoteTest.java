@@ -4,18 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.policy.flavor.HostStatus;
-import dev.vouch.server.hosts.HostAttestor;
-import dev.vouch.server.hosts.NatsAgentChannel;
-import dev.vouch.server.hosts.QuotePlan;
 import dev.vouch.server.manager.AttestationOutcome;
 import dev.vouch.server.manager.AttestationScheduler;
-import dev.vouch.server.manager.Host;
 import dev.vouch.server.manager.HostRegistry;
-import dev.vouch.server.manager.HostWorker;
 import dev.vouch.server.manager.PollIntervals;
+import dev.vouch.server.manager.RecordingWorker;
+import dev.vouch.server.manager.RecordingWorker.Attempt;
 import dev.vouch.server.registrar.InMemoryEnrollmentStore;
 import dev.vouch.server.store.Database;
-import dev.vouch.server.store.Sealer;
 import dev.vouch.server.store.TestDatabases;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -27,10 +23,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -68,35 +60,6 @@ class SwtpmKilledMidQuoteTest {
 
   @TempDir Path dir;
 
-  /** One attestation as the scheduler's worker saw it. */
-  private record Attempt(Instant started, Instant ended, AttestationOutcome outcome) {}
-
-  /** The server's host verification, every attempt recorded and its start signalled. */
-  private static final class RecordingWorker implements HostWorker {
-    private final HostVerifier verifier;
-    final Queue<Attempt> attempts = new ConcurrentLinkedQueue<>();
-    final Semaphore started = new Semaphore(0);
-
-    RecordingWorker(HostVerifier verifier) {
-      this.verifier = verifier;
-    }
-
-    @Override
-    public AttestationOutcome attest(Host host) throws Exception {
-      Instant start = Instant.now();
-      started.release();
-      AttestationOutcome o = verifier.attest(host);
-      attempts.add(new Attempt(start, Instant.now(), o));
-      return o;
-    }
-
-    List<Attempt> startedIn(Instant from, Instant to) {
-      return attempts.stream()
-          .filter(a -> !a.started().isBefore(from) && a.started().isBefore(to))
-          .toList();
-    }
-  }
-
   @Test
   void killedSwtpmMakesTheHostUnknownNeverPassedAndAFreshQuoteVerifiesItAfterRestart()
       throws Exception {
@@ -114,18 +77,7 @@ class SwtpmKilledMidQuoteTest {
         Clock clock = Clock.systemUTC();
         RecordingWorker worker =
             new RecordingWorker(
-                new HostVerifier(
-                    new HostAttestor(
-                        enrollments,
-                        new NatsAgentChannel(serverSide, Duration.ofSeconds(5)),
-                        QuotePlan.firmware(),
-                        clock,
-                        random),
-                    new FlavorStore(db),
-                    new TrustReportStore(db),
-                    ServerIdentity.loadOrCreate(db, new Sealer(new byte[32]), clock),
-                    HostVerifier.Settings.defaults(),
-                    clock));
+                NatsHostVerifiers.firmware(db, enrollments, serverSide, Duration.ofSeconds(5)));
         int midAttestation = 0;
         int kills = 0;
         int brokenQuotes = 0;
@@ -149,13 +101,13 @@ class SwtpmKilledMidQuoteTest {
             await(
                 () ->
                     status(registry, host.id) == HostStatus.UNKNOWN
-                        && !worker.startedIn(killed, Instant.MAX).isEmpty(),
+                        && !worker.between(killed, Instant.MAX).isEmpty(),
                 "unknown while swtpm is down");
             Instant restarted = Instant.now();
             host.swtpm.restart();
             await(
                 () ->
-                    worker.startedIn(restarted, Instant.MAX).stream()
+                    worker.between(restarted, Instant.MAX).stream()
                             .anyMatch(a -> a.outcome().status() == HostStatus.VERIFIED)
                         && status(registry, host.id) == HostStatus.VERIFIED,
                 "verified by a fresh quote after the restart");
@@ -171,7 +123,7 @@ class SwtpmKilledMidQuoteTest {
               }
             }
             kills++;
-            List<Attempt> down = worker.startedIn(killed, restarted);
+            List<Attempt> down = worker.between(killed, restarted);
             rounds.append(
                 String.format(
                     " [round %d: killed %s, down %.1f s: %s; verified again %.1f s after restart]",
@@ -247,9 +199,7 @@ class SwtpmKilledMidQuoteTest {
   }
 
   private static Map<HostStatus, Long> count(List<Attempt> attempts) {
-    Map<HostStatus, Long> m = new TreeMap<>();
-    attempts.forEach(a -> m.merge(a.outcome().status(), 1L, Long::sum));
-    return m;
+    return RecordingWorker.count(attempts);
   }
 
   private static void await(BooleanSupplier done, String what) throws InterruptedException {
