@@ -202,13 +202,6 @@ class NatsOutageTest {
 
   private static void await(java.util.function.BooleanSupplier done, String what)
       throws InterruptedException {
-    long deadline = System.nanoTime() + PHASE_DEADLINE.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "not reached within " + PHASE_DEADLINE.toSeconds() + " s: " + what);
-      }
-      Thread.sleep(100);
-    }
+    RecordingWorker.await(done, PHASE_DEADLINE, what);
   }
 }

@@ -47,4 +47,20 @@ public final class RecordingWorker implements HostWorker {
     attempts.forEach(a -> m.merge(a.outcome().status(), 1L, Long::sum));
     return m;
   }
+
+  /**
+   * Waits until {@code done} holds, polling every 100 ms: the fault tests' phases end on
+   * conditions, with a deadline generous for a loaded machine, never on a fixed sleep.
+   */
+  public static void await(
+      java.util.function.BooleanSupplier done, java.time.Duration within, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not reached within " + within.toSeconds() + " s: " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
 }

@@ -203,13 +203,6 @@ class SwtpmKilledMidQuoteTest {
   }
 
   private static void await(BooleanSupplier done, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + PHASE_DEADLINE.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "not reached within " + PHASE_DEADLINE.toSeconds() + " s: " + what);
-      }
-      Thread.sleep(100);
-    }
+    RecordingWorker.await(done, PHASE_DEADLINE, what);
   }
 }
