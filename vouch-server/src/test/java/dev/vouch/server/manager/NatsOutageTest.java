@@ -5,22 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vouch.agent.sim.SimulatedFleet;
 import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.policy.flavor.HostStatus;
-import dev.vouch.server.hosts.HostAttestor;
-import dev.vouch.server.hosts.NatsAgentChannel;
-import dev.vouch.server.hosts.QuotePlan;
 import dev.vouch.server.hosts.SimulatedEnrollment;
-import dev.vouch.server.monitor.FlavorStore;
+import dev.vouch.server.manager.RecordingWorker.Attempt;
 import dev.vouch.server.monitor.HostMonitor;
-import dev.vouch.server.monitor.HostVerifier;
-import dev.vouch.server.monitor.ServerIdentity;
-import dev.vouch.server.monitor.TrustReportStore;
+import dev.vouch.server.monitor.NatsHostVerifiers;
 import dev.vouch.server.registrar.InMemoryEnrollmentStore;
 import dev.vouch.server.store.Database;
-import dev.vouch.server.store.Sealer;
 import dev.vouch.server.store.TestDatabases;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,10 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
@@ -65,33 +55,6 @@ class NatsOutageTest {
   private static final java.util.logging.Logger VERIFIER_LOG =
       java.util.logging.Logger.getLogger("dev.vouch.server.hosts");
 
-  /** One attestation as the scheduler's worker saw it. */
-  private record Attempt(String host, Instant started, AttestationOutcome outcome) {}
-
-  /** The server's host verification, every attempt recorded. */
-  private static final class RecordingWorker implements HostWorker {
-    private final HostVerifier verifier;
-    final Queue<Attempt> attempts = new ConcurrentLinkedQueue<>();
-
-    RecordingWorker(HostVerifier verifier) {
-      this.verifier = verifier;
-    }
-
-    @Override
-    public AttestationOutcome attest(Host host) throws Exception {
-      Instant started = Instant.now();
-      AttestationOutcome o = verifier.attest(host);
-      attempts.add(new Attempt(host.id(), started, o));
-      return o;
-    }
-
-    List<Attempt> between(Instant from, Instant to) {
-      return attempts.stream()
-          .filter(a -> !a.started().isBefore(from) && a.started().isBefore(to))
-          .toList();
-    }
-  }
-
   @Test
   void hostsAreUnknownNotFailedWhileNatsIsDownAndVerifiedAgainOnceItReturns() throws Exception {
     VERIFIER_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -111,18 +74,7 @@ class NatsOutageTest {
       Clock clock = Clock.systemUTC();
       RecordingWorker worker =
           new RecordingWorker(
-              new HostVerifier(
-                  new HostAttestor(
-                      enrollments,
-                      new NatsAgentChannel(serverSide, AGENT_TIMEOUT),
-                      QuotePlan.firmware(),
-                      clock,
-                      new SecureRandom()),
-                  new FlavorStore(db),
-                  new TrustReportStore(db),
-                  ServerIdentity.loadOrCreate(db, new Sealer(new byte[32]), clock),
-                  HostVerifier.Settings.defaults(),
-                  clock));
+              NatsHostVerifiers.firmware(db, enrollments, serverSide, AGENT_TIMEOUT));
       Instant start = Instant.now();
       Instant firstRound;
       Instant killed;
@@ -199,9 +151,7 @@ class NatsOutageTest {
   }
 
   private static Map<HostStatus, Long> count(List<Attempt> attempts) {
-    Map<HostStatus, Long> m = new TreeMap<>();
-    attempts.forEach(a -> m.merge(a.outcome().status(), 1L, Long::sum));
-    return m;
+    return RecordingWorker.count(attempts);
   }
 
   private static List<String> duplicates(RecordingWorker worker) {
@@ -252,13 +202,6 @@ class NatsOutageTest {
 
   private static void await(java.util.function.BooleanSupplier done, String what)
       throws InterruptedException {
-    long deadline = System.nanoTime() + PHASE_DEADLINE.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "not reached within " + PHASE_DEADLINE.toSeconds() + " s: " + what);
-      }
-      Thread.sleep(100);
-    }
+    RecordingWorker.await(done, PHASE_DEADLINE, what);
   }
 }
