@@ -1,12 +1,11 @@
 package dev.vouch.bench.hosts;
 
+import dev.vouch.agent.sim.SimulatedTpm;
 import dev.vouch.agent.tpm.KeyTemplate;
 import dev.vouch.agent.trust.Enrollment;
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.tpm.CredentialProtection;
 import dev.vouch.evidence.tpm.TpmPublic;
-import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -21,9 +20,6 @@ import java.security.spec.ECGenParameterSpec;
  * this process, as a TPM's stays in the TPM.
  */
 final class SimulatedEk {
-  /** The template's unique field: two 32-byte coordinates, each with its 2-byte size. */
-  private static final int UNIQUE = 2 + 32 + 2 + 32;
-
   private final KeyPair keys;
   private final byte[] tpm2bPublic;
   private final byte[] certificate;
@@ -40,16 +36,7 @@ final class SimulatedEk {
     g.initialize(new ECGenParameterSpec("secp256r1"), random);
     KeyPair keys = g.generateKeyPair();
     ECPublicKey pub = (ECPublicKey) keys.getPublic();
-    byte[] template = KeyTemplate.ekEccP256().tpmtPublic();
-    int head = template.length - UNIQUE;
-    byte[] tpmt =
-        ByteBuffer.allocate(template.length)
-            .put(template, 0, head)
-            .putShort((short) 32)
-            .put(fixed(pub.getW().getAffineX()))
-            .putShort((short) 32)
-            .put(fixed(pub.getW().getAffineY()))
-            .array();
+    byte[] tpmt = SimulatedTpm.eccPublicArea(KeyTemplate.ekEccP256().tpmtPublic(), pub);
     try {
       byte[] tpm2b = TpmPublic.fromTpmt(tpmt).toTpm2b();
       return new SimulatedEk(keys, tpm2b, ca.issue(hostId, pub));
@@ -71,13 +58,5 @@ final class SimulatedEk {
         keys.getPrivate(),
         tpm2bPublic,
         akName);
-  }
-
-  private static byte[] fixed(BigInteger v) {
-    byte[] b = v.toByteArray();
-    byte[] out = new byte[32];
-    int n = Math.min(32, b.length);
-    System.arraycopy(b, b.length - n, out, 32 - n, n);
-    return out;
   }
 }
