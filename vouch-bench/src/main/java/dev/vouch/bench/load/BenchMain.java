@@ -83,6 +83,36 @@ public final class BenchMain implements Runnable {
     Integer concurrency;
   }
 
+  /** How a run reaches and reads the server, and where it writes its result. */
+  static final class Access {
+    @Option(
+        names = "--server-pid",
+        description = "The server's pid: its CPU seconds per operation from /proc/PID/stat.")
+    Long serverPid;
+
+    @Option(
+        names = "--admin-token-file",
+        description = "File with the server's admin token (default: $VOUCH_ADMIN_TOKEN).")
+    Path adminTokenFile;
+
+    @Option(names = "--cacert", description = "PEM CA of an https server's certificate.")
+    Path cacert;
+
+    @Option(names = "--out", description = "Write the JSON result here.")
+    Path out;
+
+    Target target(URI server, CommandLine.Model.CommandSpec spec)
+        throws IOException, GeneralSecurityException {
+      return new Target(server, Target.client(tls(cacert)), adminToken(adminTokenFile, spec));
+    }
+
+    void write(String json) throws IOException {
+      if (out != null) {
+        Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+      }
+    }
+  }
+
   /** Options every workload shares. */
   static final class Common {
     @Option(
@@ -109,21 +139,7 @@ public final class BenchMain implements Runnable {
         description = "Seconds of the same load before measuring (JIT, connections).")
     double warmup;
 
-    @Option(
-        names = "--server-pid",
-        description = "The server's pid: its CPU seconds per operation from /proc/PID/stat.")
-    Long serverPid;
-
-    @Option(
-        names = "--admin-token-file",
-        description = "File with the server's admin token (default: $VOUCH_ADMIN_TOKEN).")
-    Path adminTokenFile;
-
-    @Option(names = "--cacert", description = "PEM CA of an https server's certificate.")
-    Path cacert;
-
-    @Option(names = "--out", description = "Write the JSON result here.")
-    Path out;
+    @Mixin Access access = new Access();
 
     LoadModel model() {
       if (model != null && model.rate != null) {
@@ -166,7 +182,7 @@ public final class BenchMain implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       Workload w = workload();
-      Target target = new Target(common.url, Target.client(tls(common.cacert)), adminToken());
+      Target target = common.access.target(common.url, spec);
       // every run registers its own simulated TPMs' AKs (new keys each run)
       w.prepare(target);
       Operation op = w.operation(target);
@@ -174,9 +190,9 @@ public final class BenchMain implements Runnable {
         LoadRunner.run(op, model, seconds(common.warmup));
       }
       Optional<ProcessCpu> server =
-          common.serverPid == null
+          common.access.serverPid == null
               ? Optional.empty()
-              : Optional.of(ProcessCpu.of(common.serverPid));
+              : Optional.of(ProcessCpu.of(common.access.serverPid));
       ProcessCpu self = ProcessCpu.of(ProcessHandle.current().pid());
       double server0 = server.isPresent() ? server.get().seconds() : 0;
       double self0 = self.seconds();
@@ -187,14 +203,8 @@ public final class BenchMain implements Runnable {
               : OptionalDouble.empty();
       LoadResult r = LoadResult.of(w.name(), model, m, serverCpu, self.seconds() - self0);
       out.println(r.summaryLine());
-      if (common.out != null) {
-        Files.writeString(common.out, r.toJson() + "\n", StandardCharsets.UTF_8);
-      }
+      common.access.write(r.toJson());
       return r.errorCount() == 0 && r.ok() > 0 ? 0 : 1;
-    }
-
-    String adminToken() throws IOException {
-      return BenchMain.adminToken(common.adminTokenFile, spec);
     }
   }
 
@@ -285,21 +295,7 @@ public final class BenchMain implements Runnable {
         description = "Enrollments in flight.")
     int enrollConcurrency;
 
-    @Option(
-        names = "--server-pid",
-        description = "The server's pid: its CPU seconds per attestation from /proc/PID/stat.")
-    Long serverPid;
-
-    @Option(
-        names = "--admin-token-file",
-        description = "File with the server's admin token (default: $VOUCH_ADMIN_TOKEN).")
-    Path adminTokenFile;
-
-    @Option(names = "--cacert", description = "PEM CA of an https server's certificate.")
-    Path cacert;
-
-    @Option(names = "--out", description = "Write the JSON result here.")
-    Path out;
+    @Mixin Access access = new Access();
 
     @Override
     public Integer call() throws Exception {
@@ -312,7 +308,7 @@ public final class BenchMain implements Runnable {
                 Duration.ofSeconds(pollSeconds),
                 Duration.ofSeconds(duration),
                 Duration.ofSeconds(warmup == null ? pollSeconds : warmup),
-                Optional.ofNullable(serverPid),
+                Optional.ofNullable(access.serverPid),
                 hostsPerConnection,
                 enrollConcurrency);
       } catch (IllegalArgumentException e) {
@@ -320,16 +316,12 @@ public final class BenchMain implements Runnable {
       }
       SecureRandom random = new SecureRandom();
       var ca = dev.vouch.bench.hosts.BenchEkCa.load(ekCa, random);
-      Target target =
-          new Target(
-              server, Target.client(tls(cacert)), BenchMain.adminToken(adminTokenFile, spec));
+      Target target = access.target(server, spec);
       var r =
           dev.vouch.bench.hosts.HostsBench.run(
               settings, target, ca, random, spec.commandLine().getErr());
       spec.commandLine().getOut().println(r.summaryLine());
-      if (out != null) {
-        Files.writeString(out, r.toJson() + "\n", StandardCharsets.UTF_8);
-      }
+      access.write(r.toJson());
       return r.clean() ? 0 : 1;
     }
   }
