@@ -40,6 +40,7 @@ case " ${WORKLOADS:-kbs attest} " in
     mkdir -p "$data.nats"
     nats-server -a 127.0.0.1 -p -1 --ports_file_dir "$data.nats" >"$data.nats/log" 2>&1 &
     nats_pid=$!
+    trap 'kill "$nats_pid" 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do
       nats_url=$(cat "$data.nats"/*.ports 2>/dev/null | sed -n 's/.*"\(nats:\/\/[^"]*\)".*/\1/p' | head -1 || true)
       [ -n "$nats_url" ] && break
