@@ -13,7 +13,9 @@ import java.util.TreeMap;
  * The result of one {@code bench hosts} run: one summary line and one JSON document.
  *
  * @param reports trust reports the server created in the window (its attestations)
- * @param quotes quote requests the agents served in the window
+ * @param quotes quote requests the agents received in the window (each side counts by its own
+ *     times, so the two differ by the attestations in flight at the window's edges: many when all
+ *     hosts were enrolled at once and are polled in step)
  * @param errors enrollment failures, hosts the server does not list, reports not VERIFIED, reports
  *     with no quote before them, by kind
  * @param agentLatency a quote request reaching an agent to its signed answer handed to NATS
