@@ -40,9 +40,22 @@ public final class SimulatedFleet implements AutoCloseable {
   private final Map<String, Queue<Instant>> served;
   private final AtomicLong servedTotal = new AtomicLong();
   private final List<Dispatcher> dispatchers = new ArrayList<>();
+  private final QuoteObserver observer;
 
-  private SimulatedFleet(Connection nats, Clock clock, Map<String, SimulatedHost> hosts) {
+  /** Told of every quote served, e.g. by a load generator timing the agents' side. */
+  @FunctionalInterface
+  public interface QuoteObserver {
+    /**
+     * @param receivedNanos {@link System#nanoTime} when the request reached the host's handler
+     * @param repliedNanos when the answer had been handed to the NATS connection
+     */
+    void served(String hostId, long receivedNanos, long repliedNanos);
+  }
+
+  private SimulatedFleet(
+      Connection nats, Clock clock, Map<String, SimulatedHost> hosts, QuoteObserver observer) {
     this.nats = nats;
+    this.observer = observer;
     this.clock = clock;
     this.hosts = hosts;
     this.served = new LinkedHashMap<>();
@@ -85,11 +98,26 @@ public final class SimulatedFleet implements AutoCloseable {
       SecureRandom random,
       Clock clock)
       throws InterruptedException {
+    return start(nats, hostIds, firmware, random, clock, (id, received, replied) -> {});
+  }
+
+  /**
+   * As {@link #start(Connection, List, SimulatedHost.FirmwareLog, SecureRandom, Clock)}, telling
+   * {@code observer} of every quote served.
+   */
+  public static SimulatedFleet start(
+      Connection nats,
+      List<String> hostIds,
+      SimulatedHost.FirmwareLog firmware,
+      SecureRandom random,
+      Clock clock,
+      QuoteObserver observer)
+      throws InterruptedException {
     Map<String, SimulatedHost> hosts = new LinkedHashMap<>();
     for (String id : hostIds) {
       hosts.put(id, new SimulatedHost(id, new SimulatedTpm(random), firmware));
     }
-    SimulatedFleet fleet = new SimulatedFleet(nats, clock, hosts);
+    SimulatedFleet fleet = new SimulatedFleet(nats, clock, hosts, observer);
     int lanes = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     for (int i = 0; i < lanes; i++) {
       fleet.dispatchers.add(nats.createDispatcher());
@@ -103,7 +131,14 @@ public final class SimulatedFleet implements AutoCloseable {
               NatsAgentService.quoteSubject(h.hostId()),
               msg -> {
                 if (msg.getReplyTo() != null) {
+                  long received = System.nanoTime();
+                  Queue<Instant> times = fleet.served.get(h.hostId());
+                  int before = times.size();
                   nats.publish(msg.getReplyTo(), fleet.serve(h, msg.getData()));
+                  // a problem answer is no quote served (a host's requests come on one thread)
+                  if (times.size() != before) {
+                    fleet.observer.served(h.hostId(), received, System.nanoTime());
+                  }
                 }
               });
     }

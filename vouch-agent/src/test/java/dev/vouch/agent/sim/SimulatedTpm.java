@@ -83,9 +83,26 @@ public final class SimulatedTpm {
    * filled with the key's point, as TPM2_Create returns it.
    */
   private static byte[] akTpmtPublic(ECPublicKey key) {
-    byte[] template = KeyTemplate.akEccP256().tpmtPublic();
-    // the template ends with the unique field: two empty TPM2B coordinates
-    int head = template.length - 4;
+    return eccPublicArea(KeyTemplate.akEccP256().tpmtPublic(), key);
+  }
+
+  /**
+   * A P-256 key template's TPMT_PUBLIC with its unique field (which ends it: empty or zero-filled
+   * coordinates) replaced by {@code key}'s point, as a TPM fills it when it creates the key.
+   *
+   * @throws IllegalArgumentException for a template that is not an ECC public area
+   */
+  public static byte[] eccPublicArea(byte[] template, ECPublicKey key) {
+    int uniqueSize;
+    try {
+      if (!(TpmPublic.fromTpmt(template).unique() instanceof TpmPublic.EccPoint p)) {
+        throw new IllegalArgumentException("not an ECC template");
+      }
+      uniqueSize = 2 + p.x().length + 2 + p.y().length;
+    } catch (VerificationException e) {
+      throw new IllegalArgumentException("the template does not parse", e);
+    }
+    int head = template.length - uniqueSize;
     byte[] x = fixed(key.getW().getAffineX());
     byte[] y = fixed(key.getW().getAffineY());
     return ByteBuffer.allocate(head + 4 + x.length + y.length)

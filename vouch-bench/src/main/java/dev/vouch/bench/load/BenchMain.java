@@ -26,16 +26,21 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code vouch bench kbs|attest}: a load generator in its own JVM against a {@code vouch server}
- * started separately. Prints one summary line, writes the JSON result with {@code --out}. Exit 0
- * when every operation succeeded, 1 when some failed, 2 for bad usage, 3 when the server could not
- * be prepared or read.
+ * {@code vouch bench kbs|attest|hosts}: a load generator in its own JVM against a {@code vouch
+ * server} started separately. Prints one summary line, writes the JSON result with {@code --out}.
+ * Exit 0 when every operation succeeded, 1 when some failed, 2 for bad usage, 3 when the server
+ * could not be prepared or read.
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Load a separately started vouch server from this process.",
-    subcommands = {BenchMain.Kbs.class, BenchMain.Attest.class})
+    subcommands = {
+      BenchMain.Kbs.class,
+      BenchMain.Attest.class,
+      BenchMain.Hosts.class,
+      BenchMain.HostsCa.class
+    })
 public final class BenchMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -59,7 +64,8 @@ public final class BenchMain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a workload: kbs or attest");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "name a workload: kbs, attest or hosts");
   }
 
   /** How requests arrive: --rate (open model) or --concurrency (closed loop). */
@@ -75,6 +81,36 @@ public final class BenchMain implements Runnable {
         paramLabel = "N",
         description = "Closed loop: N clients, each sending when its last answer came.")
     Integer concurrency;
+  }
+
+  /** How a run reaches and reads the server, and where it writes its result. */
+  static final class Access {
+    @Option(
+        names = "--server-pid",
+        description = "The server's pid: its CPU seconds per operation from /proc/PID/stat.")
+    Long serverPid;
+
+    @Option(
+        names = "--admin-token-file",
+        description = "File with the server's admin token (default: $VOUCH_ADMIN_TOKEN).")
+    Path adminTokenFile;
+
+    @Option(names = "--cacert", description = "PEM CA of an https server's certificate.")
+    Path cacert;
+
+    @Option(names = "--out", description = "Write the JSON result here.")
+    Path out;
+
+    Target target(URI server, CommandLine.Model.CommandSpec spec)
+        throws IOException, GeneralSecurityException {
+      return new Target(server, Target.client(tls(cacert)), adminToken(adminTokenFile, spec));
+    }
+
+    void write(String json) throws IOException {
+      if (out != null) {
+        Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+      }
+    }
   }
 
   /** Options every workload shares. */
@@ -103,21 +139,7 @@ public final class BenchMain implements Runnable {
         description = "Seconds of the same load before measuring (JIT, connections).")
     double warmup;
 
-    @Option(
-        names = "--server-pid",
-        description = "The server's pid: its CPU seconds per operation from /proc/PID/stat.")
-    Long serverPid;
-
-    @Option(
-        names = "--admin-token-file",
-        description = "File with the server's admin token (default: $VOUCH_ADMIN_TOKEN).")
-    Path adminTokenFile;
-
-    @Option(names = "--cacert", description = "PEM CA of an https server's certificate.")
-    Path cacert;
-
-    @Option(names = "--out", description = "Write the JSON result here.")
-    Path out;
+    @Mixin Access access = new Access();
 
     LoadModel model() {
       if (model != null && model.rate != null) {
@@ -160,7 +182,7 @@ public final class BenchMain implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       Workload w = workload();
-      Target target = new Target(common.url, Target.client(tls(common.cacert)), adminToken());
+      Target target = common.access.target(common.url, spec);
       // every run registers its own simulated TPMs' AKs (new keys each run)
       w.prepare(target);
       Operation op = w.operation(target);
@@ -168,9 +190,9 @@ public final class BenchMain implements Runnable {
         LoadRunner.run(op, model, seconds(common.warmup));
       }
       Optional<ProcessCpu> server =
-          common.serverPid == null
+          common.access.serverPid == null
               ? Optional.empty()
-              : Optional.of(ProcessCpu.of(common.serverPid));
+              : Optional.of(ProcessCpu.of(common.access.serverPid));
       ProcessCpu self = ProcessCpu.of(ProcessHandle.current().pid());
       double server0 = server.isPresent() ? server.get().seconds() : 0;
       double self0 = self.seconds();
@@ -181,22 +203,126 @@ public final class BenchMain implements Runnable {
               : OptionalDouble.empty();
       LoadResult r = LoadResult.of(w.name(), model, m, serverCpu, self.seconds() - self0);
       out.println(r.summaryLine());
-      if (common.out != null) {
-        Files.writeString(common.out, r.toJson() + "\n", StandardCharsets.UTF_8);
-      }
+      common.access.write(r.toJson());
       return r.errorCount() == 0 && r.ok() > 0 ? 0 : 1;
     }
+  }
 
-    String adminToken() throws IOException {
-      if (common.adminTokenFile != null) {
-        return Files.readString(common.adminTokenFile, StandardCharsets.UTF_8).strip();
+  /** The admin token from {@code file}, else from $VOUCH_ADMIN_TOKEN. */
+  static String adminToken(Path file, CommandLine.Model.CommandSpec spec) throws IOException {
+    if (file != null) {
+      return Files.readString(file, StandardCharsets.UTF_8).strip();
+    }
+    String env = System.getenv("VOUCH_ADMIN_TOKEN");
+    if (env == null || env.isBlank()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "give --admin-token-file or set VOUCH_ADMIN_TOKEN");
+    }
+    return env.strip();
+  }
+
+  @Command(
+      name = "hosts-ca",
+      mixinStandardHelpOptions = true,
+      description =
+          "Write the EK root (ek-ca.pem), its CRL (ek-ca.crl) and key that `bench hosts` issues"
+              + " its simulated TPMs' EK certificates from; start the server with"
+              + " registrar.ek_roots and registrar.ek_crls naming the first two.")
+  static final class HostsCa implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Parameters(paramLabel = "DIR", description = "Directory to write the CA to.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      dev.vouch.bench.hosts.BenchEkCa.create(dir, new SecureRandom());
+      spec.commandLine().getOut().println(dir.resolve("ek-ca.pem"));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "hosts",
+      mixinStandardHelpOptions = true,
+      description =
+          "Simulated TPM hosts that enroll through the registrar and answer the server's quote"
+              + " requests on NATS; measures attestations/s, latency, misses and duplicates.")
+  static final class Hosts implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--server",
+        required = true,
+        description = "The server, e.g. http://127.0.0.1:8443")
+    URI server;
+
+    @Option(
+        names = "--nats",
+        required = true,
+        description = "The NATS server the server's hosts.nats_url names.")
+    String nats;
+
+    @Option(names = "--ek-ca", required = true, description = "Directory `bench hosts-ca` wrote.")
+    Path ekCa;
+
+    @Option(names = "--hosts", defaultValue = "100", description = "Simulated hosts.")
+    int hosts;
+
+    @Option(
+        names = "--poll-seconds",
+        required = true,
+        description = "The server's hosts.poll_seconds: misses and duplicates are judged by it.")
+    long pollSeconds;
+
+    @Option(names = "--duration", defaultValue = "60", description = "Measured seconds.")
+    long duration;
+
+    @Option(
+        names = "--warmup",
+        description = "Seconds after enrollment before measuring (default: one poll interval).")
+    Long warmup;
+
+    @Option(
+        names = "--hosts-per-connection",
+        defaultValue = "500",
+        description = "Agents per NATS connection.")
+    int hostsPerConnection;
+
+    @Option(
+        names = "--enroll-concurrency",
+        defaultValue = "8",
+        description = "Enrollments in flight.")
+    int enrollConcurrency;
+
+    @Mixin Access access = new Access();
+
+    @Override
+    public Integer call() throws Exception {
+      dev.vouch.bench.hosts.HostsBench.Settings settings;
+      try {
+        settings =
+            new dev.vouch.bench.hosts.HostsBench.Settings(
+                nats,
+                hosts,
+                Duration.ofSeconds(pollSeconds),
+                Duration.ofSeconds(duration),
+                Duration.ofSeconds(warmup == null ? pollSeconds : warmup),
+                Optional.ofNullable(access.serverPid),
+                hostsPerConnection,
+                enrollConcurrency);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-      String env = System.getenv("VOUCH_ADMIN_TOKEN");
-      if (env == null || env.isBlank()) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "give --admin-token-file or set VOUCH_ADMIN_TOKEN");
-      }
-      return env.strip();
+      SecureRandom random = new SecureRandom();
+      var ca = dev.vouch.bench.hosts.BenchEkCa.load(ekCa, random);
+      Target target = access.target(server, spec);
+      var r =
+          dev.vouch.bench.hosts.HostsBench.run(
+              settings, target, ca, random, spec.commandLine().getErr());
+      spec.commandLine().getOut().println(r.summaryLine());
+      access.write(r.toJson());
+      return r.clean() ? 0 : 1;
     }
   }
 

@@ -22,4 +22,16 @@ public record LatencySummary(
   private static double ms(long nanos) {
     return nanos / 1e6;
   }
+
+  /** The JSON form of the load results: count and milliseconds, snake_case. */
+  public java.util.Map<String, Object> toJsonMap() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("count", count);
+    m.put("p50_ms", p50Ms);
+    m.put("p99_ms", p99Ms);
+    m.put("p99_9_ms", p999Ms);
+    m.put("max_ms", maxMs);
+    m.put("mean_ms", meanMs);
+    return m;
+  }
 }

@@ -113,14 +113,7 @@ public record LoadResult(
     m.put("errors", errorCount());
     m.put("errors_by_kind", new java.util.TreeMap<>(errors));
     m.put("ok_per_second", okPerSecond);
-    Map<String, Object> lat = new LinkedHashMap<>();
-    lat.put("count", latency.count());
-    lat.put("p50_ms", latency.p50Ms());
-    lat.put("p99_ms", latency.p99Ms());
-    lat.put("p99_9_ms", latency.p999Ms());
-    lat.put("max_ms", latency.maxMs());
-    lat.put("mean_ms", latency.meanMs());
-    m.put("latency", lat);
+    m.put("latency", latency.toJsonMap());
     m.put(
         "server_cpu_seconds", serverCpuSeconds.isPresent() ? serverCpuSeconds.getAsDouble() : null);
     m.put(

@@ -126,6 +126,79 @@ public final class CredentialProtection {
     return new Credential(idObject, encryptedSecret);
   }
 
+  /**
+   * What a TPM's ActivateCredential does, in software: recovers the secret of a credential made for
+   * the EK whose private key is {@code ekPrivate}, checking the integrity HMAC over the object's
+   * name. For simulated TPMs (load generators, tests); a real TPM never releases its EK.
+   *
+   * @param ekPublic the EK's TPM2B_PUBLIC, as given to {@link #makeCredential}
+   * @throws VerificationException SIGNATURE_INVALID when the credential was not made for this EK
+   *     and name (TPM_RC_INTEGRITY); MALFORMED for a credential that does not parse
+   */
+  public static byte[] activate(
+      Credential credential, java.security.PrivateKey ekPrivate, byte[] ekPublic, byte[] objectName)
+      throws VerificationException {
+    TpmPublic ek = TpmPublic.fromTpm2b(ekPublic);
+    HashAlg h = ek.nameAlg();
+    try {
+      byte[] seed;
+      if (ek.parameters() instanceof TpmPublic.RsaParameters) {
+        Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
+        oaep.init(
+            Cipher.DECRYPT_MODE,
+            ekPrivate,
+            new OAEPParameterSpec(
+                h.jcaName(),
+                "MGF1",
+                new MGF1ParameterSpec(h.jcaName()),
+                new PSource.PSpecified(label("IDENTITY"))));
+        seed = oaep.doFinal(credential.encryptedSecret());
+      } else {
+        java.security.spec.ECParameterSpec curve =
+            ((java.security.interfaces.ECPrivateKey) ekPrivate).getParams();
+        int size = (curve.getCurve().getField().getFieldSize() + 7) / 8;
+        ByteReader r = ByteReader.bigEndian(credential.encryptedSecret());
+        byte[] x = r.sized16();
+        byte[] y = r.sized16();
+        PublicKey ephemeral =
+            java.security.KeyFactory.getInstance("EC")
+                .generatePublic(
+                    new java.security.spec.ECPublicKeySpec(
+                        new java.security.spec.ECPoint(new BigInteger(1, x), new BigInteger(1, y)),
+                        curve));
+        KeyAgreement ka = KeyAgreement.getInstance("ECDH");
+        ka.init(ekPrivate);
+        ka.doPhase(ephemeral, true);
+        byte[] z = fixed(new BigInteger(1, ka.generateSecret()), size);
+        byte[] ekX = fixed(new BigInteger(1, ((TpmPublic.EccPoint) ek.unique()).x()), size);
+        seed = kdfe(h, z, "IDENTITY", x, ekX, h.size() * 8);
+      }
+      ByteReader id = ByteReader.bigEndian(credential.idObject());
+      byte[] integrity = id.sized16();
+      byte[] encIdentity = id.bytes(id.remaining());
+      byte[] hmacKey = kdfa(h, seed, "INTEGRITY", new byte[0], new byte[0], h.size() * 8);
+      if (!Crypto.constantTimeEquals(hmac(h, hmacKey, encIdentity, objectName), integrity)) {
+        throw new VerificationException(
+            Failure.SIGNATURE_INVALID,
+            "TPM_RC_INTEGRITY: the credential is for another EK or name");
+      }
+      int keyBits =
+          switch (ek.parameters()) {
+            case TpmPublic.RsaParameters p -> p.symmetric().keyBits();
+            case TpmPublic.EccParameters p -> p.symmetric().keyBits();
+            default -> throw new VerificationException(Failure.UNSUPPORTED, "EK type " + ek.type());
+          };
+      Cipher aes = Cipher.getInstance("AES/CFB/NoPadding");
+      aes.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(kdfa(h, seed, "STORAGE", objectName, new byte[0], keyBits), "AES"),
+          new IvParameterSpec(new byte[AES_BLOCK]));
+      return ByteReader.bigEndian(aes.doFinal(encIdentity)).sized16();
+    } catch (GeneralSecurityException e) {
+      throw new VerificationException(Failure.MALFORMED, "credential: " + e.getMessage());
+    }
+  }
+
   private static void checkName(byte[] name) throws VerificationException {
     ByteReader r = ByteReader.bigEndian(name);
     int alg = r.u16();
