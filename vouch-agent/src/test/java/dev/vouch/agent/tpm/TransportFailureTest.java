@@ -3,6 +3,8 @@ package dev.vouch.agent.tpm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vouch.core.crypto.HashAlg;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -139,10 +141,14 @@ class TransportFailureTest {
 
   @Test
   void unreachableSwtpmAndUnknownAddressesFailClearly() throws Exception {
-    int port = fake.port();
-    fake.close();
-    TpmException refused = failureOf(() -> new SwtpmTcpTransport("127.0.0.1", port));
-    assertThat(refused).hasMessageContaining("cannot connect to swtpm at 127.0.0.1:" + port);
+    // A port bound but not listening refuses connections, and nothing else can take it meanwhile
+    // (a port merely closed was once taken by another process's listener during a full run).
+    try (Socket bound = new Socket()) {
+      bound.bind(new InetSocketAddress("127.0.0.1", 0));
+      int port = bound.getLocalPort();
+      TpmException refused = failureOf(() -> new SwtpmTcpTransport("127.0.0.1", port));
+      assertThat(refused).hasMessageContaining("cannot connect to swtpm at 127.0.0.1:" + port);
+    }
     assertThat(failureOf(() -> TpmTransport.open("tcp:localhost")))
         .hasMessageContaining("unrecognized TPM address");
     assertThat(failureOf(() -> TpmTransport.open("swtpm:localhost:notaport")))
