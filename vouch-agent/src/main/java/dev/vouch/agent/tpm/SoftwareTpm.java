@@ -290,7 +290,7 @@ public final class SoftwareTpm implements AutoCloseable {
   public static void measureFirmware(TpmClient tpm, byte[] eventLog)
       throws VerificationException, TpmException {
     for (TcgEvent e : TcgEventLog.parse(eventLog).events()) {
-      if (e.header().type() == EV_NO_ACTION || e.header().pcr() > 7) {
+      if (e.header().type() == EV_NO_ACTION || e.header().pcr() > 9) {
         continue;
       }
       byte[] d =

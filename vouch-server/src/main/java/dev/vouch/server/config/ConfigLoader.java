@@ -113,6 +113,7 @@ public final class ConfigLoader {
             "report_validity_seconds",
             "report_retention_days",
             "report_retention_count",
+            "require_disk_encryption",
             "ima",
             "agent_timeout_seconds",
             "nats_url",
@@ -560,7 +561,8 @@ public final class ConfigLoader {
         readableFiles(n, "hosts", "flavor_signing_keys"),
         natsAuthDir,
         Duration.ofDays(number(n, "hosts", "report_retention_days", 90, 0, 36500)),
-        (int) number(n, "hosts", "report_retention_count", 1000, 0, 10_000_000));
+        (int) number(n, "hosts", "report_retention_count", 1000, 0, 10_000_000),
+        bool(n, "hosts", "require_disk_encryption", false));
   }
 
   private static ServerConfig.Registrar registrar(JsonNode reg) throws ConfigException {

@@ -731,6 +731,9 @@ public record ServerConfig(
    * @param reportRetentionCount only a host's newest this many reports are kept, except those kept
    *     always ({@code hosts.report_retention_count}, default 1000; 0 for no limit). Kept always: a
    *     host's newest and last report, status-change reports and reports the audit log names
+   * @param requireDiskEncryption full-disk encryption is a platform prerequisite: a host is
+   *     VERIFIED only when its measured kernel command line (PCR 8) names an encrypted root ({@code
+   *     hosts.require_disk_encryption}, default false so existing verdicts stay)
    */
   public record Hosts(
       boolean enabled,
@@ -754,7 +757,8 @@ public record ServerConfig(
       List<Path> flavorSigningKeyFiles,
       Optional<Path> natsAuthDir,
       Duration reportRetentionAge,
-      int reportRetentionCount) {
+      int reportRetentionCount,
+      boolean requireDiskEncryption) {
     public Hosts {
       if (reportRetentionAge.isNegative() || reportRetentionCount < 0) {
         throw new IllegalArgumentException("report retention must not be negative");
@@ -764,6 +768,84 @@ public record ServerConfig(
       agentTls = agentTls.map(List::copyOf);
       flavorTemplateFiles = List.copyOf(flavorTemplateFiles);
       flavorSigningKeyFiles = List.copyOf(flavorSigningKeyFiles);
+    }
+
+    /** The same without the full-disk encryption prerequisite. */
+    public Hosts(
+        boolean enabled,
+        Duration pollInterval,
+        Map<String, Duration> groupPolls,
+        Duration lease,
+        int maxConcurrency,
+        String goldenMode,
+        Duration reportValidity,
+        boolean ima,
+        Duration agentTimeout,
+        Optional<String> natsUrl,
+        Optional<List<Path>> agentTls,
+        boolean kubernetes,
+        Optional<String> kubernetesUrl,
+        boolean evictPods,
+        Optional<String> nodeLabel,
+        Optional<java.net.URI> webhookUrl,
+        Optional<Path> webhookSecretFile,
+        List<Path> flavorTemplateFiles,
+        List<Path> flavorSigningKeyFiles,
+        Optional<Path> natsAuthDir,
+        Duration reportRetentionAge,
+        int reportRetentionCount) {
+      this(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount,
+          false);
+    }
+
+    /** These settings with full-disk encryption required (or not) of every host. */
+    public Hosts withDiskEncryptionRequired(boolean required) {
+      return new Hosts(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount,
+          required);
     }
 
     /** The same with the default report retention (90 days, 1000 reports per host). */
@@ -929,7 +1011,8 @@ public record ServerConfig(
           flavorSigningKeyFiles,
           natsAuthDir,
           reportRetentionAge,
-          reportRetentionCount);
+          reportRetentionCount,
+          requireDiskEncryption);
     }
 
     /**
@@ -960,7 +1043,8 @@ public record ServerConfig(
           flavorSigningKeyFiles,
           natsAuthDir,
           reportRetentionAge,
-          reportRetentionCount);
+          reportRetentionCount,
+          requireDiskEncryption);
     }
 
     /** These settings, also accepting imported flavors signed by the keys in {@code files}. */
@@ -987,7 +1071,8 @@ public record ServerConfig(
           files,
           natsAuthDir,
           reportRetentionAge,
-          reportRetentionCount);
+          reportRetentionCount,
+          requireDiskEncryption);
     }
 
     /**
@@ -1017,7 +1102,8 @@ public record ServerConfig(
           flavorSigningKeyFiles,
           Optional.of(dir),
           reportRetentionAge,
-          reportRetentionCount);
+          reportRetentionCount,
+          requireDiskEncryption);
     }
 
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */

@@ -192,7 +192,8 @@ public final class HostMonitor implements AutoCloseable {
                   mode,
                   HostVerifier.Settings.defaults().goldenParts(),
                   templates(h.flavorTemplateFiles()),
-                  h.reportValidity()),
+                  h.reportValidity(),
+                  h.requireDiskEncryption()),
               s.clock(),
               Optional.of(
                   new HostVerifier.Runtime(
