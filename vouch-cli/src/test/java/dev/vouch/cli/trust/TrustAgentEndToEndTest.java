@@ -195,7 +195,7 @@ class TrustAgentEndToEndTest {
         CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
   }
 
-  /** Extends every measured event of PCRs 0-7 into the SHA-256 bank, as firmware would. */
+  /** Extends every measured event of PCRs 0-9 into the SHA-256 bank, as firmware would. */
   private static void extendFirmwareLog(TpmClient tpm) throws Exception {
     assertThat(TcgEventLog.parse(eventLog).startupLocality()).isZero(); // swtpm's PCR 0 starts at 0
     dev.vouch.agent.tpm.SoftwareTpm.measureFirmware(tpm, eventLog);
