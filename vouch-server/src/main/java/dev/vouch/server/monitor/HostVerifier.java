@@ -670,9 +670,11 @@ public final class HostVerifier implements HostWorker {
   }
 
   /**
-   * The built-in flavor template: PLATFORM = SHA-256 PCRs 0-3, 6, 7; HOST_UNIQUE = PCRs 4, 5; each
-   * PCR's value and, as ISecL's templates do, its event list ({@code eventlog_equals}) so that a
-   * fault names the event that differs.
+   * The built-in flavor template: PLATFORM = SHA-256 PCRs 0-3, 6, 7; OS = PCRs 8, 9 (what the boot
+   * loader measured: GRUB's commands and kernel command line, the kernel and initrd, as ISecL's OS
+   * flavor covers the boot loader and kernel); HOST_UNIQUE = PCRs 4, 5; each PCR's value and, as
+   * ISecL's templates do, its event list ({@code eventlog_equals}) so that a fault names the event
+   * that differs.
    */
   public static FlavorTemplate defaultTemplate() {
     try (InputStream in =

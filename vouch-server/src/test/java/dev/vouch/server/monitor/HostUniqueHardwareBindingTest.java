@@ -182,9 +182,10 @@ class HostUniqueHardwareBindingTest {
             .contains("ek-sha256:" + enrolled.host("node-c").orElseThrow().ekCertificateSha256());
         // a request for parts the template does not define makes nothing and is refused
         int stored = flavors.list(Optional.empty(), true).size();
-        assertThatThrownBy(() -> v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.OS), List.of()))
+        assertThatThrownBy(
+                () -> v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.SOFTWARE), List.of()))
             .isInstanceOf(VerificationException.class)
-            .hasMessageContaining("defines none of the parts asked for [OS]")
+            .hasMessageContaining("defines none of the parts asked for [SOFTWARE]")
             .hasMessageContaining("HOST_UNIQUE")
             .extracting(e -> ((VerificationException) e).failure())
             .isEqualTo(Failure.POLICY_DENIED);
