@@ -311,6 +311,14 @@ public final class ConfigReference {
             + " first measurements of each boot become golden, and a changed baseline is reported.");
     key(
         "hosts",
+        "golden_parts",
+        "list of flavor parts",
+        "[PLATFORM, HOST_UNIQUE]",
+        "The flavor parts `tofu` adopts from a host's first measurements of each boot. Add `OS` to"
+            + " baseline PCRs 8 and 9 (the boot loader's commands, kernel command line, kernel and"
+            + " initrd) as well; the built-in template defines PLATFORM, OS and HOST_UNIQUE.");
+    key(
+        "hosts",
         "report_validity_seconds",
         "integer 60..31536000",
         "86400",

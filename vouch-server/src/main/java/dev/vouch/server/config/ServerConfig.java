@@ -734,6 +734,8 @@ public record ServerConfig(
    * @param requireDiskEncryption full-disk encryption is a platform prerequisite: a host is
    *     VERIFIED only when its measured kernel command line (PCR 8) names an encrypted root ({@code
    *     hosts.require_disk_encryption}, default false so existing verdicts stay)
+   * @param goldenParts the flavor parts TOFU adopts from a host's first measurements of each boot
+   *     ({@code hosts.golden_parts}, default PLATFORM and HOST_UNIQUE; OS adds PCRs 8 and 9)
    */
   public record Hosts(
       boolean enabled,
@@ -758,8 +760,13 @@ public record ServerConfig(
       Optional<Path> natsAuthDir,
       Duration reportRetentionAge,
       int reportRetentionCount,
-      boolean requireDiskEncryption) {
+      boolean requireDiskEncryption,
+      java.util.Set<dev.vouch.policy.flavor.FlavorPart> goldenParts) {
     public Hosts {
+      if (goldenParts.isEmpty()) {
+        throw new IllegalArgumentException("TOFU adopts at least one flavor part");
+      }
+      goldenParts = java.util.Set.copyOf(goldenParts);
       if (reportRetentionAge.isNegative() || reportRetentionCount < 0) {
         throw new IllegalArgumentException("report retention must not be negative");
       }
@@ -845,7 +852,66 @@ public record ServerConfig(
           natsAuthDir,
           reportRetentionAge,
           reportRetentionCount,
-          required);
+          required,
+          goldenParts);
+    }
+
+    /** The parts TOFU adopts by default. */
+    public static final java.util.Set<dev.vouch.policy.flavor.FlavorPart> DEFAULT_GOLDEN_PARTS =
+        java.util.Set.of(
+            dev.vouch.policy.flavor.FlavorPart.PLATFORM,
+            dev.vouch.policy.flavor.FlavorPart.HOST_UNIQUE);
+
+    /** The same with the default golden parts. */
+    public Hosts(
+        boolean enabled,
+        Duration pollInterval,
+        Map<String, Duration> groupPolls,
+        Duration lease,
+        int maxConcurrency,
+        String goldenMode,
+        Duration reportValidity,
+        boolean ima,
+        Duration agentTimeout,
+        Optional<String> natsUrl,
+        Optional<List<Path>> agentTls,
+        boolean kubernetes,
+        Optional<String> kubernetesUrl,
+        boolean evictPods,
+        Optional<String> nodeLabel,
+        Optional<java.net.URI> webhookUrl,
+        Optional<Path> webhookSecretFile,
+        List<Path> flavorTemplateFiles,
+        List<Path> flavorSigningKeyFiles,
+        Optional<Path> natsAuthDir,
+        Duration reportRetentionAge,
+        int reportRetentionCount,
+        boolean requireDiskEncryption) {
+      this(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount,
+          requireDiskEncryption,
+          DEFAULT_GOLDEN_PARTS);
     }
 
     /** The same with the default report retention (90 days, 1000 reports per host). */
@@ -1012,7 +1078,8 @@ public record ServerConfig(
           natsAuthDir,
           reportRetentionAge,
           reportRetentionCount,
-          requireDiskEncryption);
+          requireDiskEncryption,
+          goldenParts);
     }
 
     /**
@@ -1044,7 +1111,8 @@ public record ServerConfig(
           natsAuthDir,
           reportRetentionAge,
           reportRetentionCount,
-          requireDiskEncryption);
+          requireDiskEncryption,
+          goldenParts);
     }
 
     /** These settings, also accepting imported flavors signed by the keys in {@code files}. */
@@ -1072,7 +1140,8 @@ public record ServerConfig(
           natsAuthDir,
           reportRetentionAge,
           reportRetentionCount,
-          requireDiskEncryption);
+          requireDiskEncryption,
+          goldenParts);
     }
 
     /**
@@ -1103,7 +1172,8 @@ public record ServerConfig(
           Optional.of(dir),
           reportRetentionAge,
           reportRetentionCount,
-          requireDiskEncryption);
+          requireDiskEncryption,
+          goldenParts);
     }
 
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */

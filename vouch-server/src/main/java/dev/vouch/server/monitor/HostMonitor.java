@@ -190,7 +190,7 @@ public final class HostMonitor implements AutoCloseable {
               identity,
               new HostVerifier.Settings(
                   mode,
-                  HostVerifier.Settings.defaults().goldenParts(),
+                  h.goldenParts(),
                   templates(h.flavorTemplateFiles()),
                   h.reportValidity(),
                   h.requireDiskEncryption()),

@@ -239,6 +239,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void tofuAdoptsPlatformAndHostUniqueUnlessGoldenPartsSaysMore() throws Exception {
+    assertThat(load("", Map.of()).hosts().goldenParts())
+        .containsExactlyInAnyOrder(
+            dev.vouch.policy.flavor.FlavorPart.PLATFORM,
+            dev.vouch.policy.flavor.FlavorPart.HOST_UNIQUE);
+    ServerConfig.Hosts os =
+        load("hosts:\n  golden_parts: [PLATFORM, os, HOST_UNIQUE]\n", Map.of()).hosts();
+    assertThat(os.goldenParts()).contains(dev.vouch.policy.flavor.FlavorPart.OS).hasSize(3);
+    assertThat(os.withDiskEncryptionRequired(true).goldenParts()).isEqualTo(os.goldenParts());
+    assertThatThrownBy(() -> load("hosts:\n  golden_parts: [PLATFORM, KERNEL]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.golden_parts: 'KERNEL' is not a flavor part");
+  }
+
+  @Test
   void natsAuthenticationNeedsANatsServerAndIsOffByDefault() throws Exception {
     assertThat(load("", Map.of()).hosts().natsAuthDir()).isEmpty();
     assertThatThrownBy(() -> load("hosts:\n  nats_auth_dir: /var/lib/vouch/nats\n", Map.of()))
