@@ -32,8 +32,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,17 +108,7 @@ class FullDiskEncryptionTest {
   }
 
   private static Host host(String id) {
-    return new Host(
-        id,
-        "default",
-        "nats",
-        HostStatus.UNKNOWN,
-        OptionalLong.empty(),
-        Instant.now(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty());
+    return SwtpmHost.record(id);
   }
 
   private TrustReport report(AttestationOutcome outcome) throws Exception {

@@ -37,7 +37,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,17 +84,7 @@ class HostUniqueHardwareBindingTest {
   }
 
   private static Host host(String id) {
-    return new Host(
-        id,
-        "default",
-        "nats",
-        HostStatus.UNKNOWN,
-        OptionalLong.empty(),
-        Instant.now(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty());
+    return SwtpmHost.record(id);
   }
 
   /** The flavors the stored, signed report of {@code outcome} names. */

@@ -32,7 +32,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,17 +66,7 @@ class OsFlavorTest {
   }
 
   private static Host host(String id) {
-    return new Host(
-        id,
-        "default",
-        "nats",
-        HostStatus.UNKNOWN,
-        OptionalLong.empty(),
-        Instant.now(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty());
+    return SwtpmHost.record(id);
   }
 
   private static byte[] secureBootLog() throws Exception {

@@ -251,6 +251,21 @@ public final class SwtpmHost implements AutoCloseable {
     startAgent();
   }
 
+  /** The registry's record of a NATS host {@code id} never attested, in the default group. */
+  static dev.vouch.server.manager.Host record(String id) {
+    return new dev.vouch.server.manager.Host(
+        id,
+        "default",
+        "nats",
+        dev.vouch.policy.flavor.HostStatus.UNKNOWN,
+        java.util.OptionalLong.empty(),
+        java.time.Instant.now(),
+        java.util.Optional.empty(),
+        java.util.Optional.empty(),
+        java.util.Optional.empty(),
+        java.util.Optional.empty());
+  }
+
   /** Starts the agent's NATS service, which announces the host (as an agent does at boot). */
   void startAgent() throws Exception {
     service = NatsAgentService.start(agent, nats);
