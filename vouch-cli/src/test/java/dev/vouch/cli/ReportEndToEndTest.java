@@ -103,6 +103,42 @@ class ReportEndToEndTest {
   }
 
   @Test
+  void hostFlavorsPartsOsMakesOneOsFlavorAndTheHostIsJudgedByIt() throws Exception {
+    nats = NatsServer.start();
+    ServerConfig.Hosts hosts = ServerConfig.Hosts.defaults().withNatsUrl(nats.url());
+    server = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(hosts));
+    tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN);
+    host =
+        SwtpmHost.start("cli-os", SwtpmHost.SECURE_BOOT_LOG, dir, server.enrollments(), nats.url());
+    assertThat(admin("host", "add", "cli-os", "--connection", "nats").exit()).isZero();
+
+    CliRun made = admin("host", "flavors", "cli-os", "--parts", "OS", "--json");
+    assertThat(made.exit()).as(made.out() + made.err()).isZero();
+    assertThat(made.json().path("flavors")).hasSize(1);
+    JsonNode os = made.json().path("flavors").get(0);
+    assertThat(os.path("flavor_part").asText()).isEqualTo("OS");
+
+    CliRun attested = admin("host", "attest", "cli-os", "--wait", "--timeout", "60");
+    assertThat(attested.exit()).as(attested.out() + attested.err()).isZero();
+    assertThat(attested.out()).isEqualTo("host cli-os: VERIFIED\n");
+    // the signed report lists the OS flavor among those the host was judged by
+    String reportId =
+        admin("host", "show", "cli-os", "--json").json().path("last_report_id").asText();
+    Path report = dir.resolve("os.jws");
+    assertThat(admin("report", "get", reportId, "-o", report.toString()).exit()).isZero();
+    Path ca = dir.resolve("ca.pem");
+    assertThat(
+            CliRun.of("report", "ca", "--server", server.baseUri().toString(), "-o", ca.toString())
+                .exit())
+        .isZero();
+    CliRun verified =
+        CliRun.of("report", "verify", report.toString(), "--ca", ca.toString(), "--json");
+    assertThat(verified.exit()).as(verified.out() + verified.err()).isEqualTo(ExitCodes.OK);
+    assertThat(verified.json().path("report").path("flavors").findValuesAsText("flavor_id"))
+        .contains(os.path("id").asText());
+  }
+
+  @Test
   void aFailedHostsGenuineReportVerifiesButExitsOneAsUntrusted() throws Exception {
     nats = NatsServer.start();
     ServerConfig.Hosts hosts = ServerConfig.Hosts.defaults().withNatsUrl(nats.url());

@@ -3,6 +3,7 @@ package dev.vouch.agent.trust;
 import dev.vouch.agent.tpm.TpmClient;
 import dev.vouch.agent.tpm.TpmException;
 import dev.vouch.agent.tpm.TpmInfo;
+import dev.vouch.evidence.tpm.eventlog.KernelCommandLine;
 import dev.vouch.evidence.tpm.protocol.HostInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,8 @@ import java.util.Map;
 
 /**
  * Reads the host facts a trust agent reports: OS from os-release, kernel release from procfs, BIOS
- * from DMI sysfs (often readable only by root: then empty) and TPM identity from GetCapability.
+ * from DMI sysfs (often readable only by root: then empty), TPM identity from GetCapability and the
+ * encrypted root the kernel command line names.
  */
 final class HostFacts {
   /** Longest fact file read; sysfs and os-release files are tiny. */
@@ -37,7 +39,8 @@ final class HostFacts {
         info.manufacturer(),
         info.vendorString(),
         info.firmwareVersion(),
-        hardwareUuid(firstLine(root.resolve("sys/class/dmi/id/product_uuid"))));
+        hardwareUuid(firstLine(root.resolve("sys/class/dmi/id/product_uuid"))),
+        KernelCommandLine.encryptedRoot(firstLine(root.resolve("proc/cmdline"))).orElse(""));
   }
 
   /**

@@ -22,7 +22,7 @@ import java.util.Optional;
 import java.util.SortedSet;
 
 /**
- * One simulated host: a {@link SimulatedTpm} whose PCRs 0-7 hold a real firmware event log's
+ * One simulated host: a {@link SimulatedTpm} whose PCRs 0-9 hold a real firmware event log's
  * SHA-256 measurements, answering {@link QuoteRequest}s with the {@link QuoteResponse} the trust
  * agent ({@code dev.vouch.agent.trust.TrustAgent}) would send: the AK's TPM2B_PUBLIC, one quote
  * over the asked registers, their values, the event log when asked, no IMA list, and host facts. It
@@ -65,7 +65,7 @@ public final class SimulatedHost {
    * A firmware event log and the measurements it records, extended at every boot.
    *
    * @param bytes the log as the kernel exposes it (binary_bios_measurements)
-   * @param measurements the SHA-256 digests of its measured events of PCRs 0-7, in log order
+   * @param measurements the SHA-256 digests of its measured events of PCRs 0-9, in log order
    */
   public record FirmwareLog(byte[] bytes, List<Measurement> measurements) {
     /** The keylime Secure Boot log the agent and end-to-end tests use. */
@@ -90,7 +90,7 @@ public final class SimulatedHost {
       }
       List<Measurement> out = new ArrayList<>();
       for (TcgEvent e : log.events()) {
-        if (e.header().type() == EV_NO_ACTION || e.header().pcr() > 7) {
+        if (e.header().type() == EV_NO_ACTION || e.header().pcr() > 9) {
           continue;
         }
         e.header()

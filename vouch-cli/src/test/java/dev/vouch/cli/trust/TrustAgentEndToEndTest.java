@@ -195,7 +195,7 @@ class TrustAgentEndToEndTest {
         CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
   }
 
-  /** Extends every measured event of PCRs 0-7 into the SHA-256 bank, as firmware would. */
+  /** Extends every measured event of PCRs 0-9 into the SHA-256 bank, as firmware would. */
   private static void extendFirmwareLog(TpmClient tpm) throws Exception {
     assertThat(TcgEventLog.parse(eventLog).startupLocality()).isZero(); // swtpm's PCR 0 starts at 0
     dev.vouch.agent.tpm.SoftwareTpm.measureFirmware(tpm, eventLog);
@@ -407,7 +407,7 @@ class TrustAgentEndToEndTest {
     HostAttestor attestor = attestor(https(verifierTls));
     HostAttestation a = attestor.attest("host-a");
     assertThat(a.eventLogVerified()).isTrue();
-    assertThat(a.pcrs().indexes(HashAlg.SHA256)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+    assertThat(a.pcrs().indexes(HashAlg.SHA256)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
     assertThat(a.pcrs().get(HashAlg.SHA256, 7))
         .contains(TcgEventLog.parse(eventLog).replay().get(HashAlg.SHA256, 7).orElseThrow());
     assertThat(a.secureBoot()).isPresent();

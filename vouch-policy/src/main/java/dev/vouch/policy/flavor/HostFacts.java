@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param biosName firmware vendor
  * @param biosVersion firmware version
  * @param tpmVersion {@code 2.0}
+ * @param diskEncryption the kernel command-line parameter naming an encrypted root, e.g. {@code
+ *     rd.luks.uuid=luks-...}; measured or reported as {@link MeasuredFacts#sources} says
  */
 public record HostFacts(
     String hostName,
@@ -25,7 +27,8 @@ public record HostFacts(
     String osVersion,
     String biosName,
     String biosVersion,
-    String tpmVersion) {
+    String tpmVersion,
+    String diskEncryption) {
   public HostFacts {
     Objects.requireNonNull(hostName, "hostName");
     Objects.requireNonNull(hardwareUuid, "hardwareUuid");
@@ -34,6 +37,19 @@ public record HostFacts(
     Objects.requireNonNull(biosName, "biosName");
     Objects.requireNonNull(biosVersion, "biosVersion");
     Objects.requireNonNull(tpmVersion, "tpmVersion");
+    Objects.requireNonNull(diskEncryption, "diskEncryption");
+  }
+
+  /** Facts with no disk encryption known. */
+  public HostFacts(
+      String hostName,
+      String hardwareUuid,
+      String osName,
+      String osVersion,
+      String biosName,
+      String biosVersion,
+      String tpmVersion) {
+    this(hostName, hardwareUuid, osName, osVersion, biosName, biosVersion, tpmVersion, "");
   }
 
   /** The facts a Vouch agent reports, for a TPM 2.0 host. */
@@ -45,7 +61,8 @@ public record HostFacts(
         info.osVersion(),
         info.biosVendor(),
         info.biosVersion(),
-        "2.0");
+        "2.0",
+        info.diskEncryption());
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.vouch.policy.flavor;
 
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.eventlog.CrtmVersionEvent;
+import dev.vouch.evidence.tpm.eventlog.IplEvent;
+import dev.vouch.evidence.tpm.eventlog.KernelCommandLine;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import java.security.MessageDigest;
@@ -17,9 +19,15 @@ import java.util.Optional;
  * having replayed to the quote). Facts the log does not give stay as the agent reported them and
  * are marked {@link #REPORTED}.
  *
+ * <p>Full-disk encryption is read from the kernel command line the boot loader measured into PCR 8
+ * (see {@link KernelCommandLine}): the last such entry is the one booted, and when its digests do
+ * not check, nothing about the disk counts as measured.
+ *
  * @param firmwareVersion the S-CRTM version ({@code EV_S_CRTM_VERSION} in PCR 0), when measured
+ * @param kernelCommandLine the kernel command line of the last GRUB {@code kernel_cmdline} entry of
+ *     PCR 8, when its digests are the hash of that line and PCR 8 was quoted
  */
-public record MeasuredFacts(Optional<String> firmwareVersion) {
+public record MeasuredFacts(Optional<String> firmwareVersion, Optional<String> kernelCommandLine) {
   /** A fact read from a digest-checked event of a quoted PCR. */
   public static final String MEASURED = "measured";
 
@@ -34,13 +42,25 @@ public record MeasuredFacts(Optional<String> firmwareVersion) {
 
   private static final int CRTM_PCR = 0;
 
+  private static final String GRUB_CMDLINE = "kernel_cmdline: ";
+
   public MeasuredFacts {
     Objects.requireNonNull(firmwareVersion, "firmwareVersion");
+    Objects.requireNonNull(kernelCommandLine, "kernelCommandLine");
   }
 
   /** Nothing measured (no event log, or one that was not verified). */
   public static MeasuredFacts none() {
-    return new MeasuredFacts(Optional.empty());
+    return new MeasuredFacts(Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * The parameter of the measured kernel command line that names an encrypted root; empty when no
+   * command line was measured or it names none. Only this satisfies the full-disk encryption
+   * prerequisite: what the agent says is never enough.
+   */
+  public Optional<String> diskEncryption() {
+    return kernelCommandLine.flatMap(KernelCommandLine::encryptedRoot);
   }
 
   /**
@@ -51,7 +71,13 @@ public record MeasuredFacts(Optional<String> firmwareVersion) {
    */
   public static MeasuredFacts from(TcgEventLog log, PcrValues quoted) {
     Optional<String> version = Optional.empty();
+    Optional<TcgEvent> cmdline = Optional.empty();
     for (TcgEvent e : log.events()) {
+      if (e instanceof IplEvent ipl
+          && e.pcr() == KernelCommandLine.PCR
+          && ipl.text().startsWith(GRUB_CMDLINE)) {
+        cmdline = Optional.of(e);
+      }
       if (e instanceof CrtmVersionEvent v
           && e.pcr() == CRTM_PCR
           && v.version().isPresent()
@@ -60,13 +86,25 @@ public record MeasuredFacts(Optional<String> firmwareVersion) {
         version = Optional.of(v.version().get().strip());
       }
     }
-    return new MeasuredFacts(version.filter(s -> !s.isEmpty()));
+    Optional<String> line =
+        cmdline.filter(e -> quotedInABank(e, quoted)).flatMap(KernelCommandLine::measured);
+    return new MeasuredFacts(version.filter(s -> !s.isEmpty()), line);
   }
 
   /**
    * EV_S_CRTM_VERSION content is vendor-defined, so the type is not digest-checked by the log: this
    * entry counts only when its digests are the hash of its data in every bank, each bank quoted.
    */
+  /**
+   * The entry reached a quoted register in at least one bank. Every bank's digest is then checked
+   * against the line itself ({@link KernelCommandLine#measured}), so a bank that was not quoted
+   * cannot carry another line: unlike the S-CRTM version, a log with a SHA-1 bank still counts
+   * under a SHA-256 quote.
+   */
+  private static boolean quotedInABank(TcgEvent e, PcrValues quoted) {
+    return e.digests().keySet().stream().anyMatch(b -> quoted.get(b, e.pcr()).isPresent());
+  }
+
   private static boolean bound(TcgEvent e, PcrValues quoted) {
     Map<dev.vouch.core.crypto.HashAlg, byte[]> digests = e.digests();
     if (digests.isEmpty()) {
@@ -90,7 +128,8 @@ public record MeasuredFacts(Optional<String> firmwareVersion) {
         reported.osVersion(),
         reported.biosName(),
         firmwareVersion.orElse(reported.biosVersion()),
-        reported.tpmVersion());
+        reported.tpmVersion(),
+        kernelCommandLine.isPresent() ? diskEncryption().orElse("") : reported.diskEncryption());
   }
 
   /**
@@ -113,6 +152,11 @@ public record MeasuredFacts(Optional<String> firmwareVersion) {
         "bios_version",
         facts.biosVersion(),
         firmwareVersion.isPresent() ? MEASURED : REPORTED);
+    put(
+        out,
+        "disk_encryption",
+        facts.diskEncryption(),
+        kernelCommandLine.isPresent() ? MEASURED : REPORTED);
     return out;
   }
 

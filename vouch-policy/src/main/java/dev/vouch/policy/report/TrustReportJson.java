@@ -66,6 +66,9 @@ public final class TrustReportJson {
     info.put("bios_name", h.biosName());
     info.put("bios_version", h.biosVersion());
     info.put("tpm_version", h.tpmVersion());
+    if (!h.diskEncryption().isEmpty()) {
+      info.put("disk_encryption", h.diskEncryption());
+    }
     if (!r.factSources().isEmpty()) {
       ObjectNode sources = info.putObject("fact_sources");
       r.factSources().forEach(sources::put);
@@ -179,7 +182,8 @@ public final class TrustReportJson {
             info.path("os_version").asText(""),
             info.path("bios_name").asText(""),
             info.path("bios_version").asText(""),
-            tpm);
+            tpm,
+            info.path("disk_encryption").asText(""));
     Map<String, String> sources = new java.util.LinkedHashMap<>();
     JsonNode fs = info.path("fact_sources");
     if (!fs.isMissingNode() && !fs.isObject()) {

@@ -128,4 +128,83 @@ class MeasuredFactsTest {
     assertThat(MeasuredFacts.none().sources(f))
         .containsExactly(Map.entry("hardware_uuid", MeasuredFacts.EK_CERTIFICATE));
   }
+
+  /** A quote of every register {@code log} extends, leaving out {@code without}. */
+  private static PcrValues quoteOf(TcgEventLog log, int without) {
+    PcrValues all = log.replay();
+    PcrValues.Builder b = PcrValues.builder();
+    for (var bank : all.banks()) {
+      for (int i = 0; i < 24; i++) {
+        int pcr = i;
+        if (pcr != without) {
+          all.get(bank, pcr).ifPresent(v -> b.put(bank, pcr, v));
+        }
+      }
+    }
+    return b.build();
+  }
+
+  @Test
+  void theLuksCommandLineOfTheKeylimeLogIsMeasuredAndReplacesTheAgentsClaim() throws Exception {
+    TcgEventLog luks =
+        TcgEventLog.parse(Vectors.read("tpm-eventlog/keylime-binary_bios_measurements"));
+    HostFacts agent =
+        new HostFacts("fedora", "", "Fedora", "41", "", "", "2.0", "rd.luks.uuid=agent-says");
+    MeasuredFacts m = MeasuredFacts.from(luks, quoteOf(luks, -1));
+    assertThat(m.diskEncryption())
+        .contains("rd.luks.uuid=luks-d53e2fe9-cc84-4bad-b410-16d3a07d6071");
+    HostFacts facts = m.applyTo(agent);
+    assertThat(facts.diskEncryption()).isEqualTo(m.diskEncryption().get());
+    assertThat(m.sources(facts)).containsEntry("disk_encryption", MeasuredFacts.MEASURED);
+
+    HostTrust trust = new HostTrust(HostStatus.VERIFIED, true, Map.of(), List.of(), "verified");
+    HostEvidence e =
+        new HostEvidence(
+            facts,
+            quoteOf(luks, -1),
+            Map.of(),
+            true,
+            Optional.of(true),
+            java.util.OptionalLong.empty(),
+            Optional.empty());
+    TrustReport r =
+        TrustReport.of(
+            UUID.randomUUID(),
+            "fedora",
+            e,
+            trust,
+            Instant.parse("2026-12-01T00:00:00Z"),
+            Duration.ofDays(1),
+            m.sources(facts));
+    JsonNode info = TrustReportJson.write(r).path("host_info");
+    assertThat(info.path("disk_encryption").asText()).isEqualTo(m.diskEncryption().get());
+    assertThat(info.path("fact_sources").path("disk_encryption").asText()).isEqualTo("measured");
+    assertThat(TrustReportJson.read(TrustReportJson.write(r)).host()).isEqualTo(facts);
+  }
+
+  @Test
+  void aMeasuredCommandLineWithoutEncryptionOverridesTheAgentsClaim() throws Exception {
+    TcgEventLog plain =
+        TcgEventLog.parse(Vectors.read("tpm-eventlog/keylime-binary_bios_measurements-secureboot"));
+    MeasuredFacts m = MeasuredFacts.from(plain, quoteOf(plain, -1));
+    assertThat(m.kernelCommandLine()).isPresent();
+    assertThat(m.diskEncryption()).isEmpty();
+    HostFacts agent = new HostFacts("rhel", "", "", "", "", "", "2.0", "rd.luks.uuid=lie");
+    // the measured line says no encrypted root: the agent's word does not stand beside it
+    assertThat(m.applyTo(agent).diskEncryption()).isEmpty();
+    assertThat(m.sources(m.applyTo(agent))).doesNotContainKey("disk_encryption");
+  }
+
+  @Test
+  void withoutPcr8InTheQuoteTheAgentsClaimIsOnlyReported() throws Exception {
+    TcgEventLog luks =
+        TcgEventLog.parse(Vectors.read("tpm-eventlog/keylime-binary_bios_measurements"));
+    MeasuredFacts m = MeasuredFacts.from(luks, quoteOf(luks, 8));
+    assertThat(m.kernelCommandLine()).isEmpty();
+    assertThat(m.diskEncryption()).isEmpty();
+    HostFacts agent = new HostFacts("fedora", "", "", "", "", "", "2.0", "rd.luks.uuid=agent");
+    HostFacts facts = m.applyTo(agent);
+    assertThat(facts.diskEncryption()).isEqualTo("rd.luks.uuid=agent");
+    assertThat(m.sources(facts)).containsEntry("disk_encryption", MeasuredFacts.REPORTED);
+  }
 }

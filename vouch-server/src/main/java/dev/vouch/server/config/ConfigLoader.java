@@ -110,9 +110,11 @@ public final class ConfigLoader {
             "lease_seconds",
             "max_concurrency",
             "golden_mode",
+            "golden_parts",
             "report_validity_seconds",
             "report_retention_days",
             "report_retention_count",
+            "require_disk_encryption",
             "ima",
             "agent_timeout_seconds",
             "nats_url",
@@ -501,6 +503,22 @@ public final class ConfigLoader {
     if (!mode.equals("tofu") && !mode.equals("strict")) {
       throw new ConfigException("hosts.golden_mode must be tofu or strict, not '" + mode + "'");
     }
+    java.util.Set<dev.vouch.policy.flavor.FlavorPart> goldenParts =
+        java.util.EnumSet.noneOf(dev.vouch.policy.flavor.FlavorPart.class);
+    for (String part : list(n, "hosts", "golden_parts")) {
+      try {
+        goldenParts.add(dev.vouch.policy.flavor.FlavorPart.valueOf(part.toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(
+            "hosts.golden_parts: '"
+                + part
+                + "' is not a flavor part; one of "
+                + java.util.Arrays.toString(dev.vouch.policy.flavor.FlavorPart.values()));
+      }
+    }
+    if (goldenParts.isEmpty()) {
+      goldenParts.addAll(d.goldenParts());
+    }
     List<Optional<Path>> tls = new ArrayList<>();
     for (String k : List.of("agent_tls_cert", "agent_tls_key", "agent_tls_ca")) {
       Optional<Path> p = text(n, "hosts", k).map(Path::of);
@@ -560,7 +578,9 @@ public final class ConfigLoader {
         readableFiles(n, "hosts", "flavor_signing_keys"),
         natsAuthDir,
         Duration.ofDays(number(n, "hosts", "report_retention_days", 90, 0, 36500)),
-        (int) number(n, "hosts", "report_retention_count", 1000, 0, 10_000_000));
+        (int) number(n, "hosts", "report_retention_count", 1000, 0, 10_000_000),
+        bool(n, "hosts", "require_disk_encryption", false),
+        goldenParts);
   }
 
   private static ServerConfig.Registrar registrar(JsonNode reg) throws ConfigException {

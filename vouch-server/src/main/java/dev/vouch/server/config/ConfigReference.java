@@ -311,6 +311,14 @@ public final class ConfigReference {
             + " first measurements of each boot become golden, and a changed baseline is reported.");
     key(
         "hosts",
+        "golden_parts",
+        "list of flavor parts",
+        "[PLATFORM, HOST_UNIQUE]",
+        "The flavor parts `tofu` adopts from a host's first measurements of each boot. Add `OS` to"
+            + " baseline PCRs 8 and 9 (the boot loader's commands, kernel command line, kernel and"
+            + " initrd) as well; the built-in template defines PLATFORM, OS and HOST_UNIQUE.");
+    key(
+        "hosts",
         "report_validity_seconds",
         "integer 60..31536000",
         "86400",
@@ -330,6 +338,16 @@ public final class ConfigReference {
         "1000",
         "Only a host's newest this many trust reports are kept by the sweep (0: no limit), besides"
             + " the reports always kept.");
+    key(
+        "hosts",
+        "require_disk_encryption",
+        "boolean",
+        "false",
+        "Full-disk encryption as a platform prerequisite: a host is VERIFIED only when the kernel"
+            + " command line its boot loader measured into PCR 8 names an encrypted root"
+            + " (`rd.luks.uuid=`, `rd.luks.name=`, `cryptdevice=` or a `/dev/mapper/` LUKS or"
+            + " crypt root); otherwise ATTESTATION_FAILED with reason `fde-not-measured`. An"
+            + " agent's own claim is shown as reported and never satisfies it.");
     key("hosts", "ima", "boolean", "false", "Also quote PCR 10 and fetch the IMA list.");
     key("hosts", "agent_timeout_seconds", "integer 1..600", "30", "How long to wait for a quote.");
     key(

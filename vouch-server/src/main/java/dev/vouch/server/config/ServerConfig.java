@@ -731,6 +731,11 @@ public record ServerConfig(
    * @param reportRetentionCount only a host's newest this many reports are kept, except those kept
    *     always ({@code hosts.report_retention_count}, default 1000; 0 for no limit). Kept always: a
    *     host's newest and last report, status-change reports and reports the audit log names
+   * @param requireDiskEncryption full-disk encryption is a platform prerequisite: a host is
+   *     VERIFIED only when its measured kernel command line (PCR 8) names an encrypted root ({@code
+   *     hosts.require_disk_encryption}, default false so existing verdicts stay)
+   * @param goldenParts the flavor parts TOFU adopts from a host's first measurements of each boot
+   *     ({@code hosts.golden_parts}, default PLATFORM and HOST_UNIQUE; OS adds PCRs 8 and 9)
    */
   public record Hosts(
       boolean enabled,
@@ -754,8 +759,14 @@ public record ServerConfig(
       List<Path> flavorSigningKeyFiles,
       Optional<Path> natsAuthDir,
       Duration reportRetentionAge,
-      int reportRetentionCount) {
+      int reportRetentionCount,
+      boolean requireDiskEncryption,
+      java.util.Set<dev.vouch.policy.flavor.FlavorPart> goldenParts) {
     public Hosts {
+      if (goldenParts.isEmpty()) {
+        throw new IllegalArgumentException("TOFU adopts at least one flavor part");
+      }
+      goldenParts = java.util.Set.copyOf(goldenParts);
       if (reportRetentionAge.isNegative() || reportRetentionCount < 0) {
         throw new IllegalArgumentException("report retention must not be negative");
       }
@@ -764,6 +775,143 @@ public record ServerConfig(
       agentTls = agentTls.map(List::copyOf);
       flavorTemplateFiles = List.copyOf(flavorTemplateFiles);
       flavorSigningKeyFiles = List.copyOf(flavorSigningKeyFiles);
+    }
+
+    /** The same without the full-disk encryption prerequisite. */
+    public Hosts(
+        boolean enabled,
+        Duration pollInterval,
+        Map<String, Duration> groupPolls,
+        Duration lease,
+        int maxConcurrency,
+        String goldenMode,
+        Duration reportValidity,
+        boolean ima,
+        Duration agentTimeout,
+        Optional<String> natsUrl,
+        Optional<List<Path>> agentTls,
+        boolean kubernetes,
+        Optional<String> kubernetesUrl,
+        boolean evictPods,
+        Optional<String> nodeLabel,
+        Optional<java.net.URI> webhookUrl,
+        Optional<Path> webhookSecretFile,
+        List<Path> flavorTemplateFiles,
+        List<Path> flavorSigningKeyFiles,
+        Optional<Path> natsAuthDir,
+        Duration reportRetentionAge,
+        int reportRetentionCount) {
+      this(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount,
+          false);
+    }
+
+    /** These settings with full-disk encryption required (or not) of every host. */
+    public Hosts withDiskEncryptionRequired(boolean required) {
+      return new Hosts(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount,
+          required,
+          goldenParts);
+    }
+
+    /** The parts TOFU adopts by default. */
+    public static final java.util.Set<dev.vouch.policy.flavor.FlavorPart> DEFAULT_GOLDEN_PARTS =
+        java.util.Set.of(
+            dev.vouch.policy.flavor.FlavorPart.PLATFORM,
+            dev.vouch.policy.flavor.FlavorPart.HOST_UNIQUE);
+
+    /** The same with the default golden parts. */
+    public Hosts(
+        boolean enabled,
+        Duration pollInterval,
+        Map<String, Duration> groupPolls,
+        Duration lease,
+        int maxConcurrency,
+        String goldenMode,
+        Duration reportValidity,
+        boolean ima,
+        Duration agentTimeout,
+        Optional<String> natsUrl,
+        Optional<List<Path>> agentTls,
+        boolean kubernetes,
+        Optional<String> kubernetesUrl,
+        boolean evictPods,
+        Optional<String> nodeLabel,
+        Optional<java.net.URI> webhookUrl,
+        Optional<Path> webhookSecretFile,
+        List<Path> flavorTemplateFiles,
+        List<Path> flavorSigningKeyFiles,
+        Optional<Path> natsAuthDir,
+        Duration reportRetentionAge,
+        int reportRetentionCount,
+        boolean requireDiskEncryption) {
+      this(
+          enabled,
+          pollInterval,
+          groupPolls,
+          lease,
+          maxConcurrency,
+          goldenMode,
+          reportValidity,
+          ima,
+          agentTimeout,
+          natsUrl,
+          agentTls,
+          kubernetes,
+          kubernetesUrl,
+          evictPods,
+          nodeLabel,
+          webhookUrl,
+          webhookSecretFile,
+          flavorTemplateFiles,
+          flavorSigningKeyFiles,
+          natsAuthDir,
+          reportRetentionAge,
+          reportRetentionCount,
+          requireDiskEncryption,
+          DEFAULT_GOLDEN_PARTS);
     }
 
     /** The same with the default report retention (90 days, 1000 reports per host). */
@@ -929,7 +1077,9 @@ public record ServerConfig(
           flavorSigningKeyFiles,
           natsAuthDir,
           reportRetentionAge,
-          reportRetentionCount);
+          reportRetentionCount,
+          requireDiskEncryption,
+          goldenParts);
     }
 
     /**
@@ -960,7 +1110,9 @@ public record ServerConfig(
           flavorSigningKeyFiles,
           natsAuthDir,
           reportRetentionAge,
-          reportRetentionCount);
+          reportRetentionCount,
+          requireDiskEncryption,
+          goldenParts);
     }
 
     /** These settings, also accepting imported flavors signed by the keys in {@code files}. */
@@ -987,7 +1139,9 @@ public record ServerConfig(
           files,
           natsAuthDir,
           reportRetentionAge,
-          reportRetentionCount);
+          reportRetentionCount,
+          requireDiskEncryption,
+          goldenParts);
     }
 
     /**
@@ -1017,7 +1171,9 @@ public record ServerConfig(
           flavorSigningKeyFiles,
           Optional.of(dir),
           reportRetentionAge,
-          reportRetentionCount);
+          reportRetentionCount,
+          requireDiskEncryption,
+          goldenParts);
     }
 
     /** Enabled, hourly polls, 5-minute leases, TOFU, no NATS, no Kubernetes, no webhook. */

@@ -24,10 +24,14 @@ public record QuotePlan(Map<HashAlg, SortedSet<Integer>> pcrs, boolean eventLog,
     }
   }
 
-  /** SHA-256 PCRs 0-7 (firmware, boot loader, Secure Boot) with the event log. */
+  /**
+   * SHA-256 PCRs 0-9 with the event log: firmware, boot loader and Secure Boot (0-7), and what the
+   * boot loader measures (GRUB: its commands and the kernel command line in 8, the kernel and
+   * initrd in 9), so that facts read from those events count as measured.
+   */
   public static QuotePlan firmware() {
     TreeSet<Integer> regs = new TreeSet<>();
-    for (int i = 0; i <= 7; i++) {
+    for (int i = 0; i <= 9; i++) {
       regs.add(i);
     }
     return new QuotePlan(Map.of(HashAlg.SHA256, regs), true, false);

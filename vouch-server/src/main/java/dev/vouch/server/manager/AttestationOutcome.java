@@ -74,6 +74,12 @@ public record AttestationOutcome(
   /** The reason code of an attestation that could not ask the host's agent. */
   public static final String AGENT_UNREACHABLE = "agent-unreachable";
 
+  /**
+   * Reason code of a host failed for full-disk encryption ({@code hosts.require_disk_encryption}):
+   * no kernel command line naming an encrypted root was measured into a quoted PCR 8.
+   */
+  public static final String FDE_NOT_MEASURED = "fde-not-measured";
+
   /** The agent presented a CMS certificate that has been revoked: it is not asked anything. */
   public static final String AGENT_CERTIFICATE_REVOKED = "agent-certificate-revoked";
 

@@ -190,9 +190,10 @@ public final class HostMonitor implements AutoCloseable {
               identity,
               new HostVerifier.Settings(
                   mode,
-                  HostVerifier.Settings.defaults().goldenParts(),
+                  h.goldenParts(),
                   templates(h.flavorTemplateFiles()),
-                  h.reportValidity()),
+                  h.reportValidity(),
+                  h.requireDiskEncryption()),
               s.clock(),
               Optional.of(
                   new HostVerifier.Runtime(

@@ -93,7 +93,8 @@ public final class HostVerifier implements HostWorker {
       GoldenFlavors.Mode mode,
       Set<FlavorPart> goldenParts,
       List<FlavorTemplate> templates,
-      Duration reportValidity) {
+      Duration reportValidity,
+      boolean requireDiskEncryption) {
     public Settings {
       Objects.requireNonNull(mode, "mode");
       goldenParts = Set.copyOf(goldenParts);
@@ -104,6 +105,15 @@ public final class HostVerifier implements HostWorker {
       if (reportValidity.isNegative() || reportValidity.isZero()) {
         throw new IllegalArgumentException("report validity must be positive");
       }
+    }
+
+    /** The same without the full-disk encryption prerequisite. */
+    public Settings(
+        GoldenFlavors.Mode mode,
+        Set<FlavorPart> goldenParts,
+        List<FlavorTemplate> templates,
+        Duration reportValidity) {
+      this(mode, goldenParts, templates, reportValidity, false);
     }
 
     /** TOFU over PLATFORM and HOST_UNIQUE with the built-in template; reports valid one day. */
@@ -117,7 +127,12 @@ public final class HostVerifier implements HostWorker {
 
     /** The same with another mode. */
     public Settings withMode(GoldenFlavors.Mode other) {
-      return new Settings(other, goldenParts, templates, reportValidity);
+      return new Settings(other, goldenParts, templates, reportValidity, requireDiskEncryption);
+    }
+
+    /** The same with full-disk encryption required (or not) as a platform prerequisite. */
+    public Settings withDiskEncryptionRequired(boolean required) {
+      return new Settings(mode, goldenParts, templates, reportValidity, required);
     }
   }
 
@@ -305,6 +320,18 @@ public final class HostVerifier implements HostWorker {
                 trust.flavors(),
                 d.audit().reason());
       }
+      MeasuredFacts measured = measured(att, evidence);
+      Optional<String> noDiskEncryption = diskEncryptionMissing(measured, evidence.host());
+      if (noDiskEncryption.isPresent() && trust.status() == HostStatus.VERIFIED) {
+        // a platform prerequisite like Secure Boot: flavors that match do not make up for it
+        trust =
+            new HostTrust(
+                HostStatus.ATTESTATION_FAILED,
+                false,
+                trust.parts(),
+                trust.flavors(),
+                noDiskEncryption.get());
+      }
       Instant now = clock.instant();
       TrustReport report =
           TrustReport.of(
@@ -314,12 +341,14 @@ public final class HostVerifier implements HostWorker {
               trust,
               now,
               settings.reportValidity(),
-              measured(att, evidence).sources(evidence.host()));
+              measured.sources(evidence.host()));
       store(report, imaState, host.id());
       List<String> reasons = new ArrayList<>(reasons(trust));
       if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
         reasons.add(0, "golden-refused: " + d.audit().reason());
       }
+      noDiskEncryption.ifPresent(
+          r -> reasons.add(0, AttestationOutcome.FDE_NOT_MEASURED + ": " + r));
       return new AttestationOutcome(
           trust.status(),
           reasons,
@@ -641,9 +670,11 @@ public final class HostVerifier implements HostWorker {
   }
 
   /**
-   * The built-in flavor template: PLATFORM = SHA-256 PCRs 0-3, 6, 7; HOST_UNIQUE = PCRs 4, 5; each
-   * PCR's value and, as ISecL's templates do, its event list ({@code eventlog_equals}) so that a
-   * fault names the event that differs.
+   * The built-in flavor template: PLATFORM = SHA-256 PCRs 0-3, 6, 7; OS = PCRs 8, 9 (what the boot
+   * loader measured: GRUB's commands and kernel command line, the kernel and initrd, as ISecL's OS
+   * flavor covers the boot loader and kernel); HOST_UNIQUE = PCRs 4, 5; each PCR's value and, as
+   * ISecL's templates do, its event list ({@code eventlog_equals}) so that a fault names the event
+   * that differs.
    */
   public static FlavorTemplate defaultTemplate() {
     try (InputStream in =
@@ -655,6 +686,26 @@ public final class HostVerifier implements HostWorker {
     } catch (VerificationException e) {
       throw new IllegalStateException("the built-in flavor template does not parse", e);
     }
+  }
+
+  /**
+   * Why the full-disk encryption prerequisite is not met, when it is required and the measured
+   * kernel command line names no encrypted root; an agent's own claim never meets it.
+   */
+  private Optional<String> diskEncryptionMissing(MeasuredFacts measured, HostFacts facts) {
+    if (!settings.requireDiskEncryption() || measured.diskEncryption().isPresent()) {
+      return Optional.empty();
+    }
+    if (measured.kernelCommandLine().isPresent()) {
+      return Optional.of(
+          "full-disk encryption required: the kernel command line measured into PCR 8 names no"
+              + " encrypted root");
+    }
+    return Optional.of(
+        "full-disk encryption required: no kernel command line was measured into a quoted PCR 8"
+            + (facts.diskEncryption().isEmpty()
+                ? ""
+                : " (the agent reports " + facts.diskEncryption() + ", which is not measured)"));
   }
 
   /** The facts the attestation's verified event log measures (none without a log). */

@@ -223,6 +223,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void diskEncryptionIsNotRequiredUnlessSaidSoAndCopiesKeepIt() throws Exception {
+    assertThat(load("", Map.of()).hosts().requireDiskEncryption()).isFalse();
+    ServerConfig.Hosts on = load("", Map.of("VOUCH_HOSTS_REQUIRE_DISK_ENCRYPTION", "true")).hosts();
+    assertThat(on.requireDiskEncryption()).isTrue();
+    assertThat(load("hosts:\n  require_disk_encryption: true\n", Map.of()).hosts()).isEqualTo(on);
+    assertThat(on.withNatsUrl("nats://n:4222").requireDiskEncryption()).isTrue();
+    assertThat(
+            on.withSchedule(Duration.ofMinutes(1), Duration.ofMinutes(5), 4)
+                .requireDiskEncryption())
+        .isTrue();
+    assertThatThrownBy(() -> load("hosts:\n  require_disk_encryption: maybe\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.require_disk_encryption");
+  }
+
+  @Test
+  void tofuAdoptsPlatformAndHostUniqueUnlessGoldenPartsSaysMore() throws Exception {
+    assertThat(load("", Map.of()).hosts().goldenParts())
+        .containsExactlyInAnyOrder(
+            dev.vouch.policy.flavor.FlavorPart.PLATFORM,
+            dev.vouch.policy.flavor.FlavorPart.HOST_UNIQUE);
+    ServerConfig.Hosts os =
+        load("hosts:\n  golden_parts: [PLATFORM, os, HOST_UNIQUE]\n", Map.of()).hosts();
+    assertThat(os.goldenParts()).contains(dev.vouch.policy.flavor.FlavorPart.OS).hasSize(3);
+    assertThat(os.withDiskEncryptionRequired(true).goldenParts()).isEqualTo(os.goldenParts());
+    assertThatThrownBy(() -> load("hosts:\n  golden_parts: [PLATFORM, KERNEL]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.golden_parts: 'KERNEL' is not a flavor part");
+  }
+
+  @Test
   void natsAuthenticationNeedsANatsServerAndIsOffByDefault() throws Exception {
     assertThat(load("", Map.of()).hosts().natsAuthDir()).isEmpty();
     assertThatThrownBy(() -> load("hosts:\n  nats_auth_dir: /var/lib/vouch/nats\n", Map.of()))

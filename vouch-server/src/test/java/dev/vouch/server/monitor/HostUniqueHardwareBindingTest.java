@@ -37,7 +37,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,17 +84,7 @@ class HostUniqueHardwareBindingTest {
   }
 
   private static Host host(String id) {
-    return new Host(
-        id,
-        "default",
-        "nats",
-        HostStatus.UNKNOWN,
-        OptionalLong.empty(),
-        Instant.now(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty());
+    return SwtpmHost.record(id);
   }
 
   /** The flavors the stored, signed report of {@code outcome} names. */
@@ -182,9 +171,10 @@ class HostUniqueHardwareBindingTest {
             .contains("ek-sha256:" + enrolled.host("node-c").orElseThrow().ekCertificateSha256());
         // a request for parts the template does not define makes nothing and is refused
         int stored = flavors.list(Optional.empty(), true).size();
-        assertThatThrownBy(() -> v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.OS), List.of()))
+        assertThatThrownBy(
+                () -> v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.SOFTWARE), List.of()))
             .isInstanceOf(VerificationException.class)
-            .hasMessageContaining("defines none of the parts asked for [OS]")
+            .hasMessageContaining("defines none of the parts asked for [SOFTWARE]")
             .hasMessageContaining("HOST_UNIQUE")
             .extracting(e -> ((VerificationException) e).failure())
             .isEqualTo(Failure.POLICY_DENIED);

@@ -101,6 +101,25 @@ public final class SwtpmHost implements AutoCloseable {
     return start(id, logResource, java.util.Optional.empty(), dir, store, natsUrl, served, true);
   }
 
+  private static final String FILE = "file:";
+
+  /**
+   * A host whose firmware measured {@code firmwareLog} (a log a test built, e.g. a real one with an
+   * entry changed and its digest recomputed) and whose agent serves {@code served.apply(log)}.
+   */
+  public static SwtpmHost startWithLog(
+      String id,
+      byte[] firmwareLog,
+      java.util.function.UnaryOperator<byte[]> served,
+      Path dir,
+      EnrollmentStore store,
+      String natsUrl)
+      throws Exception {
+    Path file = Files.createTempFile(dir, id, ".log");
+    Files.write(file, firmwareLog);
+    return startWithEditedLog(id, FILE + file, served, dir, store, natsUrl);
+  }
+
   /**
    * A host whose kernel measured {@code imaResource} with a SHA-256 boot_aggregate entry of another
    * machine's PCRs 0-7 (it then does not match this swtpm's).
@@ -141,8 +160,12 @@ public final class SwtpmHost implements AutoCloseable {
         root.resolve("etc/os-release"), "NAME=\"Vouch Test OS\"\nVERSION_ID=\"1.0\"\n");
     Files.writeString(root.resolve("proc/sys/kernel/osrelease"), "6.1.0-test\n");
     Path log = root.resolve("binary_bios_measurements");
-    try (InputStream in = SwtpmHost.class.getResourceAsStream(logResource)) {
-      Files.write(log, in.readAllBytes());
+    if (logResource.startsWith(FILE)) {
+      Files.copy(Path.of(logResource.substring(FILE.length())), log);
+    } else {
+      try (InputStream in = SwtpmHost.class.getResourceAsStream(logResource)) {
+        Files.write(log, in.readAllBytes());
+      }
     }
     Swtpm swtpm = Swtpm.start();
     TpmClient tpm = swtpm.client();
@@ -226,6 +249,21 @@ public final class SwtpmHost implements AutoCloseable {
     Files.write(logFile.resolveSibling("ima"), fixed);
     dev.vouch.agent.tpm.SoftwareTpm.measureIma(tpm, fixed);
     startAgent();
+  }
+
+  /** The registry's record of a NATS host {@code id} never attested, in the default group. */
+  static dev.vouch.server.manager.Host record(String id) {
+    return new dev.vouch.server.manager.Host(
+        id,
+        "default",
+        "nats",
+        dev.vouch.policy.flavor.HostStatus.UNKNOWN,
+        java.util.OptionalLong.empty(),
+        java.time.Instant.now(),
+        java.util.Optional.empty(),
+        java.util.Optional.empty(),
+        java.util.Optional.empty(),
+        java.util.Optional.empty());
   }
 
   /** Starts the agent's NATS service, which announces the host (as an agent does at boot). */

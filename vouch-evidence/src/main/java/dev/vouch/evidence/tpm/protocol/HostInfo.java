@@ -20,6 +20,9 @@ import java.util.Set;
  * @param tpmFirmware TPM firmware version, four dotted numbers
  * @param hardwareUuid the SMBIOS system UUID (/sys/class/dmi/id/product_uuid), lower case; the
  *     server binds HOST_UNIQUE flavors to it
+ * @param diskEncryption the parameter of the running kernel's command line (/proc/cmdline) that
+ *     names an encrypted root, e.g. {@code rd.luks.uuid=luks-...}; the agent's word only, shown as
+ *     reported: the server's full-disk encryption check reads the measured command line instead
  */
 public record HostInfo(
     String osName,
@@ -30,7 +33,8 @@ public record HostInfo(
     String tpmManufacturer,
     String tpmVendor,
     String tpmFirmware,
-    String hardwareUuid) {
+    String hardwareUuid,
+    String diskEncryption) {
 
   private static final Set<String> MEMBERS =
       Set.of(
@@ -42,7 +46,8 @@ public record HostInfo(
           "tpm_manufacturer",
           "tpm_vendor",
           "tpm_firmware",
-          "hardware_uuid");
+          "hardware_uuid",
+          "disk_encryption");
 
   public HostInfo {
     Objects.requireNonNull(osName, "osName");
@@ -54,6 +59,31 @@ public record HostInfo(
     Objects.requireNonNull(tpmVendor, "tpmVendor");
     Objects.requireNonNull(tpmFirmware, "tpmFirmware");
     Objects.requireNonNull(hardwareUuid, "hardwareUuid");
+    Objects.requireNonNull(diskEncryption, "diskEncryption");
+  }
+
+  /** The facts of an agent that reports no disk encryption (older agents, tests). */
+  public HostInfo(
+      String osName,
+      String osVersion,
+      String kernel,
+      String biosVendor,
+      String biosVersion,
+      String tpmManufacturer,
+      String tpmVendor,
+      String tpmFirmware,
+      String hardwareUuid) {
+    this(
+        osName,
+        osVersion,
+        kernel,
+        biosVendor,
+        biosVersion,
+        tpmManufacturer,
+        tpmVendor,
+        tpmFirmware,
+        hardwareUuid,
+        "");
   }
 
   ObjectNode toJsonNode() {
@@ -67,6 +97,10 @@ public record HostInfo(
     o.put("tpm_vendor", tpmVendor);
     o.put("tpm_firmware", tpmFirmware);
     o.put("hardware_uuid", hardwareUuid);
+    if (!diskEncryption.isEmpty()) {
+      // left out when unknown, so that servers older than the member still accept the answer
+      o.put("disk_encryption", diskEncryption);
+    }
     return o;
   }
 
@@ -85,6 +119,7 @@ public record HostInfo(
         Json.optionalText(o, "tpm_manufacturer").orElse(""),
         Json.optionalText(o, "tpm_vendor").orElse(""),
         Json.optionalText(o, "tpm_firmware").orElse(""),
-        Json.optionalText(o, "hardware_uuid").orElse(""));
+        Json.optionalText(o, "hardware_uuid").orElse(""),
+        Json.optionalText(o, "disk_encryption").orElse(""));
   }
 }

@@ -128,6 +128,23 @@ class ProtocolMessagesTest {
   }
 
   @Test
+  void theAgentsDiskEncryptionClaimTravelsOnlyWhenKnown() throws Exception {
+    HostInfo unknown = new HostInfo("Fedora", "41", "6.11", "", "", "IBM", "SW", "1.2.3.4", "");
+    HostInfo luks =
+        new HostInfo(
+            "Fedora", "41", "6.11", "", "", "IBM", "SW", "1.2.3.4", "", "rd.luks.uuid=luks-1");
+    // left out when unknown, so that a server older than the member still accepts the answer
+    assertThat(new String(unknown.toJsonNode().toString())).doesNotContain("disk_encryption");
+    assertThat(HostInfo.fromJsonNode(luks.toJsonNode())).isEqualTo(luks);
+    assertThat(HostInfo.fromJsonNode(unknown.toJsonNode()).diskEncryption()).isEmpty();
+    assertThatThrownBy(
+            () ->
+                HostInfo.fromJsonNode(
+                    Json.MAPPER.readTree("{\"disk_encryption\":1,\"os_name\":\"x\"}")))
+        .isInstanceOf(VerificationException.class);
+  }
+
+  @Test
   void quoteResponseWithAnInvalidHostIdIsRefused() {
     assertThatThrownBy(
             () -> QuoteResponse.parse(utf8("{\"host_id\":\"a.b\",\"evidence\":{},\"host\":{}}")))

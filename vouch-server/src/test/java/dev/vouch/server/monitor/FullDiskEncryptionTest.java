@@ -1,0 +1,329 @@
+package dev.vouch.server.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vouch.agent.trust.NatsServer;
+import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.policy.flavor.HostStatus;
+import dev.vouch.policy.report.TrustReport;
+import dev.vouch.policy.report.TrustReports;
+import dev.vouch.server.hosts.HostAttestor;
+import dev.vouch.server.hosts.NatsAgentChannel;
+import dev.vouch.server.hosts.QuotePlan;
+import dev.vouch.server.manager.AttestationOutcome;
+import dev.vouch.server.manager.Host;
+import dev.vouch.server.registrar.InMemoryEnrollmentStore;
+import dev.vouch.server.store.Database;
+import dev.vouch.server.store.Sealer;
+import dev.vouch.server.store.TestDatabases;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Full-disk encryption as a platform prerequisite ({@code hosts.require_disk_encryption}) on swtpm
+ * hosts whose firmware and GRUB measured real Keylime logs: the kernel command line GRUB measured
+ * into PCR 8 (quoted now) decides, an agent's own claim is shown as reported and never passes, and
+ * a command line edited after boot (digests untouched, so the log still replays) does not count.
+ */
+class FullDiskEncryptionTest {
+  private static final String LUKS_LOG = "/vectors/tpm-eventlog/keylime-binary_bios_measurements";
+  private static final String LUKS = "rd.luks.uuid=luks-5f0c3c9e-7d1e-4c5e-9a65-0b1d2c3e4f50";
+  private static final byte[] PREFIX = "kernel_cmdline: ".getBytes(StandardCharsets.US_ASCII);
+  private static final int EV_IPL = 0x0d;
+  private static final int EV_NO_ACTION = 3;
+
+  @TempDir Path dir;
+  private NatsServer nats;
+  private Connection verifierSide;
+  private Database db;
+  private ServerIdentity identity;
+  private InMemoryEnrollmentStore enrolled;
+
+  @BeforeEach
+  void start() throws Exception {
+    nats = NatsServer.start();
+    verifierSide = Nats.connect(nats.url());
+    db = TestDatabases.h2(dir.resolve("db")).open();
+    identity = ServerIdentity.loadOrCreate(db, new Sealer(new byte[32]), Clock.systemUTC());
+    enrolled = new InMemoryEnrollmentStore();
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stop() throws Exception {
+    db.close();
+    verifierSide.close();
+    nats.close();
+  }
+
+  private HostVerifier verifier(boolean requireFde) {
+    HostAttestor attestor =
+        new HostAttestor(
+            enrolled,
+            new NatsAgentChannel(verifierSide, Duration.ofSeconds(10)),
+            QuotePlan.firmware(),
+            Clock.systemUTC(),
+            new SecureRandom());
+    return new HostVerifier(
+        attestor,
+        new FlavorStore(db),
+        new TrustReportStore(db),
+        identity,
+        HostVerifier.Settings.defaults().withDiskEncryptionRequired(requireFde),
+        Clock.systemUTC());
+  }
+
+  /**
+   * A host booted from {@code log} (measured into its swtpm and served), whose running kernel's
+   * /proc/cmdline is {@code procCmdline} (the agent's claim).
+   */
+  private SwtpmHost host(String id, byte[] log, String procCmdline) throws Exception {
+    return host(id, log, procCmdline, l -> l);
+  }
+
+  private SwtpmHost host(String id, byte[] log, String procCmdline, UnaryOperator<byte[]> served)
+      throws Exception {
+    Path proc = dir.resolve(id).resolve("proc");
+    Files.createDirectories(proc);
+    Files.writeString(proc.resolve("cmdline"), procCmdline + "\n");
+    return SwtpmHost.startWithLog(id, log, served, dir, enrolled, nats.url());
+  }
+
+  private static Host host(String id) {
+    return SwtpmHost.record(id);
+  }
+
+  private TrustReport report(AttestationOutcome outcome) throws Exception {
+    String jws =
+        new TrustReportStore(db)
+            .get(UUID.fromString(outcome.reportId().orElseThrow()))
+            .orElseThrow()
+            .jws();
+    return TrustReports.verifyWithoutRevocation(jws, List.of(identity.ca()), Instant.now())
+        .report();
+  }
+
+  private static byte[] resource(String name) throws Exception {
+    try (InputStream in = FullDiskEncryptionTest.class.getResourceAsStream(name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void theMeasuredLuksCommandLineOfTheRealKeylimeLogPassesTheDependency() throws Exception {
+    HostVerifier v = verifier(true);
+    try (SwtpmHost h = host("fedora-luks", atLocalityZero(resource(LUKS_LOG)), "ro quiet")) {
+      AttestationOutcome o = v.attest(host("fedora-luks"));
+      // this machine booted with Secure Boot off: that is its failure, not full-disk encryption
+      assertThat(o.status()).isEqualTo(HostStatus.SECURE_BOOT_DISABLED);
+      assertThat(o.reasons()).noneMatch(r -> r.startsWith(AttestationOutcome.FDE_NOT_MEASURED));
+      TrustReport r = report(o);
+      assertThat(r.host().diskEncryption())
+          .isEqualTo("rd.luks.uuid=luks-d53e2fe9-cc84-4bad-b410-16d3a07d6071");
+      assertThat(r.factSources()).containsEntry("disk_encryption", "measured");
+    }
+  }
+
+  @Test
+  void aSecureBootHostIsVerifiedOnlyWhenItsMeasuredCommandLineNamesAnEncryptedRoot()
+      throws Exception {
+    byte[] plain = resource(SwtpmHost.SECURE_BOOT_LOG);
+    byte[] luks = withCommandLine(plain, line -> line + " " + LUKS, true);
+    HostVerifier required = verifier(true);
+    try (SwtpmHost encrypted = host("rhel-luks", luks, "ro")) {
+      AttestationOutcome o = required.attest(host("rhel-luks"));
+      assertThat(o.status()).isEqualTo(HostStatus.VERIFIED);
+      assertThat(report(o).host().diskEncryption()).isEqualTo(LUKS);
+      assertThat(report(o).factSources()).containsEntry("disk_encryption", "measured");
+    }
+    // the agent says its root is encrypted, but the kernel command line GRUB measured says not
+    try (SwtpmHost clear = host("rhel-plain", plain, "ro " + LUKS)) {
+      AttestationOutcome o = required.attest(host("rhel-plain"));
+      assertThat(o.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(o.reasons().get(0))
+          .startsWith("fde-not-measured: ")
+          .contains("names no encrypted root");
+      TrustReport r = report(o);
+      assertThat(r.detail()).contains("full-disk encryption required");
+      assertThat(r.host().diskEncryption()).isEmpty();
+      // off by default: the same host keeps its verdict
+      assertThat(verifier(false).attest(host("rhel-plain")).status())
+          .isEqualTo(HostStatus.VERIFIED);
+    }
+  }
+
+  @Test
+  void anAgentOnlyClaimIsMarkedReportedAndDoesNotPass() throws Exception {
+    // a boot loader that measured no kernel command line: only the agent speaks of encryption
+    byte[] none = withCommandLine(resource(SwtpmHost.SECURE_BOOT_LOG), line -> null, true);
+    try (SwtpmHost h = host("no-cmdline", none, "ro " + LUKS)) {
+      AttestationOutcome o = verifier(true).attest(host("no-cmdline"));
+      assertThat(o.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(o.reasons().get(0))
+          .startsWith("fde-not-measured: ")
+          .contains("no kernel command line was measured")
+          .contains("the agent reports " + LUKS);
+      TrustReport r = report(o);
+      assertThat(r.host().diskEncryption()).isEqualTo(LUKS);
+      assertThat(r.factSources()).containsEntry("disk_encryption", "reported");
+    }
+  }
+
+  @Test
+  void aCommandLineEditedAfterBootDoesNotCountAsMeasured() throws Exception {
+    byte[] plain = resource(SwtpmHost.SECURE_BOOT_LOG);
+    // GRUB measured the plain line; the served log names LUKS with the old digest (replay holds)
+    try (SwtpmHost h =
+        host("forged", plain, "ro", l -> withCommandLine(l, line -> line + " " + LUKS, false))) {
+      AttestationOutcome o = verifier(true).attest(host("forged"));
+      assertThat(o.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(o.reasons().get(0)).startsWith("fde-not-measured: ");
+      TrustReport r = report(o);
+      assertThat(r.host().diskEncryption()).isEmpty();
+      assertThat(r.factSources()).doesNotContainKey("disk_encryption");
+    }
+  }
+
+  /** One entry of a crypto-agile log: its digests by TPM algorithm id, in log order. */
+  private record Entry(int pcr, int type, Map<Integer, byte[]> digests, byte[] data) {
+    byte[] encode() {
+      int size = 12 + 4 + data.length;
+      for (byte[] d : digests.values()) {
+        size += 2 + d.length;
+      }
+      ByteBuffer e = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+      e.putInt(pcr).putInt(type).putInt(digests.size());
+      digests.forEach((alg, d) -> e.putShort(alg.shortValue()).put(d));
+      return e.putInt(data.length).put(data).array();
+    }
+  }
+
+  /**
+   * {@code log} with each entry after the Spec ID header replaced by {@code edit.apply(entry)}
+   * (left out when null). Walks the crypto-agile log by hand so that the test does not depend on
+   * the parser under test.
+   */
+  static byte[] rewrite(byte[] log, java.util.function.Function<Entry, Entry> edit) {
+    ByteBuffer b = ByteBuffer.wrap(log).order(ByteOrder.LITTLE_ENDIAN);
+    b.position(4 + 4 + 20);
+    int specSize = b.getInt();
+    int spec = b.position();
+    int algorithms = b.getInt(spec + 24);
+    Map<Integer, Integer> sizes = new HashMap<>();
+    for (int i = 0; i < algorithms; i++) {
+      sizes.put(
+          Short.toUnsignedInt(b.getShort(spec + 28 + 4 * i)),
+          Short.toUnsignedInt(b.getShort(spec + 30 + 4 * i)));
+    }
+    b.position(spec + specSize);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(log, 0, spec + specSize);
+    while (b.remaining() >= 12) {
+      int pcr = b.getInt();
+      int type = b.getInt();
+      int count = b.getInt();
+      Map<Integer, byte[]> digests = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < count; i++) {
+        int alg = Short.toUnsignedInt(b.getShort());
+        byte[] d = new byte[sizes.get(alg)];
+        b.get(d);
+        digests.put(alg, d);
+      }
+      byte[] data = new byte[b.getInt()];
+      b.get(data);
+      Entry changed = edit.apply(new Entry(pcr, type, digests, data));
+      if (changed != null) {
+        out.writeBytes(changed.encode());
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * The Keylime LUKS machine started its TPM at locality 3; swtpm starts at 0. Its {@code
+   * StartupLocality} entry (logged, never extended) is left out so that PCR 0 replays from zero;
+   * every extended entry is kept as measured.
+   */
+  static byte[] atLocalityZero(byte[] log) {
+    byte[] marker = "StartupLocality".getBytes(StandardCharsets.US_ASCII);
+    return rewrite(
+        log,
+        e ->
+            e.type() == EV_NO_ACTION
+                    && e.data().length >= marker.length
+                    && java.util.Arrays.equals(e.data(), 0, marker.length, marker, 0, marker.length)
+                ? null
+                : e);
+  }
+
+  /**
+   * {@code log} with the data of its GRUB {@code kernel_cmdline} entry (PCR 8) set to {@code
+   * edit.apply(line)}, or the entry removed when that is null; with {@code rehash} its digests are
+   * the new line's (as GRUB would have measured it), else left as they were.
+   */
+  static byte[] withCommandLine(byte[] log, UnaryOperator<String> edit, boolean rehash) {
+    int[] edited = {0};
+    byte[] out =
+        rewrite(
+            log,
+            e -> {
+              byte[] data = e.data();
+              if (e.pcr() != 8
+                  || e.type() != EV_IPL
+                  || data.length < PREFIX.length
+                  || !java.util.Arrays.equals(data, 0, PREFIX.length, PREFIX, 0, PREFIX.length)) {
+                return e;
+              }
+              edited[0]++;
+              int end = data.length;
+              while (end > PREFIX.length && data[end - 1] == 0) {
+                end--;
+              }
+              String changed =
+                  edit.apply(
+                      new String(data, PREFIX.length, end - PREFIX.length, StandardCharsets.UTF_8));
+              if (changed == null) {
+                return null;
+              }
+              byte[] text = changed.getBytes(StandardCharsets.UTF_8);
+              Map<Integer, byte[]> digests = new java.util.LinkedHashMap<>();
+              e.digests()
+                  .forEach((alg, d) -> digests.put(alg, rehash ? hash(alg).digest(text) : d));
+              ByteBuffer d = ByteBuffer.allocate(PREFIX.length + text.length + 1);
+              d.put(PREFIX).put(text).put((byte) 0);
+              return new Entry(e.pcr(), e.type(), digests, d.array());
+            });
+    if (edited[0] != 1) {
+      throw new IllegalStateException("expected one kernel_cmdline entry, found " + edited[0]);
+    }
+    return out;
+  }
+
+  private static HashAlg hash(int tpmAlg) {
+    return switch (tpmAlg) {
+      case 0x0004 -> HashAlg.SHA1;
+      case 0x000b -> HashAlg.SHA256;
+      case 0x000c -> HashAlg.SHA384;
+      case 0x000d -> HashAlg.SHA512;
+      default -> throw new IllegalArgumentException("bank " + tpmAlg);
+    };
+  }
+}
