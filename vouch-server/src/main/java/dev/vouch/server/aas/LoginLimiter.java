@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,7 +41,7 @@ public final class LoginLimiter {
 
   /** Empty when an attempt for {@code account} from {@code address} may go ahead, else the wait. */
   public Optional<Duration> check(String account, String address) {
-    Instant now = clock.instant();
+    Instant now = now();
     List<String> keys = keys(account, address);
     Instant until =
         db.read(
@@ -65,7 +66,7 @@ public final class LoginLimiter {
 
   /** Counts a failed attempt against both the account and the address. */
   public void failed(String account, String address) {
-    Instant now = clock.instant();
+    Instant now = now();
     for (String k : keys(account, address)) {
       int free = k.startsWith("account:") ? FREE_FAILURES : FREE_ADDRESS_FAILURES;
       Sql.retryOnceOnDuplicateKey(() -> db.transaction(c -> count(c, k, free, now)));
@@ -134,7 +135,7 @@ public final class LoginLimiter {
 
   /** Forgets counts no failure has touched for {@link #FORGET_AFTER} and whose lockout is over. */
   public int sweep() {
-    Instant now = clock.instant();
+    Instant now = now();
     return db.transaction(
         c -> {
           try (PreparedStatement ps =
@@ -145,6 +146,12 @@ public final class LoginLimiter {
             return ps.executeUpdate();
           }
         });
+  }
+
+  // PostgreSQL keeps microseconds and its driver rounds nanoseconds: an unlocked row stored at a
+  // rounded-up "now" would read back as locked for a fraction of a microsecond
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
   }
 
   private static List<String> keys(String account, String address) {

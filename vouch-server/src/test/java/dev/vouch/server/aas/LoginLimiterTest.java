@@ -53,6 +53,20 @@ class LoginLimiterTest {
   }
 
   @Test
+  void aFailureUnderTheLimitLocksNothingEvenWhenTheDatabaseRoundsTheClocksNanoseconds()
+      throws Exception {
+    // PostgreSQL keeps microseconds; its driver rounds .000000999 up to .000001
+    try (TestDatabases.Handle pg = TestDatabases.postgres();
+        Database pgDb = pg.open()) {
+      Ticking clock = new Ticking();
+      clock.now = Instant.parse("2026-01-01T00:00:00.000000999Z");
+      LoginLimiter l = new LoginLimiter(pgDb, clock);
+      l.failed("alice", "10.0.0.1");
+      assertThat(l.check("alice", "10.0.0.1")).isEmpty();
+    }
+  }
+
+  @Test
   void locksAnAccountAfterFiveFailuresWithDoublingWaits() {
     Ticking clock = new Ticking();
     LoginLimiter l = new LoginLimiter(db, clock);
