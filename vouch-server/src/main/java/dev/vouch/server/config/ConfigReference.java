@@ -264,8 +264,14 @@ public final class ConfigReference {
         "attest_rate_per_second",
         "integer 0..1000000",
         "10",
-        "`/kbs/v0/attest` requests per second per client. 0: no limit.");
-    key("kbs", "attest_burst", "integer 1..1000000", "50", "Burst of `/kbs/v0/attest` per client.");
+        "`/kbs/v0/attest` requests per second per client, and resource reads in a bucket of"
+            + " their own. 0: no limit.");
+    key(
+        "kbs",
+        "attest_burst",
+        "integer 1..1000000",
+        "50",
+        "Burst of `/kbs/v0/attest` per client, and of resource reads.");
     key(
         "kbs",
         "max_unattested_sessions",

@@ -198,6 +198,8 @@ public final class KbsRoutes implements RouteGroup {
   private final KbsService kbs;
   private final ClientRateLimiter authLimiter;
   private final ClientRateLimiter attestLimiter;
+  // resource reads get their own bucket at the attest rate: a guest fetches a few per attestation
+  private final ClientRateLimiter resourceLimiter;
   private final Optional<KbsAdminApi> asAdmin;
 
   /** Routes for this broker, limiting each client as its configuration says. */
@@ -214,6 +216,7 @@ public final class KbsRoutes implements RouteGroup {
     this.asAdmin = asAdmin;
     this.authLimiter = new ClientRateLimiter(kbs.config().authLimit());
     this.attestLimiter = new ClientRateLimiter(kbs.config().attestLimit());
+    this.resourceLimiter = new ClientRateLimiter(kbs.config().attestLimit());
   }
 
   @Override
@@ -321,6 +324,7 @@ public final class KbsRoutes implements RouteGroup {
   }
 
   private void getResource(Context ctx) throws KbsError {
+    limit(resourceLimiter, ctx, "/resource");
     ResourcePath path = ResourcePath.parse(ctx.pathParam("path"));
     json(
         ctx,

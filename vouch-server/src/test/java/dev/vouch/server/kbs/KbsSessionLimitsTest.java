@@ -10,9 +10,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * The KBS's limits on its handshake: per-client rates on {@code /auth} and {@code /attest}, and the
- * global bound on live unattested sessions, each refused with 429, Trustee's error document (kind
- * {@code TooManyRequests}) and {@code Retry-After}.
+ * The KBS's limits on its handshake: per-client rates on {@code /auth}, {@code /attest} and
+ * resource reads, and the global bound on live unattested sessions, each refused with 429,
+ * Trustee's error document (kind {@code TooManyRequests}) and {@code Retry-After}.
  */
 class KbsSessionLimitsTest {
   private static final ClientRateLimiter.Limit NONE = ClientRateLimiter.Limit.unlimited();
@@ -45,6 +45,25 @@ class KbsSessionLimitsTest {
       assertTooMany(c.attest(DocClient.ecKey(Curve.P_256)));
       // refused before the body is read: the session is still waiting for its one attest
       assertThat(kbs.sessions.countUnattested(kbs.clock.instant())).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void resourceReadsHaveTheirOwnBucketAtTheAttestRate() throws Exception {
+    try (KbsHarness kbs = harness(NONE, TWO, 1000)) {
+      kbs.resources.put(new ResourcePath("default", "key", "one"), "s".getBytes());
+      DocClient c = new DocClient(kbs.url());
+      c.auth("sample");
+      assertThat(c.attest(DocClient.ecKey(Curve.P_256)).statusCode()).isEqualTo(200);
+      for (int i = 0; i < 2; i++) {
+        assertThat(c.resource("default/key/one").statusCode()).isEqualTo(200);
+      }
+      HttpResponse<String> r = c.resource("default/key/one");
+      assertTooMany(r);
+      // the attest bucket is its own: one attest of the two is still left
+      DocClient d = new DocClient(kbs.url());
+      d.auth("sample");
+      assertThat(d.attest(DocClient.ecKey(Curve.P_256)).statusCode()).isEqualTo(200);
     }
   }
 
