@@ -168,8 +168,12 @@ class SoakTest {
           // the run itself: the loops work; this thread only waits for its end
           assertThat(loops.awaitTermination(DURATION.toMillis(), TimeUnit.MILLISECONDS)).isFalse();
         } finally {
-          loops.shutdownNow();
-          loops.awaitTermination(30, TimeUnit.SECONDS);
+          // shutdown, not shutdownNow: interrupting the handshake in flight at the end counted it
+          // as a KBS handshake with no answer (one in two full runs)
+          loops.shutdown();
+          if (!loops.awaitTermination(60, TimeUnit.SECONDS)) {
+            loops.shutdownNow();
+          }
         }
         Instant end = Instant.now();
         assertThat(server.process().isAlive()).as("the server is alive").isTrue();
