@@ -57,7 +57,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -84,9 +83,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class VouchServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VouchServer.class);
-
-  /** How long an idle connection is kept open. */
-  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
 
   /** The build named in tokens and the OpenAPI document. */
   public static final String VERSION = "0.1.0";
@@ -400,14 +396,6 @@ public final class VouchServer implements AutoCloseable {
             });
     try {
       app.start();
-      // Outlive the keep-alive of common clients (the JDK's 30 s, reqwest's 90 s): with both at
-      // Jetty's 30 s, a client could send on a connection the server was closing, and the request
-      // was lost (a KBS handshake in SoakTest got no answer).
-      for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
-        if (c instanceof ServerConnector sc) {
-          sc.setIdleTimeout(IDLE_TIMEOUT.toMillis());
-        }
-      }
     } catch (RuntimeException e) {
       io.micrometer.core.instrument.Metrics.removeRegistry(metrics);
       monitor.close();
