@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.KeyFactory;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
@@ -139,7 +137,7 @@ public final class ImageSignatureVerifier {
 
   private static Signed dir(DirRef image) throws IOException {
     byte[] manifest = OciLayout.readSmall(image.dir().resolve("manifest.json"));
-    String digest = OciLayout.Digest.sha256Of(sha256(manifest)).text();
+    String digest = OciLayout.Digest.sha256Of(OciLayout.sha256(manifest)).text();
     return new Signed(digest, () -> signatureFiles(image));
   }
 
@@ -324,14 +322,6 @@ public final class ImageSignatureVerifier {
       }
     }
     return -1;
-  }
-
-  private static byte[] sha256(byte[] b) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(b);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** A PEM SubjectPublicKeyInfo, EC or RSA, as cosign writes public keys. */

@@ -341,7 +341,7 @@ final class OciLayout {
     return Base64.getEncoder().encodeToString(bytes);
   }
 
-  private static byte[] sha256(byte[] b) {
+  static byte[] sha256(byte[] b) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(b);
     } catch (GeneralSecurityException e) {
