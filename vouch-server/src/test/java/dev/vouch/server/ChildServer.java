@@ -29,6 +29,16 @@ public record ChildServer(Process process, URI base) {
     return env;
   }
 
+  /**
+   * The same, on the test database {@code db} of the given kind ({@code h2} or {@code postgresql}).
+   */
+  public static Map<String, String> env(
+      String kind, dev.vouch.server.store.TestDatabases.Handle db) {
+    return kind.equals("postgresql")
+        ? env(Optional.of(db.url()), db.user())
+        : env(Optional.empty(), Optional.empty());
+  }
+
   /** Starts a child and waits until it listens; its log is discarded. */
   public static ChildServer start(Path dataDir, Map<String, String> env) throws Exception {
     return start(dataDir, env, Optional.empty());

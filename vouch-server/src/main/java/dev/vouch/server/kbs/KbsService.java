@@ -1,10 +1,13 @@
 package dev.vouch.server.kbs;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vouch.core.Tee;
@@ -22,6 +25,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -59,6 +63,10 @@ public final class KbsService {
                 .maxStringLength(64 * 1024 * 1024)
                 .build());
   }
+
+  // for one value inside a body being parsed: the body's own end is checked by its reader
+  private static final ObjectReader NODE =
+      JSON.readerFor(JsonNode.class).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   // sessions free up as they attest or expire; a full table is worth asking again shortly
   private static final java.time.Duration RETRY_WHEN_FULL = java.time.Duration.ofSeconds(5);
@@ -224,12 +232,13 @@ public final class KbsService {
     String id = sessionId.orElseThrow(() -> attestationError("cookie not found"));
     Session session =
         sessions
-            .find(id, now)
+            .claimable(id, now)
             .orElseThrow(
                 () ->
                     attestationError("unknown or expired session; start again with /kbs/v0/auth"));
     // parse before claiming, so a client's malformed request does not burn its nonce
-    JsonNode att = parseObject(body, "Attestation");
+    AttestationBody parsed = parseAttestation(body);
+    JsonNode att = parsed.tree();
     JsonNode runtime = att.get("runtime-data");
     if (runtime == null || !runtime.isObject()) {
       throw new KbsError(KbsError.Kind.SerdeError, "Attestation lacks \"runtime-data\"");
@@ -273,7 +282,9 @@ public final class KbsService {
     AttestationInput input =
         new AttestationInput(
             session.tee(),
-            evidenceBytes(primary),
+            parsed.primaryEvidence().isPresent()
+                ? parsed.primaryEvidence().get()
+                : evidenceBytes(primary),
             Optional.of(new RuntimeData.Structured(structured)),
             config.runtimeDataHash(),
             initData,
@@ -602,6 +613,55 @@ public final class KbsService {
       return JSON.writeValueAsBytes(primary);
     } catch (JsonProcessingException e) {
       throw new KbsError(KbsError.Kind.SerdeError, "primary_evidence cannot be serialised");
+    }
+  }
+
+  /**
+   * An Attestation as a tree, except a {@code primary_evidence} object or array: its bytes as
+   * received, which the evidence verifier parses itself (in the tree it is an empty object).
+   */
+  private record AttestationBody(JsonNode tree, Optional<byte[]> primaryEvidence) {}
+
+  // one pass with the same strict parser as parseObject: the evidence, most of the body, is neither
+  // built into a tree nor written out again for the verifier to parse
+  private AttestationBody parseAttestation(byte[] body) throws KbsError {
+    if (body.length > config.maxRequestBytes()) {
+      throw tooLarge(body.length);
+    }
+    try (JsonParser p = JSON.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new KbsError(KbsError.Kind.SerdeError, "Attestation must be a JSON object");
+      }
+      ObjectNode root = JSON.createObjectNode();
+      byte[] primary = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        if (p.nextToken() != JsonToken.START_OBJECT || !name.equals("tee-evidence")) {
+          root.set(name, NODE.readValue(p));
+          continue;
+        }
+        ObjectNode evidence = root.putObject(name);
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          JsonToken value = p.nextToken();
+          if (field.equals("primary_evidence")
+              && (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY)) {
+            long start = p.currentTokenLocation().getByteOffset();
+            p.skipChildren();
+            primary =
+                Arrays.copyOfRange(body, (int) start, (int) p.currentLocation().getByteOffset());
+            evidence.putObject(field);
+          } else {
+            evidence.set(field, NODE.readValue(p));
+          }
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new KbsError(KbsError.Kind.SerdeError, "Attestation is not valid JSON");
+      }
+      return new AttestationBody(root, Optional.ofNullable(primary));
+    } catch (IOException e) {
+      throw new KbsError(KbsError.Kind.SerdeError, "Attestation is not valid JSON");
     }
   }
 

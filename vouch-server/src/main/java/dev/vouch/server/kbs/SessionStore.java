@@ -24,6 +24,15 @@ public interface SessionStore {
   Optional<Session> find(String id, Instant now);
 
   /**
+   * The session an attest request is about to claim: like {@link #find}, but the state may be the
+   * one this process last saw, since the claim itself is a {@link #transition} that the store
+   * checks against the current state.
+   */
+  default Optional<Session> claimable(String id, Instant now) {
+    return find(id, now);
+  }
+
+  /**
    * Replaces the session only if it is still in state {@code expected} and unexpired: the one
    * atomic step that makes a nonce usable once, also when two replicas race on it.
    *

@@ -19,6 +19,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,13 +30,30 @@ import java.util.Optional;
  * > ?}: of two replicas racing to consume a nonce, the database lets exactly one update the row.
  * The attestation of an attested session (its token and TEE key) is sealed under the key-encryption
  * key, bound to the row. Thread-safe.
+ *
+ * <p>Each replica remembers the sessions it created or moved (a bounded map, newest kept). An
+ * attested session is final until it expires, so {@link #find} answers it from memory; any other
+ * state may have been moved by another replica, so {@link #find} reads the row, and only {@link
+ * #claimable} (whose caller then makes a {@link #transition}, checked by the database) may answer
+ * from memory. A handshake that stays on one replica thus costs one insert and two updates.
  */
 public final class JdbcSessionStore implements SessionStore {
   static final String TABLE = "kbs_sessions";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  // enough for the sessions of the last few seconds at 1,000 handshakes/s: a handshake's steps
+  // follow each other within milliseconds, and a miss only costs the database read
+  private static final int REMEMBERED = 8192;
+
   private final Database db;
   private final Sealer sealer;
+  private final Map<String, Session> known =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Session> eldest) {
+          return size() > REMEMBERED;
+        }
+      };
 
   public JdbcSessionStore(Database db, Sealer sealer) {
     this.db = db;
@@ -60,11 +79,29 @@ public final class JdbcSessionStore implements SessionStore {
           }
           return null;
         });
+    remember(key, session);
   }
 
   @Override
   public Optional<Session> find(String id, Instant now) {
     String key = key(id);
+    Session mine = remembered(key, now);
+    if (mine != null && mine.state() == Session.State.ATTESTED) {
+      return Optional.of(mine);
+    }
+    Optional<Session> stored = read(id, key, now);
+    stored.filter(x -> x.state() == Session.State.ATTESTED).ifPresent(x -> remember(key, x));
+    return stored;
+  }
+
+  @Override
+  public Optional<Session> claimable(String id, Instant now) {
+    String key = key(id);
+    Session mine = remembered(key, now);
+    return mine != null ? Optional.of(mine) : read(id, key, now);
+  }
+
+  private Optional<Session> read(String id, String key, Instant now) {
     Optional<Row> row =
         db.read(
             c -> {
@@ -102,20 +139,27 @@ public final class JdbcSessionStore implements SessionStore {
   public boolean transition(Session.State expected, Session next, Instant now) {
     String key = key(next.id());
     Optional<String> sealed = sealedAttestation(key, next);
-    return db.transaction(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE kbs_sessions SET state = ?, sealed_attestation = ?"
-                      + " WHERE id_hash = ? AND state = ? AND expires_at > ?")) {
-            ps.setString(1, next.state().name());
-            ps.setString(2, sealed.orElse(null));
-            ps.setString(3, key);
-            ps.setString(4, expected.name());
-            Sql.setInstant(ps, 5, now);
-            return ps.executeUpdate() == 1;
-          }
-        });
+    boolean moved =
+        db.transaction(
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "UPDATE kbs_sessions SET state = ?, sealed_attestation = ?"
+                          + " WHERE id_hash = ? AND state = ? AND expires_at > ?")) {
+                ps.setString(1, next.state().name());
+                ps.setString(2, sealed.orElse(null));
+                ps.setString(3, key);
+                ps.setString(4, expected.name());
+                Sql.setInstant(ps, 5, now);
+                return ps.executeUpdate() == 1;
+              }
+            });
+    if (moved) {
+      remember(key, next);
+    } else {
+      forget(key);
+    }
+    return moved;
   }
 
   @Override
@@ -137,6 +181,9 @@ public final class JdbcSessionStore implements SessionStore {
 
   @Override
   public int removeExpired(Instant now) {
+    synchronized (known) {
+      known.values().removeIf(x -> x.expiredAt(now));
+    }
     return db.transaction(
         c -> {
           try (PreparedStatement ps =
@@ -219,6 +266,26 @@ public final class JdbcSessionStore implements SessionStore {
       throw new IllegalStateException("cannot happen for a JSON tree", e);
     }
     return Optional.of(Base64.getEncoder().encodeToString(sealer.seal(plain, TABLE, key)));
+  }
+
+  private void remember(String key, Session session) {
+    synchronized (known) {
+      known.put(key, session);
+    }
+  }
+
+  private void forget(String key) {
+    synchronized (known) {
+      known.remove(key);
+    }
+  }
+
+  private Session remembered(String key, Instant now) {
+    Session s;
+    synchronized (known) {
+      s = known.get(key);
+    }
+    return s == null || s.expiredAt(now) ? null : s;
   }
 
   private static String key(String id) {

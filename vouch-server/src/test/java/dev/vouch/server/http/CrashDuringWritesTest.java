@@ -7,19 +7,14 @@ import dev.vouch.policy.audit.AuditExport;
 import dev.vouch.server.ChildServer;
 import dev.vouch.server.TestServers.Client;
 import dev.vouch.server.TestServers.Reply;
+import dev.vouch.server.audit.ServedAuditLog;
 import dev.vouch.server.store.TestDatabases;
-import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,10 +56,7 @@ class CrashDuringWritesTest {
   @MethodSource("databases")
   void everyAcknowledgedWriteSurvivesAKillInTheMiddleOfWrites(String kind) throws Exception {
     TestDatabases.Handle db = kind.equals("h2") ? TestDatabases.h2(dir) : TestDatabases.postgres();
-    Map<String, String> env =
-        kind.equals("postgresql")
-            ? ChildServer.env(Optional.of(db.url()), db.user())
-            : ChildServer.env(Optional.empty(), Optional.empty());
+    Map<String, String> env = ChildServer.env(kind, db);
     try (db) {
       ChildServer first = ChildServer.start(dir, env);
       // acknowledged version -> source, per writer
@@ -126,18 +118,7 @@ class CrashDuringWritesTest {
         assertThat(total).isGreaterThanOrEqualTo(WRITERS * 5);
 
         // the audit chain written by the same requests is whole after the crash
-        Reply export = c.get("/api/v1/audit/export", true);
-        assertThat(export.status()).isEqualTo(200);
-        X509Certificate ca =
-            (X509Certificate)
-                CertificateFactory.getInstance("X.509")
-                    .generateCertificate(
-                        new ByteArrayInputStream(
-                            c.get("/api/v1/reports/ca", false)
-                                .body()
-                                .getBytes(StandardCharsets.US_ASCII)));
-        AuditExport.Intact intact =
-            AuditExport.verify(export.body().lines().toList(), List.of(ca), Instant.now());
+        AuditExport.Intact intact = ServedAuditLog.exportAndVerify(c).intact();
         assertThat(intact.records()).isPositive();
       } finally {
         second.kill();

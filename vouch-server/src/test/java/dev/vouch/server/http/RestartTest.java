@@ -38,10 +38,7 @@ class RestartTest {
   @MethodSource("databases")
   void policiesReferenceValuesAndKeysSurviveAKill(String kind) throws Exception {
     TestDatabases.Handle db = kind.equals("h2") ? TestDatabases.h2(dir) : TestDatabases.postgres();
-    Map<String, String> env =
-        kind.equals("postgresql")
-            ? ChildServer.env(java.util.Optional.of(db.url()), db.user())
-            : ChildServer.env(java.util.Optional.empty(), java.util.Optional.empty());
+    Map<String, String> env = ChildServer.env(kind, db);
     try (db) {
       ChildServer first = ChildServer.start(dir, env);
       String token;

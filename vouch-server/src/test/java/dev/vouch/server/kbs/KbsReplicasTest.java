@@ -12,6 +12,7 @@ import dev.vouch.server.store.JdbcResourcePolicyStore;
 import dev.vouch.server.store.JdbcResourceStore;
 import dev.vouch.server.store.JdbcSessionStore;
 import dev.vouch.server.store.Sealer;
+import dev.vouch.server.store.StoreException;
 import dev.vouch.server.store.TestDatabases;
 import dev.vouch.server.store.VersionedCache;
 import io.javalin.Javalin;
@@ -166,6 +167,52 @@ class KbsReplicasTest {
         assertThat(List.of(t1.join(), t2.join())).containsExactlyInAnyOrder(true, false);
         assertThat(s2.find(s.id(), now).orElseThrow().state()).isEqualTo(Session.State.ATTESTING);
       }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void aReplicaAnswersOnlyFinalStatesFromMemoryAndItsClaimsStayCheckedByTheDatabase(String kind)
+      throws Exception {
+    Sealer sealer = new Sealer(new byte[32]);
+    try (TestDatabases.Handle h = handle(kind);
+        Database db1 = h.open();
+        Database db2 = h.open()) {
+      JdbcSessionStore s1 = new JdbcSessionStore(db1, sealer);
+      JdbcSessionStore s2 = new JdbcSessionStore(db2, sealer);
+      Instant now = Instant.now();
+      Session s = Session.authed("ef".repeat(16), Tee.SAMPLE, "n", now.plusSeconds(300));
+      s1.create(s);
+      // the other replica claims the nonce: the creator still remembers AUTHED ...
+      assertThat(s2.transition(Session.State.AUTHED, s.with(Session.State.ATTESTING), now))
+          .isTrue();
+      assertThat(s1.claimable(s.id(), now).orElseThrow().state()).isEqualTo(Session.State.AUTHED);
+      // ... but cannot claim it again, and find reads what the other replica did
+      assertThat(s1.transition(Session.State.AUTHED, s.with(Session.State.ATTESTING), now))
+          .isFalse();
+      assertThat(s1.find(s.id(), now).orElseThrow().state()).isEqualTo(Session.State.ATTESTING);
+
+      Session t = Session.authed("fe".repeat(16), Tee.SAMPLE, "m", now.plusSeconds(60));
+      s1.create(t);
+      assertThat(s1.transition(Session.State.AUTHED, t.with(Session.State.ATTESTING), now))
+          .isTrue();
+      Session attested =
+          t.attested(
+              new Session.Attested(
+                  "not-read-back",
+                  java.util.Map.of("tee", "sample"),
+                  TeePublicKey.parse(
+                      new com.fasterxml.jackson.databind.ObjectMapper()
+                          .readTree(DocClient.teePubkey(DocClient.ecKey(Curve.P_256)))),
+                  now.plusSeconds(60)));
+      assertThat(s1.transition(Session.State.ATTESTING, attested, now)).isTrue();
+      // an attested session is final until expiry: its replica answers from memory (the row's
+      // token is not even a JWT, so a read would fail) ...
+      assertThat(s1.find(t.id(), now)).contains(attested);
+      assertThatThrownBy(() -> s2.find(t.id(), now)).isInstanceOf(StoreException.class);
+      // ... and forgets it when it expires, as the database does
+      assertThat(s1.find(t.id(), now.plusSeconds(60))).isEmpty();
+      assertThat(s1.claimable(t.id(), now.plusSeconds(60))).isEmpty();
     }
   }
 
