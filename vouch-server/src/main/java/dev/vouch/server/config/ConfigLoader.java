@@ -519,6 +519,12 @@ public final class ConfigLoader {
     if (goldenParts.isEmpty()) {
       goldenParts.addAll(d.goldenParts());
     }
+    if (goldenParts.contains(dev.vouch.policy.flavor.FlavorPart.IMA)
+        && !bool(n, "hosts", "ima", false)) {
+      // without the list every TOFU adoption would fail for want of IMA measurements
+      throw new ConfigException(
+          "hosts.golden_parts: IMA needs hosts.ima: true (the IMA list is read only then)");
+    }
     List<Optional<Path>> tls = new ArrayList<>();
     for (String k : List.of("agent_tls_cert", "agent_tls_key", "agent_tls_ca")) {
       Optional<Path> p = text(n, "hosts", k).map(Path::of);

@@ -322,7 +322,10 @@ public final class ConfigReference {
         "[PLATFORM, HOST_UNIQUE]",
         "The flavor parts `tofu` adopts from a host's first measurements of each boot. Add `OS` to"
             + " baseline PCRs 8 and 9 (the boot loader's commands, kernel command line, kernel and"
-            + " initrd) as well; the built-in template defines PLATFORM, OS and HOST_UNIQUE.");
+            + " initrd) as well, `SOFTWARE` for the files the agent's `--software-manifest` measured"
+            + " into PCR 15, `IMA` for the host's IMA list as an incremental baseline (needs"
+            + " `hosts.ima: true`); the built-in template defines PLATFORM, OS, HOST_UNIQUE,"
+            + " SOFTWARE and IMA.");
     key(
         "hosts",
         "report_validity_seconds",

@@ -735,7 +735,8 @@ public record ServerConfig(
    *     VERIFIED only when its measured kernel command line (PCR 8) names an encrypted root ({@code
    *     hosts.require_disk_encryption}, default false so existing verdicts stay)
    * @param goldenParts the flavor parts TOFU adopts from a host's first measurements of each boot
-   *     ({@code hosts.golden_parts}, default PLATFORM and HOST_UNIQUE; OS adds PCRs 8 and 9)
+   *     ({@code hosts.golden_parts}, default PLATFORM and HOST_UNIQUE; OS adds PCRs 8 and 9,
+   *     SOFTWARE the agent's PCR 15 measurements, IMA the IMA list, which needs {@code hosts.ima})
    */
   public record Hosts(
       boolean enabled,

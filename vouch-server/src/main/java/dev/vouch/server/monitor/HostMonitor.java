@@ -178,7 +178,7 @@ public final class HostMonitor implements AutoCloseable {
           new HostAttestor(
               enrollments,
               channel,
-              h.ima() ? QuotePlan.firmwareAndIma() : QuotePlan.firmware(),
+              (h.ima() ? QuotePlan.firmwareAndIma() : QuotePlan.firmware()).withSoftware(),
               s.clock(),
               new SecureRandom());
       GoldenFlavors.Mode mode = GoldenFlavors.Mode.valueOf(h.goldenMode().toUpperCase(Locale.ROOT));

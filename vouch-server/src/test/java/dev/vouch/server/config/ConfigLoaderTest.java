@@ -251,6 +251,18 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("hosts:\n  golden_parts: [PLATFORM, KERNEL]\n", Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("hosts.golden_parts: 'KERNEL' is not a flavor part");
+    ServerConfig.Hosts every =
+        load(
+                "hosts:\n  ima: true\n  golden_parts: [PLATFORM, OS, HOST_UNIQUE, SOFTWARE, IMA,"
+                    + " ASSET_TAG]\n",
+                Map.of())
+            .hosts();
+    assertThat(every.goldenParts())
+        .containsExactlyInAnyOrder(dev.vouch.policy.flavor.FlavorPart.values());
+    // IMA adoption without the IMA list would fail every attestation: refused at load
+    assertThatThrownBy(() -> load("hosts:\n  golden_parts: [PLATFORM, IMA]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.golden_parts: IMA needs hosts.ima: true");
   }
 
   @Test
