@@ -144,16 +144,17 @@ class ReportEndToEndTest {
   @Test
   void hostFlavorsMakesSoftwareAndImaFlavorsOrRefusesWithTheReason() throws Exception {
     nats = NatsServer.start();
-    // hosts.ima: true, as an operator sets it, so that the server reads IMA lists
+    // hosts.ima and hosts.software, as an operator sets them: IMA lists and software measurements
     ServerConfig.Hosts hosts =
         ConfigLoader.load(
                 Optional.empty(),
-                Map.of("VOUCH_HOSTS_IMA", "true"),
+                Map.of("VOUCH_HOSTS_IMA", "true", "VOUCH_HOSTS_SOFTWARE", "true"),
                 Optional.empty(),
                 Optional.empty())
             .hosts()
             .withNatsUrl(nats.url());
     assertThat(hosts.ima()).isTrue();
+    assertThat(hosts.software()).isTrue();
     server = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(hosts));
     tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN);
     SwtpmHost h =

@@ -705,6 +705,9 @@ public record ServerConfig(
    * @param reportValidity how long a trust report is valid ({@code hosts.report_validity_seconds},
    *     86400)
    * @param ima whether to fetch and replay the IMA list against PCR 10 ({@code hosts.ima})
+   * @param software whether to quote PCR 15 and fetch the agents' software measurements, which
+   *     SOFTWARE flavors are made from ({@code hosts.software}, default false: agents of earlier
+   *     releases refuse the request)
    * @param agentTimeout how long to wait for an agent's answer ({@code
    *     hosts.agent_timeout_seconds}, 30)
    * @param natsUrl the NATS server for agents that connect over NATS, agent announcements and
@@ -747,6 +750,7 @@ public record ServerConfig(
       String goldenMode,
       Duration reportValidity,
       boolean ima,
+      boolean software,
       Duration agentTimeout,
       Optional<String> natsUrl,
       Optional<List<Path>> agentTls,
@@ -839,6 +843,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           natsUrl,
           agentTls,
@@ -897,6 +902,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          false,
           agentTimeout,
           natsUrl,
           agentTls,
@@ -1065,6 +1071,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           Optional.of(url),
           agentTls,
@@ -1098,6 +1105,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           natsUrl,
           agentTls,
@@ -1127,6 +1135,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           natsUrl,
           agentTls,
@@ -1159,6 +1168,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           natsUrl,
           agentTls,
