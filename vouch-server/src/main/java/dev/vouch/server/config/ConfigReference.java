@@ -324,8 +324,8 @@ public final class ConfigReference {
             + " baseline PCRs 8 and 9 (the boot loader's commands, kernel command line, kernel and"
             + " initrd) as well, `SOFTWARE` for the files the agent's `--software-manifest` measured"
             + " into PCR 15 (needs `hosts.software: true`), `IMA` for the host's IMA list as an"
-            + " incremental baseline (needs `hosts.ima: true`); the built-in template defines PLATFORM, OS, HOST_UNIQUE,"
-            + " SOFTWARE and IMA.");
+            + " incremental baseline (needs `hosts.ima: true`); the built-in template defines"
+            + " PLATFORM, OS, HOST_UNIQUE, SOFTWARE and IMA.");
     key(
         "hosts",
         "report_validity_seconds",

@@ -22,8 +22,8 @@ import java.util.TreeSet;
  * What a verifier asks a trust agent for. JSON:
  *
  * <pre>{@code
- * {"nonce": "<hex, 1..64 bytes>", "pcrs": {"sha256": [0, 1, 7]}, "event_log": true, "ima_offset": 0,
- *  "software": true}
+ * {"nonce": "<hex, 1..64 bytes>", "pcrs": {"sha256": [0, 1, 7]}, "event_log": true,
+ *  "ima_offset": 0, "software": true}
  * }</pre>
  *
  * {@code event_log} defaults to false; without {@code ima_offset} no IMA list is sent, with it the
