@@ -121,6 +121,18 @@ final class AgentCommand implements Callable<Integer> {
   Path imaLog = TrustAgentConfig.KERNEL_IMA_LOG;
 
   @Option(
+      names = "--software-manifest",
+      description =
+          "Files and directories (one absolute path a line) to measure into PCR 15 at start, one"
+              + " logged measurement per file: what SOFTWARE flavors are made from.")
+  Path softwareManifest;
+
+  @Option(
+      names = "--software-log",
+      description = "Where this boot's software measurements are kept (default: ${DEFAULT-VALUE}).")
+  Path softwareLog = TrustAgentConfig.SOFTWARE_LOG;
+
+  @Option(
       names = "--server",
       description =
           "Vouch server to enroll with at startup, https://HOST:PORT (http only to localhost).")
@@ -440,8 +452,20 @@ final class AgentCommand implements Callable<Integer> {
       Enrollment enrollment = new Enrollment(client, ekTemplate, KeyTemplate.akEccP256(), handle);
       enrollment.prepare();
       PersistentKey ak = enrollment.ak();
-      TrustAgent agent =
-          new TrustAgent(new TrustAgentConfig(hostId, eventLog, imaLog, Path.of("/")), client, ak);
+      TrustAgentConfig config = new TrustAgentConfig(hostId, eventLog, imaLog, Path.of("/"));
+      if (softwareManifest != null) {
+        config = config.withSoftware(softwareManifest, softwareLog);
+      }
+      TrustAgent agent = new TrustAgent(config, client, ak);
+      try {
+        int measured = agent.measureSoftware();
+        if (softwareManifest != null) {
+          out.println("agent " + hostId + ": measured " + measured + " files into PCR 15");
+        }
+      } catch (IOException e) {
+        err.println("error: --software-manifest: " + e.getMessage());
+        return ExitCodes.BAD_INPUT;
+      }
       List<AutoCloseable> running = new ArrayList<>();
       try {
         int httpsPort = 0;

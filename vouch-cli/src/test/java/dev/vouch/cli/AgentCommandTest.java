@@ -14,6 +14,7 @@ import dev.vouch.evidence.tpm.TpmQuoteVerifier;
 import dev.vouch.evidence.tpm.protocol.AgentAnnouncement;
 import dev.vouch.evidence.tpm.protocol.QuoteRequest;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
+import dev.vouch.evidence.tpm.protocol.SoftwareMeasurement;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
@@ -24,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,6 +59,8 @@ class AgentCommandTest {
       StringWriter out = new StringWriter();
       cl.setOut(new PrintWriter(out, true));
       AtomicInteger exit = new AtomicInteger(-1);
+      Path app = Files.writeString(dir.resolve("app.bin"), "application");
+      Path manifest = Files.writeString(dir.resolve("manifest"), app + "\n");
       Thread t =
           Thread.ofVirtual()
               .start(
@@ -67,7 +71,9 @@ class AgentCommandTest {
                               "--tpm", "swtpm:127.0.0.1:" + swtpm.port(),
                               "--nats", nats.url(),
                               "--event-log", dir.resolve("none").toString(),
-                              "--ima-log", dir.resolve("none").toString())));
+                              "--ima-log", dir.resolve("none").toString(),
+                              "--software-manifest", manifest.toString(),
+                              "--software-log", dir.resolve("run/software.json").toString())));
       Message announced = announcements.nextMessage(Duration.ofSeconds(20));
       assertThat(announced).as("announcement; output: " + out).isNotNull();
       assertThat(AgentAnnouncement.parse(announced.getData()).hostId()).isEqualTo("node-9");
@@ -86,11 +92,35 @@ class AgentCommandTest {
       QuoteResponse r = QuoteResponse.parse(reply.getData());
       assertThat(TpmQuoteVerifier.verify(r.evidence(), Expectations.withNonce(nonce))).hasSize(1);
       assertThat(r.evidence().eventLog()).isEmpty();
+      assertThat(r.software()).isEmpty();
+      // asked for, the file the manifest names comes with the quote of PCR 15 it explains
+      QuoteRequest software =
+          new QuoteRequest(
+              nonce,
+              Map.of(HashAlg.SHA256, new TreeSet<>(List.of(SoftwareMeasurement.PCR))),
+              false,
+              OptionalLong.empty(),
+              true);
+      QuoteResponse sw =
+          QuoteResponse.parse(
+              verifier
+                  .request(NatsAgentService.quoteSubject("node-9"), software.toJson())
+                  .get(10, TimeUnit.SECONDS)
+                  .getData());
+      assertThat(sw.software().orElseThrow())
+          .containsExactly(
+              new SoftwareMeasurement(
+                  app.toString(),
+                  HashAlg.SHA256.digest("application".getBytes(StandardCharsets.UTF_8))));
+      assertThat(sw.evidence().pcrs().get(HashAlg.SHA256, SoftwareMeasurement.PCR))
+          .contains(SoftwareMeasurement.replay(sw.software().orElseThrow()));
 
       agent.stop.countDown();
       t.join(Duration.ofSeconds(10));
       assertThat(exit.get()).isZero();
-      assertThat(out.toString()).contains("NATS on vouch.agent.node-9.quote");
+      assertThat(out.toString())
+          .contains("NATS on vouch.agent.node-9.quote")
+          .contains("agent node-9: measured 1 files into PCR 15");
       // the agent closed its connection, so the TPM can be inspected
       try (TpmClient tpm = swtpm.client()) {
         assertThat(tpm.transientHandles()).isEmpty();

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.server.TestServers;
+import dev.vouch.server.config.ConfigLoader;
 import dev.vouch.server.config.ServerConfig;
 import dev.vouch.server.http.VouchServer;
 import dev.vouch.server.monitor.SwtpmHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,6 +139,51 @@ class ReportEndToEndTest {
     assertThat(verified.exit()).as(verified.out() + verified.err()).isEqualTo(ExitCodes.OK);
     assertThat(verified.json().path("report").path("flavors").findValuesAsText("flavor_id"))
         .contains(os.path("id").asText());
+  }
+
+  @Test
+  void hostFlavorsMakesSoftwareAndImaFlavorsOrRefusesWithTheReason() throws Exception {
+    nats = NatsServer.start();
+    // hosts.ima and hosts.software, as an operator sets them: IMA lists and software measurements
+    ServerConfig.Hosts hosts =
+        ConfigLoader.load(
+                Optional.empty(),
+                Map.of("VOUCH_HOSTS_IMA", "true", "VOUCH_HOSTS_SOFTWARE", "true"),
+                Optional.empty(),
+                Optional.empty())
+            .hosts()
+            .withNatsUrl(nats.url());
+    assertThat(hosts.ima()).isTrue();
+    assertThat(hosts.software()).isTrue();
+    server = VouchServer.start(TestServers.plain(dir.resolve("server")).withHosts(hosts));
+    tokenFile = Files.writeString(dir.resolve("admin.token"), TestServers.ADMIN);
+    SwtpmHost h =
+        SwtpmHost.start(
+            "cli-sw",
+            SwtpmHost.SECURE_BOOT_LOG,
+            Optional.of(SwtpmHost.IMA_LIST),
+            dir,
+            server.enrollments(),
+            nats.url());
+    host = h;
+    assertThat(admin("host", "add", "cli-sw", "--connection", "nats").exit()).isZero();
+
+    // the agent measured no software manifest: nothing to make, refused with the reason
+    CliRun none = admin("host", "flavors", "cli-sw", "--parts", "SOFTWARE");
+    assertThat(none.exit()).as(none.out() + none.err()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(none.err()).contains("PCR 15 has no verified events");
+
+    Path app = Files.createDirectories(dir.resolve("srv/app"));
+    Files.writeString(app.resolve("server.jar"), "application bytes");
+    Path manifest = Files.writeString(dir.resolve("manifest.txt"), app + "\n");
+    assertThat(h.restartAgentWithSoftware(manifest)).isEqualTo(1);
+    CliRun made = admin("host", "flavors", "cli-sw", "--parts", "SOFTWARE,IMA", "--json");
+    assertThat(made.exit()).as(made.out() + made.err()).isZero();
+    assertThat(made.json().path("flavors").findValuesAsText("flavor_part"))
+        .containsExactlyInAnyOrder("SOFTWARE", "IMA");
+    CliRun attested = admin("host", "attest", "cli-sw", "--wait", "--timeout", "60");
+    assertThat(attested.exit()).as(attested.out() + attested.err()).isZero();
+    assertThat(attested.out()).isEqualTo("host cli-sw: VERIFIED\n");
   }
 
   @Test

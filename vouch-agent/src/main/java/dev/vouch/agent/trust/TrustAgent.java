@@ -15,6 +15,7 @@ import dev.vouch.evidence.tpm.protocol.AgentAnnouncement;
 import dev.vouch.evidence.tpm.protocol.HostInfo;
 import dev.vouch.evidence.tpm.protocol.QuoteRequest;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
+import dev.vouch.evidence.tpm.protocol.SoftwareMeasurement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,8 +106,29 @@ public final class TrustAgent {
             eventLog,
             ima,
             Optional.empty());
+    // the log changes only in measureSoftware, which this lock keeps out during the quote
+    Optional<List<SoftwareMeasurement>> software =
+        request.includeSoftware()
+            ? Optional.of(SoftwareMeasurer.read(config.softwareLog()))
+            : Optional.empty();
     LOG.fine(() -> "host " + config.hostId() + ": quoted " + request.pcrs());
-    return new QuoteResponse(config.hostId(), bundle, hostInfo(), imaOffset);
+    return new QuoteResponse(config.hostId(), bundle, hostInfo(), imaOffset, software);
+  }
+
+  /**
+   * Measures the configured software manifest into PCR 15 (see {@link SoftwareMeasurer}); does
+   * nothing without one. Agents call it once at start, before they answer quotes.
+   *
+   * @return how many files were measured now
+   */
+  public synchronized int measureSoftware() throws IOException, TpmException {
+    if (config.softwareManifest().isEmpty()) {
+      return 0;
+    }
+    int added =
+        SoftwareMeasurer.measure(tpm, config.softwareManifest().get(), config.softwareLog()).size();
+    LOG.info(() -> "host " + config.hostId() + ": measured " + added + " files into PCR 15");
+    return added;
   }
 
   /** The announcement to publish at start: host id and the TPM's reset and restart counters. */

@@ -224,7 +224,13 @@ public final class SimulatedHost {
                 : Optional.empty(),
             Optional.empty(),
             Optional.empty());
-    return new QuoteResponse(hostId, bundle, FACTS, 0);
+    // the simulated machine measures no software: PCR 15 stays at its reset value
+    return new QuoteResponse(
+        hostId,
+        bundle,
+        FACTS,
+        0,
+        request.includeSoftware() ? Optional.of(List.of()) : Optional.empty());
   }
 
   /** The log with the value byte of its first SecureBoot variable measurement flipped. */

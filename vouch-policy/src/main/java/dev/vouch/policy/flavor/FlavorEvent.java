@@ -32,6 +32,15 @@ public record FlavorEvent(
   /** The {@code EV_NO_ACTION} type: such events are logged but never extended. */
   public static final long EV_NO_ACTION = 3;
 
+  /**
+   * The type of a file the trust agent measured into PCR 15 from its software manifest: not a TCG
+   * type (the agent logs these outside the firmware log), numbered outside TCG's ranges.
+   */
+  public static final long SOFTWARE_FILE = 0x564f0001L;
+
+  /** The name of {@link #SOFTWARE_FILE}. */
+  public static final String SOFTWARE_FILE_TYPE = "VOUCH_SOFTWARE_FILE";
+
   public FlavorEvent {
     Objects.requireNonNull(typeName, "typeName");
     tags = List.copyOf(tags);

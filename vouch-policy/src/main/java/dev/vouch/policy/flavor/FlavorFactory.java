@@ -115,6 +115,16 @@ public final class FlavorFactory {
                           .filter(ev -> ev.hasAnyTag(tags))
                           .map(FlavorFactory::asFlavorEvent)
                           .toList());
+      if (!r.pcrMatches() && equals.isEmpty() && includes.isEmpty()) {
+        // a rule that pins neither the value nor events would pass any host: refuse to make it
+        throw new VerificationException(
+            Failure.PCR_VALUES_MISSING,
+            Banks.name(bank)
+                + " PCR "
+                + r.index()
+                + " has no verified events on this host"
+                + (r.index() == 15 ? " (its agent measured no software manifest)" : ""));
+      }
       return new PcrRule(
           r.index(), bank, Hex.encode(value.get()), r.pcrMatches(), equals, includes);
     }

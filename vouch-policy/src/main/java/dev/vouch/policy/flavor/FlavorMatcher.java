@@ -200,7 +200,15 @@ public final class FlavorMatcher {
                 integrityFaults(r, host)));
       }
     }
-    f.ima().ifPresent(expected -> rules.add(ima(part, id, expected, host)));
+    boolean incremental =
+        f.meta().describe(IMA_BASELINE).filter(IMA_BASELINE_PREFIX::equals).isPresent();
+    f.ima()
+        .ifPresent(
+            expected ->
+                rules.add(
+                    incremental
+                        ? imaPrefix(part, id, expected, host)
+                        : ima(part, id, expected, host)));
     if (f.sections().containsKey("software")) {
       // SOFTWARE flavors describe tboot-xm measurement XML, which Vouch agents do not produce
       rules.add(
@@ -434,6 +442,65 @@ public final class FlavorMatcher {
     return a.stream().filter(e -> !digests.contains(e.measurement())).toList();
   }
 
+  /**
+   * The description member that says how an IMA flavor's list is compared: {@value
+   * #IMA_BASELINE_PREFIX} for a baseline taken from a host, which a longer list still matches.
+   */
+  public static final String IMA_BASELINE = "ima_baseline";
+
+  /** The list of an incremental IMA flavor is a prefix of the host's list. */
+  public static final String IMA_BASELINE_PREFIX = "prefix";
+
+  /**
+   * An incremental IMA baseline: the host's list must begin with the baseline's entries in order
+   * (the files the kernel measured then), and a later entry of a baseline file must carry one of
+   * the digests the baseline knows for it, so that a file changed after the baseline fails by name
+   * while files measured for the first time pass. {@code boot_aggregate} is left out on both sides:
+   * its own rule judges it.
+   */
+  private static FlavorRuleResult imaPrefix(
+      FlavorPart part, UUID id, List<ImaMeasurement> expected, HostEvidence host) {
+    List<Fault> faults = new ArrayList<>();
+    if (host.ima().isEmpty()) {
+      faults.add(Fault.of(Fault.IMA_EVENT_LOG_MISSING, "the host supplied no IMA measurements"));
+      return FlavorRuleResult.of(
+          FlavorRuleResult.IMA_EVENT_LOG_EQUALS, part, Optional.of(id), faults);
+    }
+    List<ImaMeasurement> base = withoutBootAggregate(expected);
+    List<ImaMeasurement> now = withoutBootAggregate(host.ima().get());
+    Map<String, Set<String>> known = new HashMap<>();
+    base.forEach(m -> known.computeIfAbsent(m.file(), k -> new HashSet<>()).add(m.measurement()));
+    List<FlavorEvent> mismatched = new ArrayList<>();
+    List<FlavorEvent> missing = new ArrayList<>();
+    for (int i = 0; i < base.size(); i++) {
+      ImaMeasurement want = base.get(i);
+      if (i >= now.size()) {
+        missing.add(imaEntry(want));
+      } else if (!now.get(i).equals(want)) {
+        if (now.get(i).file().equals(want.file())) {
+          mismatched.add(imaEntry(now.get(i)));
+        } else {
+          // another file where the baseline had this one: the list is not the baseline's
+          missing.add(imaEntry(want));
+        }
+      }
+    }
+    for (ImaMeasurement m : now.subList(Math.min(base.size(), now.size()), now.size())) {
+      Set<String> ok = known.get(m.file());
+      if (ok != null && !ok.contains(m.measurement())) {
+        mismatched.add(imaEntry(m));
+      }
+    }
+    addImaFault(faults, Fault.IMA_EVENT_LOG_MISMATCHED_ENTRIES, "mismatched", mismatched);
+    addImaFault(faults, Fault.IMA_EVENT_LOG_MISSING_EXPECTED_ENTRIES, "missing", missing);
+    return FlavorRuleResult.of(
+        FlavorRuleResult.IMA_EVENT_LOG_EQUALS, part, Optional.of(id), faults);
+  }
+
+  private static List<ImaMeasurement> withoutBootAggregate(List<ImaMeasurement> list) {
+    return list.stream().filter(m -> !m.file().equals("boot_aggregate")).toList();
+  }
+
   private static FlavorRuleResult ima(
       FlavorPart part, UUID id, List<ImaMeasurement> expected, HostEvidence host) {
     List<Fault> faults = new ArrayList<>();
@@ -476,7 +543,7 @@ public final class FlavorMatcher {
       faults.add(
           new Fault(
               name,
-              entries.size() + " " + what + " IMA entries",
+              entries.size() + " " + what + " IMA entries: " + labels(entries),
               java.util.OptionalInt.of(10),
               entries));
     }
@@ -484,6 +551,7 @@ public final class FlavorMatcher {
 
   /** IMA entries travel in faults as events of type "ima" tagged with the file path. */
   private static FlavorEvent imaEntry(ImaMeasurement m) {
-    return new FlavorEvent(0, "ima", List.of(m.file()), m.measurement());
+    return new FlavorEvent(
+        0, "ima", List.of(m.file()), m.measurement(), java.util.OptionalInt.empty(), m.file());
   }
 }

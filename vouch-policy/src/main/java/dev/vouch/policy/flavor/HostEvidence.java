@@ -92,6 +92,36 @@ public record HostEvidence(
   }
 
   /**
+   * The same evidence with the host's software measurements as the events of SHA-256 PCR 15, each
+   * of type {@link FlavorEvent#SOFTWARE_FILE_TYPE}, tagged and described by its path. Give only
+   * measurements already replayed against the quoted PCR 15; none leaves the evidence as it is, so
+   * a SOFTWARE flavor cannot be made from a host that measured nothing.
+   */
+  public HostEvidence withSoftware(
+      List<dev.vouch.evidence.tpm.protocol.SoftwareMeasurement> measured) {
+    if (measured.isEmpty()) {
+      return this;
+    }
+    List<FlavorEvent> list = new java.util.ArrayList<>();
+    for (int i = 0; i < measured.size(); i++) {
+      var m = measured.get(i);
+      list.add(
+          new FlavorEvent(
+              FlavorEvent.SOFTWARE_FILE,
+              FlavorEvent.SOFTWARE_FILE_TYPE,
+              List.of(m.path()),
+              Hex.encode(m.sha256()),
+              java.util.OptionalInt.of(i),
+              m.absent() ? m.path() + " (absent)" : m.path()));
+    }
+    Map<HashAlg, Map<Integer, List<FlavorEvent>>> all = new TreeMap<>();
+    events.forEach((bank, byPcr) -> all.put(bank, new TreeMap<>(byPcr)));
+    all.computeIfAbsent(HashAlg.SHA256, b -> new TreeMap<>())
+        .put(dev.vouch.evidence.tpm.protocol.SoftwareMeasurement.PCR, list);
+    return new HostEvidence(host, pcrs, all, eventLogVerified, secureBoot, resetCount, ima);
+  }
+
+  /**
    * Evidence from a verified TPM attestation: the claims of {@code TpmEvidenceVerifier} (quoted
    * PCRs, {@code tpm.reset_count}, {@code tpm.eventlog.verified}, {@code tpm.secure_boot}) and the
    * event log that verifier replayed. Secure Boot is taken from the claims only, never from what

@@ -67,4 +67,82 @@ class ImaFlavorTest {
         .containsExactly("boot_aggregate");
     assertThat(ImaMeasurement.fromLog(log, 99)).hasSize(2);
   }
+
+  private static HostEvidence withFiles(String... pathsAndDigests) {
+    List<ImaMeasurement> list = new java.util.ArrayList<>();
+    list.add(new ImaMeasurement("boot_aggregate", "ab".repeat(32)));
+    for (int i = 0; i < pathsAndDigests.length; i += 2) {
+      list.add(new ImaMeasurement(pathsAndDigests[i], pathsAndDigests[i + 1].repeat(32)));
+    }
+    return Synthetic.host().withIma(list);
+  }
+
+  private static SignedFlavor incremental(HostEvidence host) throws Exception {
+    String json =
+        """
+        {"label": "incremental-ima", "flavor_parts": {"IMA": {"meta": {"ima_baseline": "prefix"}}}}
+        """;
+    Flavor f =
+        FlavorFactory.standard()
+            .fromHost(host, FlavorTemplate.parse(json.getBytes(StandardCharsets.UTF_8), true))
+            .get(0);
+    assertThat(f.meta().describe(FlavorMatcher.IMA_BASELINE))
+        .contains(FlavorMatcher.IMA_BASELINE_PREFIX);
+    return SignedFlavor.unsigned(f);
+  }
+
+  @Test
+  void anIncrementalBaselinePassesALongerListThatBeginsWithIt() throws Exception {
+    SignedFlavor base = incremental(withFiles("/usr/bin/a", "01", "/usr/bin/b", "02"));
+    FlavorMatcher m = FlavorMatcher.withoutSignatureChecks();
+    // files measured for the first time after the baseline, and another boot_aggregate
+    HostEvidence later =
+        withFiles("/usr/bin/a", "01", "/usr/bin/b", "02", "/usr/bin/c", "03", "/usr/bin/a", "01");
+    assertThat(m.evaluate(base, later).trusted()).isTrue();
+    assertThat(m.evaluate(base, later.withIma(later.ima().orElseThrow().subList(1, 5))).trusted())
+        .isTrue();
+  }
+
+  @Test
+  void anIncrementalBaselineFailsAChangedFileByName() throws Exception {
+    SignedFlavor base = incremental(withFiles("/usr/bin/a", "01", "/usr/bin/b", "02"));
+    FlavorMatcher m = FlavorMatcher.withoutSignatureChecks();
+    // the file changed before it was measured
+    FlavorResult inPrefix = m.evaluate(base, withFiles("/usr/bin/a", "01", "/usr/bin/b", "ee"));
+    assertThat(inPrefix.trusted()).isFalse();
+    assertThat(inPrefix.faults())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.name()).isEqualTo(Fault.IMA_EVENT_LOG_MISMATCHED_ENTRIES);
+              assertThat(f.description()).contains("/usr/bin/b").contains("ee".repeat(32));
+            });
+    // the file changed after the baseline and was measured again
+    FlavorResult later =
+        m.evaluate(
+            base,
+            withFiles("/usr/bin/a", "01", "/usr/bin/b", "02", "/usr/bin/a", "ff", "/x", "0a"));
+    assertThat(later.faults())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.name()).isEqualTo(Fault.IMA_EVENT_LOG_MISMATCHED_ENTRIES);
+              assertThat(f.description()).contains("/usr/bin/a").doesNotContain("/x");
+            });
+  }
+
+  @Test
+  void anIncrementalBaselineFailsAShorterOrReorderedList() throws Exception {
+    SignedFlavor base = incremental(withFiles("/usr/bin/a", "01", "/usr/bin/b", "02"));
+    FlavorMatcher m = FlavorMatcher.withoutSignatureChecks();
+    assertThat(m.evaluate(base, withFiles("/usr/bin/a", "01")).faults())
+        .extracting(Fault::name)
+        .containsExactly(Fault.IMA_EVENT_LOG_MISSING_EXPECTED_ENTRIES);
+    assertThat(m.evaluate(base, withFiles("/usr/bin/b", "02", "/usr/bin/a", "01")).faults())
+        .extracting(Fault::name)
+        .containsExactly(Fault.IMA_EVENT_LOG_MISSING_EXPECTED_ENTRIES);
+    assertThat(m.evaluate(base, Synthetic.host()).faults())
+        .extracting(Fault::name)
+        .containsExactly(Fault.IMA_EVENT_LOG_MISSING);
+  }
 }

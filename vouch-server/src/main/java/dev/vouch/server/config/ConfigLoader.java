@@ -116,6 +116,7 @@ public final class ConfigLoader {
             "report_retention_count",
             "require_disk_encryption",
             "ima",
+            "software",
             "agent_timeout_seconds",
             "nats_url",
             "nats_auth_dir",
@@ -519,6 +520,17 @@ public final class ConfigLoader {
     if (goldenParts.isEmpty()) {
       goldenParts.addAll(d.goldenParts());
     }
+    if (goldenParts.contains(dev.vouch.policy.flavor.FlavorPart.IMA)
+        && !bool(n, "hosts", "ima", false)) {
+      // without the list every TOFU adoption would fail for want of IMA measurements
+      throw new ConfigException(
+          "hosts.golden_parts: IMA needs hosts.ima: true (the IMA list is read only then)");
+    }
+    if (goldenParts.contains(dev.vouch.policy.flavor.FlavorPart.SOFTWARE)
+        && !bool(n, "hosts", "software", false)) {
+      throw new ConfigException(
+          "hosts.golden_parts: SOFTWARE needs hosts.software: true (PCR 15 is quoted only then)");
+    }
     List<Optional<Path>> tls = new ArrayList<>();
     for (String k : List.of("agent_tls_cert", "agent_tls_key", "agent_tls_ca")) {
       Optional<Path> p = text(n, "hosts", k).map(Path::of);
@@ -565,6 +577,7 @@ public final class ConfigLoader {
         mode,
         Duration.ofSeconds(number(n, "hosts", "report_validity_seconds", 86400, 60, 365 * 86400L)),
         bool(n, "hosts", "ima", false),
+        bool(n, "hosts", "software", false),
         Duration.ofSeconds(number(n, "hosts", "agent_timeout_seconds", 30, 1, 600)),
         text(n, "hosts", "nats_url"),
         given == 3 ? Optional.of(tls.stream().map(Optional::get).toList()) : Optional.empty(),

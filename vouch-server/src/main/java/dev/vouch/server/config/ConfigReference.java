@@ -322,7 +322,10 @@ public final class ConfigReference {
         "[PLATFORM, HOST_UNIQUE]",
         "The flavor parts `tofu` adopts from a host's first measurements of each boot. Add `OS` to"
             + " baseline PCRs 8 and 9 (the boot loader's commands, kernel command line, kernel and"
-            + " initrd) as well; the built-in template defines PLATFORM, OS and HOST_UNIQUE.");
+            + " initrd) as well, `SOFTWARE` for the files the agent's `--software-manifest` measured"
+            + " into PCR 15 (needs `hosts.software: true`), `IMA` for the host's IMA list as an"
+            + " incremental baseline (needs `hosts.ima: true`); the built-in template defines"
+            + " PLATFORM, OS, HOST_UNIQUE, SOFTWARE and IMA.");
     key(
         "hosts",
         "report_validity_seconds",
@@ -355,6 +358,15 @@ public final class ConfigReference {
             + " crypt root); otherwise ATTESTATION_FAILED with reason `fde-not-measured`. An"
             + " agent's own claim is shown as reported and never satisfies it.");
     key("hosts", "ima", "boolean", "false", "Also quote PCR 10 and fetch the IMA list.");
+    key(
+        "hosts",
+        "software",
+        "boolean",
+        "false",
+        "Also quote PCR 15 and fetch the files the agent measured into it from its"
+            + " `--software-manifest` (what SOFTWARE flavors are made from); the measurements count"
+            + " only when they replay to the quoted PCR 15. Agents of earlier releases refuse such a"
+            + " request: upgrade them first.");
     key("hosts", "agent_timeout_seconds", "integer 1..600", "30", "How long to wait for a quote.");
     key(
         "hosts",

@@ -705,6 +705,9 @@ public record ServerConfig(
    * @param reportValidity how long a trust report is valid ({@code hosts.report_validity_seconds},
    *     86400)
    * @param ima whether to fetch and replay the IMA list against PCR 10 ({@code hosts.ima})
+   * @param software whether to quote PCR 15 and fetch the agents' software measurements, which
+   *     SOFTWARE flavors are made from ({@code hosts.software}, default false: agents of earlier
+   *     releases refuse the request)
    * @param agentTimeout how long to wait for an agent's answer ({@code
    *     hosts.agent_timeout_seconds}, 30)
    * @param natsUrl the NATS server for agents that connect over NATS, agent announcements and
@@ -735,7 +738,8 @@ public record ServerConfig(
    *     VERIFIED only when its measured kernel command line (PCR 8) names an encrypted root ({@code
    *     hosts.require_disk_encryption}, default false so existing verdicts stay)
    * @param goldenParts the flavor parts TOFU adopts from a host's first measurements of each boot
-   *     ({@code hosts.golden_parts}, default PLATFORM and HOST_UNIQUE; OS adds PCRs 8 and 9)
+   *     ({@code hosts.golden_parts}, default PLATFORM and HOST_UNIQUE; OS adds PCRs 8 and 9,
+   *     SOFTWARE the agent's PCR 15 measurements, IMA the IMA list, which needs {@code hosts.ima})
    */
   public record Hosts(
       boolean enabled,
@@ -746,6 +750,7 @@ public record ServerConfig(
       String goldenMode,
       Duration reportValidity,
       boolean ima,
+      boolean software,
       Duration agentTimeout,
       Optional<String> natsUrl,
       Optional<List<Path>> agentTls,
@@ -838,6 +843,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           natsUrl,
           agentTls,
@@ -896,6 +902,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          false,
           agentTimeout,
           natsUrl,
           agentTls,
@@ -1064,6 +1071,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           Optional.of(url),
           agentTls,
@@ -1097,6 +1105,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           natsUrl,
           agentTls,
@@ -1126,6 +1135,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           natsUrl,
           agentTls,
@@ -1158,6 +1168,7 @@ public record ServerConfig(
           goldenMode,
           reportValidity,
           ima,
+          software,
           agentTimeout,
           natsUrl,
           agentTls,

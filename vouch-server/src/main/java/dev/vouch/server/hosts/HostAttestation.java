@@ -10,7 +10,9 @@ import dev.vouch.evidence.tpm.ima.ImaCheckpoint;
 import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.evidence.tpm.ima.ImaReplayMode;
 import dev.vouch.evidence.tpm.protocol.HostInfo;
+import dev.vouch.evidence.tpm.protocol.SoftwareMeasurement;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -37,6 +39,8 @@ import java.util.OptionalInt;
  * @param hardwareId the machine HOST_UNIQUE flavors are bound to: the SMBIOS UUID the agent
  *     reports, or {@code ek-sha256:} and the digest of the EK certificate the registrar checked at
  *     enrollment when the agent reports none
+ * @param software the software measurements, when the plan asked for them: they replayed to the
+ *     quoted SHA-256 PCR 15
  */
 public record HostAttestation(
     String hostId,
@@ -46,7 +50,8 @@ public record HostAttestation(
     HostInfo host,
     Optional<byte[]> imaLog,
     Optional<String> imaRestart,
-    String hardwareId) {
+    String hardwareId,
+    Optional<List<SoftwareMeasurement>> software) {
   public HostAttestation {
     Objects.requireNonNull(hostId, "hostId");
     Objects.requireNonNull(attestedAt, "attestedAt");
@@ -56,12 +61,21 @@ public record HostAttestation(
     imaLog = imaLog.map(byte[]::clone);
     Objects.requireNonNull(imaRestart, "imaRestart");
     Objects.requireNonNull(hardwareId, "hardwareId");
+    software = software.map(List::copyOf);
   }
 
   /** The same attestation, recording why a checkpoint was discarded. */
   HostAttestation withImaRestart(String reason) {
     return new HostAttestation(
-        hostId, attestedAt, claims, eventLog, host, imaLog, Optional.of(reason), hardwareId);
+        hostId,
+        attestedAt,
+        claims,
+        eventLog,
+        host,
+        imaLog,
+        Optional.of(reason),
+        hardwareId,
+        software);
   }
 
   /** The quote's restart count ({@code tpm.restart_count}). */

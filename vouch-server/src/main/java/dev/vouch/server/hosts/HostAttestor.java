@@ -14,12 +14,14 @@ import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.evidence.tpm.ima.ImaCheckpoint;
 import dev.vouch.evidence.tpm.protocol.QuoteRequest;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
+import dev.vouch.evidence.tpm.protocol.SoftwareMeasurement;
 import dev.vouch.server.registrar.EnrolledHost;
 import dev.vouch.server.registrar.EnrollmentError;
 import dev.vouch.server.registrar.EnrollmentException;
 import dev.vouch.server.registrar.EnrollmentStore;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -171,7 +173,8 @@ public final class HostAttestor {
             nonce,
             plan.pcrs(),
             plan.eventLog(),
-            plan.ima() ? OptionalLong.of(offset) : OptionalLong.empty());
+            plan.ima() ? OptionalLong.of(offset) : OptionalLong.empty(),
+            plan.software());
     QuoteResponse response =
         connection.isPresent()
             ? channel.quote(hostId, connection.get(), request)
@@ -272,6 +275,10 @@ public final class HostAttestor {
     if (plan.ima() && !Boolean.TRUE.equals(claims.get(TpmClaims.IMA_VERIFIED))) {
       throw new VerificationException(Failure.EVENT_LOG_MISMATCH, "the IMA list was not verified");
     }
+    Optional<List<SoftwareMeasurement>> software = Optional.empty();
+    if (plan.software()) {
+      software = Optional.of(verifiedSoftware(response, claims));
+    }
     return new HostAttestation(
         host.hostId(),
         clock.instant(),
@@ -280,7 +287,38 @@ public final class HostAttestor {
         response.host(),
         plan.ima() ? evidence.imaLog() : Optional.empty(),
         Optional.empty(),
-        hardwareId(response.host(), host));
+        hardwareId(response.host(), host),
+        software);
+  }
+
+  /**
+   * The agent's software measurements, once they replay to the quoted SHA-256 PCR 15: only then
+   * does a file's digest say what was extended.
+   */
+  private static List<SoftwareMeasurement> verifiedSoftware(QuoteResponse response, Claims claims)
+      throws VerificationException {
+    List<SoftwareMeasurement> log =
+        response
+            .software()
+            .orElseThrow(
+                () ->
+                    new VerificationException(
+                        Failure.EVENT_LOG_MISMATCH, "the agent sent no software measurements"));
+    Object quoted =
+        claims.get(
+            TpmClaims.PCR_PREFIX + HashAlg.SHA256.shortName() + "." + SoftwareMeasurement.PCR);
+    byte[] replayed = SoftwareMeasurement.replay(log);
+    if (quoted == null || !Hex.encode(replayed).equalsIgnoreCase(String.valueOf(quoted))) {
+      throw new VerificationException(
+          Failure.EVENT_LOG_MISMATCH,
+          "the "
+              + log.size()
+              + " software measurements replay to "
+              + Hex.encode(replayed)
+              + ", the quoted sha256 PCR 15 is "
+              + quoted);
+    }
+    return log;
   }
 
   /**

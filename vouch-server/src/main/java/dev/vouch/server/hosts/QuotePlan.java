@@ -1,6 +1,7 @@
 package dev.vouch.server.hosts;
 
 import dev.vouch.core.crypto.HashAlg;
+import dev.vouch.evidence.tpm.protocol.SoftwareMeasurement;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -12,8 +13,11 @@ import java.util.TreeSet;
  * @param eventLog whether to fetch and replay the firmware event log
  * @param ima whether to fetch the IMA list (from entry 0) and replay it against PCR 10, which the
  *     plan must then quote
+ * @param software whether to fetch the software measurements and replay them against SHA-256 PCR
+ *     15, which the plan must then quote
  */
-public record QuotePlan(Map<HashAlg, SortedSet<Integer>> pcrs, boolean eventLog, boolean ima) {
+public record QuotePlan(
+    Map<HashAlg, SortedSet<Integer>> pcrs, boolean eventLog, boolean ima, boolean software) {
   public QuotePlan {
     pcrs = Map.copyOf(pcrs);
     if (pcrs.isEmpty()) {
@@ -22,6 +26,25 @@ public record QuotePlan(Map<HashAlg, SortedSet<Integer>> pcrs, boolean eventLog,
     if (ima && pcrs.values().stream().noneMatch(r -> r.contains(10))) {
       throw new IllegalArgumentException("checking IMA needs PCR 10 in the quote");
     }
+    if (software
+        && !pcrs.getOrDefault(HashAlg.SHA256, new TreeSet<>()).contains(SoftwareMeasurement.PCR)) {
+      throw new IllegalArgumentException("checking software needs SHA-256 PCR 15 in the quote");
+    }
+  }
+
+  /** A plan without software measurements. */
+  public QuotePlan(Map<HashAlg, SortedSet<Integer>> pcrs, boolean eventLog, boolean ima) {
+    this(pcrs, eventLog, ima, false);
+  }
+
+  /** The same plan, also quoting SHA-256 PCR 15 with the software measurements it explains. */
+  public QuotePlan withSoftware() {
+    Map<HashAlg, SortedSet<Integer>> regs = new java.util.EnumMap<>(HashAlg.class);
+    regs.putAll(pcrs);
+    TreeSet<Integer> sha256 = new TreeSet<>(regs.getOrDefault(HashAlg.SHA256, new TreeSet<>()));
+    sha256.add(SoftwareMeasurement.PCR);
+    regs.put(HashAlg.SHA256, sha256);
+    return new QuotePlan(regs, eventLog, ima, true);
   }
 
   /**

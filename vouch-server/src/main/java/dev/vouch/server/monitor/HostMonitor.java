@@ -175,12 +175,7 @@ public final class HostMonitor implements AutoCloseable {
       AgentChannel channel =
           new RoutedAgentChannel(id -> registry.get(id).map(Host::connection), natsChannel, https);
       HostAttestor attestor =
-          new HostAttestor(
-              enrollments,
-              channel,
-              h.ima() ? QuotePlan.firmwareAndIma() : QuotePlan.firmware(),
-              s.clock(),
-              new SecureRandom());
+          new HostAttestor(enrollments, channel, plan(h), s.clock(), new SecureRandom());
       GoldenFlavors.Mode mode = GoldenFlavors.Mode.valueOf(h.goldenMode().toUpperCase(Locale.ROOT));
       HostVerifier verifier =
           new HostVerifier(
@@ -387,6 +382,12 @@ public final class HostMonitor implements AutoCloseable {
   }
 
   /** The configured templates in order, then the built-in one as the fallback. */
+  /** What hosts are asked for: the firmware registers and log, and IMA and software as set. */
+  public static QuotePlan plan(ServerConfig.Hosts h) {
+    QuotePlan plan = h.ima() ? QuotePlan.firmwareAndIma() : QuotePlan.firmware();
+    return h.software() ? plan.withSoftware() : plan;
+  }
+
   private static List<FlavorTemplate> templates(List<Path> files) throws ConfigException {
     List<FlavorTemplate> out = new java.util.ArrayList<>();
     for (Path f : files) {

@@ -377,16 +377,22 @@ public final class HostVerifier implements HostWorker {
 
   /**
    * Makes flavors of {@code parts} from the host's current, freshly verified measurements, signs
-   * them and stores them as administrator-approved (HOST_UNIQUE and ASSET_TAG bound to the host,
-   * other parts shared by every host). This is how a strict-mode deployment gets its flavors.
+   * them and stores them as administrator-approved (HOST_UNIQUE, ASSET_TAG and IMA bound to the
+   * host, other parts shared by every host). This is how a strict-mode deployment gets its flavors.
    *
-   * @throws VerificationException when the host's answer fails verification, the template does not
-   *     apply to it, or it defines none of {@code parts} (POLICY_DENIED, naming the parts it
-   *     defines)
+   * @throws VerificationException when the host's answer fails verification
+   * @throws FlavorsNotMade when no template applies to the host, the template defines none of
+   *     {@code parts} (POLICY_DENIED, naming the parts it defines), or the host gives nothing a
+   *     part needs (PCR_VALUES_MISSING: no IMA list, no software measurements, a register not
+   *     quoted)
    * @throws AgentException when the agent cannot be reached
    */
   public List<SignedFlavor> flavorsFromHost(String hostId, Set<FlavorPart> parts)
-      throws VerificationException, AgentException, EnrollmentException, InterruptedException {
+      throws VerificationException,
+          FlavorsNotMade,
+          AgentException,
+          EnrollmentException,
+          InterruptedException {
     return flavorsFromHost(hostId, parts, List.of());
   }
 
@@ -396,13 +402,25 @@ public final class HostVerifier implements HostWorker {
    */
   public List<SignedFlavor> flavorsFromHost(
       String hostId, Set<FlavorPart> parts, List<String> groups)
-      throws VerificationException, AgentException, EnrollmentException, InterruptedException {
+      throws VerificationException,
+          FlavorsNotMade,
+          AgentException,
+          EnrollmentException,
+          InterruptedException {
     HostEvidence evidence = evidence(hostId, attestor.attest(hostId));
-    FlavorTemplate template = templateFor(evidence);
-    List<SignedFlavor> made = sign(factory.fromHost(evidence, template, parts));
+    FlavorTemplate template;
+    List<Flavor> unsigned;
+    try {
+      template = templateFor(evidence);
+      unsigned = factory.fromHost(evidence, template, parts);
+    } catch (VerificationException e) {
+      // the host verified; it cannot give what was asked for: the request is refused
+      throw new FlavorsNotMade(e.failure(), e.getMessage());
+    }
+    List<SignedFlavor> made = sign(unsigned);
     if (made.isEmpty()) {
       // a request that makes nothing is refused with the reason, not answered "0 flavors made"
-      throw new VerificationException(
+      throw new FlavorsNotMade(
           Failure.POLICY_DENIED,
           "flavor template "
               + template.label()
@@ -418,7 +436,11 @@ public final class HostVerifier implements HostWorker {
     List<SignedFlavor> shared = new ArrayList<>();
     for (SignedFlavor f : made) {
       FlavorPart p = f.flavor().part();
-      (p == FlavorPart.HOST_UNIQUE || p == FlavorPart.ASSET_TAG ? bound : shared).add(f);
+      // an IMA baseline is one machine's measurement order: on another host it would never match
+      (p == FlavorPart.HOST_UNIQUE || p == FlavorPart.ASSET_TAG || p == FlavorPart.IMA
+              ? bound
+              : shared)
+          .add(f);
     }
     flavors.add(bound, Optional.of(hostId), FlavorStore.Origin.HOST, true, now, groups);
     flavors.add(shared, Optional.empty(), FlavorStore.Origin.HOST, true, now, groups);
@@ -672,9 +694,10 @@ public final class HostVerifier implements HostWorker {
   /**
    * The built-in flavor template: PLATFORM = SHA-256 PCRs 0-3, 6, 7; OS = PCRs 8, 9 (what the boot
    * loader measured: GRUB's commands and kernel command line, the kernel and initrd, as ISecL's OS
-   * flavor covers the boot loader and kernel); HOST_UNIQUE = PCRs 4, 5; each PCR's value and, as
-   * ISecL's templates do, its event list ({@code eventlog_equals}) so that a fault names the event
-   * that differs.
+   * flavor covers the boot loader and kernel); HOST_UNIQUE = PCRs 4, 5; IMA = the quoted IMA list
+   * as an incremental baseline (no PCR 10 value: the list grows); each PCR's value and, as ISecL's
+   * templates do, its event list ({@code eventlog_equals}) so that a fault names the event that
+   * differs.
    */
   public static FlavorTemplate defaultTemplate() {
     try (InputStream in =
@@ -732,6 +755,8 @@ public final class HostVerifier implements HostWorker {
             v.secureBoot(),
             v.resetCount(),
             v.ima());
+    // the attestor replayed these against the quoted PCR 15: their paths and digests count
+    e = e.withSoftware(att.software().orElse(List.of()));
     if (att.imaOffset() == 0 && att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =

@@ -574,6 +574,14 @@ public final class MonitorRoutes {
           .exception();
     } catch (VerificationException e) {
       throw Problem.verification(e.failure(), e.getMessage()).exception();
+    } catch (FlavorsNotMade e) {
+      throw Problem.of(
+              400,
+              "flavors-not-made",
+              "No flavor can be made from the host as asked",
+              e.getMessage())
+          .with("failure", e.failure().code())
+          .exception();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw Problem.of(503, "unavailable", "The server is stopping", "try again").exception();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vouch.core.Tee;
+import dev.vouch.core.crypto.HashAlg;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -251,6 +252,27 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("hosts:\n  golden_parts: [PLATFORM, KERNEL]\n", Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("hosts.golden_parts: 'KERNEL' is not a flavor part");
+    ServerConfig.Hosts every =
+        load(
+                "hosts:\n  ima: true\n  software: true\n  golden_parts: [PLATFORM, OS, HOST_UNIQUE,"
+                    + " SOFTWARE, IMA, ASSET_TAG]\n",
+                Map.of())
+            .hosts();
+    assertThat(every.goldenParts())
+        .containsExactlyInAnyOrder(dev.vouch.policy.flavor.FlavorPart.values());
+    // IMA adoption without the IMA list would fail every attestation: refused at load
+    assertThatThrownBy(() -> load("hosts:\n  golden_parts: [PLATFORM, IMA]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.golden_parts: IMA needs hosts.ima: true");
+    assertThatThrownBy(() -> load("hosts:\n  golden_parts: [PLATFORM, SOFTWARE]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hosts.golden_parts: SOFTWARE needs hosts.software: true");
+    // PCR 15 and the software measurements are asked for only when set: older agents refuse them
+    assertThat(load("", Map.of()).hosts().software()).isFalse();
+    assertThat(dev.vouch.server.monitor.HostMonitor.plan(load("", Map.of()).hosts()).software())
+        .isFalse();
+    assertThat(dev.vouch.server.monitor.HostMonitor.plan(every).pcrs().get(HashAlg.SHA256))
+        .contains(10, 15);
   }
 
   @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vouch.agent.trust.NatsServer;
 import dev.vouch.core.Failure;
-import dev.vouch.core.VerificationException;
 import dev.vouch.policy.flavor.FlavorGroup;
 import dev.vouch.policy.flavor.FlavorPart;
 import dev.vouch.policy.flavor.GoldenFlavors;
@@ -172,11 +171,11 @@ class HostUniqueHardwareBindingTest {
         // a request for parts the template does not define makes nothing and is refused
         int stored = flavors.list(Optional.empty(), true).size();
         assertThatThrownBy(
-                () -> v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.SOFTWARE), List.of()))
-            .isInstanceOf(VerificationException.class)
-            .hasMessageContaining("defines none of the parts asked for [SOFTWARE]")
+                () -> v.flavorsFromHost("node-c", EnumSet.of(FlavorPart.ASSET_TAG), List.of()))
+            .isInstanceOf(FlavorsNotMade.class)
+            .hasMessageContaining("defines none of the parts asked for [ASSET_TAG]")
             .hasMessageContaining("HOST_UNIQUE")
-            .extracting(e -> ((VerificationException) e).failure())
+            .extracting(e -> ((FlavorsNotMade) e).failure())
             .isEqualTo(Failure.POLICY_DENIED);
         assertThat(flavors.list(Optional.empty(), true)).hasSize(stored);
         AttestationOutcome bareOutcome = v.attest(host("node-c"));

@@ -10,6 +10,7 @@ import dev.vouch.core.crypto.HashAlg;
 import dev.vouch.evidence.tpm.TpmEvidenceBundle;
 import dev.vouch.evidence.tpm.ima.ImaListWriter;
 import dev.vouch.evidence.tpm.protocol.QuoteResponse;
+import dev.vouch.evidence.tpm.protocol.SoftwareMeasurement;
 import dev.vouch.server.hosts.AgentChannel;
 import dev.vouch.server.hosts.HostAttestation;
 import dev.vouch.server.hosts.HostAttestor;
@@ -67,10 +68,53 @@ class IncrementalImaAttestorTest {
 
   /** An attestor whose agent answers pass through {@code edit} (an attacker on the path). */
   private HostAttestor attestor(UnaryOperator<QuoteResponse> edit) {
+    return attestor(edit, QuotePlan.firmwareAndIma());
+  }
+
+  private HostAttestor attestor(UnaryOperator<QuoteResponse> edit, QuotePlan plan) {
     AgentChannel real = new NatsAgentChannel(verifierSide, Duration.ofSeconds(10));
     AgentChannel channel = (id, request) -> edit.apply(real.quote(id, request));
-    return new HostAttestor(
-        store, channel, QuotePlan.firmwareAndIma(), Clock.systemUTC(), new SecureRandom());
+    return new HostAttestor(store, channel, plan, Clock.systemUTC(), new SecureRandom());
+  }
+
+  private static QuoteResponse withSoftware(
+      QuoteResponse r, Optional<java.util.List<SoftwareMeasurement>> software) {
+    return new QuoteResponse(r.hostId(), r.evidence(), r.host(), r.imaOffset(), software);
+  }
+
+  @Test
+  void softwareMeasurementsCountOnlyWhenTheyReplayToTheQuotedPcr15() throws Exception {
+    java.nio.file.Path tool = java.nio.file.Files.writeString(dir.resolve("tool"), "tool v1");
+    host.restartAgentWithSoftware(
+        java.nio.file.Files.writeString(dir.resolve("manifest"), tool + "\n"));
+    QuotePlan plan = QuotePlan.firmwareAndIma().withSoftware();
+    HostAttestation honest = attestor(r -> r, plan).attest("inc-1");
+    assertThat(honest.software().orElseThrow())
+        .extracting(SoftwareMeasurement::path)
+        .containsExactly(tool.toString());
+    // a plan without software neither asks nor keeps them
+    assertThat(attestor(r -> r).attest("inc-1").software()).isEmpty();
+
+    SoftwareMeasurement forged =
+        new SoftwareMeasurement(
+            tool.toString(), HashAlg.SHA256.digest("tool v0".getBytes(StandardCharsets.UTF_8)));
+    assertThatThrownBy(
+            () ->
+                attestor(r -> withSoftware(r, Optional.of(java.util.List.of(forged))), plan)
+                    .attest("inc-1"))
+        .isInstanceOf(VerificationException.class)
+        .hasMessageContaining("software measurements replay to")
+        .extracting(e -> ((VerificationException) e).failure())
+        .isEqualTo(Failure.EVENT_LOG_MISMATCH);
+    assertThatThrownBy(
+            () ->
+                attestor(r -> withSoftware(r, Optional.of(java.util.List.of())), plan)
+                    .attest("inc-1"))
+        .isInstanceOf(VerificationException.class)
+        .hasMessageContaining("the 0 software measurements replay to");
+    assertThatThrownBy(() -> attestor(r -> withSoftware(r, Optional.empty()), plan).attest("inc-1"))
+        .isInstanceOf(VerificationException.class)
+        .hasMessageContaining("the agent sent no software measurements");
   }
 
   private static byte[] files(String... paths) {

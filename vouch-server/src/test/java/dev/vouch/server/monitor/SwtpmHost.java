@@ -49,13 +49,24 @@ public final class SwtpmHost implements AutoCloseable {
   final Swtpm swtpm;
   final TpmClient tpm;
   final Path logFile;
-  private final TrustAgent agent;
+  private TrustAgent agent;
+  private final TrustAgentConfig config;
+  private final dev.vouch.agent.tpm.KeyHandle ak;
   private final Connection nats;
   private NatsAgentService service;
   private dev.vouch.agent.trust.HttpsAgentServer https;
 
   private SwtpmHost(
-      String id, Swtpm swtpm, TpmClient tpm, Path logFile, TrustAgent agent, Connection nats) {
+      String id,
+      Swtpm swtpm,
+      TpmClient tpm,
+      Path logFile,
+      TrustAgentConfig config,
+      dev.vouch.agent.tpm.KeyHandle ak,
+      Connection nats) {
+    this.config = config;
+    this.ak = ak;
+    TrustAgent agent = new TrustAgent(config, tpm, ak);
     this.id = id;
     this.swtpm = swtpm;
     this.tpm = tpm;
@@ -190,8 +201,15 @@ public final class SwtpmHost implements AutoCloseable {
         new Registrar(
             ekRoots(), store, Clock.systemUTC(), Duration.ofSeconds(60), new SecureRandom());
     PersistentKey ak = Enrollment.withDefaults(tpm).enroll(id, inProcess(registrar));
-    TrustAgent agent = new TrustAgent(new TrustAgentConfig(id, log, ima, root), tpm, ak);
-    SwtpmHost h = new SwtpmHost(id, swtpm, tpm, log, agent, Nats.connect(natsUrl));
+    SwtpmHost h =
+        new SwtpmHost(
+            id,
+            swtpm,
+            tpm,
+            log,
+            new TrustAgentConfig(id, log, ima, root),
+            ak,
+            Nats.connect(natsUrl));
     h.startAgent();
     return h;
   }
@@ -277,6 +295,25 @@ public final class SwtpmHost implements AutoCloseable {
         dev.vouch.agent.trust.HttpsAgentServer.start(
             agent, new java.net.InetSocketAddress("127.0.0.1", 0), tls);
     return "https://127.0.0.1:" + https.port();
+  }
+
+  /**
+   * Starts the agent again with a software manifest, as {@code vouch agent --software-manifest}
+   * starts: it measures the files {@code manifest} lists into PCR 15, after whatever an earlier
+   * start measured in this boot, before it answers.
+   *
+   * @return how many files it measured
+   */
+  public int restartAgentWithSoftware(Path manifest) throws Exception {
+    stopAgent();
+    agent =
+        new TrustAgent(
+            config.withSoftware(manifest, logFile.resolveSibling("software-measurements.json")),
+            tpm,
+            ak);
+    int measured = agent.measureSoftware();
+    startAgent();
+    return measured;
   }
 
   /** Stops the agent's NATS service: the host no longer answers (a broken agent). */

@@ -22,22 +22,26 @@ import java.util.TreeSet;
  * What a verifier asks a trust agent for. JSON:
  *
  * <pre>{@code
- * {"nonce": "<hex, 1..64 bytes>", "pcrs": {"sha256": [0, 1, 7]}, "event_log": true, "ima_offset": 0}
+ * {"nonce": "<hex, 1..64 bytes>", "pcrs": {"sha256": [0, 1, 7]}, "event_log": true,
+ *  "ima_offset": 0, "software": true}
  * }</pre>
  *
  * {@code event_log} defaults to false; without {@code ima_offset} no IMA list is sent, with it the
- * agent sends the entries from that index on (0 for the whole list).
+ * agent sends the entries from that index on (0 for the whole list). {@code software} (default
+ * false, and then left out of the JSON) asks for the software measurements of PCR 15.
  *
  * @param nonce the verifier's fresh nonce, echoed in the quote's extraData
  * @param pcrs the registers to quote, per bank; at least one bank, registers 0..23
  * @param includeEventLog whether to send the TCG firmware event log
  * @param imaOffset the first IMA entry to send, or empty for none
+ * @param includeSoftware whether to send the software measurements ({@link SoftwareMeasurement})
  */
 public record QuoteRequest(
     byte[] nonce,
     Map<HashAlg, SortedSet<Integer>> pcrs,
     boolean includeEventLog,
-    OptionalLong imaOffset) {
+    OptionalLong imaOffset,
+    boolean includeSoftware) {
 
   /** TPM2_Quote takes at most 64 bytes of qualifying data (TPM2B_DATA of a SHA-512 digest). */
   public static final int MAX_NONCE = 64;
@@ -45,7 +49,8 @@ public record QuoteRequest(
   /** PC Client TPMs have 24 PCRs. */
   public static final int PCR_COUNT = 24;
 
-  private static final Set<String> MEMBERS = Set.of("nonce", "pcrs", "event_log", "ima_offset");
+  private static final Set<String> MEMBERS =
+      Set.of("nonce", "pcrs", "event_log", "ima_offset", "software");
 
   public QuoteRequest {
     Objects.requireNonNull(imaOffset, "imaOffset");
@@ -70,6 +75,15 @@ public record QuoteRequest(
     }
   }
 
+  /** A request without software measurements. */
+  public QuoteRequest(
+      byte[] nonce,
+      Map<HashAlg, SortedSet<Integer>> pcrs,
+      boolean includeEventLog,
+      OptionalLong imaOffset) {
+    this(nonce, pcrs, includeEventLog, imaOffset, false);
+  }
+
   @Override
   public byte[] nonce() {
     return nonce.clone();
@@ -86,6 +100,9 @@ public record QuoteRequest(
     }
     root.put("event_log", includeEventLog);
     imaOffset.ifPresent(o -> root.put("ima_offset", o));
+    if (includeSoftware) {
+      root.put("software", true);
+    }
     return Json.write(root);
   }
 
@@ -134,7 +151,7 @@ public record QuoteRequest(
     JsonNode ima = root.get("ima_offset");
     OptionalLong imaOffset =
         ima == null ? OptionalLong.empty() : OptionalLong.of(Json.count(ima, "ima_offset"));
-    return new QuoteRequest(nonce, pcrs, eventLog, imaOffset);
+    return new QuoteRequest(nonce, pcrs, eventLog, imaOffset, Json.bool(root, "software", false));
   }
 
   @Override
@@ -143,12 +160,13 @@ public record QuoteRequest(
         && Arrays.equals(nonce, q.nonce)
         && pcrs.equals(q.pcrs)
         && includeEventLog == q.includeEventLog
-        && imaOffset.equals(q.imaOffset);
+        && imaOffset.equals(q.imaOffset)
+        && includeSoftware == q.includeSoftware;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(Arrays.hashCode(nonce), pcrs, includeEventLog, imaOffset);
+    return Objects.hash(Arrays.hashCode(nonce), pcrs, includeEventLog, imaOffset, includeSoftware);
   }
 
   @Override
@@ -159,6 +177,8 @@ public record QuoteRequest(
         + includeEventLog
         + ", ima="
         + imaOffset
+        + ", software="
+        + includeSoftware
         + "]";
   }
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.tpm.TpmEvidenceBundle;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -13,7 +15,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * {"host_id": "node-1", "evidence": {<TpmEvidenceBundle, version 1>}, "host": {<HostInfo>},
- *  "ima_offset": 0}
+ *  "ima_offset": 0, "software": [{"path": "/opt/app/run", "sha256": "hex"}]}
  * }</pre>
  *
  * The {@code evidence} member is exactly the document {@code vouch verify --tee tpm --evidence}
@@ -24,11 +26,17 @@ import java.util.Set;
  * @param evidence quote, PCR values, AK and (as asked) event log and IMA entries
  * @param host unsigned host facts
  * @param imaOffset index of the first IMA entry in {@code evidence.imaLog()} (0 when none was sent)
+ * @param software the software measurements of PCR 15, in extend order, when they were asked for
  */
 public record QuoteResponse(
-    String hostId, TpmEvidenceBundle evidence, HostInfo host, long imaOffset) {
+    String hostId,
+    TpmEvidenceBundle evidence,
+    HostInfo host,
+    long imaOffset,
+    Optional<List<SoftwareMeasurement>> software) {
 
-  private static final Set<String> MEMBERS = Set.of("host_id", "evidence", "host", "ima_offset");
+  private static final Set<String> MEMBERS =
+      Set.of("host_id", "evidence", "host", "ima_offset", "software");
 
   public QuoteResponse {
     if (!HostIds.isValid(hostId)) {
@@ -39,6 +47,12 @@ public record QuoteResponse(
     if (imaOffset < 0) {
       throw new IllegalArgumentException("negative IMA offset");
     }
+    software = software.map(List::copyOf);
+  }
+
+  /** A response without software measurements. */
+  public QuoteResponse(String hostId, TpmEvidenceBundle evidence, HostInfo host, long imaOffset) {
+    this(hostId, evidence, host, imaOffset, Optional.empty());
   }
 
   public byte[] toJson() {
@@ -47,6 +61,7 @@ public record QuoteResponse(
     o.set("evidence", evidence.toJsonNode());
     o.set("host", host.toJsonNode());
     o.put("ima_offset", imaOffset);
+    software.ifPresent(s -> o.set("software", SoftwareMeasurement.toJson(s)));
     return Json.write(o);
   }
 
@@ -68,6 +83,9 @@ public record QuoteResponse(
     HostInfo host = HostInfo.fromJsonNode(Json.required(o, "host"));
     JsonNode ima = o.get("ima_offset");
     long imaOffset = ima == null ? 0 : Json.count(ima, "ima_offset");
-    return new QuoteResponse(hostId, bundle, host, imaOffset);
+    JsonNode sw = o.get("software");
+    Optional<List<SoftwareMeasurement>> software =
+        sw == null ? Optional.empty() : Optional.of(SoftwareMeasurement.fromJson(sw));
+    return new QuoteResponse(hostId, bundle, host, imaOffset, software);
   }
 }

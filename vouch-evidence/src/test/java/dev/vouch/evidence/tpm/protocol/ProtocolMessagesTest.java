@@ -57,6 +57,46 @@ class ProtocolMessagesTest {
     QuoteRequest r = QuoteRequest.parse(utf8("{\"nonce\":\"00\",\"pcrs\":{\"sha256\":[0]}}"));
     assertThat(r.includeEventLog()).isFalse();
     assertThat(r.imaOffset()).isEmpty();
+    assertThat(r.includeSoftware()).isFalse();
+    // an agent of the release before asks-for-software sees the request it knows
+    assertThat(new String(r.toJson(), StandardCharsets.UTF_8)).doesNotContain("software");
+  }
+
+  @Test
+  void softwareMeasurementsAreAskedForAndTravelInOrder() throws Exception {
+    QuoteRequest r =
+        QuoteRequest.parse(utf8("{\"nonce\":\"00\",\"pcrs\":{\"sha256\":[15]},\"software\":true}"));
+    assertThat(r.includeSoftware()).isTrue();
+    assertThat(QuoteRequest.parse(r.toJson())).isEqualTo(r);
+    List<SoftwareMeasurement> log =
+        List.of(
+            new SoftwareMeasurement("/opt/a", HashAlg.SHA256.digest(utf8("a"))),
+            new SoftwareMeasurement("/opt/b", SoftwareMeasurement.ABSENT));
+    byte[] pcr = new byte[32];
+    for (SoftwareMeasurement m : log) {
+      pcr = PcrValues.extend(HashAlg.SHA256, pcr, m.sha256());
+    }
+    assertThat(SoftwareMeasurement.replay(log)).isEqualTo(pcr);
+    assertThat(SoftwareMeasurement.fromJson(SoftwareMeasurement.toJson(log))).isEqualTo(log);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{}",
+        "[{\"path\":\"/a\"}]",
+        "[{\"path\":\"\",\"sha256\":\"00\"}]",
+        "[{\"path\":\"/a\",\"sha256\":\"00\"}]",
+        "[{\"path\":\"/a\",\"sha256\":\"zz\"}]",
+        "[{\"path\":1,\"sha256\":\"00\"}]",
+        "[{\"path\":\"/a\",\"sha256\":\"%s\",\"size\":1}]",
+      })
+  void malformedSoftwareMeasurementsAreRefused(String json) {
+    String filled = json.replace("%s", "00".repeat(32));
+    assertThatThrownBy(() -> SoftwareMeasurement.fromJson(Json.MAPPER.readTree(filled)))
+        .isInstanceOf(VerificationException.class)
+        .extracting(e -> ((VerificationException) e).failure())
+        .isEqualTo(Failure.MALFORMED);
   }
 
   @ParameterizedTest
