@@ -7,6 +7,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 
 /** Timestamp helpers that behave the same on H2 and PostgreSQL. */
 public final class Sql {
@@ -16,7 +17,9 @@ public final class Sql {
     if (t == null) {
       ps.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
     } else {
-      ps.setObject(i, OffsetDateTime.ofInstant(t, ZoneOffset.UTC));
+      // both databases keep microseconds and would round the rest: a stored expiry rounded up
+      // would outlive the in-memory one it was written from by up to half a microsecond
+      ps.setObject(i, OffsetDateTime.ofInstant(t.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
     }
   }
 
