@@ -4,6 +4,7 @@ import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.runtime.RuntimeAppraiser;
 import dev.vouch.evidence.runtime.RuntimePolicy;
+import dev.vouch.evidence.tpm.eventlog.KernelCommandLine;
 import dev.vouch.evidence.tpm.ima.BootAggregate;
 import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.policy.flavor.Fault;
@@ -320,18 +321,8 @@ public final class HostVerifier implements HostWorker {
                 trust.flavors(),
                 d.audit().reason());
       }
-      MeasuredFacts measured = measured(att, evidence);
-      Optional<String> noDiskEncryption = diskEncryptionMissing(measured, evidence.host());
-      if (noDiskEncryption.isPresent() && trust.status() == HostStatus.VERIFIED) {
-        // a platform prerequisite like Secure Boot: flavors that match do not make up for it
-        trust =
-            new HostTrust(
-                HostStatus.ATTESTATION_FAILED,
-                false,
-                trust.parts(),
-                trust.flavors(),
-                noDiskEncryption.get());
-      }
+      Prerequisites pre = prerequisites(trust, evidence);
+      trust = pre.trust();
       Instant now = clock.instant();
       TrustReport report =
           TrustReport.of(
@@ -341,14 +332,14 @@ public final class HostVerifier implements HostWorker {
               trust,
               now,
               settings.reportValidity(),
-              measured.sources(evidence.host()));
+              evidence.measured().sources(evidence.host()));
       store(report, imaState, host.id());
       List<String> reasons = new ArrayList<>(reasons(trust));
       if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
         reasons.add(0, "golden-refused: " + d.audit().reason());
       }
-      noDiskEncryption.ifPresent(
-          r -> reasons.add(0, AttestationOutcome.FDE_NOT_MEASURED + ": " + r));
+      pre.diskEncryption()
+          .ifPresent(r -> reasons.add(0, AttestationOutcome.FDE_NOT_MEASURED + ": " + r));
       return new AttestationOutcome(
           trust.status(),
           reasons,
@@ -372,7 +363,34 @@ public final class HostVerifier implements HostWorker {
   public HostTrust verdict(String hostId, HostEvidence evidence) throws VerificationException {
     List<FlavorGroup> groups = groupsOf(hostId);
     Judged now = judged(hostId, evidence.host().hardwareUuid(), groups);
-    return judge(groups, now.members(), now.candidates(), now.own(List.of()), evidence);
+    return prerequisites(
+            judge(groups, now.members(), now.candidates(), now.own(List.of()), evidence), evidence)
+        .trust();
+  }
+
+  /**
+   * A verdict after the platform prerequisites the settings add to the flavor match.
+   *
+   * @param trust the verdict
+   * @param diskEncryption why the full-disk encryption prerequisite is not met, when it is not
+   */
+  private record Prerequisites(HostTrust trust, Optional<String> diskEncryption) {}
+
+  /**
+   * {@code trust} with the platform prerequisites applied, the one place every host verdict ({@link
+   * #attest}, {@link #verdict}) passes: with {@code hosts.require_disk_encryption}, a host whose
+   * measured facts show no encrypted disk is ATTESTATION_FAILED however well its flavors match, as
+   * Secure Boot off is. A verdict that failed already keeps its own detail.
+   */
+  private Prerequisites prerequisites(HostTrust trust, HostEvidence evidence) {
+    Optional<String> fde = diskEncryptionMissing(evidence.measured(), evidence.host());
+    if (fde.isEmpty() || trust.status() != HostStatus.VERIFIED) {
+      return new Prerequisites(trust, fde);
+    }
+    return new Prerequisites(
+        new HostTrust(
+            HostStatus.ATTESTATION_FAILED, false, trust.parts(), trust.flavors(), fde.get()),
+        fde);
   }
 
   /**
@@ -689,49 +707,48 @@ public final class HostVerifier implements HostWorker {
   }
 
   /**
-   * Why the full-disk encryption prerequisite is not met, when it is required and the measured
-   * kernel command line names no encrypted root; an agent's own claim never meets it.
+   * Why the full-disk encryption prerequisite is not met, when it is required and no measured fact
+   * shows an encrypted disk (a kernel command line naming an encrypted root, or a cryptsetup run in
+   * the quoted IMA list); an agent's own claim never meets it.
    */
   private Optional<String> diskEncryptionMissing(MeasuredFacts measured, HostFacts facts) {
     if (!settings.requireDiskEncryption() || measured.diskEncryption().isPresent()) {
       return Optional.empty();
     }
-    if (measured.kernelCommandLine().isPresent()) {
+    if (measured.commandLine().isPresent()) {
+      KernelCommandLine.Measured line = measured.commandLine().get();
       return Optional.of(
-          "full-disk encryption required: the kernel command line measured into PCR 8 names no"
-              + " encrypted root");
+          "full-disk encryption required: the kernel command line "
+              + line.measurer().name().toLowerCase(java.util.Locale.ROOT)
+              + " measured into PCR "
+              + line.pcr()
+              + " names no encrypted root, and no cryptsetup run is in the quoted IMA list");
     }
     return Optional.of(
         "full-disk encryption required: no kernel command line was measured into a quoted PCR 8"
+            + " (GRUB) or 12 (systemd), and no cryptsetup run is in the quoted IMA list"
             + (facts.diskEncryption().isEmpty()
                 ? ""
                 : " (the agent reports " + facts.diskEncryption() + ", which is not measured)"));
   }
 
-  /** The facts the attestation's verified event log measures (none without a log). */
+  /**
+   * The facts the attestation's verified event log (and the IMA entries of {@code evidence}, those
+   * the quoted PCR 10 covers) measure; none without a verified log.
+   */
   private static MeasuredFacts measured(HostAttestation att, HostEvidence evidence) {
     return evidence.eventLogVerified()
         ? att.eventLog()
-            .map(log -> MeasuredFacts.from(log, evidence.pcrs()))
+            .map(log -> MeasuredFacts.from(log, evidence.pcrs(), evidence.ima()))
             .orElse(MeasuredFacts.none())
         : MeasuredFacts.none();
   }
 
-  private static HostEvidence evidence(String hostId, HostAttestation att)
-      throws VerificationException {
+  static HostEvidence evidence(String hostId, HostAttestation att) throws VerificationException {
     // the agent's facts label the report; trust comes only from the verifier's claims
     HostFacts reported = HostFacts.of(hostId, att.hardwareId(), att.host());
     HostEvidence v = HostEvidence.fromVerified(att.claims(), att.eventLog(), reported);
-    // facts the verified log measures replace what the agent said
-    HostEvidence e =
-        new HostEvidence(
-            measured(att, v).applyTo(reported),
-            v.pcrs(),
-            v.events(),
-            v.eventLogVerified(),
-            v.secureBoot(),
-            v.resetCount(),
-            v.ima());
+    HostEvidence e = v;
     if (att.imaOffset() == 0 && att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =
@@ -739,7 +756,8 @@ public final class HostVerifier implements HostWorker {
               ImaMeasurement.fromLog(
                   ImaLog.parseBinary(att.imaLog().get()), att.imaEntriesQuoted().getAsInt()));
     }
-    return e;
+    // facts the verified logs measure replace what the agent said
+    return e.withMeasured(measured(att, e));
   }
 
   /**
