@@ -2,6 +2,8 @@ package dev.vouch.policy.flavor;
 
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.eventlog.CrtmVersionEvent;
+import dev.vouch.evidence.tpm.eventlog.EfiImageLoadEvent;
+import dev.vouch.evidence.tpm.eventlog.EfiVariableEvent;
 import dev.vouch.evidence.tpm.eventlog.IplEvent;
 import dev.vouch.evidence.tpm.eventlog.KernelCommandLine;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
@@ -33,13 +35,25 @@ import java.util.Optional;
  *     kernel_cmdline} of PCR 8, systemd UTF-16LE line of PCR 12 or 8), when its digests are the
  *     hash of that line and its PCR was quoted
  * @param cryptsetup the path of the first IMA entry of a cryptsetup binary among the quoted entries
+ * @param shim shim's {@code SbatLevel} entry of PCR 7 was digest-checked in a quoted PCR 7
+ * @param startedApplications the boot loaders the PCR 4 {@code EV_EFI_BOOT_SERVICES_APPLICATION}
+ *     entries of a quoted PCR 4 name by file ({@code shim}, {@code grub}, {@code systemd-boot}), in
+ *     order; their text is not covered by the digests
  */
 public record MeasuredFacts(
     Optional<String> firmwareVersion,
     Optional<KernelCommandLine.Measured> commandLine,
-    Optional<String> cryptsetup) {
+    Optional<String> cryptsetup,
+    boolean shim,
+    List<String> startedApplications) {
   /** A fact read from a digest-checked event of a quoted PCR. */
   public static final String MEASURED = "measured";
+
+  /**
+   * A fact read from an entry of a quoted PCR in the replayed log whose digests do not cover the
+   * text it was read from: the entry was extended, its text may have been changed since.
+   */
+  public static final String LOGGED = "logged";
 
   /** A fact the agent reported; unsigned, for display only. */
   public static final String REPORTED = "reported";
@@ -54,6 +68,15 @@ public record MeasuredFacts(
   public static final String IMA_PREFIX = "ima:";
 
   private static final int CRTM_PCR = 0;
+
+  private static final int BOOT_APPLICATIONS_PCR = 4;
+
+  private static final int SECURE_BOOT_PCR = 7;
+
+  private static final long EV_EFI_VARIABLE_AUTHORITY = 0x800000e0L;
+
+  /** The variable shim logs its SBAT revocation level under; firmware logs no such entry. */
+  private static final String SBAT_LEVEL = "SbatLevel";
 
   /** The binaries that open LUKS or dm-crypt volumes, by file name. */
   private static final java.util.Set<String> CRYPTSETUP =
@@ -71,11 +94,13 @@ public record MeasuredFacts(
     Objects.requireNonNull(firmwareVersion, "firmwareVersion");
     Objects.requireNonNull(commandLine, "commandLine");
     Objects.requireNonNull(cryptsetup, "cryptsetup");
+    startedApplications = List.copyOf(startedApplications);
   }
 
   /** Nothing measured (no event log, or one that was not verified). */
   public static MeasuredFacts none() {
-    return new MeasuredFacts(Optional.empty(), Optional.empty(), Optional.empty());
+    return new MeasuredFacts(
+        Optional.empty(), Optional.empty(), Optional.empty(), false, List.of());
   }
 
   /** The measured kernel command line, when there is one. */
@@ -141,10 +166,24 @@ public record MeasuredFacts(
   }
 
   /**
-   * {@code grub} or {@code systemd}: the boot loader whose measured entry gave the command line.
+   * The measured boot loaders, in boot order: {@code shim} when its SBAT entry was measured, then
+   * {@code grub} or {@code systemd}, the loader whose measured entry gave the command line (e.g.
+   * {@code shim > grub}); empty when none was measured.
    */
   public Optional<String> bootLoader() {
-    return commandLine.map(c -> c.measurer().name().toLowerCase(java.util.Locale.ROOT));
+    List<String> chain = new java.util.ArrayList<>();
+    if (shim) {
+      chain.add("shim");
+    }
+    commandLine.ifPresent(c -> chain.add(c.measurer().name().toLowerCase(java.util.Locale.ROOT)));
+    return chain.isEmpty() ? Optional.empty() : Optional.of(String.join(" > ", chain));
+  }
+
+  /** The boot loader named by the PCR 4 applications only ({@link #LOGGED}), when any is. */
+  public Optional<String> loggedBootLoader() {
+    return startedApplications.isEmpty()
+        ? Optional.empty()
+        : Optional.of(String.join(" > ", startedApplications));
   }
 
   /**
@@ -165,7 +204,22 @@ public record MeasuredFacts(
       TcgEventLog log, PcrValues quoted, Optional<List<ImaMeasurement>> ima) {
     Optional<String> version = Optional.empty();
     Optional<TcgEvent> cmdline = Optional.empty();
+    boolean shim = false;
+    List<String> started = new java.util.ArrayList<>();
     for (TcgEvent e : log.events()) {
+      if (e instanceof EfiVariableEvent v
+          && e.pcr() == SECURE_BOOT_PCR
+          && e.type() == EV_EFI_VARIABLE_AUTHORITY
+          && v.name().equals(SBAT_LEVEL)
+          && quotedInABank(e, quoted)
+          && hashOfData(e)) {
+        shim = true;
+      }
+      if (e instanceof EfiImageLoadEvent img
+          && e.pcr() == BOOT_APPLICATIONS_PCR
+          && quotedInABank(e, quoted)) {
+        img.devicePathText().flatMap(MeasuredFacts::loaderNamed).ifPresent(started::add);
+      }
       if (isGrubCommandLine(e) || KernelCommandLine.measuredByAnyLoader(e).isPresent()) {
         // a GRUB entry counts as the line booted even when its digests fail (so a forged last
         // line hides no earlier one); systemd's PCR 12 holds other UTF-16 entries (credentials),
@@ -191,7 +245,30 @@ public record MeasuredFacts(
             .filter(m -> !m.measurement().chars().allMatch(c -> c == '0'))
             .map(ImaMeasurement::file)
             .findFirst();
-    return new MeasuredFacts(version.filter(s -> !s.isEmpty()), line, crypt);
+    return new MeasuredFacts(version.filter(s -> !s.isEmpty()), line, crypt, shim, started);
+  }
+
+  /** The boot loader a UEFI application's file name says it is, when it says one. */
+  static Optional<String> loaderNamed(String devicePath) {
+    String name = devicePath.substring(devicePath.lastIndexOf('\\') + 1);
+    name = name.substring(name.lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT);
+    if (name.startsWith("shim")) {
+      return Optional.of("shim");
+    }
+    if (name.startsWith("grub")) {
+      return Optional.of("grub");
+    }
+    if (name.startsWith("systemd-boot")) {
+      return Optional.of("systemd-boot");
+    }
+    return Optional.empty();
+  }
+
+  /** Every digest of {@code e} (at least one) is the hash of its data. */
+  private static boolean hashOfData(TcgEvent e) {
+    return !e.digests().isEmpty()
+        && e.digests().entrySet().stream()
+            .allMatch(d -> MessageDigest.isEqual(d.getKey().digest(e.data()), d.getValue()));
   }
 
   private static boolean isGrubCommandLine(TcgEvent e) {
@@ -241,7 +318,7 @@ public record MeasuredFacts(
         reported.tpmVersion(),
         diskMeasured() ? diskEncryption().orElse("") : reported.diskEncryption(),
         kernelVersion().orElse(reported.kernelVersion()),
-        bootLoader().orElse(reported.bootLoader()));
+        bootLoader().or(this::loggedBootLoader).orElse(reported.bootLoader()));
   }
 
   /**
@@ -264,7 +341,11 @@ public record MeasuredFacts(
     put(out, "bios_version", facts.biosVersion(), source(firmwareVersion.isPresent()));
     put(out, "disk_encryption", facts.diskEncryption(), source(diskMeasured()));
     put(out, "kernel_version", facts.kernelVersion(), source(kernelVersion().isPresent()));
-    put(out, "boot_loader", facts.bootLoader(), source(bootLoader().isPresent()));
+    put(
+        out,
+        "boot_loader",
+        facts.bootLoader(),
+        bootLoader().isPresent() ? MEASURED : loggedBootLoader().isPresent() ? LOGGED : REPORTED);
     return out;
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vouch.evidence.tpm.PcrValues;
 import dev.vouch.evidence.tpm.eventlog.CrtmVersionEvent;
+import dev.vouch.evidence.tpm.eventlog.EfiVariableEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEvent;
 import dev.vouch.evidence.tpm.eventlog.TcgEventLog;
 import dev.vouch.policy.report.TrustReport;
@@ -130,13 +131,17 @@ class MeasuredFactsTest {
   }
 
   /** A quote of every register {@code log} extends, leaving out {@code without}. */
-  private static PcrValues quoteOf(TcgEventLog log, int without) {
+  private static PcrValues quoteOf(TcgEventLog log, int... without) {
     PcrValues all = log.replay();
     PcrValues.Builder b = PcrValues.builder();
+    java.util.Set<Integer> left = new java.util.HashSet<>();
+    for (int w : without) {
+      left.add(w);
+    }
     for (var bank : all.banks()) {
       for (int i = 0; i < 24; i++) {
         int pcr = i;
-        if (pcr != without) {
+        if (!left.contains(pcr)) {
           all.get(bank, pcr).ifPresent(v -> b.put(bank, pcr, v));
         }
       }
@@ -224,7 +229,8 @@ class MeasuredFactsTest {
     assertThat(facts.kernelVersion()).isEqualTo("6.11.5-300.fc41.x86_64");
     assertThat(facts.osName()).isEqualTo("Fedora");
     assertThat(facts.osVersion()).isEqualTo("41");
-    assertThat(facts.bootLoader()).isEqualTo("grub");
+    // shim's SBAT entry in PCR 7, then GRUB's command line in PCR 8
+    assertThat(facts.bootLoader()).isEqualTo("shim > grub");
     assertThat(m.sources(facts))
         .containsEntry("kernel_version", MeasuredFacts.MEASURED)
         .containsEntry("os_name", MeasuredFacts.MEASURED)
@@ -233,7 +239,7 @@ class MeasuredFactsTest {
     TrustReport r = reportOf("f", facts, quoteOf(luks, -1), m.sources(facts));
     JsonNode info = TrustReportJson.write(r).path("host_info");
     assertThat(info.path("kernel_version").asText()).isEqualTo("6.11.5-300.fc41.x86_64");
-    assertThat(info.path("boot_loader").asText()).isEqualTo("grub");
+    assertThat(info.path("boot_loader").asText()).isEqualTo("shim > grub");
     assertThat(TrustReportJson.read(TrustReportJson.write(r)).host()).isEqualTo(facts);
   }
 
@@ -272,7 +278,8 @@ class MeasuredFactsTest {
     TcgEventLog luks =
         TcgEventLog.parse(Vectors.read("tpm-eventlog/keylime-binary_bios_measurements"));
     MeasuredFacts m = MeasuredFacts.from(luks, quoteOf(luks, 8));
-    assertThat(m.bootLoader()).isEmpty();
+    // shim's SBAT entry is in PCR 7, still quoted; GRUB's line is not
+    assertThat(m.bootLoader()).contains("shim");
     assertThat(m.kernelVersion()).isEmpty();
     assertThat(m.os()).isEmpty();
   }
@@ -314,5 +321,44 @@ class MeasuredFactsTest {
     // no IMA list (not collected, or it did not replay to the quote): nothing from IMA
     assertThat(MeasuredFacts.from(plain, quoteOf(plain, -1), Optional.empty()).cryptsetup())
         .isEmpty();
+  }
+
+  @Test
+  void bootLoadersNamedOnlyByPcr4ApplicationPathsAreMarkedLogged() throws Exception {
+    TcgEventLog luks =
+        TcgEventLog.parse(Vectors.read("tpm-eventlog/keylime-binary_bios_measurements"));
+    // \EFI\fedora\shimx64.efi then \EFI\fedora\grubx64.efi
+    MeasuredFacts m = MeasuredFacts.from(luks, quoteOf(luks, 7, 8));
+    assertThat(m.shim()).isFalse();
+    assertThat(m.bootLoader()).isEmpty();
+    assertThat(m.startedApplications()).containsExactly("shim", "grub");
+    HostFacts facts = m.applyTo(new HostFacts("f", "", "", "", "", "", "2.0"));
+    assertThat(facts.bootLoader()).isEqualTo("shim > grub");
+    assertThat(m.sources(facts)).containsEntry("boot_loader", MeasuredFacts.LOGGED);
+    // PCR 4 not quoted either: nothing is known of the boot loader
+    MeasuredFacts none = MeasuredFacts.from(luks, quoteOf(luks, 4, 7, 8));
+    assertThat(none.startedApplications()).isEmpty();
+    assertThat(none.applyTo(new HostFacts("f", "", "", "", "", "", "2.0")).bootLoader()).isEmpty();
+  }
+
+  @Test
+  void anSbatEntryWhoseDataNoLongerHashesToItsDigestsDoesNotShowShim() throws Exception {
+    byte[] bytes = Vectors.read("tpm-eventlog/keylime-binary_bios_measurements");
+    TcgEventLog luks = TcgEventLog.parse(bytes);
+    TcgEvent sbat =
+        luks.events().stream()
+            .filter(e -> e instanceof EfiVariableEvent v && v.name().equals("SbatLevel"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(MeasuredFacts.from(luks, quoteOf(luks, 8)).bootLoader()).contains("shim");
+    byte[] edited = bytes.clone();
+    // the last byte of the SBAT level text changed: digests (and replay) untouched
+    int at = indexOf(bytes, sbat.data(), sbat.header().offset()) + sbat.data().length - 1;
+    edited[at] ^= 0x01;
+    TcgEventLog forged = TcgEventLog.parse(edited);
+    assertThat(forged.replay()).isEqualTo(luks.replay());
+    MeasuredFacts m = MeasuredFacts.from(forged, quoteOf(forged, 8));
+    assertThat(m.shim()).isFalse();
+    assertThat(m.bootLoader()).isEmpty();
   }
 }
