@@ -103,6 +103,15 @@ public record MeasuredFacts(
         Optional.empty(), Optional.empty(), Optional.empty(), false, List.of());
   }
 
+  /**
+   * The same facts with {@code carried} as the cryptsetup run when these show none: a run measured
+   * earlier in the same boot, read before an IMA checkpoint these entries continue from.
+   */
+  public MeasuredFacts withCryptsetup(Optional<String> carried) {
+    return new MeasuredFacts(
+        firmwareVersion, commandLine, cryptsetup.or(() -> carried), shim, startedApplications);
+  }
+
   /** The measured kernel command line, when there is one. */
   public Optional<String> kernelCommandLine() {
     return commandLine.map(KernelCommandLine.Measured::line);

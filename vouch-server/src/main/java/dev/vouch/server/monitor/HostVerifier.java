@@ -265,7 +265,13 @@ public final class HostVerifier implements HostWorker {
       return failed(host.id(), e);
     }
     try {
-      HostEvidence evidence = evidence(host.id(), att);
+      // a cryptsetup run IMA measured earlier in this boot, when this attestation continues the
+      // checkpoint and so reads only later entries
+      Optional<String> carried =
+          att.imaOffset() > 0 && att.imaRestart().isEmpty()
+              ? continued.flatMap(ImaStateStore.HostImaState::cryptsetup)
+              : Optional.empty();
+      HostEvidence evidence = evidence(host.id(), att, carried);
       // HOST_UNIQUE flavors follow the machine the quote came from, not the host id
       Judged before = judged(host.id(), evidence.host().hardwareUuid(), groups);
       Optional<ImaStateStore.HostImaState> kept =
@@ -281,7 +287,8 @@ public final class HostVerifier implements HostWorker {
               continued.filter(s -> att.imaRestart().isEmpty()),
               kept,
               policy,
-              restart);
+              restart,
+              evidence.measured().cryptsetup());
       GoldenFlavors.Decision d =
           golden
               .get(templateFor(evidence))
@@ -733,22 +740,37 @@ public final class HostVerifier implements HostWorker {
   }
 
   /**
-   * The facts the attestation's verified event log (and the IMA entries of {@code evidence}, those
-   * the quoted PCR 10 covers) measure; none without a verified log.
+   * The facts the attestation's verified event log and the IMA entries it received that the quoted
+   * PCR 10 covers measure, with {@code carried} (a cryptsetup run of this boot seen before the
+   * checkpoint) when they show none; nothing without a verified log.
    */
-  private static MeasuredFacts measured(HostAttestation att, HostEvidence evidence) {
-    return evidence.eventLogVerified()
-        ? att.eventLog()
-            .map(log -> MeasuredFacts.from(log, evidence.pcrs(), evidence.ima()))
-            .orElse(MeasuredFacts.none())
-        : MeasuredFacts.none();
+  private static MeasuredFacts measured(
+      HostAttestation att, HostEvidence evidence, Optional<String> carried)
+      throws VerificationException {
+    if (!evidence.eventLogVerified() || att.eventLog().isEmpty()) {
+      return MeasuredFacts.none();
+    }
+    Optional<List<ImaMeasurement>> seen = evidence.ima();
+    if (att.imaOffset() > 0 && att.imaProgress().isPresent() && att.imaLog().isPresent()) {
+      int quoted = (int) (att.imaProgress().get().checkpoint().entries() - att.imaOffset());
+      // the verifier enforced the template hashes of these entries; RECORD only frames them
+      seen =
+          Optional.of(
+              ImaMeasurement.fromLog(
+                  ImaLog.parse(att.imaLog().get(), ImaLog.HashCheck.RECORD), quoted));
+    }
+    return MeasuredFacts.from(att.eventLog().get(), evidence.pcrs(), seen).withCryptsetup(carried);
   }
 
   static HostEvidence evidence(String hostId, HostAttestation att) throws VerificationException {
+    return evidence(hostId, att, Optional.empty());
+  }
+
+  static HostEvidence evidence(String hostId, HostAttestation att, Optional<String> carried)
+      throws VerificationException {
     // the agent's facts label the report; trust comes only from the verifier's claims
     HostFacts reported = HostFacts.of(hostId, att.hardwareId(), att.host());
-    HostEvidence v = HostEvidence.fromVerified(att.claims(), att.eventLog(), reported);
-    HostEvidence e = v;
+    HostEvidence e = HostEvidence.fromVerified(att.claims(), att.eventLog(), reported);
     if (att.imaOffset() == 0 && att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
       // only the entries the quoted PCR 10 covers count; later ones are judged next time
       e =
@@ -757,7 +779,7 @@ public final class HostVerifier implements HostWorker {
                   ImaLog.parseBinary(att.imaLog().get()), att.imaEntriesQuoted().getAsInt()));
     }
     // facts the verified logs measure replace what the agent said
-    return e.withMeasured(measured(att, e));
+    return e.withMeasured(measured(att, e, carried));
   }
 
   /**
@@ -776,7 +798,8 @@ public final class HostVerifier implements HostWorker {
       Optional<ImaStateStore.HostImaState> continued,
       Optional<ImaStateStore.HostImaState> kept,
       Optional<RuntimePolicyStore.Stored> policy,
-      Optional<String> restart)
+      Optional<String> restart,
+      Optional<String> cryptsetup)
       throws VerificationException {
     Optional<dev.vouch.server.hosts.ImaProgress> progress = att.imaProgress();
     if (runtime.isEmpty() || progress.isEmpty()) {
@@ -834,7 +857,8 @@ public final class HostVerifier implements HostWorker {
             findings,
             total,
             restart.or(() -> before.flatMap(ImaStateStore.HostImaState::lastRestart)),
-            clock.instant()));
+            clock.instant(),
+            cryptsetup));
   }
 
   /**

@@ -307,6 +307,83 @@ class FullDiskEncryptionTest {
     }
   }
 
+  /** A verifier that quotes PCR 10 and keeps each host's IMA checkpoint. */
+  private HostVerifier imaVerifier() {
+    return new HostVerifier(
+        attestor(QuotePlan.firmwareAndIma()),
+        new FlavorStore(db),
+        new TrustReportStore(db),
+        identity,
+        HostVerifier.Settings.defaults().withDiskEncryptionRequired(true),
+        Clock.systemUTC(),
+        java.util.Optional.of(
+            new HostVerifier.Runtime(new ImaStateStore(db), new RuntimePolicyStore(db))));
+  }
+
+  /** A host of the RHEL Secure Boot log (no LUKS on its command line) whose kernel runs IMA. */
+  private SwtpmHost imaHost(String id) throws Exception {
+    return SwtpmHost.start(
+        id,
+        SwtpmHost.SECURE_BOOT_LOG,
+        java.util.Optional.of(SwtpmHost.IMA_LIST),
+        dir,
+        enrolled,
+        nats.url());
+  }
+
+  /** IMA entries ({@code ima-ng}, SHA-256 file digests) in the template hash of the host's list. */
+  private static byte[] imaFiles(SwtpmHost h, String... paths) throws Exception {
+    byte[] list = Files.readAllBytes(h.logFile.resolveSibling("ima"));
+    dev.vouch.evidence.tpm.ima.ImaListWriter w =
+        new dev.vouch.evidence.tpm.ima.ImaListWriter(
+            dev.vouch.evidence.tpm.ima.ImaLog.parse(list).templateHashAlg(), false);
+    for (String p : paths) {
+      w.ng(10, "sha256", HashAlg.SHA256.digest(p.getBytes(StandardCharsets.UTF_8)), p);
+    }
+    return w.binary();
+  }
+
+  @Test
+  void aCryptsetupRunInTheQuotedImaListPassesAndStillCountsFromTheCheckpoint() throws Exception {
+    try (SwtpmHost h = imaHost("ima-crypt")) {
+      h.appendIma(imaFiles(h, "/usr/sbin/cryptsetup"));
+      HostVerifier v = imaVerifier();
+      AttestationOutcome first = v.attest(host("ima-crypt"));
+      assertThat(first.status()).isEqualTo(HostStatus.VERIFIED);
+      TrustReport r = report(first);
+      assertThat(r.host().diskEncryption()).isEqualTo("ima:/usr/sbin/cryptsetup");
+      assertThat(r.factSources()).containsEntry("disk_encryption", "measured");
+      long checkpoint =
+          new ImaStateStore(db).get("ima-crypt").orElseThrow().progress().checkpoint().entries();
+
+      // the kernel measures more files: the next attestation reads only those, from the checkpoint
+      h.appendIma(imaFiles(h, "/usr/bin/later"));
+      AttestationOutcome second = v.attest(host("ima-crypt"));
+      assertThat(second.status()).isEqualTo(HostStatus.VERIFIED);
+      assertThat(report(second).host().diskEncryption()).isEqualTo("ima:/usr/sbin/cryptsetup");
+      ImaStateStore.HostImaState state = new ImaStateStore(db).get("ima-crypt").orElseThrow();
+      assertThat(state.progress().checkpoint().entries()).isEqualTo(checkpoint + 1);
+      assertThat(state.cryptsetup()).contains("/usr/sbin/cryptsetup");
+
+      // a plan without the IMA list sees no cryptsetup run: the command line names no LUKS root
+      AttestationOutcome firmwareOnly = verifier(true).attest(host("ima-crypt"));
+      assertThat(firmwareOnly.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(firmwareOnly.reasons().get(0)).startsWith("fde-not-measured: ");
+    }
+  }
+
+  @Test
+  void imaEntriesOfOtherFilesDoNotShowTheDiskEncrypted() throws Exception {
+    try (SwtpmHost h = imaHost("ima-plain")) {
+      h.appendIma(imaFiles(h, "/usr/sbin/cryptsetup-reencrypt", "/tmp/cryptsetup.sh"));
+      AttestationOutcome o = imaVerifier().attest(host("ima-plain"));
+      assertThat(o.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(o.reasons().get(0))
+          .startsWith("fde-not-measured: ")
+          .contains("no cryptsetup run is in the quoted IMA list");
+    }
+  }
+
   /** The RHEL Secure Boot log as a boot loader would leave it that measures no GRUB line. */
   private static byte[] noGrubCommandLine() throws Exception {
     return withCommandLine(resource(SwtpmHost.SECURE_BOOT_LOG), line -> null, true);
