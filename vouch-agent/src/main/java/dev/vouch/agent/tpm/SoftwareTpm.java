@@ -281,16 +281,17 @@ public final class SoftwareTpm implements AutoCloseable {
   }
 
   /**
-   * Extends the SHA-256 digest of every measured event for PCRs 0-9 (firmware and boot loader) of a
-   * firmware event log into {@code tpm}, as that firmware did at boot: a software TPM then quotes
-   * what the log says. The log must start at locality 0 (swtpm's PCR 0 starts at zero).
+   * Extends the SHA-256 digest of every measured event for PCRs 0-9 and 12 (firmware and boot
+   * loader; systemd-stub measures the kernel command line into 12) of a firmware event log into
+   * {@code tpm}, as that firmware did at boot: a software TPM then quotes what the log says. The
+   * log must start at locality 0 (swtpm's PCR 0 starts at zero).
    *
    * @throws VerificationException when the log does not parse or an event has no SHA-256 digest
    */
   public static void measureFirmware(TpmClient tpm, byte[] eventLog)
       throws VerificationException, TpmException {
     for (TcgEvent e : TcgEventLog.parse(eventLog).events()) {
-      if (e.header().type() == EV_NO_ACTION || e.header().pcr() > 9) {
+      if (e.header().type() == EV_NO_ACTION || (e.header().pcr() > 9 && e.header().pcr() != 12)) {
         continue;
       }
       byte[] d =

@@ -42,6 +42,8 @@ import java.util.TreeMap;
  * @param secureBoot the {@code SecureBoot} variable from the verified log; empty when not shown
  * @param resetCount the quote's TPM reset count
  * @param ima IMA measurements covered by the quoted PCR 10, when collected
+ * @param measured the host facts the verified logs measure (the full-disk encryption prerequisite
+ *     is judged on these alone); {@link MeasuredFacts#none()} when nothing was measured
  */
 public record HostEvidence(
     HostFacts host,
@@ -50,7 +52,20 @@ public record HostEvidence(
     boolean eventLogVerified,
     Optional<Boolean> secureBoot,
     OptionalLong resetCount,
-    Optional<List<ImaMeasurement>> ima) {
+    Optional<List<ImaMeasurement>> ima,
+    MeasuredFacts measured) {
+
+  /** Evidence of which no host fact was measured. */
+  public HostEvidence(
+      HostFacts host,
+      PcrValues pcrs,
+      Map<HashAlg, Map<Integer, List<FlavorEvent>>> events,
+      boolean eventLogVerified,
+      Optional<Boolean> secureBoot,
+      OptionalLong resetCount,
+      Optional<List<ImaMeasurement>> ima) {
+    this(host, pcrs, events, eventLogVerified, secureBoot, resetCount, ima, MeasuredFacts.none());
+  }
 
   public HostEvidence {
     Objects.requireNonNull(host, "host");
@@ -66,6 +81,7 @@ public record HostEvidence(
     Objects.requireNonNull(secureBoot, "secureBoot");
     Objects.requireNonNull(resetCount, "resetCount");
     ima = ima.map(List::copyOf);
+    Objects.requireNonNull(measured, "measured");
   }
 
   /** The events of one PCR in one bank, or empty when the log has none for it. */
@@ -76,19 +92,36 @@ public record HostEvidence(
 
   /** The same evidence with other PCR values (tests and what-if checks). */
   public HostEvidence withPcrs(PcrValues other) {
-    return new HostEvidence(host, other, events, eventLogVerified, secureBoot, resetCount, ima);
+    return new HostEvidence(
+        host, other, events, eventLogVerified, secureBoot, resetCount, ima, measured);
   }
 
   /** The same evidence with another reset count (a reboot). */
   public HostEvidence withResetCount(long count) {
     return new HostEvidence(
-        host, pcrs, events, eventLogVerified, secureBoot, OptionalLong.of(count), ima);
+        host, pcrs, events, eventLogVerified, secureBoot, OptionalLong.of(count), ima, measured);
   }
 
   /** The same evidence with IMA measurements. */
   public HostEvidence withIma(List<ImaMeasurement> measurements) {
     return new HostEvidence(
-        host, pcrs, events, eventLogVerified, secureBoot, resetCount, Optional.of(measurements));
+        host,
+        pcrs,
+        events,
+        eventLogVerified,
+        secureBoot,
+        resetCount,
+        Optional.of(measurements),
+        measured);
+  }
+
+  /**
+   * The same evidence with the facts {@code facts} measured, applied to the host facts (measured
+   * facts replace what the agent said).
+   */
+  public HostEvidence withMeasured(MeasuredFacts facts) {
+    return new HostEvidence(
+        facts.applyTo(host), pcrs, events, eventLogVerified, secureBoot, resetCount, ima, facts);
   }
 
   /**
@@ -98,13 +131,13 @@ public record HostEvidence(
    * a SOFTWARE flavor cannot be made from a host that measured nothing.
    */
   public HostEvidence withSoftware(
-      List<dev.vouch.evidence.tpm.protocol.SoftwareMeasurement> measured) {
-    if (measured.isEmpty()) {
+      List<dev.vouch.evidence.tpm.protocol.SoftwareMeasurement> files) {
+    if (files.isEmpty()) {
       return this;
     }
     List<FlavorEvent> list = new java.util.ArrayList<>();
-    for (int i = 0; i < measured.size(); i++) {
-      var m = measured.get(i);
+    for (int i = 0; i < files.size(); i++) {
+      var m = files.get(i);
       list.add(
           new FlavorEvent(
               FlavorEvent.SOFTWARE_FILE,
@@ -118,7 +151,8 @@ public record HostEvidence(
     events.forEach((bank, byPcr) -> all.put(bank, new TreeMap<>(byPcr)));
     all.computeIfAbsent(HashAlg.SHA256, b -> new TreeMap<>())
         .put(dev.vouch.evidence.tpm.protocol.SoftwareMeasurement.PCR, list);
-    return new HostEvidence(host, pcrs, all, eventLogVerified, secureBoot, resetCount, ima);
+    return new HostEvidence(
+        host, pcrs, all, eventLogVerified, secureBoot, resetCount, ima, measured);
   }
 
   /**

@@ -18,7 +18,11 @@ import java.util.Objects;
  * @param biosVersion firmware version
  * @param tpmVersion {@code 2.0}
  * @param diskEncryption the kernel command-line parameter naming an encrypted root, e.g. {@code
- *     rd.luks.uuid=luks-...}; measured or reported as {@link MeasuredFacts#sources} says
+ *     rd.luks.uuid=luks-...}, or {@code ima:} and the path of a cryptsetup binary IMA measured;
+ *     measured or reported as {@link MeasuredFacts#sources} says
+ * @param kernelVersion the kernel release, e.g. {@code 6.11.5-300.fc41.x86_64}
+ * @param bootLoader the boot loader that measured the kernel command line: {@code grub} or {@code
+ *     systemd} (systemd-boot or systemd-stub); empty when none is known
  */
 public record HostFacts(
     String hostName,
@@ -28,7 +32,9 @@ public record HostFacts(
     String biosName,
     String biosVersion,
     String tpmVersion,
-    String diskEncryption) {
+    String diskEncryption,
+    String kernelVersion,
+    String bootLoader) {
   public HostFacts {
     Objects.requireNonNull(hostName, "hostName");
     Objects.requireNonNull(hardwareUuid, "hardwareUuid");
@@ -38,6 +44,31 @@ public record HostFacts(
     Objects.requireNonNull(biosVersion, "biosVersion");
     Objects.requireNonNull(tpmVersion, "tpmVersion");
     Objects.requireNonNull(diskEncryption, "diskEncryption");
+    Objects.requireNonNull(kernelVersion, "kernelVersion");
+    Objects.requireNonNull(bootLoader, "bootLoader");
+  }
+
+  /** Facts with no kernel version or boot loader known. */
+  public HostFacts(
+      String hostName,
+      String hardwareUuid,
+      String osName,
+      String osVersion,
+      String biosName,
+      String biosVersion,
+      String tpmVersion,
+      String diskEncryption) {
+    this(
+        hostName,
+        hardwareUuid,
+        osName,
+        osVersion,
+        biosName,
+        biosVersion,
+        tpmVersion,
+        diskEncryption,
+        "",
+        "");
   }
 
   /** Facts with no disk encryption known. */
@@ -62,7 +93,9 @@ public record HostFacts(
         info.biosVendor(),
         info.biosVersion(),
         "2.0",
-        info.diskEncryption());
+        info.diskEncryption(),
+        info.kernel(),
+        "");
   }
 
   /**

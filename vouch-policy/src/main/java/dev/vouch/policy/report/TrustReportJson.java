@@ -69,6 +69,13 @@ public final class TrustReportJson {
     if (!h.diskEncryption().isEmpty()) {
       info.put("disk_encryption", h.diskEncryption());
     }
+    // written only when known, so reports signed before these facts existed read back the same
+    if (!h.kernelVersion().isEmpty()) {
+      info.put("kernel_version", h.kernelVersion());
+    }
+    if (!h.bootLoader().isEmpty()) {
+      info.put("boot_loader", h.bootLoader());
+    }
     if (!r.factSources().isEmpty()) {
       ObjectNode sources = info.putObject("fact_sources");
       r.factSources().forEach(sources::put);
@@ -183,7 +190,9 @@ public final class TrustReportJson {
             info.path("bios_name").asText(""),
             info.path("bios_version").asText(""),
             tpm,
-            info.path("disk_encryption").asText(""));
+            info.path("disk_encryption").asText(""),
+            info.path("kernel_version").asText(""),
+            info.path("boot_loader").asText(""));
     Map<String, String> sources = new java.util.LinkedHashMap<>();
     JsonNode fs = info.path("fact_sources");
     if (!fs.isMissingNode() && !fs.isObject()) {

@@ -353,10 +353,12 @@ public final class ConfigReference {
         "boolean",
         "false",
         "Full-disk encryption as a platform prerequisite: a host is VERIFIED only when the kernel"
-            + " command line its boot loader measured into PCR 8 names an encrypted root"
-            + " (`rd.luks.uuid=`, `rd.luks.name=`, `cryptdevice=` or a `/dev/mapper/` LUKS or"
-            + " crypt root); otherwise ATTESTATION_FAILED with reason `fde-not-measured`. An"
-            + " agent's own claim is shown as reported and never satisfies it.");
+            + " command line its boot loader measured (GRUB into PCR 8, systemd-stub or"
+            + " systemd-boot into PCR 12) names an encrypted root (`rd.luks.uuid=`,"
+            + " `rd.luks.name=`, `cryptdevice=` or a `/dev/mapper/` LUKS or crypt root), or the"
+            + " quoted IMA list holds a `cryptsetup` run; otherwise ATTESTATION_FAILED with reason"
+            + " `fde-not-measured`. An agent's own claim is shown as reported and never satisfies"
+            + " it.");
     key("hosts", "ima", "boolean", "false", "Also quote PCR 10 and fetch the IMA list.");
     key(
         "hosts",

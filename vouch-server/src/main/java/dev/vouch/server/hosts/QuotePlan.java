@@ -48,15 +48,18 @@ public record QuotePlan(
   }
 
   /**
-   * SHA-256 PCRs 0-9 with the event log: firmware, boot loader and Secure Boot (0-7), and what the
-   * boot loader measures (GRUB: its commands and the kernel command line in 8, the kernel and
-   * initrd in 9), so that facts read from those events count as measured.
+   * SHA-256 PCRs 0-9 and 12 with the event log: firmware, boot loader and Secure Boot (0-7), what
+   * the boot loader measures (GRUB: its commands and the kernel command line in 8, the kernel and
+   * initrd in 9) and the kernel command line systemd-stub or systemd-boot measure into 12, so that
+   * facts read from those events count as measured. PCR 11 is left out: systemd extends it after
+   * boot (boot phases) without an entry in the firmware log, which would then not replay.
    */
   public static QuotePlan firmware() {
     TreeSet<Integer> regs = new TreeSet<>();
     for (int i = 0; i <= 9; i++) {
       regs.add(i);
     }
+    regs.add(12);
     return new QuotePlan(Map.of(HashAlg.SHA256, regs), true, false);
   }
 

@@ -4,6 +4,7 @@ import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.evidence.runtime.RuntimeAppraiser;
 import dev.vouch.evidence.runtime.RuntimePolicy;
+import dev.vouch.evidence.tpm.eventlog.KernelCommandLine;
 import dev.vouch.evidence.tpm.ima.BootAggregate;
 import dev.vouch.evidence.tpm.ima.ImaLog;
 import dev.vouch.policy.flavor.Fault;
@@ -264,7 +265,13 @@ public final class HostVerifier implements HostWorker {
       return failed(host.id(), e);
     }
     try {
-      HostEvidence evidence = evidence(host.id(), att);
+      // a cryptsetup run IMA measured earlier in this boot, when this attestation continues the
+      // checkpoint and so reads only later entries
+      Optional<String> carried =
+          att.imaOffset() > 0 && att.imaRestart().isEmpty()
+              ? continued.flatMap(ImaStateStore.HostImaState::cryptsetup)
+              : Optional.empty();
+      HostEvidence evidence = evidence(host.id(), att, carried);
       // HOST_UNIQUE flavors follow the machine the quote came from, not the host id
       Judged before = judged(host.id(), evidence.host().hardwareUuid(), groups);
       Optional<ImaStateStore.HostImaState> kept =
@@ -280,7 +287,8 @@ public final class HostVerifier implements HostWorker {
               continued.filter(s -> att.imaRestart().isEmpty()),
               kept,
               policy,
-              restart);
+              restart,
+              evidence.measured().cryptsetup());
       GoldenFlavors.Decision d =
           golden
               .get(templateFor(evidence))
@@ -320,18 +328,8 @@ public final class HostVerifier implements HostWorker {
                 trust.flavors(),
                 d.audit().reason());
       }
-      MeasuredFacts measured = measured(att, evidence);
-      Optional<String> noDiskEncryption = diskEncryptionMissing(measured, evidence.host());
-      if (noDiskEncryption.isPresent() && trust.status() == HostStatus.VERIFIED) {
-        // a platform prerequisite like Secure Boot: flavors that match do not make up for it
-        trust =
-            new HostTrust(
-                HostStatus.ATTESTATION_FAILED,
-                false,
-                trust.parts(),
-                trust.flavors(),
-                noDiskEncryption.get());
-      }
+      Prerequisites pre = prerequisites(trust, evidence);
+      trust = pre.trust();
       Instant now = clock.instant();
       TrustReport report =
           TrustReport.of(
@@ -341,14 +339,14 @@ public final class HostVerifier implements HostWorker {
               trust,
               now,
               settings.reportValidity(),
-              measured.sources(evidence.host()));
+              evidence.measured().sources(evidence.host()));
       store(report, imaState, host.id());
       List<String> reasons = new ArrayList<>(reasons(trust));
       if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
         reasons.add(0, "golden-refused: " + d.audit().reason());
       }
-      noDiskEncryption.ifPresent(
-          r -> reasons.add(0, AttestationOutcome.FDE_NOT_MEASURED + ": " + r));
+      pre.diskEncryption()
+          .ifPresent(r -> reasons.add(0, AttestationOutcome.FDE_NOT_MEASURED + ": " + r));
       return new AttestationOutcome(
           trust.status(),
           reasons,
@@ -372,7 +370,34 @@ public final class HostVerifier implements HostWorker {
   public HostTrust verdict(String hostId, HostEvidence evidence) throws VerificationException {
     List<FlavorGroup> groups = groupsOf(hostId);
     Judged now = judged(hostId, evidence.host().hardwareUuid(), groups);
-    return judge(groups, now.members(), now.candidates(), now.own(List.of()), evidence);
+    return prerequisites(
+            judge(groups, now.members(), now.candidates(), now.own(List.of()), evidence), evidence)
+        .trust();
+  }
+
+  /**
+   * A verdict after the platform prerequisites the settings add to the flavor match.
+   *
+   * @param trust the verdict
+   * @param diskEncryption why the full-disk encryption prerequisite is not met, when it is not
+   */
+  private record Prerequisites(HostTrust trust, Optional<String> diskEncryption) {}
+
+  /**
+   * {@code trust} with the platform prerequisites applied, the one place every host verdict ({@link
+   * #attest}, {@link #verdict}) passes: with {@code hosts.require_disk_encryption}, a host whose
+   * measured facts show no encrypted disk is ATTESTATION_FAILED however well its flavors match, as
+   * Secure Boot off is. A verdict that failed already keeps its own detail.
+   */
+  private Prerequisites prerequisites(HostTrust trust, HostEvidence evidence) {
+    Optional<String> fde = diskEncryptionMissing(evidence.measured(), evidence.host());
+    if (fde.isEmpty() || trust.status() != HostStatus.VERIFIED) {
+      return new Prerequisites(trust, fde);
+    }
+    return new Prerequisites(
+        new HostTrust(
+            HostStatus.ATTESTATION_FAILED, false, trust.parts(), trust.flavors(), fde.get()),
+        fde);
   }
 
   /**
@@ -712,49 +737,63 @@ public final class HostVerifier implements HostWorker {
   }
 
   /**
-   * Why the full-disk encryption prerequisite is not met, when it is required and the measured
-   * kernel command line names no encrypted root; an agent's own claim never meets it.
+   * Why the full-disk encryption prerequisite is not met, when it is required and no measured fact
+   * shows an encrypted disk (a kernel command line naming an encrypted root, or a cryptsetup run in
+   * the quoted IMA list); an agent's own claim never meets it.
    */
   private Optional<String> diskEncryptionMissing(MeasuredFacts measured, HostFacts facts) {
     if (!settings.requireDiskEncryption() || measured.diskEncryption().isPresent()) {
       return Optional.empty();
     }
-    if (measured.kernelCommandLine().isPresent()) {
+    if (measured.commandLine().isPresent()) {
+      KernelCommandLine.Measured line = measured.commandLine().get();
       return Optional.of(
-          "full-disk encryption required: the kernel command line measured into PCR 8 names no"
-              + " encrypted root");
+          "full-disk encryption required: the kernel command line "
+              + line.measurer().name().toLowerCase(java.util.Locale.ROOT)
+              + " measured into PCR "
+              + line.pcr()
+              + " names no encrypted root, and no cryptsetup run is in the quoted IMA list");
     }
     return Optional.of(
         "full-disk encryption required: no kernel command line was measured into a quoted PCR 8"
+            + " (GRUB) or 12 (systemd), and no cryptsetup run is in the quoted IMA list"
             + (facts.diskEncryption().isEmpty()
                 ? ""
                 : " (the agent reports " + facts.diskEncryption() + ", which is not measured)"));
   }
 
-  /** The facts the attestation's verified event log measures (none without a log). */
-  private static MeasuredFacts measured(HostAttestation att, HostEvidence evidence) {
-    return evidence.eventLogVerified()
-        ? att.eventLog()
-            .map(log -> MeasuredFacts.from(log, evidence.pcrs()))
-            .orElse(MeasuredFacts.none())
-        : MeasuredFacts.none();
+  /**
+   * The facts the attestation's verified event log and the IMA entries it received that the quoted
+   * PCR 10 covers measure, with {@code carried} (a cryptsetup run of this boot seen before the
+   * checkpoint) when they show none; nothing without a verified log.
+   */
+  private static MeasuredFacts measured(
+      HostAttestation att, HostEvidence evidence, Optional<String> carried)
+      throws VerificationException {
+    if (!evidence.eventLogVerified() || att.eventLog().isEmpty()) {
+      return MeasuredFacts.none();
+    }
+    Optional<List<ImaMeasurement>> seen = evidence.ima();
+    if (att.imaOffset() > 0 && att.imaProgress().isPresent() && att.imaLog().isPresent()) {
+      int quoted = (int) (att.imaProgress().get().checkpoint().entries() - att.imaOffset());
+      // the verifier enforced the template hashes of these entries; RECORD only frames them
+      seen =
+          Optional.of(
+              ImaMeasurement.fromLog(
+                  ImaLog.parse(att.imaLog().get(), ImaLog.HashCheck.RECORD), quoted));
+    }
+    return MeasuredFacts.from(att.eventLog().get(), evidence.pcrs(), seen).withCryptsetup(carried);
   }
 
-  private static HostEvidence evidence(String hostId, HostAttestation att)
+  static HostEvidence evidence(String hostId, HostAttestation att) throws VerificationException {
+    return evidence(hostId, att, Optional.empty());
+  }
+
+  static HostEvidence evidence(String hostId, HostAttestation att, Optional<String> carried)
       throws VerificationException {
     // the agent's facts label the report; trust comes only from the verifier's claims
     HostFacts reported = HostFacts.of(hostId, att.hardwareId(), att.host());
-    HostEvidence v = HostEvidence.fromVerified(att.claims(), att.eventLog(), reported);
-    // facts the verified log measures replace what the agent said
-    HostEvidence e =
-        new HostEvidence(
-            measured(att, v).applyTo(reported),
-            v.pcrs(),
-            v.events(),
-            v.eventLogVerified(),
-            v.secureBoot(),
-            v.resetCount(),
-            v.ima());
+    HostEvidence e = HostEvidence.fromVerified(att.claims(), att.eventLog(), reported);
     // the attestor replayed these against the quoted PCR 15: their paths and digests count
     e = e.withSoftware(att.software().orElse(List.of()));
     if (att.imaOffset() == 0 && att.imaEntriesQuoted().isPresent() && att.imaLog().isPresent()) {
@@ -764,7 +803,8 @@ public final class HostVerifier implements HostWorker {
               ImaMeasurement.fromLog(
                   ImaLog.parseBinary(att.imaLog().get()), att.imaEntriesQuoted().getAsInt()));
     }
-    return e;
+    // facts the verified logs measure replace what the agent said
+    return e.withMeasured(measured(att, e, carried));
   }
 
   /**
@@ -783,7 +823,8 @@ public final class HostVerifier implements HostWorker {
       Optional<ImaStateStore.HostImaState> continued,
       Optional<ImaStateStore.HostImaState> kept,
       Optional<RuntimePolicyStore.Stored> policy,
-      Optional<String> restart)
+      Optional<String> restart,
+      Optional<String> cryptsetup)
       throws VerificationException {
     Optional<dev.vouch.server.hosts.ImaProgress> progress = att.imaProgress();
     if (runtime.isEmpty() || progress.isEmpty()) {
@@ -841,7 +882,8 @@ public final class HostVerifier implements HostWorker {
             findings,
             total,
             restart.or(() -> before.flatMap(ImaStateStore.HostImaState::lastRestart)),
-            clock.instant()));
+            clock.instant(),
+            cryptsetup));
   }
 
   /**

@@ -50,6 +50,9 @@ public final class ImaStateStore {
    * @param findingsTotal all findings so far
    * @param lastRestart why verification last started again from entry 0, if it did
    * @param updated when it was written
+   * @param cryptsetup the path of a cryptsetup binary a verified entry of this boot measured (full-
+   *     disk encryption shown by IMA), carried so that attestations continuing from the checkpoint
+   *     still see it
    */
   public record HostImaState(
       String hostId,
@@ -59,7 +62,8 @@ public final class ImaStateStore {
       List<RuntimeAppraiser.Finding> findings,
       long findingsTotal,
       Optional<String> lastRestart,
-      Instant updated) {
+      Instant updated,
+      Optional<String> cryptsetup) {
     public HostImaState {
       Objects.requireNonNull(hostId, "hostId");
       Objects.requireNonNull(progress, "progress");
@@ -68,6 +72,7 @@ public final class ImaStateStore {
       findings = List.copyOf(findings.subList(0, Math.min(findings.size(), MAX_FINDINGS)));
       lastRestart = lastRestart.map(r -> r.length() > 2000 ? r.substring(0, 2000) : r);
       Objects.requireNonNull(updated, "updated");
+      Objects.requireNonNull(cryptsetup, "cryptsetup");
     }
   }
 
@@ -98,8 +103,8 @@ public final class ImaStateStore {
         c.prepareStatement(
             "INSERT INTO host_ima_state (host_id, reset_count, restart_count, entries,"
                 + " replay_mode, pcr10_json, policy_name, policy_version, boot_aggregate,"
-                + " findings_json, findings_total, last_restart, updated_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " findings_json, findings_total, last_restart, updated_at, cryptsetup)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       ImaCheckpoint cp = s.progress().checkpoint();
       ps.setString(1, s.hostId());
       ps.setLong(2, s.progress().resetCount());
@@ -125,6 +130,7 @@ public final class ImaStateStore {
       ps.setLong(11, s.findingsTotal());
       ps.setString(12, s.lastRestart().orElse(null));
       Sql.setInstant(ps, 13, s.updated());
+      ps.setString(14, s.cryptsetup().orElse(null));
       ps.executeUpdate();
     }
   }
@@ -177,7 +183,8 @@ public final class ImaStateStore {
           findings,
           rs.getLong("findings_total"),
           Optional.ofNullable(rs.getString("last_restart")),
-          Sql.instant(rs, "updated_at"));
+          Sql.instant(rs, "updated_at"),
+          Optional.ofNullable(rs.getString("cryptsetup")));
     } catch (IOException e) {
       throw new UncheckedIOException("host_ima_state row of " + rs.getString("host_id"), e);
     }

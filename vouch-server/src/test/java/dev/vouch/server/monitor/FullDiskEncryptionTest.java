@@ -74,16 +74,22 @@ class FullDiskEncryptionTest {
     nats.close();
   }
 
+  private HostAttestor attestor(QuotePlan plan) {
+    return new HostAttestor(
+        enrolled,
+        new NatsAgentChannel(verifierSide, Duration.ofSeconds(10)),
+        plan,
+        Clock.systemUTC(),
+        new SecureRandom());
+  }
+
   private HostVerifier verifier(boolean requireFde) {
-    HostAttestor attestor =
-        new HostAttestor(
-            enrolled,
-            new NatsAgentChannel(verifierSide, Duration.ofSeconds(10)),
-            QuotePlan.firmware(),
-            Clock.systemUTC(),
-            new SecureRandom());
+    return verifier(requireFde, QuotePlan.firmware());
+  }
+
+  private HostVerifier verifier(boolean requireFde, QuotePlan plan) {
     return new HostVerifier(
-        attestor,
+        attestor(plan),
         new FlavorStore(db),
         new TrustReportStore(db),
         identity,
@@ -200,6 +206,215 @@ class FullDiskEncryptionTest {
       assertThat(r.host().diskEncryption()).isEmpty();
       assertThat(r.factSources()).doesNotContainKey("disk_encryption");
     }
+  }
+
+  @Test
+  void theVerdictOnStoredFlavorsAppliesTheSamePrerequisiteAsAttest() throws Exception {
+    try (SwtpmHost h = host("rhel-verdict", resource(SwtpmHost.SECURE_BOOT_LOG), "ro " + LUKS)) {
+      // adopted as golden without the prerequisite: the flavors alone say VERIFIED
+      assertThat(verifier(false).attest(host("rhel-verdict")).status())
+          .isEqualTo(HostStatus.VERIFIED);
+      dev.vouch.policy.flavor.HostEvidence now =
+          HostVerifier.evidence(
+              "rhel-verdict", attestor(QuotePlan.firmware()).attest("rhel-verdict"));
+      assertThat(verifier(false).verdict("rhel-verdict", now).status())
+          .isEqualTo(HostStatus.VERIFIED);
+      dev.vouch.policy.flavor.HostTrust required = verifier(true).verdict("rhel-verdict", now);
+      assertThat(required.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(required.overall()).isFalse();
+      assertThat(required.detail())
+          .startsWith("full-disk encryption required")
+          .contains("names no encrypted root");
+    }
+  }
+
+  @Test
+  void aSystemdCommandLineInPcr12NamingLuksPassesAndNamesTheBootLoader() throws Exception {
+    byte[] log = withSystemdCommandLine(noGrubCommandLine(), "quiet " + LUKS);
+    try (SwtpmHost h = host("uki-luks", log, "ro")) {
+      AttestationOutcome o = verifier(true).attest(host("uki-luks"));
+      assertThat(o.status()).isEqualTo(HostStatus.VERIFIED);
+      TrustReport r = report(o);
+      assertThat(r.host().diskEncryption()).isEqualTo(LUKS);
+      // shim's SBAT entry of the RHEL log, then the systemd line
+      assertThat(r.host().bootLoader()).isEqualTo("shim > systemd");
+      assertThat(r.factSources())
+          .containsEntry("disk_encryption", "measured")
+          .containsEntry("boot_loader", "measured");
+    }
+  }
+
+  @Test
+  void aSystemdCommandLineWithoutAnEncryptedRootFails() throws Exception {
+    byte[] log = withSystemdCommandLine(noGrubCommandLine(), "root=/dev/sda2 quiet");
+    try (SwtpmHost h = host("uki-plain", log, "ro " + LUKS)) {
+      AttestationOutcome o = verifier(true).attest(host("uki-plain"));
+      assertThat(o.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(o.reasons().get(0))
+          .startsWith("fde-not-measured: ")
+          .contains("systemd measured into PCR 12 names no encrypted root");
+      assertThat(report(o).host().diskEncryption()).isEmpty();
+    }
+  }
+
+  @Test
+  void aSystemdCommandLineWhoseDigestDiffersIsNotMeasured() throws Exception {
+    byte[] booted = withSystemdCommandLine(noGrubCommandLine(), "root=/dev/sda2");
+    // the served log names LUKS in PCR 12 with the digest of the plain line (replay still holds)
+    byte[] forged = utf16Line("root=/dev/sda2 " + LUKS);
+    byte[] plain = utf16Line("root=/dev/sda2");
+    try (SwtpmHost h =
+        host(
+            "uki-forged",
+            booted,
+            "ro " + LUKS,
+            l ->
+                rewrite(
+                    l,
+                    e ->
+                        e.pcr() == 12 && java.util.Arrays.equals(e.data(), plain)
+                            ? new Entry(e.pcr(), e.type(), e.digests(), forged)
+                            : e))) {
+      AttestationOutcome o = verifier(true).attest(host("uki-forged"));
+      assertThat(o.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(o.reasons().get(0))
+          .startsWith("fde-not-measured: ")
+          .contains("no kernel command line was measured");
+      TrustReport r = report(o);
+      assertThat(r.host().diskEncryption()).isEqualTo(LUKS);
+      assertThat(r.factSources()).containsEntry("disk_encryption", "reported");
+    }
+  }
+
+  @Test
+  void aSystemdCommandLineInAPcrTheQuoteLeavesOutIsNotMeasured() throws Exception {
+    byte[] log = withSystemdCommandLine(noGrubCommandLine(), LUKS);
+    java.util.TreeSet<Integer> zeroToNine = new java.util.TreeSet<>();
+    for (int i = 0; i <= 9; i++) {
+      zeroToNine.add(i);
+    }
+    QuotePlan without12 = new QuotePlan(Map.of(HashAlg.SHA256, zeroToNine), true, false);
+    try (SwtpmHost h = host("uki-unquoted", log, "ro")) {
+      AttestationOutcome o = verifier(true, without12).attest(host("uki-unquoted"));
+      assertThat(o.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(o.reasons().get(0))
+          .startsWith("fde-not-measured: ")
+          .contains("no kernel command line was measured into a quoted PCR");
+      assertThat(report(o).host().bootLoader()).isEqualTo("shim");
+      // quoted, the same boot passes
+      assertThat(verifier(true).attest(host("uki-unquoted")).status())
+          .isEqualTo(HostStatus.VERIFIED);
+    }
+  }
+
+  /** A verifier that quotes PCR 10 and keeps each host's IMA checkpoint. */
+  private HostVerifier imaVerifier() {
+    return new HostVerifier(
+        attestor(QuotePlan.firmwareAndIma()),
+        new FlavorStore(db),
+        new TrustReportStore(db),
+        identity,
+        HostVerifier.Settings.defaults().withDiskEncryptionRequired(true),
+        Clock.systemUTC(),
+        java.util.Optional.of(
+            new HostVerifier.Runtime(new ImaStateStore(db), new RuntimePolicyStore(db))));
+  }
+
+  /** A host of the RHEL Secure Boot log (no LUKS on its command line) whose kernel runs IMA. */
+  private SwtpmHost imaHost(String id) throws Exception {
+    return SwtpmHost.start(
+        id,
+        SwtpmHost.SECURE_BOOT_LOG,
+        java.util.Optional.of(SwtpmHost.IMA_LIST),
+        dir,
+        enrolled,
+        nats.url());
+  }
+
+  /** IMA entries ({@code ima-ng}, SHA-256 file digests) in the template hash of the host's list. */
+  private static byte[] imaFiles(SwtpmHost h, String... paths) throws Exception {
+    byte[] list = Files.readAllBytes(h.logFile.resolveSibling("ima"));
+    dev.vouch.evidence.tpm.ima.ImaListWriter w =
+        new dev.vouch.evidence.tpm.ima.ImaListWriter(
+            dev.vouch.evidence.tpm.ima.ImaLog.parse(list).templateHashAlg(), false);
+    for (String p : paths) {
+      w.ng(10, "sha256", HashAlg.SHA256.digest(p.getBytes(StandardCharsets.UTF_8)), p);
+    }
+    return w.binary();
+  }
+
+  @Test
+  void aCryptsetupRunInTheQuotedImaListPassesAndStillCountsFromTheCheckpoint() throws Exception {
+    try (SwtpmHost h = imaHost("ima-crypt")) {
+      h.appendIma(imaFiles(h, "/usr/sbin/cryptsetup"));
+      HostVerifier v = imaVerifier();
+      AttestationOutcome first = v.attest(host("ima-crypt"));
+      assertThat(first.status()).isEqualTo(HostStatus.VERIFIED);
+      TrustReport r = report(first);
+      assertThat(r.host().diskEncryption()).isEqualTo("ima:/usr/sbin/cryptsetup");
+      assertThat(r.factSources()).containsEntry("disk_encryption", "measured");
+      long checkpoint =
+          new ImaStateStore(db).get("ima-crypt").orElseThrow().progress().checkpoint().entries();
+
+      // the kernel measures more files: the next attestation reads only those, from the checkpoint
+      h.appendIma(imaFiles(h, "/usr/bin/later"));
+      AttestationOutcome second = v.attest(host("ima-crypt"));
+      assertThat(second.status()).isEqualTo(HostStatus.VERIFIED);
+      assertThat(report(second).host().diskEncryption()).isEqualTo("ima:/usr/sbin/cryptsetup");
+      ImaStateStore.HostImaState state = new ImaStateStore(db).get("ima-crypt").orElseThrow();
+      assertThat(state.progress().checkpoint().entries()).isEqualTo(checkpoint + 1);
+      assertThat(state.cryptsetup()).contains("/usr/sbin/cryptsetup");
+
+      // a plan without the IMA list sees no cryptsetup run: the command line names no LUKS root
+      AttestationOutcome firmwareOnly = verifier(true).attest(host("ima-crypt"));
+      assertThat(firmwareOnly.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(firmwareOnly.reasons().get(0)).startsWith("fde-not-measured: ");
+    }
+  }
+
+  @Test
+  void imaEntriesOfOtherFilesDoNotShowTheDiskEncrypted() throws Exception {
+    try (SwtpmHost h = imaHost("ima-plain")) {
+      h.appendIma(imaFiles(h, "/usr/sbin/cryptsetup-reencrypt", "/tmp/cryptsetup.sh"));
+      AttestationOutcome o = imaVerifier().attest(host("ima-plain"));
+      assertThat(o.status()).isEqualTo(HostStatus.ATTESTATION_FAILED);
+      assertThat(o.reasons().get(0))
+          .startsWith("fde-not-measured: ")
+          .contains("no cryptsetup run is in the quoted IMA list");
+    }
+  }
+
+  /** The RHEL Secure Boot log as a boot loader would leave it that measures no GRUB line. */
+  private static byte[] noGrubCommandLine() throws Exception {
+    return withCommandLine(resource(SwtpmHost.SECURE_BOOT_LOG), line -> null, true);
+  }
+
+  /** A kernel command line as systemd measures it: UTF-16LE with its NUL. */
+  static byte[] utf16Line(String line) {
+    return (line + "\0").getBytes(StandardCharsets.UTF_16LE);
+  }
+
+  /**
+   * {@code log} with an {@code EV_IPL} entry of PCR 12 appended, as systemd-stub logs the command
+   * line it passes: UTF-16LE data, digests the hash of those bytes in each bank of the log.
+   */
+  static byte[] withSystemdCommandLine(byte[] log, String line) {
+    Map<Integer, byte[]> banks = new java.util.LinkedHashMap<>();
+    rewrite(
+        log,
+        e -> {
+          if (banks.isEmpty()) {
+            banks.putAll(e.digests());
+          }
+          return e;
+        });
+    byte[] data = utf16Line(line);
+    Map<Integer, byte[]> digests = new java.util.LinkedHashMap<>();
+    banks.keySet().forEach(alg -> digests.put(alg, hash(alg).digest(data)));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(log);
+    out.writeBytes(new Entry(12, EV_IPL, digests, data).encode());
+    return out.toByteArray();
   }
 
   /** One entry of a crypto-agile log: its digests by TPM algorithm id, in log order. */

@@ -137,12 +137,14 @@ class HostUniqueHardwareBindingTest {
         AttestationOutcome own = v.attest(host("node-a"));
         assertThat(own.status()).isEqualTo(HostStatus.VERIFIED);
         assertThat(reportFlavors(own, reports, id)).contains(unique);
-        // the report says which facts are the agent's word
+        // the report says which facts are the agent's word and which the log measured (the RHEL
+        // kernel GRUB measured names its distribution: .el9_5)
         TrustReport r = report(own, reports, id);
         assertThat(r.host().hardwareUuid()).isEqualTo(MACHINE_1);
         assertThat(r.factSources())
             .containsEntry("hardware_uuid", "reported")
-            .containsEntry("os_name", "reported");
+            .containsEntry("os_name", "measured");
+        assertThat(r.host().osName()).isEqualTo("Enterprise Linux");
       }
 
       // the same machine (same SMBIOS UUID) enrolled again as node-b keeps its flavor

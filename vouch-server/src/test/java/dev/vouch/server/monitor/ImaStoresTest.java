@@ -120,7 +120,8 @@ class ImaStoresTest {
                 "path not in policy")),
         1,
         Optional.of("reboot"),
-        T0);
+        T0,
+        Optional.of("/usr/lib/systemd/systemd-cryptsetup"));
   }
 
   private static TrustReport report(String host) {

@@ -98,6 +98,75 @@ class KernelCommandLineTest {
     assertThat(KernelCommandLine.encryptedRoot("rd.luks.uuid")).isEqualTo(Optional.empty());
   }
 
+  private static final long EV_IPL = 0x0d;
+
+  /**
+   * An EV_IPL entry of {@code pcr} with {@code data}, each bank's digest the hash of {@code
+   * hashed}.
+   */
+  private static IplEvent ipl(int pcr, byte[] data, byte[] hashed) {
+    java.util.Map<dev.vouch.core.crypto.HashAlg, byte[]> d = new java.util.LinkedHashMap<>();
+    d.put(dev.vouch.core.crypto.HashAlg.SHA1, dev.vouch.core.crypto.HashAlg.SHA1.digest(hashed));
+    d.put(
+        dev.vouch.core.crypto.HashAlg.SHA256, dev.vouch.core.crypto.HashAlg.SHA256.digest(hashed));
+    String text =
+        EfiData.looksUtf16(data)
+            ? EfiData.utf16(data)
+            : new String(data, java.nio.charset.StandardCharsets.US_ASCII).replace("\0", "");
+    return new IplEvent(EventHeader.of(1, 0, pcr, EV_IPL, d, data), text);
+  }
+
+  private static byte[] utf16(String s) {
+    return (s + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+  }
+
+  @Test
+  void aSystemdCommandLineInPcr12CountsWhenItsDigestsAreTheHashOfItsUtf16Data() {
+    byte[] line = utf16("quiet rd.luks.uuid=5f0c");
+    KernelCommandLine.Measured m =
+        KernelCommandLine.measuredByAnyLoader(ipl(12, line, line)).orElseThrow();
+    assertThat(m.line()).isEqualTo("quiet rd.luks.uuid=5f0c");
+    assertThat(m.measurer()).isEqualTo(KernelCommandLine.Measurer.SYSTEMD);
+    assertThat(m.pcr()).isEqualTo(KernelCommandLine.SYSTEMD_PCR);
+    // systemd up to 250 measured into PCR 8
+    assertThat(KernelCommandLine.measuredByAnyLoader(ipl(8, line, line))).isPresent();
+    // and GRUB's form is told apart
+    assertThat(KernelCommandLine.measured(ipl(12, line, line))).isEmpty();
+  }
+
+  @Test
+  void aSystemdEntryWhoseDigestIsNotTheHashOfItsDataIsNotACommandLine() {
+    byte[] line = utf16("quiet rd.luks.uuid=5f0c");
+    // a credential or add-on: its name is logged, its content hashed
+    assertThat(
+            KernelCommandLine.measuredByAnyLoader(
+                ipl(
+                    12,
+                    utf16("foo.cred"),
+                    "secret".getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+        .isEmpty();
+    // the line edited after boot, its digests left as measured
+    assertThat(KernelCommandLine.measuredByAnyLoader(ipl(12, line, utf16("quiet")))).isEmpty();
+    // other registers do not hold command lines
+    assertThat(KernelCommandLine.measuredByAnyLoader(ipl(9, line, line))).isEmpty();
+    assertThat(KernelCommandLine.measuredByAnyLoader(ipl(11, line, line))).isEmpty();
+    // ASCII in PCR 12 is not systemd's form
+    byte[] ascii = "quiet rd.luks.uuid=5f0c".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    assertThat(KernelCommandLine.measuredByAnyLoader(ipl(12, ascii, ascii))).isEmpty();
+  }
+
+  @Test
+  void grubCommandsAreReadOnlyWhenTheirDigestsCheck() throws Exception {
+    TcgEventLog log = keylime("binary_bios_measurements");
+    List<String> commands =
+        log.events().stream().flatMap(e -> KernelCommandLine.grubCommand(e).stream()).toList();
+    assertThat(commands).anyMatch(c -> c.startsWith("linux (hd3,gpt2)/vmlinuz-6.11.5-300.fc41"));
+    byte[] cmd = "linux /vmlinuz-1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] data =
+        "grub_cmd: linux /vmlinuz-2\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    assertThat(KernelCommandLine.grubCommand(ipl(8, data, cmd))).isEmpty();
+  }
+
   private static int indexOf(byte[] in, byte[] what, int from) {
     for (int i = from; i + what.length <= in.length; i++) {
       if (java.util.Arrays.equals(in, i, i + what.length, what, 0, what.length)) {
