@@ -106,7 +106,10 @@ public final class FlavorStore {
    * flavor of this machine follows it to a new host id; another machine claiming the id does not
    * get it. Three branches, each answered by an index ({@code flavors_host}, {@code
    * flavors_hardware}): one OR of them made the database read every flavor of the fleet for each
-   * attestation. Two parameters: the host id, then the hardware id (NULL matches no row).
+   * attestation. "No hardware binding" is written {@code COALESCE(hardware_uuid, '') = ''} (never
+   * stored empty) so that no planner can answer it from the hardware index: PostgreSQL without
+   * statistics did, reading every host's golden PLATFORM flavor. Two parameters: the host id, then
+   * the hardware id (NULL matches no row).
    */
   private static String applies(String columns, GoldenFlavors.Mode mode) {
     String live =
@@ -114,11 +117,11 @@ public final class FlavorStore {
             + (mode == GoldenFlavors.Mode.STRICT ? " AND approved = TRUE" : "");
     return "SELECT "
         + columns
-        + " FROM flavors WHERE host_id IS NULL AND hardware_uuid IS NULL"
+        + " FROM flavors WHERE host_id IS NULL AND COALESCE(hardware_uuid, '') = ''"
         + live
         + " UNION ALL SELECT "
         + columns
-        + " FROM flavors WHERE host_id = ? AND hardware_uuid IS NULL"
+        + " FROM flavors WHERE host_id = ? AND COALESCE(hardware_uuid, '') = ''"
         + live
         + " UNION ALL SELECT "
         + columns
