@@ -56,7 +56,7 @@ VOUCH_JAVA_OPTS="${SERVER_JAVA_OPTS:-}" "$here/bin/vouch" server --data-dir "$da
 pid=$!
 trap 'kill "$pid" ${nats_pid:-} 2>/dev/null || true; wait "$pid" ${nats_pid:-} 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do
-  url=$(sed -n 's/^vouch server listening on //p' "$data.out" | head -1)
+  url=$(sed -n 's/^vouch server listening on //p' "$data.out" 2>/dev/null | head -1 || true)
   [ -n "$url" ] && break
   kill -0 "$pid" 2>/dev/null || { cat "$data.log" >&2; exit 3; }
   sleep 0.2

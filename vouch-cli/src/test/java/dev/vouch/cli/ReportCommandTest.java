@@ -133,9 +133,9 @@ class ReportCommandTest {
   @Test
   void aTamperedReportFailsWithExitOne() throws Exception {
     String[] p = Files.readString(report).split("\\.");
-    String body =
-        new String(Base64.getUrlDecoder().decode(p[1]), StandardCharsets.UTF_8)
-            .replace("\"host_name\" : \"h1\"", "\"host_name\" : \"h2\"");
+    String signed = new String(Base64.getUrlDecoder().decode(p[1]), StandardCharsets.UTF_8);
+    String body = signed.replaceFirst("\"host_name\"\\s*:\\s*\"h1\"", "\"host_name\":\"h2\"");
+    assertThat(body).isNotEqualTo(signed);
     Path tampered =
         Files.writeString(
             dir.resolve("tampered.jws"),

@@ -172,9 +172,18 @@ public final class HostsBench {
               : Optional.empty();
       double server0 = server.isPresent() ? server.get().seconds() : 0;
       double self0 = self.seconds();
+      Optional<DbCounts> db0 = dbCounts(target);
       long startNanos = System.nanoTime();
       Thread.sleep(s.duration().toMillis());
       long endNanos = System.nanoTime();
+      Optional<DbCounts> db1 = dbCounts(target);
+      Optional<DbCounts> db =
+          db0.isPresent() && db1.isPresent()
+              ? Optional.of(
+                  new DbCounts(
+                      db1.get().statements() - db0.get().statements(),
+                      db1.get().commits() - db0.get().commits()))
+              : Optional.empty();
       OptionalDouble serverCpu =
           server.isPresent()
               ? OptionalDouble.of(server.get().seconds() - server0)
@@ -255,13 +264,41 @@ public final class HostsBench {
           dev.vouch.bench.load.LatencySummary.of(agent),
           dev.vouch.bench.load.LatencySummary.of(toReport),
           serverCpu,
-          clientCpu);
+          clientCpu,
+          db);
     } finally {
       fleets.forEach(SimulatedFleet::close);
       for (Connection c : connections) {
         c.close();
       }
     }
+  }
+
+  /** The server's database statements and commits so far, from its {@code /metrics}. */
+  record DbCounts(long statements, long commits) {}
+
+  private static Optional<DbCounts> dbCounts(Target target) {
+    try {
+      String scrape = target.admin("GET", "/metrics", "text/plain", new byte[0]);
+      OptionalDouble st = metric(scrape, "vouch_db_statements_total");
+      OptionalDouble co = metric(scrape, "vouch_db_commits_total");
+      return st.isPresent() && co.isPresent()
+          ? Optional.of(new DbCounts((long) st.getAsDouble(), (long) co.getAsDouble()))
+          : Optional.empty();
+    } catch (Exception e) {
+      // a server without the counters: the run reports no round trips rather than failing
+      return Optional.empty();
+    }
+  }
+
+  /** The value of an unlabelled series in a Prometheus text scrape. */
+  static OptionalDouble metric(String scrape, String name) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return OptionalDouble.of(Double.parseDouble(line.substring(name.length() + 1).strip()));
+      }
+    }
+    return OptionalDouble.empty();
   }
 
   private static Optional<Instant> latestAtOrBefore(List<Instant> sorted, Instant t) {

@@ -20,6 +20,7 @@ import java.util.TreeMap;
  *     with no quote before them, by kind
  * @param agentLatency a quote request reaching an agent to its signed answer handed to NATS
  * @param reportLatency a quote request reaching an agent to the server's signed report
+ * @param db the server's database statements and commits in the window (its {@code /metrics})
  */
 public record HostsResult(
     int hosts,
@@ -35,7 +36,8 @@ public record HostsResult(
     LatencySummary agentLatency,
     LatencySummary reportLatency,
     OptionalDouble serverCpuSeconds,
-    double clientCpuSeconds) {
+    double clientCpuSeconds,
+    java.util.Optional<HostsBench.DbCounts> db) {
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -73,6 +75,13 @@ public record HostsResult(
         : OptionalDouble.of(serverCpuSeconds.getAsDouble() * 1000 / reports);
   }
 
+  /** Database round trips (statements and commits) per attestation in the window. */
+  public OptionalDouble dbRoundTripsPerAttestation() {
+    return reports == 0 || db.isEmpty()
+        ? OptionalDouble.empty()
+        : OptionalDouble.of((db.get().statements() + db.get().commits()) / (double) reports);
+  }
+
   public String summaryLine() {
     StringBuilder b =
         new StringBuilder(
@@ -103,6 +112,16 @@ public record HostsResult(
     serverCpuMsPerAttestation()
         .ifPresent(
             v -> b.append(String.format(Locale.ROOT, ", server %.3f ms CPU/attestation", v)));
+    dbRoundTripsPerAttestation()
+        .ifPresent(
+            v ->
+                b.append(
+                    String.format(
+                        Locale.ROOT,
+                        ", %.1f DB round trips/attestation (%d statements, %d commits)",
+                        v,
+                        db.get().statements(),
+                        db.get().commits())));
     return b.toString();
   }
 
@@ -130,6 +149,13 @@ public record HostsResult(
         "server_cpu_ms_per_attestation",
         serverCpuMsPerAttestation().isPresent() ? serverCpuMsPerAttestation().getAsDouble() : null);
     m.put("client_cpu_seconds", clientCpuSeconds);
+    m.put("db_statements", db.map(HostsBench.DbCounts::statements).orElse(null));
+    m.put("db_commits", db.map(HostsBench.DbCounts::commits).orElse(null));
+    m.put(
+        "db_round_trips_per_attestation",
+        dbRoundTripsPerAttestation().isPresent()
+            ? dbRoundTripsPerAttestation().getAsDouble()
+            : null);
     m.put("java", System.getProperty("java.version"));
     m.put("cores", Runtime.getRuntime().availableProcessors());
     try {

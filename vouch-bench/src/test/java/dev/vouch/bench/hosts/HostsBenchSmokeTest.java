@@ -117,6 +117,10 @@ class HostsBenchSmokeTest {
     assertThat(j.get("quotes_served").asLong()).isPositive();
     assertThat(j.at("/agent_latency/count").asLong()).isEqualTo(j.get("quotes_served").asLong());
     assertThat(j.get("server_cpu_seconds").isNumber()).isTrue();
+    // every attestation reads and writes the database: the server's counters saw it
+    assertThat(j.get("db_commits").asLong()).isGreaterThanOrEqualTo(j.get("reports").asLong());
+    assertThat(j.get("db_round_trips_per_attestation").asDouble()).isGreaterThan(2);
+    assertThat(r.stdout()).contains("DB round trips/attestation");
   }
 
   @Test

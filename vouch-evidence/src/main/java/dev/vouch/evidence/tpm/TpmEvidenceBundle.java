@@ -192,6 +192,16 @@ public record TpmEvidenceBundle(
     } catch (IOException e) {
       throw new VerificationException(Failure.MALFORMED, "evidence JSON: " + e.getMessage(), e);
     }
+    return parse(root);
+  }
+
+  /**
+   * Reads the bundle from a JSON tree already read with the same strictness (duplicate members
+   * refused, the same limits): a quote response carries it as a member and is read once.
+   *
+   * @throws VerificationException as {@link #parse(byte[])}
+   */
+  public static TpmEvidenceBundle parse(JsonNode root) throws VerificationException {
     if (root == null || !root.isObject()) {
       throw malformed("evidence must be a JSON object");
     }

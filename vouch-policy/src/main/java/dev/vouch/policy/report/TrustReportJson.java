@@ -50,6 +50,18 @@ public final class TrustReportJson {
     }
   }
 
+  /**
+   * The report as compact UTF-8 JSON: what a signature covers (a reader prints it as it likes;
+   * indentation only made every signed and stored report larger).
+   */
+  public static byte[] toCompactBytes(TrustReport r) {
+    try {
+      return MAPPER.writeValueAsBytes(write(r));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serializes", e);
+    }
+  }
+
   /** The report as a JSON tree. */
   public static ObjectNode write(TrustReport r) {
     ObjectNode o = MAPPER.createObjectNode();

@@ -58,7 +58,7 @@ public final class TrustReports {
 
     /** The compact JWS of {@code report}, typed {@code vouch-trust-report+jws}, with x5c. */
     public String sign(TrustReport report) throws VerificationException {
-      return jws.sign(TrustReportJson.toBytes(report));
+      return jws.sign(TrustReportJson.toCompactBytes(report));
     }
   }
 

@@ -9,6 +9,7 @@ import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.util.Base64;
+import com.nimbusds.jose.util.Base64URL;
 import dev.vouch.core.Failure;
 import dev.vouch.core.VerificationException;
 import dev.vouch.core.pki.CertPaths;
@@ -91,21 +92,19 @@ public final class X5cJws {
   public static final class Signer {
     private final JWSHeader header;
     private final ECDSASigner jws;
+    // the header (with its x5c chain) never changes: encoded once, not for every signature
+    private final String encodedHeader;
 
     private Signer(JWSHeader header, ECDSASigner jws) {
       this.header = header;
       this.jws = jws;
+      this.encodedHeader = header.toBase64URL().toString();
     }
 
     /** The compact JWS of {@code payload}. */
     public String sign(byte[] payload) throws VerificationException {
-      JWSObject o = new JWSObject(header, new Payload(payload));
-      try {
-        o.sign(jws);
-      } catch (JOSEException e) {
-        throw new VerificationException(Failure.UNSUPPORTED, "cannot sign: " + e.getMessage());
-      }
-      return o.serialize();
+      String input = encodedHeader + "." + Base64URL.encode(payload);
+      return input + "." + signature(input);
     }
 
     /**
@@ -113,13 +112,15 @@ public final class X5cJws {
      * appendix F), for a signature carried next to the bytes it signs (a message header).
      */
     public String signDetached(byte[] payload) throws VerificationException {
-      JWSObject o = new JWSObject(header, new Payload(payload));
+      return encodedHeader + ".." + signature(encodedHeader + "." + Base64URL.encode(payload));
+    }
+
+    private Base64URL signature(String signingInput) throws VerificationException {
       try {
-        o.sign(jws);
+        return jws.sign(header, signingInput.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       } catch (JOSEException e) {
         throw new VerificationException(Failure.UNSUPPORTED, "cannot sign: " + e.getMessage());
       }
-      return o.serialize(true);
     }
   }
 

@@ -9,10 +9,12 @@ final class Replies {
   private Replies() {}
 
   static QuoteResponse read(byte[] body) throws AgentException, VerificationException {
-    if (AgentProblem.isProblem(body)) {
-      AgentProblem p = AgentProblem.parse(body);
+    // read once: a quote response carries whole event and IMA logs
+    com.fasterxml.jackson.databind.node.ObjectNode reply = QuoteResponse.tree(body);
+    if (AgentProblem.isProblem(reply)) {
+      AgentProblem p = AgentProblem.parse(reply);
       throw AgentException.refused(p.code(), p.detail());
     }
-    return QuoteResponse.parse(body);
+    return QuoteResponse.parse(reply);
   }
 }

@@ -311,6 +311,7 @@ public final class VouchServer implements AutoCloseable {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // the domain metrics (VouchMetrics) are recorded on the global registry: this server shows them
     io.micrometer.core.instrument.Metrics.addRegistry(metrics);
+    dev.vouch.server.metrics.VouchMetrics.database(metrics);
 
     List<RouteGroup> groups = new ArrayList<>();
     ServerConfig.RateLimit attestLimit = config.http().attestLimit();

@@ -2,6 +2,7 @@ package dev.vouch.server.manager;
 
 import dev.vouch.server.actions.StatusChange;
 import dev.vouch.server.metrics.VouchMetrics;
+import dev.vouch.server.store.Database;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -140,8 +141,11 @@ public final class AttestationScheduler implements AutoCloseable {
     VouchMetrics.schedulerLag(Duration.between(host.nextDue(), claimedAt));
     long started = System.nanoTime();
     AttestationOutcome outcome;
+    Database.Work<?> write = c -> null;
     try {
-      outcome = worker.attest(host);
+      HostWorker.Deferred d = worker.attestDeferred(host);
+      outcome = d.outcome();
+      write = d.write();
     } catch (InterruptedException e) {
       // stopping: leave the lease to expire rather than record a half-done attestation
       Thread.currentThread().interrupt();
@@ -156,7 +160,8 @@ public final class AttestationScheduler implements AutoCloseable {
     Instant done = clock.instant();
     // the next round counts from the claim, so the interval does not drift by the attestation time
     Instant nextDue = claimedAt.plus(settings.polls().forGroup(host.group()));
-    HostRegistry.Completion c = registry.complete(host.id(), ownerId, outcome, done, nextDue);
+    HostRegistry.Completion c =
+        registry.complete(host.id(), ownerId, outcome, done, nextDue, write);
     if (!c.leaseHeld()) {
       log.warn("lease on host {} expired during attestation; result discarded", host.id());
       return false;

@@ -451,6 +451,20 @@ public final class HostRegistry {
    */
   public Completion complete(
       String hostId, String owner, AttestationOutcome outcome, Instant now, Instant nextDue) {
+    return complete(hostId, owner, outcome, now, nextDue, c -> null);
+  }
+
+  /**
+   * The same, running {@code also} (the rows the outcome rests on: its report) in the same
+   * transaction once the lease is found held; nothing of it is written when the lease was lost.
+   */
+  public Completion complete(
+      String hostId,
+      String owner,
+      AttestationOutcome outcome,
+      Instant now,
+      Instant nextDue,
+      Database.Work<?> also) {
     return db.transaction(
         c -> {
           HostStatus previous;
@@ -466,6 +480,7 @@ public final class HostRegistry {
               previous = HostStatus.valueOf(rs.getString(1));
             }
           }
+          also.run(c);
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE hosts SET status = ?, last_attested = ?, last_report_id = ?,"

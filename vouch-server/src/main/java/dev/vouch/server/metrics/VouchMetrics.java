@@ -25,7 +25,25 @@ public final class VouchMetrics {
   /** How long after its due time a host was claimed for attestation. */
   public static final String SCHEDULER_LAG = "vouch.scheduler.lag";
 
+  /** Statements the server's database layer prepared (its round trips besides commits). */
+  public static final String DB_STATEMENTS = "vouch.db.statements";
+
+  /** Transactions the server's database layer committed. */
+  public static final String DB_COMMITS = "vouch.db.commits";
+
   private VouchMetrics() {}
+
+  /** Exports the process's database statement and commit counts on {@code registry}. */
+  public static void database(io.micrometer.core.instrument.MeterRegistry registry) {
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            DB_STATEMENTS, registry, r -> dev.vouch.server.store.Database.statements())
+        .description("SQL statements prepared by the server's database layer")
+        .register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            DB_COMMITS, registry, r -> dev.vouch.server.store.Database.commits())
+        .description("transactions committed by the server's database layer")
+        .register(registry);
+  }
 
   /** One AS verdict and how long it took. */
   public static void attestation(String tee, String result, long nanos) {

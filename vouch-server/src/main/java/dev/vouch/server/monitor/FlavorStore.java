@@ -104,11 +104,30 @@ public final class FlavorStore {
    * its id without a hardware binding (made before hosts reported one), and those bound to the
    * machine it is now ({@code hardwareId}), whatever host id they were made under. A HOST_UNIQUE
    * flavor of this machine follows it to a new host id; another machine claiming the id does not
-   * get it. Two parameters: the host id, then the hardware id.
+   * get it. Three branches, each answered by an index ({@code flavors_host}, {@code
+   * flavors_hardware}): one OR of them made the database read every flavor of the fleet for each
+   * attestation. "No hardware binding" is written {@code COALESCE(hardware_uuid, '') = ''} (never
+   * stored empty) so that no planner can answer it from the hardware index: PostgreSQL without
+   * statistics did, reading every host's golden PLATFORM flavor. Two parameters: the host id, then
+   * the hardware id (NULL matches no row).
    */
-  private static final String APPLIES =
-      "((f.host_id IS NULL AND f.hardware_uuid IS NULL)"
-          + " OR (f.hardware_uuid IS NULL AND f.host_id = ?) OR f.hardware_uuid = ?)";
+  private static String applies(String columns, GoldenFlavors.Mode mode) {
+    String live =
+        " AND retired_at IS NULL"
+            + (mode == GoldenFlavors.Mode.STRICT ? " AND approved = TRUE" : "");
+    return "SELECT "
+        + columns
+        + " FROM flavors WHERE host_id IS NULL AND COALESCE(hardware_uuid, '') = ''"
+        + live
+        + " UNION ALL SELECT "
+        + columns
+        + " FROM flavors WHERE host_id = ? AND COALESCE(hardware_uuid, '') = ''"
+        + live
+        + " UNION ALL SELECT "
+        + columns
+        + " FROM flavors WHERE hardware_uuid = ?"
+        + live;
+  }
 
   /** The built-in group of flavors any host may match; hosts assigned to no group use it. */
   public static final String AUTOMATIC = "automatic";
@@ -246,31 +265,74 @@ public final class FlavorStore {
     if (groups.isEmpty()) {
       return Map.of();
     }
-    String sql =
-        "SELECT m.group_name, m.flavor_id FROM flavor_group_members m"
-            + " JOIN flavors f ON f.id = m.flavor_id"
-            + " WHERE f.retired_at IS NULL AND "
-            + APPLIES
-            + " AND m.group_name IN ("
-            + String.join(", ", java.util.Collections.nCopies(groups.size(), "?"))
-            + ")";
+    // approved or not: membership does not depend on the mode
+    Applicable a = applicable(hostId, hardwareId, GoldenFlavors.Mode.TOFU);
+    Map<String, java.util.Set<UUID>> out = new java.util.HashMap<>();
+    groups.forEach(g -> out.put(g, a.members(g)));
+    return out;
+  }
+
+  /**
+   * The flavors a host may be judged by in {@code mode} (see {@link #candidateRecords}) and the
+   * groups each belongs to.
+   *
+   * @param flavors oldest first
+   * @param groups by flavor id, the names of the groups it is a member of
+   */
+  public record Applicable(List<StoredFlavor> flavors, Map<UUID, java.util.Set<String>> groups) {
+    public Applicable {
+      flavors = List.copyOf(flavors);
+      groups = Map.copyOf(groups);
+    }
+
+    /** The ids of the flavors here that are members of {@code group}. */
+    public java.util.Set<UUID> members(String group) {
+      java.util.Set<UUID> out = new java.util.HashSet<>();
+      groups.forEach(
+          (id, names) -> {
+            if (names.contains(group)) {
+              out.add(id);
+            }
+          });
+      return out;
+    }
+  }
+
+  /**
+   * What a host that is the machine {@code hardwareId} now (empty when not known yet) may be judged
+   * by in {@code mode}, with each flavor's groups: two indexed statements on one connection.
+   */
+  public Applicable applicable(String hostId, String hardwareId, GoldenFlavors.Mode mode) {
+    String sql = "SELECT " + COLUMNS + " FROM (" + applies(COLUMNS, mode) + ") f";
     return db.read(
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
+          List<StoredFlavor> rows;
+          try (PreparedStatement ps = c.prepareStatement(sql + " ORDER BY created_at, id")) {
             ps.setString(1, hostId);
             ps.setString(2, hardwareId.isEmpty() ? null : hardwareId);
-            for (int i = 0; i < groups.size(); i++) {
-              ps.setString(i + 3, groups.get(i));
+            rows = rows(ps);
+          }
+          Map<UUID, java.util.Set<String>> groups = new java.util.HashMap<>();
+          if (rows.isEmpty()) {
+            return new Applicable(rows, groups);
+          }
+          rows.forEach(f -> groups.put(f.id(), new java.util.HashSet<>()));
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT group_name, flavor_id FROM flavor_group_members WHERE flavor_id IN ("
+                      + String.join(", ", java.util.Collections.nCopies(rows.size(), "?"))
+                      + ")")) {
+            for (int i = 0; i < rows.size(); i++) {
+              ps.setString(i + 1, rows.get(i).id().toString());
             }
             try (ResultSet rs = ps.executeQuery()) {
-              Map<String, java.util.Set<UUID>> out = new java.util.HashMap<>();
-              groups.forEach(g -> out.put(g, new java.util.HashSet<>()));
               while (rs.next()) {
-                out.get(rs.getString(1)).add(UUID.fromString(rs.getString(2)));
+                groups.get(UUID.fromString(rs.getString(2))).add(rs.getString(1));
               }
-              return out;
             }
           }
+          groups.replaceAll((id, names) -> java.util.Set.copyOf(names));
+          return new Applicable(rows, groups);
         });
   }
 
@@ -479,12 +541,7 @@ public final class FlavorStore {
   public List<StoredFlavor> candidateRecords(
       String hostId, String hardwareId, GoldenFlavors.Mode mode) {
     String sql =
-        "SELECT "
-            + COLUMNS
-            + " FROM flavors f WHERE retired_at IS NULL AND "
-            + APPLIES
-            + (mode == GoldenFlavors.Mode.STRICT ? " AND approved = TRUE" : "")
-            + " ORDER BY created_at, id";
+        "SELECT " + COLUMNS + " FROM (" + applies(COLUMNS, mode) + ") f ORDER BY created_at, id";
     return db.read(
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql)) {

@@ -37,6 +37,7 @@ import dev.vouch.server.manager.AttestationOutcome;
 import dev.vouch.server.manager.Host;
 import dev.vouch.server.manager.HostWorker;
 import dev.vouch.server.registrar.EnrollmentException;
+import dev.vouch.server.store.Database;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -215,8 +216,16 @@ public final class HostVerifier implements HostWorker {
     return settings;
   }
 
+  /** Attests {@code host} and writes its report at once (in a transaction of its own). */
   @Override
   public AttestationOutcome attest(Host host) throws InterruptedException {
+    Deferred d = attestDeferred(host);
+    reports.write(d.write());
+    return d.outcome();
+  }
+
+  @Override
+  public Deferred attestDeferred(Host host) throws InterruptedException {
     List<FlavorGroup> groups;
     try {
       groups = groupsOf(host.id());
@@ -255,12 +264,14 @@ public final class HostVerifier implements HostWorker {
               Optional.of(host.connection()),
               continued.map(ImaStateStore.HostImaState::progress));
     } catch (AgentException | EnrollmentException e) {
-      return AttestationOutcome.notMeasured(
-          host,
-          e instanceof AgentException a && a.certificateRevoked()
-              ? AttestationOutcome.AGENT_CERTIFICATE_REVOKED
-              : AttestationOutcome.AGENT_UNREACHABLE,
-          e.getMessage());
+      return new Deferred(
+          AttestationOutcome.notMeasured(
+              host,
+              e instanceof AgentException a && a.certificateRevoked()
+                  ? AttestationOutcome.AGENT_CERTIFICATE_REVOKED
+                  : AttestationOutcome.AGENT_UNREACHABLE,
+              e.getMessage()),
+          c -> null);
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
@@ -340,21 +351,23 @@ public final class HostVerifier implements HostWorker {
               now,
               settings.reportValidity(),
               evidence.measured().sources(evidence.host()));
-      store(report, imaState, host.id());
+      Database.Work<?> write = pending(report, imaState, state.isPresent(), host.id());
       List<String> reasons = new ArrayList<>(reasons(trust));
       if (refusedInTofu && trust.status() != HostStatus.VERIFIED) {
         reasons.add(0, "golden-refused: " + d.audit().reason());
       }
       pre.diskEncryption()
           .ifPresent(r -> reasons.add(0, AttestationOutcome.FDE_NOT_MEASURED + ": " + r));
-      return new AttestationOutcome(
-          trust.status(),
-          reasons,
-          Optional.of(report.id().toString()),
-          OptionalLong.of(att.resetCount()),
-          change,
-          imaState.isPresent() ? restart : Optional.empty(),
-          trust.flavors().stream().map(f -> f.flavorId().toString()).toList());
+      return new Deferred(
+          new AttestationOutcome(
+              trust.status(),
+              reasons,
+              Optional.of(report.id().toString()),
+              OptionalLong.of(att.resetCount()),
+              change,
+              imaState.isPresent() ? restart : Optional.empty(),
+              trust.flavors().stream().map(f -> f.flavorId().toString()).toList()),
+          write);
     } catch (VerificationException e) {
       return failed(host.id(), e);
     }
@@ -527,13 +540,13 @@ public final class HostVerifier implements HostWorker {
     List<String> names = new ArrayList<>();
     names.add(FlavorStore.HOST_UNIQUE);
     groups.forEach(g -> names.add(g.name()));
-    Map<String, Set<UUID>> members = flavors.memberships(hostId, hardwareId, names);
+    FlavorStore.Applicable applicable = flavors.applicable(hostId, hardwareId, settings.mode());
+    Map<String, Set<UUID>> members = new java.util.HashMap<>();
+    names.forEach(n -> members.put(n, applicable.members(n)));
     Set<UUID> inGroups = new java.util.HashSet<>();
     members.values().forEach(inGroups::addAll);
     List<FlavorStore.StoredFlavor> stored =
-        flavors.candidateRecords(hostId, hardwareId, settings.mode()).stream()
-            .filter(f -> inGroups.contains(f.id()) || f.bound())
-            .toList();
+        applicable.flavors().stream().filter(f -> inGroups.contains(f.id()) || f.bound()).toList();
     Map<FlavorPart, List<SignedFlavor>> approved = new EnumMap<>(FlavorPart.class);
     List<Flavor> baseline = new ArrayList<>();
     for (FlavorStore.StoredFlavor f : stored) {
@@ -960,7 +973,7 @@ public final class HostVerifier implements HostWorker {
   }
 
   /** A signed report for an answer that failed verification, so the failure has a record too. */
-  private AttestationOutcome failed(String hostId, VerificationException e) {
+  private Deferred failed(String hostId, VerificationException e) {
     String reason = e.failure().code() + ": " + e.getMessage();
     Instant now = clock.instant();
     TrustReport report =
@@ -976,39 +989,44 @@ public final class HostVerifier implements HostWorker {
             reason,
             now,
             now.plus(settings.reportValidity()));
-    Optional<String> id = Optional.empty();
     try {
       // nothing verified survives a failed check: the next attestation starts from entry 0
-      store(report, Optional.empty(), hostId);
-      id = Optional.of(report.id().toString());
+      Database.Work<?> write = pending(report, Optional.empty(), true, hostId);
+      return new Deferred(
+          new AttestationOutcome(
+              HostStatus.ATTESTATION_FAILED, List.of(reason), Optional.of(report.id().toString())),
+          write);
     } catch (VerificationException signing) {
       LOG.warn("host {}: cannot sign the failure report: {}", hostId, signing.getMessage());
+      return new Deferred(
+          new AttestationOutcome(HostStatus.ATTESTATION_FAILED, List.of(reason), Optional.empty()),
+          c -> null);
     }
-    return new AttestationOutcome(HostStatus.ATTESTATION_FAILED, List.of(reason), id);
   }
 
   /**
-   * Signs and stores {@code report} and, in the same transaction, the host's IMA state after it:
-   * {@code ima}, or none (the next attestation reads the list from entry 0).
+   * Signs {@code report} and returns what stores it and, in the same transaction, the host's IMA
+   * state after it: {@code ima}, or none (the next attestation reads the list from entry 0).
+   *
+   * @param hadState whether the host had an IMA state before: without one and without {@code ima}
+   *     there is nothing to delete
    */
-  private void store(TrustReport report, Optional<ImaStateStore.HostImaState> ima, String hostId)
+  private Database.Work<?> pending(
+      TrustReport report, Optional<ImaStateStore.HostImaState> ima, boolean hadState, String hostId)
       throws VerificationException {
     String jws = reportSigner.sign(report);
-    if (runtime.isEmpty()) {
-      reports.add(report, jws);
-      return;
-    }
-    reports.add(
-        report,
-        jws,
-        c -> {
-          if (ima.isPresent()) {
-            ImaStateStore.put(c, ima.get());
-          } else {
-            ImaStateStore.delete(c, hostId);
-          }
-          return null;
-        });
+    boolean imaWrite = runtime.isPresent() && (ima.isPresent() || hadState);
+    return c -> {
+      if (imaWrite) {
+        if (ima.isPresent()) {
+          ImaStateStore.put(c, ima.get());
+        } else {
+          ImaStateStore.delete(c, hostId);
+        }
+      }
+      TrustReportStore.insert(c, report, jws);
+      return null;
+    };
   }
 
   /** One line per failed rule fault, or the trust detail when no rule says more. */

@@ -187,7 +187,33 @@ public final class RuntimePolicyStore {
    * group's.
    */
   public Optional<Stored> effective(String hostId, String group) {
-    return assigned(hostId).or(() -> assignedToGroup(group));
+    // both assignments in one statement: asked on every attestation, and mostly there is none
+    List<String> names =
+        db.read(
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT policy_name, 0 AS holder FROM host_runtime_policies WHERE host_id = ?"
+                          + " UNION ALL SELECT policy_name, 1 AS holder FROM"
+                          + " group_runtime_policies WHERE group_name = ? ORDER BY holder")) {
+                ps.setString(1, hostId);
+                ps.setString(2, group);
+                try (ResultSet rs = ps.executeQuery()) {
+                  List<String> out = new java.util.ArrayList<>();
+                  while (rs.next()) {
+                    out.add(rs.getString(1));
+                  }
+                  return out;
+                }
+              }
+            });
+    for (String n : names) {
+      Optional<Stored> s = latest(n);
+      if (s.isPresent()) {
+        return s;
+      }
+    }
+    return Optional.empty();
   }
 
   private boolean assign(Holder holder, String key, String name, Instant now) {

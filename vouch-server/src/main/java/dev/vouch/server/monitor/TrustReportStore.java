@@ -59,20 +59,31 @@ public final class TrustReportStore {
     db.transaction(
         c -> {
           also.run(c);
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO trust_reports (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, report.id().toString());
-            ps.setString(2, report.hostId());
-            ps.setString(3, report.status().name());
-            ps.setBoolean(4, report.overall());
-            Sql.setInstant(ps, 5, report.created());
-            Sql.setInstant(ps, 6, report.expires());
-            ps.setString(7, jws);
-            ps.executeUpdate();
-          }
+          insert(c, report, jws);
           return null;
         });
+  }
+
+  /** Runs {@code work} (e.g. {@link #insert}s) in one transaction. */
+  public void write(Database.Work<?> work) {
+    db.transaction(work);
+  }
+
+  /** Stores a signed report on {@code c}, in the caller's transaction. */
+  public static void insert(java.sql.Connection c, TrustReport report, String jws)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO trust_reports (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, report.id().toString());
+      ps.setString(2, report.hostId());
+      ps.setString(3, report.status().name());
+      ps.setBoolean(4, report.overall());
+      Sql.setInstant(ps, 5, report.created());
+      Sql.setInstant(ps, 6, report.expires());
+      ps.setString(7, jws);
+      ps.executeUpdate();
+    }
   }
 
   /** The report with this id. */

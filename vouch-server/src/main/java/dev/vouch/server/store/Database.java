@@ -120,11 +120,12 @@ public final class Database implements AutoCloseable {
    * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
    */
   public <T> T transaction(Work<T> work) {
-    try (Connection c = pool.getConnection()) {
+    try (Connection c = counted(pool.getConnection())) {
       c.setAutoCommit(false);
       try {
         T result = work.run(c);
         c.commit();
+        COMMITS.increment();
         return result;
       } catch (SQLException | RuntimeException e) {
         c.rollback();
@@ -137,11 +138,51 @@ public final class Database implements AutoCloseable {
 
   /** Runs a read on one connection (auto-commit). */
   public <T> T read(Work<T> work) {
-    try (Connection c = pool.getConnection()) {
+    try (Connection c = counted(pool.getConnection())) {
       return work.run(c);
     } catch (SQLException e) {
       throw new StoreException("database error: " + e.getMessage(), e);
     }
+  }
+
+  // process-wide: a server has one database, and the counts are for its metrics and benches
+  private static final java.util.concurrent.atomic.LongAdder STATEMENTS =
+      new java.util.concurrent.atomic.LongAdder();
+  private static final java.util.concurrent.atomic.LongAdder COMMITS =
+      new java.util.concurrent.atomic.LongAdder();
+
+  /** Statements prepared through {@link #transaction} and {@link #read} in this process. */
+  public static long statements() {
+    return STATEMENTS.sum();
+  }
+
+  /** Transactions {@link #transaction} committed in this process. */
+  public static long commits() {
+    return COMMITS.sum();
+  }
+
+  /**
+   * The connection, counting each statement it prepares (each is executed once or as one batch in
+   * this code base, so the count is the round trips besides commits).
+   */
+  private static Connection counted(Connection c) {
+    return (Connection)
+        java.lang.reflect.Proxy.newProxyInstance(
+            Database.class.getClassLoader(),
+            new Class<?>[] {Connection.class},
+            (proxy, m, args) -> {
+              String n = m.getName();
+              if (n.equals("prepareStatement")
+                  || n.equals("createStatement")
+                  || n.equals("prepareCall")) {
+                STATEMENTS.increment();
+              }
+              try {
+                return m.invoke(c, args);
+              } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   /**

@@ -628,4 +628,96 @@ class AttestationSchedulerTest {
       assertThat(regB.list()).allSatisfy(host -> assertThat(host.leaseOwner()).isEmpty());
     }
   }
+
+  /** A deferred report row for {@code host}; the write fails after inserting it when asked to. */
+  private static Database.Work<?> reportRow(String host, AtomicInteger runs, boolean fail) {
+    return c -> {
+      runs.incrementAndGet();
+      try (java.sql.PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO trust_reports (id, host_id, status, overall, created_at, expires_at,"
+                  + " jws) VALUES (?, ?, 'VERIFIED', TRUE, ?, ?, 'signed')")) {
+        ps.setString(1, java.util.UUID.randomUUID().toString());
+        ps.setString(2, host);
+        dev.vouch.server.store.Sql.setInstant(ps, 3, T0);
+        dev.vouch.server.store.Sql.setInstant(ps, 4, T0.plus(POLL));
+        ps.executeUpdate();
+      }
+      if (fail) {
+        throw new java.sql.SQLException("the report could not be written");
+      }
+      return null;
+    };
+  }
+
+  private static long reportRows(Database db, String host) {
+    return db.read(
+        c -> {
+          try (java.sql.PreparedStatement ps =
+              c.prepareStatement("SELECT COUNT(*) FROM trust_reports WHERE host_id = ?")) {
+            ps.setString(1, host);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void aDeferredReportIsWrittenInTheTransactionOfTheStatusOrNotAtAll(String kind) throws Exception {
+    try (TestDatabases.Handle h = handle(kind);
+        Database db = h.open()) {
+      HostRegistry reg = new HostRegistry(db);
+      AtomicInteger runs = new AtomicInteger();
+      HostWorker worker =
+          new HostWorker() {
+            @Override
+            public AttestationOutcome attest(Host host) {
+              throw new AssertionError("the scheduler asks for the deferred form");
+            }
+
+            @Override
+            public Deferred attestDeferred(Host host) {
+              if (host.id().equals("stolen")) {
+                // the lease ran out mid-attestation and another replica took the host
+                assertThat(
+                        reg.claim(
+                            "replica-b",
+                            T0.plus(LEASE).plusSeconds(1),
+                            T0.plus(LEASE.multipliedBy(3)),
+                            10))
+                    .extracting(Host::id)
+                    .containsExactly("stolen");
+              }
+              return new Deferred(
+                  new AttestationOutcome(
+                      HostStatus.VERIFIED, List.of(), java.util.Optional.of("report")),
+                  reportRow(host.id(), runs, host.id().equals("broken")));
+            }
+          };
+      try (AttestationScheduler s =
+          new AttestationScheduler(
+              reg, "replica-a", new MutableClock(T0), settings(10, 1), worker, c -> {})) {
+        reg.register("held", "default", "nats", T0);
+        assertThat(s.runOnce(T0)).isEqualTo(1);
+        assertThat(reportRows(db, "held")).isEqualTo(1);
+        assertThat(reg.get("held").orElseThrow().status()).isEqualTo(HostStatus.VERIFIED);
+
+        reg.register("stolen", "default", "nats", T0);
+        assertThat(s.runOnce(T0)).isZero();
+        assertThat(reportRows(db, "stolen")).as("no report from a lost lease").isZero();
+        assertThat(runs.get()).isEqualTo(1);
+
+        reg.register("broken", "default", "nats", T0);
+        assertThat(s.runOnce(T0)).isZero();
+        assertThat(runs.get()).isEqualTo(2);
+        assertThat(reportRows(db, "broken")).as("the failed write rolled back").isZero();
+        assertThat(reg.get("broken").orElseThrow().status())
+            .as("nor is the status recorded without its report")
+            .isEqualTo(HostStatus.UNKNOWN);
+      }
+    }
+  }
 }

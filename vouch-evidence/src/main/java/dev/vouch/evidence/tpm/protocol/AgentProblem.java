@@ -58,11 +58,15 @@ public record AgentProblem(String code, int status, String detail) {
   /** True when {@code json} is a problem document rather than a quote response. */
   public static boolean isProblem(byte[] json) {
     try {
-      JsonNode o = Json.object(json, "reply");
-      return o.has("code") && o.has("type") && !o.has("host_id");
+      return isProblem(Json.object(json, "reply"));
     } catch (VerificationException e) {
       return false;
     }
+  }
+
+  /** The same for a reply already read as a JSON tree. */
+  public static boolean isProblem(JsonNode o) {
+    return o.isObject() && o.has("code") && o.has("type") && !o.has("host_id");
   }
 
   /**
@@ -71,7 +75,15 @@ public record AgentProblem(String code, int status, String detail) {
    * @throws VerificationException MALFORMED for anything else
    */
   public static AgentProblem parse(byte[] json) throws VerificationException {
-    ObjectNode o = Json.object(json, "problem");
+    return parse(Json.object(json, "problem"));
+  }
+
+  /** The same for a reply already read as a JSON tree. */
+  public static AgentProblem parse(JsonNode o) throws VerificationException {
+    if (!o.isObject()) {
+      throw new VerificationException(
+          dev.vouch.core.Failure.MALFORMED, "problem must be a JSON object");
+    }
     Json.onlyMembers(o, MEMBERS, "problem");
     JsonNode status = Json.required(o, "status");
     return new AgentProblem(

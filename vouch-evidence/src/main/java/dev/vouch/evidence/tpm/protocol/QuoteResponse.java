@@ -72,14 +72,28 @@ public record QuoteResponse(
    *     reports for the evidence
    */
   public static QuoteResponse parse(byte[] json) throws VerificationException {
-    ObjectNode o = Json.object(json, "quote response");
+    return parse(tree(json));
+  }
+
+  /**
+   * An agent's reply read once as a JSON object (strict: duplicate members refused), for {@link
+   * #parse(ObjectNode)} or {@link AgentProblem#parse(JsonNode)}.
+   *
+   * @throws VerificationException MALFORMED when it is not a JSON object
+   */
+  public static ObjectNode tree(byte[] json) throws VerificationException {
+    return Json.object(json, "quote response");
+  }
+
+  /** Reads a quote response from its {@link #tree}. */
+  public static QuoteResponse parse(ObjectNode o) throws VerificationException {
     Json.onlyMembers(o, MEMBERS, "quote response");
     String hostId = HostIds.require(Json.text(o, "host_id"));
     JsonNode evidence = Json.required(o, "evidence");
     if (!evidence.isObject()) {
       throw new VerificationException(Failure.MALFORMED, "\"evidence\" must be an object");
     }
-    TpmEvidenceBundle bundle = TpmEvidenceBundle.parse(Json.write(evidence));
+    TpmEvidenceBundle bundle = TpmEvidenceBundle.parse(evidence);
     HostInfo host = HostInfo.fromJsonNode(Json.required(o, "host"));
     JsonNode ima = o.get("ima_offset");
     long imaOffset = ima == null ? 0 : Json.count(ima, "ima_offset");
